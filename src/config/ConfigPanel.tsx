@@ -1,0 +1,62 @@
+import { useState } from 'react';
+import { chooseBackend } from '../actions';
+import { useStore } from '../store';
+import { FIELDS, parseField, type Group, type TrainConfig } from '../../workers/contract/config';
+
+const GROUPS: Group[] = ['Data', 'Model', 'Optim', 'Loss', 'Eval', 'Runtime'];
+const KEYS = Object.keys(FIELDS) as (keyof TrainConfig)[];
+
+function Field({ name, disabled }: { name: keyof TrainConfig; disabled: boolean }) {
+  const value = useStore((s) => s.config[name]);
+  const setConfig = useStore((s) => s.setConfig);
+  const [draft, setDraft] = useState<string | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const spec = FIELDS[name];
+  const commit = (raw: string) => {
+    const parsed = parseField(name, raw);
+    if ('reason' in parsed) {
+      setError(parsed.reason);
+      return;
+    }
+    setError(null);
+    setDraft(null);
+    setConfig({ [name]: parsed.value } as Partial<TrainConfig>);
+    if (name === 'backend') void chooseBackend(parsed.value as TrainConfig['backend']);
+  };
+  return (
+    <label className="field" title={spec.help}>
+      <span className="name">{name}</span>
+      {spec.kind === 'enum' ? (
+        <select data-testid={`config-${name}`} value={String(value)} disabled={disabled} onChange={(e) => commit(e.target.value)}>
+          {spec.options.map((o) => <option key={o}>{o}</option>)}
+        </select>
+      ) : (
+        <input
+          data-testid={`config-${name}`}
+          value={draft ?? String(value)}
+          disabled={disabled}
+          onChange={(e) => setDraft(e.target.value)}
+          onBlur={(e) => commit(e.target.value)}
+          onKeyDown={(e) => e.key === 'Enter' && commit((e.target as HTMLInputElement).value)}
+        />
+      )}
+      <span className="help">{error ? <span className="error">{error}</span> : spec.help}</span>
+    </label>
+  );
+}
+
+export function ConfigPanel() {
+  const locked = useStore((s) => ['preparing', 'running', 'paused'].includes(s.runState));
+  return (
+    <section className="panel config">
+      <h2>Configuration</h2>
+      <p className="hint">Every setting is also in the page's URL, so a run can be shared as a link.</p>
+      {GROUPS.map((g) => (
+        <details key={g} open={g === 'Data' || g === 'Optim'}>
+          <summary>{g}</summary>
+          {KEYS.filter((k) => FIELDS[k].group === g).map((k) => <Field key={k} name={k} disabled={locked} />)}
+        </details>
+      ))}
+    </section>
+  );
+}

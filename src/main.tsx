@@ -1,0 +1,16 @@
+import { StrictMode } from 'react';
+import { createRoot } from 'react-dom/client';
+import { chooseBackend } from './actions';
+import { App } from './App';
+import { syncConfigWithHash } from './config/hash';
+import { useStore } from './store';
+import './styles.css';
+
+syncConfigWithHash();
+void chooseBackend(useStore.getState().config.backend);
+
+createRoot(document.getElementById('root')!).render(
+  <StrictMode>
+    <App />
+  </StrictMode>,
+);

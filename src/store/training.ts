@@ -1,0 +1,57 @@
+import type { StateCreator } from 'zustand';
+import type { BackendReport, MetricRecord, RunState, TrainEvent } from '../../workers/contract/api';
+import type { Store } from './index';
+
+export interface TrainingWarning {
+  step: number;
+  kind: string;
+  message: string;
+}
+
+export interface TrainingSlice {
+  backend: BackendReport | null;
+  backendStatus: 'selecting' | 'ready' | 'failed';
+  backendError: string | null;
+  runState: RunState;
+  step: number;
+  totalSteps: number;
+  runMessage: string | null;
+  /** Wall-clock ms when the current running stretch began, and the step it began at (for the ETA). */
+  etaAnchor: { ms: number; step: number } | null;
+  metrics: MetricRecord[];
+  trainingWarnings: TrainingWarning[];
+  setBackend: (report: BackendReport | null, status: TrainingSlice['backendStatus'], error?: string) => void;
+  resetRun: () => void;
+  /** Applies one worker event; metrics arrive in windows, appended with one state change each. */
+  onTrainEvent: (e: TrainEvent) => void;
+}
+
+export const createTrainingSlice: StateCreator<Store, [], [], TrainingSlice> = (set) => ({
+  backend: null,
+  backendStatus: 'selecting',
+  backendError: null,
+  runState: 'idle',
+  step: 0,
+  totalSteps: 0,
+  runMessage: null,
+  etaAnchor: null,
+  metrics: [],
+  trainingWarnings: [],
+  setBackend: (backend, backendStatus, error) => set({ backend, backendStatus, backendError: error ?? null }),
+  resetRun: () => set({ runState: 'preparing', step: 0, totalSteps: 0, metrics: [], trainingWarnings: [], runMessage: null, etaAnchor: null }),
+  onTrainEvent: (e) =>
+    set((s) => {
+      if (e.type === 'metrics') {
+        const last = e.records[e.records.length - 1];
+        return last ? { metrics: s.metrics.concat(e.records), step: Math.max(s.step, last.step) } : {};
+      }
+      if (e.type === 'warning') return { trainingWarnings: [...s.trainingWarnings, { step: e.step, kind: e.kind, message: e.message }] };
+      const resumed = e.state === 'running' && s.runState !== 'running';
+      return {
+        runState: e.state,
+        totalSteps: e.totalSteps,
+        runMessage: e.message ?? null,
+        etaAnchor: resumed ? { ms: performance.now(), step: e.step } : s.etaAnchor,
+      };
+    }),
+});

@@ -1,0 +1,54 @@
+import { useEffect, useState } from 'react';
+import { pauseTraining, resumeTraining, startTraining, stopTraining } from '../actions';
+import { useStore } from '../store';
+import { Charts } from './Charts';
+import { eta, formatDuration } from './format';
+
+function Progress() {
+  const step = useStore((s) => s.step);
+  const total = useStore((s) => s.totalSteps);
+  const anchor = useStore((s) => s.etaAnchor);
+  const state = useStore((s) => s.runState);
+  const last = useStore((s) => s.metrics[s.metrics.length - 1]);
+  const [now, setNow] = useState(() => performance.now());
+  useEffect(() => {
+    if (state !== 'running') return;
+    const id = setInterval(() => setNow(performance.now()), 1000);
+    return () => clearInterval(id);
+  }, [state]);
+  const remaining = state === 'running' ? eta(anchor, step, total, now) : null;
+  return (
+    <div className="progress">
+      <div className="bar"><div style={{ width: `${total ? (100 * step) / total : 0}%` }} /></div>
+      <div className="numbers">
+        <span>Step <strong data-testid="step">{step}</strong> / {total || '–'}</span>
+        {last && <span>epoch {last.epoch + 1}</span>}
+        {last && <span>{last.imagesPerSec.toFixed(1)} img/s · {last.msPerStep.toFixed(0)} ms/step</span>}
+        <span>ETA {remaining === null ? '–' : formatDuration(remaining)}</span>
+        <span data-testid="run-state" className={`state ${state}`}>{state}</span>
+      </div>
+    </div>
+  );
+}
+
+export function TrainPanel() {
+  const state = useStore((s) => s.runState);
+  const message = useStore((s) => s.runMessage);
+  const canStart = useStore((s) => s.datasetStatus === 'ready' && s.backendStatus === 'ready');
+  const active = state === 'running' || state === 'paused' || state === 'preparing';
+  return (
+    <section className="panel train">
+      <h2>Train</h2>
+      <div className="controls">
+        <button data-testid="train-start" className="primary" disabled={!canStart || active} onClick={() => void startTraining()}>Train</button>
+        <button data-testid="train-pause" disabled={state !== 'running'} onClick={() => void pauseTraining()}>Pause</button>
+        <button data-testid="train-resume" disabled={state !== 'paused'} onClick={() => void resumeTraining()}>Resume</button>
+        <button data-testid="train-stop" disabled={!active} onClick={() => void stopTraining()}>Stop</button>
+        {!canStart && !active && <span className="hint">Load a dataset to train.</span>}
+      </div>
+      <Progress />
+      {message && state !== 'failed' && <p className="hint">{message}</p>}
+      <Charts />
+    </section>
+  );
+}

@@ -1,0 +1,69 @@
+// Backend choice. 'auto' tries WebGPU, WebGL, WASM, then CPU; a candidate counts only when a tiny
+// VICReg training step (conv forward and backward, loss, optimizer update) runs on it and gives a
+// finite loss: setBackend succeeding is not enough (WASM, for one, initializes but has no
+// Conv2DBackpropFilter in TF.js 4.22, tensorflow/tfjs#8474).
+import * as tf from '@tensorflow/tfjs';
+import '@tensorflow/tfjs-backend-webgpu';
+import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
+import wasmPlain from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm?url';
+import wasmSimd from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm?url';
+import wasmThreaded from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-threaded-simd.wasm?url';
+import type { BackendAttempt, BackendReport } from '../contract/api';
+import { DEFAULT_CONFIG, type BackendChoice, type BackendName } from '../contract/config';
+import { buildModel } from '../model/model';
+import { lars } from '../optim/optimizers';
+import { trainStep } from '../train/step';
+
+export const AUTO_ORDER: BackendName[] = ['webgpu', 'webgl', 'wasm', 'cpu'];
+
+setWasmPaths({
+  'tfjs-backend-wasm.wasm': wasmPlain,
+  'tfjs-backend-wasm-simd.wasm': wasmSimd,
+  'tfjs-backend-wasm-threaded-simd.wasm': wasmThreaded,
+});
+
+/** A training step of a tiny model of the same architecture; returns its loss. */
+async function probeStep(): Promise<number> {
+  const config = { ...DEFAULT_CONFIG, width: 2, projector: '8-8', batchSize: 4 };
+  const model = buildModel(config);
+  const optimizer = lars(config);
+  const ctx = { model, optimizer, config, avt: { ema: null } };
+  try {
+    const row = tf.tidy(() => {
+      const x1 = tf.randomNormal([4, 8, 8, 3], 0, 1, 'float32', 1) as tf.Tensor4D;
+      const x2 = tf.randomNormal([4, 8, 8, 3], 0, 1, 'float32', 2) as tf.Tensor4D;
+      return trainStep(ctx, x1, x2, 0, 0.01);
+    });
+    const [loss] = await row.data();
+    row.dispose();
+    return loss;
+  } finally {
+    optimizer.dispose();
+    model.dispose();
+  }
+}
+
+async function tryBackend(name: BackendName): Promise<BackendAttempt> {
+  const t0 = performance.now();
+  try {
+    if (!(await tf.setBackend(name))) return { name, ok: false, reason: 'not available in this browser' };
+    await tf.ready();
+    const loss = await probeStep();
+    if (!Number.isFinite(loss)) return { name, ok: false, reason: `the test step gave a loss of ${loss}` };
+    return { name, ok: true, ms: Math.round(performance.now() - t0) };
+  } catch (e) {
+    return { name, ok: false, reason: e instanceof Error ? e.message : String(e) };
+  }
+}
+
+/** A forced backend comes first; the rest of the auto order stays as a fallback, and says why. */
+export async function selectBackend(choice: BackendChoice): Promise<BackendReport> {
+  const order = choice === 'auto' ? AUTO_ORDER : [choice, ...AUTO_ORDER.filter((b) => b !== choice)];
+  const attempts: BackendAttempt[] = [];
+  for (const name of order) {
+    const attempt = await tryBackend(name);
+    attempts.push(attempt);
+    if (attempt.ok) return { active: name, requested: choice, attempts };
+  }
+  throw new Error(`no TF.js backend could run a training step: ${attempts.map((a) => `${a.name}: ${a.reason}`).join('; ')}`);
+}

@@ -1,0 +1,61 @@
+// The UI <-> worker contract. The worker implements WorkerApi and exposes it with Comlink; the UI
+// holds a Comlink.Remote<WorkerApi>. Only plain data crosses: no TF.js objects.
+import type { BackendChoice, BackendName, TrainConfig } from './config';
+
+/** One row per training step, flat as the official code's JSON log lines. */
+export interface MetricRecord {
+  step: number; // 1-based global step
+  epoch: number; // 0-based epoch the step belongs to
+  loss: number;
+  invariance: number;
+  variance: number;
+  covariance: number;
+  gammaT: number; // variance hinge target used at this step
+  lr: number;
+  imagesPerSec: number; // both views counted once: batchSize / step time
+  msPerStep: number; // wall time per step, averaged over the readback window
+}
+
+export interface BackendAttempt {
+  name: BackendName;
+  ok: boolean;
+  reason?: string; // why it was skipped
+  ms?: number; // time of the probe step
+}
+
+export interface BackendReport {
+  active: BackendName;
+  requested: BackendChoice;
+  attempts: BackendAttempt[];
+}
+
+export interface DatasetSummary {
+  id: string;
+  name: string;
+  source: string;
+  count: number;
+  height: number;
+  width: number;
+  classes: { name: string; count: number }[];
+  trainCount: number;
+  testCount: number;
+}
+
+export type RunState = 'idle' | 'preparing' | 'running' | 'paused' | 'stopped' | 'done' | 'failed';
+
+export type TrainEvent =
+  | { type: 'state'; state: RunState; step: number; totalSteps: number; message?: string }
+  | { type: 'metrics'; records: MetricRecord[] }
+  | { type: 'warning'; step: number; kind: string; message: string };
+
+export interface WorkerApi {
+  /** Chooses and initializes a backend; each candidate must run a training step to count. */
+  selectBackend(choice: BackendChoice): Promise<BackendReport>;
+  /** Loads the built-in sample dataset from `baseUrl` (the app's public/ root). */
+  loadSample(baseUrl: string, testFraction: number, seed: number): Promise<DatasetSummary>;
+  /** Trains until done or stopped; progress arrives through onEvent. */
+  train(config: TrainConfig, onEvent: (e: TrainEvent) => void): Promise<RunState>;
+  pause(): void;
+  resume(): void;
+  stop(): void;
+}

@@ -1,0 +1,189 @@
+// The run configuration: one typed record, grouped as in main_vicreg.py (Data, Model, Optim,
+// Loss, Eval) plus Runtime. Imported by the UI and the worker alike: no DOM, no TF.js here.
+
+export const BACKENDS = ['auto', 'webgpu', 'webgl', 'wasm', 'cpu'] as const;
+export type BackendChoice = (typeof BACKENDS)[number];
+export type BackendName = Exclude<BackendChoice, 'auto'>;
+
+export interface TrainConfig {
+  // Data
+  seed: number; // one seed for init, shuffling and augmentation
+  imageSize: number; // px, side of the square crop fed to the encoder
+  batchSize: number; // images per view per step
+  testFraction: number; // share of each class held out for evaluation
+  cropScaleMin: number; // RandomResizedCrop area scale lower bound (official 0.08)
+  // Model
+  width: number; // channels of the small CNN's first layer (doubles at each of 3 strided layers)
+  projector: string; // hidden and output sizes, as the official --mlp "8192-8192-8192"
+  // Optim
+  optimizer: 'lars' | 'adamw' | 'sgd';
+  epochs: number;
+  baseLr: number; // lr = baseLr * batchSize / 256 (official adjust_learning_rate)
+  weightDecay: number;
+  momentum: number; // LARS / SGD momentum; Adam beta1
+  eta: number; // LARS trust coefficient
+  warmupEpochs: number; // linear warmup from 0 (official: 10)
+  gradClip: number; // global gradient-norm clip; 0 = off
+  // Loss
+  simCoeff: number; // invariance weight (official 25)
+  stdCoeff: number; // variance weight (official 25)
+  covCoeff: number; // covariance weight (official 1)
+  gamma: number; // variance hinge target (official 1)
+  eps: number; // added to the variance before the square root (official 1e-4)
+  varianceMode: 'fixed' | 'adaptive'; // adaptive = Adaptive Variance Targeting (AVT)
+  covarianceMode: 'offdiag' | 'sicov'; // sicov = Scale-Invariant Covariance
+  emaMomentum: number; // AVT: EMA momentum of the per-dimension std
+  gammaMin: number; // AVT: lower clip of gammaT
+  gammaMax: number; // AVT: upper clip of gammaT
+  rampSteps: number; // cosine ramp of simCoeff and covCoeff over this many steps; 0 = off
+  rampStart: number; // ramp starts at this fraction of the coefficient
+  // Eval
+  diagEvery: number; // steps between collapse diagnostics
+  // Runtime
+  backend: BackendChoice; // auto = first of webgpu, webgl, wasm, cpu that trains
+  metricsEvery: number; // steps per asynchronous metrics readback
+}
+
+export const DEFAULT_CONFIG: TrainConfig = {
+  seed: 0,
+  imageSize: 32,
+  batchSize: 64,
+  testFraction: 0.2,
+  cropScaleMin: 0.08,
+  width: 16,
+  projector: '256-256-256',
+  optimizer: 'lars',
+  epochs: 10,
+  baseLr: 0.3,
+  weightDecay: 1e-6,
+  momentum: 0.9,
+  eta: 0.001,
+  warmupEpochs: 1,
+  gradClip: 0,
+  simCoeff: 25,
+  stdCoeff: 25,
+  covCoeff: 1,
+  gamma: 1,
+  eps: 1e-4,
+  varianceMode: 'fixed',
+  covarianceMode: 'offdiag',
+  emaMomentum: 0.99,
+  gammaMin: 0.1,
+  gammaMax: 1,
+  rampSteps: 0,
+  rampStart: 0.1,
+  diagEvery: 10,
+  backend: 'auto',
+  metricsEvery: 4,
+};
+
+export type Group = 'Data' | 'Model' | 'Optim' | 'Loss' | 'Eval' | 'Runtime';
+type Num = { kind: 'int' | 'float'; min: number; max: number };
+type Choice = { kind: 'enum'; options: readonly string[] };
+type Text = { kind: 'string'; pattern: RegExp; hint: string };
+export type FieldSpec = { group: Group; help: string } & (Num | Choice | Text);
+
+/** One entry per field: where it sits in the UI, what it means, which values are valid. */
+export const FIELDS: { [K in keyof TrainConfig]: FieldSpec } = {
+  seed: { group: 'Data', kind: 'int', min: 0, max: 2 ** 31 - 1, help: 'Seed for init, shuffling and augmentation' },
+  imageSize: { group: 'Data', kind: 'int', min: 8, max: 256, help: 'Crop side in pixels fed to the encoder' },
+  batchSize: { group: 'Data', kind: 'int', min: 2, max: 4096, help: 'Images per view per step (VICReg needs at least 2)' },
+  testFraction: { group: 'Data', kind: 'float', min: 0, max: 0.9, help: 'Share of each class held out for evaluation' },
+  cropScaleMin: { group: 'Data', kind: 'float', min: 0.01, max: 1, help: 'Smallest crop area as a share of the image' },
+  width: { group: 'Model', kind: 'int', min: 1, max: 512, help: 'Channels of the first conv layer (x2 per stage)' },
+  projector: { group: 'Model', kind: 'string', pattern: /^\d{1,5}(-\d{1,5}){0,5}$/, hint: 'sizes joined by "-", e.g. 2048-2048-2048', help: 'Projector sizes: Linear-BN-ReLU per hidden size, final Linear' },
+  optimizer: { group: 'Optim', kind: 'enum', options: ['lars', 'adamw', 'sgd'], help: 'LARS as in the official code, AdamW or SGD with momentum' },
+  epochs: { group: 'Optim', kind: 'int', min: 1, max: 10000, help: 'Passes over the training split' },
+  baseLr: { group: 'Optim', kind: 'float', min: 0, max: 100, help: 'Peak lr = baseLr x batchSize / 256' },
+  weightDecay: { group: 'Optim', kind: 'float', min: 0, max: 1, help: 'Weight decay (not on biases or BatchNorm)' },
+  momentum: { group: 'Optim', kind: 'float', min: 0, max: 0.9999, help: 'Momentum (LARS, SGD) or beta1 (AdamW)' },
+  eta: { group: 'Optim', kind: 'float', min: 0, max: 1, help: 'LARS trust coefficient' },
+  warmupEpochs: { group: 'Optim', kind: 'float', min: 0, max: 1000, help: 'Linear warmup length, then cosine decay' },
+  gradClip: { group: 'Optim', kind: 'float', min: 0, max: 1e6, help: 'Clip the global gradient norm; 0 = off' },
+  simCoeff: { group: 'Loss', kind: 'float', min: 0, max: 1e4, help: 'Weight of the invariance term (lambda)' },
+  stdCoeff: { group: 'Loss', kind: 'float', min: 0, max: 1e4, help: 'Weight of the variance term (mu)' },
+  covCoeff: { group: 'Loss', kind: 'float', min: 0, max: 1e4, help: 'Weight of the covariance term (nu)' },
+  gamma: { group: 'Loss', kind: 'float', min: 0, max: 100, help: 'Target std of each embedding dimension' },
+  eps: { group: 'Loss', kind: 'float', min: 0, max: 1, help: 'Added to the variance before the square root' },
+  varianceMode: { group: 'Loss', kind: 'enum', options: ['fixed', 'adaptive'], help: 'adaptive: the target follows the EMA median std (AVT)' },
+  covarianceMode: { group: 'Loss', kind: 'enum', options: ['offdiag', 'sicov'], help: 'sicov: covariance normalized by its trace (scale-invariant)' },
+  emaMomentum: { group: 'Loss', kind: 'float', min: 0, max: 1, help: 'AVT: EMA momentum of the per-dimension std' },
+  gammaMin: { group: 'Loss', kind: 'float', min: 0, max: 100, help: 'AVT: lowest allowed target' },
+  gammaMax: { group: 'Loss', kind: 'float', min: 0, max: 100, help: 'AVT: highest allowed target' },
+  rampSteps: { group: 'Loss', kind: 'int', min: 0, max: 1e7, help: 'Cosine ramp of simCoeff and covCoeff; 0 = off' },
+  rampStart: { group: 'Loss', kind: 'float', min: 0, max: 1, help: 'Ramp starts at this share of the coefficients' },
+  diagEvery: { group: 'Eval', kind: 'int', min: 1, max: 1e6, help: 'Steps between collapse diagnostics' },
+  backend: { group: 'Runtime', kind: 'enum', options: BACKENDS, help: 'auto picks the first backend that can train' },
+  metricsEvery: { group: 'Runtime', kind: 'int', min: 1, max: 1000, help: 'Steps per asynchronous metrics readback' },
+};
+
+export interface ConfigWarning {
+  key: string;
+  value: string;
+  reason: string;
+}
+
+/** Parses one value against its field; returns the value or a reason it was refused. */
+export function parseField<K extends keyof TrainConfig>(
+  key: K,
+  raw: string,
+): { value: TrainConfig[K] } | { reason: string } {
+  const spec = FIELDS[key];
+  if (spec.kind === 'enum') {
+    return spec.options.includes(raw)
+      ? { value: raw as TrainConfig[K] }
+      : { reason: `expected one of ${spec.options.join(', ')}` };
+  }
+  if (spec.kind === 'string') {
+    return spec.pattern.test(raw) ? { value: raw as TrainConfig[K] } : { reason: `expected ${spec.hint}` };
+  }
+  const n = raw.trim() === '' ? NaN : Number(raw);
+  if (!Number.isFinite(n)) return { reason: 'not a number' };
+  if (spec.kind === 'int' && !Number.isInteger(n)) return { reason: 'expected a whole number' };
+  if (n < spec.min || n > spec.max) return { reason: `expected ${spec.min} to ${spec.max}` };
+  return { value: n as TrainConfig[K] };
+}
+
+/** Cross-field checks a single field cannot make. */
+export function checkConfig(c: TrainConfig): ConfigWarning[] {
+  const w: ConfigWarning[] = [];
+  if (c.gammaMin > c.gammaMax) {
+    w.push({ key: 'gammaMin', value: String(c.gammaMin), reason: `gammaMin must not exceed gammaMax (${c.gammaMax})` });
+  }
+  return w;
+}
+
+/** Reads `#epochs=3&batchSize=64`; unknown keys and bad values keep the default and warn. */
+export function configFromHash(hash: string, base: TrainConfig = DEFAULT_CONFIG): {
+  config: TrainConfig;
+  warnings: ConfigWarning[];
+} {
+  const config: TrainConfig = { ...base };
+  const warnings: ConfigWarning[] = [];
+  const params = new URLSearchParams(hash.replace(/^#/, ''));
+  for (const [key, value] of params) {
+    if (!(key in FIELDS)) {
+      warnings.push({ key, value, reason: 'unknown setting' });
+      continue;
+    }
+    const k = key as keyof TrainConfig;
+    const parsed = parseField(k, value);
+    if ('reason' in parsed) warnings.push({ key, value, reason: parsed.reason });
+    else (config as unknown as Record<string, unknown>)[k] = parsed.value;
+  }
+  for (const cw of checkConfig(config)) {
+    warnings.push(cw);
+    (config as unknown as Record<string, unknown>)[cw.key] = base[cw.key as keyof TrainConfig];
+  }
+  return { config, warnings };
+}
+
+/** Writes only the fields that differ from the defaults, so links stay short. */
+export function configToHash(c: TrainConfig): string {
+  const params = new URLSearchParams();
+  for (const key of Object.keys(FIELDS) as (keyof TrainConfig)[]) {
+    if (c[key] !== DEFAULT_CONFIG[key]) params.set(key, String(c[key]));
+  }
+  const s = params.toString();
+  return s ? `#${s}` : '';
+}

@@ -1,0 +1,81 @@
+// A dataset held on the active backend: images as float32 in [0, 1], [N, H, W, 3], with labels,
+// the train/test split and the per-channel statistics used for normalization.
+import * as tf from '@tensorflow/tfjs';
+import type { DatasetSummary } from '../contract/api';
+import { stratifiedSplit } from './split';
+
+export interface Dataset {
+  summary: DatasetSummary;
+  images: tf.Tensor4D;
+  labels: Int32Array;
+  train: Int32Array;
+  test: Int32Array;
+  mean: [number, number, number];
+  std: [number, number, number];
+}
+
+/** Builds a Dataset from raw uint8 pixels [N, H, W, C] with C = 1 (grayscale, tiled to 3) or 3. */
+export function fromPixels(
+  pixels: Uint8Array,
+  shape: { count: number; height: number; width: number; channels: 1 | 3 },
+  labels: Int32Array,
+  classNames: string[],
+  meta: { id: string; name: string; source: string; testFraction: number; seed: number },
+): Dataset {
+  const { count, height, width, channels } = shape;
+  const images = tf.tidy(() => {
+    const x = tf.div(tf.cast(tf.tensor4d(pixels, [count, height, width, channels], 'int32'), 'float32'), 255);
+    return (channels === 1 ? tf.tile(x, [1, 1, 1, 3]) : x) as tf.Tensor4D;
+  });
+  // Channel statistics straight from the bytes: no readback from the backend needed.
+  const sum = [0, 0, 0];
+  const sumSq = [0, 0, 0];
+  for (let i = 0; i < pixels.length; i++) {
+    const c = channels === 1 ? -1 : i % 3;
+    const v = pixels[i] / 255;
+    for (const k of c < 0 ? [0, 1, 2] : [c]) {
+      sum[k] += v;
+      sumSq[k] += v * v;
+    }
+  }
+  const n = count * height * width;
+  const mean = sum.map((s) => s / n) as [number, number, number];
+  const std = sumSq.map((s, k) => Math.sqrt(Math.max(s / n - mean[k] ** 2, 1e-12))) as [number, number, number];
+  const split = stratifiedSplit(labels, meta.testFraction, meta.seed);
+  const counts = classNames.map(() => 0);
+  labels.forEach((y) => counts[y]++);
+  return {
+    summary: {
+      id: meta.id, name: meta.name, source: meta.source, count, height, width,
+      classes: classNames.map((name, i) => ({ name, count: counts[i] })),
+      trainCount: split.train.length, testCount: split.test.length,
+    },
+    images, labels, train: split.train, test: split.test, mean, std,
+  };
+}
+
+interface SampleMeta {
+  name: string; source: string; count: number; height: number; width: number; channels: 1;
+  classes: string[]; pixels: string; labels: string;
+}
+
+/** The built-in Fashion-MNIST sample shipped in public/sample (scripts/make-sample.mjs). */
+export async function loadSample(baseUrl: string, testFraction: number, seed: number): Promise<Dataset> {
+  const get = async (file: string) => {
+    const res = await fetch(new URL(`sample/${file}`, baseUrl));
+    if (!res.ok) throw new Error(`could not load the sample dataset: ${file} answered HTTP ${res.status}`);
+    return res;
+  };
+  const meta = (await (await get('fashion-mnist-2k.json')).json()) as SampleMeta;
+  const [pixels, labels] = await Promise.all([
+    get(meta.pixels).then((r) => r.arrayBuffer()),
+    get(meta.labels).then((r) => r.arrayBuffer()),
+  ]);
+  const px = new Uint8Array(pixels);
+  if (px.length !== meta.count * meta.height * meta.width) {
+    throw new Error(`sample dataset is damaged: ${px.length} bytes of pixels, expected ${meta.count * meta.height * meta.width}`);
+  }
+  return fromPixels(px, meta, Int32Array.from(new Uint8Array(labels)), meta.classes, {
+    id: 'sample:fashion-mnist-2k', name: meta.name, source: meta.source, testFraction, seed,
+  });
+}

@@ -1,0 +1,98 @@
+// Building blocks with explicit variables: every weight has a stable name (for checkpoints), and
+// BatchNorm keeps its running statistics as non-trainable variables updated in training mode.
+import * as tf from '@tensorflow/tfjs';
+
+export interface Param {
+  name: string;
+  variable: tf.Variable;
+  trainable: boolean;
+}
+
+/** Collects a model's variables in creation order, with seeds derived from one run seed. */
+// TF.js variable names are global to the engine; a counter keeps two models' names apart.
+let variableCount = 0;
+
+export class ParamStore {
+  readonly params: Param[] = [];
+  private nextSeed: number;
+  constructor(seed: number) {
+    this.nextSeed = seed * 7919 + 1;
+  }
+  private add(name: string, init: tf.Tensor, trainable: boolean): tf.Variable {
+    const variable = tf.variable(init, trainable, `${name}#${variableCount++}`);
+    init.dispose();
+    this.params.push({ name, variable, trainable });
+    return variable;
+  }
+  /** He-normal (fan_in), as torch's kaiming init for ReLU nets; shape [..., fanIn-dims, out]. */
+  heNormal(name: string, shape: number[], fanIn: number): tf.Variable {
+    return this.add(name, tf.randomNormal(shape, 0, Math.sqrt(2 / fanIn), 'float32', this.nextSeed++), true);
+  }
+  /** torch nn.Linear default: U(−1/sqrt(fanIn), 1/sqrt(fanIn)). */
+  uniformFanIn(name: string, shape: number[], fanIn: number): tf.Variable {
+    const b = 1 / Math.sqrt(fanIn);
+    return this.add(name, tf.randomUniform(shape, -b, b, 'float32', this.nextSeed++), true);
+  }
+  constant(name: string, shape: number[], value: number, trainable: boolean): tf.Variable {
+    return this.add(name, tf.fill(shape, value), trainable);
+  }
+  trainable(): tf.Variable[] {
+    return this.params.filter((p) => p.trainable).map((p) => p.variable);
+  }
+  dispose(): void {
+    for (const p of this.params) p.variable.dispose();
+    this.params.length = 0;
+  }
+}
+
+export interface BatchNorm {
+  gamma: tf.Variable; // [c], trainable
+  beta: tf.Variable; // [c], trainable
+  runningMean: tf.Variable; // [c]
+  runningVar: tf.Variable; // [c]
+}
+
+export function batchNormParams(store: ParamStore, name: string, c: number): BatchNorm {
+  return {
+    gamma: store.constant(`${name}.weight`, [c], 1, true),
+    beta: store.constant(`${name}.bias`, [c], 0, true),
+    runningMean: store.constant(`${name}.running_mean`, [c], 0, false),
+    runningVar: store.constant(`${name}.running_var`, [c], 1, false),
+  };
+}
+
+const BN_EPS = 1e-5; // torch BatchNorm default
+const BN_MOMENTUM = 0.1; // torch: running = (1 − 0.1)·running + 0.1·batch
+
+/**
+ * BatchNorm over every axis but the last (NHWC or [B, c]). In training mode it normalizes with
+ * the batch's biased variance and moves the running statistics with the unbiased one, as torch.
+ * The running-stat assignment happens inside the gradient scope on purpose: TF.js tapes only
+ * trainable variables, so it is not differentiated.
+ */
+export function batchNorm(x: tf.Tensor, bn: BatchNorm, training: boolean): tf.Tensor {
+  if (!training) return tf.batchNorm(x, bn.runningMean, bn.runningVar, bn.beta, bn.gamma, BN_EPS);
+  const axes = x.shape.slice(0, -1).map((_, i) => i);
+  const { mean, variance } = tf.moments(x, axes);
+  const n = x.size / x.shape[x.rank - 1];
+  bn.runningMean.assign(tf.add(tf.mul(bn.runningMean, 1 - BN_MOMENTUM), tf.mul(mean, BN_MOMENTUM)));
+  bn.runningVar.assign(tf.add(tf.mul(bn.runningVar, 1 - BN_MOMENTUM), tf.mul(variance, (BN_MOMENTUM * n) / Math.max(n - 1, 1))));
+  return tf.batchNorm(x, mean, variance, bn.beta, bn.gamma, BN_EPS);
+}
+
+export interface Dense {
+  kernel: tf.Variable; // [in, out]
+  bias: tf.Variable | null; // [out]
+}
+
+export function denseParams(store: ParamStore, name: string, inDim: number, outDim: number, bias: boolean): Dense {
+  return {
+    kernel: store.uniformFanIn(`${name}.weight`, [inDim, outDim], inDim),
+    bias: bias ? store.uniformFanIn(`${name}.bias`, [outDim], inDim) : null,
+  };
+}
+
+/** [B, in] -> [B, out]; one fused kernel for matMul + bias. */
+export function dense(x: tf.Tensor2D, p: Dense): tf.Tensor2D {
+  return tf.fused.matMul({ a: x, b: p.kernel as tf.Tensor2D, bias: p.bias ?? undefined }) as tf.Tensor2D;
+}

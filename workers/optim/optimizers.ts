@@ -1,0 +1,123 @@
+// Optimizers over explicit variables. Their state lives in tf.Variables, listed by `state()` so a
+// checkpoint can hold it. Each update runs inside one tf.tidy and reads nothing back.
+import * as tf from '@tensorflow/tfjs';
+
+export interface Optimizer {
+  /** Applies one update; grads[i] belongs to vars[i]. lr is this step's learning rate. */
+  apply(vars: tf.Variable[], grads: tf.Tensor[], lr: number): void;
+  state(): { name: string; variable: tf.Variable }[];
+  dispose(): void;
+}
+
+/** Official exclude_bias_and_norm: biases and BatchNorm parameters are the 1-D ones. */
+export const isBiasOrNorm = (v: tf.Variable) => v.rank === 1;
+
+function slots(prefix: string) {
+  const m = new Map<tf.Variable, tf.Variable>();
+  return {
+    get(v: tf.Variable): tf.Variable {
+      let s = m.get(v);
+      if (!s) {
+        s = tf.variable(tf.zerosLike(v), false, `${prefix}/${v.name}`);
+        m.set(v, s);
+      }
+      return s;
+    },
+    list: () => [...m.entries()].map(([v, s]) => ({ name: `${prefix}/${v.name}`, variable: s })),
+    dispose: () => m.forEach((s) => s.dispose()),
+  };
+}
+
+/**
+ * LARS as main_vicreg.py: dp = g + wd·p; q = eta·‖p‖/‖dp‖ (1 when either norm is 0); dp ← q·dp;
+ * mu ← momentum·mu + dp; p ← p − lr·mu. With exclude1d, 1-D parameters skip both the weight decay
+ * and the trust ratio (weight_decay_filter = lars_adaptation_filter = exclude_bias_and_norm).
+ */
+export function lars(o: { weightDecay: number; momentum: number; eta: number; exclude1d?: boolean }): Optimizer {
+  const mu = slots('lars.mu');
+  const exclude1d = o.exclude1d ?? true;
+  return {
+    apply(vars, grads, lr) {
+      tf.tidy(() => {
+        vars.forEach((p, i) => {
+          let dp = grads[i];
+          if (!(exclude1d && isBiasOrNorm(p))) {
+            dp = tf.add(dp, tf.mul(p, o.weightDecay));
+            const pNorm = tf.norm(p);
+            const dNorm = tf.norm(dp);
+            const one = tf.onesLike(pNorm);
+            const q = tf.where(tf.greater(pNorm, 0), tf.where(tf.greater(dNorm, 0), tf.div(tf.mul(pNorm, o.eta), dNorm), one), one);
+            dp = tf.mul(dp, q);
+          }
+          const m = mu.get(p);
+          m.assign(tf.add(tf.mul(m, o.momentum), dp));
+          p.assign(tf.sub(p, tf.mul(m, lr)));
+        });
+      });
+    },
+    state: mu.list,
+    dispose: mu.dispose,
+  };
+}
+
+/** SGD with momentum and coupled weight decay (torch.optim.SGD, dampening 0). */
+export function sgd(o: { weightDecay: number; momentum: number }): Optimizer {
+  const mu = slots('sgd.mu');
+  return {
+    apply(vars, grads, lr) {
+      tf.tidy(() => {
+        vars.forEach((p, i) => {
+          const g = isBiasOrNorm(p) ? grads[i] : tf.add(grads[i], tf.mul(p, o.weightDecay));
+          const m = mu.get(p);
+          m.assign(tf.add(tf.mul(m, o.momentum), g));
+          p.assign(tf.sub(p, tf.mul(m, lr)));
+        });
+      });
+    },
+    state: mu.list,
+    dispose: mu.dispose,
+  };
+}
+
+/** AdamW (Loshchilov & Hutter): decoupled weight decay, bias-corrected moments (torch.optim.AdamW). */
+export function adamw(o: { weightDecay: number; beta1: number; beta2?: number; epsilon?: number }): Optimizer {
+  const m1 = slots('adamw.m');
+  const m2 = slots('adamw.v');
+  const beta2 = o.beta2 ?? 0.999;
+  const epsilon = o.epsilon ?? 1e-8;
+  const t = tf.variable(tf.scalar(0), false, `adamw.t#${Math.random().toString(36).slice(2)}`);
+  return {
+    apply(vars, grads, lr) {
+      tf.tidy(() => {
+        t.assign(tf.add(t, 1));
+        const c1 = tf.sub(1, tf.pow(o.beta1, t));
+        const c2 = tf.sub(1, tf.pow(beta2, t));
+        vars.forEach((p, i) => {
+          const g = grads[i];
+          const m = m1.get(p);
+          const v = m2.get(p);
+          m.assign(tf.add(tf.mul(m, o.beta1), tf.mul(g, 1 - o.beta1)));
+          v.assign(tf.add(tf.mul(v, beta2), tf.mul(tf.square(g), 1 - beta2)));
+          const update = tf.div(tf.div(m, c1), tf.add(tf.sqrt(tf.div(v, c2)), epsilon));
+          const decay = isBiasOrNorm(p) ? 0 : o.weightDecay;
+          p.assign(tf.sub(tf.mul(p, 1 - lr * decay), tf.mul(update, lr)));
+        });
+      });
+    },
+    state: () => [...m1.list(), ...m2.list(), { name: 'adamw.t', variable: t }],
+    dispose: () => {
+      m1.dispose();
+      m2.dispose();
+      t.dispose();
+    },
+  };
+}
+
+/** Scales every gradient by min(1, maxNorm / ‖g‖_global), on device. */
+export function clipByGlobalNorm(grads: tf.Tensor[], maxNorm: number): tf.Tensor[] {
+  return tf.tidy(() => {
+    const total = tf.sqrt(tf.addN(grads.map((g) => tf.sum(tf.square(g)))));
+    const scale = tf.minimum(1, tf.div(maxNorm, tf.add(total, 1e-6)));
+    return grads.map((g) => tf.mul(g, scale));
+  });
+}

@@ -1,0 +1,135 @@
+// The training loop, top to bottom: data, model, optimizer, loop. Cooperative control: the loop
+// checks pause and stop flags every step, so TF.js state survives a pause or a stop.
+import * as tf from '@tensorflow/tfjs';
+import type { MetricRecord, RunState, TrainEvent } from '../contract/api';
+import type { TrainConfig } from '../contract/config';
+import { augmentView } from '../data/augment';
+import type { Dataset } from '../data/dataset';
+import { mulberry32, permutation } from '../data/random';
+import { buildModel, type VicregModel } from '../model/model';
+import { adamw, lars, sgd, type Optimizer } from '../optim/optimizers';
+import { learningRate } from '../optim/schedule';
+import { PACKED, trainStep, type StepContext } from './step';
+
+export class RunControl {
+  paused = false;
+  stopped = false;
+  private wake: (() => void) | null = null;
+  pause() { this.paused = true; }
+  resume() { this.paused = false; this.wake?.(); }
+  stop() { this.stopped = true; this.wake?.(); }
+  /** Resolves when resumed or stopped. */
+  waitWhilePaused(): Promise<void> {
+    return new Promise((resolve) => {
+      this.wake = () => { this.wake = null; resolve(); };
+    });
+  }
+}
+
+export function makeOptimizer(c: TrainConfig): Optimizer {
+  if (c.optimizer === 'adamw') return adamw({ weightDecay: c.weightDecay, beta1: c.momentum });
+  if (c.optimizer === 'sgd') return sgd({ weightDecay: c.weightDecay, momentum: c.momentum });
+  return lars({ weightDecay: c.weightDecay, momentum: c.momentum, eta: c.eta });
+}
+
+// A worker's message loop only runs between macrotasks; yielding each step lets Pause and Stop in.
+const nextTask = () => new Promise<void>((r) => setTimeout(r, 0));
+
+/** What a run leaves behind for evaluation and export; the caller disposes it. */
+export interface TrainedRun {
+  state: RunState;
+  step: number;
+  model: VicregModel;
+  optimizer: Optimizer;
+  avt: StepContext['avt'];
+}
+
+export async function train(data: Dataset, c: TrainConfig, control: RunControl, emit: (e: TrainEvent) => void): Promise<TrainedRun> {
+  // Data
+  const stepsPerEpoch = Math.floor(data.train.length / c.batchSize);
+  if (stepsPerEpoch < 1) {
+    throw new Error(`the training split has ${data.train.length} images, fewer than one batch of ${c.batchSize}: lower batchSize to at most ${data.train.length}`);
+  }
+  const totalSteps = stepsPerEpoch * c.epochs;
+  const rand = mulberry32(c.seed);
+  const augment = { imageSize: c.imageSize, cropScaleMin: c.cropScaleMin };
+
+  // Model and optimizer
+  const model = buildModel(c);
+  const ctx: StepContext = { model, optimizer: makeOptimizer(c), config: c, avt: { ema: null } };
+  const schedule = { baseLr: c.baseLr, batchSize: c.batchSize, warmupSteps: c.warmupEpochs * stepsPerEpoch, totalSteps };
+
+  // Metrics leave the device in windows of metricsEvery steps, read asynchronously; at most one
+  // read is in flight, which bounds how far the device queue can run ahead of the loop.
+  let pending: { step: number; epoch: number; lr: number; row: tf.Tensor1D }[] = [];
+  let inFlight: Promise<void> = Promise.resolve();
+  let windowStart = performance.now();
+  let failure: string | null = null;
+  const flush = async () => {
+    if (pending.length === 0) return;
+    const window = pending;
+    pending = [];
+    const block = tf.stack(window.map((w) => w.row));
+    tf.dispose(window.map((w) => w.row));
+    await inFlight;
+    inFlight = block.data().then((values) => {
+      block.dispose();
+      const now = performance.now();
+      const msPerStep = (now - windowStart) / window.length;
+      windowStart = now;
+      const records: MetricRecord[] = window.map((w, i) => {
+        const r = Object.fromEntries(PACKED.map((k, j) => [k, values[i * PACKED.length + j]])) as Record<(typeof PACKED)[number], number>;
+        return { step: w.step, epoch: w.epoch, lr: w.lr, ...r, msPerStep, imagesPerSec: (1000 * c.batchSize) / msPerStep };
+      });
+      const bad = records.find((r) => !Number.isFinite(r.loss));
+      if (bad && !failure) {
+        failure = `the loss became ${bad.loss} at step ${bad.step}; training stopped. Lower baseLr or check the data.`;
+        control.stop();
+      }
+      emit({ type: 'metrics', records: records.filter((r) => Number.isFinite(r.loss)) });
+    });
+  };
+
+  // Loop
+  let step = 0;
+  emit({ type: 'state', state: 'running', step, totalSteps });
+  try {
+    for (let epoch = 0; epoch < c.epochs && !control.stopped; epoch++) {
+      const order = permutation(data.train.length, rand);
+      for (let i = 0; i < stepsPerEpoch && !control.stopped; i++) {
+        if (control.paused) {
+          await flush();
+          await inFlight;
+          emit({ type: 'state', state: 'paused', step, totalSteps });
+          await control.waitWhilePaused();
+          windowStart = performance.now();
+          if (control.stopped) break;
+          emit({ type: 'state', state: 'running', step, totalSteps });
+        }
+        const batch = order.subarray(i * c.batchSize, (i + 1) * c.batchSize).map((k) => data.train[k]);
+        const lr = learningRate(step, schedule);
+        const row = tf.tidy(() => {
+          const x1 = augmentView(data.images, batch, augment, data, rand);
+          const x2 = augmentView(data.images, batch, augment, data, rand);
+          return trainStep(ctx, x1, x2, step, lr);
+        });
+        step++;
+        pending.push({ step, epoch, lr, row });
+        if (pending.length >= c.metricsEvery) await flush();
+        await nextTask();
+      }
+    }
+    await flush();
+    await inFlight;
+  } catch (e) {
+    ctx.avt.ema?.dispose();
+    ctx.optimizer.dispose();
+    model.dispose();
+    throw e;
+  } finally {
+    tf.dispose(pending.map((p) => p.row));
+  }
+  const state: RunState = failure ? 'failed' : control.stopped ? 'stopped' : 'done';
+  emit({ type: 'state', state, step, totalSteps, message: failure ?? undefined });
+  return { state, step, model, optimizer: ctx.optimizer, avt: ctx.avt };
+}
