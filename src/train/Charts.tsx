@@ -15,7 +15,7 @@ const CHARTS: { id: string; title: string; keys: Key[]; colors: string[] }[] = [
   { id: 'chart-speed', title: 'Images / s', keys: ['imagesPerSec'], colors: ['#475569'] },
 ];
 
-const fmt = (v: number) => (Math.abs(v) >= 100 ? v.toFixed(0) : Math.abs(v) >= 1 ? v.toFixed(2) : v.toPrecision(2));
+const fmt = (v: number) => (Math.abs(v) >= 100 ? v.toFixed(0) : Math.abs(v) >= 1 ? v.toFixed(2) : v.toPrecision(3));
 
 export function Charts() {
   const metrics = useStore((s) => s.metrics);

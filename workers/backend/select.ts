@@ -43,12 +43,27 @@ async function probeStep(): Promise<number> {
   }
 }
 
+// The threaded WASM build's pthread workers fail inside a bundled module worker ("e is not
+// defined" in the inlined pthread script), and its init then never settles. Until threads are
+// wired up properly (issue #7), take the single-threaded SIMD build.
+tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', false);
+
+/** A backend that neither works nor fails (a stuck init, a lost GPU) is skipped after this. */
+const PROBE_TIMEOUT_MS = 60_000;
+
+function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const id = setTimeout(() => reject(new Error(`${what} did not finish within ${ms / 1000} s`)), ms);
+    p.then((v) => (clearTimeout(id), resolve(v)), (e) => (clearTimeout(id), reject(e)));
+  });
+}
+
 async function tryBackend(name: BackendName): Promise<BackendAttempt> {
   const t0 = performance.now();
   try {
-    if (!(await tf.setBackend(name))) return { name, ok: false, reason: 'not available in this browser' };
-    await tf.ready();
-    const loss = await probeStep();
+    const ok = await withTimeout(tf.setBackend(name).then(async (r) => (await tf.ready(), r)), PROBE_TIMEOUT_MS, 'initialization');
+    if (!ok) return { name, ok: false, reason: 'not available in this browser' };
+    const loss = await withTimeout(probeStep(), PROBE_TIMEOUT_MS, 'the test step');
     if (!Number.isFinite(loss)) return { name, ok: false, reason: `the test step gave a loss of ${loss}` };
     return { name, ok: true, ms: Math.round(performance.now() - t0) };
   } catch (e) {

@@ -1,0 +1,26 @@
+import { defineConfig } from '@playwright/test';
+import { CHROMIUM_ARGS, findChromium } from './test/chromium';
+
+// Browser tests run against the production build (`vite preview`, which sends the COOP/COEP
+// headers), in the system Chromium. Tests share one 2-core machine, so they run one at a time.
+export default defineConfig({
+  testDir: 'test/e2e',
+  timeout: 180_000,
+  expect: { timeout: 60_000 },
+  workers: 1,
+  retries: 0,
+  reporter: [['list'], ['json', { outputFile: 'test-results/e2e.json' }]],
+  // Playwright empties outputDir at start; keep it apart from the unit tests' report.
+  outputDir: 'test-results/e2e-artifacts',
+  use: {
+    baseURL: 'http://127.0.0.1:4173',
+    launchOptions: { executablePath: findChromium(), args: CHROMIUM_ARGS },
+    screenshot: 'only-on-failure',
+  },
+  webServer: {
+    command: 'npx vite preview --host 127.0.0.1 --port 4173 --strictPort',
+    url: 'http://127.0.0.1:4173',
+    reuseExistingServer: !process.env.CI,
+    timeout: 60_000,
+  },
+});

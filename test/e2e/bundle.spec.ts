@@ -1,0 +1,35 @@
+// The UI thread never imports TF.js: the production build's entry chunk (and every chunk it
+// imports) holds no TF.js code; only the worker chunk does.
+import { expect, test } from '@playwright/test';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+const dist = join(process.cwd(), 'dist');
+// Strings that only TF.js code contains: kernel names, its version banner, backend flags.
+const TFJS_MARKERS = ['Conv2DBackpropFilter', 'WEBGL_VERSION', 'tfjs-core', 'BatchMatMul', 'WEBGPU_DEFERRED_SUBMIT_BATCH_SIZE'];
+
+test('the main bundle holds no TF.js; the worker bundle does', () => {
+  const html = readFileSync(join(dist, 'index.html'), 'utf8');
+  const entry = /src="\/assets\/([^"]+\.js)"/.exec(html)?.[1];
+  expect(entry, 'index.html names its entry script').toBeTruthy();
+  const assets = readdirSync(join(dist, 'assets')).filter((f) => f.endsWith('.js'));
+  const workers = assets.filter((f) => f.startsWith('worker'));
+  expect(workers.length).toBe(1);
+  // Walk the entry's static imports; the worker is reached only as a URL, not an import.
+  const seen = new Set<string>();
+  const visit = (file: string) => {
+    if (seen.has(file)) return;
+    seen.add(file);
+    const code = readFileSync(join(dist, 'assets', file), 'utf8');
+    for (const m of code.matchAll(/(?:from|import)\s*["']\.\/([^"']+\.js)["']/g)) visit(m[1]);
+  };
+  visit(entry!);
+  expect(seen.size).toBeGreaterThan(0);
+  for (const file of seen) {
+    expect(workers).not.toContain(file);
+    const code = readFileSync(join(dist, 'assets', file), 'utf8');
+    for (const marker of TFJS_MARKERS) expect(code.includes(marker), `${file} contains ${marker}`).toBe(false);
+  }
+  const workerCode = readFileSync(join(dist, 'assets', workers[0]), 'utf8');
+  for (const marker of ['Conv2DBackpropFilter', 'BatchMatMul']) expect(workerCode).toContain(marker);
+});

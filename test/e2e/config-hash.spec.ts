@@ -1,0 +1,33 @@
+import { expect, test } from '@playwright/test';
+import { openWithSample, waitForStep } from './helpers';
+
+test('bad URL hash values warn, keep the defaults, and the run still starts', async ({ page }) => {
+  await openWithSample(page, 'batchSize=banana&nonsense=1&epochs=-3&backend=cpu&width=4&projector=32-32', 'cpu');
+  const warnings = page.getByTestId('warnings');
+  await expect(warnings).toContainText('batchSize=banana');
+  await expect(warnings).toContainText('nonsense=1');
+  await expect(warnings).toContainText('unknown setting');
+  await expect(warnings).toContainText('epochs=-3');
+  await expect(page.getByTestId('config-batchSize')).toHaveValue('64');
+  await expect(page.getByTestId('config-epochs')).toHaveValue('10');
+  await page.getByTestId('train-start').click();
+  await waitForStep(page, 2);
+  await page.getByTestId('train-stop').click();
+  await expect(page.getByTestId('run-state')).toHaveText('stopped');
+});
+
+test('settings changed in the UI are written back to the URL', async ({ page }) => {
+  await page.goto('/#backend=cpu');
+  await expect(page.getByTestId('backend')).toHaveText('cpu', { timeout: 90_000 });
+  const field = page.getByTestId('config-batchSize');
+  await field.fill('32');
+  await field.press('Enter');
+  await expect(page).toHaveURL(/batchSize=32/);
+  await page.locator('summary', { hasText: 'Loss' }).click();
+  await page.getByTestId('config-varianceMode').selectOption('adaptive');
+  await expect(page).toHaveURL(/varianceMode=adaptive/);
+  await field.fill('1');
+  await field.press('Enter');
+  await expect(page.locator('.field .error')).toContainText('expected 2 to 4096');
+  await expect(page).toHaveURL(/batchSize=32/);
+});

@@ -1,0 +1,98 @@
+import * as tf from '@tensorflow/tfjs';
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { MetricRecord, TrainEvent } from '../contract/api';
+import { DEFAULT_CONFIG, type TrainConfig } from '../contract/config';
+import { fromPixels } from '../data/dataset';
+import { mulberry32 } from '../data/random';
+import { RunControl, train } from './trainer';
+
+beforeAll(async () => {
+  await tf.setBackend('cpu');
+});
+
+/** 120 random 12×12 grayscale images in 3 classes: enough to exercise the loop, not to learn. */
+function syntheticDataset() {
+  const rand = mulberry32(4);
+  const n = 120;
+  const pixels = Uint8Array.from({ length: n * 144 }, () => Math.floor(rand() * 256));
+  const labels = Int32Array.from({ length: n }, (_, i) => i % 3);
+  return fromPixels(pixels, { count: n, height: 12, width: 12, channels: 1 }, labels, ['a', 'b', 'c'], {
+    id: 'synthetic', name: 'synthetic', source: 'test', testFraction: 0.2, seed: 0,
+  });
+}
+
+const small: Partial<TrainConfig> = { batchSize: 8, imageSize: 8, width: 2, projector: '16-16', metricsEvery: 3 };
+
+function collect() {
+  const events: TrainEvent[] = [];
+  const records = () => events.flatMap((e) => (e.type === 'metrics' ? e.records : [])) as MetricRecord[];
+  return { events, records, emit: (e: TrainEvent) => events.push(e) };
+}
+
+describe('train', () => {
+  it('streams one finite record per step and keeps tf.memory() flat across epochs', async () => {
+    const data = syntheticDataset();
+    const c = { ...DEFAULT_CONFIG, ...small, epochs: 6 };
+    const control = new RunControl();
+    const memory: number[][] = [];
+    const { records, emit } = collect();
+    const run = await train(data, c, control, (e) => {
+      emit(e);
+      if (e.type === 'metrics') memory.push([tf.memory().numTensors, tf.memory().numBytes]);
+    });
+    expect(run.state).toBe('done');
+    const steps = Math.floor(96 / 8) * 6;
+    expect(run.step).toBe(steps);
+    expect(records().map((r) => r.step)).toEqual(Array.from({ length: steps }, (_, i) => i + 1));
+    for (const r of records()) for (const v of Object.values(r)) expect(Number.isFinite(v)).toBe(true);
+    // After the first windows (optimizer slots are created lazily) the live tensors do not grow.
+    expect(memory[memory.length - 1]).toEqual(memory[3]);
+    run.model.dispose();
+    run.optimizer.dispose();
+    data.images.dispose();
+  });
+
+  it('pauses and stops cooperatively, keeping the model', async () => {
+    const data = syntheticDataset();
+    const control = new RunControl();
+    const { events, emit } = collect();
+    const done = train(data, { ...DEFAULT_CONFIG, ...small, epochs: 50 }, control, (e) => {
+      emit(e);
+      if (e.type === 'state' && e.state === 'paused') setTimeout(() => control.stop(), 50);
+    });
+    setTimeout(() => control.pause(), 200);
+    const run = await done;
+    expect(run.state).toBe('stopped');
+    expect(events.some((e) => e.type === 'state' && e.state === 'paused')).toBe(true);
+    expect(run.step).toBeGreaterThan(0);
+    expect(run.step).toBeLessThan(12 * 50);
+    expect(run.model.store.params.length).toBeGreaterThan(0);
+    run.model.dispose();
+    run.optimizer.dispose();
+    data.images.dispose();
+  });
+
+  it('stops a diverging run at the first non-finite loss and says at which step', async () => {
+    const data = syntheticDataset();
+    const control = new RunControl();
+    const { events, records, emit } = collect();
+    const c = { ...DEFAULT_CONFIG, ...small, epochs: 50, optimizer: 'sgd' as const, baseLr: 1e30, warmupEpochs: 0 };
+    const run = await train(data, c, control, emit);
+    expect(run.state).toBe('failed');
+    const last = events[events.length - 1];
+    expect(last.type === 'state' && last.message).toMatch(/the loss became (NaN|Infinity|-Infinity) at step \d+/);
+    expect(run.step).toBeLessThan(12 * 50);
+    for (const r of records()) expect(Number.isFinite(r.loss)).toBe(true);
+    run.model.dispose();
+    run.optimizer.dispose();
+    data.images.dispose();
+  });
+
+  it('refuses a batch larger than the training split, with the numbers', async () => {
+    const data = syntheticDataset();
+    await expect(train(data, { ...DEFAULT_CONFIG, ...small, batchSize: 200 }, new RunControl(), () => {})).rejects.toThrow(
+      /96 images, fewer than one batch of 200: lower batchSize to at most 96/,
+    );
+    data.images.dispose();
+  });
+});
