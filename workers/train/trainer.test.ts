@@ -23,6 +23,12 @@ function syntheticDataset() {
 
 const small: Partial<TrainConfig> = { batchSize: 8, imageSize: 8, width: 2, projector: '16-16', metricsEvery: 3 };
 
+function release(run: { model: { dispose(): void }; optimizer: { dispose(): void } }, data: { images: tf.Tensor }) {
+  run.model.dispose();
+  run.optimizer.dispose();
+  data.images.dispose();
+}
+
 function collect() {
   const events: TrainEvent[] = [];
   const records = () => events.flatMap((e) => (e.type === 'metrics' ? e.records : [])) as MetricRecord[];
@@ -47,9 +53,7 @@ describe('train', () => {
     for (const r of records()) for (const v of Object.values(r)) expect(Number.isFinite(v)).toBe(true);
     // After the first windows (optimizer slots are created lazily) the live tensors do not grow.
     expect(memory[memory.length - 1]).toEqual(memory[3]);
-    run.model.dispose();
-    run.optimizer.dispose();
-    data.images.dispose();
+    release(run, data);
   });
 
   it('pauses and stops cooperatively, keeping the model', async () => {
@@ -67,9 +71,7 @@ describe('train', () => {
     expect(run.step).toBeGreaterThan(0);
     expect(run.step).toBeLessThan(12 * 50);
     expect(run.model.store.params.length).toBeGreaterThan(0);
-    run.model.dispose();
-    run.optimizer.dispose();
-    data.images.dispose();
+    release(run, data);
   });
 
   it('stops a diverging run at the first non-finite loss and says at which step', async () => {
@@ -83,9 +85,7 @@ describe('train', () => {
     expect(last.type === 'state' && last.message).toMatch(/the loss became (NaN|Infinity|-Infinity) at step \d+/);
     expect(run.step).toBeLessThan(12 * 50);
     for (const r of records()) expect(Number.isFinite(r.loss)).toBe(true);
-    run.model.dispose();
-    run.optimizer.dispose();
-    data.images.dispose();
+    release(run, data);
   });
 
   it('refuses a batch larger than the training split, with the numbers', async () => {
