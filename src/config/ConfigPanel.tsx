@@ -1,5 +1,5 @@
 import { useState } from 'react';
-import { chooseBackend } from '../actions';
+import { chooseBackend, loadSampleDataset } from '../actions';
 import { useStore } from '../store';
 import { FIELDS, parseField, type Group, type TrainConfig } from '../../workers/contract/config';
 
@@ -22,6 +22,8 @@ function Field({ name, disabled }: { name: keyof TrainConfig; disabled: boolean 
     setDraft(null);
     setConfig({ [name]: parsed.value } as Partial<TrainConfig>);
     if (name === 'backend') void chooseBackend(parsed.value as TrainConfig['backend']);
+    // The split is drawn from seed and testFraction: a loaded dataset is split again.
+    else if ((name === 'seed' || name === 'testFraction') && useStore.getState().dataset) void loadSampleDataset();
   };
   return (
     <label className="field" title={spec.help}>

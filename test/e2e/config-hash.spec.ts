@@ -31,3 +31,11 @@ test('settings changed in the UI are written back to the URL', async ({ page }) 
   await expect(page.locator('.field .error')).toContainText('expected 2 to 4096');
   await expect(page).toHaveURL(/batchSize=32/);
 });
+
+test('changing testFraction splits the loaded dataset again', async ({ page }) => {
+  await openWithSample(page, 'backend=cpu', 'cpu');
+  const field = page.getByTestId('config-testFraction');
+  await field.fill('0.5');
+  await field.press('Enter');
+  await expect(page.getByTestId('dataset-summary')).toContainText('1000 train / 1000 test');
+});
