@@ -27,20 +27,19 @@ export function fromPixels(
     const x = tf.div(tf.cast(tf.tensor4d(pixels, [count, height, width, channels], 'int32'), 'float32'), 255);
     return (channels === 1 ? tf.tile(x, [1, 1, 1, 3]) : x) as tf.Tensor4D;
   });
-  // Channel statistics straight from the bytes: no readback from the backend needed.
-  const sum = [0, 0, 0];
-  const sumSq = [0, 0, 0];
+  // Channel statistics straight from the bytes: no readback from the backend needed. Grayscale
+  // is tiled to 3 channels, so its one statistic serves all three.
+  const sum = new Float64Array(channels);
+  const sumSq = new Float64Array(channels);
   for (let i = 0; i < pixels.length; i++) {
-    const c = channels === 1 ? -1 : i % 3;
     const v = pixels[i] / 255;
-    for (const k of c < 0 ? [0, 1, 2] : [c]) {
-      sum[k] += v;
-      sumSq[k] += v * v;
-    }
+    sum[i % channels] += v;
+    sumSq[i % channels] += v * v;
   }
   const n = count * height * width;
-  const mean = sum.map((s) => s / n) as [number, number, number];
-  const std = sumSq.map((s, k) => Math.sqrt(Math.max(s / n - mean[k] ** 2, 1e-12))) as [number, number, number];
+  const channel = (k: number) => (channels === 1 ? 0 : k);
+  const mean = [0, 1, 2].map((k) => sum[channel(k)] / n) as [number, number, number];
+  const std = [0, 1, 2].map((k) => Math.sqrt(Math.max(sumSq[channel(k)] / n - mean[k] ** 2, 1e-12))) as [number, number, number];
   const split = stratifiedSplit(labels, meta.testFraction, meta.seed);
   const counts = classNames.map(() => 0);
   labels.forEach((y) => counts[y]++);

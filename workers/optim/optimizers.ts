@@ -12,6 +12,9 @@ export interface Optimizer {
 /** Official exclude_bias_and_norm: biases and BatchNorm parameters are the 1-D ones. */
 export const isBiasOrNorm = (v: tf.Variable) => v.rank === 1;
 
+// TF.js variable names are global to the engine; a counter keeps two optimizers' apart.
+let optimizerCount = 0;
+
 function slots(prefix: string) {
   const m = new Map<tf.Variable, tf.Variable>();
   return {
@@ -85,7 +88,7 @@ export function adamw(o: { weightDecay: number; beta1: number; beta2?: number; e
   const m2 = slots('adamw.v');
   const beta2 = o.beta2 ?? 0.999;
   const epsilon = o.epsilon ?? 1e-8;
-  const t = tf.variable(tf.scalar(0), false, `adamw.t#${Math.random().toString(36).slice(2)}`);
+  const t = tf.variable(tf.scalar(0), false, `adamw.t#${optimizerCount++}`);
   return {
     apply(vars, grads, lr) {
       tf.tidy(() => {
