@@ -15,7 +15,7 @@ export function Warnings() {
         </p>
       ))}
       {training.map((w, i) => (
-        <p key={i}>Step {w.step}: {w.message}</p>
+        <p key={i} data-kind={w.kind}><span className="kind">Step {w.step}:</span>{w.message}</p>
       ))}
     </section>
   );

@@ -2,6 +2,7 @@ import { useState } from 'react';
 import { chooseBackend, loadSampleDataset } from '../actions';
 import { useStore } from '../store';
 import { FIELDS, parseField, type Group, type TrainConfig } from '../../workers/contract/config';
+import { applyPreset, matchingPreset, PRESET_IDS, PRESETS, type PresetId } from '../../workers/contract/presets';
 
 const GROUPS: Group[] = ['Data', 'Model', 'Optim', 'Loss', 'Eval', 'Runtime'];
 const KEYS = Object.keys(FIELDS) as (keyof TrainConfig)[];
@@ -47,12 +48,33 @@ function Field({ name, disabled }: { name: keyof TrainConfig; disabled: boolean 
   );
 }
 
+/** Presets are partial configs: choosing one sets its fields and leaves the rest (data, epochs) alone. */
+function PresetPicker({ disabled }: { disabled: boolean }) {
+  const preset = useStore((s) => matchingPreset(s.config));
+  const loadConfig = useStore((s) => s.loadConfig);
+  const choose = (id: PresetId) => {
+    const { config, configWarnings } = useStore.getState();
+    loadConfig(applyPreset(config, id), configWarnings);
+  };
+  return (
+    <div className="preset">
+      <label htmlFor="preset">Preset</label>
+      <select id="preset" data-testid="preset" value={preset ?? 'custom'} disabled={disabled} onChange={(e) => choose(e.target.value as PresetId)}>
+        {PRESET_IDS.map((id) => <option key={id} value={id}>{PRESETS[id].label}</option>)}
+        <option value="custom" disabled>Custom</option>
+      </select>
+      <span className="help">{preset ? PRESETS[preset].help : 'Settings changed from every preset'}</span>
+    </div>
+  );
+}
+
 export function ConfigPanel() {
   const locked = useStore((s) => ['preparing', 'running', 'paused'].includes(s.runState));
   return (
     <section className="panel config">
       <h2>Configuration</h2>
       <p className="hint">Every setting is also in the page's URL, so a run can be shared as a link.</p>
+      <PresetPicker disabled={locked} />
       {GROUPS.map((g) => (
         <details key={g} open={g === 'Data' || g === 'Optim'}>
           <summary>{g}</summary>

@@ -1,6 +1,6 @@
 // The run configuration lives in the URL hash, so a run is a shareable link: read once at start,
 // written back (only the fields that differ from the defaults) whenever the config changes.
-import { configFromHash, configToHash } from '../../workers/contract/config';
+import { configFromHash, configToHash } from '../../workers/contract/url';
 import { useStore } from '../store';
 
 export function syncConfigWithHash(): () => void {

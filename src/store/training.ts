@@ -1,10 +1,10 @@
 import type { StateCreator } from 'zustand';
-import type { BackendReport, MetricRecord, RunState, TrainEvent } from '../../workers/contract/api';
+import type { BackendReport, DiagnosticsRecord, MetricRecord, RunState, TrainEvent, WarningKind } from '../../workers/contract/api';
 import type { Store } from './index';
 
 export interface TrainingWarning {
   step: number;
-  kind: string;
+  kind: WarningKind;
   message: string;
 }
 
@@ -19,6 +19,7 @@ export interface TrainingSlice {
   /** Wall-clock ms when the current running stretch began, and the step it began at (for the ETA). */
   etaAnchor: { ms: number; step: number } | null;
   metrics: MetricRecord[];
+  diagnostics: DiagnosticsRecord[];
   trainingWarnings: TrainingWarning[];
   setBackend: (report: BackendReport | null, status: TrainingSlice['backendStatus'], error?: string) => void;
   resetRun: () => void;
@@ -36,15 +37,17 @@ export const createTrainingSlice: StateCreator<Store, [], [], TrainingSlice> = (
   runMessage: null,
   etaAnchor: null,
   metrics: [],
+  diagnostics: [],
   trainingWarnings: [],
   setBackend: (backend, backendStatus, error) => set({ backend, backendStatus, backendError: error ?? null }),
-  resetRun: () => set({ runState: 'preparing', step: 0, totalSteps: 0, metrics: [], trainingWarnings: [], runMessage: null, etaAnchor: null }),
+  resetRun: () => set({ runState: 'preparing', step: 0, totalSteps: 0, metrics: [], diagnostics: [], trainingWarnings: [], runMessage: null, etaAnchor: null }),
   onTrainEvent: (e) =>
     set((s) => {
       if (e.type === 'metrics') {
         const last = e.records[e.records.length - 1];
         return last ? { metrics: s.metrics.concat(e.records), step: Math.max(s.step, last.step) } : {};
       }
+      if (e.type === 'diagnostics') return { diagnostics: s.diagnostics.concat(e.records) };
       if (e.type === 'warning') return { trainingWarnings: [...s.trainingWarnings, { step: e.step, kind: e.kind, message: e.message }] };
       const resumed = e.state === 'running' && s.runState !== 'running';
       return {

@@ -1,46 +1,102 @@
 import { useMemo } from 'react';
 import { CartesianGrid, Line, LineChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
-import type { MetricRecord } from '../../workers/contract/api';
+import type { DiagnosticsRecord } from '../../workers/contract/api';
 import { useStore } from '../store';
 import { downsample } from './format';
 
-type Key = keyof MetricRecord;
-const CHARTS: { id: string; title: string; keys: Key[]; colors: string[] }[] = [
-  { id: 'chart-loss', title: 'Loss', keys: ['loss'], colors: ['#111827'] },
-  { id: 'chart-invariance', title: 'Invariance (MSE between views)', keys: ['invariance'], colors: ['#2563eb'] },
-  { id: 'chart-variance', title: 'Variance (std hinge)', keys: ['variance'], colors: ['#d97706'] },
-  { id: 'chart-covariance', title: 'Covariance (off-diagonal)', keys: ['covariance'], colors: ['#059669'] },
-  { id: 'chart-gamma', title: 'Target gammaT', keys: ['gammaT'], colors: ['#7c3aed'] },
-  { id: 'chart-lr', title: 'Learning rate', keys: ['lr'], colors: ['#db2777'] },
-  { id: 'chart-speed', title: 'Images / s', keys: ['imagesPerSec'], colors: ['#475569'] },
+type Row = { step: number } & Record<string, number>;
+interface Series { key: string; label: string; color: string }
+interface ChartSpec { id: string; title: string; series: Series[]; help?: string }
+
+const one = (key: string, color: string): Series[] => [{ key, label: key, color }];
+const P = '#2563eb'; // projector
+const B = '#ea580c'; // backbone
+
+const LOSS_CHARTS: ChartSpec[] = [
+  { id: 'chart-loss', title: 'Loss', series: one('loss', '#111827') },
+  { id: 'chart-invariance', title: 'Invariance (MSE between views)', series: one('invariance', '#2563eb') },
+  { id: 'chart-variance', title: 'Variance (std hinge)', series: one('variance', '#d97706') },
+  { id: 'chart-covariance', title: 'Covariance (off-diagonal)', series: one('covariance', '#059669') },
+  { id: 'chart-gamma', title: 'Target gammaT', series: one('gammaT', '#7c3aed') },
+  { id: 'chart-lr', title: 'Learning rate', series: one('lr', '#db2777') },
+  { id: 'chart-speed', title: 'Images / s', series: one('imagesPerSec', '#475569') },
 ];
 
-const fmt = (v: number) => (Math.abs(v) >= 100 ? v.toFixed(0) : Math.abs(v) >= 1 ? v.toFixed(2) : v.toPrecision(3));
+const both = (stat: string): Series[] => [
+  { key: `projector_${stat}`, label: 'projector', color: P },
+  { key: `backbone_${stat}`, label: 'backbone', color: B },
+];
+const stds = (where: 'projector' | 'backbone', color: string): Series[] => [
+  { key: `${where}_stdMax`, label: 'max', color: `${color}66` },
+  { key: `${where}_stdMean`, label: 'mean', color },
+  { key: `${where}_stdMin`, label: 'min', color: '#dc2626' },
+];
+
+const DIAG_CHARTS: ChartSpec[] = [
+  { id: 'chart-rankme', title: 'RankMe (effective rank)', series: both('rankMe'), help: 'Falls towards 1 as the embeddings collapse; at most min(batch, dim)' },
+  { id: 'chart-std-projector', title: 'Per-dimension std, projector', series: stds('projector', P), help: 'A min under 0.01 means dimensions have collapsed' },
+  { id: 'chart-std-backbone', title: 'Per-dimension std, backbone', series: stds('backbone', B) },
+  { id: 'chart-cosine', title: 'Mean pairwise cosine', series: both('cosine'), help: 'Near 1: every image maps to the same direction' },
+  { id: 'chart-covsq', title: 'Mean squared off-diagonal covariance', series: both('covSq') },
+];
+
+const fmt = (v: number) => (!Number.isFinite(v) ? String(v) : Math.abs(v) >= 100 ? v.toFixed(0) : Math.abs(v) >= 1 ? v.toFixed(2) : v.toPrecision(3));
+
+function flattenDiagnostics(d: DiagnosticsRecord): Row {
+  const row: Row = { step: d.step };
+  for (const where of ['projector', 'backbone'] as const) {
+    for (const [k, v] of Object.entries(d[where])) row[`${where}_${k}`] = v;
+  }
+  return row;
+}
+
+function Chart({ spec, rows }: { spec: ChartSpec; rows: Row[] }) {
+  const data = useMemo(() => downsample(rows, 400), [rows]);
+  const last = rows[rows.length - 1];
+  // data-finite lets a test (and a curious user in devtools) see that no series holds NaN or ±Inf.
+  const finite = rows.every((r) => spec.series.every((s) => Number.isFinite(r[s.key])));
+  return (
+    <figure className="chart" data-testid={spec.id} data-points={rows.length} data-finite={String(finite)} title={spec.help}>
+      <figcaption>
+        {spec.title}
+        {last && spec.series.length === 1 && <span className="last">{fmt(last[spec.series[0].key])}</span>}
+      </figcaption>
+      {spec.series.length > 1 && (
+        <div className="legend">
+          {spec.series.map((s) => (
+            <span key={s.key}><i style={{ background: s.color }} />{s.label}{last && <> {fmt(last[s.key])}</>}</span>
+          ))}
+        </div>
+      )}
+      <ResponsiveContainer width="100%" height={150}>
+        <LineChart data={data} margin={{ top: 4, right: 8, bottom: 0, left: 0 }}>
+          <CartesianGrid strokeDasharray="3 3" stroke="#e5e7eb" />
+          <XAxis dataKey="step" type="number" domain={['dataMin', 'dataMax']} tick={{ fontSize: 10 }} />
+          <YAxis tick={{ fontSize: 10 }} width={44} tickFormatter={fmt} domain={['auto', 'auto']} />
+          <Tooltip formatter={(v) => fmt(Number(v))} labelFormatter={(s) => `step ${s}`} />
+          {spec.series.map((s) => (
+            <Line key={s.key} dataKey={s.key} name={s.label} stroke={s.color} dot={false} isAnimationActive={false} strokeWidth={1.5} />
+          ))}
+        </LineChart>
+      </ResponsiveContainer>
+    </figure>
+  );
+}
 
 export function Charts() {
-  const metrics = useStore((s) => s.metrics);
-  const data = useMemo(() => downsample(metrics, 400), [metrics]);
+  const metrics = useStore((s) => s.metrics) as unknown as Row[];
+  const diagnostics = useStore((s) => s.diagnostics);
+  const diagRows = useMemo(() => diagnostics.map(flattenDiagnostics), [diagnostics]);
   return (
-    <div className="charts">
-      {CHARTS.map((c) => (
-        <figure key={c.id} className="chart" data-testid={c.id} data-points={metrics.length}>
-          <figcaption>
-            {c.title}
-            {metrics.length > 0 && <span className="last">{fmt(metrics[metrics.length - 1][c.keys[0]])}</span>}
-          </figcaption>
-          <ResponsiveContainer width="100%" height={150}>
-            <LineChart data={data} margin={{ top: 4, right: 8, bottom: 0, left: 0 }}>
-              <CartesianGrid strokeDasharray="3 3" stroke="#e5e7eb" />
-              <XAxis dataKey="step" type="number" domain={['dataMin', 'dataMax']} tick={{ fontSize: 10 }} />
-              <YAxis tick={{ fontSize: 10 }} width={44} tickFormatter={fmt} domain={['auto', 'auto']} />
-              <Tooltip formatter={(v) => fmt(Number(v))} labelFormatter={(s) => `step ${s}`} />
-              {c.keys.map((k, i) => (
-                <Line key={k} dataKey={k} stroke={c.colors[i]} dot={false} isAnimationActive={false} strokeWidth={1.5} />
-              ))}
-            </LineChart>
-          </ResponsiveContainer>
-        </figure>
-      ))}
-    </div>
+    <>
+      <h3>Loss terms and schedules</h3>
+      <div className="charts">
+        {LOSS_CHARTS.map((c) => <Chart key={c.id} spec={c} rows={metrics} />)}
+      </div>
+      <h3>Collapse diagnostics <span className="hint">view 1 of the batch, every diagEvery steps</span></h3>
+      <div className="charts">
+        {DIAG_CHARTS.map((c) => <Chart key={c.id} spec={c} rows={diagRows} />)}
+      </div>
+    </>
   );
 }

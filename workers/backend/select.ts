@@ -32,7 +32,7 @@ async function probeStep(): Promise<number> {
     const row = tf.tidy(() => {
       const x1 = tf.randomNormal([4, 8, 8, 3], 0, 1, 'float32', 1) as tf.Tensor4D;
       const x2 = tf.randomNormal([4, 8, 8, 3], 0, 1, 'float32', 2) as tf.Tensor4D;
-      return trainStep(ctx, x1, x2, 0, 0.01);
+      return trainStep(ctx, x1, x2, 0, 0.01).row;
     });
     const [loss] = await row.data();
     row.dispose();

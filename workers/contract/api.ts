@@ -16,6 +16,25 @@ export interface MetricRecord {
   msPerStep: number; // wall time per step, averaged over the readback window
 }
 
+/** Collapse statistics of one batch of embeddings [B, n] (workers/vicreg/diagnostics.ts). */
+export interface FeatureDiagnostics {
+  stdMin: number; // per-dimension std (unbiased, no eps): smallest, mean, largest
+  stdMean: number;
+  stdMax: number;
+  cosine: number; // mean pairwise cosine similarity between different samples
+  covSq: number; // mean squared off-diagonal covariance
+  rankMe: number; // effective rank of the batch (Garrido et al. 2023), 1 .. min(B, n)
+}
+
+/** Diagnostics of view 1 of the batch at `step`, on the projector output and the backbone features. */
+export interface DiagnosticsRecord {
+  step: number;
+  projector: FeatureDiagnostics;
+  backbone: FeatureDiagnostics;
+}
+
+export type WarningKind = 'std-collapse' | 'cosine' | 'cov-zero' | 'non-finite';
+
 export interface BackendAttempt {
   name: BackendName;
   ok: boolean;
@@ -46,7 +65,8 @@ export type RunState = 'idle' | 'preparing' | 'running' | 'paused' | 'stopped' |
 export type TrainEvent =
   | { type: 'state'; state: RunState; step: number; totalSteps: number; message?: string }
   | { type: 'metrics'; records: MetricRecord[] }
-  | { type: 'warning'; step: number; kind: string; message: string };
+  | { type: 'diagnostics'; records: DiagnosticsRecord[] }
+  | { type: 'warning'; step: number; kind: WarningKind; message: string };
 
 export interface WorkerApi {
   /** Chooses and initializes a backend; each candidate must run a training step to count. */

@@ -152,38 +152,3 @@ export function checkConfig(c: TrainConfig): ConfigWarning[] {
   }
   return w;
 }
-
-/** Reads `#epochs=3&batchSize=64`; unknown keys and bad values keep the default and warn. */
-export function configFromHash(hash: string, base: TrainConfig = DEFAULT_CONFIG): {
-  config: TrainConfig;
-  warnings: ConfigWarning[];
-} {
-  const config: TrainConfig = { ...base };
-  const warnings: ConfigWarning[] = [];
-  const params = new URLSearchParams(hash.replace(/^#/, ''));
-  for (const [key, value] of params) {
-    if (!(key in FIELDS)) {
-      warnings.push({ key, value, reason: 'unknown setting' });
-      continue;
-    }
-    const k = key as keyof TrainConfig;
-    const parsed = parseField(k, value);
-    if ('reason' in parsed) warnings.push({ key, value, reason: parsed.reason });
-    else (config as unknown as Record<string, unknown>)[k] = parsed.value;
-  }
-  for (const cw of checkConfig(config)) {
-    warnings.push(cw);
-    (config as unknown as Record<string, unknown>)[cw.key] = base[cw.key as keyof TrainConfig];
-  }
-  return { config, warnings };
-}
-
-/** Writes only the fields that differ from the defaults, so links stay short. */
-export function configToHash(c: TrainConfig): string {
-  const params = new URLSearchParams();
-  for (const key of Object.keys(FIELDS) as (keyof TrainConfig)[]) {
-    if (c[key] !== DEFAULT_CONFIG[key]) params.set(key, String(c[key]));
-  }
-  const s = params.toString();
-  return s ? `#${s}` : '';
-}

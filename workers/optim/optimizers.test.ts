@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { lars } from './optimizers';
+import { adamw, clipByGlobalNorm, lars, sgd } from './optimizers';
 import { learningRate, rampedCoeff } from './schedule';
 
 beforeAll(async () => {
@@ -46,6 +46,77 @@ describe('LARS, one step by hand (main_vicreg.py LARS.step)', () => {
     const q = tf.variable(tf.tensor2d([[1, 1]]));
     opt.apply([q], [tf.zeros([1, 2])], 0.1);
     expect(Array.from(q.dataSync())).toEqual([1, 1]);
+  });
+});
+
+describe('SGD with momentum, two steps by hand (torch.optim.SGD, dampening 0)', () => {
+  // p = [[1, -2]], g = [[0.5, 0.5]], wd = 0.1, momentum 0.9, lr 0.1.
+  // step 1: d = g + 0.1·p = [0.6, 0.3]; mu = d; p = [0.94, -2.03].
+  // step 2: d = [0.5 + 0.094, 0.5 − 0.203] = [0.594, 0.297]; mu = 0.9·[0.6, 0.3] + d = [1.134, 0.567];
+  //         p = [0.94 − 0.1134, −2.03 − 0.0567] = [0.8266, −2.0867].
+  it('couples weight decay into the gradient before momentum', () => {
+    const p = tf.variable(tf.tensor2d([[1, -2]]));
+    const opt = sgd({ weightDecay: 0.1, momentum: 0.9 });
+    opt.apply([p], [tf.tensor2d([[0.5, 0.5]])], 0.1);
+    expect(Array.from(p.dataSync())).toEqual([expect.closeTo(0.94, 6), expect.closeTo(-2.03, 6)]);
+    opt.apply([p], [tf.tensor2d([[0.5, 0.5]])], 0.1);
+    expect(Array.from(p.dataSync())).toEqual([expect.closeTo(0.8266, 6), expect.closeTo(-2.0867, 6)]);
+    expect(opt.state().map((s) => s.name)).toEqual([`sgd.mu/${p.name}`]);
+    opt.dispose();
+  });
+
+  it('does not decay 1-D parameters (the official exclude_bias_and_norm)', () => {
+    const b = tf.variable(tf.tensor1d([1, -2]));
+    const opt = sgd({ weightDecay: 0.1, momentum: 0.9 });
+    opt.apply([b], [tf.tensor1d([0.5, 0.5])], 0.1);
+    expect(Array.from(b.dataSync())).toEqual([expect.closeTo(0.95, 6), expect.closeTo(-2.05, 6)]);
+    opt.dispose();
+  });
+});
+
+describe('AdamW, two steps by hand (torch.optim.AdamW)', () => {
+  // p = [[1, -2]], lr 0.01, wd 0.1, beta1 0.9, beta2 0.999, eps 1e-8.
+  // step 1, g = [[0.5, -1]]: m = 0.1·g, v = 0.001·g², m̂ = g, v̂ = g², update = g/(|g| + eps) ≈ sign(g);
+  //   p = p·(1 − 0.001) − 0.01·sign(g) = [0.999 − 0.01, −1.998 + 0.01].
+  // step 2, g = [[0.2, 0.4]]: m = 0.9·m + 0.1·g, v = 0.999·v + 0.001·g², m̂ = m/0.19, v̂ = v/0.001999.
+  it('decays decoupled from the adaptive step, with bias correction', () => {
+    const p = tf.variable(tf.tensor2d([[1, -2]]));
+    const opt = adamw({ weightDecay: 0.1, beta1: 0.9 });
+    opt.apply([p], [tf.tensor2d([[0.5, -1]])], 0.01);
+    const p1 = [0.999 - 0.01, -1.998 + 0.01];
+    expect(Array.from(p.dataSync())).toEqual([expect.closeTo(p1[0], 6), expect.closeTo(p1[1], 6)]);
+    opt.apply([p], [tf.tensor2d([[0.2, 0.4]])], 0.01);
+    const g1 = [0.5, -1];
+    const g2 = [0.2, 0.4];
+    const want = p1.map((pi, k) => {
+      const m = 0.9 * 0.1 * g1[k] + 0.1 * g2[k];
+      const v = 0.999 * 0.001 * g1[k] ** 2 + 0.001 * g2[k] ** 2;
+      const update = m / (1 - 0.9 ** 2) / (Math.sqrt(v / (1 - 0.999 ** 2)) + 1e-8);
+      return pi * (1 - 0.01 * 0.1) - 0.01 * update;
+    });
+    expect(Array.from(p.dataSync())).toEqual([expect.closeTo(want[0], 5), expect.closeTo(want[1], 5)]);
+    expect(opt.state().map((s) => s.name)).toEqual([`adamw.m/${p.name}`, `adamw.v/${p.name}`, 'adamw.t']);
+    opt.dispose();
+  });
+
+  it('does not decay 1-D parameters', () => {
+    const b = tf.variable(tf.tensor1d([1]));
+    const opt = adamw({ weightDecay: 0.5, beta1: 0.9 });
+    opt.apply([b], [tf.tensor1d([0.5])], 0.01);
+    expect(b.dataSync()[0]).toBeCloseTo(0.99, 6);
+    opt.dispose();
+  });
+});
+
+describe('clipByGlobalNorm', () => {
+  it('scales all gradients by maxNorm / global norm when above, and leaves them when below', () => {
+    const grads = [tf.tensor1d([3]), tf.tensor2d([[4, 0]])]; // global norm 5
+    const clipped = clipByGlobalNorm(grads, 1);
+    expect(Array.from(clipped[0].dataSync())).toEqual([expect.closeTo(0.6, 5)]);
+    expect(Array.from(clipped[1].dataSync())).toEqual([expect.closeTo(0.8, 5), 0]);
+    const kept = clipByGlobalNorm(grads, 10);
+    expect(Array.from(kept[1].dataSync())).toEqual([expect.closeTo(4, 5), 0]);
+    tf.dispose([...grads, ...clipped, ...kept]);
   });
 });
 

@@ -5,6 +5,7 @@ import type { TrainConfig } from '../contract/config';
 import type { VicregModel } from '../model/model';
 import { clipByGlobalNorm, type Optimizer } from '../optim/optimizers';
 import { rampedCoeff } from '../optim/schedule';
+import { packDiagnostics } from '../vicreg/diagnostics';
 import { vicregLoss, type AvtState } from '../vicreg/loss';
 
 /** The packed metrics row: [loss, invariance, variance, covariance, gammaT]. */
@@ -17,7 +18,15 @@ export interface StepContext {
   avt: AvtState; // replaced every step in adaptive mode
 }
 
-export function trainStep(ctx: StepContext, x1: tf.Tensor4D, x2: tf.Tensor4D, step: number, lr: number): tf.Tensor1D {
+export interface StepOutput {
+  /** PACKED metrics, [5]. */
+  row: tf.Tensor1D;
+  /** With `diagnose`: packDiagnostics of view 1's projector output and backbone features. */
+  diagnostics: { projector: tf.Tensor1D; backbone: tf.Tensor1D } | null;
+}
+
+/** `diagnose` adds collapse diagnostics, taken from this step's own forward pass (no extra pass). */
+export function trainStep(ctx: StepContext, x1: tf.Tensor4D, x2: tf.Tensor4D, step: number, lr: number, diagnose = false): StepOutput {
   const { model, optimizer, config: c } = ctx;
   const vars = model.store.trainable();
   const options = {
@@ -27,8 +36,11 @@ export function trainStep(ctx: StepContext, x1: tf.Tensor4D, x2: tf.Tensor4D, st
   };
   let packed: tf.Tensor1D | null = null;
   let nextEma: tf.Tensor1D | null = null;
+  const view1: { features: tf.Tensor2D; embedding: tf.Tensor2D }[] = [];
   const { grads } = tf.variableGrads(() => {
-    const z1 = model.forward(x1, true).embedding;
+    const out1 = model.forward(x1, true);
+    if (diagnose) view1.push({ features: tf.keep(out1.features), embedding: tf.keep(out1.embedding) });
+    const z1 = out1.embedding;
     const z2 = model.forward(x2, true).embedding;
     const t = vicregLoss(z1, z2, options, ctx.avt, false);
     packed = tf.keep(tf.stack([t.loss, t.invariance, t.variance, t.covariance, t.gammaT]) as tf.Tensor1D);
@@ -44,5 +56,11 @@ export function trainStep(ctx: StepContext, x1: tf.Tensor4D, x2: tf.Tensor4D, st
     ctx.avt.ema?.dispose();
     ctx.avt = { ema: nextEma };
   }
-  return packed!;
+  let diagnostics: StepOutput['diagnostics'] = null;
+  if (view1.length) {
+    const { features, embedding } = view1[0];
+    diagnostics = { projector: packDiagnostics(embedding), backbone: packDiagnostics(features) };
+    tf.dispose([features, embedding]);
+  }
+  return { row: packed!, diagnostics };
 }

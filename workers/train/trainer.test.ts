@@ -41,7 +41,7 @@ describe('train', () => {
     const c = { ...DEFAULT_CONFIG, ...small, epochs: 6 };
     const control = new RunControl();
     const memory: number[][] = [];
-    const { records, emit } = collect();
+    const { events, records, emit } = collect();
     const run = await train(data, c, control, (e) => {
       emit(e);
       if (e.type === 'metrics') memory.push([tf.memory().numTensors, tf.memory().numBytes]);
@@ -51,6 +51,16 @@ describe('train', () => {
     expect(run.step).toBe(steps);
     expect(records().map((r) => r.step)).toEqual(Array.from({ length: steps }, (_, i) => i + 1));
     for (const r of records()) for (const v of Object.values(r)) expect(Number.isFinite(v)).toBe(true);
+    // Diagnostics at step 1 and every diagEvery (10) steps, finite, RankMe within [1, min(B, n)].
+    const diags = events.flatMap((e) => (e.type === 'diagnostics' ? e.records : []));
+    expect(diags.map((d) => d.step)).toEqual([1, ...Array.from({ length: steps / 10 }, (_, i) => 10 * (i + 1))]);
+    for (const d of diags) {
+      for (const v of [...Object.values(d.projector), ...Object.values(d.backbone)]) expect(Number.isFinite(v)).toBe(true);
+      expect(d.projector.rankMe).toBeGreaterThanOrEqual(1);
+      expect(d.projector.rankMe).toBeLessThanOrEqual(8 + 1e-3);
+      expect(d.projector.stdMin).toBeLessThanOrEqual(d.projector.stdMean);
+      expect(d.projector.stdMean).toBeLessThanOrEqual(d.projector.stdMax);
+    }
     // After the first windows (optimizer slots are created lazily) the live tensors do not grow.
     expect(memory[memory.length - 1]).toEqual(memory[3]);
     release(run, data);
@@ -85,6 +95,7 @@ describe('train', () => {
     expect(last.type === 'state' && last.message).toMatch(/the loss became (NaN|Infinity|-Infinity) at step \d+/);
     expect(run.step).toBeLessThan(12 * 50);
     for (const r of records()) expect(Number.isFinite(r.loss)).toBe(true);
+    expect(events.filter((e) => e.type === 'warning' && e.kind === 'non-finite')).toHaveLength(1);
     release(run, data);
   });
 

@@ -1,7 +1,7 @@
 // The training loop, top to bottom: data, model, optimizer, loop. Cooperative control: the loop
 // checks pause and stop flags every step, so TF.js state survives a pause or a stop.
 import * as tf from '@tensorflow/tfjs';
-import type { MetricRecord, RunState, TrainEvent } from '../contract/api';
+import type { DiagnosticsRecord, MetricRecord, RunState, TrainEvent } from '../contract/api';
 import type { TrainConfig } from '../contract/config';
 import { augmentView } from '../data/augment';
 import type { Dataset } from '../data/dataset';
@@ -9,7 +9,9 @@ import { mulberry32, permutation } from '../data/random';
 import { buildModel, type VicregModel } from '../model/model';
 import { adamw, lars, sgd, type Optimizer } from '../optim/optimizers';
 import { learningRate } from '../optim/schedule';
-import { PACKED, trainStep, type StepContext } from './step';
+import { readDiagnostics } from '../vicreg/diagnostics';
+import { PACKED, trainStep, type StepContext, type StepOutput } from './step';
+import { CollapseWatch } from './warnings';
 
 export class RunControl {
   paused = false;
@@ -59,9 +61,14 @@ export async function train(data: Dataset, c: TrainConfig, control: RunControl, 
   const ctx: StepContext = { model, optimizer: makeOptimizer(c), config: c, avt: { ema: null } };
   const schedule = { baseLr: c.baseLr, batchSize: c.batchSize, warmupSteps: c.warmupEpochs * stepsPerEpoch, totalSteps };
 
-  // Metrics leave the device in windows of metricsEvery steps, read asynchronously; at most one
-  // read is in flight, which bounds how far the device queue can run ahead of the loop.
-  let pending: { step: number; epoch: number; lr: number; row: tf.Tensor1D }[] = [];
+  // Metrics (and, every diagEvery steps, collapse diagnostics) leave the device in windows of
+  // metricsEvery steps, read asynchronously; at most one read is in flight, which bounds how far
+  // the device queue can run ahead of the loop.
+  type Pending = { step: number; epoch: number; lr: number } & StepOutput;
+  let pending: Pending[] = [];
+  const watch = new CollapseWatch();
+  const dims = { b: c.batchSize, projector: model.projector.outDim, backbone: model.backbone.featureDim };
+  const diagnoseAt = (s: number) => s === 1 || s % c.diagEvery === 0;
   let inFlight: Promise<void> = Promise.resolve();
   let windowStart = performance.now();
   let failure: string | null = null;
@@ -71,9 +78,13 @@ export async function train(data: Dataset, c: TrainConfig, control: RunControl, 
     pending = [];
     const block = tf.stack(window.map((w) => w.row));
     tf.dispose(window.map((w) => w.row));
+    const diagSteps = window.filter((w) => w.diagnostics);
+    const diagBlock = diagSteps.length ? tf.concat(diagSteps.flatMap((w) => [w.diagnostics!.projector, w.diagnostics!.backbone])) : null;
+    tf.dispose(diagSteps.flatMap((w) => [w.diagnostics!.projector, w.diagnostics!.backbone]));
     await inFlight;
-    inFlight = block.data().then((values) => {
+    inFlight = Promise.all([block.data(), diagBlock?.data()]).then(([values, diagValues]) => {
       block.dispose();
+      diagBlock?.dispose();
       const now = performance.now();
       const msPerStep = (now - windowStart) / window.length;
       windowStart = now;
@@ -86,7 +97,12 @@ export async function train(data: Dataset, c: TrainConfig, control: RunControl, 
         failure = `the loss became ${bad.loss} at step ${bad.step}; training stopped. Lower baseLr or check the data.`;
         control.stop();
       }
-      emit({ type: 'metrics', records: records.filter((r) => Number.isFinite(r.loss)) });
+      const good = records.filter((r) => Number.isFinite(r.loss));
+      emit({ type: 'metrics', records: good });
+      const diagnostics = diagValues ? unpackDiagnostics(diagValues, diagSteps.map((w) => w.step), dims) : [];
+      if (diagnostics.length) emit({ type: 'diagnostics', records: diagnostics });
+      const warnings = [...records.flatMap((r) => watch.onMetrics(r)), ...diagnostics.flatMap((d) => watch.onDiagnostics(d))];
+      for (const w of warnings) emit({ type: 'warning', ...w });
     });
   };
 
@@ -108,13 +124,14 @@ export async function train(data: Dataset, c: TrainConfig, control: RunControl, 
         }
         const batch = order.subarray(i * c.batchSize, (i + 1) * c.batchSize).map((k) => data.train[k]);
         const lr = learningRate(step, schedule);
-        const row = tf.tidy(() => {
+        // tidy keeps every tensor the step returns (nested in the object) and frees the views.
+        const out = tf.tidy(() => {
           const x1 = augmentView(data.images, batch, augment, data, rand);
           const x2 = augmentView(data.images, batch, augment, data, rand);
-          return trainStep(ctx, x1, x2, step, lr);
-        });
+          return trainStep(ctx, x1, x2, step, lr, diagnoseAt(step + 1)) as unknown as tf.TensorContainer;
+        }) as unknown as StepOutput;
         step++;
-        pending.push({ step, epoch, lr, row });
+        pending.push({ step, epoch, lr, ...out });
         if (pending.length >= c.metricsEvery) await flush();
         await nextTask();
       }
@@ -127,9 +144,22 @@ export async function train(data: Dataset, c: TrainConfig, control: RunControl, 
     model.dispose();
     throw e;
   } finally {
-    tf.dispose(pending.map((p) => p.row));
+    tf.dispose(pending.flatMap((p) => [p.row, ...(p.diagnostics ? [p.diagnostics.projector, p.diagnostics.backbone] : [])]));
   }
   const state: RunState = failure ? 'failed' : control.stopped ? 'stopped' : 'done';
   emit({ type: 'state', state, step, totalSteps, message: failure ?? undefined });
   return { state, step, model, optimizer: ctx.optimizer, avt: ctx.avt };
+}
+
+/** Splits the concatenated diagnostics read (per step: projector then backbone) into records. */
+function unpackDiagnostics(values: ArrayLike<number>, steps: number[], dims: { b: number; projector: number; backbone: number }): DiagnosticsRecord[] {
+  const size = (n: number) => 5 + Math.min(dims.b, n) ** 2;
+  const records: DiagnosticsRecord[] = [];
+  let at = 0;
+  for (const step of steps) {
+    const p = Array.prototype.slice.call(values, at, (at += size(dims.projector)));
+    const f = Array.prototype.slice.call(values, at, (at += size(dims.backbone)));
+    records.push({ step, projector: readDiagnostics(p, dims.b, dims.projector), backbone: readDiagnostics(f, dims.b, dims.backbone) });
+  }
+  return records;
 }

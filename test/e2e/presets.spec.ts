@@ -1,0 +1,54 @@
+// Each preset trains the sample set for a few dozen steps and fills every chart series (loss
+// terms, schedules and collapse diagnostics) with finite numbers.
+import { expect, test, type Page } from '@playwright/test';
+import { PRESET_IDS, PRESETS } from '../../workers/contract/presets';
+import { openWithSample, stepOf } from './helpers';
+
+// 1600 training images / 32 = 50 steps in one epoch; diagnostics at steps 1, 5, ..., 50.
+const RUN = 'backend=cpu&batchSize=32&imageSize=16&width=4&projector=32-32&epochs=1&metricsEvery=5&diagEvery=5';
+
+async function chartsFilled(page: Page) {
+  const charts = page.locator('figure.chart');
+  await expect(charts).toHaveCount(12);
+  for (const chart of await charts.all()) {
+    const id = await chart.getAttribute('data-testid');
+    const points = Number(await chart.getAttribute('data-points'));
+    expect(points, id!).toBeGreaterThan(id!.startsWith('chart-std') || ['chart-rankme', 'chart-cosine', 'chart-covsq'].includes(id!) ? 10 : 49);
+    await expect(chart, id!).toHaveAttribute('data-finite', 'true');
+    // Every series is drawn as a line.
+    expect(await chart.locator('path.recharts-line-curve').count(), id!).toBeGreaterThan(0);
+  }
+}
+
+for (const id of PRESET_IDS) {
+  test(`preset "${PRESETS[id].label}" trains and fills every chart with finite numbers`, async ({ page }) => {
+    await openWithSample(page, `preset=${id}&${RUN}`, 'cpu');
+    await expect(page.getByTestId('preset')).toHaveValue(id);
+    await page.getByTestId('train-start').click();
+    await expect(page.getByTestId('run-state')).toHaveText('done', { timeout: 150_000 });
+    expect(await stepOf(page)).toBe(50);
+    await chartsFilled(page);
+    await expect(page.locator('.warnings .error')).toHaveCount(0);
+    // gammaT: fixed at 1 for the official loss; the clipped EMA median for AVT.
+    const gamma = await page.getByTestId('chart-gamma').locator('.last').textContent();
+    if (id === 'official') expect(gamma).toBe('1.00');
+    else expect(Number(gamma)).toBeLessThanOrEqual(1);
+  });
+}
+
+test('choosing a preset in the UI sets its fields and the URL, and editing one makes it custom', async ({ page }) => {
+  await page.goto('/#backend=cpu&epochs=3');
+  await expect(page.getByTestId('backend')).toHaveText('cpu', { timeout: 90_000 });
+  await expect(page.getByTestId('preset')).toHaveValue('official');
+  await page.getByTestId('preset').selectOption('adaptive');
+  await expect(page).toHaveURL(/preset=adaptive/);
+  await expect(page).toHaveURL(/epochs=3/);
+  await page.locator('summary', { hasText: 'Loss' }).click();
+  await expect(page.getByTestId('config-varianceMode')).toHaveValue('adaptive');
+  await expect(page.getByTestId('config-covarianceMode')).toHaveValue('sicov');
+  await page.getByTestId('config-covarianceMode').selectOption('offdiag');
+  await expect(page.getByTestId('preset')).toHaveValue('custom');
+  await page.getByTestId('preset').selectOption('official');
+  await expect(page.getByTestId('config-varianceMode')).toHaveValue('fixed');
+  await expect(page).not.toHaveURL(/preset=/);
+});

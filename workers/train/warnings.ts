@@ -1,0 +1,64 @@
+// Collapse warnings, raised from the metrics and diagnostics the trainer already reads back.
+// Each kind fires once per run per feature set, at the first step its condition holds, so the
+// user sees when trouble began rather than a flood.
+import type { DiagnosticsRecord, MetricRecord, WarningKind } from '../contract/api';
+
+export interface RunWarning {
+  step: number;
+  kind: WarningKind;
+  message: string;
+}
+
+/** Below this a dimension carries almost no signal (sqrt of the official eps, 1e-4, is 0.01). */
+export const STD_FLOOR = 0.01;
+/** Above this the batch's samples point the same way: representations are collapsing. */
+export const COSINE_CEILING = 0.9;
+/** "Covariance near 0 while the variance hinge stays high" (the collapse sign named in issue 3):
+ *  near 0: below COV_FLOOR; high: above half its maximum, which
+ *  is gammaT (every std at 0). Held for COV_STEPS consecutive steps so a noisy step is ignored. */
+export const COV_FLOOR = 1e-3;
+export const COV_STEPS = 5;
+
+export class CollapseWatch {
+  private fired = new Set<string>();
+  private covRun = 0;
+
+  /** Warnings from one step's loss terms. */
+  onMetrics(r: MetricRecord): RunWarning[] {
+    const out: RunWarning[] = [];
+    if (!Number.isFinite(r.loss)) {
+      this.once(out, 'non-finite', 'non-finite', r.step, `the loss became ${r.loss}, so the run was stopped. Lower baseLr, turn on gradClip, or check the data.`);
+      return out;
+    }
+    const hingeHigh = r.variance > 0.5 * r.gammaT;
+    this.covRun = r.covariance < COV_FLOOR && hingeHigh ? this.covRun + 1 : 0;
+    if (this.covRun >= COV_STEPS) {
+      this.once(out, 'cov-zero', 'cov-zero', r.step - COV_STEPS + 1,
+        `covariance term ${r.covariance.toExponential(1)} (near 0) while the variance hinge stays at ${r.variance.toFixed(2)} of at most ${r.gammaT.toFixed(2)}: the embeddings have collapsed to near-constant. Lower baseLr or raise stdCoeff.`);
+    }
+    return out;
+  }
+
+  /** Warnings from one diagnostics record (projector and backbone). */
+  onDiagnostics(d: DiagnosticsRecord): RunWarning[] {
+    const out: RunWarning[] = [];
+    for (const where of ['projector', 'backbone'] as const) {
+      const f = d[where];
+      if (f.stdMin < STD_FLOOR) {
+        this.once(out, 'std-collapse', `std-${where}`, d.step,
+          `${where} output: the smallest per-dimension std is ${f.stdMin.toPrecision(2)} (< ${STD_FLOOR}), a collapse risk. Raise stdCoeff or lower baseLr.`);
+      }
+      if (f.cosine > COSINE_CEILING) {
+        this.once(out, 'cosine', `cosine-${where}`, d.step,
+          `${where} output: mean pairwise cosine similarity ${f.cosine.toFixed(2)} (> ${COSINE_CEILING}), the features are collapsing towards one direction.`);
+      }
+    }
+    return out;
+  }
+
+  private once(out: RunWarning[], kind: WarningKind, key: string, step: number, message: string) {
+    if (this.fired.has(key)) return;
+    this.fired.add(key);
+    out.push({ step, kind, message });
+  }
+}
