@@ -26,7 +26,7 @@ const run = await train(data, config, new RunControl(), (e: TrainEvent) => {
   if (e.type === 'metrics') {
     metrics.push(...e.records);
     const r = e.records[e.records.length - 1];
-    process.stderr.write(`\rstep ${r.step}  loss ${r.loss.toFixed(3)}  ${r.msPerStep.toFixed(0)} ms/step   `);
+    if (r) process.stderr.write(`\rstep ${r.step}  loss ${r.loss.toFixed(3)}  ${r.msPerStep.toFixed(0)} ms/step   `);
   } else if (e.type === 'diagnostics') diagnostics.push(...e.records);
   else if (e.type === 'warning') console.log(`\nwarning at step ${e.step} (${e.kind}): ${e.message}`);
   else if (e.message) console.log(`\n${e.state}: ${e.message}`);
@@ -38,7 +38,8 @@ const terms = (r: MetricRecord) =>
 const diag = (d: DiagnosticsRecord) =>
   (['projector', 'backbone'] as const).map((w) => `${w}: std ${d[w].stdMin.toFixed(3)}/${d[w].stdMean.toFixed(3)}/${d[w].stdMax.toFixed(3)}  cos ${d[w].cosine.toFixed(3)}  RankMe ${d[w].rankMe.toFixed(2)}`).join('\n  ');
 console.log(`${run.state} after ${run.step} steps in ${((performance.now() - started) / 1000).toFixed(0)} s (${process.argv[2] ?? 'defaults'})`);
+if (metrics.length === 0) process.exit(1);
 console.log(terms(metrics[0]));
 console.log(terms(metrics[metrics.length - 1]));
-console.log(`diagnostics at step ${diagnostics[0].step}:\n  ${diag(diagnostics[0])}`);
-console.log(`diagnostics at step ${diagnostics[diagnostics.length - 1].step}:\n  ${diag(diagnostics[diagnostics.length - 1])}`);
+if (diagnostics.length) console.log(`diagnostics at step ${diagnostics[0].step}:\n  ${diag(diagnostics[0])}`);
+if (diagnostics.length) console.log(`diagnostics at step ${diagnostics[diagnostics.length - 1].step}:\n  ${diag(diagnostics[diagnostics.length - 1])}`);

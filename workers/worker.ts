@@ -3,6 +3,7 @@ import * as Comlink from 'comlink';
 import type { BackendReport, WorkerApi } from './contract/api';
 import { selectBackend } from './backend/select';
 import { loadSample, type Dataset } from './data/dataset';
+import { previewAugment } from './data/preview';
 import { RunControl, train, type TrainedRun } from './train/trainer';
 
 let dataset: Dataset | null = null;
@@ -32,6 +33,10 @@ const api: WorkerApi = {
     dataset?.images.dispose();
     dataset = await loadSample(baseUrl, testFraction, seed);
     return dataset.summary;
+  },
+  async previewAugment(config, count, draw) {
+    if (!dataset) throw new Error('load a dataset first');
+    return previewAugment(dataset, config, count, draw);
   },
   async train(config, onEvent) {
     if (!dataset) throw new Error('load a dataset before training');

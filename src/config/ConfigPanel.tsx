@@ -4,7 +4,7 @@ import { useStore } from '../store';
 import { FIELDS, parseField, type Group, type TrainConfig } from '../../workers/contract/config';
 import { applyPreset, matchingPreset, PRESET_IDS, PRESETS, type PresetId } from '../../workers/contract/presets';
 
-const GROUPS: Group[] = ['Data', 'Model', 'Optim', 'Loss', 'Eval', 'Runtime'];
+const GROUPS: Group[] = ['Data', 'Augment', 'Model', 'Optim', 'Loss', 'Eval', 'Runtime'];
 const KEYS = Object.keys(FIELDS) as (keyof TrainConfig)[];
 
 function Field({ name, disabled }: { name: keyof TrainConfig; disabled: boolean }) {

@@ -1,5 +1,6 @@
 import { loadSampleDataset } from '../actions';
 import { useStore } from '../store';
+import { AugmentPreview } from './AugmentPreview';
 
 export function DatasetPanel() {
   const dataset = useStore((s) => s.dataset);
@@ -28,6 +29,7 @@ export function DatasetPanel() {
           <p className="source">{dataset.source}</p>
         </div>
       )}
+      <AugmentPreview />
     </section>
   );
 }

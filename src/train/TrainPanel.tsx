@@ -10,6 +10,10 @@ function Progress() {
   const anchor = useStore((s) => s.etaAnchor);
   const state = useStore((s) => s.runState);
   const last = useStore((s) => s.metrics[s.metrics.length - 1]);
+  const timed = useStore((s) => {
+    for (let i = s.metrics.length - 1; i >= 0; i--) if (s.metrics[i].dataMs !== undefined) return s.metrics[i];
+    return undefined;
+  });
   const [now, setNow] = useState(() => performance.now());
   useEffect(() => {
     if (state !== 'running') return;
@@ -24,6 +28,11 @@ function Progress() {
         <span>Step <strong data-testid="step">{step}</strong> / {total || '–'}</span>
         {last && <span>epoch {last.epoch + 1}</span>}
         {last && <span>{last.imagesPerSec.toFixed(1)} img/s · {last.msPerStep.toFixed(0)} ms/step</span>}
+        {timed && (
+          <span data-testid="step-timing" title={`measured at step ${timed.step}: building both augmented views, then the training step`}>
+            data {timed.dataMs!.toFixed(0)} ms · compute {timed.computeMs!.toFixed(0)} ms
+          </span>
+        )}
         <span>ETA {remaining === null ? '–' : formatDuration(remaining)}</span>
         <span data-testid="run-state" className={`state ${state}`}>{state}</span>
       </div>

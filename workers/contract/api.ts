@@ -14,6 +14,8 @@ export interface MetricRecord {
   lr: number;
   imagesPerSec: number; // both views counted once: batchSize / step time
   msPerStep: number; // wall time per step, averaged over the readback window
+  dataMs?: number; // on timed steps (every diagEvery): time to build both augmented views
+  computeMs?: number; // ... and to run the training step on them
 }
 
 /** Collapse statistics of one batch of embeddings [B, n] (workers/vicreg/diagnostics.ts). */
@@ -60,6 +62,14 @@ export interface DatasetSummary {
   testCount: number;
 }
 
+/** A few training images, each with its two augmented views, as RGBA bytes for a canvas. */
+export interface AugmentPreview {
+  size: number; // side of each view
+  height: number; // original image size
+  width: number;
+  items: { label: string; original: Uint8ClampedArray; view1: Uint8ClampedArray; view2: Uint8ClampedArray }[];
+}
+
 export type RunState = 'idle' | 'preparing' | 'running' | 'paused' | 'stopped' | 'done' | 'failed';
 
 export type TrainEvent =
@@ -73,6 +83,9 @@ export interface WorkerApi {
   selectBackend(choice: BackendChoice): Promise<BackendReport>;
   /** Loads the built-in sample dataset from `baseUrl` (the app's public/ root). */
   loadSample(baseUrl: string, testFraction: number, seed: number): Promise<DatasetSummary>;
+  /** Draws two views of `count` training images (one per class first) with the config's recipe;
+   *  `draw` picks a new set of random parameters for the same seed. */
+  previewAugment(config: TrainConfig, count: number, draw: number): Promise<AugmentPreview>;
   /** Trains until done or stopped; progress arrives through onEvent. */
   train(config: TrainConfig, onEvent: (e: TrainEvent) => void): Promise<RunState>;
   pause(): void;

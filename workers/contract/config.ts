@@ -11,7 +11,24 @@ export interface TrainConfig {
   imageSize: number; // px, side of the square crop fed to the encoder
   batchSize: number; // images per view per step
   testFraction: number; // share of each class held out for evaluation
-  cropScaleMin: number; // RandomResizedCrop area scale lower bound (official 0.08)
+  // Augment (official augmentations.py; "1"/"2" = view 1/view 2, the only settings that differ)
+  cropScaleMin: number; // RandomResizedCrop area scale, lower bound (official 0.08)
+  cropScaleMax: number; // ... upper bound (official 1)
+  ratioMin: number; // RandomResizedCrop aspect ratio range (official 3/4 .. 4/3)
+  ratioMax: number;
+  flipProb: number; // horizontal flip probability (0.5)
+  jitterProb: number; // probability of ColorJitter (0.8)
+  brightness: number; // ColorJitter strengths: factor ~ U(1 − s, 1 + s) (0.4, 0.4, 0.2)
+  contrast: number;
+  saturation: number;
+  hue: number; // hue shift ~ U(−hue, hue), in turns (0.1)
+  grayscaleProb: number; // RandomGrayscale (0.2)
+  blurProb1: number; // GaussianBlur probability, view 1 (1.0) and view 2 (0.1)
+  blurProb2: number;
+  blurSigmaMin: number; // blur sigma ~ U(min, max) in output pixels (0.1 .. 2.0)
+  blurSigmaMax: number;
+  solarizeProb1: number; // Solarization probability, view 1 (0.0) and view 2 (0.2)
+  solarizeProb2: number;
   // Model
   width: number; // channels of the small CNN's first layer (doubles at each of 3 strided layers)
   projector: string; // hidden and output sizes, as the official --mlp "8192-8192-8192"
@@ -50,6 +67,22 @@ export const DEFAULT_CONFIG: TrainConfig = {
   batchSize: 64,
   testFraction: 0.2,
   cropScaleMin: 0.08,
+  cropScaleMax: 1,
+  ratioMin: 3 / 4,
+  ratioMax: 4 / 3,
+  flipProb: 0.5,
+  jitterProb: 0.8,
+  brightness: 0.4,
+  contrast: 0.4,
+  saturation: 0.2,
+  hue: 0.1,
+  grayscaleProb: 0.2,
+  blurProb1: 1,
+  blurProb2: 0.1,
+  blurSigmaMin: 0.1,
+  blurSigmaMax: 2,
+  solarizeProb1: 0,
+  solarizeProb2: 0.2,
   width: 16,
   projector: '256-256-256',
   optimizer: 'lars',
@@ -77,7 +110,7 @@ export const DEFAULT_CONFIG: TrainConfig = {
   metricsEvery: 4,
 };
 
-export type Group = 'Data' | 'Model' | 'Optim' | 'Loss' | 'Eval' | 'Runtime';
+export type Group = 'Data' | 'Augment' | 'Model' | 'Optim' | 'Loss' | 'Eval' | 'Runtime';
 type Num = { kind: 'int' | 'float'; min: number; max: number };
 type Choice = { kind: 'enum'; options: readonly string[] };
 type Text = { kind: 'string'; pattern: RegExp; hint: string };
@@ -89,7 +122,23 @@ export const FIELDS: { [K in keyof TrainConfig]: FieldSpec } = {
   imageSize: { group: 'Data', kind: 'int', min: 8, max: 256, help: 'Crop side in pixels fed to the encoder' },
   batchSize: { group: 'Data', kind: 'int', min: 2, max: 4096, help: 'Images per view per step (VICReg needs at least 2)' },
   testFraction: { group: 'Data', kind: 'float', min: 0, max: 0.9, help: 'Share of each class held out for evaluation' },
-  cropScaleMin: { group: 'Data', kind: 'float', min: 0.01, max: 1, help: 'Smallest crop area as a share of the image' },
+  cropScaleMin: { group: 'Augment', kind: 'float', min: 0.01, max: 1, help: 'Smallest crop area as a share of the image' },
+  cropScaleMax: { group: 'Augment', kind: 'float', min: 0.01, max: 1, help: 'Largest crop area as a share of the image' },
+  ratioMin: { group: 'Augment', kind: 'float', min: 0.1, max: 10, help: 'Smallest crop aspect ratio (width / height)' },
+  ratioMax: { group: 'Augment', kind: 'float', min: 0.1, max: 10, help: 'Largest crop aspect ratio' },
+  flipProb: { group: 'Augment', kind: 'float', min: 0, max: 1, help: 'Probability of a horizontal flip' },
+  jitterProb: { group: 'Augment', kind: 'float', min: 0, max: 1, help: 'Probability of color jitter (its four parts in random order)' },
+  brightness: { group: 'Augment', kind: 'float', min: 0, max: 1, help: 'Brightness factor drawn from [1 - s, 1 + s]' },
+  contrast: { group: 'Augment', kind: 'float', min: 0, max: 1, help: 'Contrast factor drawn from [1 - s, 1 + s]' },
+  saturation: { group: 'Augment', kind: 'float', min: 0, max: 1, help: 'Saturation factor drawn from [1 - s, 1 + s]' },
+  hue: { group: 'Augment', kind: 'float', min: 0, max: 0.5, help: 'Hue shift drawn from [-h, h] (in turns of the color wheel)' },
+  grayscaleProb: { group: 'Augment', kind: 'float', min: 0, max: 1, help: 'Probability of turning a view gray' },
+  blurProb1: { group: 'Augment', kind: 'float', min: 0, max: 1, help: 'Probability of Gaussian blur on view 1' },
+  blurProb2: { group: 'Augment', kind: 'float', min: 0, max: 1, help: 'Probability of Gaussian blur on view 2' },
+  blurSigmaMin: { group: 'Augment', kind: 'float', min: 0, max: 20, help: 'Smallest blur sigma in pixels (kernel about 10% of the side)' },
+  blurSigmaMax: { group: 'Augment', kind: 'float', min: 0, max: 20, help: 'Largest blur sigma in pixels' },
+  solarizeProb1: { group: 'Augment', kind: 'float', min: 0, max: 1, help: 'Probability of solarization (invert pixels >= 0.5) on view 1' },
+  solarizeProb2: { group: 'Augment', kind: 'float', min: 0, max: 1, help: 'Probability of solarization on view 2' },
   width: { group: 'Model', kind: 'int', min: 1, max: 512, help: 'Channels of the first conv layer (x2 per stage)' },
   projector: { group: 'Model', kind: 'string', pattern: /^\d{1,5}(-\d{1,5}){0,5}$/, hint: 'sizes joined by "-", e.g. 2048-2048-2048', help: 'Projector sizes: Linear-BN-ReLU per hidden size, final Linear' },
   optimizer: { group: 'Optim', kind: 'enum', options: ['lars', 'adamw', 'sgd'], help: 'LARS as in the official code, AdamW or SGD with momentum' },
@@ -147,6 +196,9 @@ export function parseField<K extends keyof TrainConfig>(
 /** Cross-field checks a single field cannot make. */
 export function checkConfig(c: TrainConfig): ConfigWarning[] {
   const w: ConfigWarning[] = [];
+  for (const [lo, hi] of [['cropScaleMin', 'cropScaleMax'], ['ratioMin', 'ratioMax'], ['blurSigmaMin', 'blurSigmaMax']] as const) {
+    if (c[lo] > c[hi]) w.push({ key: lo, value: String(c[lo]), reason: `${lo} must not exceed ${hi} (${c[hi]})` });
+  }
   if (c.gammaMin > c.gammaMax) {
     w.push({ key: 'gammaMin', value: String(c.gammaMin), reason: `gammaMin must not exceed gammaMax (${c.gammaMax})` });
   }

@@ -1,9 +1,14 @@
-// Two-view augmentation as batched tensor ops on the active backend. Random parameters are drawn
-// on the CPU from the seeded generator (a few numbers per image) and uploaded; pixels never leave
-// the device. This covers RandomResizedCrop and horizontal flip of the official recipe
-// (main_vicreg.py / augmentations.py); color jitter, grayscale, blur and solarization follow.
+// Two-view augmentation as batched tensor ops on the active backend, the official recipe
+// (facebookresearch/vicreg augmentations.py, TrainTransform): RandomResizedCrop, horizontal flip,
+// ColorJitter (p 0.8, its four parts in random order), RandomGrayscale (p 0.2), GaussianBlur
+// (p 1.0 / 0.1), Solarization (p 0.0 / 0.2), Normalize. Random parameters are drawn on the CPU
+// from the one seeded generator (a few numbers per image) and uploaded; pixels never leave the
+// device.
 import * as tf from '@tensorflow/tfjs';
+import type { TrainConfig } from '../contract/config';
+import { adjustBrightness, adjustContrast, adjustHue, adjustSaturation, gaussianBlur, grayscale, solarize } from './color';
 
+/** The settings of one view (TrainConfig's Augment group with view 1's or view 2's probabilities). */
 export interface AugmentOptions {
   imageSize: number;
   cropScaleMin: number;
@@ -11,6 +16,27 @@ export interface AugmentOptions {
   ratioMin?: number;
   ratioMax?: number;
   flipProb?: number;
+  jitterProb?: number;
+  brightness?: number;
+  contrast?: number;
+  saturation?: number;
+  hue?: number;
+  grayscaleProb?: number;
+  blurProb?: number;
+  blurSigmaMin?: number;
+  blurSigmaMax?: number;
+  solarizeProb?: number;
+}
+
+/** View 1 or view 2 of the official recipe from a config (they differ in blur and solarization). */
+export function viewOptions(c: TrainConfig, view: 1 | 2): AugmentOptions {
+  return {
+    imageSize: c.imageSize, cropScaleMin: c.cropScaleMin, cropScaleMax: c.cropScaleMax, ratioMin: c.ratioMin, ratioMax: c.ratioMax,
+    flipProb: c.flipProb, jitterProb: c.jitterProb, brightness: c.brightness, contrast: c.contrast, saturation: c.saturation, hue: c.hue,
+    grayscaleProb: c.grayscaleProb, blurSigmaMin: c.blurSigmaMin, blurSigmaMax: c.blurSigmaMax,
+    blurProb: view === 1 ? c.blurProb1 : c.blurProb2,
+    solarizeProb: view === 1 ? c.solarizeProb1 : c.solarizeProb2,
+  };
 }
 
 /**
@@ -49,9 +75,88 @@ export function cropBox(h: number, w: number, o: AugmentOptions, rand: () => num
   return [y1, x1, y2, x2];
 }
 
+/** ColorJitter parts in torchvision's fn_idx numbering. */
+const JITTER = ['brightness', 'contrast', 'saturation', 'hue'] as const;
+
+/** Every random choice for one view of a batch, drawn per sample in a fixed order. */
+export interface ViewParams {
+  boxes: Float32Array; // [B·4] cropAndResize boxes, x1 > x2 = flipped
+  order: Int8Array; // [B·4] jitter part applied at slot k of sample b (−1: no jitter)
+  factors: Float32Array; // [4·B] brightness, contrast, saturation factors (identity 1) and hue shift (identity 0)
+  gray: Float32Array; // [B] 1 = grayscale
+  sigma: Float32Array; // [B] blur sigma, 0 = no blur
+  solarize: Float32Array; // [B] 1 = solarize
+}
+
+const uniform = (rand: () => number, lo: number, hi: number) => lo + (hi - lo) * rand();
+
+/** Draws a view's parameters for `count` images of h × w (torchvision's get_params, per sample). */
+export function drawParams(count: number, h: number, w: number, o: AugmentOptions, rand: () => number): ViewParams {
+  const p: ViewParams = {
+    boxes: new Float32Array(count * 4), order: new Int8Array(count * 4).fill(-1), factors: new Float32Array(4 * count),
+    gray: new Float32Array(count), sigma: new Float32Array(count), solarize: new Float32Array(count),
+  };
+  const strength = [o.brightness ?? 0.4, o.contrast ?? 0.4, o.saturation ?? 0.2];
+  for (let b = 0; b < count; b++) {
+    p.boxes.set(cropBox(h, w, o, rand), 4 * b);
+    for (let j = 0; j < 3; j++) p.factors[j * count + b] = 1;
+    if (rand() < (o.jitterProb ?? 0.8)) {
+      // torch.randperm(4) by Fisher–Yates, then each factor ~ U(1 − s, 1 + s), hue ~ U(−h, h).
+      const perm = [0, 1, 2, 3];
+      for (let i = 3; i > 0; i--) {
+        const k = Math.floor(rand() * (i + 1));
+        [perm[i], perm[k]] = [perm[k], perm[i]];
+      }
+      p.order.set(perm, 4 * b);
+      for (let j = 0; j < 3; j++) p.factors[j * count + b] = uniform(rand, Math.max(0, 1 - strength[j]), 1 + strength[j]);
+      p.factors[3 * count + b] = uniform(rand, -(o.hue ?? 0.1), o.hue ?? 0.1);
+    }
+    p.gray[b] = rand() < (o.grayscaleProb ?? 0.2) ? 1 : 0;
+    p.sigma[b] = rand() < (o.blurProb ?? 0) ? uniform(rand, o.blurSigmaMin ?? 0.1, o.blurSigmaMax ?? 2) : 0;
+    p.solarize[b] = rand() < (o.solarizeProb ?? 0) ? 1 : 0;
+  }
+  return p;
+}
+
+/**
+ * Applies drawn parameters to images [N, H, W, 3] in [0, 1] (batch: indices into it), giving the
+ * view [B, S, S, 3] in [0, 1], before normalization. Jitter runs in four slots; at slot k each
+ * part is applied with the sample's factor where the sample's order puts that part at k and with
+ * its identity elsewhere, which is torchvision's per-image random order, batched.
+ */
+export function applyParams(images: tf.Tensor4D, batch: Int32Array, p: ViewParams, imageSize: number): tf.Tensor4D {
+  const n = batch.length;
+  return tf.tidy(() => {
+    let x = tf.image.cropAndResize(images, tf.tensor2d(p.boxes, [n, 4]), tf.tensor1d(batch, 'int32'), [imageSize, imageSize]);
+    x = tf.clipByValue(x, 0, 1); // bilinear resampling stays in range; clip guards rounding only
+    for (let slot = 0; slot < 4; slot++) {
+      for (let part = 0; part < 4; part++) {
+        const f = new Float32Array(n).fill(part === 3 ? 0 : 1);
+        let any = false;
+        for (let b = 0; b < n; b++) {
+          if (p.order[4 * b + slot] === part) {
+            f[b] = p.factors[part * n + b];
+            any = true;
+          }
+        }
+        if (!any) continue;
+        const ft = tf.tensor1d(f);
+        if (JITTER[part] === 'brightness') x = adjustBrightness(x, ft);
+        else if (JITTER[part] === 'contrast') x = adjustContrast(x, ft);
+        else if (JITTER[part] === 'saturation') x = adjustSaturation(x, ft);
+        else x = adjustHue(x, ft);
+      }
+    }
+    if (p.gray.some((g) => g > 0)) x = grayscale(x, tf.tensor1d(p.gray));
+    if (p.sigma.some((s) => s > 0)) x = gaussianBlur(x, p.sigma);
+    if (p.solarize.some((s) => s > 0)) x = solarize(x, tf.tensor1d(p.solarize));
+    return x;
+  });
+}
+
 /**
  * images: [N, H, W, 3] in [0, 1]; batch: indices into it. Returns one augmented, normalized view
- * [B, S, S, 3]. Call twice for the two views; each call draws its own parameters.
+ * [B, S, S, 3]. Call once per view with that view's options; each call draws its own parameters.
  */
 export function augmentView(
   images: tf.Tensor4D,
@@ -61,10 +166,6 @@ export function augmentView(
   rand: () => number,
 ): tf.Tensor4D {
   const [, h, w] = images.shape;
-  const boxes = new Float32Array(batch.length * 4);
-  for (let b = 0; b < batch.length; b++) boxes.set(cropBox(h, w, o, rand), 4 * b);
-  return tf.tidy(() => {
-    const crops = tf.image.cropAndResize(images, tf.tensor2d(boxes, [batch.length, 4]), tf.tensor1d(batch, 'int32'), [o.imageSize, o.imageSize]);
-    return tf.div(tf.sub(crops, stats.mean), stats.std) as tf.Tensor4D;
-  });
+  const params = drawParams(batch.length, h, w, o, rand);
+  return tf.tidy(() => tf.div(tf.sub(applyParams(images, batch, params, o.imageSize), stats.mean), stats.std) as tf.Tensor4D);
 }

@@ -61,6 +61,10 @@ describe('train', () => {
       expect(d.projector.stdMin).toBeLessThanOrEqual(d.projector.stdMean);
       expect(d.projector.stdMean).toBeLessThanOrEqual(d.projector.stdMax);
     }
+    // Data and compute time are measured on the diagnostics steps after the first.
+    const timed = records().filter((r) => r.dataMs !== undefined);
+    expect(timed.map((r) => r.step)).toEqual(Array.from({ length: 7 }, (_, i) => 10 * (i + 1)));
+    for (const r of timed) expect(r.dataMs).toBeGreaterThan(0), expect(r.computeMs).toBeGreaterThan(0);
     // After the first windows (optimizer slots are created lazily) the live tensors do not grow.
     expect(memory[memory.length - 1]).toEqual(memory[3]);
     release(run, data);

@@ -3,7 +3,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { DiagnosticsRecord, MetricRecord, RunState, TrainEvent } from '../contract/api';
 import type { TrainConfig } from '../contract/config';
-import { augmentView } from '../data/augment';
+import { augmentView, viewOptions } from '../data/augment';
 import type { Dataset } from '../data/dataset';
 import { mulberry32, permutation } from '../data/random';
 import { buildModel, type VicregModel } from '../model/model';
@@ -34,6 +34,13 @@ export function makeOptimizer(c: TrainConfig): Optimizer {
   return lars({ weightDecay: c.weightDecay, momentum: c.momentum, eta: c.eta });
 }
 
+/** Resolves when the device has computed `tensors` (a one-number reduction is read back). */
+async function settle(tensors: tf.Tensor[]): Promise<void> {
+  const probe = tf.tidy(() => tf.addN(tensors.map((t) => tf.sum(t))));
+  await probe.data();
+  probe.dispose();
+}
+
 // A worker's message loop only runs between macrotasks; yielding each step lets Pause and Stop in.
 const nextTask = () => new Promise<void>((r) => setTimeout(r, 0));
 
@@ -54,7 +61,8 @@ export async function train(data: Dataset, c: TrainConfig, control: RunControl, 
   }
   const totalSteps = stepsPerEpoch * c.epochs;
   const rand = mulberry32(c.seed);
-  const augment = { imageSize: c.imageSize, cropScaleMin: c.cropScaleMin };
+  const view1 = viewOptions(c, 1);
+  const view2 = viewOptions(c, 2);
 
   // Model and optimizer
   const model = buildModel(c);
@@ -64,7 +72,7 @@ export async function train(data: Dataset, c: TrainConfig, control: RunControl, 
   // Metrics (and, every diagEvery steps, collapse diagnostics) leave the device in windows of
   // metricsEvery steps, read asynchronously; at most one read is in flight, which bounds how far
   // the device queue can run ahead of the loop.
-  type Pending = { step: number; epoch: number; lr: number } & StepOutput;
+  type Pending = { step: number; epoch: number; lr: number; dataMs?: number; computeMs?: number } & StepOutput;
   let pending: Pending[] = [];
   const watch = new CollapseWatch();
   const dims = { b: c.batchSize, projector: model.projector.outDim, backbone: model.backbone.featureDim };
@@ -90,7 +98,8 @@ export async function train(data: Dataset, c: TrainConfig, control: RunControl, 
       windowStart = now;
       const records: MetricRecord[] = window.map((w, i) => {
         const r = Object.fromEntries(PACKED.map((k, j) => [k, values[i * PACKED.length + j]])) as Record<(typeof PACKED)[number], number>;
-        return { step: w.step, epoch: w.epoch, lr: w.lr, ...r, msPerStep, imagesPerSec: (1000 * c.batchSize) / msPerStep };
+        const timing = w.dataMs === undefined ? {} : { dataMs: w.dataMs, computeMs: w.computeMs };
+        return { step: w.step, epoch: w.epoch, lr: w.lr, ...r, msPerStep, imagesPerSec: (1000 * c.batchSize) / msPerStep, ...timing };
       });
       const bad = records.find((r) => !Number.isFinite(r.loss));
       if (bad && !failure) {
@@ -124,14 +133,33 @@ export async function train(data: Dataset, c: TrainConfig, control: RunControl, 
         }
         const batch = order.subarray(i * c.batchSize, (i + 1) * c.batchSize).map((k) => data.train[k]);
         const lr = learningRate(step, schedule);
+        const diagnose = diagnoseAt(step + 1);
+        const views = (): [tf.Tensor4D, tf.Tensor4D] => [augmentView(data.images, batch, view1, data, rand), augmentView(data.images, batch, view2, data, rand)];
         // tidy keeps every tensor the step returns (nested in the object) and frees the views.
-        const out = tf.tidy(() => {
-          const x1 = augmentView(data.images, batch, augment, data, rand);
-          const x2 = augmentView(data.images, batch, augment, data, rand);
-          return trainStep(ctx, x1, x2, step, lr, diagnoseAt(step + 1)) as unknown as tf.TensorContainer;
-        }) as unknown as StepOutput;
+        const run = (x1: tf.Tensor4D, x2: tf.Tensor4D) => tf.tidy(() => trainStep(ctx, x1, x2, step, lr, diagnose) as unknown as tf.TensorContainer) as unknown as StepOutput;
+        let out: StepOutput;
+        let timing: Pick<MetricRecord, 'dataMs' | 'computeMs'> = {};
+        if (diagnose && step > 0) {
+          // A timed step, every diagEvery: let the queue drain, then wait for the views and for the
+          // step in turn. The only places the loop waits for the device on purpose.
+          await flush();
+          await inFlight;
+          const t0 = performance.now();
+          const [x1, x2] = tf.tidy(views) as [tf.Tensor4D, tf.Tensor4D];
+          await settle([x1, x2]);
+          const t1 = performance.now();
+          out = run(x1, x2);
+          tf.dispose([x1, x2]);
+          await settle([out.row]);
+          timing = { dataMs: t1 - t0, computeMs: performance.now() - t1 };
+        } else {
+          out = tf.tidy(() => {
+            const [x1, x2] = views();
+            return run(x1, x2) as unknown as tf.TensorContainer;
+          }) as unknown as StepOutput;
+        }
         step++;
-        pending.push({ step, epoch, lr, ...out });
+        pending.push({ step, epoch, lr, ...out, ...timing });
         if (pending.length >= c.metricsEvery) await flush();
         await nextTask();
       }

@@ -45,8 +45,10 @@ export class CollapseWatch {
     for (const where of ['projector', 'backbone'] as const) {
       const f = d[where];
       if (f.stdMin < STD_FLOOR) {
+        // A constant backbone channel is often a dead ReLU unit rather than collapse: say both.
+        const why = where === 'projector' ? 'a collapse risk' : 'a dead ReLU channel or a collapsing dimension';
         this.once(out, 'std-collapse', `std-${where}`, d.step,
-          `${where} output: the smallest per-dimension std is ${f.stdMin.toPrecision(2)} (< ${STD_FLOOR}), a collapse risk. Raise stdCoeff or lower baseLr.`);
+          `${where} output: the smallest per-dimension std is ${f.stdMin.toPrecision(2)} (< ${STD_FLOOR}), ${why}. If it spreads (see the std charts), raise stdCoeff or lower baseLr.`);
       }
       if (f.cosine > COSINE_CEILING) {
         this.once(out, 'cosine', `cosine-${where}`, d.step,

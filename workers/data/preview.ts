@@ -1,0 +1,61 @@
+// The augmentation preview: the same drawParams/applyParams the trainer uses, on a few training
+// images, returned as RGBA bytes (before normalization, so the user sees what the model sees).
+import * as tf from '@tensorflow/tfjs';
+import type { AugmentPreview } from '../contract/api';
+import type { TrainConfig } from '../contract/config';
+import { applyParams, drawParams, viewOptions } from './augment';
+import type { Dataset } from './dataset';
+import { mulberry32 } from './random';
+
+/** Up to `count` training images, the first of each class before any second one. */
+export function previewIndices(data: Dataset, count: number): Int32Array {
+  const byClass = new Map<number, number[]>();
+  for (const i of data.train) {
+    const y = data.labels[i];
+    if (!byClass.has(y)) byClass.set(y, []);
+    byClass.get(y)!.push(i);
+  }
+  const out: number[] = [];
+  for (let round = 0; out.length < count && out.length < data.train.length; round++) {
+    for (const list of byClass.values()) if (round < list.length && out.length < count) out.push(list[round]);
+  }
+  return Int32Array.from(out);
+}
+
+/** [B, H, W, 3] in [0, 1] -> one RGBA byte array per image. */
+async function toRgba(x: tf.Tensor4D): Promise<Uint8ClampedArray[]> {
+  const [n, h, w] = x.shape;
+  const values = await x.data();
+  return Array.from({ length: n }, (_, b) => {
+    const rgba = new Uint8ClampedArray(h * w * 4);
+    for (let p = 0; p < h * w; p++) {
+      for (let c = 0; c < 3; c++) rgba[4 * p + c] = Math.round(255 * values[(b * h * w + p) * 3 + c]);
+      rgba[4 * p + 3] = 255;
+    }
+    return rgba;
+  });
+}
+
+export async function previewAugment(data: Dataset, c: TrainConfig, count: number, draw: number): Promise<AugmentPreview> {
+  const idx = previewIndices(data, count);
+  const [, h, w] = data.images.shape;
+  // Its own generator (seed and draw), so the preview never moves the training run's stream.
+  const rand = mulberry32((c.seed * 1_000_003 + draw * 7919) >>> 0);
+  const p1 = drawParams(idx.length, h, w, viewOptions(c, 1), rand);
+  const p2 = drawParams(idx.length, h, w, viewOptions(c, 2), rand);
+  const [original, view1, view2] = tf.tidy(() => [
+    tf.gather(data.images, idx) as tf.Tensor4D,
+    applyParams(data.images, idx, p1, c.imageSize),
+    applyParams(data.images, idx, p2, c.imageSize),
+  ]);
+  try {
+    const [o, v1, v2] = await Promise.all([toRgba(original), toRgba(view1), toRgba(view2)]);
+    const names = data.summary.classes.map((k) => k.name);
+    return {
+      size: c.imageSize, height: h, width: w,
+      items: Array.from(idx, (i, k) => ({ label: names[data.labels[i]] ?? '', original: o[k], view1: v1[k], view2: v2[k] })),
+    };
+  } finally {
+    tf.dispose([original, view1, view2]);
+  }
+}
