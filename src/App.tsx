@@ -1,12 +1,14 @@
 import { BackendBadge } from './backend/BackendBadge';
 import { ConfigPanel } from './config/ConfigPanel';
-import { DatasetPanel } from './dataset/DatasetPanel';
+import { DatasetPanel, usePageDrop } from './dataset/DatasetPanel';
 import { TrainPanel } from './train/TrainPanel';
 import { Warnings } from './Warnings';
 
 export function App() {
+  const dropping = usePageDrop();
   return (
-    <div className="app">
+    <div className={`app ${dropping ? 'dropping' : ''}`}>
+      {dropping && <div className="drop-overlay">Drop a folder of images</div>}
       <header>
         <h1>VICReg Studio</h1>
         <p className="tagline">Self-supervised learning in your browser: Variance–Invariance–Covariance Regularization.</p>

@@ -1,5 +1,6 @@
 // Actions that talk to the worker. They live at module level and write the store with setState,
 // so they need no hook and the worker's callbacks reach the store directly.
+import type { DatasetSummary, IngestFile, IngestProgress } from '../workers/contract/api';
 import type { BackendChoice } from '../workers/contract/config';
 import { callback, publicBase, worker } from './bridge';
 import { useStore } from './store';
@@ -12,22 +13,77 @@ export async function chooseBackend(choice: BackendChoice): Promise<void> {
   try {
     const report = await worker().selectBackend(choice);
     useStore.getState().setBackend(report, 'ready');
-    // Tensors do not move between backends: a loaded dataset is loaded again on the new one.
-    if (useStore.getState().dataset) await loadSampleDataset();
   } catch (e) {
     useStore.getState().setBackend(null, 'failed', message(e));
   }
 }
 
-export async function loadSampleDataset(): Promise<void> {
-  const s = useStore.getState();
-  s.setDatasetStatus('loading');
+/** The dataset to open again on the next visit: 'sample' or a stored dataset's id. */
+const LAST_DATASET = 'vicreg-studio:last-dataset';
+
+async function load(how: () => Promise<DatasetSummary>, status: 'loading' | 'ingesting' = 'loading'): Promise<void> {
+  useStore.getState().setDatasetStatus(status);
   try {
-    const summary = await worker().loadSample(publicBase(), s.config.testFraction, s.config.seed);
+    const summary = await how();
     useStore.getState().setDataset(summary);
+    localStorage.setItem(LAST_DATASET, summary.id.startsWith('sample:') ? 'sample' : summary.id);
   } catch (e) {
-    useStore.getState().setDatasetStatus('failed', message(e));
+    useStore.getState().setIngest(null);
+    useStore.getState().setDatasetStatus(useStore.getState().dataset ? 'ready' : 'failed', message(e));
   }
+  void refreshStoredDatasets();
+}
+
+export function loadSampleDataset(): Promise<void> {
+  const { config } = useStore.getState();
+  return load(() => worker().loadSample(publicBase(), config.testFraction, config.seed));
+}
+
+export function ingestFiles(files: IngestFile[]): Promise<void> {
+  const { config, setIngest } = useStore.getState();
+  const startedMs = performance.now();
+  setIngest({ done: 0, total: files.length, accepted: 0, skipped: 0, startedMs });
+  const onProgress = callback((p: IngestProgress) => useStore.getState().setIngest({ ...p, startedMs }));
+  return load(() => worker().ingest(files, { imageSize: config.imageSize, testFraction: config.testFraction, seed: config.seed }, onProgress), 'ingesting');
+}
+
+export const cancelIngest = () => worker().cancelIngest();
+
+export function openStoredDataset(id: string): Promise<void> {
+  const { config } = useStore.getState();
+  return load(() => worker().openDataset(id, config.testFraction, config.seed));
+}
+
+export async function deleteStoredDataset(id: string): Promise<void> {
+  try {
+    await worker().deleteDataset(id);
+    if (localStorage.getItem(LAST_DATASET) === id) localStorage.removeItem(LAST_DATASET);
+  } catch (e) {
+    useStore.getState().setDatasetStatus(useStore.getState().datasetStatus, message(e));
+  }
+  await refreshStoredDatasets();
+}
+
+export async function refreshStoredDatasets(): Promise<void> {
+  try {
+    useStore.getState().setStoredDatasets(await worker().listDatasets());
+  } catch {
+    // IndexedDB unavailable (private mode in some browsers): nothing stored to list.
+  }
+}
+
+/** Seed or testFraction changed: the loaded dataset is split again. */
+export function resplitDataset(): Promise<void> {
+  const { config } = useStore.getState();
+  return load(() => worker().resplit(config.testFraction, config.seed));
+}
+
+/** On start: the dataset used last time, if it is still there. */
+export async function restoreLastDataset(): Promise<void> {
+  await refreshStoredDatasets();
+  const last = localStorage.getItem(LAST_DATASET);
+  if (last === 'sample') await loadSampleDataset();
+  else if (last && useStore.getState().storedDatasets.some((d) => d.id === last)) await openStoredDataset(last);
 }
 
 export async function startTraining(): Promise<void> {

@@ -2,14 +2,17 @@
 import * as Comlink from 'comlink';
 import type { BackendReport, WorkerApi } from './contract/api';
 import { selectBackend } from './backend/select';
-import { loadSample, type Dataset } from './data/dataset';
-import { previewAugment } from './data/preview';
+import { fromPixels, loadSample, type Dataset } from './data/dataset';
+import { ingestFolder } from './data/ingest';
+import { previewAugment, previewIndices } from './data/preview';
+import { deleteDataset, listDatasets, loadDataset } from './data/store';
 import { RunControl, train, type TrainedRun } from './train/trainer';
 
 let dataset: Dataset | null = null;
 let backend: BackendReport | null = null;
 let control: RunControl | null = null;
 let lastRun: TrainedRun | null = null;
+let ingestCancelled = false;
 
 function disposeRun() {
   lastRun?.model.dispose();
@@ -23,16 +26,59 @@ const api: WorkerApi = {
     if (control && !control.stopped) throw new Error('stop the running training before changing the backend');
     // Tensors belong to one backend; anything held is rebuilt on the new one.
     disposeRun();
-    dataset?.images.dispose();
-    dataset = null;
     backend = await selectBackend(choice);
     return backend;
   },
   async loadSample(baseUrl, testFraction, seed) {
     if (!backend) throw new Error('select a backend first');
-    dataset?.images.dispose();
     dataset = await loadSample(baseUrl, testFraction, seed);
     return dataset.summary;
+  },
+  async ingest(files, options, onProgress) {
+    ingestCancelled = false;
+    const d = await ingestFolder(files, options, onProgress, () => ingestCancelled);
+    dataset = d;
+    return d.summary;
+  },
+  cancelIngest: () => {
+    ingestCancelled = true;
+  },
+  listDatasets: () => listDatasets(),
+  async openDataset(id, testFraction, seed) {
+    const stored = await loadDataset(id);
+    if (!stored) throw new Error(`no stored dataset ${id}; it may have been deleted`);
+    const { meta, pixels } = stored;
+    dataset = fromPixels(pixels, { count: meta.count, height: meta.size, width: meta.size, channels: 3 }, meta.labels, meta.classNames,
+      { id, name: meta.name, source: meta.classNames.length ? `Folder "${meta.name}", stored in this browser` : 'Unlabeled folder, stored in this browser', testFraction, seed },
+      { skipped: meta.skipped, sizeRange: meta.sizeRange, storedBytes: meta.bytes });
+    return dataset.summary;
+  },
+  async deleteDataset(id) {
+    if (dataset?.summary.id === id && control && !control.stopped) throw new Error('stop the running training before deleting its dataset');
+    await deleteDataset(id);
+  },
+  async resplit(testFraction, seed) {
+    if (!dataset) throw new Error('load a dataset first');
+    const d = dataset;
+    const names = d.summary.unlabeled ? [] : d.summary.classes.map((c) => c.name);
+    const { skipped, sizeRange, storedBytes, notStored } = d.summary;
+    dataset = fromPixels(d.pixels, d.shape, d.labels, names, { ...d.summary, testFraction, seed }, { skipped, sizeRange, storedBytes, notStored });
+    return dataset.summary;
+  },
+  async thumbnails(count) {
+    if (!dataset) throw new Error('load a dataset first');
+    const { height, width, channels } = dataset.shape;
+    const per = height * width * channels;
+    const all = Array.from({ length: dataset.shape.count }, (_, i) => i);
+    const images = Array.from(previewIndices(dataset, count, all), (i) => {
+      const rgba = new Uint8ClampedArray(height * width * 4);
+      for (let p = 0; p < height * width; p++) {
+        for (let c = 0; c < 3; c++) rgba[4 * p + c] = dataset!.pixels[i * per + p * channels + (channels === 1 ? 0 : c)];
+        rgba[4 * p + 3] = 255;
+      }
+      return rgba;
+    });
+    return { size: height, images };
   },
   async previewAugment(config, count, draw) {
     if (!dataset) throw new Error('load a dataset first');

@@ -1,5 +1,5 @@
 import { useState } from 'react';
-import { chooseBackend, loadSampleDataset } from '../actions';
+import { chooseBackend, resplitDataset } from '../actions';
 import { useStore } from '../store';
 import { FIELDS, parseField, type Group, type TrainConfig } from '../../workers/contract/config';
 import { applyPreset, matchingPreset, PRESET_IDS, PRESETS, type PresetId } from '../../workers/contract/presets';
@@ -24,7 +24,7 @@ function Field({ name, disabled }: { name: keyof TrainConfig; disabled: boolean 
     setConfig({ [name]: parsed.value } as Partial<TrainConfig>);
     if (name === 'backend') void chooseBackend(parsed.value as TrainConfig['backend']);
     // The split is drawn from seed and testFraction: a loaded dataset is split again.
-    else if ((name === 'seed' || name === 'testFraction') && useStore.getState().dataset) void loadSampleDataset();
+    else if ((name === 'seed' || name === 'testFraction') && useStore.getState().dataset) void resplitDataset();
   };
   return (
     <label className="field" title={spec.help}>

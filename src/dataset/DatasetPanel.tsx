@@ -1,6 +1,142 @@
-import { loadSampleDataset } from '../actions';
+import { useEffect, useRef, useState } from 'react';
+import type { DatasetSummary } from '../../workers/contract/api';
+import { cancelIngest, deleteStoredDataset, ingestFiles, loadSampleDataset, openStoredDataset } from '../actions';
+import { worker } from '../bridge';
 import { useStore } from '../store';
+import { eta, formatDuration } from '../train/format';
 import { AugmentPreview } from './AugmentPreview';
+import { filesFromDrop, filesFromInput } from './folder';
+
+export const formatBytes = (b: number) => (b >= 2 ** 30 ? `${(b / 2 ** 30).toFixed(1)} GB` : b >= 2 ** 20 ? `${(b / 2 ** 20).toFixed(1)} MB` : `${Math.ceil(b / 1024)} kB`);
+
+/** Dropping a folder anywhere on the page ingests it. */
+export function usePageDrop() {
+  const [over, setOver] = useState(false);
+  useEffect(() => {
+    const busy = () => ['ingesting', 'loading'].includes(useStore.getState().datasetStatus) || ['running', 'paused', 'preparing'].includes(useStore.getState().runState);
+    const onOver = (e: DragEvent) => {
+      if (!e.dataTransfer?.types.includes('Files')) return;
+      e.preventDefault();
+      setOver(true);
+    };
+    const onLeave = (e: DragEvent) => e.relatedTarget === null && setOver(false);
+    const onDrop = (e: DragEvent) => {
+      if (!e.dataTransfer?.types.includes('Files')) return;
+      e.preventDefault();
+      setOver(false);
+      if (busy()) return;
+      void filesFromDrop(e.dataTransfer.items).then((files) => {
+        if (files.length) void ingestFiles(files);
+      });
+    };
+    window.addEventListener('dragover', onOver);
+    window.addEventListener('dragleave', onLeave);
+    window.addEventListener('drop', onDrop);
+    return () => {
+      window.removeEventListener('dragover', onOver);
+      window.removeEventListener('dragleave', onLeave);
+      window.removeEventListener('drop', onDrop);
+    };
+  }, []);
+  return over;
+}
+
+function IngestBar() {
+  const p = useStore((s) => s.ingest);
+  const [now, setNow] = useState(() => performance.now());
+  useEffect(() => {
+    const id = setInterval(() => setNow(performance.now()), 500);
+    return () => clearInterval(id);
+  }, []);
+  if (!p) return null;
+  const remaining = eta({ ms: p.startedMs, step: 0 }, p.done, p.total, now);
+  return (
+    <div className="progress" data-testid="ingest-progress">
+      <div className="bar"><div style={{ width: `${p.total ? (100 * p.done) / p.total : 0}%` }} /></div>
+      <div className="numbers">
+        <span>{p.done} / {p.total} files</span>
+        <span>{p.accepted} images</span>
+        {p.skipped > 0 && <span>{p.skipped} skipped</span>}
+        <span>ETA {remaining === null ? '–' : formatDuration(remaining)}</span>
+        <button data-testid="ingest-cancel" onClick={() => void cancelIngest()}>Cancel</button>
+      </div>
+    </div>
+  );
+}
+
+function Thumbnails({ id }: { id: string }) {
+  const ref = useRef<HTMLDivElement>(null);
+  useEffect(() => {
+    let live = true;
+    void worker().thumbnails(24).then(({ size, images }) => {
+      if (!live || !ref.current) return;
+      ref.current.replaceChildren(...images.map((rgba) => {
+        const c = document.createElement('canvas');
+        c.width = c.height = size;
+        c.getContext('2d')!.putImageData(new ImageData(new Uint8ClampedArray(rgba), size, size), 0, 0);
+        return c;
+      }));
+    });
+    return () => {
+      live = false;
+    };
+  }, [id]);
+  return <div className="thumbs" ref={ref} data-testid="dataset-thumbnails" />;
+}
+
+function Summary({ d }: { d: DatasetSummary }) {
+  const batchSize = useStore((s) => s.config.batchSize);
+  const r = d.sizeRange;
+  return (
+    <div data-testid="dataset-summary" className="summary">
+      <p>
+        <strong>{d.name}</strong>: {d.count} images{d.unlabeled ? ', unlabeled' : `, ${d.classes.length} classes`}, stored at {d.width}×{d.height} px
+        {r && <> (originals {r.minWidth}×{r.minHeight} to {r.maxWidth}×{r.maxHeight})</>}.{' '}
+        {d.unlabeled ? <>All {d.trainCount} train.</> : <>Split: {d.trainCount} train / {d.testCount} test.</>}
+      </p>
+      {d.unlabeled && <p className="hint" data-testid="dataset-unlabeled">{d.source}</p>}
+      {d.trainCount < batchSize && (
+        <p className="error" data-testid="dataset-too-small">
+          {d.trainCount} training images are fewer than one batch of {batchSize}: set batchSize to at most {d.trainCount}, or add images.
+        </p>
+      )}
+      {!d.unlabeled && (
+        <ul className="classes">
+          {d.classes.map((c) => <li key={c.name}>{c.name} <span className="count">{c.count}</span></li>)}
+        </ul>
+      )}
+      <Thumbnails id={`${d.id}:${d.trainCount}`} />
+      {d.skipped.length > 0 && (
+        <details className="skipped" data-testid="dataset-skipped" open={d.skipped.length <= 10}>
+          <summary>{d.skipped.length} file{d.skipped.length === 1 ? '' : 's'} skipped</summary>
+          <ul>{d.skipped.map((s) => <li key={s.path}><code>{s.path}</code>: {s.reason}</li>)}</ul>
+        </details>
+      )}
+      {d.notStored && <p className="error">Not kept for the next visit: {d.notStored}.</p>}
+      {!d.unlabeled && <p className="source">{d.source}</p>}
+    </div>
+  );
+}
+
+function StoredList() {
+  const list = useStore((s) => s.storedDatasets);
+  const current = useStore((s) => s.dataset?.id);
+  if (list.length === 0) return null;
+  return (
+    <div className="stored" data-testid="stored-datasets">
+      <strong>Stored in this browser</strong>
+      <ul>
+        {list.map((d) => (
+          <li key={d.id}>
+            <span>{d.name} · {d.count} images · {d.size} px · {formatBytes(d.bytes)}</span>
+            <button onClick={() => void openStoredDataset(d.id)} disabled={d.id === current}>{d.id === current ? 'Open' : 'Use'}</button>
+            <button onClick={() => void deleteStoredDataset(d.id)} aria-label={`delete ${d.name}`}>Delete</button>
+          </li>
+        ))}
+      </ul>
+    </div>
+  );
+}
 
 export function DatasetPanel() {
   const dataset = useStore((s) => s.dataset);
@@ -8,27 +144,32 @@ export function DatasetPanel() {
   const error = useStore((s) => s.datasetError);
   const backendReady = useStore((s) => s.backendStatus === 'ready');
   const running = useStore((s) => s.runState === 'running' || s.runState === 'paused' || s.runState === 'preparing');
+  const busy = !backendReady || running || status === 'loading' || status === 'ingesting';
   return (
     <section className="panel">
       <h2>Dataset</h2>
-      <button data-testid="sample-dataset" disabled={!backendReady || running || status === 'loading'} onClick={() => void loadSampleDataset()}>
-        {status === 'loading' ? 'Loading…' : 'Use the sample dataset (Fashion-MNIST, 2,000 images)'}
-      </button>
-      {error && <p className="error">{error}</p>}
-      {dataset && (
-        <div data-testid="dataset-summary" className="summary">
-          <p>
-            <strong>{dataset.name}</strong>: {dataset.count} images, {dataset.width}×{dataset.height} px, {dataset.classes.length} classes.
-            Split: {dataset.trainCount} train / {dataset.testCount} test.
-          </p>
-          <ul className="classes">
-            {dataset.classes.map((c) => (
-              <li key={c.name}>{c.name} <span className="count">{c.count}</span></li>
-            ))}
-          </ul>
-          <p className="source">{dataset.source}</p>
-        </div>
-      )}
+      <div className="dataset-actions">
+        <label className={`button ${busy ? 'disabled' : ''}`}>
+          Choose a folder…
+          <input
+            data-testid="folder-input" type="file" multiple disabled={busy}
+            {...{ webkitdirectory: '' }}
+            onChange={(e) => {
+              const files = e.target.files && filesFromInput(e.target.files);
+              e.target.value = '';
+              if (files?.length) void ingestFiles(files);
+            }}
+          />
+        </label>
+        <button data-testid="sample-dataset" disabled={busy} onClick={() => void loadSampleDataset()}>
+          {status === 'loading' ? 'Loading…' : 'Sample (Fashion-MNIST, 2,000)'}
+        </button>
+      </div>
+      <p className="hint">Or drop a folder anywhere on the page: one subfolder per class, or no subfolders for unlabeled images.</p>
+      {status === 'ingesting' && <IngestBar />}
+      {error && <p className="error" data-testid="dataset-error">{error}</p>}
+      {dataset && <Summary d={dataset} />}
+      <StoredList />
       <AugmentPreview />
     </section>
   );

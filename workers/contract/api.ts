@@ -50,16 +50,53 @@ export interface BackendReport {
   attempts: BackendAttempt[];
 }
 
+/** A file the ingest left out, and why. */
+export interface SkippedFile {
+  path: string;
+  reason: string;
+}
+
 export interface DatasetSummary {
   id: string;
   name: string;
   source: string;
   count: number;
-  height: number;
+  height: number; // stored size of every image
   width: number;
-  classes: { name: string; count: number }[];
+  classes: { name: string; count: number }[]; // empty when unlabeled
+  unlabeled: boolean; // no class folders: training works, evaluation does not
   trainCount: number;
   testCount: number;
+  skipped: SkippedFile[];
+  /** Original sizes before resizing (ingested folders). */
+  sizeRange?: { minWidth: number; minHeight: number; maxWidth: number; maxHeight: number };
+  /** Bytes in IndexedDB, or a reason it could not be stored (the dataset still works until reload). */
+  storedBytes?: number;
+  notStored?: string;
+}
+
+/** One file from a folder (input or drop); `file` null marks an empty folder seen while walking. */
+export interface IngestFile {
+  path: string; // relative, "root/class/name.png"
+  file: File | null;
+}
+
+export interface IngestProgress {
+  done: number; // files looked at
+  total: number;
+  accepted: number;
+  skipped: number;
+}
+
+/** A dataset kept in IndexedDB, listed without loading its pixels. */
+export interface StoredDataset {
+  id: string;
+  name: string;
+  count: number;
+  classes: number;
+  size: number; // stored side
+  bytes: number;
+  createdAt: number; // ms since epoch
 }
 
 /** A few training images, each with its two augmented views, as RGBA bytes for a canvas. */
@@ -83,6 +120,16 @@ export interface WorkerApi {
   selectBackend(choice: BackendChoice): Promise<BackendReport>;
   /** Loads the built-in sample dataset from `baseUrl` (the app's public/ root). */
   loadSample(baseUrl: string, testFraction: number, seed: number): Promise<DatasetSummary>;
+  /** Decodes, resizes and stores a folder of images; a duplicate (same files) is reused. */
+  ingest(files: IngestFile[], options: { imageSize: number; testFraction: number; seed: number }, onProgress: (p: IngestProgress) => void): Promise<DatasetSummary>;
+  cancelIngest(): void;
+  listDatasets(): Promise<StoredDataset[]>;
+  openDataset(id: string, testFraction: number, seed: number): Promise<DatasetSummary>;
+  deleteDataset(id: string): Promise<void>;
+  /** Draws the train/test split again (seed or testFraction changed). */
+  resplit(testFraction: number, seed: number): Promise<DatasetSummary>;
+  /** Up to `count` stored images as RGBA bytes at their stored size. */
+  thumbnails(count: number): Promise<{ size: number; images: Uint8ClampedArray[] }>;
   /** Draws two views of `count` training images (one per class first) with the config's recipe;
    *  `draw` picks a new set of random parameters for the same seed. */
   previewAugment(config: TrainConfig, count: number, draw: number): Promise<AugmentPreview>;

@@ -1,12 +1,15 @@
-// A dataset held on the active backend: images as float32 in [0, 1], [N, H, W, 3], with labels,
-// the train/test split and the per-channel statistics used for normalization.
+// A dataset: its images as uint8 bytes in worker memory ([N, H, W, C], C = 1 or 3), labels, the
+// train/test split and the per-channel statistics used for normalization. Only the images of a
+// batch go to the device (uploadBatch), so the dataset's size is bounded by main memory at one
+// byte per value, not by device memory at four.
 import * as tf from '@tensorflow/tfjs';
 import type { DatasetSummary } from '../contract/api';
 import { stratifiedSplit } from './split';
 
 export interface Dataset {
   summary: DatasetSummary;
-  images: tf.Tensor4D;
+  pixels: Uint8Array; // [N, H, W, C]
+  shape: { count: number; height: number; width: number; channels: 1 | 3 };
   labels: Int32Array;
   train: Int32Array;
   test: Int32Array;
@@ -14,19 +17,22 @@ export interface Dataset {
   std: [number, number, number];
 }
 
-/** Builds a Dataset from raw uint8 pixels [N, H, W, C] with C = 1 (grayscale, tiled to 3) or 3. */
+/**
+ * Builds a Dataset from raw uint8 pixels [N, H, W, C] with C = 1 (grayscale, tiled to 3) or 3.
+ * No class names means unlabeled: every image trains and there is no test split.
+ */
 export function fromPixels(
   pixels: Uint8Array,
   shape: { count: number; height: number; width: number; channels: 1 | 3 },
   labels: Int32Array,
   classNames: string[],
   meta: { id: string; name: string; source: string; testFraction: number; seed: number },
+  extra: Partial<Pick<DatasetSummary, 'skipped' | 'sizeRange' | 'storedBytes' | 'notStored'>> = {},
 ): Dataset {
   const { count, height, width, channels } = shape;
-  const images = tf.tidy(() => {
-    const x = tf.div(tf.cast(tf.tensor4d(pixels, [count, height, width, channels], 'int32'), 'float32'), 255);
-    return (channels === 1 ? tf.tile(x, [1, 1, 1, 3]) : x) as tf.Tensor4D;
-  });
+  if (pixels.length !== count * height * width * channels) {
+    throw new Error(`expected ${count}×${height}×${width}×${channels} = ${count * height * width * channels} bytes of pixels, got ${pixels.length}`);
+  }
   // Channel statistics straight from the bytes: no readback from the backend needed. Grayscale
   // is tiled to 3 channels, so its one statistic serves all three.
   const sum = new Float64Array(channels);
@@ -40,17 +46,35 @@ export function fromPixels(
   const channel = (k: number) => (channels === 1 ? 0 : k);
   const mean = [0, 1, 2].map((k) => sum[channel(k)] / n) as [number, number, number];
   const std = [0, 1, 2].map((k) => Math.sqrt(Math.max(sumSq[channel(k)] / n - mean[k] ** 2, 1e-12))) as [number, number, number];
-  const split = stratifiedSplit(labels, meta.testFraction, meta.seed);
+  const unlabeled = classNames.length === 0;
+  const split = unlabeled
+    ? { train: Int32Array.from({ length: count }, (_, i) => i), test: new Int32Array(0) }
+    : stratifiedSplit(labels, meta.testFraction, meta.seed);
   const counts = classNames.map(() => 0);
   labels.forEach((y) => counts[y]++);
   return {
     summary: {
       id: meta.id, name: meta.name, source: meta.source, count, height, width,
       classes: classNames.map((name, i) => ({ name, count: counts[i] })),
-      trainCount: split.train.length, testCount: split.test.length,
+      unlabeled, trainCount: split.train.length, testCount: split.test.length, skipped: [], ...extra,
     },
-    images, labels, train: split.train, test: split.test, mean, std,
+    pixels, shape, labels, train: split.train, test: split.test, mean, std,
   };
+}
+
+/** The images `indices` as a float32 tensor [B, H, W, 3] in [0, 1] on the active backend. */
+export function uploadBatch(data: Dataset, indices: ArrayLike<number>): tf.Tensor4D {
+  const { height, width, channels } = data.shape;
+  const size = height * width * channels;
+  const out = new Float32Array(indices.length * size);
+  for (let b = 0; b < indices.length; b++) {
+    const from = indices[b] * size;
+    for (let k = 0; k < size; k++) out[b * size + k] = data.pixels[from + k] / 255;
+  }
+  return tf.tidy(() => {
+    const x = tf.tensor4d(out, [indices.length, height, width, channels]);
+    return channels === 1 ? tf.tile(x, [1, 1, 1, 3]) : x;
+  });
 }
 
 interface SampleMeta {

@@ -4,19 +4,19 @@ import * as tf from '@tensorflow/tfjs';
 import type { AugmentPreview } from '../contract/api';
 import type { TrainConfig } from '../contract/config';
 import { applyParams, drawParams, viewOptions } from './augment';
-import type { Dataset } from './dataset';
+import { uploadBatch, type Dataset } from './dataset';
 import { mulberry32 } from './random';
 
-/** Up to `count` training images, the first of each class before any second one. */
-export function previewIndices(data: Dataset, count: number): Int32Array {
+/** Up to `count` images of `pool` (default: the training split), the first of each class before any second one. */
+export function previewIndices(data: Dataset, count: number, pool: ArrayLike<number> = data.train): Int32Array {
   const byClass = new Map<number, number[]>();
-  for (const i of data.train) {
+  for (const i of Array.from(pool)) {
     const y = data.labels[i];
     if (!byClass.has(y)) byClass.set(y, []);
     byClass.get(y)!.push(i);
   }
   const out: number[] = [];
-  for (let round = 0; out.length < count && out.length < data.train.length; round++) {
+  for (let round = 0; out.length < count && out.length < pool.length; round++) {
     for (const list of byClass.values()) if (round < list.length && out.length < count) out.push(list[round]);
   }
   return Int32Array.from(out);
@@ -38,16 +38,16 @@ async function toRgba(x: tf.Tensor4D): Promise<Uint8ClampedArray[]> {
 
 export async function previewAugment(data: Dataset, c: TrainConfig, count: number, draw: number): Promise<AugmentPreview> {
   const idx = previewIndices(data, count);
-  const [, h, w] = data.images.shape;
+  const { height: h, width: w } = data.shape;
   // Its own generator (seed and draw), so the preview never moves the training run's stream.
   const rand = mulberry32((c.seed * 1_000_003 + draw * 7919) >>> 0);
   const p1 = drawParams(idx.length, h, w, viewOptions(c, 1), rand);
   const p2 = drawParams(idx.length, h, w, viewOptions(c, 2), rand);
-  const [original, view1, view2] = tf.tidy(() => [
-    tf.gather(data.images, idx) as tf.Tensor4D,
-    applyParams(data.images, idx, p1, c.imageSize),
-    applyParams(data.images, idx, p2, c.imageSize),
-  ]);
+  const [original, view1, view2] = tf.tidy(() => {
+    const x = uploadBatch(data, idx);
+    const all = Int32Array.from(idx, (_, k) => k);
+    return [x, applyParams(x, all, p1, c.imageSize), applyParams(x, all, p2, c.imageSize)];
+  });
   try {
     const [o, v1, v2] = await Promise.all([toRgba(original), toRgba(view1), toRgba(view2)]);
     const names = data.summary.classes.map((k) => k.name);

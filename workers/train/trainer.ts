@@ -4,7 +4,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { DiagnosticsRecord, MetricRecord, RunState, TrainEvent } from '../contract/api';
 import type { TrainConfig } from '../contract/config';
 import { augmentView, viewOptions } from '../data/augment';
-import type { Dataset } from '../data/dataset';
+import { uploadBatch, type Dataset } from '../data/dataset';
 import { mulberry32, permutation } from '../data/random';
 import { buildModel, type VicregModel } from '../model/model';
 import { adamw, lars, sgd, type Optimizer } from '../optim/optimizers';
@@ -61,6 +61,7 @@ export async function train(data: Dataset, c: TrainConfig, control: RunControl, 
   }
   const totalSteps = stepsPerEpoch * c.epochs;
   const rand = mulberry32(c.seed);
+  const inBatch = Int32Array.from({ length: c.batchSize }, (_, k) => k); // crop box b samples image b
   const view1 = viewOptions(c, 1);
   const view2 = viewOptions(c, 2);
 
@@ -134,7 +135,10 @@ export async function train(data: Dataset, c: TrainConfig, control: RunControl, 
         const batch = order.subarray(i * c.batchSize, (i + 1) * c.batchSize).map((k) => data.train[k]);
         const lr = learningRate(step, schedule);
         const diagnose = diagnoseAt(step + 1);
-        const views = (): [tf.Tensor4D, tf.Tensor4D] => [augmentView(data.images, batch, view1, data, rand), augmentView(data.images, batch, view2, data, rand)];
+        const views = (): [tf.Tensor4D, tf.Tensor4D] => {
+          const x = uploadBatch(data, batch);
+          return [augmentView(x, inBatch, view1, data, rand), augmentView(x, inBatch, view2, data, rand)];
+        };
         // tidy keeps every tensor the step returns (nested in the object) and frees the views.
         const run = (x1: tf.Tensor4D, x2: tf.Tensor4D) => tf.tidy(() => trainStep(ctx, x1, x2, step, lr, diagnose) as unknown as tf.TensorContainer) as unknown as StepOutput;
         let out: StepOutput;

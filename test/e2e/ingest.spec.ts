@@ -1,0 +1,102 @@
+// A real folder through the real input: PNG and JPEG files made by Chromium's own encoders, in
+// class subfolders, mixed with files that must be skipped and listed. Then reload (the dataset
+// comes back from IndexedDB) and train on it.
+import { expect, test, type Page } from '@playwright/test';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { stepOf } from './helpers';
+
+const HASH = 'backend=cpu&batchSize=8&imageSize=16&width=4&projector=32-32&epochs=50&metricsEvery=2';
+
+/** Encodes n images of w×h with the page's canvas: circles or squares in random colors. */
+async function encode(page: Page, n: number, shape: 'circle' | 'square', type: 'image/png' | 'image/jpeg', w: number, h: number, alpha = false): Promise<Buffer[]> {
+  const urls = await page.evaluate(async ({ n, shape, type, w, h, alpha }) => {
+    const out: string[] = [];
+    for (let i = 0; i < n; i++) {
+      const c = new OffscreenCanvas(w, h);
+      const g = c.getContext('2d')!;
+      if (!alpha) {
+        g.fillStyle = `hsl(${(i * 47) % 360} 30% 85%)`;
+        g.fillRect(0, 0, w, h);
+      }
+      g.fillStyle = `hsl(${(i * 91) % 360} 70% 40%)`;
+      const r = Math.min(w, h) * (0.2 + 0.02 * (i % 8));
+      if (shape === 'circle') {
+        g.beginPath();
+        g.arc(w / 2 + (i % 5) - 2, h / 2, r, 0, 2 * Math.PI);
+        g.fill();
+      } else g.fillRect(w / 2 - r, h / 2 - r, 2 * r, 2 * r);
+      const blob = await c.convertToBlob({ type, quality: 0.9 });
+      const bytes = new Uint8Array(await blob.arrayBuffer());
+      out.push(btoa(String.fromCharCode(...bytes)));
+    }
+    return out;
+  }, { n, shape, type, w, h, alpha });
+  return urls.map((b64) => Buffer.from(b64, 'base64'));
+}
+
+test('a folder with classes and bad files: counts, skipped reasons, survives a reload, trains', async ({ page }, info) => {
+  page.on('pageerror', (e) => console.log('page error:', e.message));
+  await page.goto(`/#${HASH}`);
+  await expect(page.getByTestId('backend')).toHaveText('cpu', { timeout: 90_000 });
+
+  const root = join(info.outputDir, 'shapes');
+  rmSync(root, { recursive: true, force: true });
+  for (const d of ['circles', 'squares', 'empty']) mkdirSync(join(root, d), { recursive: true });
+  const circles = await encode(page, 12, 'circle', 'image/png', 40, 30);
+  const squares = await encode(page, 11, 'square', 'image/jpeg', 30, 44);
+  const [transparent] = await encode(page, 1, 'circle', 'image/png', 24, 24, true);
+  circles.forEach((b, i) => writeFileSync(join(root, 'circles', `c${i}.png`), b));
+  squares.forEach((b, i) => writeFileSync(join(root, 'squares', `s${i}.jpg`), b));
+  writeFileSync(join(root, 'squares', 'alpha.png'), transparent);
+  writeFileSync(join(root, 'circles', 'truncated.png'), circles[0].subarray(0, Math.floor(circles[0].length / 2)));
+  writeFileSync(join(root, 'circles', 'empty.png'), Buffer.alloc(0));
+  writeFileSync(join(root, 'circles', 'notes.txt'), 'not an image');
+  writeFileSync(join(root, 'squares', '.DS_Store'), Buffer.from([0, 0, 0, 1, 66, 117, 100, 49]));
+
+  await page.getByTestId('folder-input').setInputFiles(root);
+  const summary = page.getByTestId('dataset-summary');
+  await expect(summary).toContainText('24 images, 2 classes', { timeout: 60_000 });
+  await expect(summary).toContainText('originals 24×24 to 40×44');
+  await expect(summary.locator('.classes')).toContainText('circles 12');
+  await expect(summary.locator('.classes')).toContainText('squares 12');
+  const skipped = page.getByTestId('dataset-skipped');
+  await expect(skipped).toContainText('4 files skipped');
+  await expect(skipped).toContainText(/truncated\.png: could not be decoded/);
+  await expect(skipped).toContainText(/empty\.png: empty file \(0 bytes\)/);
+  await expect(skipped).toContainText(/notes\.txt: not an image \(\.txt/);
+  await expect(skipped).toContainText(/\.DS_Store: hidden file/);
+  await expect(page.getByTestId('dataset-thumbnails').locator('canvas')).toHaveCount(24);
+
+  await page.reload();
+  await expect(page.getByTestId('dataset-summary')).toContainText('24 images, 2 classes', { timeout: 90_000 });
+  await expect(page.getByTestId('dataset-skipped')).toContainText('4 files skipped');
+  await expect(page.getByTestId('stored-datasets')).toContainText('shapes · 24 images');
+  await expect(page.getByTestId('augment-preview')).toHaveAttribute('data-items', '8');
+
+  await page.getByTestId('train-start').click();
+  await expect.poll(() => stepOf(page), { timeout: 60_000 }).toBeGreaterThan(4);
+  await page.getByTestId('train-stop').click();
+  await expect(page.getByTestId('run-state')).toHaveText('stopped');
+  await expect(page.locator('.warnings .error')).toHaveCount(0);
+});
+
+test('images without class folders train unlabeled; too few for the batch says what to change', async ({ page }, info) => {
+  await page.goto(`/#${HASH}&batchSize=16`);
+  await expect(page.getByTestId('backend')).toHaveText('cpu', { timeout: 90_000 });
+  const root = join(info.outputDir, 'loose');
+  rmSync(root, { recursive: true, force: true });
+  mkdirSync(root, { recursive: true });
+  (await encode(page, 10, 'circle', 'image/png', 20, 20)).forEach((b, i) => writeFileSync(join(root, `x${i}.png`), b));
+  await page.getByTestId('folder-input').setInputFiles(root);
+  await expect(page.getByTestId('dataset-summary')).toContainText('10 images, unlabeled', { timeout: 60_000 });
+  await expect(page.getByTestId('dataset-unlabeled')).toContainText('10 images are directly in the folder');
+  await expect(page.getByTestId('dataset-too-small')).toContainText('10 training images are fewer than one batch of 16: set batchSize to at most 10');
+  const field = page.getByTestId('config-batchSize');
+  await field.fill('8');
+  await field.press('Enter');
+  await expect(page.getByTestId('dataset-too-small')).toHaveCount(0);
+  await page.getByTestId('train-start').click();
+  await expect.poll(() => stepOf(page), { timeout: 60_000 }).toBeGreaterThan(2);
+  await page.getByTestId('train-stop').click();
+});
