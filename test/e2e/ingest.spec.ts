@@ -2,8 +2,9 @@
 // class subfolders, mixed with files that must be skipped and listed. Then reload (the dataset
 // comes back from IndexedDB) and train on it.
 import { expect, test, type Page } from '@playwright/test';
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { png } from '../../scripts/png';
 import { stepOf } from './helpers';
 
 const HASH = 'backend=cpu&batchSize=8&imageSize=16&width=4&projector=32-32&epochs=50&metricsEvery=2';
@@ -99,4 +100,31 @@ test('images without class folders train unlabeled; too few for the batch says w
   await page.getByTestId('train-start').click();
   await expect.poll(() => stepOf(page), { timeout: 60_000 }).toBeGreaterThan(2);
   await page.getByTestId('train-stop').click();
+});
+
+test('a long ingest keeps the page answering and can be cancelled, storing nothing', async ({ page }, info) => {
+  // The 2,000 sample images written out as a PNG folder, one subfolder per class.
+  const root = join(info.outputDir, 'fashion');
+  rmSync(root, { recursive: true, force: true });
+  const meta = JSON.parse(readFileSync('public/sample/fashion-mnist-2k.json', 'utf8'));
+  const pixels = readFileSync(`public/sample/${meta.pixels}`);
+  const labels = readFileSync(`public/sample/${meta.labels}`);
+  const size = meta.height * meta.width;
+  meta.classes.forEach((_: string, k: number) => mkdirSync(join(root, `class${k}`), { recursive: true }));
+  for (let i = 0; i < meta.count; i++) writeFileSync(join(root, `class${labels[i]}`, `${i}.png`), png(pixels.subarray(i * size, (i + 1) * size), meta.width, meta.height));
+
+  await page.goto(`/#${HASH}`);
+  await expect(page.getByTestId('backend')).toHaveText('cpu', { timeout: 90_000 });
+  await page.getByTestId('folder-input').setInputFiles(root);
+  await expect(page.getByTestId('ingest-progress')).toBeVisible();
+  // The UI thread is free: a click is answered while the worker decodes.
+  const runtime = page.locator('details', { hasText: 'Runtime' });
+  await runtime.locator('summary').click();
+  await expect(runtime).toHaveAttribute('open', '');
+  await expect(page.getByTestId('ingest-progress')).toContainText(/\d+ \/ 2000 files/);
+  await page.getByTestId('ingest-cancel').click();
+  await expect(page.getByTestId('dataset-error')).toHaveText('ingest cancelled; nothing was stored');
+  await expect(page.getByTestId('dataset-summary')).toHaveCount(0);
+  await expect(page.getByTestId('stored-datasets')).toHaveCount(0);
+  await expect(page.getByTestId('sample-dataset')).toBeEnabled();
 });
