@@ -80,6 +80,14 @@ test('a folder with classes and bad files: counts, skipped reasons, survives a r
   await page.getByTestId('train-stop').click();
   await expect(page.getByTestId('run-state')).toHaveText('stopped');
   await expect(page.locator('.warnings .error')).toHaveCount(0);
+
+  // Deleting it removes it from the list and from the next visit.
+  await page.getByRole('button', { name: 'delete shapes' }).click();
+  await expect(page.getByTestId('stored-datasets')).toHaveCount(0);
+  await page.reload();
+  await expect(page.getByTestId('backend')).toHaveText('cpu', { timeout: 90_000 });
+  await page.waitForTimeout(1000);
+  await expect(page.getByTestId('dataset-summary')).toHaveCount(0);
 });
 
 test('images without class folders train unlabeled; too few for the batch says what to change', async ({ page }, info) => {

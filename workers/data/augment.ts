@@ -121,8 +121,8 @@ export function drawParams(count: number, h: number, w: number, o: AugmentOption
 /**
  * Applies drawn parameters to images [N, H, W, 3] in [0, 1] (batch: indices into it), giving the
  * view [B, S, S, 3] in [0, 1], before normalization. Jitter runs in four slots; at slot k each
- * part is applied with the sample's factor where the sample's order puts that part at k and with
- * its identity elsewhere, which is torchvision's per-image random order, batched.
+ * part runs on the samples whose drawn order puts it at k (gathered, transformed, put back), which
+ * is torchvision's per-image random order, batched, at one application of each part per sample.
  */
 export function applyParams(images: tf.Tensor4D, batch: Int32Array, p: ViewParams, imageSize: number): tf.Tensor4D {
   const n = batch.length;
@@ -131,20 +131,19 @@ export function applyParams(images: tf.Tensor4D, batch: Int32Array, p: ViewParam
     x = tf.clipByValue(x, 0, 1); // bilinear resampling stays in range; clip guards rounding only
     for (let slot = 0; slot < 4; slot++) {
       for (let part = 0; part < 4; part++) {
-        const f = new Float32Array(n).fill(part === 3 ? 0 : 1);
-        let any = false;
-        for (let b = 0; b < n; b++) {
-          if (p.order[4 * b + slot] === part) {
-            f[b] = p.factors[part * n + b];
-            any = true;
-          }
-        }
-        if (!any) continue;
-        const ft = tf.tensor1d(f);
-        if (JITTER[part] === 'brightness') x = adjustBrightness(x, ft);
-        else if (JITTER[part] === 'contrast') x = adjustContrast(x, ft);
-        else if (JITTER[part] === 'saturation') x = adjustSaturation(x, ft);
-        else x = adjustHue(x, ft);
+        const members: number[] = [];
+        for (let b = 0; b < n; b++) if (p.order[4 * b + slot] === part) members.push(b);
+        if (members.length === 0) continue;
+        const f = tf.tensor1d(members.map((b) => p.factors[part * n + b]));
+        const sub = tf.gather(x, members) as tf.Tensor4D;
+        const done = JITTER[part] === 'brightness' ? adjustBrightness(sub, f)
+          : JITTER[part] === 'contrast' ? adjustContrast(sub, f)
+          : JITTER[part] === 'saturation' ? adjustSaturation(sub, f)
+          : adjustHue(sub, f);
+        // Row b of [x; done] for a non-member, row n + j for the j-th member.
+        const take = Int32Array.from({ length: n }, (_, b) => b);
+        members.forEach((b, j) => (take[b] = n + j));
+        x = tf.gather(tf.concat([x, done]), take) as tf.Tensor4D;
       }
     }
     if (p.gray.some((g) => g > 0)) x = grayscale(x, tf.tensor1d(p.gray));
