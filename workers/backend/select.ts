@@ -13,6 +13,7 @@ import { DEFAULT_CONFIG, type BackendChoice, type BackendName } from '../contrac
 import { buildModel } from '../model/model';
 import { lars } from '../optim/optimizers';
 import { trainStep } from '../train/step';
+import { registerWasmGradKernels } from './wasm-grads';
 
 export const AUTO_ORDER: BackendName[] = ['webgpu', 'webgl', 'wasm', 'cpu'];
 
@@ -21,6 +22,7 @@ setWasmPaths({
   'tfjs-backend-wasm-simd.wasm': wasmSimd,
   'tfjs-backend-wasm-threaded-simd.wasm': wasmThreaded,
 });
+registerWasmGradKernels();
 
 /** A training step of a tiny model of the same architecture; returns its loss. */
 async function probeStep(): Promise<number> {

@@ -1,0 +1,420 @@
+// Gradient kernels that TF.js 4.22's WASM backend lacks, so that a conv net can train on it:
+// Conv2DBackpropFilter (tensorflow/tfjs#8474), DepthwiseConv2dNativeBackpropFilter and
+// DepthwiseConv2dNativeBackpropInput; and faster Conv2DBackpropInput, Tile and BatchMatMul, which
+// it has but which took 2/3 of a training step (see REPLACED). Semantics are the CPU backend's
+// kernels of the same names (tfjs-backend-cpu/src/kernels/*.ts). The arithmetic runs in WASM
+// kernels (XNNPACK matmul, Multiply, Sum, AddN) and the data movement in PadV2 and Transpose; JS
+// only copies contiguous runs of values (as TF.js's own WASM Slice and Concat kernels do).
+//
+// The one idea shared by the four conv kernels: pad the input and split it into stride phases, so
+// that every filter tap reads a *contiguous* run of one flattened array at a fixed offset. With x'
+// the padded input, s the stride and d the dilation,
+//   x'[b, y·s + i·d, x·s + j·d] = phase(i·d mod s, j·d mod s)[b, y + ⌊i·d/s⌋, x + ⌊j·d/s⌋],
+// and once [B, Hq, Wq] is flattened, "+ (q, p)" is "+ q·Wq + p". dy is padded with zeros to the
+// same [B, Hq, Wq] grid, so the positions that wrap into the next image row contribute nothing.
+import * as tf from '@tensorflow/tfjs';
+import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
+
+type Info = tf.TensorInfo;
+type ConvInfo = tf.backend_util.Conv2DInfo;
+type KernelArgs<I extends string> = { inputs: Record<I, Info>; backend: unknown; attrs?: tf.NamedAttrMap };
+
+/**
+ * Largest im2col block, in float32 values (32 MiB): the filter gradient stacks as many taps'
+ * windows into one matmul as fit, so memory stays bounded for large images and batches.
+ */
+const IM2COL_BUDGET = 1 << 23;
+
+/** Calls another WASM kernel directly; its output belongs to the backend (release with `free`). */
+function run(backend: BackendWasm, name: string, inputs: Record<string, Info> | Info[], attrs: object = {}): Info {
+  const kernel = tf.getKernel(name, 'wasm');
+  if (!kernel) throw new Error(`the wasm backend has no ${name} kernel`);
+  return kernel.kernelFunc({ inputs: inputs as tf.NamedTensorInfoMap, backend, attrs: attrs as tf.NamedAttrMap }) as Info;
+}
+
+function free(backend: BackendWasm, ...infos: Info[]): void {
+  for (const t of infos) backend.disposeData(t.dataId);
+}
+
+/** The same data under another shape, without a refcount: valid while `t` lives, never freed itself. */
+const view = (t: Info, shape: number[]): Info => ({ dataId: t.dataId, shape, dtype: t.dtype });
+
+/** out[r, :] = flat(t)[starts[r] : starts[r] + n]: one memcpy per row. out is [starts.length, n]. */
+function gatherRuns(backend: BackendWasm, t: Info, starts: number[], n: number): Info {
+  const out = backend.makeOutput([starts.length, n], 'float32');
+  // Views are taken after makeOutput: an allocation may grow the heap and detach older views.
+  const src = backend.typedArrayFromHeap(t) as Float32Array;
+  const dst = backend.typedArrayFromHeap(out) as Float32Array;
+  starts.forEach((s, r) => dst.set(src.subarray(s, s + n), r * n));
+  return out;
+}
+
+/**
+ * out[b, r, c, :] = x[b, r + r0, c + c0, :] inside x and 0 outside; out is [bs, hs, ws, C] (bs > B
+ * appends zero images). One PadV2, after a row-wise copy when x must also be cropped.
+ */
+function windowOf(backend: BackendWasm, x: Info, bs: number, r0: number, hs: number, c0: number, ws: number): Info {
+  const [B, H, W, C] = x.shape;
+  const keep = (start: number, size: number, n: number) => {
+    const lo = Math.min(Math.max(0, -start), size);
+    return { lo, hi: Math.max(lo, Math.min(size, n - start)) };
+  };
+  const b = keep(0, bs, B);
+  const r = keep(r0, hs, H);
+  const c = keep(c0, ws, W);
+  if (b.hi === b.lo || r.hi === r.lo || c.hi === c.lo) {
+    return run(backend, 'Fill', [], { shape: [bs, hs, ws, C], value: 0, dtype: 'float32' });
+  }
+  const cropped = b.hi - b.lo < B || r.hi - r.lo < H || c.hi - c.lo < W;
+  let src = x;
+  if (cropped) {
+    const starts: number[] = [];
+    for (let bi = b.lo; bi < b.hi; bi++) {
+      for (let ri = r.lo; ri < r.hi; ri++) starts.push(((bi * H + ri + r0) * W + c.lo + c0) * C);
+    }
+    src = view(gatherRuns(backend, x, starts, (c.hi - c.lo) * C), [b.hi - b.lo, r.hi - r.lo, c.hi - c.lo, C]);
+  }
+  const paddings = [[b.lo, bs - b.hi], [r.lo, hs - r.hi], [c.lo, ws - c.hi], [0, 0]];
+  if (paddings.every(([lo, hi]) => lo === 0 && hi === 0)) return cropped ? src : run(backend, 'Identity', { x });
+  const out = run(backend, 'PadV2', { x: src }, { paddings, constantValue: 0 });
+  if (cropped) free(backend, src);
+  return out;
+}
+
+/**
+ * Geometry of the phase split (pure). Phase (rh, rw) holds the padded rows ≡ rh (mod sh) and
+ * columns ≡ rw (mod sw) as [Bx, Hq, Wq], flattened to L positions; tap (i, j) reads the K
+ * positions from `offset` of phase `rh·sw + rw`. Bx = B + 1 when some tap has an offset: the
+ * extra zero image keeps every window inside its phase.
+ */
+export function phaseLayout(c: ConvInfo) {
+  const { batchSize: B, outHeight: Ho, outWidth: Wo, strideHeight: sh, strideWidth: sw } = c;
+  const { dilationHeight: dh, dilationWidth: dw, filterHeight: kh, filterWidth: kw } = c;
+  const Hq = Ho + Math.floor(((kh - 1) * dh) / sh);
+  const Wq = Wo + Math.floor(((kw - 1) * dw) / sw);
+  const Bx = Hq > Ho || Wq > Wo ? B + 1 : B;
+  const taps: { phase: number; offset: number }[] = [];
+  for (let i = 0; i < kh; i++) {
+    for (let j = 0; j < kw; j++) {
+      const [rh, q] = [(i * dh) % sh, Math.floor((i * dh) / sh)];
+      const [rw, p] = [(j * dw) % sw, Math.floor((j * dw) / sw)];
+      taps.push({ phase: rh * sw + rw, offset: q * Wq + p });
+    }
+  }
+  return { sh, sw, Hq, Wq, Hp: Hq * sh, Wp: Wq * sw, Bx, L: Bx * Hq * Wq, K: B * Hq * Wq, phases: sh * sw, taps };
+}
+type Layout = ReturnType<typeof phaseLayout>;
+
+/**
+ * x [B, H, W, C] -> padded, phase-split, channel-major [phases, C, L], so that one tap's window of
+ * one channel is a contiguous run of K values. One PadV2, a 2-D and a 4-D Transpose (the WASM
+ * Transpose is fast up to rank 4; at rank 5 it was about 100× slower in our measurements).
+ */
+function toPhasesT(backend: BackendWasm, x: Info, c: ConvInfo, g: Layout): Info {
+  const C = x.shape[3];
+  const { sh, sw, Bx, Hq, Wq } = g;
+  const t = windowOf(backend, x, Bx, -c.padInfo.top, g.Hp, -c.padInfo.left, g.Wp); // [Bx, Hp, Wp, C]
+  const u = run(backend, 'Transpose', { x: view(t, [Bx * g.Hp * g.Wp, C]) }, { perm: [1, 0] }); // [C, Bx·Hp·Wp]
+  free(backend, t);
+  if (g.phases === 1) return u;
+  const v = run(backend, 'Transpose', { x: view(u, [C * Bx * Hq, sh, Wq, sw]) }, { perm: [1, 3, 0, 2] }); // [sh, sw, C·Bx·Hq, Wq]
+  free(backend, u);
+  return v;
+}
+
+/** Where tap k's window of channel ci starts in toPhasesT's output. */
+const windowStart = (g: Layout, C: number, k: number, ci: number) => (g.taps[k].phase * C + ci) * g.L + g.taps[k].offset;
+
+/** dy [B, Ho, Wo, C] -> [K, C] on the phase grid, zeros where y ≥ Ho or x ≥ Wo. */
+function dyOnGrid(backend: BackendWasm, dy: Info, g: Layout): Info {
+  const [B, , , C] = dy.shape;
+  return view(windowOf(backend, dy, B, 0, g.Hq, 0, g.Wq), [g.K, C]);
+}
+
+/**
+ * dx for a conv whose tap k maps dx-grid positions to dy-grid positions by a shift: `tap(k)`
+ * gives that tap's contribution [K, C] on the dy grid. Each is moved to its offset in its phase
+ * by a PadV2 and the phases are summed by AddN (at most 4 pending per phase, to bound memory),
+ * then reassembled to [B, H, W, C] by two Transposes of rank ≤ 4 and a crop.
+ */
+function scatterTaps(backend: BackendWasm, c: ConvInfo, g: Layout, C: number, tap: (k: number) => Info): Info {
+  const pending: Info[][] = Array.from({ length: g.phases }, () => []);
+  g.taps.forEach(({ phase, offset }, k) => {
+    const t = tap(k);
+    const placed = run(backend, 'PadV2', { x: t }, { paddings: [[offset, g.L - offset - g.K], [0, 0]], constantValue: 0 }); // [L, C]
+    free(backend, t);
+    const list = pending[phase];
+    list.push(placed);
+    if (list.length === 4) {
+      const sum = run(backend, 'AddN', list);
+      free(backend, ...list);
+      list.splice(0, 4, sum);
+    }
+  });
+  const phases = pending.map((list) => {
+    if (list.length === 0) return run(backend, 'Fill', [], { shape: [g.L, C], value: 0, dtype: 'float32' });
+    if (list.length === 1) return list[0];
+    const sum = run(backend, 'AddN', list);
+    free(backend, ...list);
+    return sum;
+  });
+  let t = phases.length === 1 ? phases[0] : run(backend, 'Concat', phases, { axis: 0 }); // [sh, sw, Bx·Hq, Wq, C]
+  if (phases.length > 1) free(backend, ...phases);
+  const { sh, sw, Bx, Hq, Wq } = g;
+  if (sw > 1) {
+    const u = run(backend, 'Transpose', { x: view(t, [sh, sw, Bx * Hq * Wq, C]) }, { perm: [0, 2, 1, 3] }); // [sh, Bx·Hq, Wq, sw, C]
+    free(backend, t);
+    t = u;
+  }
+  if (sh > 1) {
+    const u = run(backend, 'Transpose', { x: view(t, [sh, Bx * Hq, g.Wp * C]) }, { perm: [1, 0, 2] }); // [Bx·Hq, sh, Wp·C]
+    free(backend, t);
+    t = u;
+  }
+  const dx = windowOf(backend, view(t, [Bx, g.Hp, g.Wp, C]), c.batchSize, c.padInfo.top, c.inHeight, c.padInfo.left, c.inWidth);
+  free(backend, t);
+  return dx;
+}
+
+const toNHWC = (backend: BackendWasm, t: Info) => run(backend, 'Transpose', { x: t }, { perm: [0, 2, 3, 1] });
+
+/**
+ * Conv2DBackpropFilter: dW[i, j, ci, co] = Σ_{b,y,x} x'[b, y·s + i, x·s + j, ci] · dy[b, y, x, co].
+ * x [B, H, W, Ci], dy [B, Ho, Wo, Co] -> filterShape [kh, kw, Ci, Co]. im2col, transposed: the
+ * taps' windows stacked as rows [taps·Ci, K] times dy [K, Co] is dW in its own layout. dy is the
+ * matmul's second operand, which XNNPACK packs (slowly: about 7 ns a value), so it is packed once
+ * and the windows, copied by plain memcpy, are the first.
+ */
+function conv2DBackpropFilter({ inputs, backend: b, attrs }: KernelArgs<'x' | 'dy'>): Info {
+  const backend = b as BackendWasm;
+  const { x, dy } = inputs;
+  const { strides, pad, dataFormat, dimRoundingMode, filterShape } = attrs as unknown as tf.Conv2DBackpropFilterAttrs;
+  if (dataFormat === 'NCHW') {
+    const [xt, dyt] = [toNHWC(backend, x), toNHWC(backend, dy)];
+    const out = conv2DBackpropFilter({ inputs: { x: xt, dy: dyt }, backend, attrs: { ...attrs, dataFormat: 'NHWC' } });
+    free(backend, xt, dyt);
+    return out;
+  }
+  const c = tf.backend_util.computeConv2DInfo(x.shape as [number, number, number, number], filterShape, strides, 1, pad, dimRoundingMode);
+  const Ci = c.inChannels;
+  const g = phaseLayout(c);
+  const xT = toPhasesT(backend, x, c, g);
+  const dyg = dyOnGrid(backend, dy, g); // [K, Co]
+  const perBlock = Math.max(1, Math.floor(IM2COL_BUDGET / (Ci * g.K)));
+  const blocks: Info[] = [];
+  for (let k0 = 0; k0 < g.taps.length; k0 += perBlock) {
+    const starts: number[] = [];
+    for (let k = k0; k < Math.min(k0 + perBlock, g.taps.length); k++) {
+      for (let ci = 0; ci < Ci; ci++) starts.push(windowStart(g, Ci, k, ci));
+    }
+    const cols = gatherRuns(backend, xT, starts, g.K); // [taps·Ci, K]
+    blocks.push(run(backend, 'BatchMatMul', { a: cols, b: dyg }, { transposeA: false, transposeB: false })); // [taps·Ci, Co]
+    free(backend, cols);
+  }
+  free(backend, xT, dyg);
+  const out = blocks.length === 1 ? blocks[0] : run(backend, 'Concat', blocks, { axis: 0 });
+  if (blocks.length > 1) free(backend, ...blocks);
+  return view(out, [...filterShape]);
+}
+
+/**
+ * DepthwiseConv2dNativeBackpropFilter, with M the channel multiplier:
+ * dW[i, j, c, m] = Σ_{b,y,x} x'[b, y·s + i·d, x·s + j·d, c] · dy[b, y, x, c·M + m].
+ * x [B, H, W, C], dy [B, Ho, Wo, C·M] -> filterShape [kh, kw, C, M]. Per tap, channel-major: the
+ * window [C, K] times dyᵀ [C, M, K], summed over the innermost axis (no transpose inside Sum).
+ */
+function depthwiseBackpropFilter({ inputs, backend: b, attrs }: KernelArgs<'x' | 'dy'>): Info {
+  const backend = b as BackendWasm;
+  const { x, dy } = inputs;
+  const { strides, dilations, pad, dimRoundingMode, filterShape } = attrs as unknown as tf.DepthwiseConv2dNativeBackpropFilterAttrs;
+  const c = tf.backend_util.computeConv2DInfo(x.shape as [number, number, number, number], filterShape, strides, dilations, pad, dimRoundingMode, true);
+  const C = c.inChannels;
+  const M = c.outChannels / C;
+  const g = phaseLayout(c);
+  const xT = toPhasesT(backend, x, c, g);
+  const dyg = dyOnGrid(backend, dy, g);
+  const dyT = run(backend, 'Transpose', { x: dyg }, { perm: [1, 0] }); // [C·M, K]
+  free(backend, dyg);
+  const perTap = g.taps.map((_, k) => {
+    const win = gatherRuns(backend, xT, Array.from({ length: C }, (_, ci) => windowStart(g, C, k, ci)), g.K); // [C, K]
+    const prod = run(backend, 'Multiply', { a: view(win, [C, 1, g.K]), b: view(dyT, [C, M, g.K]) }); // [C, M, K]
+    const sums = run(backend, 'Sum', { x: prod }, { axis: [2], keepDims: false }); // [C, M]
+    free(backend, win, prod);
+    return view(sums, [1, C * M]);
+  });
+  free(backend, xT, dyT);
+  const out = run(backend, 'Concat', perTap, { axis: 0 }); // [taps, C·M]
+  free(backend, ...perTap);
+  return view(out, [...filterShape]);
+}
+
+/**
+ * DepthwiseConv2dNativeBackpropInput: dx[b, h, w, c] = Σ over taps (i, j) and m of
+ * dy[b, y, x, c·M + m] · W[i, j, c, m], where h = y·s + i·d − top and w = x·s + j·d − left.
+ * dy [B, Ho, Wo, C·M], filter [kh, kw, C, M] -> inputShape [B, H, W, C]. Tap k contributes
+ * dy ⊙ W[k] (summed over m), shifted into place by scatterTaps.
+ */
+function depthwiseBackpropInput({ inputs, backend: b, attrs }: KernelArgs<'dy' | 'filter'>): Info {
+  const backend = b as BackendWasm;
+  const { dy, filter } = inputs;
+  const { strides, dilations, pad, dimRoundingMode, inputShape } = attrs as unknown as tf.DepthwiseConv2dNativeBackpropInputAttrs;
+  const c = tf.backend_util.computeConv2DInfo(inputShape, filter.shape as [number, number, number, number], strides, dilations, pad, dimRoundingMode, true);
+  const C = c.inChannels;
+  const M = c.outChannels / C;
+  const g = phaseLayout(c);
+  const dyg = dyOnGrid(backend, dy, g); // [K, C·M]
+  const dx = scatterTaps(backend, c, g, C, (k) => {
+    const wk = gatherRuns(backend, filter, [k * C * M], C * M); // [1, C·M]
+    const t = run(backend, 'Multiply', { a: dyg, b: view(wk, [C * M]) }); // [K, C·M]
+    free(backend, wk);
+    if (M === 1) return t;
+    const summed = run(backend, 'Sum', { x: view(t, [g.K, C, M]) }, { axis: [2], keepDims: false }); // [K, C]
+    free(backend, t);
+    return summed;
+  });
+  free(backend, dyg);
+  return dx;
+}
+
+/**
+ * Conv2DBackpropInput: dx[b, h, w, ci] = Σ over taps (i, j) and co of dy[b, y, x, co] · W[i, j, ci, co],
+ * where h = y·s + i − top and w = x·s + j − left. dy [B, Ho, Wo, Co], filter [kh, kw, Ci, Co] ->
+ * inputShape. Per tap one XNNPACK matmul dy [K, Co] × W[i, j]ᵀ [Co, Ci] (dy read in place, only
+ * the small weight packed), shifted into place by scatterTaps.
+ */
+function conv2DBackpropInput({ inputs, backend: b, attrs }: KernelArgs<'dy' | 'filter'>): Info {
+  const backend = b as BackendWasm;
+  const { dy, filter } = inputs;
+  const { strides, pad, dataFormat, dimRoundingMode, inputShape } = attrs as unknown as tf.Conv2DBackpropInputAttrs;
+  if (dataFormat === 'NCHW') {
+    const [B, C, H, W] = inputShape;
+    const dyt = toNHWC(backend, dy);
+    const dx = conv2DBackpropInput({ inputs: { dy: dyt, filter }, backend, attrs: { ...attrs, dataFormat: 'NHWC', inputShape: [B, H, W, C] } });
+    const out = run(backend, 'Transpose', { x: dx }, { perm: [0, 3, 1, 2] });
+    free(backend, dyt, dx);
+    return out;
+  }
+  const c = tf.backend_util.computeConv2DInfo(inputShape, filter.shape as [number, number, number, number], strides, 1, pad, dimRoundingMode);
+  const { inChannels: Ci, outChannels: Co } = c;
+  const g = phaseLayout(c);
+  const dyg = dyOnGrid(backend, dy, g); // [K, Co]
+  const wT = run(backend, 'Transpose', { x: view(filter, [g.taps.length, Ci, Co]) }, { perm: [0, 2, 1] }); // [taps, Co, Ci]
+  const dx = scatterTaps(backend, c, g, Ci, (k) => {
+    const wk = gatherRuns(backend, wT, [k * Co * Ci], Co * Ci);
+    const t = run(backend, 'BatchMatMul', { a: dyg, b: view(wk, [Co, Ci]) }, { transposeA: false, transposeB: false }); // [K, Ci]
+    free(backend, wk);
+    return t;
+  });
+  free(backend, dyg, wT);
+  return dx;
+}
+
+const original = new Map<string, tf.KernelConfig>();
+
+/**
+ * Tile: out[i0, …] = x[i0 mod s0, …]. Places x's innermost rows, then doubles blocks with
+ * copyWithin, dimension by dimension from the innermost out. Strings, and tiles that would take
+ * more than one copy per 4 values (x with tiny innermost rows), go to the WASM kernel: a copy
+ * call costs about what its C++ loop spends on one value (~0.1 µs).
+ */
+function tile(args: KernelArgs<'x'>): Info {
+  const backend = args.backend as BackendWasm;
+  const { x } = args.inputs;
+  const { reps } = args.attrs as unknown as tf.TileAttrs;
+  const s = x.shape;
+  const n = s.length;
+  const outShape = s.map((d, i) => d * reps[i]);
+  const size = tf.util.sizeFromShape(outShape);
+  const outer = (d: number) => tf.util.sizeFromShape(s.slice(0, d)); // blocks to replicate along dim d
+  let copies = n > 0 ? outer(n - 1) : 1;
+  for (let d = 0; d < n; d++) copies += outer(d) * Math.ceil(Math.log2(reps[d]));
+  if (x.dtype === 'string' || copies > size / 4) {
+    return original.get('Tile')!.kernelFunc(args as unknown as Parameters<tf.KernelFunc>[0]) as Info;
+  }
+  const out = backend.makeOutput(outShape, x.dtype);
+  if (size === 0) return out;
+  const src = backend.typedArrayFromHeap(x);
+  const dst = backend.typedArrayFromHeap(out);
+  if (n === 0) {
+    dst.set(src);
+    return out;
+  }
+  const stride = [...tf.util.computeStrides(outShape), 1]; // out's stride of each dim
+  /** Where x's block at each index of its dims [0, d) starts in out (its first repetition). */
+  const starts = (d: number) => {
+    let bases = [0];
+    for (let k = 0; k < d; k++) bases = bases.flatMap((base) => Array.from({ length: s[k] }, (_, i) => base + i * stride[k]));
+    return bases;
+  };
+  const row = s[n - 1];
+  starts(n - 1).forEach((base, r) => dst.set(src.subarray(r * row, (r + 1) * row), base));
+  for (let d = n - 1; d >= 0; d--) {
+    if (reps[d] === 1) continue;
+    const block = s[d] * stride[d];
+    const total = block * reps[d];
+    for (const base of starts(d)) {
+      for (let filled = block; filled < total; filled += Math.min(filled, total - filled)) {
+        dst.copyWithin(base + filled, base, base + Math.min(filled, total - filled));
+      }
+    }
+  }
+  return out;
+}
+
+/**
+ * BatchMatMul with transposeA or transposeB: the WASM kernel sends these to a scalar C++ loop
+ * (about 1.4 GFLOP/s against 15 for its XNNPACK path, which takes no transposes); every matmul
+ * gradient and the covariance zᵀz have one. For a single matrix, transposing first is far faster.
+ */
+function batchMatMul(args: KernelArgs<'a' | 'b'>): Info {
+  const backend = args.backend as BackendWasm;
+  const { a, b } = args.inputs;
+  const { transposeA, transposeB } = args.attrs as unknown as tf.BatchMatMulAttrs;
+  const fast = original.get('BatchMatMul')!.kernelFunc as unknown as (args: KernelArgs<'a' | 'b'>) => Info;
+  const single = (t: Info) => t.shape.slice(0, -2).every((d) => d === 1);
+  if (!(transposeA || transposeB) || !single(a) || !single(b)) return fast(args);
+  const flip = (t: Info) => run(backend, 'Transpose', { x: view(t, t.shape.slice(-2)) }, { perm: [1, 0] });
+  const at = transposeA ? flip(a) : a;
+  const bt = transposeB ? flip(b) : b;
+  const out = fast({ ...args, inputs: { a: at, b: bt }, attrs: { transposeA: false, transposeB: false } });
+  if (transposeA) free(backend, at);
+  if (transposeB) free(backend, bt);
+  return out;
+}
+
+const as = (kernelName: string, f: unknown): tf.KernelConfig => ({ kernelName, backendName: 'wasm', kernelFunc: f as tf.KernelFunc });
+
+/** Kernels TF.js 4.22's WASM backend does not have. */
+const MISSING = [
+  as('Conv2DBackpropFilter', conv2DBackpropFilter),
+  as('DepthwiseConv2dNativeBackpropFilter', depthwiseBackpropFilter),
+  as('DepthwiseConv2dNativeBackpropInput', depthwiseBackpropInput),
+];
+
+/**
+ * Kernels it has but runs far slower than it could; with the first two, they took 2/3 of a
+ * training step (Node 20, one thread; our model at its defaults). Its Conv2DBackpropInput is a
+ * scalar C++ loop (about 1 GFLOP/s against 13 for its forward conv), its Tile, used by every
+ * BatchNorm gradient, takes about 140 ms to broadcast 16 values to [64, 32, 32, 16], and its
+ * BatchMatMul leaves XNNPACK whenever an operand is transposed.
+ */
+const REPLACED = [as('Conv2DBackpropInput', conv2DBackpropInput), as('Tile', tile), as('BatchMatMul', batchMatMul)];
+
+/**
+ * Registers the missing kernels, and (unless `replaceSlow` is false) replaces the slow ones once
+ * the WASM backend's own are registered. Safe to call more than once.
+ */
+export function registerWasmGradKernels({ replaceSlow = true } = {}): void {
+  for (const k of MISSING) {
+    if (!tf.getKernel(k.kernelName, 'wasm')) tf.registerKernel(k);
+  }
+  if (!replaceSlow) return;
+  for (const k of REPLACED) {
+    const current = tf.getKernel(k.kernelName, 'wasm');
+    if (!current || current.kernelFunc === k.kernelFunc) continue;
+    original.set(k.kernelName, current);
+    tf.unregisterKernel(k.kernelName, 'wasm');
+    // The original's setupFunc (it binds the C++ function) must still run when the backend starts.
+    tf.registerKernel({ ...k, setupFunc: current.setupFunc, disposeFunc: current.disposeFunc });
+  }
+}
