@@ -1,8 +1,11 @@
 // Trains on the built-in sample set in Node (TF.js CPU backend) with the studio's own trainer and
 // prints the loss terms of the first and last step and the last diagnostics. For numbers in notes
-// and for checking a change to the objective without a browser.
+// and for checking a change to the objective without a browser. Runs on WASM (with the studio's
+// gradient kernels); BACKEND=cpu for TF.js's plain CPU backend.
 //   npx tsx scripts/train-node.ts "preset=adaptive&epochs=2"     (any URL-hash settings)
 import * as tf from '@tensorflow/tfjs';
+import '@tensorflow/tfjs-backend-wasm';
+import { registerWasmGradKernels } from '../workers/backend/wasm-grads';
 import { readFileSync } from 'node:fs';
 import type { DiagnosticsRecord, MetricRecord, TrainEvent } from '../workers/contract/api';
 import { configFromHash } from '../workers/contract/url';
@@ -11,7 +14,8 @@ import { RunControl, train } from '../workers/train/trainer';
 
 const { config, warnings } = configFromHash(process.argv[2] ?? '');
 if (warnings.length) throw new Error(warnings.map((w) => `${w.key}=${w.value}: ${w.reason}`).join('; '));
-await tf.setBackend('cpu');
+registerWasmGradKernels();
+await tf.setBackend(process.env.BACKEND ?? 'wasm');
 
 const dir = new URL('../public/sample/', import.meta.url);
 const meta = JSON.parse(readFileSync(new URL('fashion-mnist-2k.json', dir), 'utf8'));
@@ -37,7 +41,7 @@ const terms = (r: MetricRecord) =>
   `step ${String(r.step).padStart(4)}: loss ${r.loss.toFixed(4)}  inv ${r.invariance.toFixed(4)}  var ${r.variance.toFixed(4)}  cov ${r.covariance.toFixed(4)}  gammaT ${r.gammaT.toFixed(4)}  lr ${r.lr.toPrecision(3)}`;
 const diag = (d: DiagnosticsRecord) =>
   (['projector', 'backbone'] as const).map((w) => `${w}: std ${d[w].stdMin.toFixed(3)}/${d[w].stdMean.toFixed(3)}/${d[w].stdMax.toFixed(3)}  cos ${d[w].cosine.toFixed(3)}  RankMe ${d[w].rankMe.toFixed(2)}`).join('\n  ');
-console.log(`${run.state} after ${run.step} steps in ${((performance.now() - started) / 1000).toFixed(0)} s (${process.argv[2] ?? 'defaults'})`);
+console.log(`${tf.getBackend()}: ${run.state} after ${run.step} steps in ${((performance.now() - started) / 1000).toFixed(0)} s (${process.argv[2] ?? 'defaults'})`);
 if (metrics.length === 0) process.exit(1);
 console.log(terms(metrics[0]));
 console.log(terms(metrics[metrics.length - 1]));

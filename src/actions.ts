@@ -1,17 +1,28 @@
 // Actions that talk to the worker. They live at module level and write the store with setState,
 // so they need no hook and the worker's callbacks reach the store directly.
-import type { DatasetSummary, IngestFile, IngestProgress } from '../workers/contract/api';
-import type { BackendChoice } from '../workers/contract/config';
+import type { DatasetSummary, IngestFile, IngestProgress, MeasureSpec } from '../workers/contract/api';
+import type { BackendChoice, BackendName } from '../workers/contract/config';
 import { callback, publicBase, worker } from './bridge';
 import { useStore } from './store';
 
 const message = (e: unknown) => (e instanceof Error ? e.message : String(e));
 
-export async function chooseBackend(choice: BackendChoice): Promise<void> {
+/** auto's ranking of the backends, per model: measuring takes seconds, so a visit reuses it. */
+const rankingKey = (spec: MeasureSpec) => `vicreg-studio:backend-ranking:${spec.width}|${spec.projector}|${spec.imageSize}`;
+
+export async function chooseBackend(choice: BackendChoice, remeasure = false): Promise<void> {
   const s = useStore.getState();
   s.setBackend(s.backend, 'selecting');
+  const { width, projector, imageSize } = s.config;
+  const spec = { width, projector, imageSize };
+  if (remeasure) localStorage.removeItem(rankingKey(spec));
+  const cached = choice === 'auto' ? (JSON.parse(localStorage.getItem(rankingKey(spec)) ?? 'null') as BackendName[] | null) : null;
   try {
-    const report = await worker().selectBackend(choice);
+    const report = await worker().selectBackend(choice, spec, cached ?? undefined);
+    if (report.chosenBy === 'measured') {
+      const ranking = report.attempts.filter((a) => a.msPerImage !== undefined).sort((a, b) => a.msPerImage! - b.msPerImage!).map((a) => a.name);
+      localStorage.setItem(rankingKey(spec), JSON.stringify(ranking));
+    }
     useStore.getState().setBackend(report, 'ready');
   } catch (e) {
     useStore.getState().setBackend(null, 'failed', message(e));

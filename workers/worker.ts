@@ -22,11 +22,11 @@ function disposeRun() {
 }
 
 const api: WorkerApi = {
-  async selectBackend(choice) {
+  async selectBackend(choice, spec, prefer) {
     if (control && !control.stopped) throw new Error('stop the running training before changing the backend');
     // Tensors belong to one backend; anything held is rebuilt on the new one.
     disposeRun();
-    backend = await selectBackend(choice);
+    backend = await selectBackend(choice, spec, prefer);
     return backend;
   },
   async loadSample(baseUrl, testFraction, seed) {

@@ -1,23 +1,34 @@
+import { chooseBackend } from '../actions';
 import { useStore } from '../store';
 
-/** The active backend, and for each one skipped on the way, why. */
+const HOW = { measured: 'fastest measured', cached: 'fastest measured earlier', forced: 'as set', fallback: 'fallback' } as const;
+
+/** The active backend, how it was chosen, each backend's measured speed, and why any was skipped. */
 export function BackendBadge() {
   const backend = useStore((s) => s.backend);
   const status = useStore((s) => s.backendStatus);
   const error = useStore((s) => s.backendError);
+  const choice = useStore((s) => s.config.backend);
+  const running = useStore((s) => ['preparing', 'running', 'paused'].includes(s.runState));
   if (status === 'failed') return <div className="badge bad" data-testid="backend-error">No backend: {error}</div>;
   return (
     <div className="backend">
       <span className="label">Backend</span>
       <span className="badge" data-testid="backend">{status === 'selecting' ? 'choosing…' : backend?.active}</span>
       {backend && status === 'ready' && (
-        <ul className="attempts" data-testid="backend-attempts">
-          {backend.attempts.map((a) => (
-            <li key={a.name} className={a.ok ? 'ok' : 'skipped'} title={a.reason}>
-              {a.ok ? `${a.name}: test step ${a.ms} ms` : `${a.name} skipped: ${a.reason}`}
-            </li>
-          ))}
-        </ul>
+        <>
+          <span className="how" data-testid="backend-how">{HOW[backend.chosenBy]}</span>
+          <ul className="attempts" data-testid="backend-attempts">
+            {backend.attempts.map((a) => (
+              <li key={a.name} className={a.ok ? 'ok' : 'skipped'} title={a.reason} data-name={a.name} data-ms-per-image={a.msPerImage}>
+                {!a.ok ? `${a.name} skipped: ${a.reason}` : a.msPerImage !== undefined ? `${a.name}: ${a.msPerImage.toFixed(1)} ms/image` : `${a.name}: test step ${a.ms} ms`}
+              </li>
+            ))}
+          </ul>
+          {choice === 'auto' && (
+            <button className="small" data-testid="backend-remeasure" disabled={running} onClick={() => void chooseBackend('auto', true)}>Re-measure</button>
+          )}
+        </>
       )}
     </div>
   );

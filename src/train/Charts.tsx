@@ -55,8 +55,12 @@ function Chart({ spec, rows }: { spec: ChartSpec; rows: Row[] }) {
   const last = rows[rows.length - 1];
   // data-finite lets a test (and a curious user in devtools) see that no series holds NaN or ±Inf.
   const finite = rows.every((r) => spec.series.every((s) => Number.isFinite(r[s.key])));
+  // Mean of the first and last tenth of the first series: the trend, for tests and tooltips.
+  const tenth = Math.max(1, Math.floor(rows.length / 10));
+  const mean = (part: Row[]) => part.reduce((a, r) => a + r[spec.series[0].key], 0) / part.length;
+  const trend = rows.length ? { 'data-head': mean(rows.slice(0, tenth)), 'data-tail': mean(rows.slice(-tenth)) } : {};
   return (
-    <figure className="chart" data-testid={spec.id} data-points={rows.length} data-finite={String(finite)} title={spec.help}>
+    <figure className="chart" data-testid={spec.id} data-points={rows.length} data-finite={String(finite)} title={spec.help} {...trend}>
       <figcaption>
         {spec.title}
         {last && spec.series.length === 1 && <span className="last">{fmt(last[spec.series[0].key])}</span>}

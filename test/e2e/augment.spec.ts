@@ -7,7 +7,7 @@ const pixels = (page: Page, item: number, view: number) =>
   page.getByTestId('augment-item').nth(item).locator('canvas').nth(view).evaluate((c: HTMLCanvasElement) => c.toDataURL());
 
 test('the preview shows originals with two different views, redraws, and follows the settings', async ({ page }) => {
-  await openWithSample(page, `${TINY}&backend=cpu`, 'cpu');
+  await openWithSample(page, `${TINY}&backend=wasm`, 'wasm');
   const preview = page.getByTestId('augment-preview');
   await expect(preview).toHaveAttribute('data-items', '8');
   // One image per class first: the eight captions are eight different classes.
@@ -29,7 +29,7 @@ test('the preview shows originals with two different views, redraws, and follows
 });
 
 test('training shows the data and compute time of a step', async ({ page }) => {
-  await openWithSample(page, `${TINY}&backend=cpu&diagEvery=3`, 'cpu');
+  await openWithSample(page, `${TINY}&backend=wasm&diagEvery=3`, 'wasm');
   await page.getByTestId('train-start').click();
   await waitForStep(page, 4);
   await expect(page.getByTestId('step-timing')).toContainText(/data \d+ ms · compute \d+ ms/);

@@ -2,7 +2,7 @@ import { expect, test } from '@playwright/test';
 import { openWithSample, waitForStep } from './helpers';
 
 test('bad URL hash values warn, keep the defaults, and the run still starts', async ({ page }) => {
-  await openWithSample(page, 'batchSize=banana&nonsense=1&epochs=-3&backend=cpu&width=4&projector=32-32', 'cpu');
+  await openWithSample(page, 'batchSize=banana&nonsense=1&epochs=-3&backend=wasm&width=4&projector=32-32', 'wasm');
   const warnings = page.getByTestId('warnings');
   await expect(warnings).toContainText('batchSize=banana');
   await expect(warnings).toContainText('nonsense=1');
@@ -17,8 +17,8 @@ test('bad URL hash values warn, keep the defaults, and the run still starts', as
 });
 
 test('settings changed in the UI are written back to the URL', async ({ page }) => {
-  await page.goto('/#backend=cpu');
-  await expect(page.getByTestId('backend')).toHaveText('cpu', { timeout: 90_000 });
+  await page.goto('/#backend=wasm');
+  await expect(page.getByTestId('backend')).toHaveText('wasm', { timeout: 90_000 });
   const field = page.getByTestId('config-batchSize');
   await field.fill('32');
   await field.press('Enter');
@@ -33,7 +33,7 @@ test('settings changed in the UI are written back to the URL', async ({ page }) 
 });
 
 test('changing testFraction splits the loaded dataset again', async ({ page }) => {
-  await openWithSample(page, 'backend=cpu', 'cpu');
+  await openWithSample(page, 'backend=wasm', 'wasm');
   const field = page.getByTestId('config-testFraction');
   await field.fill('0.5');
   await field.press('Enter');

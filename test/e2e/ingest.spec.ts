@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { png } from '../../scripts/png';
 import { stepOf } from './helpers';
 
-const HASH = 'backend=cpu&batchSize=8&imageSize=16&width=4&projector=32-32&epochs=50&metricsEvery=2';
+const HASH = 'backend=wasm&batchSize=8&imageSize=16&width=4&projector=32-32&epochs=50&metricsEvery=2';
 
 /** Encodes n images of w×h with the page's canvas: circles or squares in random colors. */
 async function encode(page: Page, n: number, shape: 'circle' | 'square', type: 'image/png' | 'image/jpeg', w: number, h: number, alpha = false): Promise<Buffer[]> {
@@ -39,7 +39,7 @@ async function encode(page: Page, n: number, shape: 'circle' | 'square', type: '
 test('a folder with classes and bad files: counts, skipped reasons, survives a reload, trains', async ({ page }, info) => {
   page.on('pageerror', (e) => console.log('page error:', e.message));
   await page.goto(`/#${HASH}`);
-  await expect(page.getByTestId('backend')).toHaveText('cpu', { timeout: 90_000 });
+  await expect(page.getByTestId('backend')).toHaveText('wasm', { timeout: 90_000 });
 
   const root = join(info.outputDir, 'shapes');
   rmSync(root, { recursive: true, force: true });
@@ -85,14 +85,14 @@ test('a folder with classes and bad files: counts, skipped reasons, survives a r
   await page.getByRole('button', { name: 'delete shapes' }).click();
   await expect(page.getByTestId('stored-datasets')).toHaveCount(0);
   await page.reload();
-  await expect(page.getByTestId('backend')).toHaveText('cpu', { timeout: 90_000 });
+  await expect(page.getByTestId('backend')).toHaveText('wasm', { timeout: 90_000 });
   await page.waitForTimeout(1000);
   await expect(page.getByTestId('dataset-summary')).toHaveCount(0);
 });
 
 test('images without class folders train unlabeled; too few for the batch says what to change', async ({ page }, info) => {
   await page.goto(`/#${HASH}&batchSize=16`);
-  await expect(page.getByTestId('backend')).toHaveText('cpu', { timeout: 90_000 });
+  await expect(page.getByTestId('backend')).toHaveText('wasm', { timeout: 90_000 });
   const root = join(info.outputDir, 'loose');
   rmSync(root, { recursive: true, force: true });
   mkdirSync(root, { recursive: true });
@@ -122,7 +122,7 @@ test('a long ingest keeps the page answering and can be cancelled, storing nothi
   for (let i = 0; i < meta.count; i++) writeFileSync(join(root, `class${labels[i]}`, `${i}.png`), png(pixels.subarray(i * size, (i + 1) * size), meta.width, meta.height));
 
   await page.goto(`/#${HASH}`);
-  await expect(page.getByTestId('backend')).toHaveText('cpu', { timeout: 90_000 });
+  await expect(page.getByTestId('backend')).toHaveText('wasm', { timeout: 90_000 });
   await page.getByTestId('folder-input').setInputFiles(root);
   await expect(page.getByTestId('ingest-progress')).toBeVisible();
   // The UI thread is free: a click is answered while the worker decodes.

@@ -5,7 +5,7 @@ import { PRESET_IDS, PRESETS } from '../../workers/contract/presets';
 import { openWithSample, stepOf } from './helpers';
 
 // 1600 training images / 32 = 50 steps in one epoch; diagnostics at steps 1, 5, ..., 50.
-const RUN = 'backend=cpu&batchSize=32&imageSize=16&width=4&projector=32-32&epochs=1&metricsEvery=5&diagEvery=5';
+const RUN = 'backend=wasm&batchSize=32&imageSize=16&width=4&projector=32-32&epochs=1&metricsEvery=5&diagEvery=5';
 
 async function chartsFilled(page: Page) {
   const charts = page.locator('figure.chart');
@@ -22,7 +22,7 @@ async function chartsFilled(page: Page) {
 
 for (const id of PRESET_IDS) {
   test(`preset "${PRESETS[id].label}" trains and fills every chart with finite numbers`, async ({ page }) => {
-    await openWithSample(page, `preset=${id}&${RUN}`, 'cpu');
+    await openWithSample(page, `preset=${id}&${RUN}`, 'wasm');
     await expect(page.getByTestId('preset')).toHaveValue(id);
     await page.getByTestId('train-start').click();
     await expect(page.getByTestId('run-state')).toHaveText('done', { timeout: 150_000 });
@@ -37,8 +37,8 @@ for (const id of PRESET_IDS) {
 }
 
 test('choosing a preset in the UI sets its fields and the URL, and editing one makes it custom', async ({ page }) => {
-  await page.goto('/#backend=cpu&epochs=3');
-  await expect(page.getByTestId('backend')).toHaveText('cpu', { timeout: 90_000 });
+  await page.goto('/#backend=wasm&epochs=3');
+  await expect(page.getByTestId('backend')).toHaveText('wasm', { timeout: 90_000 });
   await expect(page.getByTestId('preset')).toHaveValue('official');
   await page.getByTestId('preset').selectOption('adaptive');
   await expect(page).toHaveURL(/preset=adaptive/);

@@ -1,14 +1,16 @@
-// Backend choice. 'auto' tries WebGPU, WebGL, WASM, then CPU; a candidate counts only when a tiny
-// VICReg training step (conv forward and backward, loss, optimizer update) runs on it and gives a
-// finite loss: setBackend succeeding is not enough (WASM, for one, initializes but has no
-// Conv2DBackpropFilter in TF.js 4.22, tensorflow/tfjs#8474).
+// Backend choice. A candidate counts only when a tiny VICReg training step (conv forward and
+// backward, loss, optimizer update) runs on it and gives a finite loss: setBackend succeeding is
+// not enough (WASM initializes but, in TF.js 4.22, cannot train convolutions without the kernels
+// of ./wasm-grads.ts, tensorflow/tfjs#8474). 'auto' then times a few training steps of the run's
+// own model on every working backend and keeps the fastest: a software GPU (SwiftShader) can be
+// many times slower than WASM, so the usual WebGPU-first order is a guess, not a measurement.
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-webgpu';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import wasmPlain from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm?url';
 import wasmSimd from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm?url';
 import wasmThreaded from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-threaded-simd.wasm?url';
-import type { BackendAttempt, BackendReport } from '../contract/api';
+import type { BackendAttempt, BackendReport, MeasureSpec } from '../contract/api';
 import { DEFAULT_CONFIG, type BackendChoice, type BackendName } from '../contract/config';
 import { buildModel } from '../model/model';
 import { lars } from '../optim/optimizers';
@@ -73,14 +75,70 @@ async function tryBackend(name: BackendName): Promise<BackendAttempt> {
   }
 }
 
-/** A forced backend comes first; the rest of the auto order stays as a fallback, and says why. */
-export async function selectBackend(choice: BackendChoice): Promise<BackendReport> {
-  const order = choice === 'auto' ? AUTO_ORDER : [choice, ...AUTO_ORDER.filter((b) => b !== choice)];
-  const attempts: BackendAttempt[] = [];
-  for (const name of order) {
-    const attempt = await tryBackend(name);
-    attempts.push(attempt);
-    if (attempt.ok) return { active: name, requested: choice, attempts };
+/** Images in a timed step: small, so a slow backend costs seconds, not minutes, to rule out. */
+const MEASURE_BATCH = 8;
+/** A warm-up step slower than this settles it: the backend is too slow to be worth timing again. */
+const MEASURE_CAP_MS = 8_000;
+
+/** ms per image of a training step of `spec` at MEASURE_BATCH, after one warm-up step. */
+async function measure(spec: MeasureSpec): Promise<number> {
+  const config = { ...DEFAULT_CONFIG, ...spec, batchSize: MEASURE_BATCH };
+  const model = buildModel(config);
+  const optimizer = lars(config);
+  const ctx = { model, optimizer, config, avt: { ema: null } };
+  const step = async () => {
+    const t0 = performance.now();
+    const row = tf.tidy(() => {
+      const shape: [number, number, number, number] = [MEASURE_BATCH, spec.imageSize, spec.imageSize, 3];
+      const x1 = tf.randomNormal(shape, 0, 1, 'float32', 1) as tf.Tensor4D;
+      const x2 = tf.randomNormal(shape, 0, 1, 'float32', 2) as tf.Tensor4D;
+      return trainStep(ctx, x1, x2, 1, 0.01).row;
+    });
+    await row.data();
+    row.dispose();
+    return performance.now() - t0;
+  };
+  try {
+    const warm = await step(); // shader compilation, kernel caches, memory growth
+    if (warm > MEASURE_CAP_MS) return warm / MEASURE_BATCH;
+    return Math.min(await step(), await step()) / MEASURE_BATCH;
+  } finally {
+    optimizer.dispose();
+    model.dispose();
   }
-  throw new Error(`no TF.js backend could run a training step: ${attempts.map((a) => `${a.name}: ${a.reason}`).join('; ')}`);
+}
+
+export async function selectBackend(choice: BackendChoice, spec: MeasureSpec, prefer?: BackendName[]): Promise<BackendReport> {
+  const attempts: BackendAttempt[] = [];
+  const firstThatWorks = async (order: BackendName[], chosenBy: BackendReport['chosenBy']): Promise<BackendReport | null> => {
+    for (const name of order) {
+      const attempt = await tryBackend(name);
+      attempts.push(attempt);
+      if (attempt.ok) return { active: name, requested: choice, chosenBy: chosenBy === 'forced' && name !== choice ? 'fallback' : chosenBy, attempts };
+    }
+    return null;
+  };
+  let report: BackendReport | null;
+  if (choice !== 'auto') {
+    // A forced backend comes first; the rest of the auto order stays as a fallback, and says why.
+    report = await firstThatWorks([choice, ...AUTO_ORDER.filter((b) => b !== choice)], 'forced');
+  } else if (prefer?.length) {
+    report = await firstThatWorks([...prefer, ...AUTO_ORDER.filter((b) => !prefer.includes(b))], 'cached');
+  } else {
+    for (const name of AUTO_ORDER) {
+      const attempt = await tryBackend(name);
+      attempts.push(attempt);
+      if (!attempt.ok) continue;
+      try {
+        attempt.msPerImage = await withTimeout(measure(spec), PROBE_TIMEOUT_MS, 'the timed steps');
+      } catch (e) {
+        Object.assign(attempt, { ok: false, reason: e instanceof Error ? e.message : String(e) });
+      }
+    }
+    const timed = attempts.filter((a) => a.ok && a.msPerImage !== undefined).sort((a, b) => a.msPerImage! - b.msPerImage!);
+    report = timed.length ? { active: timed[0].name, requested: choice, chosenBy: 'measured', attempts } : null;
+    if (report) await tf.setBackend(report.active);
+  }
+  if (!report) throw new Error(`no TF.js backend could run a training step: ${attempts.map((a) => `${a.name}: ${a.reason}`).join('; ')}`);
+  return report;
 }

@@ -41,13 +41,23 @@ export interface BackendAttempt {
   name: BackendName;
   ok: boolean;
   reason?: string; // why it was skipped
-  ms?: number; // time of the probe step
+  ms?: number; // initialization and the correctness probe step
+  msPerImage?: number; // measured training speed of the chosen model (auto only)
 }
 
 export interface BackendReport {
   active: BackendName;
   requested: BackendChoice;
+  /** measured: auto timed every working backend; cached: auto reused an earlier ranking. */
+  chosenBy: 'measured' | 'cached' | 'forced' | 'fallback';
   attempts: BackendAttempt[];
+}
+
+/** The model auto measures with: the run's architecture at a small batch. */
+export interface MeasureSpec {
+  width: number;
+  projector: string;
+  imageSize: number;
 }
 
 /** A file the ingest left out, and why. */
@@ -116,8 +126,10 @@ export type TrainEvent =
   | { type: 'warning'; step: number; kind: WarningKind; message: string };
 
 export interface WorkerApi {
-  /** Chooses and initializes a backend; each candidate must run a training step to count. */
-  selectBackend(choice: BackendChoice): Promise<BackendReport>;
+  /** Chooses and initializes a backend; each candidate must run a training step to count. With
+   *  'auto' and no `prefer`, every working backend is timed on `spec` and the fastest wins; with
+   *  `prefer` (an earlier ranking), the first of those that works is taken without timing. */
+  selectBackend(choice: BackendChoice, spec: MeasureSpec, prefer?: BackendName[]): Promise<BackendReport>;
   /** Loads the built-in sample dataset from `baseUrl` (the app's public/ root). */
   loadSample(baseUrl: string, testFraction: number, seed: number): Promise<DatasetSummary>;
   /** Decodes, resizes and stores a folder of images; a duplicate (same files) is reused. */
