@@ -121,8 +121,8 @@ export function drawParams(count: number, h: number, w: number, o: AugmentOption
 /**
  * Applies drawn parameters to images [N, H, W, 3] in [0, 1] (batch: indices into it), giving the
  * view [B, S, S, 3] in [0, 1], before normalization. Jitter runs in four slots; at slot k each
- * part runs on the samples whose drawn order puts it at k (gathered, transformed, put back), which
- * is torchvision's per-image random order, batched, at one application of each part per sample.
+ * part applies to the samples whose drawn order puts it at k (the others get its identity), which
+ * is torchvision's per-image random order, batched.
  */
 export function applyParams(images: tf.Tensor4D, batch: Int32Array, p: ViewParams, imageSize: number): tf.Tensor4D {
   const n = batch.length;
@@ -134,16 +134,21 @@ export function applyParams(images: tf.Tensor4D, batch: Int32Array, p: ViewParam
         const members: number[] = [];
         for (let b = 0; b < n; b++) if (p.order[4 * b + slot] === part) members.push(b);
         if (members.length === 0) continue;
-        const f = tf.tensor1d(members.map((b) => p.factors[part * n + b]));
-        const sub = tf.gather(x, members) as tf.Tensor4D;
-        const done = JITTER[part] === 'brightness' ? adjustBrightness(sub, f)
-          : JITTER[part] === 'contrast' ? adjustContrast(sub, f)
-          : JITTER[part] === 'saturation' ? adjustSaturation(sub, f)
-          : adjustHue(sub, f);
-        // Row b of [x; done] for a non-member, row n + j for the j-th member.
+        if (JITTER[part] !== 'hue') {
+          // The blends cost less than moving samples around: run on the whole batch, with the
+          // identity factor (1) for the samples that do not take this part at this slot.
+          const f = new Float32Array(n).fill(1);
+          for (const b of members) f[b] = p.factors[part * n + b];
+          const ft = tf.tensor1d(f);
+          x = JITTER[part] === 'brightness' ? adjustBrightness(x, ft) : JITTER[part] === 'contrast' ? adjustContrast(x, ft) : adjustSaturation(x, ft);
+          continue;
+        }
+        // Hue (two colour-space conversions) runs on its members only, gathered and put back:
+        // row b of [x; shifted] for a non-member, row n + j for the j-th member.
+        const shifted = adjustHue(tf.gather(x, members) as tf.Tensor4D, tf.tensor1d(members.map((b) => p.factors[part * n + b])));
         const take = Int32Array.from({ length: n }, (_, b) => b);
         members.forEach((b, j) => (take[b] = n + j));
-        x = tf.gather(tf.concat([x, done]), take) as tf.Tensor4D;
+        x = tf.gather(tf.concat([x, shifted]), take) as tf.Tensor4D;
       }
     }
     if (p.gray.some((g) => g > 0)) x = grayscale(x, tf.tensor1d(p.gray));
