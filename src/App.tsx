@@ -1,6 +1,7 @@
 import { BackendBadge } from './backend/BackendBadge';
 import { ConfigPanel } from './config/ConfigPanel';
 import { DatasetPanel, usePageDrop } from './dataset/DatasetPanel';
+import { EvalPanel } from './eval/EvalPanel';
 import { TrainPanel } from './train/TrainPanel';
 import { Warnings } from './Warnings';
 
@@ -20,7 +21,10 @@ export function App() {
           <DatasetPanel />
           <ConfigPanel />
         </div>
-        <TrainPanel />
+        <div className="right">
+          <TrainPanel />
+          <EvalPanel />
+        </div>
       </main>
     </div>
   );

@@ -110,3 +110,15 @@ export async function startTraining(): Promise<void> {
 export const pauseTraining = () => worker().pause();
 export const resumeTraining = () => worker().resume();
 export const stopTraining = () => worker().stop();
+
+export async function runKnn(): Promise<void> {
+  const { config, setKnn } = useStore.getState();
+  const startedMs = performance.now();
+  setKnn({ knnStatus: 'running', knnError: null, knnProgress: { done: 0, total: 1, startedMs } });
+  try {
+    const report = await worker().evaluateKnn(config, callback((done: number, total: number) => useStore.getState().setKnn({ knnProgress: { done, total, startedMs } })));
+    useStore.getState().setKnn({ knnStatus: 'done', knnReport: report, knnProgress: null });
+  } catch (e) {
+    useStore.getState().setKnn({ knnStatus: 'failed', knnError: message(e), knnProgress: null });
+  }
+}

@@ -3,6 +3,7 @@ import * as Comlink from 'comlink';
 import type { BackendReport, WorkerApi } from './contract/api';
 import { selectBackend } from './backend/select';
 import { fromPixels, loadSample, type Dataset } from './data/dataset';
+import { knnReport } from './eval/knn-report';
 import { ingestFolder } from './data/ingest';
 import { previewAugment, previewIndices } from './data/preview';
 import { deleteDataset, listDatasets, loadDataset } from './data/store';
@@ -83,6 +84,12 @@ const api: WorkerApi = {
   async previewAugment(config, count, draw) {
     if (!dataset) throw new Error('load a dataset first');
     return previewAugment(dataset, config, count, draw);
+  },
+  async evaluateKnn(config, onProgress) {
+    if (control && !control.stopped) throw new Error('k-NN evaluates the weights of a finished or stopped run: stop the training first');
+    if (!lastRun) throw new Error('train first: there are no trained weights to evaluate yet');
+    if (!dataset) throw new Error('load a dataset first');
+    return knnReport(lastRun, dataset, config, onProgress);
   },
   async train(config, onEvent) {
     if (!dataset) throw new Error('load a dataset before training');

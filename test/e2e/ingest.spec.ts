@@ -100,14 +100,18 @@ test('images without class folders train unlabeled; too few for the batch says w
   await page.getByTestId('folder-input').setInputFiles(root);
   await expect(page.getByTestId('dataset-summary')).toContainText('10 images, unlabeled', { timeout: 60_000 });
   await expect(page.getByTestId('dataset-unlabeled')).toContainText('10 images are directly in the folder');
+  await expect(page.getByTestId('eval-blocked')).toContainText('k-NN needs class subfolders');
+  await expect(page.getByTestId('knn-run')).toBeDisabled();
   await expect(page.getByTestId('dataset-too-small')).toContainText('10 training images are fewer than one batch of 16: set batchSize to at most 10');
   const field = page.getByTestId('config-batchSize');
   await field.fill('8');
   await field.press('Enter');
   await expect(page.getByTestId('dataset-too-small')).toHaveCount(0);
   await page.getByTestId('train-start').click();
-  await expect.poll(() => stepOf(page), { timeout: 60_000 }).toBeGreaterThan(2);
-  await page.getByTestId('train-stop').click();
+  // One step an epoch at 10 images and batch 8: the 50 epochs end quickly.
+  await expect(page.getByTestId('run-state')).toHaveText('done', { timeout: 120_000 });
+  expect(await stepOf(page)).toBe(50);
+  await expect(page.getByTestId('knn-run')).toBeDisabled();
 });
 
 test('a long ingest keeps the page answering and can be cancelled, storing nothing', async ({ page }, info) => {

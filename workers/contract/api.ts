@@ -117,6 +117,17 @@ export interface AugmentPreview {
   items: { label: string; original: Uint8ClampedArray; view1: Uint8ClampedArray; view2: Uint8ClampedArray }[];
 }
 
+/** k-NN on the test split: the trained encoder against the baselines. */
+export interface KnnReport {
+  k: number;
+  temperature: number;
+  featLayer: 'pool' | 'proj';
+  trainCount: number;
+  testCount: number;
+  step: number; // training step of the evaluated weights
+  rows: { name: 'trained' | 'random init' | 'raw pixels'; top1: number; top5: number | null; dim: number }[];
+}
+
 export type RunState = 'idle' | 'preparing' | 'running' | 'paused' | 'stopped' | 'done' | 'failed';
 
 export type TrainEvent =
@@ -145,6 +156,9 @@ export interface WorkerApi {
   /** Draws two views of `count` training images (one per class first) with the config's recipe;
    *  `draw` picks a new set of random parameters for the same seed. */
   previewAugment(config: TrainConfig, count: number, draw: number): Promise<AugmentPreview>;
+  /** Weighted k-NN of the last run's encoder (after Stop or the end), a random-init encoder of
+   *  the same architecture and seed, and raw pixels; progress as (done, total) feature rows. */
+  evaluateKnn(config: TrainConfig, onProgress: (done: number, total: number) => void): Promise<KnnReport>;
   /** Trains until done or stopped; progress arrives through onEvent. */
   train(config: TrainConfig, onEvent: (e: TrainEvent) => void): Promise<RunState>;
   pause(): void;

@@ -56,6 +56,9 @@ export interface TrainConfig {
   rampStart: number; // ramp starts at this fraction of the coefficient
   // Eval
   diagEvery: number; // steps between collapse diagnostics
+  featLayer: 'pool' | 'proj'; // features evaluated: backbone pooled output or projector output
+  knnK: number; // k-NN neighbours (Wu et al. 2018: 20)
+  knnT: number; // k-NN temperature of the exp(similarity / T) vote (0.07)
   // Runtime
   backend: BackendChoice; // auto = first of webgpu, webgl, wasm, cpu that trains
   metricsEvery: number; // steps per asynchronous metrics readback
@@ -106,6 +109,9 @@ export const DEFAULT_CONFIG: TrainConfig = {
   rampSteps: 0,
   rampStart: 0.1,
   diagEvery: 10,
+  featLayer: 'pool',
+  knnK: 20,
+  knnT: 0.07,
   backend: 'auto',
   metricsEvery: 4,
 };
@@ -162,6 +168,9 @@ export const FIELDS: { [K in keyof TrainConfig]: FieldSpec } = {
   rampSteps: { group: 'Loss', kind: 'int', min: 0, max: 1e7, help: 'Cosine ramp of simCoeff and covCoeff; 0 = off' },
   rampStart: { group: 'Loss', kind: 'float', min: 0, max: 1, help: 'Ramp starts at this share of the coefficients' },
   diagEvery: { group: 'Eval', kind: 'int', min: 1, max: 1e6, help: 'Steps between collapse diagnostics' },
+  featLayer: { group: 'Eval', kind: 'enum', options: ['pool', 'proj'], help: 'Features to evaluate: backbone (pool) or projector output' },
+  knnK: { group: 'Eval', kind: 'int', min: 1, max: 1000, help: 'k-NN: neighbours that vote' },
+  knnT: { group: 'Eval', kind: 'float', min: 0.001, max: 100, help: 'k-NN: temperature of the exp(similarity / T) vote' },
   backend: { group: 'Runtime', kind: 'enum', options: BACKENDS, help: 'auto picks the first backend that can train' },
   metricsEvery: { group: 'Runtime', kind: 'int', min: 1, max: 1000, help: 'Steps per asynchronous metrics readback' },
 };

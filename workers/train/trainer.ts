@@ -51,6 +51,7 @@ export interface TrainedRun {
   model: VicregModel;
   optimizer: Optimizer;
   avt: StepContext['avt'];
+  config: TrainConfig; // the resolved config the weights were trained with
 }
 
 export async function train(data: Dataset, c: TrainConfig, control: RunControl, emit: (e: TrainEvent) => void): Promise<TrainedRun> {
@@ -180,7 +181,7 @@ export async function train(data: Dataset, c: TrainConfig, control: RunControl, 
   }
   const state: RunState = failure ? 'failed' : control.stopped ? 'stopped' : 'done';
   emit({ type: 'state', state, step, totalSteps, message: failure ?? undefined });
-  return { state, step, model, optimizer: ctx.optimizer, avt: ctx.avt };
+  return { state, step, model, optimizer: ctx.optimizer, avt: ctx.avt, config: c };
 }
 
 /** Splits the concatenated diagnostics read (per step: projector then backbone) into records. */

@@ -1,0 +1,23 @@
+// k-NN after a short run on the sample set: the trained encoder beside a random-init encoder of
+// the same architecture and seed and raw pixels, each on the 400-image test split.
+import { expect, test } from '@playwright/test';
+import { openWithSample } from './helpers';
+
+test('k-NN reports top-1 and top-5 for the trained encoder and both baselines', async ({ page }) => {
+  await openWithSample(page, 'backend=wasm&batchSize=64&imageSize=16&width=8&projector=64-64&epochs=2&metricsEvery=5', 'wasm');
+  await expect(page.getByTestId('eval-blocked')).toContainText('Train first');
+  await page.getByTestId('train-start').click();
+  await expect(page.getByTestId('eval-blocked')).toContainText('stop training first');
+  await expect(page.getByTestId('run-state')).toHaveText('done', { timeout: 150_000 });
+  await page.getByTestId('knn-run').click();
+  const table = page.getByTestId('knn-accuracy');
+  await expect(table).toContainText('on 400 test images against 1600 training images', { timeout: 120_000 });
+  const rows = await table.locator('tbody tr').evaluateAll((trs) => trs.map((tr) => [tr.getAttribute('data-row'), Number(tr.getAttribute('data-top1')), tr.textContent]));
+  console.log('k-NN:', rows.map(([n, a]) => `${n} ${(100 * Number(a)).toFixed(1)}%`).join(', '));
+  expect(rows.map((r) => r[0])).toEqual(['trained', 'random init', 'raw pixels']);
+  // Ten balanced classes: chance is 10%; every row must do clearly better, and report top-5.
+  for (const [name, top1, text] of rows) {
+    expect(top1 as number, name as string).toBeGreaterThan(0.3);
+    expect(text).toMatch(/\d+\.\d%\d+\.\d%$/);
+  }
+});

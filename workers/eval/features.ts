@@ -1,0 +1,42 @@
+// Frozen features for evaluation: each image once, without augmentation (resized to imageSize,
+// normalized with the dataset statistics), through the encoder in inference mode (BatchNorm
+// running statistics), in chunks so that any dataset size fits.
+import * as tf from '@tensorflow/tfjs';
+import { uploadBatch, type Dataset } from '../data/dataset';
+import type { VicregModel } from '../model/model';
+
+/** 'pool': the backbone's pooled output (the representation); 'proj': the projector output. */
+export type FeatLayer = 'pool' | 'proj' | 'pixels';
+
+const CHUNK = 256;
+const nextTask = () => new Promise<void>((r) => setTimeout(r, 0));
+
+/** [N] image indices -> [N, D] features on device; the caller disposes them. */
+export async function embed(
+  model: VicregModel | null,
+  data: Dataset,
+  indices: Int32Array,
+  imageSize: number,
+  layer: FeatLayer,
+  onProgress?: (done: number) => void,
+): Promise<tf.Tensor2D> {
+  const parts: tf.Tensor2D[] = [];
+  try {
+    for (let start = 0; start < indices.length; start += CHUNK) {
+      const batch = indices.subarray(start, start + CHUNK);
+      parts.push(tf.tidy(() => {
+        const x = tf.div(tf.sub(tf.image.resizeBilinear(uploadBatch(data, batch), [imageSize, imageSize]), data.mean), data.std) as tf.Tensor4D;
+        if (layer === 'pixels' || !model) return tf.reshape(x, [batch.length, -1]) as tf.Tensor2D;
+        const out = model.forward(x, false);
+        return layer === 'pool' ? out.features : out.embedding;
+      }));
+      // Let the worker answer messages (Cancel, progress) between chunks.
+      await parts[parts.length - 1].data();
+      onProgress?.(Math.min(start + CHUNK, indices.length));
+      await nextTask();
+    }
+    return tf.tidy(() => (parts.length === 1 ? parts[0].clone() : tf.concat(parts)) as tf.Tensor2D);
+  } finally {
+    tf.dispose(parts);
+  }
+}
