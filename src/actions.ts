@@ -1,6 +1,6 @@
 // Actions that talk to the worker. They live at module level and write the store with setState,
 // so they need no hook and the worker's callbacks reach the store directly.
-import type { DatasetSummary, IngestFile, IngestProgress, MeasureSpec } from '../workers/contract/api';
+import type { DatasetSummary, EvalKind, IngestFile, IngestProgress, MeasureSpec } from '../workers/contract/api';
 import type { BackendChoice, BackendName } from '../workers/contract/config';
 import { callback, publicBase, worker } from './bridge';
 import { useStore } from './store';
@@ -111,14 +111,17 @@ export const pauseTraining = () => worker().pause();
 export const resumeTraining = () => worker().resume();
 export const stopTraining = () => worker().stop();
 
-export async function runKnn(): Promise<void> {
-  const { config, setKnn } = useStore.getState();
+export async function runEvaluation(kind: EvalKind): Promise<void> {
+  const { config, setEvaluation } = useStore.getState();
   const startedMs = performance.now();
-  setKnn({ knnStatus: 'running', knnError: null, knnProgress: { done: 0, total: 1, startedMs } });
+  setEvaluation(kind, { status: 'running', error: null, progress: { done: 0, total: 1, startedMs } });
+  const onProgress = callback((done: number, total: number) => useStore.getState().setEvaluation(kind, { progress: { done, total, startedMs } }));
   try {
-    const report = await worker().evaluateKnn(config, callback((done: number, total: number) => useStore.getState().setKnn({ knnProgress: { done, total, startedMs } })));
-    useStore.getState().setKnn({ knnStatus: 'done', knnReport: report, knnProgress: null });
+    const report = await worker().evaluate(config, kind, onProgress);
+    useStore.getState().setEvaluation(kind, { status: 'done', report, progress: null });
   } catch (e) {
-    useStore.getState().setKnn({ knnStatus: 'failed', knnError: message(e), knnProgress: null });
+    useStore.getState().setEvaluation(kind, { status: 'failed', error: message(e), progress: null });
   }
 }
+
+export const cancelEvaluation = () => worker().cancelEvaluation();

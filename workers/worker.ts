@@ -3,7 +3,7 @@ import * as Comlink from 'comlink';
 import type { BackendReport, WorkerApi } from './contract/api';
 import { selectBackend } from './backend/select';
 import { fromPixels, loadSample, type Dataset } from './data/dataset';
-import { knnReport } from './eval/knn-report';
+import { evaluationReport } from './eval/report';
 import { ingestFolder } from './data/ingest';
 import { previewAugment, previewIndices } from './data/preview';
 import { deleteDataset, listDatasets, loadDataset } from './data/store';
@@ -14,6 +14,7 @@ let backend: BackendReport | null = null;
 let control: RunControl | null = null;
 let lastRun: TrainedRun | null = null;
 let ingestCancelled = false;
+let evalCancelled = false;
 
 function disposeRun() {
   lastRun?.model.dispose();
@@ -85,11 +86,15 @@ const api: WorkerApi = {
     if (!dataset) throw new Error('load a dataset first');
     return previewAugment(dataset, config, count, draw);
   },
-  async evaluateKnn(config, onProgress) {
-    if (control && !control.stopped) throw new Error('k-NN evaluates the weights of a finished or stopped run: stop the training first');
+  async evaluate(config, kind, onProgress) {
+    if (control && !control.stopped) throw new Error('evaluation uses the weights of a finished or stopped run: stop the training first');
     if (!lastRun) throw new Error('train first: there are no trained weights to evaluate yet');
     if (!dataset) throw new Error('load a dataset first');
-    return knnReport(lastRun, dataset, config, onProgress);
+    evalCancelled = false;
+    return evaluationReport(kind, lastRun, dataset, config, onProgress, () => evalCancelled);
+  },
+  cancelEvaluation: () => {
+    evalCancelled = true;
   },
   async train(config, onEvent) {
     if (!dataset) throw new Error('load a dataset before training');

@@ -1,57 +1,97 @@
-import { runKnn } from '../actions';
+import type { EvalKind, EvalReport } from '../../workers/contract/api';
+import { cancelEvaluation, runEvaluation } from '../actions';
 import { useStore, type Store } from '../store';
 import { eta, formatDuration } from '../train/format';
 
 const pct = (v: number | null) => (v === null ? '–' : `${(100 * v).toFixed(1)}%`);
+const TITLE: Record<EvalKind, string> = { knn: 'Weighted k-NN', probe: 'Linear probe' };
 
-/** Why k-NN cannot run now, or null when it can. */
+/** Why evaluation cannot run now, or null when it can. */
 function blocked(s: Store): string | null {
   if (!s.dataset) return 'Load a dataset first.';
-  if (s.dataset.unlabeled) return 'k-NN needs class subfolders: this dataset is unlabeled.';
-  if (s.dataset.classes.length < 2) return 'k-NN needs at least two classes.';
+  if (s.dataset.unlabeled) return 'Probe and k-NN need class subfolders: this dataset is unlabeled.';
+  if (s.dataset.classes.length < 2) return 'Probe and k-NN need at least two classes.';
   if (s.dataset.testCount === 0) return 'The test split is empty: raise testFraction.';
-  if (['preparing', 'running', 'paused'].includes(s.runState)) return 'k-NN evaluates the weights of a finished or stopped run: stop training first.';
+  if (['preparing', 'running', 'paused'].includes(s.runState)) return 'Evaluation uses the weights of a finished or stopped run: stop training first.';
   if (!['done', 'stopped'].includes(s.runState)) return 'Train first: there are no trained weights yet.';
   return null;
 }
 
+function Confusion({ report }: { report: EvalReport }) {
+  const row = report.rows.find((r) => r.name === 'trained');
+  if (!row?.confusion) return null;
+  const max = Math.max(...row.confusion.flat());
+  return (
+    <details className="confusion" data-testid="probe-confusion">
+      <summary>Per-class accuracy and confusion matrix (this run)</summary>
+      <table>
+        <thead><tr><th>true \\ predicted</th>{report.classes.map((c, j) => <th key={j} title={c}>{j}</th>)}<th>accuracy</th></tr></thead>
+        <tbody>
+          {row.confusion.map((counts, i) => (
+            <tr key={i}>
+              <th>{i} {report.classes[i]}</th>
+              {counts.map((v, j) => <td key={j} style={{ background: `rgba(37, 99, 235, ${max ? v / max : 0})`, color: v / max > 0.5 ? 'white' : undefined }}>{v}</td>)}
+              <td>{pct(row.perClass![i])}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </details>
+  );
+}
+
+function Results({ kind }: { kind: EvalKind }) {
+  const e = useStore((s) => s.evaluation[kind]);
+  const remaining = e.progress ? eta({ ms: e.progress.startedMs, step: 0 }, e.progress.done, e.progress.total, performance.now()) : null;
+  return (
+    <>
+      {e.progress && (
+        <div className="progress" data-testid={`${kind}-progress`}>
+          <div className="bar"><div style={{ width: `${(100 * e.progress.done) / e.progress.total}%` }} /></div>
+          <div className="numbers">
+            <span>{TITLE[kind]}: {Math.round((100 * e.progress.done) / e.progress.total)}%</span>
+            <span>ETA {remaining === null ? '–' : formatDuration(remaining)}</span>
+            <button onClick={() => void cancelEvaluation()}>Cancel</button>
+          </div>
+        </div>
+      )}
+      {e.error && <p className="error">{TITLE[kind]}: {e.error}</p>}
+      {e.report && (
+        <>
+          <table className="results" data-testid={`${kind}-accuracy`}>
+            <caption>
+              {TITLE[kind]} ({e.report.settings}) on {e.report.testCount} test images against {e.report.trainCount} training images;
+              features: {e.report.featLayer === 'pool' ? 'backbone' : 'projector'}, weights of step {e.report.step}
+            </caption>
+            <thead><tr><th>Features</th><th>dim</th><th>top-1</th><th>top-5</th></tr></thead>
+            <tbody>
+              {e.report.rows.map((r) => (
+                <tr key={r.name} data-row={r.name} data-top1={r.top1}>
+                  <td>{r.name === 'trained' ? 'VICReg (this run)' : r.name}</td><td>{r.dim}</td><td>{pct(r.top1)}</td><td>{pct(r.top5)}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+          {kind === 'probe' && <Confusion report={e.report} />}
+        </>
+      )}
+    </>
+  );
+}
+
 export function EvalPanel() {
   const reason = useStore(blocked);
-  const status = useStore((s) => s.knnStatus);
-  const progress = useStore((s) => s.knnProgress);
-  const report = useStore((s) => s.knnReport);
-  const error = useStore((s) => s.knnError);
-  const remaining = progress ? eta({ ms: progress.startedMs, step: 0 }, progress.done, progress.total, performance.now()) : null;
+  const busy = useStore((s) => s.evaluation.knn.status === 'running' || s.evaluation.probe.status === 'running');
   return (
     <section className="panel eval">
       <h2>Evaluate</h2>
       <div className="controls">
-        <button data-testid="knn-run" className="primary" disabled={reason !== null || status === 'running'} onClick={() => void runKnn()}>k-NN</button>
+        <button data-testid="probe-run" className="primary" disabled={reason !== null || busy} onClick={() => void runEvaluation('probe')}>Linear probe</button>
+        <button data-testid="knn-run" className="primary" disabled={reason !== null || busy} onClick={() => void runEvaluation('knn')}>k-NN</button>
         {reason && <span className="hint" data-testid="eval-blocked">{reason}</span>}
       </div>
-      {progress && (
-        <div className="progress" data-testid="knn-progress">
-          <div className="bar"><div style={{ width: `${(100 * progress.done) / progress.total}%` }} /></div>
-          <div className="numbers"><span>embedding {progress.done} / {progress.total} images</span><span>ETA {remaining === null ? '–' : formatDuration(remaining)}</span></div>
-        </div>
-      )}
-      {error && <p className="error">{error}</p>}
-      {report && (
-        <table className="results" data-testid="knn-accuracy">
-          <caption>
-            Weighted k-NN (k = {report.k}, T = {report.temperature}) on {report.testCount} test images against {report.trainCount} training images;
-            features: {report.featLayer === 'pool' ? 'backbone' : 'projector'}, weights of step {report.step}
-          </caption>
-          <thead><tr><th>Features</th><th>dim</th><th>top-1</th><th>top-5</th></tr></thead>
-          <tbody>
-            {report.rows.map((r) => (
-              <tr key={r.name} data-row={r.name} data-top1={r.top1}>
-                <td>{r.name === 'trained' ? 'VICReg (this run)' : r.name}</td><td>{r.dim}</td><td>{pct(r.top1)}</td><td>{pct(r.top5)}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      )}
+      <Results kind="probe" />
+      <Results kind="knn" />
     </section>
   );
 }

@@ -1,19 +1,22 @@
 import type { StateCreator } from 'zustand';
-import type { KnnReport } from '../../workers/contract/api';
+import type { EvalKind, EvalReport } from '../../workers/contract/api';
 import type { Store } from './index';
 
-export interface EvaluationSlice {
-  knnStatus: 'idle' | 'running' | 'done' | 'failed';
-  knnProgress: { done: number; total: number; startedMs: number } | null;
-  knnReport: KnnReport | null;
-  knnError: string | null;
-  setKnn: (patch: Partial<Pick<EvaluationSlice, 'knnStatus' | 'knnProgress' | 'knnReport' | 'knnError'>>) => void;
+export interface EvalState {
+  status: 'idle' | 'running' | 'done' | 'failed';
+  progress: { done: number; total: number; startedMs: number } | null;
+  report: EvalReport | null;
+  error: string | null;
 }
 
+export interface EvaluationSlice {
+  evaluation: Record<EvalKind, EvalState>;
+  setEvaluation: (kind: EvalKind, patch: Partial<EvalState>) => void;
+}
+
+const idle: EvalState = { status: 'idle', progress: null, report: null, error: null };
+
 export const createEvaluationSlice: StateCreator<Store, [], [], EvaluationSlice> = (set) => ({
-  knnStatus: 'idle',
-  knnProgress: null,
-  knnReport: null,
-  knnError: null,
-  setKnn: (patch) => set(patch),
+  evaluation: { knn: idle, probe: idle },
+  setEvaluation: (kind, patch) => set((s) => ({ evaluation: { ...s.evaluation, [kind]: { ...s.evaluation[kind], ...patch } } })),
 });

@@ -117,15 +117,25 @@ export interface AugmentPreview {
   items: { label: string; original: Uint8ClampedArray; view1: Uint8ClampedArray; view2: Uint8ClampedArray }[];
 }
 
-/** k-NN on the test split: the trained encoder against the baselines. */
-export interface KnnReport {
-  k: number;
-  temperature: number;
+export type EvalKind = 'knn' | 'probe';
+
+/** k-NN or linear probe on the test split: the trained encoder against the baselines. */
+export interface EvalReport {
+  kind: EvalKind;
+  settings: string; // the method's settings in words, e.g. "k = 20, T = 0.07"
   featLayer: 'pool' | 'proj';
   trainCount: number;
   testCount: number;
   step: number; // training step of the evaluated weights
-  rows: { name: 'trained' | 'random init' | 'raw pixels'; top1: number; top5: number | null; dim: number }[];
+  classes: string[];
+  rows: {
+    name: 'trained' | 'random init' | 'raw pixels';
+    top1: number;
+    top5: number | null;
+    dim: number;
+    perClass?: number[]; // probe: accuracy per class
+    confusion?: number[][]; // probe: [true][predicted] counts
+  }[];
 }
 
 export type RunState = 'idle' | 'preparing' | 'running' | 'paused' | 'stopped' | 'done' | 'failed';
@@ -156,9 +166,10 @@ export interface WorkerApi {
   /** Draws two views of `count` training images (one per class first) with the config's recipe;
    *  `draw` picks a new set of random parameters for the same seed. */
   previewAugment(config: TrainConfig, count: number, draw: number): Promise<AugmentPreview>;
-  /** Weighted k-NN of the last run's encoder (after Stop or the end), a random-init encoder of
-   *  the same architecture and seed, and raw pixels; progress as (done, total) feature rows. */
-  evaluateKnn(config: TrainConfig, onProgress: (done: number, total: number) => void): Promise<KnnReport>;
+  /** k-NN or linear probe of the last run's encoder (after Stop or the end), a random-init
+   *  encoder of the same architecture and seed, and raw pixels; progress as (done, total). */
+  evaluate(config: TrainConfig, kind: EvalKind, onProgress: (done: number, total: number) => void): Promise<EvalReport>;
+  cancelEvaluation(): void;
   /** Trains until done or stopped; progress arrives through onEvent. */
   train(config: TrainConfig, onEvent: (e: TrainEvent) => void): Promise<RunState>;
   pause(): void;

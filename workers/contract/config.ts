@@ -59,6 +59,9 @@ export interface TrainConfig {
   featLayer: 'pool' | 'proj'; // features evaluated: backbone pooled output or projector output
   knnK: number; // k-NN neighbours (Wu et al. 2018: 20)
   knnT: number; // k-NN temperature of the exp(similarity / T) vote (0.07)
+  probeEpochs: number; // linear probe: epochs of SGD over the cached training features
+  probeLr: number; // linear probe: peak learning rate (cosine decay to 0)
+  probeWeightDecay: number; // linear probe: L2 on the weights
   // Runtime
   backend: BackendChoice; // auto = first of webgpu, webgl, wasm, cpu that trains
   metricsEvery: number; // steps per asynchronous metrics readback
@@ -112,6 +115,9 @@ export const DEFAULT_CONFIG: TrainConfig = {
   featLayer: 'pool',
   knnK: 20,
   knnT: 0.07,
+  probeEpochs: 50,
+  probeLr: 0.1,
+  probeWeightDecay: 5e-4,
   backend: 'auto',
   metricsEvery: 4,
 };
@@ -171,6 +177,9 @@ export const FIELDS: { [K in keyof TrainConfig]: FieldSpec } = {
   featLayer: { group: 'Eval', kind: 'enum', options: ['pool', 'proj'], help: 'Features to evaluate: backbone (pool) or projector output' },
   knnK: { group: 'Eval', kind: 'int', min: 1, max: 1000, help: 'k-NN: neighbours that vote' },
   knnT: { group: 'Eval', kind: 'float', min: 0.001, max: 100, help: 'k-NN: temperature of the exp(similarity / T) vote' },
+  probeEpochs: { group: 'Eval', kind: 'int', min: 1, max: 10000, help: 'Linear probe: epochs over the training features' },
+  probeLr: { group: 'Eval', kind: 'float', min: 0, max: 100, help: 'Linear probe: learning rate (SGD, momentum 0.9, cosine)' },
+  probeWeightDecay: { group: 'Eval', kind: 'float', min: 0, max: 1, help: 'Linear probe: weight decay' },
   backend: { group: 'Runtime', kind: 'enum', options: BACKENDS, help: 'auto picks the first backend that can train' },
   metricsEvery: { group: 'Runtime', kind: 'int', min: 1, max: 1000, help: 'Steps per asynchronous metrics readback' },
 };

@@ -1,0 +1,83 @@
+// Linear probe: a softmax classifier on frozen, standardized features (the standard linear
+// evaluation of self-supervised representations), trained with SGD, momentum 0.9 and cosine
+// decay of the learning rate; weight decay on the weights, not the bias.
+import * as tf from '@tensorflow/tfjs';
+import { mulberry32, permutation } from '../data/random';
+
+export interface ProbeOptions {
+  numClasses: number;
+  epochs: number;
+  lr: number;
+  weightDecay: number;
+  batchSize?: number;
+  seed?: number;
+}
+
+export interface ProbeResult {
+  top1: number;
+  top5: number | null;
+  perClass: number[]; // accuracy per true class (NaN for a class with no test samples)
+  confusion: number[][]; // [true][predicted] counts
+}
+
+/**
+ * trainX [N, D], testX [M, D]; labels index classes. Standardizes both with the training mean and
+ * std, trains W [D, C] and b [C] on device (no readback inside an epoch), then scores the test set.
+ */
+export async function linearProbe(
+  trainX: tf.Tensor2D, trainY: Int32Array, testX: tf.Tensor2D, testY: Int32Array, o: ProbeOptions,
+  onEpoch?: (epoch: number) => void, cancelled: () => boolean = () => false,
+): Promise<ProbeResult> {
+  const [n, d] = trainX.shape;
+  const c = o.numClasses;
+  const bs = Math.min(o.batchSize ?? 256, n);
+  const stepsPerEpoch = Math.ceil(n / bs);
+  const total = stepsPerEpoch * o.epochs;
+  const rand = mulberry32(o.seed ?? 0);
+  const [mean, std, xs, ys] = tf.tidy(() => {
+    const m = tf.moments(trainX, 0);
+    const s = tf.sqrt(tf.add(m.variance, 1e-6));
+    return [m.mean, s, tf.div(tf.sub(trainX, m.mean), s) as tf.Tensor2D, tf.oneHot(tf.tensor1d(trainY, 'int32'), c)];
+  });
+  // tidy frees the zeros; the variables keep their own reference to the data.
+  const [w, b, mw, mb] = tf.tidy(() => [tf.variable(tf.zeros([d, c])), tf.variable(tf.zeros([c])), tf.variable(tf.zeros([d, c])), tf.variable(tf.zeros([c]))]);
+  try {
+    let step = 0;
+    for (let epoch = 0; epoch < o.epochs; epoch++) {
+      if (cancelled()) throw new Error('linear probe cancelled');
+      const order = permutation(n, rand);
+      for (let s = 0; s < stepsPerEpoch; s++, step++) {
+        const lr = (o.lr * (1 + Math.cos((Math.PI * step) / total))) / 2; // cosine decay to 0
+        tf.tidy(() => {
+          const idx = tf.tensor1d(order.subarray(s * bs, (s + 1) * bs), 'int32');
+          const x = tf.gather(xs, idx);
+          const y = tf.gather(ys, idx);
+          const { grads } = tf.variableGrads(() => tf.losses.softmaxCrossEntropy(y, tf.add(tf.matMul(x, w), b)) as tf.Scalar, [w, b]);
+          mw.assign(tf.add(tf.mul(mw, 0.9), tf.add(grads[w.name], tf.mul(w, o.weightDecay))));
+          mb.assign(tf.add(tf.mul(mb, 0.9), grads[b.name]));
+          w.assign(tf.sub(w, tf.mul(mw, lr)));
+          b.assign(tf.sub(b, tf.mul(mb, lr)));
+        });
+      }
+      await w.data(); // one wait per epoch keeps the queue short and lets Cancel in
+      onEpoch?.(epoch + 1);
+    }
+    const logits = tf.tidy(() => tf.add(tf.matMul(tf.div(tf.sub(testX, mean), std), w), b));
+    const k = Math.min(5, c);
+    const { values, indices } = tf.topk(logits, k);
+    const top = await indices.data();
+    tf.dispose([logits, values, indices]);
+    const m = testY.length;
+    const confusion = Array.from({ length: c }, () => new Array(c).fill(0));
+    let right5 = 0;
+    for (let i = 0; i < m; i++) {
+      confusion[testY[i]][top[i * k]]++;
+      for (let j = 0; j < k; j++) if (top[i * k + j] === testY[i]) right5++;
+    }
+    const perClass = confusion.map((row, y) => row[y] / row.reduce((a, v) => a + v, 0));
+    const right1 = confusion.reduce((a, row, y) => a + row[y], 0);
+    return { top1: right1 / m, top5: c >= 5 ? right5 / m : null, perClass, confusion };
+  } finally {
+    tf.dispose([mean, std, xs, ys, w, b, mw, mb]);
+  }
+}
