@@ -25,7 +25,7 @@ function Confusion({ report }: { report: EvalReport }) {
     <details className="confusion" data-testid="probe-confusion">
       <summary>Per-class accuracy and confusion matrix (this run)</summary>
       <table>
-        <thead><tr><th>true \\ predicted</th>{report.classes.map((c, j) => <th key={j} title={c}>{j}</th>)}<th>accuracy</th></tr></thead>
+        <thead><tr><th>true \ predicted</th>{report.classes.map((c, j) => <th key={j} title={c}>{j}</th>)}<th>accuracy</th></tr></thead>
         <tbody>
           {row.confusion.map((counts, i) => (
             <tr key={i}>

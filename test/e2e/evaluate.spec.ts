@@ -33,4 +33,5 @@ test('k-NN and the linear probe report top-1 and top-5 for the trained encoder a
   const cells = await page.getByTestId('probe-confusion').locator('tbody tr').evaluateAll((trs) => trs.map((tr) => Array.from(tr.querySelectorAll('td')).slice(0, -1).map((td) => Number(td.textContent))));
   expect(cells).toHaveLength(10);
   expect(cells.flat().reduce((a, v) => a + v, 0)).toBe(400);
+  await page.getByTestId('probe-confusion').screenshot({ path: 'test-results/evaluate.png' });
 });
