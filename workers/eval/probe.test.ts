@@ -43,6 +43,18 @@ describe('linearProbe', () => {
     tf.dispose([tr.x, te.x]);
   });
 
+  it('stays at chance level on random labels (nothing to learn that generalizes)', async () => {
+    const rand = mulberry32(9);
+    const feats = (n: number) => tf.tensor2d(Array.from({ length: n }, () => Array.from({ length: 16 }, () => rand())));
+    const labels = (n: number) => Int32Array.from({ length: n }, () => Math.floor(rand() * 4));
+    const [trX, teX] = [feats(400), feats(400)];
+    const r = await linearProbe(trX, labels(400), teX, labels(400), { numClasses: 4, epochs: 20, lr: 0.1, weightDecay: 0 });
+    // Chance is 25%; 400 test samples put 3 standard deviations at about ±6.5 points.
+    expect(r.top1).toBeGreaterThan(0.25 - 0.075);
+    expect(r.top1).toBeLessThan(0.25 + 0.075);
+    tf.dispose([trX, teX]);
+  });
+
   it('leaks no tensors and stops when cancelled', async () => {
     const tr = blobs(20, 2, 3, 5, 1);
     const before = tf.memory().numTensors;
