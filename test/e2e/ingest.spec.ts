@@ -100,7 +100,7 @@ test('images without class folders train unlabeled; too few for the batch says w
   await page.getByTestId('folder-input').setInputFiles(root);
   await expect(page.getByTestId('dataset-summary')).toContainText('10 images, unlabeled', { timeout: 60_000 });
   await expect(page.getByTestId('dataset-unlabeled')).toContainText('10 images are directly in the folder');
-  await expect(page.getByTestId('eval-blocked')).toContainText('k-NN needs class subfolders');
+  await expect(page.getByTestId('eval-blocked')).toContainText('Probe and k-NN need class subfolders');
   await expect(page.getByTestId('knn-run')).toBeDisabled();
   await expect(page.getByTestId('dataset-too-small')).toContainText('10 training images are fewer than one batch of 16: set batchSize to at most 10');
   const field = page.getByTestId('config-batchSize');
