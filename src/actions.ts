@@ -1,6 +1,6 @@
 // Actions that talk to the worker. They live at module level and write the store with setState,
 // so they need no hook and the worker's callbacks reach the store directly.
-import type { DatasetSummary, EvalKind, IngestFile, IngestProgress, MeasureSpec } from '../workers/contract/api';
+import type { DatasetSummary, DiagnosticsRecord, EvalKind, IngestFile, IngestProgress, MeasureSpec, MetricRecord, TrainEvent } from '../workers/contract/api';
 import type { BackendChoice, BackendName } from '../workers/contract/config';
 import { callback, publicBase, worker } from './bridge';
 import { useStore } from './store';
@@ -97,11 +97,43 @@ export async function restoreLastDataset(): Promise<void> {
   else if (last && useStore.getState().storedDatasets.some((d) => d.id === last)) await openStoredDataset(last);
 }
 
+/** Charts redraw at most this often: on WASM a small model sends metrics ten times a second,
+ *  and redrawing twelve charts each time kept the page from answering clicks. */
+const CHART_INTERVAL_MS = 300;
+
+/**
+ * Metrics and diagnostics windows are merged and applied together every CHART_INTERVAL_MS; any
+ * other event (state, warning) first applies what is pending, so order is kept.
+ */
+function throttledEvents(apply: (e: TrainEvent) => void): (e: TrainEvent) => void {
+  let metrics: MetricRecord[] = [];
+  let diagnostics: DiagnosticsRecord[] = [];
+  let timer: ReturnType<typeof setTimeout> | null = null;
+  const flush = () => {
+    if (timer) clearTimeout(timer);
+    timer = null;
+    if (metrics.length) apply({ type: 'metrics', records: metrics });
+    if (diagnostics.length) apply({ type: 'diagnostics', records: diagnostics });
+    metrics = [];
+    diagnostics = [];
+  };
+  return (e) => {
+    if (e.type === 'metrics') metrics = metrics.concat(e.records);
+    else if (e.type === 'diagnostics') diagnostics = diagnostics.concat(e.records);
+    else {
+      flush();
+      apply(e);
+      return;
+    }
+    timer ??= setTimeout(flush, CHART_INTERVAL_MS);
+  };
+}
+
 export async function startTraining(): Promise<void> {
   const s = useStore.getState();
   s.resetRun();
   try {
-    await worker().train(s.config, callback(useStore.getState().onTrainEvent));
+    await worker().train(s.config, callback(throttledEvents(useStore.getState().onTrainEvent)));
   } catch (e) {
     useStore.setState({ runState: 'failed', runMessage: message(e) });
   }

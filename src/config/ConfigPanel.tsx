@@ -1,7 +1,7 @@
 import { useState } from 'react';
 import { chooseBackend, resplitDataset } from '../actions';
 import { useStore } from '../store';
-import { FIELDS, parseField, type Group, type TrainConfig } from '../../workers/contract/config';
+import { checkConfig, FIELDS, parseField, type Group, type TrainConfig } from '../../workers/contract/config';
 import { applyPreset, matchingPreset, PRESET_IDS, PRESETS, type PresetId } from '../../workers/contract/presets';
 
 const GROUPS: Group[] = ['Data', 'Augment', 'Model', 'Optim', 'Loss', 'Eval', 'Runtime'];
@@ -17,6 +17,12 @@ function Field({ name, disabled }: { name: keyof TrainConfig; disabled: boolean 
     const parsed = parseField(name, raw);
     if ('reason' in parsed) {
       setError(parsed.reason);
+      return;
+    }
+    // Cross-field rules (cropScaleMin ≤ cropScaleMax, gammaMin ≤ gammaMax, ...) refuse the edit too.
+    const clash = checkConfig({ ...useStore.getState().config, [name]: parsed.value })[0];
+    if (clash) {
+      setError(clash.reason);
       return;
     }
     setError(null);

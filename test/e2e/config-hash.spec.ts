@@ -30,6 +30,13 @@ test('settings changed in the UI are written back to the URL', async ({ page }) 
   await field.press('Enter');
   await expect(page.locator('.field .error')).toContainText('expected 2 to 4096');
   await expect(page).toHaveURL(/batchSize=32/);
+  // A value that clashes with another field is refused with the rule.
+  await page.locator('summary', { hasText: 'Augment' }).click();
+  const scaleMax = page.getByTestId('config-cropScaleMax');
+  await scaleMax.fill('0.05');
+  await scaleMax.press('Enter');
+  await expect(page.locator('label.field', { has: scaleMax }).locator('.error')).toContainText('cropScaleMin must not exceed cropScaleMax');
+  await expect(page).not.toHaveURL(/cropScaleMax/);
 });
 
 test('changing testFraction splits the loaded dataset again', async ({ page }) => {

@@ -6,7 +6,7 @@ import { lossPoints, openWithSample, stepOf, TINY, waitForStep } from './helpers
 
 for (const backend of ['webgpu', 'webgl', 'wasm', 'cpu'] as const) {
   test(`trains, pauses, resumes and stops on ${backend}`, async ({ page }) => {
-    await openWithSample(page, `${TINY}&backend=${backend}`, backend);
+    await openWithSample(page, `${TINY}&epochs=20&backend=${backend}`, backend);
     await page.getByTestId('train-start').click();
     await expect(page.getByTestId('run-state')).toHaveText('running');
     const s1 = await waitForStep(page, 3);

@@ -180,7 +180,7 @@ export const FIELDS: { [K in keyof TrainConfig]: FieldSpec } = {
   probeEpochs: { group: 'Eval', kind: 'int', min: 1, max: 10000, help: 'Linear probe: epochs over the training features' },
   probeLr: { group: 'Eval', kind: 'float', min: 0, max: 100, help: 'Linear probe: learning rate (SGD, momentum 0.9, cosine)' },
   probeWeightDecay: { group: 'Eval', kind: 'float', min: 0, max: 1, help: 'Linear probe: weight decay' },
-  backend: { group: 'Runtime', kind: 'enum', options: BACKENDS, help: 'auto picks the first backend that can train' },
+  backend: { group: 'Runtime', kind: 'enum', options: BACKENDS, help: 'auto times every backend that can train and keeps the fastest' },
   metricsEvery: { group: 'Runtime', kind: 'int', min: 1, max: 1000, help: 'Steps per asynchronous metrics readback' },
 };
 
