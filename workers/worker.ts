@@ -5,7 +5,7 @@ import { selectBackend } from './backend/select';
 import { fromPixels, loadSample, type Dataset } from './data/dataset';
 import { evaluationReport } from './eval/report';
 import { ingestFolder } from './data/ingest';
-import { previewAugment, previewIndices } from './data/preview';
+import { previewAugment, thumbnails } from './data/preview';
 import { deleteDataset, listDatasets, loadDataset } from './data/store';
 import { RunControl, train, type TrainedRun } from './train/trainer';
 
@@ -69,18 +69,7 @@ const api: WorkerApi = {
   },
   async thumbnails(count) {
     if (!dataset) throw new Error('load a dataset first');
-    const { height, width, channels } = dataset.shape;
-    const per = height * width * channels;
-    const all = Array.from({ length: dataset.shape.count }, (_, i) => i);
-    const images = Array.from(previewIndices(dataset, count, all), (i) => {
-      const rgba = new Uint8ClampedArray(height * width * 4);
-      for (let p = 0; p < height * width; p++) {
-        for (let c = 0; c < 3; c++) rgba[4 * p + c] = dataset!.pixels[i * per + p * channels + (channels === 1 ? 0 : c)];
-        rgba[4 * p + 3] = 255;
-      }
-      return rgba;
-    });
-    return { size: height, images };
+    return thumbnails(dataset, count);
   },
   async previewAugment(config, count, draw) {
     if (!dataset) throw new Error('load a dataset first');

@@ -11,7 +11,7 @@ import wasmPlain from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm
 import wasmSimd from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm?url';
 import wasmThreaded from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-threaded-simd.wasm?url';
 import type { BackendAttempt, BackendReport, MeasureSpec } from '../contract/api';
-import { DEFAULT_CONFIG, type BackendChoice, type BackendName } from '../contract/config';
+import { DEFAULT_CONFIG, type BackendChoice, type BackendName, type TrainConfig } from '../contract/config';
 import { buildModel } from '../model/model';
 import { lars } from '../optim/optimizers';
 import { trainStep } from '../train/step';
@@ -26,26 +26,35 @@ setWasmPaths({
 });
 registerWasmGradKernels();
 
-/** A training step of a tiny model of the same architecture; returns its loss. */
-async function probeStep(): Promise<number> {
-  const config = { ...DEFAULT_CONFIG, width: 2, projector: '8-8', batchSize: 4 };
+/**
+ * Builds a throwaway model of `config`, hands `use` a function that runs one training step on
+ * random views of side `imageSize` and resolves to its loss once computed, then disposes it all.
+ */
+async function withScratchModel<T>(config: TrainConfig, imageSize: number, use: (step: () => Promise<number>) => Promise<T>): Promise<T> {
   const model = buildModel(config);
   const optimizer = lars(config);
   const ctx = { model, optimizer, config, avt: { ema: null } };
-  try {
+  const shape: [number, number, number, number] = [config.batchSize, imageSize, imageSize, 3];
+  const step = async () => {
     const row = tf.tidy(() => {
-      const x1 = tf.randomNormal([4, 8, 8, 3], 0, 1, 'float32', 1) as tf.Tensor4D;
-      const x2 = tf.randomNormal([4, 8, 8, 3], 0, 1, 'float32', 2) as tf.Tensor4D;
-      return trainStep(ctx, x1, x2, 0, 0.01).row;
+      const x1 = tf.randomNormal(shape, 0, 1, 'float32', 1) as tf.Tensor4D;
+      const x2 = tf.randomNormal(shape, 0, 1, 'float32', 2) as tf.Tensor4D;
+      return trainStep(ctx, x1, x2, 1, 0.01).row;
     });
     const [loss] = await row.data();
     row.dispose();
     return loss;
+  };
+  try {
+    return await use(step);
   } finally {
     optimizer.dispose();
     model.dispose();
   }
 }
+
+/** A training step of a tiny model of the same architecture; returns its loss. */
+const probeStep = () => withScratchModel({ ...DEFAULT_CONFIG, width: 2, projector: '8-8', batchSize: 4 }, 8, (step) => step());
 
 // The threaded WASM build's pthread workers fail inside a bundled module worker ("e is not
 // defined" in the inlined pthread script), and its init then never settles. Until threads are
@@ -81,31 +90,17 @@ const MEASURE_BATCH = 8;
 const MEASURE_CAP_MS = 8_000;
 
 /** ms per image of a training step of `spec` at MEASURE_BATCH, after one warm-up step. */
-async function measure(spec: MeasureSpec): Promise<number> {
-  const config = { ...DEFAULT_CONFIG, ...spec, batchSize: MEASURE_BATCH };
-  const model = buildModel(config);
-  const optimizer = lars(config);
-  const ctx = { model, optimizer, config, avt: { ema: null } };
-  const step = async () => {
-    const t0 = performance.now();
-    const row = tf.tidy(() => {
-      const shape: [number, number, number, number] = [MEASURE_BATCH, spec.imageSize, spec.imageSize, 3];
-      const x1 = tf.randomNormal(shape, 0, 1, 'float32', 1) as tf.Tensor4D;
-      const x2 = tf.randomNormal(shape, 0, 1, 'float32', 2) as tf.Tensor4D;
-      return trainStep(ctx, x1, x2, 1, 0.01).row;
-    });
-    await row.data();
-    row.dispose();
-    return performance.now() - t0;
-  };
-  try {
-    const warm = await step(); // shader compilation, kernel caches, memory growth
+function measure(spec: MeasureSpec): Promise<number> {
+  return withScratchModel({ ...DEFAULT_CONFIG, ...spec, batchSize: MEASURE_BATCH }, spec.imageSize, async (step) => {
+    const timed = async () => {
+      const t0 = performance.now();
+      await step();
+      return performance.now() - t0;
+    };
+    const warm = await timed(); // shader compilation, kernel caches, memory growth
     if (warm > MEASURE_CAP_MS) return warm / MEASURE_BATCH;
-    return Math.min(await step(), await step()) / MEASURE_BATCH;
-  } finally {
-    optimizer.dispose();
-    model.dispose();
-  }
+    return Math.min(await timed(), await timed()) / MEASURE_BATCH;
+  });
 }
 
 export async function selectBackend(choice: BackendChoice, spec: MeasureSpec, prefer?: BackendName[]): Promise<BackendReport> {

@@ -59,3 +59,14 @@ export async function previewAugment(data: Dataset, c: TrainConfig, count: numbe
     tf.dispose([original, view1, view2]);
   }
 }
+
+/** Up to `count` images of the whole dataset (one per class first) as RGBA at their stored size. */
+export async function thumbnails(data: Dataset, count: number): Promise<{ size: number; images: Uint8ClampedArray[] }> {
+  const all = Int32Array.from({ length: data.shape.count }, (_, i) => i);
+  const x = uploadBatch(data, previewIndices(data, count, all));
+  try {
+    return { size: data.shape.height, images: await toRgba(x) };
+  } finally {
+    x.dispose();
+  }
+}
