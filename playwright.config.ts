@@ -5,6 +5,7 @@ import { CHROMIUM_ARGS, findChromium } from './test/chromium';
 // headers), in the system Chromium. Tests share one 2-core machine, so they run one at a time.
 // E2E_PORT lets several checkouts or sessions run browser tests side by side.
 const port = Number(process.env.E2E_PORT ?? 4173);
+const dist = process.env.E2E_DIST ?? 'dist'; // build with `npx vite build --outDir <dir>`
 
 export default defineConfig({
   testDir: 'test/e2e',
@@ -21,7 +22,7 @@ export default defineConfig({
     screenshot: 'only-on-failure',
   },
   webServer: {
-    command: `npx vite preview --host 127.0.0.1 --port ${port} --strictPort`,
+    command: `npx vite preview --host 127.0.0.1 --port ${port} --strictPort --outDir ${dist}`,
     url: `http://127.0.0.1:${port}`,
     reuseExistingServer: !process.env.CI,
     timeout: 60_000,
