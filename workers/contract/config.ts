@@ -62,6 +62,8 @@ export interface TrainConfig {
   probeEpochs: number; // linear probe: epochs of SGD over the cached training features
   probeLr: number; // linear probe: peak learning rate (cosine decay to 0)
   probeWeightDecay: number; // linear probe: L2 on the weights
+  probeOptimizer: 'sgd' | 'adam'; // linear probe: SGD momentum 0.9 or Adam (both with cosine decay)
+  bnAdaptSteps: number; // forward passes in training mode that re-estimate BatchNorm statistics before extraction; 0 = off
   // Runtime
   backend: BackendChoice; // auto = first of webgpu, webgl, wasm, cpu that trains
   metricsEvery: number; // steps per asynchronous metrics readback
@@ -118,6 +120,8 @@ export const DEFAULT_CONFIG: TrainConfig = {
   probeEpochs: 50,
   probeLr: 0.1,
   probeWeightDecay: 5e-4,
+  probeOptimizer: 'sgd',
+  bnAdaptSteps: 0,
   backend: 'auto',
   metricsEvery: 4,
 };
@@ -178,8 +182,10 @@ export const FIELDS: { [K in keyof TrainConfig]: FieldSpec } = {
   knnK: { group: 'Eval', kind: 'int', min: 1, max: 1000, help: 'k-NN: neighbours that vote' },
   knnT: { group: 'Eval', kind: 'float', min: 0.001, max: 100, help: 'k-NN: temperature of the exp(similarity / T) vote' },
   probeEpochs: { group: 'Eval', kind: 'int', min: 1, max: 10000, help: 'Linear probe: epochs over the training features' },
-  probeLr: { group: 'Eval', kind: 'float', min: 0, max: 100, help: 'Linear probe: learning rate (SGD, momentum 0.9, cosine)' },
+  probeLr: { group: 'Eval', kind: 'float', min: 0, max: 100, help: 'Linear probe: peak learning rate, cosine decay (SGD about 0.1, Adam about 0.001 to 0.01)' },
   probeWeightDecay: { group: 'Eval', kind: 'float', min: 0, max: 1, help: 'Linear probe: weight decay' },
+  probeOptimizer: { group: 'Eval', kind: 'enum', options: ['sgd', 'adam'], help: 'Linear probe: SGD with momentum 0.9, or Adam' },
+  bnAdaptSteps: { group: 'Eval', kind: 'int', min: 0, max: 100000, help: 'BatchNorm adaptation: batches that re-estimate its running statistics on a copy before extraction; 0 = off' },
   backend: { group: 'Runtime', kind: 'enum', options: BACKENDS, help: 'auto times every backend that can train and keeps the fastest' },
   metricsEvery: { group: 'Runtime', kind: 'int', min: 1, max: 1000, help: 'Steps per asynchronous metrics readback' },
 };

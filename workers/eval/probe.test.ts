@@ -29,6 +29,26 @@ describe('linearProbe', () => {
     tf.dispose([tr.x, te.x]);
   });
 
+  it('with Adam also separates separable classes (at least 95%), leaking nothing', async () => {
+    const tr = blobs(120, 6, 8, 1, 0.5);
+    const te = blobs(60, 6, 8, 2, 0.5);
+    const before = tf.memory().numTensors;
+    const r = await linearProbe(tr.x, tr.y, te.x, te.y, { numClasses: 6, epochs: 30, lr: 0.01, weightDecay: 0, optimizer: 'adam' });
+    expect(r.top1).toBeGreaterThanOrEqual(0.95);
+    expect(tf.memory().numTensors).toBe(before);
+    tf.dispose([tr.x, te.x]);
+  });
+
+  it('with Adam stays at chance level on random labels', async () => {
+    const rand = mulberry32(11);
+    const feats = (n: number) => tf.tensor2d(Array.from({ length: n }, () => Array.from({ length: 16 }, () => rand())));
+    const labels = (n: number) => Int32Array.from({ length: n }, () => Math.floor(rand() * 4));
+    const [trX, teX] = [feats(400), feats(400)];
+    const r = await linearProbe(trX, labels(400), teX, labels(400), { numClasses: 4, epochs: 20, lr: 0.01, weightDecay: 0, optimizer: 'adam' });
+    expect(Math.abs(r.top1 - 0.25)).toBeLessThan(0.075); // 3 standard deviations at 400 samples
+    tf.dispose([trX, teX]);
+  });
+
   it('keeps a confusion matrix that agrees with top-1 and per-class accuracy', async () => {
     const tr = blobs(100, 4, 4, 3, 3); // overlapping: some errors
     const te = blobs(80, 4, 4, 4, 3);

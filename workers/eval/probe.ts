@@ -1,6 +1,8 @@
 // Linear probe: a softmax classifier on frozen, standardized features (the standard linear
-// evaluation of self-supervised representations), trained with SGD, momentum 0.9 and cosine
-// decay of the learning rate; weight decay on the weights, not the bias.
+// evaluation of self-supervised representations), trained with SGD, momentum 0.9, or Adam
+// (Kingma & Ba 2015, torch.optim.Adam defaults β = (0.9, 0.999), ε = 1e-8), both with cosine
+// decay of the learning rate; weight decay (L2 added to the gradient, as torch's weight_decay)
+// on the weights, not the bias.
 import * as tf from '@tensorflow/tfjs';
 import { mulberry32, permutation } from '../data/random';
 
@@ -9,6 +11,7 @@ export interface ProbeOptions {
   epochs: number;
   lr: number;
   weightDecay: number;
+  optimizer?: 'sgd' | 'adam'; // default 'sgd'
   batchSize?: number;
   seed?: number;
 }
@@ -39,8 +42,12 @@ export async function linearProbe(
     const s = tf.sqrt(tf.add(m.variance, 1e-6));
     return [m.mean, s, tf.div(tf.sub(trainX, m.mean), s) as tf.Tensor2D, tf.oneHot(tf.tensor1d(trainY, 'int32'), c)];
   });
-  // tidy frees the zeros; the variables keep their own reference to the data.
-  const [w, b, mw, mb] = tf.tidy(() => [tf.variable(tf.zeros([d, c])), tf.variable(tf.zeros([c])), tf.variable(tf.zeros([d, c])), tf.variable(tf.zeros([c]))]);
+  // tidy frees the zeros; the variables keep their own reference to the data. m* hold SGD's
+  // momentum or Adam's first moment, v* Adam's second moment.
+  const zeros = () => [tf.variable(tf.zeros([d, c])), tf.variable(tf.zeros([c]))];
+  const [w, b, mw, mb, vw, vb] = tf.tidy(() => [...zeros(), ...zeros(), ...zeros()]);
+  const adam = o.optimizer === 'adam';
+  const [beta1, beta2, epsilon] = [0.9, 0.999, 1e-8];
   try {
     let step = 0;
     for (let epoch = 0; epoch < o.epochs; epoch++) {
@@ -53,10 +60,24 @@ export async function linearProbe(
           const x = tf.gather(xs, idx);
           const y = tf.gather(ys, idx);
           const { grads } = tf.variableGrads(() => tf.losses.softmaxCrossEntropy(y, tf.add(tf.matMul(x, w), b)) as tf.Scalar, [w, b]);
-          mw.assign(tf.add(tf.mul(mw, 0.9), tf.add(grads[w.name], tf.mul(w, o.weightDecay))));
-          mb.assign(tf.add(tf.mul(mb, 0.9), grads[b.name]));
-          w.assign(tf.sub(w, tf.mul(mw, lr)));
-          b.assign(tf.sub(b, tf.mul(mb, lr)));
+          const gw = tf.add(grads[w.name], tf.mul(w, o.weightDecay));
+          const gb = grads[b.name];
+          if (adam) {
+            // Bias-corrected step lr · m̂ / (sqrt(v̂) + ε), m̂ = m / (1 − β1^t), v̂ = v / (1 − β2^t).
+            const t = step + 1;
+            for (const [p, g, m, v] of [[w, gw, mw, vw], [b, gb, mb, vb]] as const) {
+              m.assign(tf.add(tf.mul(m, beta1), tf.mul(g, 1 - beta1)));
+              v.assign(tf.add(tf.mul(v, beta2), tf.mul(tf.square(g), 1 - beta2)));
+              const mHat = tf.div(m, 1 - beta1 ** t);
+              const vHat = tf.div(v, 1 - beta2 ** t);
+              p.assign(tf.sub(p, tf.mul(tf.div(mHat, tf.add(tf.sqrt(vHat), epsilon)), lr)));
+            }
+          } else {
+            mw.assign(tf.add(tf.mul(mw, 0.9), gw));
+            mb.assign(tf.add(tf.mul(mb, 0.9), gb));
+            w.assign(tf.sub(w, tf.mul(mw, lr)));
+            b.assign(tf.sub(b, tf.mul(mb, lr)));
+          }
         });
       }
       await w.data(); // one wait per epoch keeps the queue short and lets Cancel in
@@ -78,6 +99,6 @@ export async function linearProbe(
     const right1 = confusion.reduce((a, row, y) => a + row[y], 0);
     return { top1: right1 / m, top5: c >= 5 ? right5 / m : null, perClass, confusion };
   } finally {
-    tf.dispose([mean, std, xs, ys, w, b, mw, mb]);
+    tf.dispose([mean, std, xs, ys, w, b, mw, mb, vw, vb]);
   }
 }
