@@ -9,6 +9,12 @@ import type { VicregModel } from '../model/model';
 export type FeatLayer = 'pool' | 'proj' | 'pixels';
 
 const CHUNK = 256;
+
+/** The images `indices` as the encoder sees them at evaluation: resized to imageSize and
+ *  normalized with the dataset's channel statistics, no augmentation. [B, S, S, 3]. */
+export function evalInput(data: Dataset, indices: ArrayLike<number>, imageSize: number): tf.Tensor4D {
+  return tf.tidy(() => tf.div(tf.sub(tf.image.resizeBilinear(uploadBatch(data, indices), [imageSize, imageSize]), data.mean), data.std) as tf.Tensor4D);
+}
 const nextTask = () => new Promise<void>((r) => setTimeout(r, 0));
 
 /** [N] image indices -> [N, D] features on device; the caller disposes them. */
@@ -25,7 +31,7 @@ export async function embed(
     for (let start = 0; start < indices.length; start += CHUNK) {
       const batch = indices.subarray(start, start + CHUNK);
       parts.push(tf.tidy(() => {
-        const x = tf.div(tf.sub(tf.image.resizeBilinear(uploadBatch(data, batch), [imageSize, imageSize]), data.mean), data.std) as tf.Tensor4D;
+        const x = evalInput(data, batch, imageSize);
         if (layer === 'pixels' || !model) return tf.reshape(x, [batch.length, -1]) as tf.Tensor2D;
         const out = model.forward(x, false);
         return layer === 'pool' ? out.features : out.embedding;
