@@ -5,6 +5,9 @@ export const BACKENDS = ['auto', 'webgpu', 'webgl', 'wasm', 'cpu'] as const;
 export type BackendChoice = (typeof BACKENDS)[number];
 export type BackendName = Exclude<BackendChoice, 'auto'>;
 
+export const BACKBONES = ['small-cnn', 'resnet18', 'resnet34', 'resnet50', 'mobilenetv2', 'vit-tiny', 'vit-small'] as const;
+export type Backbone = (typeof BACKBONES)[number];
+
 export interface TrainConfig {
   // Data
   seed: number; // one seed for init, shuffling and augmentation
@@ -30,7 +33,13 @@ export interface TrainConfig {
   solarizeProb1: number; // Solarization probability, view 1 (0.0) and view 2 (0.2)
   solarizeProb2: number;
   // Model
+  backbone: Backbone; // encoder family (workers/model/*.ts); small-cnn for quick CPU runs
   width: number; // channels of the small CNN's first layer (doubles at each of 3 strided layers)
+  widthMult: number; // ResNet, MobileNetV2, ViT: multiplier on the published channel counts (1 = as published)
+  stem: 'cifar' | 'imagenet'; // ResNet: 3×3 stride 1 (small images) or 7×7 stride 2 + max-pool (large)
+  zeroInitResidual: 'on' | 'off'; // ResNet: last BN of each block starts at gamma = 0 (official main_vicreg.py)
+  patchSize: number; // ViT: side of the square patches, px
+  vitDepth: number; // ViT: transformer blocks (12 in ViT-Ti/S)
   projector: string; // hidden and output sizes, as the official --mlp "8192-8192-8192"
   // Optim
   optimizer: 'lars' | 'adamw' | 'sgd';
@@ -93,7 +102,13 @@ export const DEFAULT_CONFIG: TrainConfig = {
   solarizeProb2: 0.2,
   width: 16,
   projector: '256-256-256',
+  backbone: 'small-cnn',
   optimizer: 'lars',
+  widthMult: 1,
+  stem: 'cifar',
+  zeroInitResidual: 'on',
+  patchSize: 16,
+  vitDepth: 12,
   epochs: 10,
   baseLr: 0.3,
   weightDecay: 1e-6,
@@ -155,7 +170,13 @@ export const FIELDS: { [K in keyof TrainConfig]: FieldSpec } = {
   blurSigmaMax: { group: 'Augment', kind: 'float', min: 0, max: 20, help: 'Largest blur sigma in pixels' },
   solarizeProb1: { group: 'Augment', kind: 'float', min: 0, max: 1, help: 'Probability of solarization (invert pixels >= 0.5) on view 1' },
   solarizeProb2: { group: 'Augment', kind: 'float', min: 0, max: 1, help: 'Probability of solarization on view 2' },
-  width: { group: 'Model', kind: 'int', min: 1, max: 512, help: 'Channels of the first conv layer (x2 per stage)' },
+  backbone: { group: 'Model', kind: 'enum', options: BACKBONES, help: 'Encoder: small CNN, ResNet-18/34/50, MobileNetV2 or ViT-Tiny/Small' },
+  width: { group: 'Model', kind: 'int', min: 1, max: 512, help: 'Small CNN: channels of the first conv layer (x2 per stage)' },
+  widthMult: { group: 'Model', kind: 'float', min: 0.01, max: 4, help: 'ResNet, MobileNetV2, ViT: multiplier on the published widths (1 = as published)' },
+  stem: { group: 'Model', kind: 'enum', options: ['cifar', 'imagenet'], help: 'ResNet stem: cifar = 3x3 stride 1 (small images), imagenet = 7x7 stride 2 + max-pool' },
+  zeroInitResidual: { group: 'Model', kind: 'enum', options: ['on', 'off'], help: 'ResNet: the last BatchNorm of each block starts at gamma = 0' },
+  patchSize: { group: 'Model', kind: 'int', min: 1, max: 64, help: 'ViT: patch side in pixels (the image is cut into (size / patch)^2 tokens)' },
+  vitDepth: { group: 'Model', kind: 'int', min: 1, max: 24, help: 'ViT: number of transformer blocks' },
   projector: { group: 'Model', kind: 'string', pattern: /^\d{1,5}(-\d{1,5}){0,5}$/, hint: 'sizes joined by "-", e.g. 2048-2048-2048', help: 'Projector sizes: Linear-BN-ReLU per hidden size, final Linear' },
   optimizer: { group: 'Optim', kind: 'enum', options: ['lars', 'adamw', 'sgd'], help: 'LARS as in the official code, AdamW or SGD with momentum' },
   epochs: { group: 'Optim', kind: 'int', min: 1, max: 10000, help: 'Passes over the training split' },
@@ -228,3 +249,6 @@ export function checkConfig(c: TrainConfig): ConfigWarning[] {
   }
   return w;
 }
+  if (c.backbone.startsWith('vit') && c.patchSize > c.imageSize) {
+    w.push({ key: 'patchSize', value: String(c.patchSize), reason: `a ViT needs patchSize at most imageSize (${c.imageSize})` });
+  }

@@ -33,6 +33,10 @@ export class ParamStore {
     const b = 1 / Math.sqrt(fanIn);
     return this.add(name, tf.randomUniform(shape, -b, b, 'float32', this.nextSeed++), true);
   }
+  /** timm's trunc_normal_(std) for ViT weights; TF.js truncates at 2 std (timm at ±2, the same for std ≤ 1). */
+  truncNormal(name: string, shape: number[], std: number): tf.Variable {
+    return this.add(name, tf.truncatedNormal(shape, 0, std, 'float32', this.nextSeed++), true);
+  }
   constant(name: string, shape: number[], value: number, trainable: boolean): tf.Variable {
     return this.add(name, tf.fill(shape, value), trainable);
   }
@@ -95,4 +99,44 @@ export function denseParams(store: ParamStore, name: string, inDim: number, outD
 /** [B, in] -> [B, out]; one fused kernel for matMul + bias. */
 export function dense(x: tf.Tensor2D, p: Dense): tf.Tensor2D {
   return tf.fused.matMul({ a: x, b: p.kernel as tf.Tensor2D, bias: p.bias ?? undefined }) as tf.Tensor2D;
+}
+
+/**
+ * A bias-free conv kernel [k, k, cin, cout] with torchvision's ResNet/MobileNetV2 init,
+ * kaiming_normal_(mode='fan_out', nonlinearity='relu'): std = sqrt(2 / (k·k·cout)).
+ */
+export function convKernel(store: ParamStore, name: string, k: number, cin: number, cout: number): tf.Variable {
+  return store.heNormal(name, [k, k, cin, cout], k * k * cout);
+}
+
+/** Depthwise kernel [k, k, c, 1]; torch's fan_out of a grouped conv with c groups is k·k. */
+export function depthwiseKernel(store: ParamStore, name: string, k: number, c: number): tf.Variable {
+  return store.heNormal(name, [k, k, c, 1], k * k);
+}
+
+/** [B, H, W, cin] -> [B, Ho, Wo, cout] with torch's symmetric zero padding (Ho = ⌊(H + 2·pad − k) / s⌋ + 1). */
+export function conv(x: tf.Tensor4D, kernel: tf.Variable, stride: number, pad: number): tf.Tensor4D {
+  return tf.conv2d(x, kernel as tf.Tensor4D, stride, pad);
+}
+
+export interface LayerNorm {
+  gamma: tf.Variable; // [d]
+  beta: tf.Variable; // [d]
+}
+
+export function layerNormParams(store: ParamStore, name: string, d: number): LayerNorm {
+  return { gamma: store.constant(`${name}.weight`, [d], 1, true), beta: store.constant(`${name}.bias`, [d], 0, true) };
+}
+
+const LN_EPS = 1e-6; // timm's ViT: partial(nn.LayerNorm, eps=1e-6)
+
+/** LayerNorm over the last axis, any rank. */
+export function layerNorm(x: tf.Tensor, ln: LayerNorm): tf.Tensor {
+  const { mean, variance } = tf.moments(x, -1, true);
+  return tf.add(tf.mul(tf.mul(tf.sub(x, mean), tf.rsqrt(tf.add(variance, LN_EPS))), ln.gamma), ln.beta);
+}
+
+/** Exact GELU, 0.5·x·(1 + erf(x / √2)), as torch nn.GELU() (timm's ViT MLP). */
+export function gelu(x: tf.Tensor): tf.Tensor {
+  return tf.mul(tf.mul(x, 0.5), tf.add(tf.erf(tf.mul(x, Math.SQRT1_2)), 1));
 }

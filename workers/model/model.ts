@@ -1,14 +1,32 @@
 // The VICReg network: backbone then projector, applied to each view separately as in
 // main_vicreg.py (so BatchNorm statistics are per view).
 import * as tf from '@tensorflow/tfjs';
+import type { TrainConfig } from '../contract/config';
+import type { BackboneConfig } from './arch';
 import { smallCnn, type Encoder } from './encoder';
 import { ParamStore } from './layers';
+import { mobilenetV2 } from './mobilenetv2';
 import { projector, type Projector } from './projector';
+import { resnet } from './resnet';
+import { vit } from './vit';
 
-export interface ModelConfig {
-  seed: number;
-  width: number;
-  projector: string;
+/** What fixes the network's shape and init (a ViT's position embedding depends on imageSize). */
+export type ModelConfig = BackboneConfig & Pick<TrainConfig, 'seed' | 'projector' | 'imageSize'>;
+
+export function buildBackbone(store: ParamStore, c: ModelConfig): Encoder {
+  switch (c.backbone) {
+    case 'small-cnn':
+      return smallCnn(store, c.width);
+    case 'resnet18':
+    case 'resnet34':
+    case 'resnet50':
+      return resnet(store, c.backbone, { widthMult: c.widthMult, stem: c.stem, zeroInitResidual: c.zeroInitResidual === 'on' });
+    case 'mobilenetv2':
+      return mobilenetV2(store, c.widthMult);
+    case 'vit-tiny':
+    case 'vit-small':
+      return vit(store, c.backbone, { widthMult: c.widthMult, patchSize: c.patchSize, depth: c.vitDepth, imageSize: c.imageSize });
+  }
 }
 
 export interface VicregModel {
@@ -22,7 +40,7 @@ export interface VicregModel {
 
 export function buildModel(c: ModelConfig): VicregModel {
   const store = new ParamStore(c.seed);
-  const backbone = smallCnn(store, c.width);
+  const backbone = buildBackbone(store, c);
   const head = projector(store, backbone.featureDim, c.projector);
   return {
     store,

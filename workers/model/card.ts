@@ -1,0 +1,282 @@
+// The model card: what a configuration costs before it trains. Pure arithmetic over the shapes in
+// arch.ts (no TF.js: the UI imports this file). Conventions, stated once:
+//   params      trainable weights, as torch's sum(p.numel() for p in model.parameters());
+//               BatchNorm running statistics are buffers, counted apart.
+//   FLOPs       one forward pass of one image: 2 × the multiply-adds of every conv, dense layer and
+//               attention matmul (q·kᵀ and softmax·v). Norms, activations, softmax, pooling and
+//               additions are left out (a few % of a conv net, more of a ViT at small widths).
+//   memory      float32 throughout: weights + their gradients + optimizer slots (LARS and SGD keep
+//               one momentum per weight, AdamW two moments), plus the activations the gradient tape
+//               keeps for the backward pass: every op output counted once (conv, norm, activation,
+//               residual add, pool; attention's projections, heads, scores and softmax), for both
+//               views of a batch. Temporaries of the backward pass and the data pipeline are not
+//               counted; real use is typically within about 1.5× of it.
+import type { TrainConfig } from '../contract/config';
+import { mobilenetV2Plan, outSize, RESNETS, resnetPlan, vitPlan, type BackboneConfig } from './arch';
+
+export type CardConfig = BackboneConfig & Pick<TrainConfig, 'projector' | 'imageSize' | 'batchSize' | 'optimizer'>;
+
+/** Sums over a network's layers, per image. */
+export interface Tally {
+  params: number; // trainable values
+  buffers: number; // BatchNorm running mean and variance
+  macs: number; // multiply-adds of one forward pass
+  activations: number; // values the tape keeps for backward
+  largest: number; // values in the largest single activation
+}
+
+const empty = (): Tally => ({ params: 0, buffers: 0, macs: 0, activations: 0, largest: 0 });
+
+/** Accumulates layers; each method returns the output side so layers chain. */
+class Counter {
+  readonly t = empty();
+  keep(values: number): void {
+    this.t.activations += values;
+    this.t.largest = Math.max(this.t.largest, values);
+  }
+  /** Bias-free k×k conv, torch padding: cin·cout·k² weights (groups: depthwise when cin = groups). */
+  conv(h: number, k: number, cin: number, cout: number, stride: number, pad: number, groups = 1): number {
+    const ho = outSize(h, k, stride, pad);
+    const w = (k * k * cin * cout) / groups;
+    this.t.params += w;
+    this.t.macs += ho * ho * w;
+    this.keep(ho * ho * cout);
+    return ho;
+  }
+  /** BatchNorm over c channels of an h×h map: gamma, beta; running mean, variance. */
+  bn(h: number, c: number): void {
+    this.t.params += 2 * c;
+    this.t.buffers += 2 * c;
+    this.keep(h * h * c);
+  }
+  dense(n: number, inDim: number, outDim: number, bias: boolean): void {
+    this.t.params += inDim * outDim + (bias ? outDim : 0);
+    this.t.macs += n * inDim * outDim;
+    this.keep(n * outDim);
+  }
+}
+
+/** ResNet of arch.ts at an image side; see resnet.ts. */
+function resnetTally(c: CardConfig): Tally {
+  const name = c.backbone as keyof typeof RESNETS;
+  const plan = resnetPlan(name, c.widthMult);
+  const n = new Counter();
+  const imagenet = c.stem === 'imagenet';
+  let h = n.conv(c.imageSize, imagenet ? 7 : 3, 3, plan.stem, imagenet ? 2 : 1, imagenet ? 3 : 1);
+  n.bn(h, plan.stem);
+  n.keep(h * h * plan.stem); // ReLU
+  if (imagenet) {
+    h = outSize(h, 3, 2, 1);
+    n.keep(h * h * plan.stem);
+  }
+  const bottleneck = RESNETS[name].block === 'bottleneck';
+  for (const b of plan.blocks) {
+    const convs: [number, number, number, number][] = bottleneck
+      ? [[1, b.cin, b.planes, 1], [3, b.planes, b.planes, b.stride], [1, b.planes, b.cout, 1]]
+      : [[3, b.cin, b.planes, b.stride], [3, b.planes, b.cout, 1]];
+    let hb = h;
+    convs.forEach(([k, cin, cout, s], i) => {
+      hb = n.conv(hb, k, cin, cout, s, Math.floor(k / 2));
+      n.bn(hb, cout);
+      if (i < convs.length - 1) n.keep(hb * hb * cout); // ReLU
+    });
+    if (b.downsample) {
+      n.conv(h, 1, b.cin, b.cout, b.stride, 0);
+      n.bn(hb, b.cout);
+    }
+    n.keep(2 * hb * hb * b.cout); // residual add, ReLU
+    h = hb;
+  }
+  return n.t;
+}
+
+function mobilenetV2Tally(c: CardConfig): Tally {
+  const plan = mobilenetV2Plan(c.widthMult);
+  const n = new Counter();
+  const convBn = (h: number, k: number, cin: number, cout: number, s: number, groups: number, act: boolean) => {
+    const ho = n.conv(h, k, cin, cout, s, Math.floor(k / 2), groups);
+    n.bn(ho, cout);
+    if (act) n.keep(ho * ho * cout); // ReLU6
+    return ho;
+  };
+  let h = convBn(c.imageSize, 3, 3, plan.first, 2, 1, true);
+  for (const b of plan.blocks) {
+    let hb = b.expand ? convBn(h, 1, b.cin, b.hidden, 1, 1, true) : h;
+    hb = convBn(hb, 3, b.hidden, b.hidden, b.stride, b.hidden, true);
+    hb = convBn(hb, 1, b.hidden, b.cout, 1, 1, false);
+    if (b.residual) n.keep(hb * hb * b.cout);
+    h = hb;
+  }
+  convBn(h, 1, plan.blocks[plan.blocks.length - 1].cout, plan.last, 1, 1, true);
+  return n.t;
+}
+
+function vitTally(c: CardConfig): Tally {
+  const v = vitPlan(c.backbone as 'vit-tiny' | 'vit-small', c.widthMult, c.patchSize, c.imageSize);
+  const { dim: D, heads: H, tokens: N, hidden: F } = v;
+  const n = new Counter();
+  const p = c.patchSize;
+  n.conv(v.grid * p, p, 3, D, p, 0);
+  n.t.params += D + D + N * D; // patch bias, class token, position embedding
+  n.keep(2 * N * D); // tokens with the class token, plus position
+  for (let i = 0; i < c.vitDepth; i++) {
+    n.t.params += 4 * D; // norm1, norm2
+    n.keep(3 * N * D); // norm1: centred, scaled, affine
+    n.dense(N, D, 3 * D, true);
+    n.keep(5 * N * D); // q scaled, q/k/v to heads
+    n.t.macs += 2 * H * N * N * v.headDim; // q·kᵀ and softmax·v
+    n.keep(H * N * N); // scores
+    n.keep(H * N * N); // softmax
+    n.keep(2 * N * D); // heads back to tokens
+    n.dense(N, D, D, true);
+    n.keep(N * D); // residual
+    n.keep(3 * N * D); // norm2
+    n.dense(N, D, F, true);
+    n.keep(4 * N * F); // GELU: x/√2, erf, 1 + erf, products
+    n.dense(N, F, D, true);
+    n.keep(N * D); // residual
+  }
+  n.t.params += 2 * D; // final norm
+  n.keep(3 * D);
+  return n.t;
+}
+
+function smallCnnTally(c: CardConfig): Tally {
+  const n = new Counter();
+  const ch = [3, c.width, 2 * c.width, 4 * c.width, 8 * c.width];
+  let h = c.imageSize;
+  // encoder.ts pads 'same': ⌈h / s⌉, which torch padding 1 also gives for a 3×3 kernel.
+  [1, 2, 2, 2].forEach((s, i) => {
+    h = n.conv(h, 3, ch[i], ch[i + 1], s, 1);
+    n.bn(h, ch[i + 1]);
+    n.keep(h * h * ch[i + 1]);
+  });
+  return n.t;
+}
+
+export function backboneTally(c: CardConfig): Tally {
+  switch (c.backbone) {
+    case 'small-cnn':
+      return smallCnnTally(c);
+    case 'resnet18':
+    case 'resnet34':
+    case 'resnet50':
+      return resnetTally(c);
+    case 'mobilenetv2':
+      return mobilenetV2Tally(c);
+    case 'vit-tiny':
+    case 'vit-small':
+      return vitTally(c);
+  }
+}
+
+export function featureDim(c: BackboneConfig & { imageSize: number }): number {
+  switch (c.backbone) {
+    case 'small-cnn':
+      return 8 * c.width;
+    case 'resnet18':
+    case 'resnet34':
+    case 'resnet50':
+      return resnetPlan(c.backbone, c.widthMult).featureDim;
+    case 'mobilenetv2':
+      return mobilenetV2Plan(c.widthMult).last;
+    case 'vit-tiny':
+    case 'vit-small':
+      return vitPlan(c.backbone, c.widthMult, c.patchSize, c.imageSize).dim;
+  }
+}
+
+/** projector.ts: Linear(+bias)-BN-ReLU per hidden size, a final Linear without bias; per image. */
+export function projectorTally(inDim: number, spec: string): Tally {
+  const f = [inDim, ...spec.split('-').map(Number)];
+  const n = new Counter();
+  for (let i = 0; i < f.length - 2; i++) {
+    n.dense(1, f[i], f[i + 1], true);
+    n.bn(1, f[i + 1]);
+    n.keep(f[i + 1]); // ReLU
+  }
+  n.dense(1, f[f.length - 2], f[f.length - 1], false);
+  return n.t;
+}
+
+/** Optimizer state per weight (optimizers.ts): LARS and SGD one momentum, AdamW two moments. */
+export const SLOTS: Record<TrainConfig['optimizer'], number> = { lars: 1, sgd: 1, adamw: 2 };
+
+const BYTES = 4; // float32
+
+export interface ModelCard {
+  featureDim: number;
+  params: { backbone: number; projector: number; total: number; buffers: number };
+  flops: { backbone: number; projector: number; total: number }; // per image, forward
+  memory: {
+    weights: number; // bytes: weights, gradients and optimizer slots
+    activations: number; // bytes kept for backward, both views of a batch
+    total: number;
+    largestTensor: number; // bytes of the largest single activation at this batch size
+    perImage: number; // activation bytes per image per view (memory grows by 2× this per image)
+  };
+}
+
+export function modelCard(c: CardConfig): ModelCard {
+  const b = backboneTally(c);
+  const dim = featureDim(c);
+  const p = projectorTally(dim, c.projector);
+  const perImage = (b.activations + p.activations + dim) * BYTES; // + the pooled features
+  const weights = (b.params + p.params) * (2 + SLOTS[c.optimizer]) * BYTES + (b.buffers + p.buffers) * BYTES;
+  const activations = 2 * c.batchSize * perImage;
+  return {
+    featureDim: dim,
+    params: { backbone: b.params, projector: p.params, total: b.params + p.params, buffers: b.buffers + p.buffers },
+    flops: { backbone: 2 * b.macs, projector: 2 * p.macs, total: 2 * (b.macs + p.macs) },
+    memory: { weights, activations, total: weights + activations, largestTensor: c.batchSize * Math.max(b.largest, p.largest) * BYTES, perImage },
+  };
+}
+
+/** The limits a backend puts on one run; null fields are unknown. */
+export interface BackendLimits {
+  backend: string;
+  maxBufferSize: number | null; // WebGPU adapter limits, bytes
+  maxStorageBufferBindingSize: number | null;
+  maxTotal: number | null; // bytes of memory in all
+}
+
+/** wasm32 addresses at most 4 GiB: the WASM backend's heap cannot grow past it. */
+export const WASM_HEAP_LIMIT = 4 * 1024 ** 3;
+
+export interface CardWarning {
+  limit: string;
+  message: string;
+}
+
+const mib = (bytes: number) => `${(bytes / 1024 ** 2).toFixed(bytes < 10 * 1024 ** 2 ? 1 : 0)} MiB`;
+
+/**
+ * Where the estimate exceeds a backend limit, what to change: the largest batch that fits (memory
+ * grows linearly with it), else a smaller model. A single tensor must fit one storage binding
+ * (WebGPU binds each tensor's buffer whole); the sum must fit the heap (WASM).
+ */
+export function cardWarnings(card: ModelCard, c: Pick<CardConfig, 'batchSize'>, limits: BackendLimits): CardWarning[] {
+  const out: CardWarning[] = [];
+  const perImageLargest = card.memory.largestTensor / c.batchSize;
+  const fix = (maxBatch: number) =>
+    maxBatch >= 2 ? `lower batchSize to at most ${maxBatch}, or lower imageSize or widthMult` : 'lower imageSize or widthMult, or choose a smaller backbone';
+  for (const [name, limit] of [['maxStorageBufferBindingSize', limits.maxStorageBufferBindingSize], ['maxBufferSize', limits.maxBufferSize]] as const) {
+    if (limit !== null && card.memory.largestTensor > limit) {
+      out.push({ limit: name, message: `The largest activation (${mib(card.memory.largestTensor)}) exceeds ${limits.backend}'s ${name} (${mib(limit)}): ${fix(Math.floor(limit / perImageLargest))}.` });
+    }
+  }
+  if (limits.maxTotal !== null && card.memory.total > limits.maxTotal) {
+    const maxBatch = Math.floor((limits.maxTotal - card.memory.weights) / (2 * card.memory.perImage));
+    out.push({ limit: 'memory', message: `The estimated training memory (${mib(card.memory.total)}) exceeds what ${limits.backend} can hold (${mib(limits.maxTotal)}): ${fix(maxBatch)}.` });
+  }
+  return out;
+}
+
+/**
+ * Seconds per epoch of `images` from a probe that measured `msPerImage` on a model of
+ * `probeFlops` per image: training time scales with FLOPs (forward and backward alike), an
+ * approximation good to a factor of about 2 across architectures.
+ */
+export function epochSeconds(msPerImage: number, probeFlops: number, flops: number, images: number): number {
+  return (msPerImage * (flops / probeFlops) * images) / 1000;
+}
