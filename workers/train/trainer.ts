@@ -16,6 +16,8 @@ import { CollapseWatch } from './warnings';
 export class RunControl {
   paused = false;
   stopped = false;
+  /** While the run trains: its model, the steps taken and its config, for evaluating a snapshot. */
+  live: (() => { model: VicregModel; step: number; config: TrainConfig }) | null = null;
   private wake: (() => void) | null = null;
   pause() { this.paused = true; }
   resume() { this.paused = false; this.wake?.(); }
@@ -119,6 +121,7 @@ export async function train(data: Dataset, c: TrainConfig, control: RunControl, 
 
   // Loop
   let step = 0;
+  control.live = () => ({ model, step, config: c });
   emit({ type: 'state', state: 'running', step, totalSteps });
   try {
     for (let epoch = 0; epoch < c.epochs && !control.stopped; epoch++) {
