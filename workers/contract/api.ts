@@ -127,15 +127,44 @@ export interface EvalReport {
   trainCount: number;
   testCount: number;
   step: number; // training step of the evaluated weights
+  snapshot: boolean; // the weights were copied from a run still training, which went on
+  bnAdaptSteps: number; // BatchNorm adaptation passes before extraction (0 = none)
   classes: string[];
+  /** Classes without training or without test images: reported, and left out of nothing else
+   *  (top-1 counts the test images there are; a class with no test images has no accuracy). */
+  missingClasses: { name: string; train: number; test: number }[];
   rows: {
     name: 'trained' | 'random init' | 'raw pixels';
     top1: number;
     top5: number | null;
     dim: number;
-    perClass?: number[]; // probe: accuracy per class
+    perClass?: number[]; // probe: accuracy per class (NaN for a class with no test images)
     confusion?: number[][]; // probe: [true][predicted] counts
   }[];
+}
+
+/** The test features of the trained encoder on their top two principal axes. */
+export interface FeatureMap {
+  key: string; // the cached features it was drawn from; neighbours() takes it
+  step: number;
+  snapshot: boolean;
+  featLayer: 'pool' | 'proj';
+  bnAdaptSteps: number;
+  classes: string[];
+  testCount: number; // test images in the split; at most MAP_POINTS of them are drawn
+  explained: [number, number]; // share of the variance along each axis
+  points: { x: number; y: number; label: number; test: number }[]; // test: position in the test split
+  thumbSize: number; // side of each thumbnail
+  thumbs: Uint8ClampedArray[]; // RGBA, one per point
+}
+
+/** The k training images nearest (cosine similarity of the features) to one test image. */
+export interface NeighbourGallery {
+  test: number; // position in the test split
+  label: number;
+  thumb: Uint8ClampedArray;
+  thumbSize: number;
+  items: { index: number; label: number; similarity: number; thumb: Uint8ClampedArray }[]; // best first; index: image in the dataset
 }
 
 export type RunState = 'idle' | 'preparing' | 'running' | 'paused' | 'stopped' | 'done' | 'failed';
@@ -166,9 +195,15 @@ export interface WorkerApi {
   /** Draws two views of `count` training images (one per class first) with the config's recipe;
    *  `draw` picks a new set of random parameters for the same seed. */
   previewAugment(config: TrainConfig, count: number, draw: number): Promise<AugmentPreview>;
-  /** k-NN or linear probe of the last run's encoder (after Stop or the end), a random-init
-   *  encoder of the same architecture and seed, and raw pixels; progress as (done, total). */
+  /** k-NN or linear probe of the last run's encoder (after Stop or the end; while it trains, of a
+   *  snapshot of its weights taken now), a random-init encoder of the same architecture and seed,
+   *  and raw pixels; progress as (done, total). */
   evaluate(config: TrainConfig, kind: EvalKind, onProgress: (done: number, total: number) => void): Promise<EvalReport>;
+  /** PCA map of the trained encoder's test features (embedded once per weights and cached). */
+  featureMap(config: TrainConfig, onProgress: (done: number, total: number) => void): Promise<FeatureMap>;
+  /** The k nearest training images of test image `test`, from the features of `key` (a FeatureMap's). */
+  neighbours(key: string, test: number, k: number): Promise<NeighbourGallery>;
+  /** Cancels every evaluation, feature map included, that is running. */
   cancelEvaluation(): void;
   /** Trains until done or stopped; progress arrives through onEvent. */
   train(config: TrainConfig, onEvent: (e: TrainEvent) => void): Promise<RunState>;

@@ -1,16 +1,28 @@
 // Seeded randomness: every random draw in training (shuffles, crop boxes, flips) comes from here,
 // so one seed reproduces a run.
 
+/** A seeded generator whose whole state is one 32-bit number, so a checkpoint can hold it. */
+export interface Rng {
+  (): number;
+  getState(): number;
+  setState(state: number): void;
+}
+
 /** mulberry32 (Tommy Ettinger, public domain): 32-bit state, uniform in [0, 1). */
-export function mulberry32(seed: number): () => number {
+export function mulberry32(seed: number): Rng {
   let a = seed >>> 0;
-  return () => {
+  const next = (() => {
     a = (a + 0x6d2b79f5) >>> 0;
     let t = a;
     t = Math.imul(t ^ (t >>> 15), t | 1);
     t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  }) as Rng;
+  next.getState = () => a;
+  next.setState = (state) => {
+    a = state >>> 0;
   };
+  return next;
 }
 
 /** Fisher–Yates shuffle of 0..n-1 with the given generator. */

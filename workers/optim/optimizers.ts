@@ -2,10 +2,20 @@
 // checkpoint can hold it. Each update runs inside one tf.tidy and reads nothing back.
 import * as tf from '@tensorflow/tfjs';
 
+/** One piece of optimizer state: a slot of a parameter (momentum, moments) or a scalar (param null). */
+export interface SlotState {
+  slot: string; // e.g. 'lars.mu', 'adamw.m', 'adamw.t'
+  param: tf.Variable | null;
+  variable: tf.Variable;
+}
+
 export interface Optimizer {
   /** Applies one update; grads[i] belongs to vars[i]. lr is this step's learning rate. */
   apply(vars: tf.Variable[], grads: tf.Tensor[], lr: number): void;
-  state(): { name: string; variable: tf.Variable }[];
+  /** Every state variable, in creation order (slots are created at a parameter's first update). */
+  state(): SlotState[];
+  /** Sets the state from a checkpoint: each value is copied into a slot, created if absent. */
+  load(values: { slot: string; param: tf.Variable | null; value: tf.Tensor }[]): void;
   dispose(): void;
 }
 
@@ -17,18 +27,36 @@ let optimizerCount = 0;
 
 function slots(prefix: string) {
   const m = new Map<tf.Variable, tf.Variable>();
+  const create = (v: tf.Variable, init: tf.Tensor) => {
+    const s = tf.variable(init, false, `${prefix}/${v.name}#${optimizerCount++}`);
+    m.set(v, s);
+    return s;
+  };
   return {
     get(v: tf.Variable): tf.Variable {
-      let s = m.get(v);
-      if (!s) {
-        s = tf.variable(tf.zerosLike(v), false, `${prefix}/${v.name}`);
-        m.set(v, s);
-      }
-      return s;
+      return m.get(v) ?? tf.tidy(() => create(v, tf.zerosLike(v)));
     },
-    list: () => [...m.entries()].map(([v, s]) => ({ name: `${prefix}/${v.name}`, variable: s })),
+    set(v: tf.Variable, value: tf.Tensor) {
+      const s = m.get(v);
+      if (s) s.assign(value);
+      else create(v, value);
+    },
+    list: (): SlotState[] => [...m.entries()].map(([param, variable]) => ({ slot: prefix, param, variable })),
     dispose: () => m.forEach((s) => s.dispose()),
   };
+}
+
+/** Loads checkpoint values into the named slot sets; a scalar slot (param null) goes to `scalars`. */
+function loadInto(sets: Record<string, ReturnType<typeof slots>>, scalars: Record<string, tf.Variable>, values: Parameters<Optimizer['load']>[0]) {
+  for (const { slot, param, value } of values) {
+    if (param) {
+      if (!sets[slot]) throw new Error(`this optimizer has no slot ${slot}: the checkpoint was written by another optimizer`);
+      sets[slot].set(param, value);
+    } else {
+      if (!scalars[slot]) throw new Error(`this optimizer has no state ${slot}: the checkpoint was written by another optimizer`);
+      scalars[slot].assign(value);
+    }
+  }
 }
 
 /**
@@ -59,6 +87,7 @@ export function lars(o: { weightDecay: number; momentum: number; eta: number; ex
       });
     },
     state: mu.list,
+    load: (values) => loadInto({ 'lars.mu': mu }, {}, values),
     dispose: mu.dispose,
   };
 }
@@ -78,6 +107,7 @@ export function sgd(o: { weightDecay: number; momentum: number }): Optimizer {
       });
     },
     state: mu.list,
+    load: (values) => loadInto({ 'sgd.mu': mu }, {}, values),
     dispose: mu.dispose,
   };
 }
@@ -107,7 +137,8 @@ export function adamw(o: { weightDecay: number; beta1: number; beta2?: number; e
         });
       });
     },
-    state: () => [...m1.list(), ...m2.list(), { name: 'adamw.t', variable: t }],
+    state: () => [...m1.list(), ...m2.list(), { slot: 'adamw.t', param: null, variable: t }],
+    load: (values) => loadInto({ 'adamw.m': m1, 'adamw.v': m2 }, { 'adamw.t': t }, values),
     dispose: () => {
       m1.dispose();
       m2.dispose();

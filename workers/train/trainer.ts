@@ -5,6 +5,9 @@ import type { DiagnosticsRecord, MetricRecord, RunState, TrainEvent } from '../c
 import type { TrainConfig } from '../contract/config';
 import { augmentView, viewOptions } from '../data/augment';
 import { uploadBatch, type Dataset } from '../data/dataset';
+import { appendHistory } from '../checkpoint/history';
+import { captureTensors, FORMAT_VERSION, restoreTensors, type Checkpoint, type CheckpointReason } from '../checkpoint/record';
+import { APP_VERSION } from '../contract/version';
 import { mulberry32, permutation } from '../data/random';
 import { buildModel, type VicregModel } from '../model/model';
 import { adamw, lars, sgd, type Optimizer } from '../optim/optimizers';
@@ -18,10 +21,12 @@ export class RunControl {
   stopped = false;
   /** While the run trains: its model, the steps taken and its config, for evaluating a snapshot. */
   live: (() => { model: VicregModel; step: number; config: TrainConfig }) | null = null;
+  saveRequested = false; // a checkpoint on demand, taken before the next step
   private wake: (() => void) | null = null;
   pause() { this.paused = true; }
   resume() { this.paused = false; this.wake?.(); }
   stop() { this.stopped = true; this.wake?.(); }
+  requestSave() { this.saveRequested = true; this.wake?.(); } // also answered while paused
   /** Resolves when resumed or stopped. */
   waitWhilePaused(): Promise<void> {
     return new Promise((resolve) => {
@@ -56,7 +61,16 @@ export interface TrainedRun {
   config: TrainConfig; // the resolved config the weights were trained with
 }
 
-export async function train(data: Dataset, c: TrainConfig, control: RunControl, emit: (e: TrainEvent) => void): Promise<TrainedRun> {
+export interface TrainOptions {
+  runId: string;
+  runName: string;
+  /** Continue this checkpoint's run from its step (its config must be `c`). */
+  resume?: Checkpoint;
+  /** Receives each complete checkpoint and stores it; resolves when stored, never throws. */
+  checkpoint?: (c: Checkpoint) => Promise<void>;
+}
+
+export async function train(data: Dataset, c: TrainConfig, control: RunControl, emit: (e: TrainEvent) => void, o: TrainOptions = { runId: 'run', runName: 'run' }): Promise<TrainedRun> {
   // Data
   const stepsPerEpoch = Math.floor(data.train.length / c.batchSize);
   if (stepsPerEpoch < 1) {
@@ -71,6 +85,16 @@ export async function train(data: Dataset, c: TrainConfig, control: RunControl, 
   // Model and optimizer
   const model = buildModel(c);
   const ctx: StepContext = { model, optimizer: makeOptimizer(c), config: c, avt: { ema: null } };
+  const resume = o.resume?.meta;
+  if (o.resume) {
+    try {
+      ctx.avt = restoreTensors(o.resume, model, ctx.optimizer);
+    } catch (e) {
+      ctx.optimizer.dispose();
+      model.dispose();
+      throw e;
+    }
+  }
   const schedule = { baseLr: c.baseLr, batchSize: c.batchSize, warmupSteps: c.warmupEpochs * stepsPerEpoch, totalSteps };
 
   // Metrics (and, every diagEvery steps, collapse diagnostics) leave the device in windows of
@@ -84,6 +108,7 @@ export async function train(data: Dataset, c: TrainConfig, control: RunControl, 
   let inFlight: Promise<void> = Promise.resolve();
   let windowStart = performance.now();
   let failure: string | null = null;
+  let history: MetricRecord[] = resume?.metrics ?? [];
   const flush = async () => {
     if (pending.length === 0) return;
     const window = pending;
@@ -111,6 +136,7 @@ export async function train(data: Dataset, c: TrainConfig, control: RunControl, 
         control.stop();
       }
       const good = records.filter((r) => Number.isFinite(r.loss));
+      history = appendHistory(history, good);
       emit({ type: 'metrics', records: good });
       const diagnostics = diagValues ? unpackDiagnostics(diagValues, diagSteps.map((w) => w.step), dims) : [];
       if (diagnostics.length) emit({ type: 'diagnostics', records: diagnostics });
@@ -119,22 +145,70 @@ export async function train(data: Dataset, c: TrainConfig, control: RunControl, 
     });
   };
 
+  // Checkpoints: the tensors are captured between steps and copied off the device while training
+  // goes on; at most one write is in flight. A NaN-free check guards the last good checkpoint.
+  let step = resume?.step ?? 0;
+  let epochStart = 0; // generator state at the start of the current epoch
+  let saving: Promise<void> = Promise.resolve();
+  let savedStep = resume ? step : -1;
+  const save = async (reason: CheckpointReason, epoch: number, next: number) => {
+    if (!o.checkpoint || failure || step === savedStep) return;
+    await flush();
+    await inFlight;
+    if (failure) return;
+    await saving;
+    savedStep = step;
+    const rollover = next >= stepsPerEpoch; // the next step opens a new epoch
+    const { layout, read } = captureTensors(model, ctx.optimizer, ctx.avt);
+    const meta = {
+      format: FORMAT_VERSION, appVersion: APP_VERSION, runId: o.runId, runName: o.runName, createdAt: Date.now(), reason,
+      step, epoch: rollover ? epoch + 1 : epoch, stepInEpoch: rollover ? 0 : next, totalSteps, finished: step >= totalSteps,
+      rng: { state: rand.getState(), epochStart: rollover ? rand.getState() : epochStart },
+      config: c, dataset: { id: data.summary.id, name: data.summary.name }, ...layout, metrics: history,
+    };
+    const sink = o.checkpoint;
+    saving = read().then((values) => {
+      if (values.some((v) => !Number.isFinite(v))) {
+        emit({ type: 'checkpoint-error', message: `the weights at step ${meta.step} are not finite; the checkpoint was not written and the last good one is kept`, quota: false });
+        return;
+      }
+      return sink({ meta, data: values });
+    });
+  };
+
   // Loop
-  let step = 0;
   control.live = () => ({ model, step, config: c });
-  emit({ type: 'state', state: 'running', step, totalSteps });
+  emit({ type: 'state', state: 'running', step, totalSteps, runId: o.runId });
+  if (resume) emit({ type: 'history', records: history });
   try {
-    for (let epoch = 0; epoch < c.epochs && !control.stopped; epoch++) {
+    for (let epoch = resume?.epoch ?? 0; epoch < c.epochs && !control.stopped; epoch++) {
+      // A resumed epoch replays its shuffle from the generator state it began with, then picks up
+      // the generator where the checkpoint left it: the same batches and views as without a break.
+      const resumed = resume && epoch === resume.epoch;
+      if (resumed) rand.setState(resume.rng.epochStart);
+      epochStart = rand.getState();
       const order = permutation(data.train.length, rand);
-      for (let i = 0; i < stepsPerEpoch && !control.stopped; i++) {
+      if (resumed && resume.stepInEpoch > 0) rand.setState(resume.rng.state);
+      let next = resumed ? resume.stepInEpoch : 0; // index of the next step within this epoch
+      for (let i = next; i < stepsPerEpoch && !control.stopped; i++) {
+        if (control.saveRequested) {
+          control.saveRequested = false;
+          await save('manual', epoch, i);
+        }
         if (control.paused) {
           await flush();
           await inFlight;
-          emit({ type: 'state', state: 'paused', step, totalSteps });
-          await control.waitWhilePaused();
+          emit({ type: 'state', state: 'paused', step, totalSteps, runId: o.runId });
+          while (control.paused && !control.stopped) {
+            await control.waitWhilePaused();
+            if (control.saveRequested) {
+              control.saveRequested = false;
+              await save('manual', epoch, i);
+            }
+          }
           windowStart = performance.now();
           if (control.stopped) break;
-          emit({ type: 'state', state: 'running', step, totalSteps });
+          emit({ type: 'state', state: 'running', step, totalSteps, runId: o.runId });
         }
         const batch = order.subarray(i * c.batchSize, (i + 1) * c.batchSize).map((k) => data.train[k]);
         const lr = learningRate(step, schedule);
@@ -167,13 +241,18 @@ export async function train(data: Dataset, c: TrainConfig, control: RunControl, 
           }) as unknown as StepOutput;
         }
         step++;
+        next = i + 1;
         pending.push({ step, epoch, lr, ...out, ...timing });
         if (pending.length >= c.metricsEvery) await flush();
+        if (i === stepsPerEpoch - 1) await save(step >= totalSteps ? 'end' : 'epoch', epoch, i + 1);
+        else if (step % c.checkpointEvery === 0) await save('interval', epoch, i + 1);
         await nextTask();
       }
+      if (control.stopped) await save('stop', epoch, next);
     }
     await flush();
     await inFlight;
+    await saving;
   } catch (e) {
     ctx.avt.ema?.dispose();
     ctx.optimizer.dispose();
@@ -183,7 +262,7 @@ export async function train(data: Dataset, c: TrainConfig, control: RunControl, 
     tf.dispose(pending.flatMap((p) => [p.row, ...(p.diagnostics ? [p.diagnostics.projector, p.diagnostics.backbone] : [])]));
   }
   const state: RunState = failure ? 'failed' : control.stopped ? 'stopped' : 'done';
-  emit({ type: 'state', state, step, totalSteps, message: failure ?? undefined });
+  emit({ type: 'state', state, step, totalSteps, message: failure ?? undefined, runId: o.runId });
   return { state, step, model, optimizer: ctx.optimizer, avt: ctx.avt, config: c };
 }
 

@@ -1,0 +1,267 @@
+import * as tf from '@tensorflow/tfjs';
+import { strFromU8, unzipSync, zipSync } from 'fflate';
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { MetricRecord, TrainEvent } from '../contract/api';
+import { DEFAULT_CONFIG, type TrainConfig } from '../contract/config';
+import { fromPixels } from '../data/dataset';
+import { mulberry32 } from '../data/random';
+import { buildModel } from '../model/model';
+import { makeOptimizer, RunControl, train, type TrainedRun } from '../train/trainer';
+import { encoderLayers, layersFiles, lookupFor, projectorLayers } from './layers';
+import { restoreTensors, validateCheckpoint, type Checkpoint } from './record';
+import { deleteCheckpoint, listRuns, loadCheckpoint, saveCheckpoint, type Kv } from './store';
+import { checkpointZip, readCheckpointZip, weightsZip } from './zip';
+
+beforeAll(async () => {
+  await tf.setBackend('cpu');
+});
+
+/** 120 random 12×12 RGB images in 3 classes. */
+function dataset() {
+  const rand = mulberry32(9);
+  const n = 120;
+  const pixels = Uint8Array.from({ length: n * 12 * 12 * 3 }, () => Math.floor(rand() * 256));
+  const labels = Int32Array.from({ length: n }, (_, i) => i % 3);
+  return fromPixels(pixels, { count: n, height: 12, width: 12, channels: 3 }, labels, ['a', 'b', 'c'], {
+    id: 'synthetic', name: 'synthetic', source: 'test', testFraction: 0.2, seed: 0,
+  });
+}
+
+// 96 training images / batch 8 = 12 steps per epoch; AVT on, so its EMA is part of the state.
+const config: TrainConfig = {
+  ...DEFAULT_CONFIG, batchSize: 8, imageSize: 8, width: 2, projector: '16-16', metricsEvery: 3, epochs: 2,
+  checkpointEvery: 5, varianceMode: 'adaptive', covarianceMode: 'sicov', optimizer: 'lars',
+};
+
+async function run(c: TrainConfig, resume?: Checkpoint) {
+  const saved: Checkpoint[] = [];
+  const events: TrainEvent[] = [];
+  const result = await train(dataset(), c, new RunControl(), (e) => events.push(e), {
+    runId: 'r1', runName: 'test run', resume, checkpoint: async (ck) => { saved.push(ck); },
+  });
+  const records = events.flatMap((e) => (e.type === 'metrics' ? e.records : [])) as MetricRecord[];
+  return { result, saved, events, records };
+}
+
+/** Every variable of a finished run (model, optimizer, AVT) by a stable name, as plain arrays. */
+function stateOf(r: TrainedRun): Record<string, number[]> {
+  const names = new Map(r.model.store.params.map((p) => [p.variable, p.name]));
+  const out: Record<string, number[]> = {};
+  for (const p of r.model.store.params) out[p.name] = Array.from(p.variable.dataSync());
+  for (const s of r.optimizer.state()) out[`${s.slot}/${s.param ? names.get(s.param) : ''}`] = Array.from(s.variable.dataSync());
+  if (r.avt.ema) out['avt.ema'] = Array.from(r.avt.ema.dataSync());
+  return out;
+}
+
+function release(r: TrainedRun) {
+  r.model.dispose();
+  r.optimizer.dispose();
+  r.avt.ema?.dispose();
+}
+
+describe('checkpoints during training', () => {
+  it('are taken every checkpointEvery steps and at each epoch end, complete and finite', async () => {
+    const a = await run(config);
+    expect(a.saved.map((c) => [c.meta.step, c.meta.reason])).toEqual([[5, 'interval'], [10, 'interval'], [12, 'epoch'], [15, 'interval'], [20, 'interval'], [24, 'end']]);
+    const last = a.saved[a.saved.length - 1];
+    expect(last.meta.finished).toBe(true);
+    expect(a.saved[1].meta).toMatchObject({ epoch: 0, stepInEpoch: 10, finished: false, totalSteps: 24 });
+    expect(a.saved[2].meta).toMatchObject({ epoch: 1, stepInEpoch: 0 });
+    // the metric history is complete up to the checkpoint's step
+    expect(a.saved[1].meta.metrics.map((r) => r.step)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+    for (const c of a.saved) expect(validateCheckpoint(c.meta, c.data)).toEqual(config);
+    expect(last.meta.avt?.shape).toEqual([16]);
+    expect(last.meta.optimizer.map((e) => e.slot)).toEqual(last.meta.model.filter((e) => !/running_/.test(e.name)).map(() => 'lars.mu'));
+    release(a.result);
+  });
+
+  // The issue's exactness test: a resumed run and an uninterrupted one from the same seed agree
+  // bit for bit, in the middle of an epoch and at an epoch boundary.
+  for (const at of [10, 12]) {
+    it(`resuming at step ${at} reproduces the uninterrupted run exactly (weights, optimizer, AVT, losses)`, async () => {
+      const a = await run(config);
+      const ck = a.saved.find((c) => c.meta.step === at)!;
+      // The restored optimizer state is the saved one.
+      const model = buildModel(config);
+      const optimizer = makeOptimizer(config);
+      const avt = restoreTensors(ck, model, optimizer);
+      const optEntries = ck.meta.optimizer;
+      optimizer.state().forEach((s, k) => expect(Array.from(s.variable.dataSync())).toEqual(Array.from(ck.data.subarray(optEntries[k].offset, optEntries[k].offset + s.variable.size))));
+      expect(Array.from(avt.ema!.dataSync())).toEqual(Array.from(ck.data.subarray(ck.meta.avt!.offset, ck.meta.avt!.offset + 16)));
+      tf.dispose([avt.ema!]);
+      optimizer.dispose();
+      model.dispose();
+
+      const b = await run(config, ck);
+      expect(b.result.step).toBe(24);
+      expect(b.events[1]).toEqual({ type: 'history', records: ck.meta.metrics });
+      expect(b.records.map((r) => r.step)).toEqual(Array.from({ length: 24 - at }, (_, k) => at + 1 + k));
+      expect(b.records.map((r) => r.loss)).toEqual(a.records.filter((r) => r.step > at).map((r) => r.loss));
+      expect(stateOf(b.result)).toEqual(stateOf(a.result));
+      release(a.result);
+      release(b.result);
+    });
+  }
+
+  it('Stop and Save take a checkpoint at the current step', async () => {
+    const control = new RunControl();
+    const saved: Checkpoint[] = [];
+    const r = await train(dataset(), { ...config, checkpointEvery: 100 }, control, (e) => {
+      if (e.type === 'metrics' && e.records.some((x) => x.step === 3)) control.requestSave();
+      if (e.type === 'metrics' && e.records.some((x) => x.step === 9)) control.stop();
+    }, { runId: 'r2', runName: 'stop', checkpoint: async (c) => { saved.push(c); } });
+    expect(r.state).toBe('stopped');
+    expect(saved.map((c) => c.meta.reason)).toEqual(['manual', 'stop']);
+    expect(saved[1].meta.step).toBe(r.step);
+    expect(saved[1].meta.finished).toBe(false);
+    release(r);
+  });
+});
+
+function memoryKv(fail?: (key: string) => boolean): Kv & { map: Map<string, unknown> } {
+  const map = new Map<string, unknown>();
+  return {
+    map,
+    get: async <T>(k: string) => map.get(k) as T | undefined,
+    set: async (k, v) => {
+      if (fail?.(k)) throw Object.assign(new Error('The quota has been exceeded.'), { name: 'QuotaExceededError' });
+      map.set(k, structuredClone(v));
+    },
+    del: async (k) => { map.delete(k); },
+    keys: async () => [...map.keys()],
+  };
+}
+
+describe('the checkpoint store', () => {
+  let saved: Checkpoint[] = [];
+  beforeAll(async () => {
+    const a = await run(config);
+    saved = a.saved;
+    release(a.result);
+  });
+
+  it('keeps the newest keepCheckpoints per run and prunes the rest', async () => {
+    const kv = memoryKv();
+    for (const c of saved) await saveCheckpoint(kv, c, 3);
+    const [r] = await listRuns(kv);
+    expect(r.checkpoints.map((c) => c.step)).toEqual([15, 20, 24]);
+    expect([...kv.map.keys()].filter((k) => k.startsWith('ckpt:'))).toHaveLength(3);
+    expect(r.finished).toBe(true);
+    const latest = await loadCheckpoint(kv, 'r1');
+    expect(latest.meta.step).toBe(24);
+    expect(Array.from(latest.data)).toEqual(Array.from(saved[5].data));
+    await deleteCheckpoint(kv, 'r1', 24);
+    expect((await loadCheckpoint(kv, 'r1')).meta.step).toBe(20);
+    await deleteCheckpoint(kv, 'r1');
+    expect(await listRuns(kv)).toEqual([]);
+    expect(kv.map.size).toBe(0);
+  });
+
+  it('a write that fails for quota leaves the previous checkpoint latest and loadable', async () => {
+    let full = false;
+    const kv = memoryKv((k) => full && k.startsWith('ckpt:'));
+    await saveCheckpoint(kv, saved[0], 3);
+    full = true;
+    await expect(saveCheckpoint(kv, saved[1], 3)).rejects.toThrow(/did not fit in the browser's storage; the older checkpoints are kept/);
+    const [r] = await listRuns(kv);
+    expect(r.checkpoints.map((c) => c.step)).toEqual([5]);
+    const back = await loadCheckpoint(kv, 'r1');
+    expect(back.meta.step).toBe(5);
+    expect(Array.from(back.data)).toEqual(Array.from(saved[0].data));
+    expect(kv.map.size).toBe(2);
+  });
+
+  it('a failed run-record update removes the new checkpoint and keeps the old latest', async () => {
+    let full = false;
+    const kv = memoryKv((k) => full && k.startsWith('run:'));
+    await saveCheckpoint(kv, saved[0], 3);
+    full = true;
+    await expect(saveCheckpoint(kv, saved[1], 3)).rejects.toThrow(/previous checkpoint stays the latest/);
+    expect((await loadCheckpoint(kv, 'r1')).meta.step).toBe(5);
+    expect([...kv.map.keys()].filter((k) => k.startsWith('ckpt:'))).toHaveLength(1);
+  });
+});
+
+describe('checkpoint files', () => {
+  let ck: Checkpoint;
+  beforeAll(async () => {
+    const a = await run({ ...config, epochs: 1 });
+    ck = a.saved[a.saved.length - 1];
+    release(a.result);
+  });
+
+  it('round trip: export then import gives identical weights, optimizer and AVT state', () => {
+    const back = readCheckpointZip(checkpointZip(ck));
+    expect(back.meta).toEqual(ck.meta);
+    expect(back.data).toEqual(ck.data);
+    const model = buildModel(validateCheckpoint(back.meta, back.data));
+    const optimizer = makeOptimizer(config);
+    const avt = restoreTensors(back, model, optimizer);
+    expect(avt.ema).not.toBeNull();
+    tf.dispose(avt.ema!);
+    optimizer.dispose();
+    model.dispose();
+  });
+
+  it('refuses a corrupt zip, a truncated one, a missing weight file and another architecture, naming the fault', () => {
+    const zip = checkpointZip(ck);
+    const garbage = Uint8Array.from(zip, (b, i) => (i > 40 && i < 400 ? b ^ 0x5a : b));
+    expect(() => readCheckpointZip(garbage)).toThrow(/not a readable zip|not valid JSON|truncated/);
+    expect(() => readCheckpointZip(zip.subarray(0, zip.length >> 1))).toThrow(/not a readable zip/);
+    expect(() => readCheckpointZip(new TextEncoder().encode('hello'))).toThrow(/not a readable zip/);
+    const files = unzipSync(zip);
+    expect(() => readCheckpointZip(zipSync({ 'checkpoint.json': files['checkpoint.json'] }))).toThrow(/no tensors.bin: the weight file is missing/);
+    expect(() => readCheckpointZip(zipSync({ 'checkpoint.json': files['checkpoint.json'], 'tensors.bin': files['tensors.bin'].subarray(0, 1001) }))).toThrow(/not a whole number of float32 values/);
+    const short = readCheckpointZip(zipSync({ 'checkpoint.json': files['checkpoint.json'], 'tensors.bin': files['tensors.bin'].subarray(0, 1000) }));
+    expect(() => validateCheckpoint(short.meta, short.data)).toThrow(/holds 250 weight values but its record lists \d+: the weight file is truncated/);
+    expect(() => validateCheckpoint({ ...ck.meta, format: 99 }, ck.data)).toThrow(/format version 99; this studio reads version 1/);
+    expect(() => validateCheckpoint({ ...ck.meta, config: { ...ck.meta.config, width: -3 } }, ck.data)).toThrow(/width = -3/);
+    // Another architecture: the record says width 4, the tensors are width 2's.
+    const other = { ...ck, meta: { ...ck.meta, config: { ...ck.meta.config, width: 4 } } };
+    const model = buildModel(validateCheckpoint(other.meta, other.data));
+    const optimizer = makeOptimizer(other.meta.config);
+    const before = model.store.params.map((p) => Array.from(p.variable.dataSync()));
+    expect(() => restoreTensors(other, model, optimizer)).toThrow(/does not fit the model its config describes: backbone.conv1.weight is \[3,3,3,2\] in the checkpoint, \[3,3,3,4\] in this model/);
+    expect(model.store.params.map((p) => Array.from(p.variable.dataSync()))).toEqual(before);
+    optimizer.dispose();
+    model.dispose();
+  });
+
+  it('the weights export loads with tf.loadLayersModel and gives the studio embedding to 1e-5', async () => {
+    const c = validateCheckpoint(ck.meta, ck.data);
+    const get = lookupFor(ck);
+    const encoder = encoderLayers(c, get);
+    const projector = projectorLayers(c, 8 * c.width, get);
+    const zip = weightsZip(ck, { encoder: await layersFiles(encoder), projector: await layersFiles(projector), featureDim: 16, mean: [0.5, 0.5, 0.5], std: [0.25, 0.25, 0.25] });
+    encoder.dispose();
+    projector.dispose();
+    const files = unzipSync(zip);
+    expect(Object.keys(files).sort()).toEqual(['README.txt', 'config.json', 'encoder/model.json', 'encoder/weights.bin', 'metrics.csv', 'projector/model.json', 'projector/weights.bin']);
+    expect(strFromU8(files['metrics.csv']).split('\n')[0]).toBe('step,epoch,lr,loss,invariance,variance,covariance,gammaT,imagesPerSec');
+    expect(strFromU8(files['README.txt'])).toMatch(/tf.loadLayersModel/);
+    // What a user does with the unzipped folder: model.json's manifest names weights.bin beside it.
+    const load = (dir: string) => tf.loadLayersModel({
+      load: async () => {
+        const json = JSON.parse(strFromU8(files[`${dir}/model.json`]));
+        const path = json.weightsManifest[0].paths[0];
+        const bin = files[`${dir}/${path}`];
+        return { modelTopology: json.modelTopology, weightSpecs: json.weightsManifest[0].weights, weightData: bin.buffer.slice(bin.byteOffset, bin.byteOffset + bin.byteLength) };
+      },
+    });
+    const [enc, proj] = [await load('encoder'), await load('projector')];
+    const model = buildModel(c);
+    restoreTensors(ck, model, makeOptimizer(c)).ema?.dispose();
+    const x = tf.randomNormal([4, 8, 8, 3], 0, 1, 'float32', 3) as tf.Tensor4D;
+    const studio = model.forward(x, false);
+    const features = enc.predict(x) as tf.Tensor;
+    const embedding = proj.predict(features) as tf.Tensor;
+    const maxDiff = (a: tf.Tensor, b: tf.Tensor) => tf.max(tf.abs(tf.sub(a, b))).dataSync()[0];
+    expect(features.shape).toEqual([4, 16]);
+    expect(maxDiff(features, studio.features)).toBeLessThan(1e-5);
+    expect(maxDiff(embedding, studio.embedding)).toBeLessThan(1e-5);
+    tf.dispose([x, studio.features, studio.embedding, features, embedding]);
+    enc.dispose();
+    proj.dispose();
+    model.dispose();
+  });
+});
