@@ -167,10 +167,35 @@ export interface NeighbourGallery {
   items: { index: number; label: number; similarity: number; thumb: Uint8ClampedArray }[]; // best first; index: image in the dataset
 }
 
+/** One stored checkpoint as the list shows it. */
+export interface CheckpointInfo {
+  key: string;
+  step: number;
+  epoch: number;
+  createdAt: number;
+  bytes: number;
+  reason: 'interval' | 'epoch' | 'stop' | 'end' | 'manual' | 'import';
+  writeMs?: number; // copying off the device plus the IndexedDB write
+  last: MetricRecord | null; // the newest metrics at that step
+}
+
+export interface RunRecord {
+  runId: string;
+  name: string;
+  dataset: { id: string; name: string };
+  totalSteps: number;
+  finished: boolean;
+  updatedAt: number;
+  checkpoints: CheckpointInfo[]; // oldest first; the last is the run's latest
+}
+
 export type RunState = 'idle' | 'preparing' | 'running' | 'paused' | 'stopped' | 'done' | 'failed';
 
 export type TrainEvent =
-  | { type: 'state'; state: RunState; step: number; totalSteps: number; message?: string }
+  | { type: 'state'; state: RunState; step: number; totalSteps: number; message?: string; runId?: string }
+  | { type: 'history'; records: MetricRecord[] } // a resumed run's metrics up to its checkpoint
+  | { type: 'checkpoint'; info: CheckpointInfo; run: RunRecord }
+  | { type: 'checkpoint-error'; message: string; quota: boolean }
   | { type: 'metrics'; records: MetricRecord[] }
   | { type: 'diagnostics'; records: DiagnosticsRecord[] }
   | { type: 'warning'; step: number; kind: WarningKind; message: string };

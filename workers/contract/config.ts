@@ -76,6 +76,8 @@ export interface TrainConfig {
   // Runtime
   backend: BackendChoice; // auto = first of webgpu, webgl, wasm, cpu that trains
   metricsEvery: number; // steps per asynchronous metrics readback
+  checkpointEvery: number; // steps between automatic checkpoints (also at each epoch end and on Stop)
+  keepCheckpoints: number; // checkpoints kept per run in the browser's storage; older ones are pruned
 }
 
 export const DEFAULT_CONFIG: TrainConfig = {
@@ -100,15 +102,15 @@ export const DEFAULT_CONFIG: TrainConfig = {
   blurSigmaMax: 2,
   solarizeProb1: 0,
   solarizeProb2: 0.2,
-  width: 16,
-  projector: '256-256-256',
   backbone: 'small-cnn',
-  optimizer: 'lars',
+  width: 16,
   widthMult: 1,
   stem: 'cifar',
   zeroInitResidual: 'on',
   patchSize: 16,
   vitDepth: 12,
+  projector: '256-256-256',
+  optimizer: 'lars',
   epochs: 10,
   baseLr: 0.3,
   weightDecay: 1e-6,
@@ -139,6 +141,8 @@ export const DEFAULT_CONFIG: TrainConfig = {
   bnAdaptSteps: 0,
   backend: 'auto',
   metricsEvery: 4,
+  checkpointEvery: 25,
+  keepCheckpoints: 3,
 };
 
 export type Group = 'Data' | 'Augment' | 'Model' | 'Optim' | 'Loss' | 'Eval' | 'Runtime';
@@ -209,6 +213,8 @@ export const FIELDS: { [K in keyof TrainConfig]: FieldSpec } = {
   bnAdaptSteps: { group: 'Eval', kind: 'int', min: 0, max: 100000, help: 'BatchNorm adaptation: batches that re-estimate its running statistics on a copy before extraction; 0 = off' },
   backend: { group: 'Runtime', kind: 'enum', options: BACKENDS, help: 'auto times every backend that can train and keeps the fastest' },
   metricsEvery: { group: 'Runtime', kind: 'int', min: 1, max: 1000, help: 'Steps per asynchronous metrics readback' },
+  checkpointEvery: { group: 'Runtime', kind: 'int', min: 1, max: 1e6, help: 'Steps between checkpoints in browser storage (also at epoch ends and on Stop)' },
+  keepCheckpoints: { group: 'Runtime', kind: 'int', min: 1, max: 100, help: 'Checkpoints kept per run; older ones are deleted' },
 };
 
 export interface ConfigWarning {
@@ -247,8 +253,8 @@ export function checkConfig(c: TrainConfig): ConfigWarning[] {
   if (c.gammaMin > c.gammaMax) {
     w.push({ key: 'gammaMin', value: String(c.gammaMin), reason: `gammaMin must not exceed gammaMax (${c.gammaMax})` });
   }
-  return w;
-}
   if (c.backbone.startsWith('vit') && c.patchSize > c.imageSize) {
     w.push({ key: 'patchSize', value: String(c.patchSize), reason: `a ViT needs patchSize at most imageSize (${c.imageSize})` });
   }
+  return w;
+}
