@@ -3,7 +3,9 @@ import * as Comlink from 'comlink';
 import type { BackendReport, WorkerApi } from './contract/api';
 import { selectBackend } from './backend/select';
 import { fromPixels, loadSample, type Dataset } from './data/dataset';
+import { FeatureCache } from './eval/cache';
 import { evaluationReport } from './eval/report';
+import { featureKey, featureMap, neighbours, rowFeatures, takeWeights, type EvalWeights } from './eval/session';
 import { ingestFolder } from './data/ingest';
 import { previewAugment, thumbnails } from './data/preview';
 import { deleteDataset, listDatasets, loadDataset } from './data/store';
@@ -14,13 +16,34 @@ let backend: BackendReport | null = null;
 let control: RunControl | null = null;
 let lastRun: TrainedRun | null = null;
 let ingestCancelled = false;
-let evalCancelled = false;
+let evalGeneration = 0; // Cancel moves it on; an evaluation stops once it has moved
+let runCount = 0; // names the weights of each run in the feature cache
+const features = new FeatureCache();
+
+/** The weights to evaluate, copied now: the finished or stopped run's, or, while a run trains,
+ *  a snapshot at its current step (the run goes on; later steps do not reach the copy). */
+function evalWeights(): EvalWeights {
+  if (control && !control.stopped) {
+    const live = control.live?.();
+    if (!live) throw new Error('the run is still preparing: evaluate once its first step has run');
+    return takeWeights(`run${runCount}`, live, true);
+  }
+  if (!lastRun) throw new Error('train first: there are no trained weights to evaluate yet');
+  return takeWeights(`run${runCount}`, lastRun, false);
+}
+
+/** A cancel check for an evaluation starting now. */
+function cancelCheck(): () => boolean {
+  const generation = evalGeneration;
+  return () => generation !== evalGeneration;
+}
 
 function disposeRun() {
   lastRun?.model.dispose();
   lastRun?.optimizer.dispose();
   lastRun?.avt.ema?.dispose();
   lastRun = null;
+  features.clear('run'); // every run's features; raw pixels stay
 }
 
 const api: WorkerApi = {
@@ -28,6 +51,7 @@ const api: WorkerApi = {
     if (control && !control.stopped) throw new Error('stop the running training before changing the backend');
     // Tensors belong to one backend; anything held is rebuilt on the new one.
     disposeRun();
+    features.clear();
     backend = await selectBackend(choice, spec, prefer);
     return backend;
   },
@@ -76,19 +100,46 @@ const api: WorkerApi = {
     return previewAugment(dataset, config, count, draw);
   },
   async evaluate(config, kind, onProgress) {
-    if (control && !control.stopped) throw new Error('evaluation uses the weights of a finished or stopped run: stop the training first');
-    if (!lastRun) throw new Error('train first: there are no trained weights to evaluate yet');
     if (!dataset) throw new Error('load a dataset first');
-    evalCancelled = false;
-    return evaluationReport(kind, lastRun, dataset, config, onProgress, () => evalCancelled);
+    const data = dataset;
+    const cancelled = cancelCheck();
+    const w = evalWeights();
+    try {
+      return await evaluationReport(kind, rowFeatures(features, w, data, config, cancelled), w, data, config, onProgress, cancelled);
+    } finally {
+      w.model.dispose();
+    }
+  },
+  async featureMap(config, onProgress) {
+    if (!dataset) throw new Error('load a dataset first');
+    const data = dataset;
+    const cancelled = cancelCheck();
+    const w = evalWeights();
+    try {
+      return await featureMap(features, w, data, config, onProgress, cancelled);
+    } finally {
+      w.model.dispose();
+    }
+  },
+  async neighbours(key, test, k) {
+    if (!dataset) throw new Error('load a dataset first');
+    const pair = features.peek(key, dataset);
+    if (!pair) throw new Error('the features of this map are no longer cached (another dataset, split or run): draw the map again');
+    try {
+      return await neighbours(pair, dataset, test, k);
+    } finally {
+      pair.train.dispose();
+      pair.test.dispose();
+    }
   },
   cancelEvaluation: () => {
-    evalCancelled = true;
+    evalGeneration++;
   },
   async train(config, onEvent) {
     if (!dataset) throw new Error('load a dataset before training');
     if (control && !control.stopped) throw new Error('a run is already in progress');
     disposeRun();
+    runCount++;
     control = new RunControl();
     try {
       lastRun = await train(dataset, config, control, onEvent);

@@ -1,0 +1,33 @@
+// Shared checks for the backbone tests (not a test file itself): output shapes and a forward and
+// backward step with a finite gradient for every trainable variable.
+import * as tf from '@tensorflow/tfjs';
+import { expect } from 'vitest';
+import type { Encoder } from './encoder';
+import type { ParamStore } from './layers';
+
+/** Uniform(−1, 1) images [b, side, side, 3] from a fixed LCG, so every run sees the same data. */
+export function images(b: number, side: number, seed = 1): tf.Tensor4D {
+  let s = seed >>> 0;
+  const v = Float32Array.from({ length: b * side * side * 3 }, () => {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+    return (s / 2 ** 32) * 2 - 1;
+  });
+  return tf.tensor4d(v, [b, side, side, 3]);
+}
+
+export const trainableCount = (store: ParamStore) => store.params.filter((p) => p.trainable).reduce((n, p) => n + p.variable.size, 0);
+
+/** One backward pass of mean(features²) in training mode: every trainable variable gets a finite gradient. */
+export async function expectFiniteGradients(store: ParamStore, encoder: Encoder, x: tf.Tensor4D): Promise<void> {
+  const vars = store.trainable();
+  const { value, grads } = tf.variableGrads(() => tf.mean(tf.square(encoder.forward(x, true))) as tf.Scalar, vars);
+  expect(Number.isFinite((await value.data())[0])).toBe(true);
+  for (const p of store.params.filter((q) => q.trainable)) {
+    const g = grads[p.variable.name];
+    expect(g, `gradient of ${p.name}`).toBeDefined();
+    expect(g.shape, p.name).toEqual(p.variable.shape);
+    const finite = (await tf.all(tf.isFinite(g)).data())[0];
+    expect(finite, `finite gradient of ${p.name}`).toBe(1);
+  }
+  tf.dispose([value, ...Object.values(grads)]);
+}

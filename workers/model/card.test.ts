@@ -1,0 +1,115 @@
+import { describe, expect, it } from 'vitest';
+import { BACKBONES, DEFAULT_CONFIG } from '../contract/config';
+import { cardWarnings, epochSeconds, modelCard, WASM_HEAP_LIMIT, type CardConfig } from './card';
+import { buildModel } from './model';
+
+const base: CardConfig & { seed: number } = { ...DEFAULT_CONFIG };
+const at224 = (backbone: CardConfig['backbone']): CardConfig => ({ ...base, backbone, imageSize: 224, stem: 'imagenet', widthMult: 1, patchSize: 16, vitDepth: 12 });
+
+describe('model card: parameters', () => {
+  it('backbones at 224 px have the published counts (torchvision / timm totals less the classifier)', () => {
+    expect(modelCard(at224('resnet18')).params.backbone).toBe(11_689_512 - 513_000);
+    expect(modelCard(at224('resnet34')).params.backbone).toBe(21_797_672 - 513_000);
+    expect(modelCard(at224('resnet50')).params.backbone).toBe(25_557_032 - 2_049_000);
+    expect(modelCard(at224('mobilenetv2')).params.backbone).toBe(3_504_872 - 1_281_000);
+    expect(modelCard(at224('vit-tiny')).params.backbone).toBe(5_717_416 - 193_000);
+    expect(modelCard(at224('vit-small')).params.backbone).toBe(22_050_664 - 385_000);
+  });
+
+  it('the small CNN and the projector by hand: 3x3 convs + BN; Linear-BN per hidden size, a final Linear without bias', () => {
+    const card = modelCard({ ...base, width: 16, projector: '256-256-256' });
+    const convs = 27 * 16 + 9 * 16 * 32 + 9 * 32 * 64 + 9 * 64 * 128;
+    expect(card.params.backbone).toBe(convs + 2 * (16 + 32 + 64 + 128));
+    expect(card.params.projector).toBe(128 * 256 + 256 + 2 * 256 + 256 * 256 + 256 + 2 * 256 + 256 * 256);
+    expect(card.params.buffers).toBe(2 * (16 + 32 + 64 + 128) + 2 * (256 + 256));
+  });
+
+  it('every backbone at a reduced size agrees with the real ParamStore (trainable and BatchNorm buffers)', () => {
+    for (const backbone of BACKBONES) {
+      const c = { ...base, backbone, imageSize: 32, widthMult: 0.125, width: 4, patchSize: 8, vitDepth: 2, projector: '64-32', stem: backbone === 'resnet50' ? 'imagenet' : 'cifar' } as const;
+      const model = buildModel(c);
+      const count = (trainable: boolean) => model.store.params.filter((p) => p.trainable === trainable).reduce((n, p) => n + p.variable.size, 0);
+      const card = modelCard(c);
+      expect(card.params.total, backbone).toBe(count(true));
+      expect(card.params.buffers, backbone).toBe(count(false));
+      expect(card.featureDim, backbone).toBe(model.backbone.featureDim);
+      model.dispose();
+    }
+  });
+});
+
+describe('model card: FLOPs (2 x multiply-adds of convs, dense layers and attention matmuls)', () => {
+  it('the small CNN by hand at 32 px: output side x output side x 9 x cin x cout per conv', () => {
+    const macs = 32 * 32 * 27 * 16 + 16 * 16 * 9 * 16 * 32 + 8 * 8 * 9 * 32 * 64 + 4 * 4 * 9 * 64 * 128;
+    expect(modelCard({ ...base, width: 16 }).flops.backbone).toBe(2 * macs);
+    expect(modelCard({ ...base, width: 16, projector: '256-256-256' }).flops.projector).toBe(2 * (128 * 256 + 256 * 256 + 256 * 256));
+  });
+
+  it('the ViT by hand: patch embedding, per block 12·N·D² for the linears and 2·N²·D for attention', () => {
+    const [N, D, p] = [4 * 4 + 1, 192, 16];
+    const macs = 16 * p * p * 3 * D + 12 * (12 * N * D * D + 2 * N * N * D);
+    expect(modelCard({ ...at224('vit-tiny'), imageSize: 64 }).flops.backbone).toBe(2 * macs);
+  });
+
+  it('the published multiply-add counts at 224 px, to 1% (ResNet-18 1.82 G, ResNet-50 4.09 G, MobileNetV2 0.30 G, ViT-S/16 4.6 G)', () => {
+    const gmacs = (b: CardConfig['backbone']) => modelCard(at224(b)).flops.backbone / 2e9;
+    expect(gmacs('resnet18')).toBeCloseTo(1.82, 1);
+    expect(Math.abs(gmacs('resnet50') / 4.09 - 1)).toBeLessThan(0.01);
+    expect(Math.abs(gmacs('mobilenetv2') / 0.3 - 1)).toBeLessThan(0.01);
+    expect(Math.abs(gmacs('vit-small') / 4.6 - 1)).toBeLessThan(0.01);
+  });
+});
+
+describe('model card: training memory', () => {
+  it('weights x (weight + gradient + optimizer slots) + buffers, and activations for both views of the batch', () => {
+    const c = { ...base, width: 1, imageSize: 2, projector: '2-2', batchSize: 3, optimizer: 'lars' as const };
+    const card = modelCard(c);
+    // Activations per image: each conv, BN and ReLU output (sides 2, 1, 1, 1; channels 1, 2, 4, 8),
+    // pooled features 8, projector Linear 2, BN 2, ReLU 2, Linear 2.
+    const perImage = 3 * (4 * 1 + 1 * 2 + 1 * 4 + 1 * 8) + 8 + 4 * 2;
+    expect(card.memory.perImage).toBe(4 * perImage);
+    expect(card.memory.activations).toBe(4 * perImage * 2 * 3);
+    expect(card.memory.weights).toBe(4 * (3 * card.params.total + card.params.buffers));
+    expect(modelCard({ ...c, optimizer: 'adamw' }).memory.weights).toBe(4 * (4 * card.params.total + card.params.buffers));
+    expect(card.memory.largestTensor).toBe(4 * 3 * 8); // the 8-channel 1×1 maps, 8 values per image
+  });
+
+  it('activations grow linearly with the batch; weights do not', () => {
+    const a = modelCard({ ...base, batchSize: 16 });
+    const b = modelCard({ ...base, batchSize: 32 });
+    expect(b.memory.activations).toBe(2 * a.memory.activations);
+    expect(b.memory.weights).toBe(a.memory.weights);
+  });
+});
+
+describe('model card: warnings against backend limits', () => {
+  const big = { ...at224('resnet50'), batchSize: 256 };
+  const card = modelCard(big);
+  const none = { backend: 'webgpu', maxBufferSize: null, maxStorageBufferBindingSize: null, maxTotal: null };
+
+  it('names the WebGPU limit that the largest tensor exceeds and the largest batch that fits', () => {
+    const w = cardWarnings(card, big, { ...none, maxBufferSize: 256 * 2 ** 20, maxStorageBufferBindingSize: 128 * 2 ** 20 });
+    expect(w.map((x) => x.limit)).toEqual(['maxStorageBufferBindingSize', 'maxBufferSize']);
+    const fit = Math.floor((128 * 2 ** 20) / (card.memory.largestTensor / 256));
+    expect(w[0].message).toContain(`lower batchSize to at most ${fit}`);
+    expect(modelCard({ ...big, batchSize: fit }).memory.largestTensor).toBeLessThanOrEqual(128 * 2 ** 20);
+    expect(modelCard({ ...big, batchSize: fit + 1 }).memory.largestTensor).toBeGreaterThan(128 * 2 ** 20);
+  });
+
+  it('says nothing when everything fits, and suggests a smaller model when not even a batch of 2 fits', () => {
+    expect(cardWarnings(modelCard(base), base, { ...none, maxBufferSize: 2 ** 30, maxStorageBufferBindingSize: 2 ** 30, maxTotal: WASM_HEAP_LIMIT })).toEqual([]);
+    const w = cardWarnings(card, big, { ...none, backend: 'wasm', maxTotal: 1024 ** 2 });
+    expect(w).toHaveLength(1);
+    expect(w[0].message).toMatch(/exceeds what wasm can hold.*choose a smaller backbone/);
+  });
+
+  it('epoch time scales the probe by the FLOPs ratio', () => {
+    expect(epochSeconds(2, 1e6, 3e6, 1000)).toBe(6);
+  });
+});
+
+// The card must stay importable by the UI thread: no TF.js in card.ts or arch.ts.
+it('card.ts and arch.ts import no TF.js', async () => {
+  const { readFileSync } = await import('node:fs');
+  for (const f of ['card.ts', 'arch.ts']) expect(readFileSync(new URL(f, import.meta.url), 'utf8')).not.toMatch(/@tensorflow/);
+});
