@@ -5,7 +5,7 @@ import { selectBackend } from './backend/select';
 import { fromPixels, loadSample, type Dataset } from './data/dataset';
 import { FeatureCache } from './eval/cache';
 import { evaluationReport } from './eval/report';
-import { featureKey, featureMap, neighbours, rowFeatures, takeWeights, type EvalWeights } from './eval/session';
+import { featureMap, neighbours, rowFeatures, takeWeights, type EvalWeights } from './eval/session';
 import { ingestFolder } from './data/ingest';
 import { previewAugment, thumbnails } from './data/preview';
 import { deleteDataset, listDatasets, loadDataset } from './data/store';

@@ -60,6 +60,21 @@ export async function previewAugment(data: Dataset, c: TrainConfig, count: numbe
   }
 }
 
+/** The images `indices` as RGBA, scaled down (bilinear) to at most `maxSide` pixels a side. */
+export async function rgbaImages(data: Dataset, indices: ArrayLike<number>, maxSide: number): Promise<{ size: number; images: Uint8ClampedArray[] }> {
+  const size = Math.min(maxSide, data.shape.height);
+  if (indices.length === 0) return { size, images: [] };
+  const x = tf.tidy(() => {
+    const raw = uploadBatch(data, indices);
+    return size === data.shape.height && size === data.shape.width ? raw : (tf.clipByValue(tf.image.resizeBilinear(raw, [size, size]), 0, 1) as tf.Tensor4D);
+  });
+  try {
+    return { size, images: await toRgba(x) };
+  } finally {
+    x.dispose();
+  }
+}
+
 /** Up to `count` images of the whole dataset (one per class first) as RGBA at their stored size. */
 export async function thumbnails(data: Dataset, count: number): Promise<{ size: number; images: Uint8ClampedArray[] }> {
   const all = Int32Array.from({ length: data.shape.count }, (_, i) => i);

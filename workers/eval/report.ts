@@ -1,67 +1,81 @@
 // The evaluation table: the trained encoder, a randomly initialized one of the same architecture
 // and seed, and raw pixels, on the same split with the same settings, so the gain from training
-// reads at a glance. k-NN or linear probe, on frozen features.
+// reads at a glance. k-NN or linear probe, on frozen features (session.ts supplies them, cached).
 import * as tf from '@tensorflow/tfjs';
 import type { EvalKind, EvalReport } from '../contract/api';
 import type { TrainConfig } from '../contract/config';
 import type { Dataset } from '../data/dataset';
-import { buildModel, type VicregModel } from '../model/model';
-import { embed, type FeatLayer } from './features';
+import type { FeaturePair } from './cache';
 import { knnClassify } from './knn';
 import { linearProbe } from './probe';
 
+export type RowName = EvalReport['rows'][number]['name'];
+export const ROWS: RowName[] = ['trained', 'random init', 'raw pixels'];
+
+/** Features of one row's encoder for both splits; progress as (done, total) of its own work. The
+ *  caller of the report disposes nothing: the report disposes what this returns. */
+export type RowFeatures = (row: RowName, onProgress: (done: number, total: number) => void) => Promise<FeaturePair>;
+
+/** Classes with no training or no test images, with their counts. */
+export function missingClasses(data: Dataset): EvalReport['missingClasses'] {
+  const names = data.summary.classes.map((k) => k.name);
+  const train = names.map(() => 0);
+  const test = names.map(() => 0);
+  for (const i of data.train) train[data.labels[i]]++;
+  for (const i of data.test) test[data.labels[i]]++;
+  return names.map((name, k) => ({ name, train: train[k], test: test[k] })).filter((k) => k.train === 0 || k.test === 0);
+}
+
+/** Refuses what no evaluation can work with; `what` names the method in the message. */
+export function checkEvaluable(data: Dataset, what: string): void {
+  if (data.summary.unlabeled) throw new Error(`${what} needs labels: this dataset has no class subfolders`);
+  if (data.summary.classes.length < 2) throw new Error(`${what} needs at least two classes`);
+  if (data.test.length === 0) throw new Error('the test split is empty: raise testFraction above 0');
+  if (data.train.length === 0) throw new Error('the training split is empty: lower testFraction');
+}
+
 export async function evaluationReport(
   kind: EvalKind,
-  trained: { model: VicregModel; step: number; config: TrainConfig },
+  features: RowFeatures,
+  weights: { step: number; snapshot: boolean },
   data: Dataset,
   c: TrainConfig,
   onProgress: (done: number, total: number) => void,
   cancelled: () => boolean,
 ): Promise<EvalReport> {
   const what = kind === 'knn' ? 'k-NN' : 'the linear probe';
-  if (data.summary.unlabeled) throw new Error(`${what} needs labels: this dataset has no class subfolders`);
-  if (data.summary.classes.length < 2) throw new Error(`${what} needs at least two classes`);
-  if (data.test.length === 0) throw new Error('the test split is empty: raise testFraction above 0');
+  checkEvaluable(data, what);
   const numClasses = data.summary.classes.length;
   const trainY = Int32Array.from(data.train, (i) => data.labels[i]);
   const testY = Int32Array.from(data.test, (i) => data.labels[i]);
-  // Progress in units of images embedded, plus, for the probe, its epochs counted as images.
-  const perSet = data.train.length + data.test.length + (kind === 'probe' ? c.probeEpochs * 10 : 0);
-  let base = 0;
-  const random = buildModel(trained.config); // same architecture and seed, before any step
+  // Progress: each row is one unit, its features the first `share` of it, the classifier the rest.
+  const share = kind === 'knn' ? 0.8 : 0.5;
+  const total = ROWS.length;
   const rows: EvalReport['rows'] = [];
-  try {
-    const candidates: [EvalReport['rows'][number]['name'], VicregModel | null, FeatLayer][] = [
-      ['trained', trained.model, c.featLayer],
-      ['random init', random, c.featLayer],
-      ['raw pixels', null, 'pixels'],
-    ];
-    for (const [name, model, layer] of candidates) {
-      if (cancelled()) throw new Error(`${what} cancelled`);
-      const train = await embed(model, data, data.train, trained.config.imageSize, layer, (d) => onProgress(base + d, 3 * perSet));
-      const test = await embed(model, data, data.test, trained.config.imageSize, layer, (d) => onProgress(base + data.train.length + d, 3 * perSet));
-      const embedded = base + data.train.length + data.test.length;
-      try {
-        if (kind === 'knn') {
-          const r = await knnClassify(train, trainY, test, testY, { k: c.knnK, temperature: c.knnT, numClasses });
-          rows.push({ name, top1: r.top1, top5: r.top5, dim: train.shape[1] });
-        } else {
-          const r = await linearProbe(train, trainY, test, testY, { numClasses, epochs: c.probeEpochs, lr: c.probeLr, weightDecay: c.probeWeightDecay, seed: c.seed },
-            (e) => onProgress(embedded + e * 10, 3 * perSet), cancelled);
-          rows.push({ name, top1: r.top1, top5: r.top5, dim: train.shape[1], perClass: r.perClass, confusion: r.confusion });
-        }
-      } finally {
-        tf.dispose([train, test]);
+  for (const [r, name] of ROWS.entries()) {
+    if (cancelled()) throw new Error(`${what} cancelled`);
+    const { train, test } = await features(name, (done, of) => onProgress(r + (share * done) / Math.max(of, 1), total));
+    try {
+      if (kind === 'knn') {
+        const k = await knnClassify(train, trainY, test, testY, { k: c.knnK, temperature: c.knnT, numClasses }, (done, of) => onProgress(r + share + ((1 - share) * done) / of, total));
+        rows.push({ name, top1: k.top1, top5: k.top5, dim: train.shape[1] });
+      } else {
+        const p = await linearProbe(train, trainY, test, testY,
+          { numClasses, epochs: c.probeEpochs, lr: c.probeLr, weightDecay: c.probeWeightDecay, optimizer: c.probeOptimizer, seed: c.seed },
+          (e) => onProgress(r + share + ((1 - share) * e) / c.probeEpochs, total), cancelled);
+        rows.push({ name, top1: p.top1, top5: p.top5, dim: train.shape[1], perClass: p.perClass, confusion: p.confusion });
       }
-      base += perSet;
+    } finally {
+      tf.dispose([train, test]);
     }
-  } finally {
-    random.dispose();
   }
+  const optimizer = c.probeOptimizer === 'adam' ? 'Adam' : 'SGD momentum 0.9';
   return {
-    kind, featLayer: c.featLayer, trainCount: data.train.length, testCount: data.test.length, step: trained.step,
+    kind, featLayer: c.featLayer, trainCount: data.train.length, testCount: data.test.length, step: weights.step, snapshot: weights.snapshot,
+    bnAdaptSteps: c.bnAdaptSteps,
     classes: data.summary.classes.map((k) => k.name),
-    settings: kind === 'knn' ? `k = ${c.knnK}, T = ${c.knnT}` : `${c.probeEpochs} epochs, lr ${c.probeLr}, weight decay ${c.probeWeightDecay}, SGD momentum 0.9, cosine`,
+    missingClasses: missingClasses(data),
+    settings: kind === 'knn' ? `k = ${c.knnK}, T = ${c.knnT}` : `${c.probeEpochs} epochs, lr ${c.probeLr}, weight decay ${c.probeWeightDecay}, ${optimizer}, cosine`,
     rows,
   };
 }
