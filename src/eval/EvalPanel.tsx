@@ -2,8 +2,12 @@ import type { EvalKind, EvalReport } from '../../workers/contract/api';
 import { cancelEvaluation, runEvaluation } from '../actions';
 import { useStore, type Store } from '../store';
 import { eta, formatDuration } from '../train/format';
+import { drawFeatureMap } from './actions';
+import { FeatureMap } from './FeatureMap';
+import { NeighbourGallery } from './NeighbourGallery';
 
 const pct = (v: number | null) => (v === null ? '–' : `${(100 * v).toFixed(1)}%`);
+const TRAINING = ['running', 'paused'];
 const TITLE: Record<EvalKind, string> = { knn: 'Weighted k-NN', probe: 'Linear probe' };
 
 /** Why evaluation cannot run now, or null when it can. */
@@ -12,9 +16,33 @@ function blocked(s: Store): string | null {
   if (s.dataset.unlabeled) return 'Probe and k-NN need class subfolders: this dataset is unlabeled.';
   if (s.dataset.classes.length < 2) return 'Probe and k-NN need at least two classes.';
   if (s.dataset.testCount === 0) return 'The test split is empty: raise testFraction.';
-  if (['preparing', 'running', 'paused'].includes(s.runState)) return 'Evaluation uses the weights of a finished or stopped run: stop training first.';
-  if (!['done', 'stopped'].includes(s.runState)) return 'Train first: there are no trained weights yet.';
+  if (s.runState === 'preparing') return 'Training is starting: evaluate once its first step has run.';
+  if (![...TRAINING, 'done', 'stopped'].includes(s.runState)) return 'Train first: there are no trained weights yet.';
   return null;
+}
+
+/** Which weights the buttons evaluate. While training, the worker copies the weights when a
+ *  button is pressed (workers/eval/session.ts takeWeights) and the run goes on. */
+function mode(s: Store): string | null {
+  if (TRAINING.includes(s.runState)) {
+    const goesOn = s.runState === 'running' ? 'training continues, slower while both share the worker' : 'the run stays paused';
+    return `Evaluating a snapshot of the weights at the step you press a button (now step ${s.step}); ${goesOn}.`;
+  }
+  if (['done', 'stopped'].includes(s.runState)) return `Evaluates the weights of the ${s.runState === 'done' ? 'finished' : 'stopped'} run (step ${s.step}).`;
+  return null;
+}
+
+function MissingClasses({ report }: { report: EvalReport }) {
+  if (report.missingClasses.length === 0) return null;
+  const noTest = report.missingClasses.filter((k) => k.test === 0);
+  const noTrain = report.missingClasses.filter((k) => k.train === 0 && k.test > 0);
+  const list = (ks: EvalReport['missingClasses'], count: (k: EvalReport['missingClasses'][number]) => string) => ks.map((k) => `${k.name}${count(k)}`).join(', ');
+  return (
+    <p className="warning" data-testid="missing-classes">
+      {noTest.length > 0 && <>No test images (no accuracy for them; top-1 counts the other classes' test images): {list(noTest, (k) => ` (${k.train} training)`)}. </>}
+      {noTrain.length > 0 && <>No training images (k-NN cannot predict them, the probe never learns them): {list(noTrain, (k) => ` (${k.test} test)`)}.</>}
+    </p>
+  );
 }
 
 function Confusion({ report }: { report: EvalReport }) {
@@ -31,7 +59,7 @@ function Confusion({ report }: { report: EvalReport }) {
             <tr key={i}>
               <th>{i} {report.classes[i]}</th>
               {counts.map((v, j) => <td key={j} style={{ background: `rgba(37, 99, 235, ${max ? v / max : 0})`, color: v / max > 0.5 ? 'white' : undefined }}>{v}</td>)}
-              <td>{pct(row.perClass![i])}</td>
+              <td>{Number.isNaN(row.perClass![i]) ? 'no test images' : pct(row.perClass![i])}</td>
             </tr>
           ))}
         </tbody>
@@ -62,6 +90,8 @@ function Results({ kind }: { kind: EvalKind }) {
             <caption>
               {TITLE[kind]} ({e.report.settings}) on {e.report.testCount} test images against {e.report.trainCount} training images;
               features: {e.report.featLayer === 'pool' ? 'backbone' : 'projector'}, weights of step {e.report.step}
+              {e.report.snapshot ? ' (a snapshot taken while training)' : ''}
+              {e.report.bnAdaptSteps > 0 ? `, BatchNorm statistics adapted over ${e.report.bnAdaptSteps} batches` : ''}
             </caption>
             <thead><tr><th>Features</th><th>dim</th><th>top-1</th><th>top-5</th></tr></thead>
             <tbody>
@@ -72,6 +102,7 @@ function Results({ kind }: { kind: EvalKind }) {
               ))}
             </tbody>
           </table>
+          <MissingClasses report={e.report} />
           {kind === 'probe' && <Confusion report={e.report} />}
         </>
       )}
@@ -79,19 +110,46 @@ function Results({ kind }: { kind: EvalKind }) {
   );
 }
 
+function MapSection() {
+  const m = useStore((s) => s.featureMap);
+  const remaining = m.progress ? eta({ ms: m.progress.startedMs, step: 0 }, m.progress.done, m.progress.total, performance.now()) : null;
+  return (
+    <>
+      {m.progress && (
+        <div className="progress" data-testid="map-progress">
+          <div className="bar"><div style={{ width: `${(100 * m.progress.done) / m.progress.total}%` }} /></div>
+          <div className="numbers">
+            <span>Feature map: {Math.round((100 * m.progress.done) / m.progress.total)}%</span>
+            <span>ETA {remaining === null ? '–' : formatDuration(remaining)}</span>
+            <button onClick={() => void cancelEvaluation()}>Cancel</button>
+          </div>
+        </div>
+      )}
+      {m.error && <p className="error">Feature map: {m.error}</p>}
+      {m.map && <FeatureMap map={m.map} />}
+      {m.map && <NeighbourGallery classes={m.map.classes} />}
+    </>
+  );
+}
+
 export function EvalPanel() {
   const reason = useStore(blocked);
+  const note = useStore(mode);
   const busy = useStore((s) => s.evaluation.knn.status === 'running' || s.evaluation.probe.status === 'running');
+  const mapping = useStore((s) => s.featureMap.status === 'running');
   return (
     <section className="panel eval">
       <h2>Evaluate</h2>
       <div className="controls">
         <button data-testid="probe-run" className="primary" disabled={reason !== null || busy} onClick={() => void runEvaluation('probe')}>Linear probe</button>
         <button data-testid="knn-run" className="primary" disabled={reason !== null || busy} onClick={() => void runEvaluation('knn')}>k-NN</button>
+        <button data-testid="map-run" disabled={reason !== null || mapping} onClick={() => void drawFeatureMap()}>Feature map</button>
         {reason && <span className="hint" data-testid="eval-blocked">{reason}</span>}
+        {!reason && note && <span className="hint" data-testid="eval-mode">{note}</span>}
       </div>
       <Results kind="probe" />
       <Results kind="knn" />
+      <MapSection />
     </section>
   );
 }

@@ -1,22 +1,47 @@
 import type { StateCreator } from 'zustand';
-import type { EvalKind, EvalReport } from '../../workers/contract/api';
+import type { EvalKind, EvalReport, FeatureMap, NeighbourGallery } from '../../workers/contract/api';
 import type { Store } from './index';
+
+type Progress = { done: number; total: number; startedMs: number } | null;
 
 export interface EvalState {
   status: 'idle' | 'running' | 'done' | 'failed';
-  progress: { done: number; total: number; startedMs: number } | null;
+  progress: Progress;
   report: EvalReport | null;
+  error: string | null;
+}
+
+export interface MapState {
+  status: 'idle' | 'running' | 'done' | 'failed';
+  progress: Progress;
+  map: FeatureMap | null;
+  error: string | null;
+}
+
+export interface GalleryState {
+  status: 'idle' | 'loading' | 'done' | 'failed';
+  test: number | null; // the test image asked for
+  gallery: NeighbourGallery | null;
   error: string | null;
 }
 
 export interface EvaluationSlice {
   evaluation: Record<EvalKind, EvalState>;
+  featureMap: MapState;
+  gallery: GalleryState;
   setEvaluation: (kind: EvalKind, patch: Partial<EvalState>) => void;
+  setFeatureMap: (patch: Partial<MapState>) => void;
+  setGallery: (patch: Partial<GalleryState>) => void;
 }
 
 const idle: EvalState = { status: 'idle', progress: null, report: null, error: null };
+export const closedGallery: GalleryState = { status: 'idle', test: null, gallery: null, error: null };
 
 export const createEvaluationSlice: StateCreator<Store, [], [], EvaluationSlice> = (set) => ({
   evaluation: { knn: idle, probe: idle },
+  featureMap: { status: 'idle', progress: null, map: null, error: null },
+  gallery: closedGallery,
   setEvaluation: (kind, patch) => set((s) => ({ evaluation: { ...s.evaluation, [kind]: { ...s.evaluation[kind], ...patch } } })),
+  setFeatureMap: (patch) => set((s) => ({ featureMap: { ...s.featureMap, ...patch } })),
+  setGallery: (patch) => set((s) => ({ gallery: { ...s.gallery, ...patch } })),
 });
