@@ -1,4 +1,5 @@
 import { BackendBadge } from './backend/BackendBadge';
+import { CheckpointPanel, ResumeOffer } from './checkpoint/CheckpointPanel';
 import { ConfigPanel } from './config/ConfigPanel';
 import { DatasetPanel, usePageDrop } from './dataset/DatasetPanel';
 import { EvalPanel } from './eval/EvalPanel';
@@ -16,6 +17,7 @@ export function App() {
         <BackendBadge />
       </header>
       <Warnings />
+      <ResumeOffer />
       <main>
         <div className="left">
           <DatasetPanel />
@@ -24,6 +26,7 @@ export function App() {
         <div className="right">
           <TrainPanel />
           <EvalPanel />
+          <CheckpointPanel />
         </div>
       </main>
     </div>

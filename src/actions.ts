@@ -1,6 +1,6 @@
 // Actions that talk to the worker. They live at module level and write the store with setState,
 // so they need no hook and the worker's callbacks reach the store directly.
-import type { DatasetSummary, DiagnosticsRecord, EvalKind, IngestFile, IngestProgress, MeasureSpec, MetricRecord, TrainEvent } from '../workers/contract/api';
+import type { DatasetSummary, DiagnosticsRecord, EvalKind, ExportFile, IngestFile, IngestProgress, MeasureSpec, MetricRecord, RunRecord, TrainEvent } from '../workers/contract/api';
 import type { BackendChoice, BackendName } from '../workers/contract/config';
 import { callback, publicBase, worker } from './bridge';
 import { useStore } from './store';
@@ -129,13 +129,157 @@ function throttledEvents(apply: (e: TrainEvent) => void): (e: TrainEvent) => voi
   };
 }
 
+/** Training events: checkpoint news goes to the checkpoint list, the rest (throttled) to the run. */
+function trainEvents(): (e: TrainEvent) => void {
+  const run = throttledEvents(useStore.getState().onTrainEvent);
+  return (e) => {
+    const s = useStore.getState();
+    if (e.type === 'checkpoint') {
+      s.upsertRun(e.run);
+      if (s.storage === null) void requestPersistence();
+      void refreshStorage();
+    } else if (e.type === 'checkpoint-error') {
+      s.setCheckpoints({ checkpointNotice: { text: e.message, error: true } });
+      void refreshStorage();
+    } else {
+      if (e.type === 'state' && e.runId) s.setCheckpoints({ currentRunId: e.runId });
+      run(e);
+    }
+  };
+}
+
 export async function startTraining(): Promise<void> {
   const s = useStore.getState();
   s.resetRun();
+  s.setCheckpoints({ evalSourceName: null, checkpointNotice: null });
   try {
-    await worker().train(s.config, callback(throttledEvents(useStore.getState().onTrainEvent)));
+    await worker().train(s.config, callback(trainEvents()));
   } catch (e) {
     useStore.setState({ runState: 'failed', runMessage: message(e) });
+  }
+  void refreshRuns();
+}
+
+/**
+ * Continues a stored run: opens its dataset if another is loaded, takes its config (keeping this
+ * browser's runtime settings), and trains from its latest checkpoint (or `step`).
+ */
+export async function resumeRun(run: RunRecord, step?: number): Promise<void> {
+  const s = useStore.getState();
+  s.setCheckpoints({ resumeOffer: null, checkpointNotice: null, evalSourceName: null });
+  if (s.dataset?.id !== run.dataset.id) {
+    if (run.dataset.id.startsWith('sample:')) await loadSampleDataset();
+    else if (s.storedDatasets.some((d) => d.id === run.dataset.id)) await openStoredDataset(run.dataset.id);
+    else {
+      s.setCheckpoints({ checkpointNotice: { text: `run "${run.name}" trained on "${run.dataset.name}", which is no longer stored in this browser: add that folder again, then resume.`, error: true } });
+      return;
+    }
+    if (useStore.getState().dataset?.id !== run.dataset.id) return; // opening failed; the dataset panel says why
+  }
+  const { config } = useStore.getState();
+  const { backend, metricsEvery, checkpointEvery, keepCheckpoints } = config;
+  useStore.getState().setConfig({ ...run.config, backend, metricsEvery, checkpointEvery, keepCheckpoints });
+  useStore.getState().resetRun();
+  try {
+    await worker().train(useStore.getState().config, callback(trainEvents()), { runId: run.runId, step });
+  } catch (e) {
+    useStore.setState({ runState: 'failed', runMessage: message(e) });
+  }
+  void refreshRuns();
+}
+
+export const saveCheckpointNow = () => worker().saveCheckpoint();
+
+export async function refreshRuns(): Promise<RunRecord[]> {
+  try {
+    const runs = await worker().listRuns();
+    useStore.getState().setRuns(runs);
+    return runs;
+  } catch {
+    return []; // IndexedDB unavailable: nothing stored to list
+  }
+}
+
+/** On start: offer to resume the newest unfinished run (a reload or a crash mid-run). */
+export async function offerResume(): Promise<void> {
+  const runs = await refreshRuns();
+  const s = useStore.getState();
+  const unfinished = runs.find((r) => !r.finished);
+  if (unfinished && s.runState === 'idle') s.setCheckpoints({ resumeOffer: unfinished });
+  void refreshStorage();
+}
+
+export async function refreshStorage(): Promise<void> {
+  if (!navigator.storage?.estimate) return;
+  const [{ usage = 0, quota = 0 }, persisted] = await Promise.all([navigator.storage.estimate(), navigator.storage.persisted?.() ?? false]);
+  useStore.getState().setCheckpoints({ storage: { usage, quota, persisted } });
+}
+
+/** Asks the browser not to evict the checkpoints under storage pressure (it may say no). */
+export async function requestPersistence(): Promise<void> {
+  await navigator.storage?.persist?.().catch(() => false);
+  await refreshStorage();
+}
+
+export async function deleteCheckpoint(runId: string, step?: number): Promise<void> {
+  await worker().deleteCheckpoint(runId, step);
+  await refreshRuns();
+  void refreshStorage();
+}
+
+/** Saves a worker-made file through the browser's download (a worker cannot start one). */
+function download(f: ExportFile) {
+  const url = URL.createObjectURL(new Blob([f.bytes as BlobPart], { type: f.mime }));
+  const a = document.createElement('a');
+  a.href = url;
+  a.download = f.name;
+  document.body.append(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 60_000);
+}
+
+export type ExportKind = 'weights' | 'checkpoint' | 'embeddings';
+
+export async function exportRun(kind: ExportKind, runId: string, step: number): Promise<void> {
+  const s = useStore.getState();
+  s.setCheckpoints({ exporting: { what: `${kind} of step ${step}`, done: 0, total: 0 }, checkpointNotice: null });
+  try {
+    const w = worker();
+    const file =
+      kind === 'weights' ? await w.exportWeights(runId, step)
+      : kind === 'checkpoint' ? await w.exportCheckpoint(runId, step)
+      : await w.exportEmbeddings(runId, step, callback((done: number, total: number) => useStore.getState().setCheckpoints({ exporting: { what: `embeddings of step ${step}`, done, total } })));
+    download(file);
+  } catch (e) {
+    useStore.getState().setCheckpoints({ checkpointNotice: { text: `Export failed: ${message(e)}`, error: true } });
+  } finally {
+    useStore.getState().setCheckpoints({ exporting: null });
+  }
+}
+
+export async function importCheckpointFile(file: File): Promise<void> {
+  const s = useStore.getState();
+  s.setCheckpoints({ checkpointNotice: null });
+  try {
+    const run = await worker().importCheckpoint(new Uint8Array(await file.arrayBuffer()));
+    useStore.getState().upsertRun(run);
+    const last = run.checkpoints[run.checkpoints.length - 1];
+    useStore.getState().setCheckpoints({ checkpointNotice: { text: `Imported "${run.name}" at step ${last.step} from ${file.name}.`, error: false } });
+  } catch (e) {
+    useStore.getState().setCheckpoints({ checkpointNotice: { text: `${file.name} was not imported: ${message(e)}`, error: true } });
+  }
+  void refreshStorage();
+}
+
+/** Evaluations (Probe, k-NN, map) use this stored checkpoint until a run starts or it is cleared. */
+export async function evaluateCheckpoint(runId: string | null, step?: number): Promise<void> {
+  try {
+    const name = await worker().evaluateCheckpoint(runId ? { runId, step } : null);
+    useStore.getState().setCheckpoints({ evalSourceName: name, checkpointNotice: null });
+    document.querySelector('[data-testid="eval-panel"]')?.scrollIntoView({ behavior: 'smooth', block: 'start' });
+  } catch (e) {
+    useStore.getState().setCheckpoints({ checkpointNotice: { text: `Cannot evaluate that checkpoint: ${message(e)}`, error: true } });
   }
 }
 

@@ -1,6 +1,7 @@
 // The one worker that owns TF.js. It implements the WorkerApi contract and is exposed with Comlink.
 import * as Comlink from 'comlink';
 import type { BackendReport, WorkerApi } from './contract/api';
+import { DEFAULT_CONFIG } from './contract/config';
 import { selectBackend } from './backend/select';
 import { fromPixels, loadSample, type Dataset } from './data/dataset';
 import { FeatureCache } from './eval/cache';
@@ -10,6 +11,9 @@ import { ingestFolder } from './data/ingest';
 import { previewAugment, thumbnails } from './data/preview';
 import { deleteDataset, listDatasets, loadDataset } from './data/store';
 import { RunControl, train, type TrainedRun } from './train/trainer';
+import type { Checkpoint } from './checkpoint/record';
+import { checkpointFile, checkpointWriter, embeddingsFile, importCheckpoint, openCheckpoint, runFromCheckpoint, weightsFile } from './checkpoint/service';
+import { browserKv, deleteCheckpoint, listRuns, newRunId } from './checkpoint/store';
 
 let dataset: Dataset | null = null;
 let backend: BackendReport | null = null;
@@ -19,10 +23,28 @@ let ingestCancelled = false;
 let evalGeneration = 0; // Cancel moves it on; an evaluation stops once it has moved
 let runCount = 0; // names the weights of each run in the feature cache
 const features = new FeatureCache();
+/** A stored checkpoint chosen for evaluation (Evaluate in the checkpoint list), or null. */
+const DEFAULT_KEEP = DEFAULT_CONFIG.keepCheckpoints;
+let evalCheckpoint: { key: string; name: string; run: TrainedRun } | null = null;
+
+function disposeEvalCheckpoint() {
+  evalCheckpoint?.run.model.dispose();
+  evalCheckpoint?.run.optimizer.dispose();
+  evalCheckpoint?.run.avt.ema?.dispose();
+  evalCheckpoint = null;
+}
+
+/** Draws the split again (seed or testFraction changed); the images stay. */
+function resplit(d: Dataset, testFraction: number, seed: number): Dataset {
+  const names = d.summary.unlabeled ? [] : d.summary.classes.map((c) => c.name);
+  const { skipped, sizeRange, storedBytes, notStored } = d.summary;
+  return { ...fromPixels(d.pixels, d.shape, d.labels, names, { ...d.summary, testFraction, seed }, { skipped, sizeRange, storedBytes, notStored }), paths: d.paths };
+}
 
 /** The weights to evaluate, copied now: the finished or stopped run's, or, while a run trains,
  *  a snapshot at its current step (the run goes on; later steps do not reach the copy). */
 function evalWeights(): EvalWeights {
+  if (evalCheckpoint) return takeWeights(evalCheckpoint.key, evalCheckpoint.run, false);
   if (control && !control.stopped) {
     const live = control.live?.();
     if (!live) throw new Error('the run is still preparing: evaluate once its first step has run');
@@ -77,6 +99,7 @@ const api: WorkerApi = {
     dataset = fromPixels(pixels, { count: meta.count, height: meta.size, width: meta.size, channels: 3 }, meta.labels, meta.classNames,
       { id, name: meta.name, source: meta.classNames.length ? `Folder "${meta.name}", stored in this browser` : 'Unlabeled folder, stored in this browser', testFraction, seed },
       { skipped: meta.skipped, sizeRange: meta.sizeRange, storedBytes: meta.bytes });
+    dataset.paths = meta.paths;
     return dataset.summary;
   },
   async deleteDataset(id) {
@@ -85,10 +108,7 @@ const api: WorkerApi = {
   },
   async resplit(testFraction, seed) {
     if (!dataset) throw new Error('load a dataset first');
-    const d = dataset;
-    const names = d.summary.unlabeled ? [] : d.summary.classes.map((c) => c.name);
-    const { skipped, sizeRange, storedBytes, notStored } = d.summary;
-    dataset = fromPixels(d.pixels, d.shape, d.labels, names, { ...d.summary, testFraction, seed }, { skipped, sizeRange, storedBytes, notStored });
+    dataset = resplit(dataset, testFraction, seed);
     return dataset.summary;
   },
   async thumbnails(count) {
@@ -135,18 +155,66 @@ const api: WorkerApi = {
   cancelEvaluation: () => {
     evalGeneration++;
   },
-  async train(config, onEvent) {
+  async train(config, onEvent, from) {
     if (!dataset) throw new Error('load a dataset before training');
     if (control && !control.stopped) throw new Error('a run is already in progress');
+    let c = config;
+    let resume: Checkpoint | undefined;
+    let run = { runId: newRunId(), runName: `${dataset.summary.name} ${new Date().toISOString().slice(0, 16).replace('T', ' ')}` };
+    if (from) {
+      const opened = await openCheckpoint(browserKv(), from.runId, from.step);
+      const m = opened.checkpoint.meta;
+      if (m.dataset.id !== dataset.summary.id) throw new Error(`run "${m.runName}" trained on "${m.dataset.name}": open that dataset, then resume`);
+      if (m.finished) throw new Error(`run "${m.runName}" finished at step ${m.step}; there is nothing left to resume`);
+      // The run's own config, but today's runtime settings (backend, readback, checkpoint cadence).
+      c = { ...opened.config, backend: config.backend, metricsEvery: config.metricsEvery, checkpointEvery: config.checkpointEvery, keepCheckpoints: config.keepCheckpoints };
+      dataset = resplit(dataset, c.testFraction, c.seed);
+      resume = opened.checkpoint;
+      run = { runId: m.runId, runName: m.runName };
+    }
     disposeRun();
+    disposeEvalCheckpoint();
     runCount++;
     control = new RunControl();
     try {
-      lastRun = await train(dataset, config, control, onEvent);
+      lastRun = await train(dataset, c, control, onEvent, { ...run, resume, checkpoint: checkpointWriter(browserKv(), c.keepCheckpoints, onEvent) });
       return lastRun.state;
     } finally {
       control.stop();
     }
+  },
+  saveCheckpoint: () => control?.requestSave(),
+  listRuns: () => listRuns(browserKv()),
+  deleteCheckpoint: (runId, step) => deleteCheckpoint(browserKv(), runId, step),
+  async exportCheckpoint(runId, step) {
+    return checkpointFile((await openCheckpoint(browserKv(), runId, step)).checkpoint);
+  },
+  async exportWeights(runId, step) {
+    const { checkpoint, config } = await openCheckpoint(browserKv(), runId, step);
+    return weightsFile(checkpoint, config);
+  },
+  async exportEmbeddings(runId, step, onProgress) {
+    if (!dataset) throw new Error('load the dataset to embed first');
+    const { checkpoint, config } = await openCheckpoint(browserKv(), runId, step);
+    if (checkpoint.meta.dataset.id !== dataset.summary.id) throw new Error(`run "${checkpoint.meta.runName}" trained on "${checkpoint.meta.dataset.name}": open that dataset to export its embeddings`);
+    const run = runFromCheckpoint(checkpoint, config);
+    try {
+      return await embeddingsFile(run, checkpoint.meta.runName, resplit(dataset, config.testFraction, config.seed), onProgress);
+    } finally {
+      run.model.dispose();
+      run.optimizer.dispose();
+      run.avt.ema?.dispose();
+    }
+  },
+  importCheckpoint: (bytes) => importCheckpoint(browserKv(), bytes, DEFAULT_KEEP),
+  async evaluateCheckpoint(source) {
+    disposeEvalCheckpoint();
+    if (!source) return null;
+    const { checkpoint, config } = await openCheckpoint(browserKv(), source.runId, source.step);
+    const m = checkpoint.meta;
+    if (dataset && m.dataset.id === dataset.summary.id) dataset = resplit(dataset, config.testFraction, config.seed);
+    evalCheckpoint = { key: `ckpt:${m.runId}:${m.step}`, name: `${m.runName}, step ${m.step}`, run: runFromCheckpoint(checkpoint, config) };
+    return evalCheckpoint.name;
   },
   pause: () => control?.pause(),
   resume: () => control?.resume(),

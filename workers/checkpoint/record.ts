@@ -42,6 +42,7 @@ export interface CheckpointMeta {
   rng: { state: number; epochStart: number }; // mulberry32 state now, and at the start of `epoch`
   config: TrainConfig;
   dataset: { id: string; name: string };
+  normalization: { mean: [number, number, number]; std: [number, number, number] }; // input (x − mean) / std, per RGB channel of [0, 1] pixels
   model: TensorEntry[];
   optimizer: SlotEntry[];
   avt: TensorEntry | null;
@@ -108,7 +109,7 @@ export function validateCheckpoint(meta: CheckpointMeta, data: Float32Array): Tr
   if (meta.format !== FORMAT_VERSION) {
     throw new Error(`the checkpoint has format version ${meta.format}; this studio reads version ${FORMAT_VERSION}. Export it again from the studio version that wrote it (${meta.appVersion ?? 'unknown'}).`);
   }
-  for (const k of ['runId', 'step', 'config', 'model', 'optimizer', 'values', 'rng'] as const) {
+  for (const k of ['runId', 'step', 'config', 'model', 'optimizer', 'values', 'rng', 'normalization'] as const) {
     if (meta[k] === undefined || meta[k] === null) throw new Error(`the checkpoint's record has no "${k}": the file is incomplete or not a VICReg Studio checkpoint`);
   }
   // Settings added after the checkpoint was written take their defaults; every value must pass

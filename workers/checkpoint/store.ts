@@ -69,7 +69,7 @@ export async function saveCheckpoint(kv: Kv, c: Checkpoint, keep: number): Promi
   const previous = await kv.get<RunRecord>(runKey(m.runId));
   const before = previous?.checkpoints ?? [];
   const kept = [...before.filter((x) => x.step !== m.step), info].sort((a, b) => a.step - b.step).slice(-Math.max(1, keep));
-  const run: RunRecord = { runId: m.runId, name: m.runName, dataset: m.dataset, totalSteps: m.totalSteps, finished: m.finished, updatedAt: m.createdAt, checkpoints: kept };
+  const run: RunRecord = { runId: m.runId, name: m.runName, dataset: m.dataset, config: m.config, totalSteps: m.totalSteps, finished: m.finished, updatedAt: m.createdAt, checkpoints: kept };
   try {
     await kv.set(runKey(m.runId), run);
   } catch (e) {

@@ -167,6 +167,13 @@ export interface NeighbourGallery {
   items: { index: number; label: number; similarity: number; thumb: Uint8ClampedArray }[]; // best first; index: image in the dataset
 }
 
+/** A file the worker made for the user; the UI thread downloads it. */
+export interface ExportFile {
+  name: string;
+  mime: string;
+  bytes: Uint8Array;
+}
+
 /** One stored checkpoint as the list shows it. */
 export interface CheckpointInfo {
   key: string;
@@ -183,6 +190,7 @@ export interface RunRecord {
   runId: string;
   name: string;
   dataset: { id: string; name: string };
+  config: TrainConfig; // as trained
   totalSteps: number;
   finished: boolean;
   updatedAt: number;
@@ -230,8 +238,26 @@ export interface WorkerApi {
   neighbours(key: string, test: number, k: number): Promise<NeighbourGallery>;
   /** Cancels every evaluation, feature map included, that is running. */
   cancelEvaluation(): void;
-  /** Trains until done or stopped; progress arrives through onEvent. */
-  train(config: TrainConfig, onEvent: (e: TrainEvent) => void): Promise<RunState>;
+  /** Trains until done or stopped; progress arrives through onEvent. With `from`, continues that
+   *  stored run from its latest checkpoint (or `step`) with its own config: the loaded dataset must
+   *  be the run's, and the split is drawn again from the run's seed and testFraction. */
+  train(config: TrainConfig, onEvent: (e: TrainEvent) => void, from?: { runId: string; step?: number }): Promise<RunState>;
+  /** A checkpoint of the running (or paused) run now. */
+  saveCheckpoint(): void;
+  listRuns(): Promise<RunRecord[]>;
+  /** One checkpoint, or the whole run when step is omitted. */
+  deleteCheckpoint(runId: string, step?: number): Promise<void>;
+  /** The full checkpoint as one zip that `importCheckpoint` (here or in another browser) reads. */
+  exportCheckpoint(runId: string, step?: number): Promise<ExportFile>;
+  /** Encoder and projector in TF.js layers format, config.json, metrics.csv, README.txt. */
+  exportWeights(runId: string, step?: number): Promise<ExportFile>;
+  /** path, split, class and feature vector of every image of the loaded dataset, as CSV. */
+  exportEmbeddings(runId: string, step: number | undefined, onProgress: (done: number, total: number) => void): Promise<ExportFile>;
+  /** Checks a checkpoint file fully, then stores it; a refused file leaves storage untouched. */
+  importCheckpoint(bytes: Uint8Array): Promise<RunRecord>;
+  /** Evaluate (Probe, k-NN, map) this stored checkpoint instead of the last run, until the next
+   *  run starts or `null` is passed. Returns the name shown beside the results. */
+  evaluateCheckpoint(source: { runId: string; step?: number } | null): Promise<string | null>;
   pause(): void;
   resume(): void;
   stop(): void;

@@ -15,6 +15,7 @@ export interface Dataset {
   test: Int32Array;
   mean: [number, number, number];
   std: [number, number, number];
+  paths?: string[]; // each image's path in its folder, when known (exports name images by it)
 }
 
 /**

@@ -74,7 +74,7 @@ export async function ingestFolder(
 
   // Decode in order with a small window in flight; the stored size is fixed once the first
   // SIZE_SAMPLE images are in, and those wait as bitmaps until then.
-  const kept: { label: number; rgb: Uint8Array | null; bitmap: ImageBitmap | null; width: number; height: number }[] = [];
+  const kept: { path: string; label: number; rgb: Uint8Array | null; bitmap: ImageBitmap | null; width: number; height: number }[] = [];
   let size = 0;
   const canvas = new OffscreenCanvas(1, 1);
   const ctx = canvas.getContext('2d', { willReadFrequently: true })!;
@@ -97,7 +97,7 @@ export async function ingestFolder(
       results.forEach((r, k) => {
         done++;
         if (r.status === 'rejected') return skipped.push({ path: group[k].path, reason: (r.reason as Error).message });
-        const entry = { label: group[k].label, rgb: null, bitmap: r.value, width: r.value.width, height: r.value.height };
+        const entry = { path: group[k].path, label: group[k].label, rgb: null, bitmap: r.value, width: r.value.width, height: r.value.height };
         kept.push(entry);
         if (size) finish(entry);
         else if (kept.length === SIZE_SAMPLE) fixSize();
@@ -131,13 +131,14 @@ export async function ingestFolder(
   try {
     const bytes = await saveDataset({
       id, name: plan.name, count: kept.length, classes: plan.classes.length, size, createdAt: Date.now(),
-      classNames: plan.classes, labels, skipped, sizeRange,
+      classNames: plan.classes, labels, skipped, sizeRange, paths: kept.map((k) => k.path),
     }, pixels);
     stored = { storedBytes: bytes };
   } catch (e) {
     const why = e instanceof DOMException && e.name === 'QuotaExceededError' ? 'the browser storage is full; delete stored datasets or checkpoints to keep it after a reload' : `storing failed (${e instanceof Error ? e.message : String(e)})`;
     stored = { notStored: why };
   }
-  return fromPixels(pixels, { count: kept.length, height: size, width: size, channels: 3 }, labels, plan.classes,
+  const dataset = fromPixels(pixels, { count: kept.length, height: size, width: size, channels: 3 }, labels, plan.classes,
     { id, name: plan.name, source, testFraction: o.testFraction, seed: o.seed }, { skipped, sizeRange, ...stored });
+  return { ...dataset, paths: kept.map((k) => k.path) };
 }

@@ -12,6 +12,7 @@ export interface StoredMeta extends StoredDataset {
   labels: Int32Array;
   skipped: SkippedFile[];
   sizeRange: { minWidth: number; minHeight: number; maxWidth: number; maxHeight: number };
+  paths?: string[]; // absent in datasets stored before paths were kept
   chunks: number;
 }
 

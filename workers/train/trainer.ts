@@ -164,7 +164,8 @@ export async function train(data: Dataset, c: TrainConfig, control: RunControl, 
       format: FORMAT_VERSION, appVersion: APP_VERSION, runId: o.runId, runName: o.runName, createdAt: Date.now(), reason,
       step, epoch: rollover ? epoch + 1 : epoch, stepInEpoch: rollover ? 0 : next, totalSteps, finished: step >= totalSteps,
       rng: { state: rand.getState(), epochStart: rollover ? rand.getState() : epochStart },
-      config: c, dataset: { id: data.summary.id, name: data.summary.name }, ...layout, metrics: history,
+      config: c, dataset: { id: data.summary.id, name: data.summary.name }, normalization: { mean: data.mean, std: data.std },
+      ...layout, metrics: history,
     };
     const sink = o.checkpoint;
     saving = read().then((values) => {

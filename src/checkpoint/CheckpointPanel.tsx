@@ -1,0 +1,123 @@
+// Checkpoints kept in this browser: every run's saved steps with their metrics, and what can be
+// done with each (resume, evaluate, export, delete); storage use; importing a checkpoint file.
+import type { CheckpointInfo, RunRecord } from '../../workers/contract/api';
+import { deleteCheckpoint, evaluateCheckpoint, exportRun, importCheckpointFile, requestPersistence, resumeRun, saveCheckpointNow } from '../actions';
+import { useStore } from '../store';
+
+export const formatBytes = (n: number) => (n >= 1e9 ? `${(n / 1e9).toFixed(1)} GB` : n >= 1e6 ? `${(n / 1e6).toFixed(1)} MB` : `${Math.max(1, Math.round(n / 1e3))} kB`);
+const formatTime = (ms: number) => new Date(ms).toLocaleString(undefined, { month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit', second: '2-digit' });
+
+function Storage() {
+  const storage = useStore((s) => s.storage);
+  if (!storage) return null;
+  const share = storage.quota ? storage.usage / storage.quota : 0;
+  return (
+    <p className="hint storage" data-testid="storage">
+      Browser storage: {formatBytes(storage.usage)} of {formatBytes(storage.quota)} ({(100 * share).toFixed(share < 0.01 ? 2 : 0)}%)
+      {storage.persisted ? ' · persistent' : (
+        <> · may be cleared under storage pressure <button className="link" onClick={() => void requestPersistence()}>Keep it</button></>
+      )}
+    </p>
+  );
+}
+
+function CheckpointRow({ run, c, latest }: { run: RunRecord; c: CheckpointInfo; latest: boolean }) {
+  const busy = useStore((s) => s.runState === 'running' || s.runState === 'paused' || s.runState === 'preparing' || s.exporting !== null);
+  return (
+    <tr data-testid="checkpoint" data-step={c.step}>
+      <td className="num">{c.step}</td>
+      <td>{formatTime(c.createdAt)}</td>
+      <td className="num">{formatBytes(c.bytes)}</td>
+      <td className="num" title="loss at that step">{c.last ? c.last.loss.toFixed(3) : '–'}</td>
+      <td className="hint">{c.reason}{c.writeMs !== undefined ? ` · ${c.writeMs.toFixed(0)} ms` : ''}</td>
+      <td className="actions">
+        {!run.finished && <button data-testid="checkpoint-resume" disabled={busy} title={latest ? 'Continue training from here' : 'Continue from this older step'} onClick={() => void resumeRun(run, c.step)}>Resume</button>}
+        <button data-testid="checkpoint-evaluate" disabled={busy} onClick={() => void evaluateCheckpoint(run.runId, c.step)}>Evaluate</button>
+        <button data-testid="export-weights" disabled={busy} title="Encoder and projector in TF.js layers format, config, metrics, README" onClick={() => void exportRun('weights', run.runId, c.step)}>Export</button>
+        <button data-testid="export-checkpoint" disabled={busy} title="The full checkpoint, to import here or in another browser and resume" onClick={() => void exportRun('checkpoint', run.runId, c.step)}>Checkpoint file</button>
+        <button data-testid="export-embeddings" disabled={busy} title="path, split, class and features of every image, as CSV" onClick={() => void exportRun('embeddings', run.runId, c.step)}>Embeddings</button>
+        <button data-testid="checkpoint-delete" disabled={busy && run.runId === useStore.getState().currentRunId} onClick={() => void deleteCheckpoint(run.runId, c.step)}>Delete</button>
+      </td>
+    </tr>
+  );
+}
+
+function Run({ run }: { run: RunRecord }) {
+  const current = useStore((s) => s.currentRunId === run.runId && (s.runState === 'running' || s.runState === 'paused'));
+  const latest = run.checkpoints[run.checkpoints.length - 1];
+  return (
+    <li className="run" data-testid="checkpoint-run" data-run={run.runId}>
+      <div className="run-head">
+        <strong>{run.name}</strong>
+        <span className="hint">
+          {run.dataset.name} · step {latest.step} of {run.totalSteps} · {run.finished ? 'finished' : current ? 'training now' : 'unfinished'}
+        </span>
+        <button className="link" onClick={() => void deleteCheckpoint(run.runId)} disabled={current}>Delete run</button>
+      </div>
+      <table className="checkpoints">
+        <thead><tr><th>Step</th><th>Saved</th><th>Size</th><th>Loss</th><th>Why</th><th /></tr></thead>
+        <tbody>
+          {[...run.checkpoints].reverse().map((c) => <CheckpointRow key={c.key} run={run} c={c} latest={c === latest} />)}
+        </tbody>
+      </table>
+    </li>
+  );
+}
+
+export function CheckpointPanel() {
+  const runs = useStore((s) => s.runs);
+  const notice = useStore((s) => s.checkpointNotice);
+  const exporting = useStore((s) => s.exporting);
+  const state = useStore((s) => s.runState);
+  const every = useStore((s) => s.config.checkpointEvery);
+  const active = state === 'running' || state === 'paused';
+  return (
+    <section className="panel checkpoints-panel">
+      <h2>Checkpoints</h2>
+      <div className="controls">
+        <button data-testid="save-checkpoint" disabled={!active} onClick={() => void saveCheckpointNow()}>Save now</button>
+        <label className="button secondary">
+          Import checkpoint…
+          <input data-testid="import-checkpoint" type="file" accept=".zip,application/zip" onChange={(e) => {
+            const f = e.currentTarget.files?.[0];
+            e.currentTarget.value = '';
+            if (f) void importCheckpointFile(f);
+          }} />
+        </label>
+        <span className="hint">Saved every {every} steps, at each epoch end and on Stop.</span>
+      </div>
+      <Storage />
+      {notice && <p className={notice.error ? 'error' : 'hint'} data-testid="checkpoint-notice" role={notice.error ? 'alert' : undefined}>{notice.text}</p>}
+      {exporting && (
+        <p className="hint" data-testid="exporting">
+          Preparing {exporting.what}{exporting.total ? `: ${exporting.done} / ${exporting.total} images` : '…'}
+        </p>
+      )}
+      {runs.length === 0 ? (
+        <p className="hint" data-testid="checkpoint-list">No checkpoints yet: they appear here as soon as a run is trained.</p>
+      ) : (
+        <ul className="runs" data-testid="checkpoint-list">
+          {runs.map((r) => <Run key={r.runId} run={r} />)}
+        </ul>
+      )}
+    </section>
+  );
+}
+
+/** Shown once on load when the newest stored run did not finish (a reload or a crash mid-run). */
+export function ResumeOffer() {
+  const offer = useStore((s) => s.resumeOffer);
+  const state = useStore((s) => s.runState);
+  if (!offer || state !== 'idle') return null;
+  const last = offer.checkpoints[offer.checkpoints.length - 1];
+  return (
+    <section className="resume-offer" data-testid="resume-offer" role="status">
+      <span>
+        Run <strong>{offer.name}</strong> stopped at step {last.step} of {offer.totalSteps} (saved {formatTime(last.createdAt)}).
+        Resume it from there?
+      </span>
+      <button className="primary" data-testid="resume-offer-accept" onClick={() => void resumeRun(offer)}>Resume</button>
+      <button onClick={() => useStore.getState().setCheckpoints({ resumeOffer: null })}>Not now</button>
+    </section>
+  );
+}

@@ -1,0 +1,41 @@
+import type { StateCreator } from 'zustand';
+import type { RunRecord } from '../../workers/contract/api';
+import type { Store } from './index';
+
+/** navigator.storage's view of this origin: bytes used, bytes allowed, and whether eviction is off. */
+export interface StorageState {
+  usage: number;
+  quota: number;
+  persisted: boolean;
+}
+
+export interface CheckpointsSlice {
+  runs: RunRecord[];
+  storage: StorageState | null;
+  /** The training run's id once it started (its checkpoints are marked in the list). */
+  currentRunId: string | null;
+  /** The last checkpoint problem (a full disk, a refused import), shown until dismissed. */
+  checkpointNotice: { text: string; error: boolean } | null;
+  /** A stored checkpoint chosen for evaluation, by name; null = the last run. */
+  evalSourceName: string | null;
+  /** An export in progress: which, and how far (embedding export reports images). */
+  exporting: { what: string; done: number; total: number } | null;
+  /** The offer to resume an unfinished run, made once on page load; null once answered. */
+  resumeOffer: RunRecord | null;
+  setRuns: (runs: RunRecord[]) => void;
+  upsertRun: (run: RunRecord) => void;
+  setCheckpoints: (patch: Partial<Pick<CheckpointsSlice, 'storage' | 'currentRunId' | 'checkpointNotice' | 'evalSourceName' | 'exporting' | 'resumeOffer'>>) => void;
+}
+
+export const createCheckpointsSlice: StateCreator<Store, [], [], CheckpointsSlice> = (set) => ({
+  runs: [],
+  storage: null,
+  currentRunId: null,
+  checkpointNotice: null,
+  evalSourceName: null,
+  exporting: null,
+  resumeOffer: null,
+  setRuns: (runs) => set({ runs }),
+  upsertRun: (run) => set((s) => ({ runs: [run, ...s.runs.filter((r) => r.runId !== run.runId)] })),
+  setCheckpoints: (patch) => set(patch),
+});

@@ -1,0 +1,84 @@
+// Checkpoints in a real browser: a reload mid-run loses at most checkpointEvery steps and the run
+// resumes from its checkpoint with its charts continuous; exports download real zips; an exported
+// checkpoint imports back, and a damaged file is refused with a message and changes nothing.
+import { expect, test, type Page } from '@playwright/test';
+import { readFileSync } from 'node:fs';
+import { strFromU8, unzipSync } from 'fflate';
+import { lossPoints, openWithSample, stepOf, TINY, waitForStep } from './helpers';
+
+const savedSteps = async (page: Page) =>
+  (await page.getByTestId('checkpoint').evaluateAll((rows) => rows.map((r) => Number(r.getAttribute('data-step'))))).sort((a, b) => a - b);
+
+test('a reload mid-run offers to resume; the run continues from its last checkpoint', async ({ page }) => {
+  await openWithSample(page, `${TINY}&epochs=20&checkpointEvery=5&backend=wasm`, 'wasm');
+  await page.getByTestId('train-start').click();
+  await waitForStep(page, 12);
+  await expect.poll(async () => Math.max(0, ...(await savedSteps(page)))).toBeGreaterThanOrEqual(10);
+  await expect(page.getByTestId('storage')).toContainText('Browser storage');
+  const before = await stepOf(page);
+
+  await page.reload();
+  const offer = page.getByTestId('resume-offer');
+  await expect(offer).toBeVisible({ timeout: 90_000 });
+  const saved = Math.max(...(await savedSteps(page)));
+  const lost = before - saved;
+  console.log(`reload at step ≥ ${before}; last checkpoint at step ${saved}; steps lost ≤ ${lost} (checkpointEvery = 5)`);
+  expect(saved).toBeGreaterThanOrEqual(10);
+  expect(saved % 5).toBe(0);
+  await expect(offer).toContainText(`step ${saved} of`);
+
+  await offer.getByTestId('resume-offer-accept').click();
+  await expect(page.getByTestId('run-state')).toHaveText('running');
+  await waitForStep(page, saved + 4);
+  await page.getByTestId('train-stop').click();
+  await expect(page.getByTestId('run-state')).toHaveText('stopped');
+  const stopped = await stepOf(page);
+  // One loss point per step, across the break: the history came back with the checkpoint.
+  await expect.poll(() => lossPoints(page)).toBe(stopped);
+  // Stop wrote a checkpoint at the final step of the same run.
+  await expect.poll(async () => Math.max(...(await savedSteps(page)))).toBe(stopped);
+  await expect(page.getByTestId('checkpoint-run')).toHaveCount(1);
+});
+
+test('export downloads the weights zip and the checkpoint file; the checkpoint imports back; a damaged file is refused', async ({ page }, info) => {
+  await openWithSample(page, `${TINY}&epochs=1&checkpointEvery=10&backend=wasm`, 'wasm');
+  await page.getByTestId('train-start').click();
+  await expect(page.getByTestId('run-state')).toHaveText('done', { timeout: 120_000 });
+  await expect.poll(() => savedSteps(page)).toContain(100);
+
+  const row = page.locator('[data-testid=checkpoint][data-step="100"]');
+  const [weights] = await Promise.all([page.waitForEvent('download'), row.getByTestId('export-weights').click()]);
+  expect(weights.suggestedFilename()).toMatch(/-step100-weights\.zip$/);
+  const files = unzipSync(readFileSync((await weights.path())!));
+  expect(Object.keys(files).sort()).toEqual(['README.txt', 'config.json', 'encoder/model.json', 'encoder/weights.bin', 'metrics.csv', 'projector/model.json', 'projector/weights.bin']);
+  expect(JSON.parse(strFromU8(files['encoder/model.json'])).format).toBe('layers-model');
+  expect(JSON.parse(strFromU8(files['config.json'])).width).toBe(4);
+  expect(strFromU8(files['metrics.csv']).trim().split('\n')).toHaveLength(101);
+  expect(strFromU8(files['README.txt'])).toContain('tf.loadLayersModel');
+
+  const [ckpt] = await Promise.all([page.waitForEvent('download'), row.getByTestId('export-checkpoint').click()]);
+  expect(ckpt.suggestedFilename()).toMatch(/-step100\.vicreg\.zip$/);
+  const ckptPath = info.outputPath('run.vicreg.zip');
+  await ckpt.saveAs(ckptPath);
+
+  const [csv] = await Promise.all([page.waitForEvent('download'), row.getByTestId('export-embeddings').click()]);
+  const lines = readFileSync((await csv.path())!, 'utf8').trim().split('\n');
+  expect(lines).toHaveLength(2001);
+  expect(lines[0]).toMatch(/^path,split,class,f0,f1,.*f31$/);
+  expect(lines[1].split(',')).toHaveLength(3 + 32);
+
+  // Delete the run, then bring it back from the file.
+  await page.getByTestId('checkpoint-run').getByRole('button', { name: 'Delete run' }).click();
+  await expect(page.getByTestId('checkpoint-run')).toHaveCount(0);
+  await page.getByTestId('import-checkpoint').setInputFiles(ckptPath);
+  await expect(page.getByTestId('checkpoint-notice')).toContainText('Imported');
+  await expect(page.getByTestId('checkpoint-run')).toHaveCount(1);
+  expect(await savedSteps(page)).toEqual([100]);
+
+  // A damaged copy is refused with the reason; the stored run is untouched.
+  const bytes = readFileSync(ckptPath);
+  await page.getByTestId('import-checkpoint').setInputFiles({ name: 'damaged.vicreg.zip', mimeType: 'application/zip', buffer: bytes.subarray(0, bytes.length >> 1) });
+  await expect(page.getByTestId('checkpoint-notice')).toContainText('damaged.vicreg.zip was not imported: the file is not a readable zip');
+  await expect(page.getByTestId('checkpoint-run')).toHaveCount(1);
+  expect(await savedSteps(page)).toEqual([100]);
+});

@@ -1,0 +1,105 @@
+// What the worker does with checkpoints: write them as training goes, turn a stored one back into
+// a run (to resume or to evaluate), and package one as a file (checkpoint, weights, embeddings).
+import type { ExportFile, RunRecord, TrainEvent } from '../contract/api';
+import type { TrainConfig } from '../contract/config';
+import type { Dataset } from '../data/dataset';
+import { embed } from '../eval/features';
+import { buildModel } from '../model/model';
+import { makeOptimizer, type TrainedRun } from '../train/trainer';
+import { encoderLayers, layersFiles, lookupFor, projectorLayers } from './layers';
+import { restoreTensors, validateCheckpoint, type Checkpoint } from './record';
+import { CheckpointWriteError, loadCheckpoint, saveCheckpoint, type Kv } from './store';
+import { checkpointZip, fileStem, readCheckpointZip, weightsZip } from './zip';
+
+/** The trainer's checkpoint sink: writes, reports each write (and its cost) or why it failed. */
+export function checkpointWriter(kv: Kv, keep: number, emit: (e: TrainEvent) => void): (c: Checkpoint) => Promise<void> {
+  return async (c) => {
+    const t0 = performance.now();
+    try {
+      const { info, run } = await saveCheckpoint(kv, c, keep);
+      info.writeMs = performance.now() - t0;
+      emit({ type: 'checkpoint', info, run });
+    } catch (e) {
+      const quota = e instanceof CheckpointWriteError && e.quota;
+      emit({ type: 'checkpoint-error', message: e instanceof Error ? e.message : String(e), quota });
+    }
+  };
+}
+
+/** A stored checkpoint, checked, with the config it was trained with. */
+export async function openCheckpoint(kv: Kv, runId: string, step?: number): Promise<{ checkpoint: Checkpoint; config: TrainConfig }> {
+  const checkpoint = await loadCheckpoint(kv, runId, step);
+  return { checkpoint, config: validateCheckpoint(checkpoint.meta, checkpoint.data) };
+}
+
+/** The checkpoint's model, optimizer and AVT state on the current backend; the caller disposes. */
+export function runFromCheckpoint(checkpoint: Checkpoint, config: TrainConfig): TrainedRun {
+  const model = buildModel(config);
+  const optimizer = makeOptimizer(config);
+  try {
+    const avt = restoreTensors(checkpoint, model, optimizer);
+    const m = checkpoint.meta;
+    return { state: m.finished ? 'done' : 'stopped', step: m.step, model, optimizer, avt, config };
+  } catch (e) {
+    optimizer.dispose();
+    model.dispose();
+    throw e;
+  }
+}
+
+/**
+ * Reads an imported checkpoint file and checks it all the way (format, config, layout, and the
+ * tensors against the model its config describes) before it is stored; nothing stored is
+ * touched when it is refused.
+ */
+export async function importCheckpoint(kv: Kv, bytes: Uint8Array, keep: number): Promise<RunRecord> {
+  const checkpoint = readCheckpointZip(bytes);
+  const config = validateCheckpoint(checkpoint.meta, checkpoint.data);
+  const run = runFromCheckpoint(checkpoint, config);
+  run.model.dispose();
+  run.optimizer.dispose();
+  run.avt.ema?.dispose();
+  const { run: record } = await saveCheckpoint(kv, checkpoint, Math.max(keep, 100));
+  return record;
+}
+
+export function checkpointFile(c: Checkpoint): ExportFile {
+  return { name: `${fileStem(c.meta.runName, c.meta.step)}.vicreg.zip`, mime: 'application/zip', bytes: checkpointZip(c) };
+}
+
+export async function weightsFile(c: Checkpoint, config: TrainConfig): Promise<ExportFile> {
+  const get = lookupFor(c);
+  const encoder = encoderLayers(config, get);
+  const featureDim = encoder.outputs[0].shape[1] as number;
+  const projector = projectorLayers(config, featureDim, get);
+  try {
+    const files = { encoder: await layersFiles(encoder), projector: await layersFiles(projector), featureDim, ...c.meta.normalization };
+    return { name: `${fileStem(c.meta.runName, c.meta.step)}-weights.zip`, mime: 'application/zip', bytes: weightsZip(c, files) };
+  } finally {
+    encoder.dispose();
+    projector.dispose();
+  }
+}
+
+/** One CSV row per image: its path, split, class and feature vector (the `featLayer` output). */
+export async function embeddingsFile(run: TrainedRun, name: string, data: Dataset, onProgress?: (done: number, total: number) => void): Promise<ExportFile> {
+  const c = run.config;
+  const all = Int32Array.from({ length: data.shape.count }, (_, i) => i);
+  const features = await embed(run.model, data, all, c.imageSize, c.featLayer, (done) => onProgress?.(done, all.length));
+  const values = (await features.data()) as Float32Array;
+  const dim = features.shape[1];
+  features.dispose();
+  const split = new Uint8Array(all.length); // 0 train, 1 test
+  data.test.forEach((i) => (split[i] = 1));
+  const classes = data.summary.classes.map((k) => k.name);
+  const quote = (s: string) => (/[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s);
+  const header = ['path', 'split', 'class', ...Array.from({ length: dim }, (_, j) => `f${j}`)].join(',');
+  const lines = [header];
+  for (let i = 0; i < all.length; i++) {
+    const path = data.paths?.[i] ?? `image-${i}`;
+    const cls = classes.length ? classes[data.labels[i]] : '';
+    const row = Array.from(values.subarray(i * dim, (i + 1) * dim), (v) => v.toPrecision(7));
+    lines.push([quote(path), split[i] ? 'test' : 'train', quote(cls), ...row].join(','));
+  }
+  return { name: `${fileStem(name, run.step)}-embeddings-${c.featLayer}.csv`, mime: 'text/csv', bytes: new TextEncoder().encode(lines.join('\n') + '\n') };
+}
