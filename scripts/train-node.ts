@@ -33,7 +33,7 @@ const run = await train(data, config, new RunControl(), (e: TrainEvent) => {
     if (r) process.stderr.write(`\rstep ${r.step}  loss ${r.loss.toFixed(3)}  ${r.msPerStep.toFixed(0)} ms/step   `);
   } else if (e.type === 'diagnostics') diagnostics.push(...e.records);
   else if (e.type === 'warning') console.log(`\nwarning at step ${e.step} (${e.kind}): ${e.message}`);
-  else if (e.message) console.log(`\n${e.state}: ${e.message}`);
+  else if (e.type === 'state' && e.message) console.log(`\n${e.state}: ${e.message}`);
 });
 process.stderr.write('\n');
 

@@ -1,5 +1,8 @@
 import * as tf from '@tensorflow/tfjs';
 import { strFromU8, unzipSync, zipSync } from 'fflate';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { MetricRecord, TrainEvent } from '../contract/api';
 import { DEFAULT_CONFIG, type TrainConfig } from '../contract/config';
@@ -239,16 +242,23 @@ describe('checkpoint files', () => {
     expect(Object.keys(files).sort()).toEqual(['README.txt', 'config.json', 'encoder/model.json', 'encoder/weights.bin', 'metrics.csv', 'projector/model.json', 'projector/weights.bin']);
     expect(strFromU8(files['metrics.csv']).split('\n')[0]).toBe('step,epoch,lr,loss,invariance,variance,covariance,gammaT,imagesPerSec');
     expect(strFromU8(files['README.txt'])).toMatch(/tf.loadLayersModel/);
-    // What a user does with the unzipped folder: model.json's manifest names weights.bin beside it.
-    const load = (dir: string) => tf.loadLayersModel({
+    // What a user does: unzip to a folder, then load model.json, whose manifest names the weight
+    // file beside it (tfjs-node's file:// handler does the same reads; it is not a dependency here).
+    const root = mkdtempSync(join(tmpdir(), 'vicreg-export-'));
+    for (const [name, bytes] of Object.entries(files)) {
+      mkdirSync(dirname(join(root, name)), { recursive: true });
+      writeFileSync(join(root, name), bytes);
+    }
+    const fromDisk = (modelJson: string): tf.io.IOHandler => ({
       load: async () => {
-        const json = JSON.parse(strFromU8(files[`${dir}/model.json`]));
-        const path = json.weightsManifest[0].paths[0];
-        const bin = files[`${dir}/${path}`];
+        const json = JSON.parse(readFileSync(modelJson, 'utf8'));
+        const bin = readFileSync(join(dirname(modelJson), json.weightsManifest[0].paths[0]));
         return { modelTopology: json.modelTopology, weightSpecs: json.weightsManifest[0].weights, weightData: bin.buffer.slice(bin.byteOffset, bin.byteOffset + bin.byteLength) };
       },
     });
-    const [enc, proj] = [await load('encoder'), await load('projector')];
+    const enc = await tf.loadLayersModel(fromDisk(join(root, 'encoder/model.json')));
+    const proj = await tf.loadLayersModel(fromDisk(join(root, 'projector/model.json')));
+    rmSync(root, { recursive: true });
     const model = buildModel(c);
     restoreTensors(ck, model, makeOptimizer(c)).ema?.dispose();
     const x = tf.randomNormal([4, 8, 8, 3], 0, 1, 'float32', 3) as tf.Tensor4D;
