@@ -295,6 +295,7 @@ export async function runEvaluation(kind: EvalKind): Promise<void> {
   try {
     const report = await worker().evaluate(config, kind, onProgress);
     useStore.getState().setEvaluation(kind, { status: 'done', report, progress: null });
+    void refreshRuns(); // the figures are kept with the checkpoint of those weights
   } catch (e) {
     useStore.getState().setEvaluation(kind, { status: 'failed', error: message(e), progress: null });
   }

@@ -13,7 +13,7 @@ import { deleteDataset, listDatasets, loadDataset } from './data/store';
 import { RunControl, train, type TrainedRun } from './train/trainer';
 import type { Checkpoint } from './checkpoint/record';
 import { checkpointFile, checkpointWriter, embeddingsFile, importCheckpoint, openCheckpoint, runFromCheckpoint, weightsFile } from './checkpoint/service';
-import { browserKv, deleteCheckpoint, listRuns, newRunId } from './checkpoint/store';
+import { browserKv, deleteCheckpoint, listRuns, newRunId, recordResults } from './checkpoint/store';
 
 let dataset: Dataset | null = null;
 let backend: BackendReport | null = null;
@@ -25,7 +25,8 @@ let runCount = 0; // names the weights of each run in the feature cache
 const features = new FeatureCache();
 /** A stored checkpoint chosen for evaluation (Evaluate in the checkpoint list), or null. */
 const DEFAULT_KEEP = DEFAULT_CONFIG.keepCheckpoints;
-let evalCheckpoint: { key: string; name: string; run: TrainedRun } | null = null;
+let evalCheckpoint: { key: string; name: string; runId: string; run: TrainedRun } | null = null;
+let currentRunId: string | null = null; // the run trained last (or now)
 
 function disposeEvalCheckpoint() {
   evalCheckpoint?.run.model.dispose();
@@ -124,8 +125,11 @@ const api: WorkerApi = {
     const data = dataset;
     const cancelled = cancelCheck();
     const w = evalWeights();
+    const runId = evalCheckpoint?.runId ?? currentRunId;
     try {
-      return await evaluationReport(kind, rowFeatures(features, w, data, config, cancelled), w, data, config, onProgress, cancelled);
+      const report = await evaluationReport(kind, rowFeatures(features, w, data, config, cancelled), w, data, config, onProgress, cancelled);
+      if (runId) await recordResults(browserKv(), runId, report.step, report).catch(() => null);
+      return report;
     } finally {
       w.model.dispose();
     }
@@ -175,6 +179,7 @@ const api: WorkerApi = {
     disposeRun();
     disposeEvalCheckpoint();
     runCount++;
+    currentRunId = run.runId;
     control = new RunControl();
     try {
       lastRun = await train(dataset, c, control, onEvent, { ...run, resume, checkpoint: checkpointWriter(browserKv(), c.keepCheckpoints, onEvent) });
@@ -213,7 +218,7 @@ const api: WorkerApi = {
     const { checkpoint, config } = await openCheckpoint(browserKv(), source.runId, source.step);
     const m = checkpoint.meta;
     if (dataset && m.dataset.id === dataset.summary.id) dataset = resplit(dataset, config.testFraction, config.seed);
-    evalCheckpoint = { key: `ckpt:${m.runId}:${m.step}`, name: `${m.runName}, step ${m.step}`, run: runFromCheckpoint(checkpoint, config) };
+    evalCheckpoint = { key: `ckpt:${m.runId}:${m.step}`, name: `${m.runName}, step ${m.step}`, runId: m.runId, run: runFromCheckpoint(checkpoint, config) };
     return evalCheckpoint.name;
   },
   pause: () => control?.pause(),

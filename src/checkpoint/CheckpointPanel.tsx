@@ -29,6 +29,18 @@ function CheckpointRow({ run, c, latest }: { run: RunRecord; c: CheckpointInfo; 
       <td>{formatTime(c.createdAt)}</td>
       <td className="num">{formatBytes(c.bytes)}</td>
       <td className="num" title="loss at that step">{c.last ? c.last.loss.toFixed(3) : '–'}</td>
+      <td className="results-cell" data-testid="checkpoint-results">
+        {(['knn', 'probe'] as const).map((k) => {
+          const r = c.results?.[k];
+          if (!r) return null;
+          const f = (v: number | undefined) => (v === undefined ? '–' : (100 * v).toFixed(1));
+          return (
+            <span key={k} title={`top-1 on the test split (${r.featLayer} features): trained / random init / raw pixels`}>
+              {k === 'knn' ? 'k-NN' : 'probe'} {f(r.top1.trained)} <span className="hint">({f(r.top1['random init'])} / {f(r.top1['raw pixels'])})</span>
+            </span>
+          );
+        })}
+      </td>
       <td className="hint">{c.reason}{c.writeMs !== undefined ? ` · ${c.writeMs.toFixed(0)} ms` : ''}</td>
       <td className="actions">
         {!run.finished && <button data-testid="checkpoint-resume" disabled={busy} title={latest ? 'Continue training from here' : 'Continue from this older step'} onClick={() => void resumeRun(run, c.step)}>Resume</button>}
@@ -55,7 +67,7 @@ function Run({ run }: { run: RunRecord }) {
         <button className="link" onClick={() => void deleteCheckpoint(run.runId)} disabled={current}>Delete run</button>
       </div>
       <table className="checkpoints">
-        <thead><tr><th>Step</th><th>Saved</th><th>Size</th><th>Loss</th><th>Why</th><th /></tr></thead>
+        <thead><tr><th>Step</th><th>Saved</th><th>Size</th><th>Loss</th><th title="top-1: trained (random init / raw pixels)">Accuracy</th><th>Why</th><th /></tr></thead>
         <tbody>
           {[...run.checkpoints].reverse().map((c) => <CheckpointRow key={c.key} run={run} c={c} latest={c === latest} />)}
         </tbody>

@@ -1,5 +1,5 @@
 import type { EvalKind, EvalReport } from '../../workers/contract/api';
-import { cancelEvaluation, runEvaluation } from '../actions';
+import { cancelEvaluation, evaluateCheckpoint, runEvaluation } from '../actions';
 import { useStore, type Store } from '../store';
 import { eta, formatDuration } from '../train/format';
 import { drawFeatureMap } from './actions';
@@ -16,6 +16,7 @@ function blocked(s: Store): string | null {
   if (s.dataset.unlabeled) return 'Probe and k-NN need class subfolders: this dataset is unlabeled.';
   if (s.dataset.classes.length < 2) return 'Probe and k-NN need at least two classes.';
   if (s.dataset.testCount === 0) return 'The test split is empty: raise testFraction.';
+  if (s.evalSourceName) return null; // a stored checkpoint is chosen (Checkpoints, Evaluate)
   if (s.runState === 'preparing') return 'Training is starting: evaluate once its first step has run.';
   if (![...TRAINING, 'done', 'stopped'].includes(s.runState)) return 'Train first: there are no trained weights yet.';
   return null;
@@ -24,6 +25,7 @@ function blocked(s: Store): string | null {
 /** Which weights the buttons evaluate. While training, the worker copies the weights when a
  *  button is pressed (workers/eval/session.ts takeWeights) and the run goes on. */
 function mode(s: Store): string | null {
+  if (s.evalSourceName) return `Evaluates the stored checkpoint of ${s.evalSourceName}.`;
   if (TRAINING.includes(s.runState)) {
     const goesOn = s.runState === 'running' ? 'training continues, slower while both share the worker' : 'the run stays paused';
     return `Evaluating a snapshot of the weights at the step you press a button (now step ${s.step}); ${goesOn}.`;
@@ -137,8 +139,9 @@ export function EvalPanel() {
   const note = useStore(mode);
   const busy = useStore((s) => s.evaluation.knn.status === 'running' || s.evaluation.probe.status === 'running');
   const mapping = useStore((s) => s.featureMap.status === 'running');
+  const source = useStore((s) => s.evalSourceName);
   return (
-    <section className="panel eval">
+    <section className="panel eval" data-testid="eval-panel">
       <h2>Evaluate</h2>
       <div className="controls">
         <button data-testid="probe-run" className="primary" disabled={reason !== null || busy} onClick={() => void runEvaluation('probe')}>Linear probe</button>
@@ -146,6 +149,7 @@ export function EvalPanel() {
         <button data-testid="map-run" disabled={reason !== null || mapping} onClick={() => void drawFeatureMap()}>Feature map</button>
         {reason && <span className="hint" data-testid="eval-blocked">{reason}</span>}
         {!reason && note && <span className="hint" data-testid="eval-mode">{note}</span>}
+        {source && <button className="link" onClick={() => void evaluateCheckpoint(null)}>Use the last run instead</button>}
       </div>
       <Results kind="probe" />
       <Results kind="knn" />

@@ -82,3 +82,21 @@ test('export downloads the weights zip and the checkpoint file; the checkpoint i
   await expect(page.getByTestId('checkpoint-run')).toHaveCount(1);
   expect(await savedSteps(page)).toEqual([100]);
 });
+
+test('any stored checkpoint can be evaluated, and its figures stay with it in the list', async ({ page }) => {
+  await openWithSample(page, `${TINY}&epochs=1&checkpointEvery=40&backend=wasm`, 'wasm');
+  await page.getByTestId('train-start').click();
+  await expect(page.getByTestId('run-state')).toHaveText('done', { timeout: 120_000 });
+  await expect.poll(() => savedSteps(page)).toEqual([40, 80, 100]);
+  // An older checkpoint than the run's end: the evaluation says which weights it uses.
+  const row = page.locator('[data-testid=checkpoint][data-step="40"]');
+  await row.getByTestId('checkpoint-evaluate').click();
+  await expect(page.getByTestId('eval-mode')).toContainText('stored checkpoint');
+  await expect(page.getByTestId('eval-mode')).toContainText('step 40');
+  await page.getByTestId('knn-run').click();
+  const table = page.getByTestId('knn-accuracy');
+  await expect(table).toBeVisible({ timeout: 120_000 });
+  await expect(table).toContainText('step 40');
+  await expect(row.getByTestId('checkpoint-results')).toContainText(/k-NN \d+\.\d/);
+  await expect(page.locator('[data-testid=checkpoint][data-step="100"]').getByTestId('checkpoint-results')).toHaveText('');
+});

@@ -3,7 +3,7 @@
 // it only after that write completed, so a crash or a full disk mid-write never leaves a broken
 // "latest": the older checkpoints stay listed and loadable. Pruning happens last.
 import { createStore, del, get, keys, set } from 'idb-keyval';
-import type { CheckpointInfo, RunRecord } from '../contract/api';
+import type { CheckpointInfo, EvalReport, RunRecord } from '../contract/api';
 import type { Checkpoint, CheckpointMeta } from './record';
 
 /** The part of idb-keyval used here, so tests can run against a Map. */
@@ -106,6 +106,17 @@ export async function deleteCheckpoint(kv: Kv, runId: string, step?: number): Pr
   if (left.length) await kv.set(runKey(runId), { ...run, checkpoints: left });
   else await kv.del(runKey(runId));
   for (const c of gone) await kv.del(c.key);
+}
+
+/** Keeps an evaluation's top-1 figures with the checkpoint of those weights, when one is stored. */
+export async function recordResults(kv: Kv, runId: string, step: number, report: EvalReport): Promise<RunRecord | null> {
+  const run = await kv.get<RunRecord>(runKey(runId));
+  const info = run?.checkpoints.find((c) => c.step === step);
+  if (!run || !info) return null;
+  const top1 = Object.fromEntries(report.rows.map((r) => [r.name, r.top1]));
+  info.results = { ...info.results, [report.kind]: { featLayer: report.featLayer, top1 } };
+  await kv.set(runKey(runId), run);
+  return run;
 }
 
 /** A new key for a run's checkpoints: time-ordered, unique per tab. */
