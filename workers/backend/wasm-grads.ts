@@ -364,16 +364,21 @@ function tile(args: KernelArgs<'x'>): Info {
 /**
  * BatchMatMul with transposeA or transposeB: the WASM kernel sends these to a scalar C++ loop
  * (about 1.4 GFLOP/s against 15 for its XNNPACK path, which takes no transposes); every matmul
- * gradient and the covariance zᵀz have one. For a single matrix, transposing first is far faster.
+ * gradient, the covariance zᵀz and a ViT's attention scores q·kᵀ have one. Transposing first
+ * (a rank-3 Transpose, [batch, r, c] -> [batch, c, r], whatever the batch dims) is far faster.
  */
 function batchMatMul(args: KernelArgs<'a' | 'b'>): Info {
   const backend = args.backend as BackendWasm;
   const { a, b } = args.inputs;
   const { transposeA, transposeB } = args.attrs as unknown as tf.BatchMatMulAttrs;
   const fast = original.get('BatchMatMul')!.kernelFunc as unknown as (args: KernelArgs<'a' | 'b'>) => Info;
-  const single = (t: Info) => t.shape.slice(0, -2).every((d) => d === 1);
-  if (!(transposeA || transposeB) || !single(a) || !single(b)) return fast(args);
-  const flip = (t: Info) => run(backend, 'Transpose', { x: view(t, t.shape.slice(-2)) }, { perm: [1, 0] });
+  if (!(transposeA || transposeB)) return fast(args);
+  const flip = (t: Info) => {
+    const [r, c] = t.shape.slice(-2);
+    const batch = tf.util.sizeFromShape(t.shape.slice(0, -2));
+    const out = run(backend, 'Transpose', { x: view(t, [batch, r, c]) }, { perm: [0, 2, 1] }); // [batch, c, r]
+    return view(out, [...t.shape.slice(0, -2), c, r]);
+  };
   const at = transposeA ? flip(a) : a;
   const bt = transposeB ? flip(b) : b;
   const out = fast({ ...args, inputs: { a: at, b: bt }, attrs: { transposeA: false, transposeB: false } });
