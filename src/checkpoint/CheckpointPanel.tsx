@@ -41,7 +41,7 @@ function CheckpointRow({ run, c, latest }: { run: RunRecord; c: CheckpointInfo; 
           );
         })}
       </td>
-      <td className="hint">{c.reason}{c.writeMs !== undefined ? ` · ${c.writeMs.toFixed(0)} ms` : ''}</td>
+      <td className="hint">{c.reason}{c.writeMs !== undefined ? ` · read ${c.readMs!.toFixed(0)} ms · write ${c.writeMs.toFixed(0)} ms` : ''}</td>
       <td className="actions">
         {!run.finished && <button data-testid="checkpoint-resume" disabled={busy} title={latest ? 'Continue training from here' : 'Continue from this older step'} onClick={() => void resumeRun(run, c.step)}>Resume</button>}
         <button data-testid="checkpoint-evaluate" disabled={busy} onClick={() => void evaluateCheckpoint(run.runId, c.step)}>Evaluate</button>

@@ -12,12 +12,10 @@ import { CheckpointWriteError, loadCheckpoint, saveCheckpoint, type Kv } from '.
 import { checkpointZip, fileStem, readCheckpointZip, weightsZip } from './zip';
 
 /** The trainer's checkpoint sink: writes, reports each write (and its cost) or why it failed. */
-export function checkpointWriter(kv: Kv, keep: number, emit: (e: TrainEvent) => void): (c: Checkpoint) => Promise<void> {
-  return async (c) => {
-    const t0 = performance.now();
+export function checkpointWriter(kv: Kv, keep: number, emit: (e: TrainEvent) => void): (c: Checkpoint, readMs: number) => Promise<void> {
+  return async (c, readMs) => {
     try {
-      const { info, run } = await saveCheckpoint(kv, c, keep);
-      info.writeMs = performance.now() - t0;
+      const { info, run } = await saveCheckpoint(kv, c, keep, readMs);
       emit({ type: 'checkpoint', info, run });
     } catch (e) {
       const quota = e instanceof CheckpointWriteError && e.quota;

@@ -50,12 +50,15 @@ function isQuotaError(e: unknown): boolean {
  * Writes `c`, then points its run at it, then prunes the run to its newest `keep` checkpoints.
  * On failure nothing already stored changes, and the error says what to free.
  */
-export async function saveCheckpoint(kv: Kv, c: Checkpoint, keep: number): Promise<{ info: CheckpointInfo; run: RunRecord }> {
+export async function saveCheckpoint(kv: Kv, c: Checkpoint, keep: number, readMs = 0): Promise<{ info: CheckpointInfo; run: RunRecord }> {
   const m = c.meta;
   const key = checkpointKey(m.runId, m.step, m.createdAt);
   const info: CheckpointInfo = { key, step: m.step, epoch: m.epoch, createdAt: m.createdAt, bytes: checkpointBytes(c), reason: m.reason, last: m.metrics[m.metrics.length - 1] ?? null };
+  const t0 = performance.now();
   try {
     await kv.set(key, c);
+    info.readMs = readMs;
+    info.writeMs = performance.now() - t0;
   } catch (e) {
     await kv.del(key).catch(() => {});
     const quota = isQuotaError(e);

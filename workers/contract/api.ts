@@ -182,7 +182,8 @@ export interface CheckpointInfo {
   createdAt: number;
   bytes: number;
   reason: 'interval' | 'epoch' | 'stop' | 'end' | 'manual' | 'import';
-  writeMs?: number; // copying off the device plus the IndexedDB write
+  readMs?: number; // from capture to the values off the device (training goes on meanwhile)
+  writeMs?: number; // the IndexedDB write
   last: MetricRecord | null; // the newest metrics at that step
   /** Top-1 of the last k-NN and probe of these weights, per row, so runs can be compared. */
   results?: Partial<Record<EvalKind, { featLayer: 'pool' | 'proj'; top1: Partial<Record<EvalReport['rows'][number]['name'], number>> }>>;

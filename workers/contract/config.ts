@@ -141,7 +141,7 @@ export const DEFAULT_CONFIG: TrainConfig = {
   bnAdaptSteps: 0,
   backend: 'auto',
   metricsEvery: 4,
-  checkpointEvery: 25,
+  checkpointEvery: 10,
   keepCheckpoints: 3,
 };
 

@@ -66,8 +66,9 @@ export interface TrainOptions {
   runName: string;
   /** Continue this checkpoint's run from its step (its config must be `c`). */
   resume?: Checkpoint;
-  /** Receives each complete checkpoint and stores it; resolves when stored, never throws. */
-  checkpoint?: (c: Checkpoint) => Promise<void>;
+  /** Receives each complete checkpoint (and how long copying it off the device took) and stores
+   *  it; resolves when stored, never throws. */
+  checkpoint?: (c: Checkpoint, readMs: number) => Promise<void>;
 }
 
 export async function train(data: Dataset, c: TrainConfig, control: RunControl, emit: (e: TrainEvent) => void, o: TrainOptions = { runId: 'run', runName: 'run' }): Promise<TrainedRun> {
@@ -168,12 +169,14 @@ export async function train(data: Dataset, c: TrainConfig, control: RunControl, 
       ...layout, metrics: history,
     };
     const sink = o.checkpoint;
+    const t0 = performance.now();
     saving = read().then((values) => {
+      const readMs = performance.now() - t0;
       if (values.some((v) => !Number.isFinite(v))) {
         emit({ type: 'checkpoint-error', message: `the weights at step ${meta.step} are not finite; the checkpoint was not written and the last good one is kept`, quota: false });
         return;
       }
-      return sink({ meta, data: values });
+      return sink({ meta, data: values }, readMs);
     });
   };
 
