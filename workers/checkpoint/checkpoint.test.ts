@@ -11,7 +11,7 @@ import { mulberry32 } from '../data/random';
 import { buildModel } from '../model/model';
 import { makeOptimizer, RunControl, train, type TrainedRun } from '../train/trainer';
 import { encoderLayers, layersFiles, lookupFor, projectorLayers } from './layers';
-import { restoreTensors, validateCheckpoint, type Checkpoint } from './record';
+import { captureTensors, restoreTensors, validateCheckpoint, type Checkpoint } from './record';
 import { deleteCheckpoint, listRuns, loadCheckpoint, saveCheckpoint, type Kv } from './store';
 import { checkpointZip, readCheckpointZip, weightsZip } from './zip';
 
@@ -273,5 +273,50 @@ describe('checkpoint files', () => {
     enc.dispose();
     proj.dispose();
     model.dispose();
+  });
+});
+
+describe('layers export of every convolutional backbone', () => {
+  // BatchNorm running statistics moved off their init by a few training-mode passes, zero-init off
+  // so no block is the identity: the exported net must match the studio's inference forward.
+  const cases: [string, Partial<TrainConfig>, number][] = [
+    ['small CNN', { backbone: 'small-cnn', width: 3 }, 16],
+    ['ResNet-18, CIFAR stem', { backbone: 'resnet18', widthMult: 0.125, stem: 'cifar', zeroInitResidual: 'off' }, 16],
+    ['ResNet-18, ImageNet stem (odd side)', { backbone: 'resnet18', widthMult: 0.125, stem: 'imagenet', zeroInitResidual: 'off' }, 37],
+    ['ResNet-50', { backbone: 'resnet50', widthMult: 0.0625, stem: 'imagenet', zeroInitResidual: 'off' }, 32],
+    ['MobileNetV2', { backbone: 'mobilenetv2', widthMult: 0.25 }, 33],
+  ];
+  for (const [label, patch, side] of cases) {
+    it(`${label}: the exported encoder gives the studio's features`, async () => {
+      const c: TrainConfig = { ...DEFAULT_CONFIG, projector: '16-8', imageSize: side, ...patch };
+      const model = buildModel(c);
+      const optimizer = makeOptimizer(c);
+      tf.tidy(() => {
+        for (let k = 0; k < 3; k++) model.forward(tf.randomNormal([4, side, side, 3], 0.3, 1.2, 'float32', k) as tf.Tensor4D, true);
+      });
+      const { layout, read } = captureTensors(model, optimizer, { ema: null });
+      const ck = { meta: { ...layout, config: c } as unknown as Checkpoint['meta'], data: await read() };
+      const get = lookupFor(ck);
+      const enc = encoderLayers(c, get);
+      const proj = projectorLayers(c, model.backbone.featureDim, get);
+      // Inputs wider than the ones the statistics saw, so ReLU6 clips somewhere.
+      const x = tf.randomNormal([3, side, side, 3], 0, 8, 'float32', 11) as tf.Tensor4D;
+      const studio = model.forward(x, false);
+      const features = enc.predict(x) as tf.Tensor;
+      const embedding = proj.predict(features) as tf.Tensor;
+      const relErr = (a: tf.Tensor, b: tf.Tensor) => tf.tidy(() => tf.max(tf.abs(tf.sub(a, b))).dataSync()[0] / Math.max(1e-6, tf.max(tf.abs(b)).dataSync()[0]));
+      expect(features.shape).toEqual(studio.features.shape);
+      expect(relErr(features, studio.features)).toBeLessThan(1e-5);
+      expect(relErr(embedding, studio.embedding)).toBeLessThan(1e-5);
+      tf.dispose([x, studio.features, studio.embedding, features, embedding]);
+      enc.dispose();
+      proj.dispose();
+      optimizer.dispose();
+      model.dispose();
+    });
+  }
+  it('a ViT is refused with what to use instead', () => {
+    const c: TrainConfig = { ...DEFAULT_CONFIG, backbone: 'vit-tiny', imageSize: 32, patchSize: 8 };
+    expect(() => encoderLayers(c, () => tf.scalar(0))).toThrow(/no multi-head attention layer.*Checkpoint file/);
   });
 });

@@ -5,6 +5,7 @@
 // checkpoint's, copied by their stable names.
 import * as tf from '@tensorflow/tfjs';
 import type { TrainConfig } from '../contract/config';
+import { mobilenetV2Plan, RESNETS, resnetPlan, type ResnetName } from '../model/arch';
 import { parseSpec } from '../model/projector';
 import type { Checkpoint } from './record';
 
@@ -28,7 +29,7 @@ function bn(h: tf.SymbolicTensor, name: string, weights: [string, tf.Tensor[]][]
 }
 
 /** workers/model/encoder.ts smallCnn: [B, H, W, 3] (any H, W) -> [B, 8·width]. */
-function smallCnnLayers(config: TrainConfig, get: Lookup): { model: tf.LayersModel; weights: [string, tf.Tensor[]][] } {
+function smallCnnLayers(config: TrainConfig, get: Lookup): Built {
   const weights: [string, tf.Tensor[]][] = [];
   const input = tf.input({ shape: [null, null, 3], name: 'image' });
   let h = input;
@@ -43,13 +44,97 @@ function smallCnnLayers(config: TrainConfig, get: Lookup): { model: tf.LayersMod
   return { model: tf.model({ inputs: input, outputs: h, name: 'encoder' }), weights };
 }
 
-const ENCODERS: Record<string, typeof smallCnnLayers> = { 'small-cnn': smallCnnLayers };
+type Built = { model: tf.LayersModel; weights: [string, tf.Tensor[]][] };
+type Sym = tf.SymbolicTensor;
+
+/**
+ * torch's conv with symmetric padding ⌊k/2⌋ (workers/model/layers.ts `conv`) as ZeroPadding2D +
+ * a 'valid' Conv2D: TF's 'same' pads asymmetrically at stride 2 and would shift every feature.
+ */
+function torchConv(h: Sym, name: string, k: number, filters: number, strides: number, weights: Built['weights'], get: Lookup, depthwise = false): Sym {
+  const pad = Math.floor(k / 2);
+  if (pad > 0) h = tf.layers.zeroPadding2d({ padding: pad, name: `${name}.pad` }).apply(h) as Sym;
+  weights.push([name, [get(`${name}.weight`)]]);
+  const layer = depthwise
+    ? tf.layers.depthwiseConv2d({ kernelSize: k, strides, padding: 'valid', useBias: false, name })
+    : tf.layers.conv2d({ filters, kernelSize: k, strides, padding: 'valid', useBias: false, name });
+  return layer.apply(h) as Sym;
+}
+
+const relu = (h: Sym, name: string, maxValue?: number) => tf.layers.reLU({ name, maxValue }).apply(h) as Sym;
+
+/** workers/model/resnet.ts, both stems, basic and bottleneck blocks. */
+function resnetLayers(config: TrainConfig, get: Lookup): Built {
+  const name = config.backbone as ResnetName;
+  const plan = resnetPlan(name, config.widthMult);
+  const imagenet = config.stem === 'imagenet';
+  const bottleneck = RESNETS[name].block === 'bottleneck';
+  const weights: Built['weights'] = [];
+  const input = tf.input({ shape: [null, null, 3], name: 'image' });
+  let h = torchConv(input, 'backbone.conv1', imagenet ? 7 : 3, plan.stem, imagenet ? 2 : 1, weights, get);
+  h = relu(bn(h, 'backbone.bn1', weights, get), 'backbone.relu');
+  if (imagenet) {
+    // max-pool 3×3 / 2 with padding 1: after a ReLU, zero padding equals torch's −∞ padding.
+    h = tf.layers.zeroPadding2d({ padding: 1, name: 'backbone.maxpool.pad' }).apply(h) as Sym;
+    h = tf.layers.maxPooling2d({ poolSize: 3, strides: 2, padding: 'valid', name: 'backbone.maxpool' }).apply(h) as Sym;
+  }
+  for (const p of plan.blocks) {
+    const n = `backbone.${p.name}`;
+    const shapes: [number, number, number][] = bottleneck ? [[1, p.planes, 1], [3, p.planes, p.stride], [1, p.cout, 1]] : [[3, p.planes, p.stride], [3, p.cout, 1]];
+    let y = h;
+    shapes.forEach(([k, filters, stride], i) => {
+      y = bn(torchConv(y, `${n}.conv${i + 1}`, k, filters, stride, weights, get), `${n}.bn${i + 1}`, weights, get);
+      if (i < shapes.length - 1) y = relu(y, `${n}.relu${i + 1}`);
+    });
+    const shortcut = p.downsample ? bn(torchConv(h, `${n}.downsample.0`, 1, p.cout, p.stride, weights, get), `${n}.downsample.1`, weights, get) : h;
+    h = relu(tf.layers.add({ name: `${n}.add` }).apply([y, shortcut]) as Sym, `${n}.relu`);
+  }
+  h = tf.layers.globalAveragePooling2d({ name: 'backbone.pool' }).apply(h) as Sym;
+  return { model: tf.model({ inputs: input, outputs: h, name: 'encoder' }), weights };
+}
+
+/** workers/model/mobilenetv2.ts: ReLU6, depthwise 3×3, linear bottlenecks. */
+function mobilenetV2Layers(config: TrainConfig, get: Lookup): Built {
+  const plan = mobilenetV2Plan(config.widthMult);
+  const weights: Built['weights'] = [];
+  const input = tf.input({ shape: [null, null, 3], name: 'image' });
+  const convBn = (h: Sym, conv: string, norm: string, k: number, filters: number, stride: number, act: boolean, depthwise = false) => {
+    const y = bn(torchConv(h, conv, k, filters, stride, weights, get, depthwise), norm, weights, get);
+    return act ? relu(y, `${norm}.relu6`, 6) : y;
+  };
+  let h = convBn(input, 'backbone.features.0.0', 'backbone.features.0.1', 3, plan.first, 2, true);
+  for (const p of plan.blocks) {
+    const n = `backbone.features.${p.index}.conv`;
+    let y = h;
+    let at = 0;
+    if (p.expand) {
+      y = convBn(y, `${n}.0.0`, `${n}.0.1`, 1, p.hidden, 1, true);
+      at = 1;
+    }
+    y = convBn(y, `${n}.${at}.0`, `${n}.${at}.1`, 3, p.hidden, p.stride, true, true);
+    y = convBn(y, `${n}.${at + 1}`, `${n}.${at + 2}`, 1, p.cout, 1, false);
+    h = p.residual ? (tf.layers.add({ name: `backbone.features.${p.index}.add` }).apply([h, y]) as Sym) : y;
+  }
+  const last = plan.blocks.length + 1;
+  h = convBn(h, `backbone.features.${last}.0`, `backbone.features.${last}.1`, 1, plan.last, 1, true);
+  h = tf.layers.globalAveragePooling2d({ name: 'backbone.pool' }).apply(h) as Sym;
+  return { model: tf.model({ inputs: input, outputs: h, name: 'encoder' }), weights };
+}
+
+// A ViT needs multi-head attention, which tfjs-layers 4.22 does not have as a layer: its weights
+// leave as the full checkpoint file instead.
+const ENCODERS: Partial<Record<TrainConfig['backbone'], (c: TrainConfig, get: Lookup) => Built>> = {
+  'small-cnn': smallCnnLayers,
+  resnet18: resnetLayers,
+  resnet34: resnetLayers,
+  resnet50: resnetLayers,
+  mobilenetv2: mobilenetV2Layers,
+};
 
 /** The backbone of `config` as a layers model holding the checkpoint's weights. */
 export function encoderLayers(config: TrainConfig, get: Lookup): tf.LayersModel {
-  const kind = (config as Partial<Record<'backbone', string>>).backbone ?? 'small-cnn';
-  const build = ENCODERS[kind];
-  if (!build) throw new Error(`exporting the ${kind} backbone in layers format is not supported yet; export the full checkpoint instead`);
+  const build = ENCODERS[config.backbone];
+  if (!build) throw new Error(`the ${config.backbone} backbone cannot be written in TF.js layers format (tfjs-layers has no multi-head attention layer); use "Checkpoint file" to take its weights`);
   return withWeights(build(config, get));
 }
 
@@ -72,7 +157,7 @@ export function projectorLayers(config: TrainConfig, featureDim: number, get: Lo
   return withWeights({ model: tf.model({ inputs: input, outputs: h, name: 'projector' }), weights });
 }
 
-function withWeights({ model, weights }: { model: tf.LayersModel; weights: [string, tf.Tensor[]][] }): tf.LayersModel {
+function withWeights({ model, weights }: Built): tf.LayersModel {
   for (const [name, values] of weights) {
     model.getLayer(name).setWeights(values);
     tf.dispose(values);
