@@ -1,0 +1,107 @@
+// The benchmark page (UI thread, no TF.js): for each backend, the matMul ceiling, then each
+// model case's training step in the studio's worker and written the plain TF.js way, at a batch
+// small enough that a slow backend finishes. Results land in window.benchResult for bench/run.ts.
+import * as Comlink from 'comlink';
+import { DEFAULT_CONFIG, type BackendName, type TrainConfig } from '../workers/contract/config';
+import { PRESETS } from '../workers/contract/presets';
+import { modelCard } from '../workers/model/card';
+import type { PlainBench } from '../workers/bench/bench-plain';
+import type { StudioBench } from '../workers/bench/bench-studio';
+import type { StepTiming } from '../workers/bench/timing';
+
+export interface BenchRow {
+  backend: string;
+  case: string;
+  config: Partial<TrainConfig>;
+  trainFlopsPerImage: number; // forward × 3 (backward ≈ 2× forward) × 2 views
+  ceilingGflops: number;
+  studio: StepTiming | { skipped: string };
+  plain: StepTiming | { skipped: string };
+}
+
+const log = (s: string) => {
+  document.getElementById('log')!.textContent += `${s}\n`;
+  console.log(s);
+};
+
+const params = new URLSearchParams(location.hash.slice(1));
+const backends = (params.get('backends') ?? 'wasm,webgl,webgpu,cpu').split(',') as BackendName[];
+const MAX_STEP_MS = Number(params.get('maxStepMs') ?? 15_000);
+const CEILING_N = Number(params.get('n') ?? 1024);
+
+/** The model cases: the defaults and every preset that sets a backbone. */
+function cases(): [string, TrainConfig][] {
+  const all: [string, TrainConfig][] = [['defaults', DEFAULT_CONFIG]];
+  for (const [id, p] of Object.entries(PRESETS)) {
+    if ('backbone' in p.config) all.push([id, { ...DEFAULT_CONFIG, ...(p.config as Partial<TrainConfig>) }]);
+  }
+  const wanted = params.get('cases')?.split(',');
+  return wanted ? all.filter(([id]) => wanted.includes(id)) : all;
+}
+
+/** The preset's batch, halved until the estimated step fits MAX_STEP_MS at 20% of the ceiling. */
+function batchFor(c: TrainConfig, flops: number, ceiling: number): number | null {
+  const estMs = (b: number) => (b * flops) / (0.2 * ceiling * 1e9) * 1000;
+  let b = c.batchSize;
+  while (b > 8 && estMs(b) > MAX_STEP_MS) b = Math.max(8, b >> 1);
+  return estMs(b) > 4 * MAX_STEP_MS ? null : b;
+}
+
+async function run(): Promise<BenchRow[]> {
+  const rows: BenchRow[] = [];
+  // Vite bundles a worker only when it sees `new Worker(new URL(...))` written out.
+  const studio = Comlink.wrap<StudioBench>(new Worker(new URL('../workers/bench/bench-studio.ts', import.meta.url), { type: 'module' }));
+  const plain = Comlink.wrap<PlainBench>(new Worker(new URL('../workers/bench/bench-plain.ts', import.meta.url), { type: 'module' }));
+  for (const backend of backends) {
+    const use = await studio.use(backend);
+    if (!use.ok) {
+      log(`${backend}: not available (${use.reason})`);
+      continue;
+    }
+    const ceiling = await studio.ceiling(CEILING_N);
+    log(`${backend}: ${CEILING_N}² matMul ${ceiling.gflops.toFixed(2)} GFLOP/s (${ceiling.ms.toFixed(0)} ms)`);
+    const plainUse = await plain.use(backend);
+    for (const [id, base] of cases()) {
+      const flops = 6 * modelCard(base).flops.total;
+      const b = batchFor(base, flops, ceiling.gflops);
+      const row: BenchRow = { backend, case: id, config: {}, trainFlopsPerImage: flops, ceilingGflops: ceiling.gflops, studio: { skipped: '' }, plain: { skipped: '' } };
+      rows.push(row);
+      if (b === null) {
+        row.studio = row.plain = { skipped: `estimated over ${(4 * MAX_STEP_MS) / 1000} s a step at batch 8` };
+        log(`  ${id}: skipped (${row.studio.skipped})`);
+        continue;
+      }
+      const c = { ...base, batchSize: b };
+      row.config = { backbone: c.backbone, imageSize: c.imageSize, batchSize: b, width: c.width, widthMult: c.widthMult, projector: c.projector };
+      try {
+        row.studio = await studio.step(c);
+        log(`  ${id} (batch ${b}): studio ${row.studio.imagesPerSec.toFixed(1)} img/s, ${((row.studio.imagesPerSec * flops) / 1e9).toFixed(2)} GFLOP/s`);
+      } catch (e) {
+        row.studio = { skipped: e instanceof Error ? e.message : String(e) };
+        log(`  ${id}: studio failed (${row.studio.skipped})`);
+      }
+      if (!plainUse.ok) row.plain = { skipped: plainUse.reason ?? 'backend not available' };
+      else {
+        try {
+          row.plain = await plain.step(c);
+          log(`  ${id} (batch ${b}): plain ${row.plain.imagesPerSec.toFixed(1)} img/s`);
+        } catch (e) {
+          row.plain = { skipped: (e instanceof Error ? e.message : String(e)).slice(0, 160) };
+          log(`  ${id}: plain failed (${row.plain.skipped})`);
+        }
+      }
+    }
+  }
+  return rows;
+}
+
+declare global {
+  interface Window {
+    benchResult?: { rows?: BenchRow[]; error?: string; userAgent: string; threads: number };
+  }
+}
+
+run().then(
+  (rows) => (window.benchResult = { rows, userAgent: navigator.userAgent, threads: navigator.hardwareConcurrency }),
+  (e) => (window.benchResult = { error: e instanceof Error ? e.stack ?? e.message : String(e), userAgent: navigator.userAgent, threads: navigator.hardwareConcurrency }),
+);
