@@ -6,11 +6,11 @@
 //               attention matmul (q·kᵀ and softmax·v). Norms, activations, softmax, pooling and
 //               additions are left out (a few % of a conv net, more of a ViT at small widths).
 //   memory      float32 throughout: weights + their gradients + optimizer slots (LARS and SGD keep
-//               one momentum per weight, AdamW two moments), plus the activations the gradient tape
-//               keeps for the backward pass: every op output counted once (conv, norm, activation,
-//               residual add, pool; attention's projections, heads, scores and softmax), for both
-//               views of a batch. Temporaries of the backward pass and the data pipeline are not
-//               counted; real use is typically within about 1.5× of it.
+//               one momentum per weight, AdamW two moments) + two update temporaries per weight;
+//               plus activations: every op output of the forward pass counted once (conv, norm,
+//               activation, residual add, pool; attention's projections, heads, scores, softmax),
+//               which matches TF.js's live bytes after a forward pass to 1% for the conv nets, times
+//               tapeFactor for the backward pass, for both views of a batch.
 import type { TrainConfig } from '../contract/config';
 import { mobilenetV2Plan, outSize, RESNETS, resnetPlan, vitPlan, type BackboneConfig } from './arch';
 
@@ -119,25 +119,27 @@ function vitTally(c: CardConfig): Tally {
   n.conv(v.grid * p, p, 3, D, p, 0);
   n.t.params += D + D + N * D; // patch bias, class token, position embedding
   n.keep(2 * N * D); // tokens with the class token, plus position
+  // Each LayerNorm leaves 4 tensors of its input's size (centred, scaled, times gamma, plus beta).
   for (let i = 0; i < c.vitDepth; i++) {
     n.t.params += 4 * D; // norm1, norm2
-    n.keep(3 * N * D); // norm1: centred, scaled, affine
+    n.keep(4 * N * D); // norm1
     n.dense(N, D, 3 * D, true);
-    n.keep(5 * N * D); // q scaled, q/k/v to heads
+    n.keep(3 * N * D); // split into q, k, v
+    n.keep(4 * N * D); // q scaled; q, k, v to heads
     n.t.macs += 2 * H * N * N * v.headDim; // q·kᵀ and softmax·v
     n.keep(H * N * N); // scores
     n.keep(H * N * N); // softmax
-    n.keep(2 * N * D); // heads back to tokens
+    n.keep(2 * N * D); // softmax·v, heads back to tokens
     n.dense(N, D, D, true);
     n.keep(N * D); // residual
-    n.keep(3 * N * D); // norm2
+    n.keep(4 * N * D); // norm2
     n.dense(N, D, F, true);
-    n.keep(4 * N * F); // GELU: x/√2, erf, 1 + erf, products
+    n.keep(5 * N * F); // GELU: x/2, x/√2, erf, 1 + erf, product
     n.dense(N, F, D, true);
     n.keep(N * D); // residual
   }
   n.t.params += 2 * D; // final norm
-  n.keep(3 * D);
+  n.keep(5 * D); // class token, final norm
   return n.t;
 }
 
@@ -204,16 +206,28 @@ export const SLOTS: Record<TrainConfig['optimizer'], number> = { lars: 1, sgd: 1
 
 const BYTES = 4; // float32
 
+/**
+ * Peak bytes of a TF.js forward + backward pass over the forward's live bytes, measured here on cpu
+ * and wasm alike: 6.7 to 7.7 for the conv nets (BatchNorm everywhere), 3.7 to 4.6 for the ViTs.
+ * TF.js keeps the gradient of every tensor until the end of the backward pass (tfjs-core tape.ts
+ * backpropagateGradients disposes none of them), and several gradient functions (FusedBatchNorm's
+ * among them) build full-size temporaries eagerly, outside the tidy that frees the rest.
+ */
+export const tapeFactor = (backbone: CardConfig['backbone']) => (backbone.startsWith('vit') ? 4.5 : 7);
+
+/** Per weight: the weight, its gradient, and two temporaries of the optimizer's update. */
+const PER_WEIGHT = 4;
+
 export interface ModelCard {
   featureDim: number;
   params: { backbone: number; projector: number; total: number; buffers: number };
   flops: { backbone: number; projector: number; total: number }; // per image, forward
   memory: {
     weights: number; // bytes: weights, gradients and optimizer slots
-    activations: number; // bytes kept for backward, both views of a batch
+    activations: number; // bytes of the forward and backward passes of both views of a batch
     total: number;
     largestTensor: number; // bytes of the largest single activation at this batch size
-    perImage: number; // activation bytes per image per view (memory grows by 2× this per image)
+    perImage: number; // forward activation bytes per image per view (memory grows by 2·tapeFactor× this per image)
   };
 }
 
@@ -222,8 +236,8 @@ export function modelCard(c: CardConfig): ModelCard {
   const dim = featureDim(c);
   const p = projectorTally(dim, c.projector);
   const perImage = (b.activations + p.activations + dim) * BYTES; // + the pooled features
-  const weights = (b.params + p.params) * (2 + SLOTS[c.optimizer]) * BYTES + (b.buffers + p.buffers) * BYTES;
-  const activations = 2 * c.batchSize * perImage;
+  const weights = (b.params + p.params) * (PER_WEIGHT + SLOTS[c.optimizer]) * BYTES + (b.buffers + p.buffers) * BYTES;
+  const activations = tapeFactor(c.backbone) * 2 * c.batchSize * perImage;
   return {
     featureDim: dim,
     params: { backbone: b.params, projector: p.params, total: b.params + p.params, buffers: b.buffers + p.buffers },
@@ -241,7 +255,7 @@ export interface BackendLimits {
 }
 
 /** wasm32 addresses at most 4 GiB: the WASM backend's heap cannot grow past it. */
-export const WASM_HEAP_LIMIT = 4 * 1024 ** 3;
+export const WASM_HEAP_LIMIT = 4294901760; // tfjs-backend-wasm 4.22's getHeapMax(): 4 GiB − 64 KiB
 
 export interface CardWarning {
   limit: string;
@@ -255,7 +269,7 @@ const mib = (bytes: number) => `${(bytes / 1024 ** 2).toFixed(bytes < 10 * 1024 
  * grows linearly with it), else a smaller model. A single tensor must fit one storage binding
  * (WebGPU binds each tensor's buffer whole); the sum must fit the heap (WASM).
  */
-export function cardWarnings(card: ModelCard, c: Pick<CardConfig, 'batchSize'>, limits: BackendLimits): CardWarning[] {
+export function cardWarnings(card: ModelCard, c: Pick<CardConfig, 'batchSize' | 'backbone'>, limits: BackendLimits): CardWarning[] {
   const out: CardWarning[] = [];
   const perImageLargest = card.memory.largestTensor / c.batchSize;
   const fix = (maxBatch: number) =>
@@ -266,7 +280,7 @@ export function cardWarnings(card: ModelCard, c: Pick<CardConfig, 'batchSize'>, 
     }
   }
   if (limits.maxTotal !== null && card.memory.total > limits.maxTotal) {
-    const maxBatch = Math.floor((limits.maxTotal - card.memory.weights) / (2 * card.memory.perImage));
+    const maxBatch = Math.floor((limits.maxTotal - card.memory.weights) / (2 * tapeFactor(c.backbone) * card.memory.perImage));
     out.push({ limit: 'memory', message: `The estimated training memory (${mib(card.memory.total)}) exceeds what ${limits.backend} can hold (${mib(limits.maxTotal)}): ${fix(maxBatch)}.` });
   }
   return out;
