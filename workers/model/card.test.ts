@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { BACKBONES, DEFAULT_CONFIG } from '../contract/config';
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
@@ -7,6 +7,11 @@ import { lars } from '../optim/optimizers';
 import { trainStep } from '../train/step';
 import { cardWarnings, epochSeconds, modelCard, tapeFactor, WASM_HEAP_LIMIT, type CardConfig } from './card';
 import { buildModel } from './model';
+
+// Importing the wasm backend makes it the default; the other tests build their models on cpu.
+beforeAll(async () => {
+  await tf.setBackend('cpu');
+});
 
 const base: CardConfig & { seed: number } = { ...DEFAULT_CONFIG };
 const at224 = (backbone: CardConfig['backbone']): CardConfig => ({ ...base, backbone, imageSize: 224, stem: 'imagenet', widthMult: 1, patchSize: 16, vitDepth: 12 });
