@@ -129,6 +129,8 @@ function throttledEvents(apply: (e: TrainEvent) => void): (e: TrainEvent) => voi
   };
 }
 
+let persistenceAsked = false;
+
 /** Training events: checkpoint news goes to the checkpoint list, the rest (throttled) to the run. */
 function trainEvents(): (e: TrainEvent) => void {
   const run = throttledEvents(useStore.getState().onTrainEvent);
@@ -136,8 +138,11 @@ function trainEvents(): (e: TrainEvent) => void {
     const s = useStore.getState();
     if (e.type === 'checkpoint') {
       s.upsertRun(e.run);
-      if (s.storage === null) void requestPersistence();
-      void refreshStorage();
+      // The first checkpoint of a visit asks the browser to keep the storage (it may decline).
+      if (!persistenceAsked && !s.storage?.persisted) {
+        persistenceAsked = true;
+        void requestPersistence();
+      } else void refreshStorage();
     } else if (e.type === 'checkpoint-error') {
       s.setCheckpoints({ checkpointNotice: { text: e.message, error: true } });
       void refreshStorage();
