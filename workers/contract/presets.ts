@@ -1,6 +1,9 @@
 // Presets: small partial configs merged over the current config (as nanoGPT's config files
-// override its defaults). Each names every field it is about, so switching presets back and forth
-// leaves no trace of the other. Selectable in the UI and as `#preset=<id>` in the URL.
+// override its defaults). Two kinds that combine: a recipe (architecture, data size, optimizer and
+// augmentation from a published setup) and a loss variant (official or adaptive); they name
+// disjoint fields, so "ResNet-18 at 32 px with the adaptive loss" is one of each. Every preset of a
+// kind names the same fields, so switching back and forth leaves no trace of the other.
+// Selectable in the UI and in the URL as `#preset=<id>`, once per kind (`#preset=small-32&preset=adaptive`).
 import { DEFAULT_CONFIG, FIELDS, parseField, type TrainConfig } from './config';
 
 export interface Preset {
@@ -32,23 +35,103 @@ export const PRESETS = {
 export type PresetId = keyof typeof PRESETS;
 export const PRESET_IDS = Object.keys(PRESETS) as PresetId[];
 
-export function applyPreset(c: TrainConfig, id: PresetId): TrainConfig {
-  return { ...c, ...(PRESETS[id].config as Partial<TrainConfig>) };
+/** The fields every recipe names: those it does not set keep DEFAULT_CONFIG's value. */
+const RECIPE_KEYS = [
+  'imageSize', 'batchSize', 'cropScaleMin', 'cropScaleMax', 'blurProb1', 'blurProb2', 'solarizeProb1', 'solarizeProb2',
+  'backbone', 'width', 'widthMult', 'stem', 'zeroInitResidual', 'patchSize', 'vitDepth', 'projector',
+  'optimizer', 'baseLr', 'weightDecay', 'eta', 'warmupEpochs', 'gradClip',
+] as const satisfies readonly (keyof TrainConfig)[];
+
+const recipe = (own: Partial<Pick<TrainConfig, (typeof RECIPE_KEYS)[number]>>): Partial<TrainConfig> => ({
+  ...Object.fromEntries(RECIPE_KEYS.map((k) => [k, DEFAULT_CONFIG[k]])),
+  ...own,
+});
+
+/**
+ * Architecture recipes. Augmentation not named is the official one (DEFAULT_CONFIG: crop scale
+ * [0.08, 1], blur 1.0 / 0.1, solarization 0 / 0.2). baseLr is per 256 images, as everywhere here.
+ */
+export const RECIPES = {
+  defaults: {
+    label: 'Studio defaults (small CNN, 32 px)',
+    help: 'The small CNN of width 16 with a 256-wide projector: the settings the studio opens with',
+    config: recipe({}),
+  },
+  'small-32': {
+    label: 'Small images (32 px)',
+    help: 'ResNet-18 with the CIFAR stem, projector 2048-2048-2048, batch 256, LARS (lr 0.3, eta 0.02, weight decay 1e-4, 10 warmup epochs), crops of [0.2, 1], no blur, solarization 0.1 on both views: solo-learn\'s CIFAR VICReg recipe',
+    config: recipe({
+      imageSize: 32, batchSize: 256, cropScaleMin: 0.2, cropScaleMax: 1, blurProb1: 0, blurProb2: 0, solarizeProb1: 0.1, solarizeProb2: 0.1,
+      backbone: 'resnet18', widthMult: 1, stem: 'cifar', zeroInitResidual: 'on', projector: '2048-2048-2048',
+      optimizer: 'lars', baseLr: 0.3, weightDecay: 1e-4, eta: 0.02, warmupEpochs: 10,
+    }),
+  },
+  'medium-96': {
+    label: 'Medium images (96 px)',
+    help: 'ResNet-18 with the ImageNet stem at 96 px, batch 256, projector 2048-2048-2048, the official augmentations and LARS schedule (lr 0.2, weight decay 1e-6, 10 warmup epochs)',
+    config: recipe({
+      imageSize: 96, batchSize: 256, backbone: 'resnet18', widthMult: 1, stem: 'imagenet', zeroInitResidual: 'on', projector: '2048-2048-2048',
+      optimizer: 'lars', baseLr: 0.2, weightDecay: 1e-6, eta: 0.001, warmupEpochs: 10,
+    }),
+  },
+  'vit-s16-96': {
+    label: 'ViT-S/16 (96 px)',
+    help: 'ViT-Small with 16 px patches (36 tokens) at 96 px, batch 128, AdamW (lr 1e-3, weight decay 1e-4, 10 warmup epochs), gradient clipping at 1.0, projector 2048-2048-2048',
+    config: recipe({
+      imageSize: 96, batchSize: 128, backbone: 'vit-small', widthMult: 1, patchSize: 16, vitDepth: 12, projector: '2048-2048-2048',
+      optimizer: 'adamw', baseLr: 1e-3, weightDecay: 1e-4, warmupEpochs: 10, gradClip: 1,
+    }),
+  },
+  'large-224-cpu': {
+    label: 'Large images on a CPU (224 px)',
+    help: 'MobileNetV2 at 224 px, batch 32, projector 2048-2048-2048, the official augmentations and LARS schedule',
+    config: recipe({
+      imageSize: 224, batchSize: 32, backbone: 'mobilenetv2', widthMult: 1, projector: '2048-2048-2048',
+      optimizer: 'lars', baseLr: 0.2, weightDecay: 1e-6, eta: 0.001, warmupEpochs: 10,
+    }),
+  },
+  'quick-cpu': {
+    label: 'Quick CPU run',
+    help: 'The small CNN at 32 px with a 512-wide projector: an epoch over 2,000 images in about a minute on a 2-core laptop (WASM)',
+    config: recipe({ imageSize: 32, batchSize: 64, backbone: 'small-cnn', width: 24, projector: '512-512-512', warmupEpochs: 1 }),
+  },
+} satisfies Record<string, Preset>;
+
+export type RecipeId = keyof typeof RECIPES;
+export const RECIPE_IDS = Object.keys(RECIPES) as RecipeId[];
+export type AnyPresetId = PresetId | RecipeId;
+const ALL: Record<AnyPresetId, Preset> = { ...RECIPES, ...PRESETS };
+export const ANY_PRESET_IDS = Object.keys(ALL) as AnyPresetId[];
+export const isPresetId = (id: string): id is AnyPresetId => id in ALL;
+export const presetOf = (id: AnyPresetId): Preset => ALL[id];
+
+export function applyPreset(c: TrainConfig, id: AnyPresetId): TrainConfig {
+  return { ...c, ...(ALL[id].config as Partial<TrainConfig>) };
 }
 
-/** The first preset whose every field the config holds, or null (a custom config). */
+const holds = (c: TrainConfig, p: Preset) => Object.entries(p.config).every(([k, v]) => c[k as keyof TrainConfig] === v);
+
+/** The loss preset whose every field the config holds, or null (a custom loss). */
 export function matchingPreset(c: TrainConfig): PresetId | null {
-  return PRESET_IDS.find((id) => Object.entries(PRESETS[id].config).every(([k, v]) => c[k as keyof TrainConfig] === v)) ?? null;
+  return PRESET_IDS.find((id) => holds(c, PRESETS[id])) ?? null;
 }
 
-// Every preset value must pass its field's own validation: checked once at load, so a typo in a
-// preset fails every test rather than reaching a run.
-for (const id of PRESET_IDS) {
-  for (const [k, v] of Object.entries(PRESETS[id].config)) {
+/** The recipe whose every field the config holds, or null (a custom model or schedule). */
+export function matchingRecipe(c: TrainConfig): RecipeId | null {
+  return RECIPE_IDS.find((id) => holds(c, RECIPES[id])) ?? null;
+}
+
+// Every preset value must pass its field's own validation, and a recipe must not touch a loss
+// preset's fields (they combine): checked once at load, so a typo fails every test rather than a run.
+const lossKeys = new Set(PRESET_IDS.flatMap((id) => Object.keys(PRESETS[id].config)));
+for (const id of ANY_PRESET_IDS) {
+  for (const [k, v] of Object.entries(ALL[id].config)) {
     const key = k as keyof TrainConfig;
     const parsed = key in FIELDS ? parseField(key, String(v)) : { reason: 'unknown setting' };
     if ('reason' in parsed) throw new Error(`preset ${id}: ${k}=${v} is invalid (${parsed.reason})`);
+    if (id in RECIPES && lossKeys.has(k)) throw new Error(`recipe ${id} sets ${k}, a loss preset's field`);
   }
 }
 
 export const DEFAULT_PRESET: PresetId | null = matchingPreset(DEFAULT_CONFIG);
+export const DEFAULT_RECIPE: RecipeId | null = matchingRecipe(DEFAULT_CONFIG);

@@ -41,7 +41,21 @@ describe('configFromHash / configToHash', () => {
   it('warn on an unknown preset and keep the base', () => {
     const { config, warnings } = configFromHash('#preset=magic&epochs=2');
     expect(config).toEqual({ ...DEFAULT_CONFIG, epochs: 2 });
-    expect(warnings).toEqual([{ key: 'preset', value: 'magic', reason: 'expected one of official, adaptive' }]);
+    expect(warnings).toEqual([{ key: 'preset', value: 'magic', reason: 'expected one of defaults, small-32, medium-96, vit-s16-96, large-224-cpu, quick-cpu, official, adaptive' }]);
+  });
+
+  it('a recipe and a loss variant combine, in either order, and round-trip', () => {
+    const c = { ...applyPreset(applyPreset(DEFAULT_CONFIG, 'small-32'), 'adaptive'), epochs: 3 };
+    expect(c).toMatchObject({ backbone: 'resnet18', batchSize: 256, varianceMode: 'adaptive', covarianceMode: 'sicov', epochs: 3 });
+    expect(configToHash(c)).toBe('#preset=small-32&preset=adaptive&epochs=3');
+    expect(configFromHash('#preset=adaptive&epochs=3&preset=small-32')).toEqual({ config: c, warnings: [] });
+  });
+
+  it('a recipe alone keeps the default loss and writes only itself', () => {
+    const c = applyPreset(DEFAULT_CONFIG, 'vit-s16-96');
+    expect(configToHash(c)).toBe('#preset=vit-s16-96');
+    expect(configFromHash('#preset=vit-s16-96').config).toEqual(c);
+    expect(applyPreset(c, 'defaults')).toEqual(DEFAULT_CONFIG);
   });
 
   it('warn on bad values and unknown keys, keeping the base value', () => {

@@ -1,7 +1,8 @@
-// The config in the URL hash, so a run is a shareable link: `#preset=adaptive&epochs=3`. The
-// preset (if any) applies first, then each field; only what differs from that base is written.
+// The config in the URL hash, so a run is a shareable link: `#preset=small-32&preset=adaptive&epochs=3`.
+// The presets (a recipe and a loss variant, each optional) apply first, then each field; only what
+// differs from that base is written.
 import { checkConfig, DEFAULT_CONFIG, FIELDS, parseField, type ConfigWarning, type TrainConfig } from './config';
-import { applyPreset, DEFAULT_PRESET, matchingPreset, PRESET_IDS, type PresetId } from './presets';
+import { ANY_PRESET_IDS, applyPreset, DEFAULT_PRESET, DEFAULT_RECIPE, isPresetId, matchingPreset, matchingRecipe } from './presets';
 
 /** Reads the hash; unknown keys and bad values keep the base value and warn. */
 export function configFromHash(hash: string, base: TrainConfig = DEFAULT_CONFIG): {
@@ -10,9 +11,11 @@ export function configFromHash(hash: string, base: TrainConfig = DEFAULT_CONFIG)
 } {
   const warnings: ConfigWarning[] = [];
   const params = new URLSearchParams(hash.replace(/^#/, ''));
-  const preset = params.get('preset');
-  const start = preset === null ? base : PRESET_IDS.includes(preset as PresetId) ? applyPreset(base, preset as PresetId) : base;
-  if (preset !== null && start === base) warnings.push({ key: 'preset', value: preset, reason: `expected one of ${PRESET_IDS.join(', ')}` });
+  let start = base;
+  for (const preset of params.getAll('preset')) {
+    if (isPresetId(preset)) start = applyPreset(start, preset);
+    else warnings.push({ key: 'preset', value: preset, reason: `expected one of ${ANY_PRESET_IDS.join(', ')}` });
+  }
   const config: TrainConfig = { ...start };
   for (const [key, value] of params) {
     if (key === 'preset') continue;
@@ -32,13 +35,15 @@ export function configFromHash(hash: string, base: TrainConfig = DEFAULT_CONFIG)
   return { config, warnings };
 }
 
-/** Writes the preset the config matches (unless it is the default's) and the fields that differ from it. */
+/** Writes the presets the config matches (unless they are the default's) and the fields that differ from them. */
 export function configToHash(c: TrainConfig): string {
   const params = new URLSearchParams();
-  const preset = matchingPreset(c);
-  const named = preset !== null && preset !== DEFAULT_PRESET ? preset : null;
-  const base = named ? applyPreset(DEFAULT_CONFIG, named) : DEFAULT_CONFIG;
-  if (named) params.set('preset', named);
+  let base = DEFAULT_CONFIG;
+  for (const [id, fallback] of [[matchingRecipe(c), DEFAULT_RECIPE], [matchingPreset(c), DEFAULT_PRESET]] as const) {
+    if (id === null || id === fallback) continue;
+    params.append('preset', id);
+    base = applyPreset(base, id);
+  }
   for (const key of Object.keys(FIELDS) as (keyof TrainConfig)[]) {
     if (c[key] !== base[key]) params.set(key, String(c[key]));
   }
