@@ -3,6 +3,7 @@
 // images/s and GFLOP/s, the backend's matMul ceiling, their ratio, the plain TF.js step and the
 // speed-up) and writes it as JSON under bench/results/.
 //   npm run bench -- [backends=wasm,webgl,webgpu,cpu] [cases=defaults,quick] [maxStepMs=15000]
+//                    [profile=webgpu] [deferred=1,4,15,32]
 import { chromium } from '@playwright/test';
 import { spawn } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -59,6 +60,13 @@ try {
     console.log(`${id}: studio on wasm ${ws.imagesPerSec.toFixed(1)} img/s = ${(100 * share).toFixed(0)}% of the wasm ceiling (target ≥ 35%); ` +
       `${plainBest ? `${(ws.imagesPerSec / plainBest).toFixed(1)}× the best plain backend (${plainBest.toFixed(1)} img/s; target ≥ 15×)` : 'the plain step runs on no backend'}`);
   }
+  const { profile, deferred } = result.extras ?? {};
+  if (profile) {
+    const total = profile.kernels.reduce((a, k) => a + k.ms, 0);
+    console.log(`\nprofile, ${profile.backend}, ${profile.case}: ${total.toFixed(0)} ms of kernels`);
+    for (const k of profile.kernels.slice(0, 12)) console.log(`  ${k.name.padEnd(28)} ${k.ms.toFixed(1).padStart(8)} ms ${((100 * k.ms) / total).toFixed(1).padStart(5)}%  ${k.calls} calls`);
+  }
+  if (deferred) console.log(`\nwebgpu WEBGPU_DEFERRED_SUBMIT_BATCH_SIZE: ${deferred.map((d) => `${d.value}: ${d.imagesPerSec.toFixed(2)} img/s`).join(', ')}`);
   mkdirSync('bench/results', { recursive: true });
   const file = `bench/results/step-${new Date().toISOString().slice(0, 19).replace(/[:T]/g, '-')}-${hostname()}.json`;
   writeFileSync(file, JSON.stringify({ date: new Date().toISOString(), hash, ...result }, null, 1));

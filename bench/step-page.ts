@@ -47,6 +47,14 @@ function batchFor(c: TrainConfig, flops: number, ceiling: number): number | null
   return estMs(b) > 4 * MAX_STEP_MS ? null : b;
 }
 
+/** `profile=<backend>`: the kernels of one step of the first case; `deferred=1,4,16` on webgpu:
+ *  the step at each WEBGPU_DEFERRED_SUBMIT_BATCH_SIZE. */
+export interface BenchExtras {
+  profile?: { backend: string; case: string; kernels: { name: string; ms: number; calls: number }[] };
+  deferred?: { value: number; imagesPerSec: number }[];
+}
+const extras: BenchExtras = {};
+
 async function run(): Promise<BenchRow[]> {
   const rows: BenchRow[] = [];
   // Vite bundles a worker only when it sees `new Worker(new URL(...))` written out.
@@ -60,6 +68,23 @@ async function run(): Promise<BenchRow[]> {
     }
     const ceiling = await studio.ceiling(CEILING_N);
     log(`${backend}: ${CEILING_N}² matMul ${ceiling.gflops.toFixed(2)} GFLOP/s (${ceiling.ms.toFixed(0)} ms)`);
+    if (params.get('profile') === backend) {
+      const [id, c] = cases()[0];
+      const kernels = await studio.profile({ ...c, batchSize: batchFor(c, 6 * modelCard(c).flops.total, ceiling.gflops) ?? 8 });
+      extras.profile = { backend, case: id, kernels };
+      const total = kernels.reduce((a, k) => a + k.ms, 0);
+      log(`${backend} profile of ${id}: ${kernels.slice(0, 8).map((k) => `${k.name} ${((100 * k.ms) / total).toFixed(0)}%`).join(', ')}`);
+    }
+    if (backend === 'webgpu' && params.get('deferred')) {
+      const [id, c] = cases()[0];
+      extras.deferred = [];
+      for (const value of params.get('deferred')!.split(',').map(Number)) {
+        await studio.setFlag('WEBGPU_DEFERRED_SUBMIT_BATCH_SIZE', value);
+        const t = await studio.step({ ...c, batchSize: batchFor(c, 6 * modelCard(c).flops.total, ceiling.gflops) ?? 8 });
+        extras.deferred.push({ value, imagesPerSec: t.imagesPerSec });
+        log(`webgpu ${id}: WEBGPU_DEFERRED_SUBMIT_BATCH_SIZE=${value}: ${t.imagesPerSec.toFixed(2)} img/s`);
+      }
+    }
     const plainUse = await plain.use(backend);
     for (const [id, base] of cases()) {
       const flops = 6 * modelCard(base).flops.total;
@@ -97,11 +122,11 @@ async function run(): Promise<BenchRow[]> {
 
 declare global {
   interface Window {
-    benchResult?: { rows?: BenchRow[]; error?: string; userAgent: string; threads: number };
+    benchResult?: { rows?: BenchRow[]; extras?: BenchExtras; error?: string; userAgent: string; threads: number };
   }
 }
 
 run().then(
-  (rows) => (window.benchResult = { rows, userAgent: navigator.userAgent, threads: navigator.hardwareConcurrency }),
+  (rows) => (window.benchResult = { rows, extras, userAgent: navigator.userAgent, threads: navigator.hardwareConcurrency }),
   (e) => (window.benchResult = { error: e instanceof Error ? e.stack ?? e.message : String(e), userAgent: navigator.userAgent, threads: navigator.hardwareConcurrency }),
 );

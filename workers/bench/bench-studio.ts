@@ -17,6 +17,37 @@ const api = {
     return report.active === name ? { ok: true } : { ok: false, reason: mine?.reason ?? 'not available' };
   },
   ceiling: (n: number) => matMulCeiling(n),
+  /** Sets a TF.js flag (e.g. WEBGPU_DEFERRED_SUBMIT_BATCH_SIZE) for the steps that follow. */
+  setFlag: (name: string, value: number | boolean) => tf.env().set(name, value),
+  /** tf.profile of one step after a warm-up: kernel time summed by kernel name, largest first. */
+  async profile(config: TrainConfig): Promise<{ name: string; ms: number; calls: number }[]> {
+    const model = buildModel(config);
+    const ctx: StepContext = { model, optimizer: makeOptimizer(config), config, avt: { ema: null } };
+    const [x1, x2] = randomViews(config.batchSize, config.imageSize);
+    try {
+      const step = (i: number) => tf.tidy(() => trainStep(ctx, x1, x2, i, 0.01).row);
+      await step(0).data();
+      const info = await tf.profile(async () => {
+        const row = step(1);
+        await row.data();
+        return row;
+      });
+      const byName = new Map<string, { name: string; ms: number; calls: number }>();
+      for (const k of info.kernels) {
+        const e = byName.get(k.name) ?? { name: k.name, ms: 0, calls: 0 };
+        e.ms += Number(k.kernelTimeMs) || 0;
+        e.calls++;
+        byName.set(k.name, e);
+      }
+      tf.dispose(info.result as tf.Tensor);
+      return [...byName.values()].sort((a, b) => b.ms - a.ms);
+    } finally {
+      tf.dispose([x1, x2]);
+      ctx.avt.ema?.dispose();
+      ctx.optimizer.dispose();
+      model.dispose();
+    }
+  },
   async step(config: TrainConfig) {
     const model = buildModel(config);
     const ctx: StepContext = { model, optimizer: makeOptimizer(config), config, avt: { ema: null } };
