@@ -3,6 +3,7 @@ import { CheckpointPanel, ResumeOffer } from './checkpoint/CheckpointPanel';
 import { ConfigPanel } from './config/ConfigPanel';
 import { DatasetPanel, usePageDrop } from './dataset/DatasetPanel';
 import { EvalPanel } from './eval/EvalPanel';
+import { ModelCard } from './model/ModelCard';
 import { TrainPanel } from './train/TrainPanel';
 import { Warnings } from './Warnings';
 
@@ -24,6 +25,7 @@ export function App() {
           <ConfigPanel />
         </div>
         <div className="right">
+          <ModelCard />
           <TrainPanel />
           <EvalPanel />
           <CheckpointPanel />

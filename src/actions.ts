@@ -23,6 +23,7 @@ export async function chooseBackend(choice: BackendChoice, remeasure = false): P
       const ranking = report.attempts.filter((a) => a.msPerImage !== undefined).sort((a, b) => a.msPerImage! - b.msPerImage!).map((a) => a.name);
       localStorage.setItem(rankingKey(spec), JSON.stringify(ranking));
     }
+    useStore.setState({ backendSpec: spec });
     useStore.getState().setBackend(report, 'ready');
   } catch (e) {
     useStore.getState().setBackend(null, 'failed', message(e));

@@ -1,5 +1,5 @@
 import type { StateCreator } from 'zustand';
-import type { BackendReport, DiagnosticsRecord, MetricRecord, RunState, TrainEvent, WarningKind } from '../../workers/contract/api';
+import type { BackendReport, DiagnosticsRecord, MeasureSpec, MetricRecord, RunState, TrainEvent, WarningKind } from '../../workers/contract/api';
 import type { Store } from './index';
 
 export interface TrainingWarning {
@@ -12,6 +12,8 @@ export interface TrainingSlice {
   backend: BackendReport | null;
   backendStatus: 'selecting' | 'ready' | 'failed';
   backendError: string | null;
+  /** The model auto timed the backends with (the model card scales its ms per image by FLOPs). */
+  backendSpec: MeasureSpec | null;
   runState: RunState;
   step: number;
   totalSteps: number;
@@ -31,6 +33,7 @@ export const createTrainingSlice: StateCreator<Store, [], [], TrainingSlice> = (
   backend: null,
   backendStatus: 'selecting',
   backendError: null,
+  backendSpec: null,
   runState: 'idle',
   step: 0,
   totalSteps: 0,

@@ -1,0 +1,88 @@
+// The model card: what the configured network costs before Train is pressed. All numbers come from
+// workers/model/card.ts (pure arithmetic, no TF.js); the epoch time scales the backend probe's
+// measured ms per image by the FLOPs ratio of this model to the probe's.
+import { useEffect, useMemo, useState } from 'react';
+import { DEFAULT_CONFIG } from '../../workers/contract/config';
+import { cardWarnings, epochSeconds, modelCard, WASM_HEAP_LIMIT, type BackendLimits } from '../../workers/model/card';
+import { useStore } from '../store';
+import { formatDuration } from '../train/format';
+
+/** 1234567 -> "1.23 M" */
+function si(n: number, unit = ''): string {
+  const [v, p] = n >= 1e9 ? [n / 1e9, 'G'] : n >= 1e6 ? [n / 1e6, 'M'] : n >= 1e3 ? [n / 1e3, 'k'] : [n, ''];
+  return `${v.toFixed(v >= 100 || p === '' ? 0 : 2)} ${p}${unit}`;
+}
+const bytes = (b: number) => (b >= 2 ** 30 ? `${(b / 2 ** 30).toFixed(2)} GiB` : `${(b / 2 ** 20).toFixed(1)} MiB`);
+
+type GpuLimits = { maxBufferSize: number; maxStorageBufferBindingSize: number };
+
+/** The WebGPU adapter's buffer limits, or null where the browser has no WebGPU. */
+function useWebGpuLimits(): GpuLimits | null {
+  const [limits, setLimits] = useState<GpuLimits | null>(null);
+  useEffect(() => {
+    // WebGPU's types are not in TypeScript's DOM lib.
+    const gpu = (navigator as Navigator & { gpu?: { requestAdapter(): Promise<{ limits: GpuLimits } | null> } }).gpu;
+    let live = true;
+    gpu?.requestAdapter().then((a) => live && a && setLimits({ maxBufferSize: a.limits.maxBufferSize, maxStorageBufferBindingSize: a.limits.maxStorageBufferBindingSize }), () => undefined);
+    return () => {
+      live = false;
+    };
+  }, []);
+  return limits;
+}
+
+export function ModelCard() {
+  const c = useStore((s) => s.config);
+  const backend = useStore((s) => s.backend);
+  const probe = useStore((s) => s.backendSpec);
+  const trainCount = useStore((s) => s.dataset?.trainCount ?? null);
+  const gpu = useWebGpuLimits();
+  const card = useMemo(() => {
+    try {
+      return modelCard(c);
+    } catch {
+      return null; // e.g. a ViT patch larger than the image: the config panel says why
+    }
+  }, [c]);
+  if (!card) return null;
+
+  const active = backend?.active;
+  const limits: BackendLimits | null =
+    active === 'webgpu' && gpu ? { backend: 'WebGPU', maxTotal: null, ...gpu } : active === 'wasm' ? { backend: 'WASM', maxBufferSize: null, maxStorageBufferBindingSize: null, maxTotal: WASM_HEAP_LIMIT } : null;
+  const warnings = limits ? cardWarnings(card, c, limits) : [];
+
+  const msPerImage = backend?.attempts.find((a) => a.name === active)?.msPerImage;
+  const images = trainCount ?? 1000;
+  // auto's probe times the small CNN at the width, projector and image size it was started with.
+  const probeFlops = probe ? modelCard({ ...DEFAULT_CONFIG, ...probe }).flops.total : null;
+  const epoch = msPerImage !== undefined && probeFlops ? epochSeconds(msPerImage, probeFlops, card.flops.total, images) : null;
+
+  return (
+    <section className="panel model-card" data-testid="model-card">
+      <h2>Model card</h2>
+      <dl>
+        <dt>Parameters</dt>
+        <dd data-testid="model-params" data-backbone={card.params.backbone} data-projector={card.params.projector}>
+          {si(card.params.total)} ({si(card.params.backbone)} backbone, {si(card.params.projector)} projector; features {card.featureDim})
+        </dd>
+        <dt>Forward FLOPs / image</dt>
+        <dd data-testid="model-flops" data-flops={card.flops.total} title="2 × multiply-adds of convs, dense layers and attention matmuls">
+          {si(card.flops.total, 'FLOP')}
+        </dd>
+        <dt>Training memory at batch {c.batchSize}</dt>
+        <dd data-testid="model-memory" data-bytes={card.memory.total} title="weights, gradients, optimizer state and both views' activations through TF.js's backward pass">
+          {bytes(card.memory.total)} ({bytes(card.memory.weights)} weights and optimizer, {bytes(card.memory.activations)} activations; largest tensor {bytes(card.memory.largestTensor)})
+        </dd>
+        <dt>Time per epoch</dt>
+        <dd data-testid="model-epoch-time" data-seconds={epoch ?? ''}>
+          {epoch !== null
+            ? `about ${formatDuration(epoch * 1000)} for ${images} images on ${active}${trainCount === null ? ' (no dataset loaded: per 1,000)' : ''}`
+            : `not measured on ${active ?? 'this backend'}: backend auto (or Re-measure) times it`}
+        </dd>
+      </dl>
+      {warnings.map((w) => (
+        <p key={w.limit} className="warning" data-testid="model-warning">{w.message}</p>
+      ))}
+    </section>
+  );
+}
