@@ -3,7 +3,7 @@ import { useStore } from '../store';
 
 const HOW = { measured: 'fastest measured', cached: 'fastest measured earlier', forced: 'as set', fallback: 'fallback' } as const;
 
-/** The active backend, how it was chosen, each backend's measured speed, and why any was skipped. */
+/** The active backend (WASM: on how many threads), how it was chosen, each backend's measured speed, and why any was skipped. */
 export function BackendBadge() {
   const backend = useStore((s) => s.backend);
   const status = useStore((s) => s.backendStatus);
@@ -15,6 +15,12 @@ export function BackendBadge() {
     <div className="backend">
       <span className="label">Backend</span>
       <span className="badge" data-testid="backend">{status === 'selecting' ? 'choosing…' : backend?.active}</span>
+      {backend?.active === 'wasm' && backend.threads !== undefined && status === 'ready' && (
+        <span className="threads" data-testid="backend-threads" data-threads={backend.threads} title={backend.threadsNote}>
+          · {backend.threads} {backend.threads === 1 ? 'thread' : 'threads'}
+          {backend.threadsNote && ` (${backend.threadsNote})`}
+        </span>
+      )}
       {backend && status === 'ready' && (
         <>
           <span className="how" data-testid="backend-how">{HOW[backend.chosenBy]}</span>

@@ -16,6 +16,8 @@ import { buildModel } from '../model/model';
 import { lars } from '../optim/optimizers';
 import { trainStep } from '../train/step';
 import { registerWasmGradKernels } from './wasm-grads';
+import { withTimeout } from './timeout';
+import { startWasm, type WasmStart } from './wasm-threads';
 
 export const AUTO_ORDER: BackendName[] = ['webgpu', 'webgl', 'wasm', 'cpu'];
 
@@ -56,25 +58,24 @@ async function withScratchModel<T>(config: TrainConfig, imageSize: number, use: 
 /** A training step of a tiny model of the same architecture; returns its loss. */
 const probeStep = () => withScratchModel({ ...DEFAULT_CONFIG, width: 2, projector: '8-8', batchSize: 4 }, 8, (step) => step());
 
-// The threaded WASM build's pthread workers fail inside a bundled module worker ("e is not
-// defined" in the inlined pthread script), and its init then never settles. Until threads are
-// wired up properly (issue #7), take the single-threaded SIMD build.
-tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', false);
-
 /** A backend that neither works nor fails (a stuck init, a lost GPU) is skipped after this. */
 const PROBE_TIMEOUT_MS = 60_000;
 
-function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
-  return new Promise((resolve, reject) => {
-    const id = setTimeout(() => reject(new Error(`${what} did not finish within ${ms / 1000} s`)), ms);
-    p.then((v) => (clearTimeout(id), resolve(v)), (e) => (clearTimeout(id), reject(e)));
-  });
+/** How WASM started (threads), once it has: TF.js initializes a backend once per worker. */
+let wasmStart: WasmStart | null = null;
+
+async function initialize(name: BackendName): Promise<boolean> {
+  if (name !== 'wasm' || wasmStart) {
+    return withTimeout(tf.setBackend(name).then(async (r) => (await tf.ready(), r)), PROBE_TIMEOUT_MS, 'initialization');
+  }
+  wasmStart = await withTimeout(startWasm(), PROBE_TIMEOUT_MS, 'initialization');
+  return wasmStart !== null;
 }
 
 async function tryBackend(name: BackendName): Promise<BackendAttempt> {
   const t0 = performance.now();
   try {
-    const ok = await withTimeout(tf.setBackend(name).then(async (r) => (await tf.ready(), r)), PROBE_TIMEOUT_MS, 'initialization');
+    const ok = await initialize(name);
     if (!ok) return { name, ok: false, reason: 'not available in this browser' };
     const loss = await withTimeout(probeStep(), PROBE_TIMEOUT_MS, 'the test step');
     if (!Number.isFinite(loss)) return { name, ok: false, reason: `the test step gave a loss of ${loss}` };
@@ -135,5 +136,5 @@ export async function selectBackend(choice: BackendChoice, spec: MeasureSpec, pr
     if (report) await tf.setBackend(report.active);
   }
   if (!report) throw new Error(`no TF.js backend could run a training step: ${attempts.map((a) => `${a.name}: ${a.reason}`).join('; ')}`);
-  return report;
+  return wasmStart ? { ...report, threads: wasmStart.threads, threadsNote: wasmStart.note } : report;
 }

@@ -51,6 +51,10 @@ export interface BackendReport {
   /** measured: auto timed every working backend; cached: auto reused an earlier ranking. */
   chosenBy: 'measured' | 'cached' | 'forced' | 'fallback';
   attempts: BackendAttempt[];
+  /** Set once WASM has started: the threads its kernels (XNNPACK) run on; 1 is the single-threaded build. */
+  threads?: number;
+  /** Why WASM runs on one thread (not cross-origin isolated, or the threaded build failed to start). */
+  threadsNote?: string;
 }
 
 /** The model auto measures with: the run's architecture at a small batch. */

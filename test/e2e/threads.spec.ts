@@ -1,0 +1,35 @@
+// WASM on threads: the preview server sends COOP/COEP, so the studio starts TF.js's threaded
+// build with one thread per core (workers/backend/wasm-threads.ts) and trains on it; when that
+// build cannot start, it trains on the single-threaded build and says why.
+import { expect, test, type Page } from '@playwright/test';
+import { lossPoints, openWithSample, TINY, waitForStep } from './helpers';
+
+async function trainsAFewSteps(page: Page) {
+  await page.getByTestId('train-start').click();
+  await waitForStep(page, 3);
+  await expect.poll(() => lossPoints(page)).toBeGreaterThan(1);
+  await page.getByTestId('train-stop').click();
+  await expect(page.getByTestId('run-state')).toHaveText('stopped');
+  await expect(page.getByTestId('chart-loss')).toHaveAttribute('data-finite', 'true');
+  await expect(page.locator('.warnings .error')).toHaveCount(0);
+}
+
+test('wasm runs on one thread per core (at most 8) when the page is cross-origin isolated', async ({ page }) => {
+  await page.goto('/');
+  expect(await page.evaluate(() => crossOriginIsolated)).toBe(true);
+  const threads = Math.min(await page.evaluate(() => navigator.hardwareConcurrency), 8);
+  await openWithSample(page, `${TINY}&backend=wasm`, 'wasm');
+  const badge = page.getByTestId('backend-threads');
+  await expect(badge).toHaveAttribute('data-threads', String(threads));
+  await expect(badge).toHaveText(`· ${threads} ${threads === 1 ? 'thread' : 'threads'}`);
+  await trainsAFewSteps(page);
+});
+
+test('wasm falls back to one thread, and says so, when the threaded build cannot load', async ({ page }) => {
+  await page.route(/tfjs-backend-wasm-threaded-simd[^/]*\.wasm$/, (route) => route.fulfill({ status: 404, body: 'gone' }));
+  await openWithSample(page, `${TINY}&backend=wasm`, 'wasm');
+  const badge = page.getByTestId('backend-threads');
+  await expect(badge).toHaveAttribute('data-threads', '1');
+  await expect(badge).toContainText('threads failed to start');
+  await trainsAFewSteps(page);
+});
