@@ -3,7 +3,7 @@
 // small enough that a slow backend finishes. Results land in window.benchResult for bench/run.ts.
 import * as Comlink from 'comlink';
 import { DEFAULT_CONFIG, type BackendName, type TrainConfig } from '../workers/contract/config';
-import { PRESETS } from '../workers/contract/presets';
+import { applyPreset, RECIPE_IDS } from '../workers/contract/presets';
 import { modelCard } from '../workers/model/card';
 import type { PlainBench } from '../workers/bench/bench-plain';
 import type { StudioBench } from '../workers/bench/bench-studio';
@@ -29,12 +29,9 @@ const backends = (params.get('backends') ?? 'wasm,webgl,webgpu,cpu').split(',') 
 const MAX_STEP_MS = Number(params.get('maxStepMs') ?? 15_000);
 const CEILING_N = Number(params.get('n') ?? 1024);
 
-/** The model cases: the defaults and every preset that sets a backbone. */
+/** The model cases: every recipe (workers/contract/presets.ts RECIPES), 'defaults' among them. */
 function cases(): [string, TrainConfig][] {
-  const all: [string, TrainConfig][] = [['defaults', DEFAULT_CONFIG]];
-  for (const [id, p] of Object.entries(PRESETS)) {
-    if ('backbone' in p.config) all.push([id, { ...DEFAULT_CONFIG, ...(p.config as Partial<TrainConfig>) }]);
-  }
+  const all = RECIPE_IDS.map((id): [string, TrainConfig] => [id, applyPreset(DEFAULT_CONFIG, id)]);
   const wanted = params.get('cases')?.split(',');
   return wanted ? all.filter(([id]) => wanted.includes(id)) : all;
 }
