@@ -1,8 +1,8 @@
-import { beforeAll, describe, expect, it } from 'vitest';
-import { BACKBONES, DEFAULT_CONFIG } from '../contract/config';
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { registerWasmGradKernels } from '../backend/wasm-grads';
+import { BACKBONES, DEFAULT_CONFIG, type TrainConfig } from '../contract/config';
 import { lars } from '../optim/optimizers';
 import { trainStep } from '../train/step';
 import { cardWarnings, epochSeconds, modelCard, tapeFactor, WASM_HEAP_LIMIT, type CardConfig } from './card';
@@ -13,7 +13,7 @@ beforeAll(async () => {
   await tf.setBackend('cpu');
 });
 
-const base: CardConfig & { seed: number } = { ...DEFAULT_CONFIG };
+const base: TrainConfig = { ...DEFAULT_CONFIG };
 const at224 = (backbone: CardConfig['backbone']): CardConfig => ({ ...base, backbone, imageSize: 224, stem: 'imagenet', widthMult: 1, patchSize: 16, vitDepth: 12 });
 
 describe('model card: parameters', () => {
