@@ -64,6 +64,7 @@ async function run(): Promise<BenchRow[]> {
       continue;
     }
     const ceiling = await studio.ceiling(CEILING_N);
+    if (use.threads) log(`${backend}: ${use.threads} thread${use.threads > 1 ? 's' : ''}`);
     log(`${backend}: ${CEILING_N}² matMul ${ceiling.gflops.toFixed(2)} GFLOP/s (${ceiling.ms.toFixed(0)} ms)`);
     if (params.get('profile') === backend) {
       const [id, c] = cases()[0];

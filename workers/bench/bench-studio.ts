@@ -14,7 +14,7 @@ const api = {
   async use(name: BackendName): Promise<{ ok: boolean; reason?: string; threads?: number }> {
     const report = await selectBackend(name, { width: 2, projector: '8-8', imageSize: 8 });
     const mine = report.attempts.find((a) => a.name === name);
-    return report.active === name ? { ok: true } : { ok: false, reason: mine?.reason ?? 'not available' };
+    return report.active === name ? { ok: true, threads: report.threads } : { ok: false, reason: mine?.reason ?? 'not available' };
   },
   ceiling: (n: number) => matMulCeiling(n),
   /** Sets a TF.js flag (e.g. WEBGPU_DEFERRED_SUBMIT_BATCH_SIZE) for the steps that follow. */
