@@ -207,13 +207,13 @@ export const SLOTS: Record<TrainConfig['optimizer'], number> = { lars: 1, sgd: 1
 const BYTES = 4; // float32
 
 /**
- * Peak bytes of a TF.js forward + backward pass over the forward's live bytes, measured here on cpu
- * and wasm alike: 6.7 to 7.7 for the conv nets (BatchNorm everywhere), 3.7 to 4.6 for the ViTs.
- * TF.js keeps the gradient of every tensor until the end of the backward pass (tfjs-core tape.ts
- * backpropagateGradients disposes none of them), and several gradient functions (FusedBatchNorm's
- * among them) build full-size temporaries eagerly, outside the tidy that frees the rest.
+ * Peak bytes of a TF.js forward + backward pass over the forward's op outputs counted here,
+ * measured on cpu and wasm alike: 2.5 to 3.1 for the conv nets, 3.7 to 4.6 for the ViTs. TF.js
+ * keeps the gradient of every tensor until the end of the backward pass (tfjs-core tape.ts
+ * backpropagateGradients disposes none of them). With TF.js's own BatchNorm gradient the conv nets
+ * measured 6.7 to 7.7: layers.ts gives BatchNorm a hand-written one for that reason.
  */
-export const tapeFactor = (backbone: CardConfig['backbone']) => (backbone.startsWith('vit') ? 4.5 : 7);
+export const tapeFactor = (backbone: CardConfig['backbone']) => (backbone.startsWith('vit') ? 4.5 : 3);
 
 /** Per weight: the weight, its gradient, and two temporaries of the optimizer's update. */
 const PER_WEIGHT = 4;

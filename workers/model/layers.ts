@@ -76,12 +76,42 @@ const BN_MOMENTUM = 0.1; // torch: running = (1 − 0.1)·running + 0.1·batch
  */
 export function batchNorm(x: tf.Tensor, bn: BatchNorm, training: boolean): tf.Tensor {
   if (!training) return tf.batchNorm(x, bn.runningMean, bn.runningVar, bn.beta, bn.gamma, BN_EPS);
+  return batchNormTraining(x, bn.gamma, bn.beta, bn);
+}
+
+/**
+ * Training-mode BatchNorm as one taped op with a hand-written gradient (Ioffe & Szegedy 2015,
+ * eq. for ∂ℓ/∂x): with x̂ the normalized input, σ⁻¹ = 1/√(var + eps) and sums over the N values
+ * of a channel, dx = γ·σ⁻¹ · (dy − Σdy/N − x̂·Σ(dy·x̂)/N), dγ = Σ(dy·x̂), dβ = Σdy.
+ * Why: TF.js's own route (moments, then FusedBatchNorm) tapes a dozen full-size tensors per
+ * BatchNorm and its gradient builds more outside any tidy, all held until the backward pass ends
+ * (tfjs-core tape.ts); this keeps x̂ alone and frees the gradient's temporaries at once.
+ */
+function batchNormTraining(x: tf.Tensor, gamma: tf.Variable, beta: tf.Variable, bn: BatchNorm): tf.Tensor {
   const axes = x.shape.slice(0, -1).map((_, i) => i);
-  const { mean, variance } = tf.moments(x, axes);
   const n = x.size / x.shape[x.rank - 1];
-  bn.runningMean.assign(tf.add(tf.mul(bn.runningMean, 1 - BN_MOMENTUM), tf.mul(mean, BN_MOMENTUM)));
-  bn.runningVar.assign(tf.add(tf.mul(bn.runningVar, 1 - BN_MOMENTUM), tf.mul(variance, (BN_MOMENTUM * n) / Math.max(n - 1, 1))));
-  return tf.batchNorm(x, mean, variance, bn.beta, bn.gamma, BN_EPS);
+  const f = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+    const [input, g, b, save] = args as [tf.Tensor, tf.Tensor, tf.Tensor, tf.GradSaveFunc];
+    const { mean, variance } = tf.moments(input, axes);
+    bn.runningMean.assign(tf.add(tf.mul(bn.runningMean, 1 - BN_MOMENTUM), tf.mul(mean, BN_MOMENTUM)));
+    bn.runningVar.assign(tf.add(tf.mul(bn.runningVar, 1 - BN_MOMENTUM), tf.mul(variance, (BN_MOMENTUM * n) / Math.max(n - 1, 1))));
+    const invStd = tf.rsqrt(tf.add(variance, BN_EPS)); // [c]
+    const xhat = tf.mul(tf.sub(input, mean), invStd);
+    save([xhat, invStd, g]);
+    return {
+      value: tf.add(tf.mul(xhat, g), b),
+      gradFunc: (dy: tf.Tensor | tf.Tensor[], saved: tf.Tensor[]) =>
+        tf.tidy(() => {
+          const [xh, inv, gam] = saved;
+          const d = dy as tf.Tensor;
+          const dBeta = tf.sum(d, axes); // [c]
+          const dGamma = tf.sum(tf.mul(d, xh), axes); // [c]
+          const centred = tf.sub(tf.sub(d, tf.div(dBeta, n)), tf.mul(xh, tf.div(dGamma, n)));
+          return [tf.mul(centred, tf.mul(gam, inv)), dGamma, dBeta];
+        }),
+    };
+  });
+  return f(x, gamma, beta) as tf.Tensor;
 }
 
 export interface Dense {
