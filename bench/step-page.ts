@@ -25,7 +25,7 @@ const log = (s: string) => {
 };
 
 const params = new URLSearchParams(location.hash.slice(1));
-const backends = (params.get('backends') ?? 'wasm,webgl,webgpu,cpu').split(',') as BackendName[];
+const backends = (params.get('backends') ?? 'wasm,wasm-1t,webgl,webgpu,cpu').split(',');
 const MAX_STEP_MS = Number(params.get('maxStepMs') ?? 15_000);
 const CEILING_N = Number(params.get('n') ?? 1024);
 
@@ -55,9 +55,15 @@ const extras: BenchExtras = {};
 async function run(): Promise<BenchRow[]> {
   const rows: BenchRow[] = [];
   // Vite bundles a worker only when it sees `new Worker(new URL(...))` written out.
-  const studio = Comlink.wrap<StudioBench>(new Worker(new URL('../workers/bench/bench-studio.ts', import.meta.url), { type: 'module' }));
+  const spawnStudio = () => Comlink.wrap<StudioBench>(new Worker(new URL('../workers/bench/bench-studio.ts', import.meta.url), { type: 'module' }));
+  const threaded = spawnStudio();
   const plain = Comlink.wrap<PlainBench>(new Worker(new URL('../workers/bench/bench-plain.ts', import.meta.url), { type: 'module' }));
-  for (const backend of backends) {
+  for (const name of backends) {
+    // 'wasm-1t': WASM on its single-threaded build, in a worker of its own (a worker starts WASM once).
+    const single = name === 'wasm-1t';
+    const backend = (single ? 'wasm' : name) as BackendName;
+    const studio = single ? spawnStudio() : threaded;
+    if (single) await studio.setFlag('WASM_HAS_MULTITHREAD_SUPPORT', false);
     const use = await studio.use(backend);
     if (!use.ok) {
       log(`${backend}: not available (${use.reason})`);
@@ -83,11 +89,11 @@ async function run(): Promise<BenchRow[]> {
         log(`webgpu ${id}: WEBGPU_DEFERRED_SUBMIT_BATCH_SIZE=${value}: ${t.imagesPerSec.toFixed(2)} img/s`);
       }
     }
-    const plainUse = await plain.use(backend);
+    const plainUse = single ? { ok: false } : await plain.use(backend);
     for (const [id, base] of cases()) {
       const flops = 6 * modelCard(base).flops.total;
       const b = batchFor(base, flops, ceiling.gflops);
-      const row: BenchRow = { backend, case: id, config: {}, trainFlopsPerImage: flops, ceilingGflops: ceiling.gflops, studio: { skipped: '' }, plain: { skipped: '' } };
+      const row: BenchRow = { backend: name, case: id, config: {}, trainFlopsPerImage: flops, ceilingGflops: ceiling.gflops, studio: { skipped: '' }, plain: { skipped: '' } };
       rows.push(row);
       if (b === null) {
         row.studio = row.plain = { skipped: `estimated over ${(4 * MAX_STEP_MS) / 1000} s a step at batch 8` };
@@ -103,7 +109,8 @@ async function run(): Promise<BenchRow[]> {
         row.studio = { skipped: e instanceof Error ? e.message : String(e) };
         log(`  ${id}: studio failed (${row.studio.skipped})`);
       }
-      if (!plainUse.ok) row.plain = { skipped: plainUse.reason ?? 'backend not available' };
+      if (single) row.plain = { skipped: 'as on wasm' };
+      else if (!plainUse.ok) row.plain = { skipped: plainUse.reason ?? 'backend not available' };
       else {
         try {
           row.plain = await plain.step(c);
