@@ -36,11 +36,17 @@ function cases(): [string, TrainConfig][] {
   return wanted ? all.filter(([id]) => wanted.includes(id)) : all;
 }
 
-/** The preset's batch, halved until the estimated step fits MAX_STEP_MS at 20% of the ceiling. */
+/**
+ * The recipe's batch, halved (to at least 2) until the estimated step fits MAX_STEP_MS at 20% of
+ * the ceiling and the model card's training memory fits MEMORY_BUDGET (WASM's heap is 4 GiB, and
+ * a step past it aborts the worker); null when even batch 2 would take over 4 × MAX_STEP_MS.
+ */
+const MEMORY_BUDGET = 3 * 1024 ** 3;
 function batchFor(c: TrainConfig, flops: number, ceiling: number): number | null {
   const estMs = (b: number) => (b * flops) / (0.2 * ceiling * 1e9) * 1000;
+  const fits = (b: number) => estMs(b) <= MAX_STEP_MS && modelCard({ ...c, batchSize: b }).memory.total <= MEMORY_BUDGET;
   let b = c.batchSize;
-  while (b > 8 && estMs(b) > MAX_STEP_MS) b = Math.max(8, b >> 1);
+  while (b > 2 && !fits(b)) b = Math.max(2, b >> 1);
   return estMs(b) > 4 * MAX_STEP_MS ? null : b;
 }
 
