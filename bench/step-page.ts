@@ -76,7 +76,7 @@ async function run(): Promise<BenchRow[]> {
       continue;
     }
     const ceiling = await studio.ceiling(CEILING_N);
-    if (use.threads) log(`${backend}: ${use.threads} thread${use.threads > 1 ? 's' : ''}`);
+    if (backend === 'wasm' && use.threads) log(`${backend}: ${use.threads} thread${use.threads > 1 ? 's' : ''}`);
     log(`${backend}: ${CEILING_N}² matMul ${ceiling.gflops.toFixed(2)} GFLOP/s (${ceiling.ms.toFixed(0)} ms)`);
     if (params.get('profile') === backend) {
       const [id, c] = cases()[0];
@@ -102,7 +102,7 @@ async function run(): Promise<BenchRow[]> {
       const row: BenchRow = { backend: name, case: id, config: {}, trainFlopsPerImage: flops, ceilingGflops: ceiling.gflops, studio: { skipped: '' }, plain: { skipped: '' } };
       rows.push(row);
       if (b === null) {
-        row.studio = row.plain = { skipped: `estimated over ${(4 * MAX_STEP_MS) / 1000} s a step at batch 8` };
+        row.studio = row.plain = { skipped: `estimated over ${(4 * MAX_STEP_MS) / 1000} s a step at batch ${Math.min(2, base.batchSize)}` };
         log(`  ${id}: skipped (${row.studio.skipped})`);
         continue;
       }
