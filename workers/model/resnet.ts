@@ -37,7 +37,7 @@ function block(store: ParamStore, p: ResnetBlockPlan, bottleneck: boolean, zeroI
     ? [[1, p.cin, p.planes, 1], [3, p.planes, p.planes, p.stride], [1, p.planes, p.cout, 1]]
     : [[3, p.cin, p.planes, p.stride], [3, p.planes, p.cout, 1]];
   const convs = shapes.map(([k, cin, cout, s], i) => convBn(store, `${n}.conv${i + 1}`, `${n}.bn${i + 1}`, k, cin, cout, s));
-  if (zeroInit) convs[convs.length - 1].bn.gamma.assign(tf.zerosLike(convs[convs.length - 1].bn.gamma));
+  if (zeroInit) tf.tidy(() => convs[convs.length - 1].bn.gamma.assign(tf.zerosLike(convs[convs.length - 1].bn.gamma)));
   const downsample = p.downsample ? convBn(store, `${n}.downsample.0`, `${n}.downsample.1`, 1, p.cin, p.cout, p.stride) : null;
   return { convs, downsample };
 }
