@@ -8,13 +8,13 @@ import { useStore } from './store';
 const message = (e: unknown) => (e instanceof Error ? e.message : String(e));
 
 /** auto's ranking of the backends, per model: measuring takes seconds, so a visit reuses it. */
-const rankingKey = (spec: MeasureSpec) => `vicreg-studio:backend-ranking:${spec.width}|${spec.projector}|${spec.imageSize}`;
+const rankingKey = (spec: MeasureSpec) => `vicreg-studio:backend-ranking:${spec.width}|${spec.projector}|${spec.imageSize}|${spec.wasmThreads ?? 0}`;
 
 export async function chooseBackend(choice: BackendChoice, remeasure = false): Promise<void> {
   const s = useStore.getState();
   s.setBackend(s.backend, 'selecting');
-  const { width, projector, imageSize } = s.config;
-  const spec = { width, projector, imageSize };
+  const { width, projector, imageSize, wasmThreads } = s.config;
+  const spec = { width, projector, imageSize, wasmThreads };
   if (remeasure) localStorage.removeItem(rankingKey(spec));
   const cached = choice === 'auto' ? (JSON.parse(localStorage.getItem(rankingKey(spec)) ?? 'null') as BackendName[] | null) : null;
   try {

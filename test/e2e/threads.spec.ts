@@ -1,6 +1,7 @@
-// WASM on threads: the preview server sends COOP/COEP, so the studio starts TF.js's threaded
-// build with one thread per core (workers/backend/wasm-threads.ts) and trains on it; when that
-// build cannot start, it trains on the single-threaded build and says why.
+// WASM on threads: the preview server sends COOP/COEP, so with wasmThreads=0 the studio starts
+// TF.js's threaded build with one thread per core (workers/backend/wasm-threads.ts) and trains on
+// it; when that build cannot start, it trains on the single-threaded build and says why. The
+// default (wasmThreads=1) is the single-threaded build: faster in the training loop on 2 cores.
 import { expect, test, type Page } from '@playwright/test';
 import { lossPoints, openWithSample, TINY, waitForStep } from './helpers';
 
@@ -15,10 +16,10 @@ async function trainsAFewSteps(page: Page) {
 }
 
 test('wasm runs on one thread per core (at most 8) when the page is cross-origin isolated', async ({ page }) => {
-  await page.goto('/');
+  // The first load must already ask for threads: WASM starts once per page.
+  await openWithSample(page, `${TINY}&backend=wasm&wasmThreads=0`, 'wasm');
   expect(await page.evaluate(() => crossOriginIsolated)).toBe(true);
   const threads = Math.min(await page.evaluate(() => navigator.hardwareConcurrency), 8);
-  await openWithSample(page, `${TINY}&backend=wasm`, 'wasm');
   const badge = page.getByTestId('backend-threads');
   await expect(badge).toHaveAttribute('data-threads', String(threads));
   await expect(badge).toHaveText(`· ${threads} ${threads === 1 ? 'thread' : 'threads'}`);
@@ -27,9 +28,17 @@ test('wasm runs on one thread per core (at most 8) when the page is cross-origin
 
 test('wasm falls back to one thread, and says so, when the threaded build cannot load', async ({ page }) => {
   await page.route(/tfjs-backend-wasm-threaded-simd[^/]*\.wasm$/, (route) => route.fulfill({ status: 404, body: 'gone' }));
-  await openWithSample(page, `${TINY}&backend=wasm`, 'wasm');
+  await openWithSample(page, `${TINY}&backend=wasm&wasmThreads=0`, 'wasm');
   const badge = page.getByTestId('backend-threads');
   await expect(badge).toHaveAttribute('data-threads', '1');
   await expect(badge).toContainText('threads failed to start');
+  await trainsAFewSteps(page);
+});
+
+test('by default (wasmThreads=1) wasm runs single-threaded and the badge says it was asked for', async ({ page }) => {
+  await openWithSample(page, `${TINY}&backend=wasm`, 'wasm');
+  const badge = page.getByTestId('backend-threads');
+  await expect(badge).toHaveAttribute('data-threads', '1');
+  await expect(badge).toContainText('wasmThreads = 1');
   await trainsAFewSteps(page);
 });

@@ -63,12 +63,13 @@ const PROBE_TIMEOUT_MS = 60_000;
 
 /** How WASM started (threads), once it has: TF.js initializes a backend once per worker. */
 let wasmStart: WasmStart | null = null;
+let requestedThreads = 0; // MeasureSpec.wasmThreads of the first selectBackend that starts WASM
 
 async function initialize(name: BackendName): Promise<boolean> {
   if (name !== 'wasm' || wasmStart) {
     return withTimeout(tf.setBackend(name).then(async (r) => (await tf.ready(), r)), PROBE_TIMEOUT_MS, 'initialization');
   }
-  wasmStart = await withTimeout(startWasm(), PROBE_TIMEOUT_MS, 'initialization');
+  wasmStart = await withTimeout(startWasm(undefined, requestedThreads), PROBE_TIMEOUT_MS, 'initialization');
   return wasmStart !== null;
 }
 
@@ -105,6 +106,7 @@ function measure(spec: MeasureSpec): Promise<number> {
 }
 
 export async function selectBackend(choice: BackendChoice, spec: MeasureSpec, prefer?: BackendName[]): Promise<BackendReport> {
+  if (!wasmStart) requestedThreads = spec.wasmThreads ?? 0;
   const attempts: BackendAttempt[] = [];
   const firstThatWorks = async (order: BackendName[], chosenBy: BackendReport['chosenBy']): Promise<BackendReport | null> => {
     for (const name of order) {

@@ -31,6 +31,17 @@ function fake(starts: ('ok' | 'unavailable' | 'hang' | Error)[], over: Partial<W
 }
 
 describe('startWasm', () => {
+  it('with wasmThreads = 1 starts the single-threaded build and says why', async () => {
+    const { deps, log } = fake(['ok']);
+    expect(await startWasm(deps, 1)).toEqual({ threads: 1, note: 'wasmThreads = 1' });
+    expect(log).toEqual(['start single']);
+  });
+  it('with wasmThreads = N asks for N threads, at most the pool of 8', async () => {
+    const two = fake(['ok'], { cores: 16 });
+    expect(await startWasm(two.deps, 2)).toEqual({ threads: 2 });
+    const many = fake(['ok'], { cores: 16 });
+    expect(await startWasm(many.deps, 12)).toEqual({ threads: 8 });
+  });
   it('asks for one thread per core and reports the threads in use', async () => {
     const { deps, log } = fake(['ok']);
     expect(await startWasm(deps)).toEqual({ threads: 2 });

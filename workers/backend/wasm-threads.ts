@@ -65,13 +65,19 @@ const message = (e: unknown) => (e instanceof Error ? e.message : typeof e === '
  * Starts WASM, threaded when possible. Resolves to null when WASM is not available at all; the
  * single-threaded start is left to the caller's own timeout.
  */
-export async function startWasm(deps: WasmStartDeps = browserDeps()): Promise<WasmStart | null> {
+export async function startWasm(deps: WasmStartDeps = browserDeps(), requested = 0): Promise<WasmStart | null> {
+  if (requested === 1) {
+    // Asked for: one thread, on the single-threaded build (no idle pthreads competing for cores).
+    deps.disableThreads();
+    if (!(await deps.start())) return null;
+    return { threads: 1, note: 'wasmThreads = 1' };
+  }
   if (!(await deps.threadsWork())) {
     if (!(await deps.start())) return null;
     const why = deps.isolated ? 'this browser has no WebAssembly threads' : 'the page is not cross-origin isolated';
     return { threads: deps.threadsInUse(), note: why };
   }
-  const threads = Math.max(1, Math.min(deps.cores, PTHREAD_POOL_SIZE));
+  const threads = Math.max(1, Math.min(requested || deps.cores, PTHREAD_POOL_SIZE));
   deps.requestThreads(threads);
   let failure: string;
   const restore = deps.presentCores(2 * threads);

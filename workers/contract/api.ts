@@ -62,6 +62,8 @@ export interface MeasureSpec {
   width: number;
   projector: string;
   imageSize: number;
+  /** WASM threads to start with (config wasmThreads); 0 = one per core. Fixed once WASM started. */
+  wasmThreads?: number;
 }
 
 /** A file the ingest left out, and why. */

@@ -76,6 +76,7 @@ export interface TrainConfig {
   // Runtime
   backend: BackendChoice; // auto = first of webgpu, webgl, wasm, cpu that trains
   metricsEvery: number; // steps per asynchronous metrics readback
+  wasmThreads: number; // WASM threads: 0 = one per core (at most 8), 1 = single-threaded; read when WASM starts
   checkpointEvery: number; // steps between automatic checkpoints (also at each epoch end and on Stop)
   keepCheckpoints: number; // checkpoints kept per run in the browser's storage; older ones are pruned
 }
@@ -141,6 +142,7 @@ export const DEFAULT_CONFIG: TrainConfig = {
   bnAdaptSteps: 0,
   backend: 'auto',
   metricsEvery: 4,
+  wasmThreads: 1,
   checkpointEvery: 10,
   keepCheckpoints: 3,
 };
@@ -213,6 +215,7 @@ export const FIELDS: { [K in keyof TrainConfig]: FieldSpec } = {
   bnAdaptSteps: { group: 'Eval', kind: 'int', min: 0, max: 100000, help: 'BatchNorm adaptation: batches that re-estimate its running statistics on a copy before extraction; 0 = off' },
   backend: { group: 'Runtime', kind: 'enum', options: BACKENDS, help: 'auto times every backend that can train and keeps the fastest' },
   metricsEvery: { group: 'Runtime', kind: 'int', min: 1, max: 1000, help: 'Steps per asynchronous metrics readback' },
+  wasmThreads: { group: 'Runtime', kind: 'int', min: 0, max: 8, help: 'WASM threads: 1 = none (fastest measured on 2 cores), 0 = one per core; applies when the page loads' },
   checkpointEvery: { group: 'Runtime', kind: 'int', min: 1, max: 1e6, help: 'Steps between checkpoints in browser storage (also at epoch ends and on Stop)' },
   keepCheckpoints: { group: 'Runtime', kind: 'int', min: 1, max: 100, help: 'Checkpoints kept per run; older ones are deleted' },
 };
