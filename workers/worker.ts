@@ -10,7 +10,7 @@ import { featureMap, neighbours, rowFeatures, takeWeights, type EvalWeights } fr
 import { ingestFolder } from './data/ingest';
 import { previewAugment, thumbnails } from './data/preview';
 import { deleteDataset, listDatasets, loadDataset } from './data/store';
-import { RunControl, train, type TrainedRun } from './train/trainer';
+import { releaseRun, RunControl, train, type TrainedRun } from './train/trainer';
 import type { Checkpoint } from './checkpoint/record';
 import { checkpointFile, checkpointWriter, embeddingsFile, importCheckpoint, openCheckpoint, runFromCheckpoint, weightsFile } from './checkpoint/service';
 import { browserKv, deleteCheckpoint, listRuns, newRunId, recordResults } from './checkpoint/store';
@@ -29,9 +29,7 @@ let evalCheckpoint: { key: string; name: string; runId: string; run: TrainedRun 
 let currentRunId: string | null = null; // the run trained last (or now)
 
 function disposeEvalCheckpoint() {
-  evalCheckpoint?.run.model.dispose();
-  evalCheckpoint?.run.optimizer.dispose();
-  evalCheckpoint?.run.avt.ema?.dispose();
+  if (evalCheckpoint) releaseRun(evalCheckpoint.run);
   evalCheckpoint = null;
 }
 
@@ -62,9 +60,7 @@ function cancelCheck(): () => boolean {
 }
 
 function disposeRun() {
-  lastRun?.model.dispose();
-  lastRun?.optimizer.dispose();
-  lastRun?.avt.ema?.dispose();
+  if (lastRun) releaseRun(lastRun);
   lastRun = null;
   features.clear('run'); // every run's features; raw pixels stay
 }
@@ -206,9 +202,7 @@ const api: WorkerApi = {
     try {
       return await embeddingsFile(run, checkpoint.meta.runName, resplit(dataset, config.testFraction, config.seed), onProgress);
     } finally {
-      run.model.dispose();
-      run.optimizer.dispose();
-      run.avt.ema?.dispose();
+      releaseRun(run);
     }
   },
   importCheckpoint: (bytes) => importCheckpoint(browserKv(), bytes, DEFAULT_KEEP),

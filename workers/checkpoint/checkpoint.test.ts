@@ -9,7 +9,7 @@ import { DEFAULT_CONFIG, type TrainConfig } from '../contract/config';
 import { fromPixels } from '../data/dataset';
 import { mulberry32 } from '../data/random';
 import { buildModel } from '../model/model';
-import { makeOptimizer, RunControl, train, type TrainedRun } from '../train/trainer';
+import { makeOptimizer, releaseRun, RunControl, train, type TrainedRun } from '../train/trainer';
 import { encoderLayers, layersFiles, lookupFor, projectorLayers } from './layers';
 import { captureTensors, restoreTensors, validateCheckpoint, type Checkpoint } from './record';
 import { deleteCheckpoint, listRuns, loadCheckpoint, saveCheckpoint, type Kv } from './store';
@@ -56,12 +56,6 @@ function stateOf(r: TrainedRun): Record<string, number[]> {
   return out;
 }
 
-function release(r: TrainedRun) {
-  r.model.dispose();
-  r.optimizer.dispose();
-  r.avt.ema?.dispose();
-}
-
 describe('checkpoints during training', () => {
   it('are taken every checkpointEvery steps and at each epoch end, complete and finite', async () => {
     const a = await run(config);
@@ -75,7 +69,7 @@ describe('checkpoints during training', () => {
     for (const c of a.saved) expect(validateCheckpoint(c.meta, c.data)).toEqual(config);
     expect(last.meta.avt?.shape).toEqual([16]);
     expect(last.meta.optimizer.map((e) => e.slot)).toEqual(last.meta.model.filter((e) => !/running_/.test(e.name)).map(() => 'lars.mu'));
-    release(a.result);
+    releaseRun(a.result);
   });
 
   // The exactness test: a resumed run and an uninterrupted one from the same seed agree
@@ -101,8 +95,8 @@ describe('checkpoints during training', () => {
       expect(b.records.map((r) => r.step)).toEqual(Array.from({ length: 24 - at }, (_, k) => at + 1 + k));
       expect(b.records.map((r) => r.loss)).toEqual(a.records.filter((r) => r.step > at).map((r) => r.loss));
       expect(stateOf(b.result)).toEqual(stateOf(a.result));
-      release(a.result);
-      release(b.result);
+      releaseRun(a.result);
+      releaseRun(b.result);
     });
   }
 
@@ -117,7 +111,7 @@ describe('checkpoints during training', () => {
     expect(saved.map((c) => c.meta.reason)).toEqual(['manual', 'stop']);
     expect(saved[1].meta.step).toBe(r.step);
     expect(saved[1].meta.finished).toBe(false);
-    release(r);
+    releaseRun(r);
   });
 });
 
@@ -140,7 +134,7 @@ describe('the checkpoint store', () => {
   beforeAll(async () => {
     const a = await run(config);
     saved = a.saved;
-    release(a.result);
+    releaseRun(a.result);
   });
 
   it('keeps the newest keepCheckpoints per run and prunes the rest', async () => {
@@ -190,7 +184,7 @@ describe('checkpoint files', () => {
   beforeAll(async () => {
     const a = await run({ ...config, epochs: 1 });
     ck = a.saved[a.saved.length - 1];
-    release(a.result);
+    releaseRun(a.result);
   });
 
   it('round trip: export then import gives identical weights, optimizer and AVT state', () => {

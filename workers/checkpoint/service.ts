@@ -5,7 +5,7 @@ import type { TrainConfig } from '../contract/config';
 import type { Dataset } from '../data/dataset';
 import { embed } from '../eval/features';
 import { buildModel } from '../model/model';
-import { makeOptimizer, type TrainedRun } from '../train/trainer';
+import { makeOptimizer, releaseRun, type TrainedRun } from '../train/trainer';
 import { encoderLayers, layersFiles, lookupFor, projectorLayers } from './layers';
 import { restoreTensors, validateCheckpoint, type Checkpoint } from './record';
 import { CheckpointWriteError, loadCheckpoint, saveCheckpoint, type Kv } from './store';
@@ -53,10 +53,7 @@ export function runFromCheckpoint(checkpoint: Checkpoint, config: TrainConfig): 
 export async function importCheckpoint(kv: Kv, bytes: Uint8Array, keep: number): Promise<RunRecord> {
   const checkpoint = readCheckpointZip(bytes);
   const config = validateCheckpoint(checkpoint.meta, checkpoint.data);
-  const run = runFromCheckpoint(checkpoint, config);
-  run.model.dispose();
-  run.optimizer.dispose();
-  run.avt.ema?.dispose();
+  releaseRun(runFromCheckpoint(checkpoint, config)); // built only to check names and shapes
   const { run: record } = await saveCheckpoint(kv, checkpoint, Math.max(keep, 100));
   return record;
 }

@@ -61,6 +61,13 @@ export interface TrainedRun {
   config: TrainConfig; // the resolved config the weights were trained with
 }
 
+/** Frees everything a TrainedRun holds on the device. */
+export function releaseRun(run: TrainedRun): void {
+  run.model.dispose();
+  run.optimizer.dispose();
+  run.avt.ema?.dispose();
+}
+
 export interface TrainOptions {
   runId: string;
   runName: string;
