@@ -9,7 +9,7 @@ import { registerWasmGradKernels } from '../backend/wasm-grads';
 import { BACKBONES, DEFAULT_CONFIG, type TrainConfig } from '../contract/config';
 import { fromPixels } from '../data/dataset';
 import { mulberry32 } from '../data/random';
-import { RunControl, train } from './trainer';
+import { releaseRun, RunControl, train } from './trainer';
 
 beforeAll(async () => {
   registerWasmGradKernels();
@@ -46,9 +46,7 @@ describe('memory stays flat for every backbone', () => {
       expect(checkpoints).toBe(8);
       expect(at.get(20)).toBeDefined();
       expect(at.get(40)).toEqual(at.get(20));
-      run.model.dispose();
-      run.optimizer.dispose();
-      run.avt.ema?.dispose();
+      releaseRun(run);
       expect(tf.memory().numTensors).toBe(before);
     }, 120_000);
   }

@@ -8,7 +8,7 @@ import { registerWasmGradKernels } from '../backend/wasm-grads';
 import { DEFAULT_CONFIG } from '../contract/config';
 import { fromPixels } from '../data/dataset';
 import { mulberry32 } from '../data/random';
-import { RunControl, train } from './trainer';
+import { releaseRun, RunControl, train } from './trainer';
 
 beforeAll(async () => {
   registerWasmGradKernels();
@@ -33,8 +33,6 @@ it('keeps tf.memory() identical between step 100 and step 1,000', async () => {
   expect(run.step).toBe(25 * 41);
   expect(at.get(100)).toBeDefined();
   expect(at.get(1000)).toEqual(at.get(100));
-  run.model.dispose();
-  run.optimizer.dispose();
-  run.avt.ema?.dispose();
+  releaseRun(run);
   expect(tf.memory().numTensors).toBe(before);
 }, 120_000);
