@@ -10,7 +10,7 @@ import { BACKBONES } from '../contract/config';
 import { buildModel } from '../model/model';
 import { lars } from '../optim/optimizers';
 import { trainStep } from '../train/step';
-import { phaseLayout, registerWasmGradKernels } from './wasm-grads';
+import { inputGradAxis, phaseLayout, registerWasmGradKernels } from './wasm-grads';
 
 /** Max |wasm − cpu| over max |cpu|; 1e-4 leaves room for float32 sums taken in another order. */
 const TOLERANCE = 1e-4;
@@ -273,6 +273,42 @@ describe('phaseLayout', () => {
   });
 });
 
+describe('inputGradAxis', () => {
+  it('pairs every dx row with exactly the (tap, dy row) pairs of the convolution, for many geometries', () => {
+    for (const s of [1, 2, 3]) {
+      for (const k of [1, 2, 3, 5, 7]) {
+        for (const n of [5, 8, 13]) {
+          for (const t of [0, 1, Math.floor((k - 1) / 2), k - 1]) {
+            const nOut = Math.floor((n + t + (k - 1 - t) - k) / s) + 1; // padding t before, k − 1 − t after
+            if (nOut < 1) continue;
+            const { m0, count, phases } = inputGradAxis(s, k, t, n, nOut);
+            for (let h = 0; h < n; h++) {
+              // Direct: tap i of dy row y lands on padded row y·s + i = h + t.
+              const want = [];
+              for (let y = 0; y < nOut; y++) for (let i = 0; i < k; i++) if (y * s + i === h + t) want.push(`${i}@${y}`);
+              // As the phase convolutions compute it: output row o of phase r reads dy row o − before + u
+              // with kernel row u holding tap (taps − 1 − u)·s + r.
+              const r = (h + t) % s;
+              const o = Math.floor((h + t) / s) - m0;
+              expect(o).toBeGreaterThanOrEqual(0);
+              expect(o).toBeLessThan(count);
+              const { taps, before } = phases[r];
+              const got = [];
+              for (let u = 0; u < taps; u++) {
+                const y = o - before + u;
+                if (y >= 0 && y < nOut) got.push(`${(taps - 1 - u) * s + r}@${y}`);
+              }
+              expect(got.sort(), `s ${s} k ${k} n ${n} t ${t} h ${h}`).toEqual(want.sort());
+            }
+            // The conv's output has `count` rows: dy's rows plus the padding, less the kernel.
+            for (const p of phases) if (p.taps > 0) expect(nOut + p.before + p.after - p.taps + 1).toBe(count);
+          }
+        }
+      }
+    }
+  });
+});
+
 describe('gradients of small nets on wasm', () => {
   /** loss and its gradients for `net` with the given variable values, on one backend. */
   async function grads(backend: 'cpu' | 'wasm', net: (x: tf.Tensor4D, w: tf.Variable[]) => tf.Scalar, x: tf.Tensor4D | number[], shapes: number[][]) {
@@ -377,6 +413,12 @@ describe('no leaks', () => {
       tf.engine().runKernel('DepthwiseConv2dNativeBackpropFilter', { x, dy: dyd }, { strides: 2, pad: 'same', dilations: 1, filterShape: [3, 3, c.x[3], 2] });
       tf.engine().runKernel('DepthwiseConv2dNativeBackpropInput', { dy: dyd, filter: w }, { strides: 2, pad: 'same', dilations: 1, inputShape: c.x });
       tf.engine().runKernel('Conv2DBackpropInput', { dy, filter: wc }, { strides: 2, pad: 'same', dataFormat: 'NHWC', inputShape: c.x });
+      // Explicit padding with a negative pad for one phase (dy cropped), and a 1×1 stride-2 conv (a phase of zeros).
+      const e = CASES[9];
+      tf.engine().runKernel('Conv2DBackpropInput', { dy: tf.zeros(dyShapeOf(e, false)), filter: tf.zeros([3, 3, e.x[3], e.out]) }, { strides: 2, pad: e.pad, dataFormat: 'NHWC', inputShape: e.x });
+      tf.engine().runKernel('Conv2DBackpropInput', { dy: tf.zeros([5, 5, 4, 4]), filter: tf.zeros([1, 1, c.x[3], 4]) }, { strides: 2, pad: 'same', dataFormat: 'NHWC', inputShape: c.x });
+      tf.sum(x, [0, 1, 2]);
+      tf.mean(x, [1, 2], true);
       tf.tile(w, [2, 1, 3, 1]);
       tf.tile(x.reshape([-1, 1]), [1, 2]);
       tf.matMul(w.reshape([-1, 6]), w.reshape([-1, 6]), true, false);
