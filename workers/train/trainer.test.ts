@@ -102,6 +102,34 @@ describe('train', () => {
     release(run, data);
   });
 
+  it('stops when the weights turn non-finite while the loss stays finite, keeping the last good checkpoint', async () => {
+    // A NaN in a BatchNorm running statistic never reaches the training-mode loss (as a NaN
+    // activation clamped by ReLU6 would not): only the checkpoint's finiteness check sees it.
+    const data = syntheticDataset();
+    const control = new RunControl();
+    const { events, records, emit } = collect();
+    const saved: number[] = [];
+    const c = { ...DEFAULT_CONFIG, ...small, epochs: 10, checkpointEvery: 4 };
+    const run = await train(data, c, control, emit, {
+      runId: 'nan', runName: 'nan',
+      checkpoint: async (ck) => {
+        saved.push(ck.meta.step);
+        if (saved.length === 1) {
+          const bn = control.live!().model.store.params.find((p) => p.name.endsWith('running_var'))!;
+          bn.variable.assign(tf.fill(bn.variable.shape, NaN));
+        }
+      },
+    });
+    expect(saved).toEqual([4]);
+    expect(run.state).toBe('failed');
+    const last = events[events.length - 1];
+    expect(last.type === 'state' && last.message).toMatch(/the weights became non-finite by step 8 .* the last good checkpoint is kept/);
+    expect(events.some((e) => e.type === 'checkpoint-error' && /step 8 are not finite/.test(e.message))).toBe(true);
+    expect(run.step).toBeLessThan(12);
+    for (const r of records()) expect(Number.isFinite(r.loss)).toBe(true);
+    release(run, data);
+  });
+
   it('refuses a batch larger than the training split, with the numbers', async () => {
     const data = syntheticDataset();
     await expect(train(data, { ...DEFAULT_CONFIG, ...small, batchSize: 200 }, new RunControl(), () => {})).rejects.toThrow(
