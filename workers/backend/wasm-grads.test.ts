@@ -10,7 +10,7 @@ import { BACKBONES } from '../contract/config';
 import { buildModel } from '../model/model';
 import { lars } from '../optim/optimizers';
 import { trainStep } from '../train/step';
-import { inputGradAxis, phaseLayout, registerWasmGradKernels } from './wasm-grads';
+import { BUDGETS, inputGradAxis, phaseLayout, registerWasmGradKernels } from './wasm-grads';
 
 /** Max |wasm − cpu| over max |cpu|; 1e-4 leaves room for float32 sums taken in another order. */
 const TOLERANCE = 1e-4;
@@ -127,6 +127,25 @@ describe('Conv2DBackpropFilter on wasm matches cpu', () => {
       await expectSameOnBoth('Conv2DBackpropFilter', () =>
         tf.engine().runKernel('Conv2DBackpropFilter', { x: tf.tensor(x, c.x), dy: tf.tensor(dy, dyShape) }, attrs as unknown as tf.NamedAttrMap) as tf.Tensor);
     });
+  });
+
+  it('sums batch chunks and stacks im2col blocks exactly as one block (budgets lowered to split every case)', async () => {
+    const saved = { ...BUDGETS };
+    try {
+      for (const split of [{ chunk: 1, im2col: 1 }, { chunk: 300, im2col: 200 }]) {
+        Object.assign(BUDGETS, split);
+        for (const [n, c] of CASES.entries()) {
+          const dyShape = dyShapeOf(c, false);
+          const x = randomValues(sizeOf(c.x), 2 * n + 1);
+          const dy = randomValues(sizeOf(dyShape), 2 * n + 2);
+          const attrs = { strides: c.strides, pad: c.pad, dataFormat: 'NHWC', dimRoundingMode: c.dimRoundingMode, filterShape: [...c.k, c.x[3], c.out] };
+          await expectSameOnBoth('Conv2DBackpropFilter', () =>
+            tf.engine().runKernel('Conv2DBackpropFilter', { x: tf.tensor(x, c.x), dy: tf.tensor(dy, dyShape) }, attrs as unknown as tf.NamedAttrMap) as tf.Tensor);
+        }
+      }
+    } finally {
+      Object.assign(BUDGETS, saved);
+    }
   });
 
   it('takes NCHW as the cpu kernel does', async () => {

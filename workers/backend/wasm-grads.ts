@@ -20,11 +20,20 @@ type Info = tf.TensorInfo;
 type ConvInfo = tf.backend_util.Conv2DInfo;
 type KernelArgs<I extends string> = { inputs: Record<I, Info>; backend: unknown; attrs?: tf.NamedAttrMap };
 
-/**
- * Largest im2col block, in float32 values (32 MiB): the filter gradient stacks as many taps'
- * windows into one matmul as fit, so memory stays bounded for large images and batches.
- */
-const IM2COL_BUDGET = 1 << 23;
+/** Memory bounds of the filter gradients, in float32 values (tests lower them to split small cases). */
+export const BUDGETS = {
+  /**
+   * Largest im2col block (32 MiB): the filter gradient stacks as many taps' windows into one
+   * matmul as fit, so memory stays bounded for large images and batches.
+   */
+  im2col: 1 << 23,
+  /**
+   * Padded input per batch chunk of Conv2DBackpropFilter (2 MiB): its batch-innermost Transpose
+   * ran 8× slower per value once a chunk outgrew the cache (64 images of 33×34×24 took 14.5 ms,
+   * 32 of them 1.7 ms; Node 20), so the batch is taken in chunks and their gradients summed.
+   */
+  chunk: 1 << 19,
+};
 
 /** Calls another WASM kernel directly; its output belongs to the backend (release with `free`). */
 function run(backend: BackendWasm, name: string, inputs: Record<string, Info> | Info[], attrs: object = {}): Info {
@@ -51,16 +60,16 @@ function gatherRuns(backend: BackendWasm, t: Info, starts: number[], n: number):
 }
 
 /**
- * out[b, r, c, :] = x[b, r + r0, c + c0, :] inside x and 0 outside; out is [bs, hs, ws, C] (bs > B
- * appends zero images). One PadV2, after a row-wise copy when x must also be cropped.
+ * out[b, r, c, :] = x[b + b0, r + r0, c + c0, :] inside x and 0 outside; out is [bs, hs, ws, C]
+ * (past B: zero images). One PadV2, after a row-wise copy when x must also be cropped.
  */
-function windowOf(backend: BackendWasm, x: Info, bs: number, r0: number, hs: number, c0: number, ws: number): Info {
+function windowOf(backend: BackendWasm, x: Info, bs: number, r0: number, hs: number, c0: number, ws: number, b0 = 0): Info {
   const [B, H, W, C] = x.shape;
   const keep = (start: number, size: number, n: number) => {
     const lo = Math.min(Math.max(0, -start), size);
     return { lo, hi: Math.max(lo, Math.min(size, n - start)) };
   };
-  const b = keep(0, bs, B);
+  const b = keep(b0, bs, B);
   const r = keep(r0, hs, H);
   const c = keep(c0, ws, W);
   if (b.hi === b.lo || r.hi === r.lo || c.hi === c.lo) {
@@ -71,7 +80,7 @@ function windowOf(backend: BackendWasm, x: Info, bs: number, r0: number, hs: num
   if (cropped) {
     const starts: number[] = [];
     for (let bi = b.lo; bi < b.hi; bi++) {
-      for (let ri = r.lo; ri < r.hi; ri++) starts.push(((bi * H + ri + r0) * W + c.lo + c0) * C);
+      for (let ri = r.lo; ri < r.hi; ri++) starts.push((((bi + b0) * H + ri + r0) * W + c.lo + c0) * C);
     }
     src = view(gatherRuns(backend, x, starts, (c.hi - c.lo) * C), [b.hi - b.lo, r.hi - r.lo, c.hi - c.lo, C]);
   }
@@ -182,9 +191,13 @@ const toNHWC = (backend: BackendWasm, t: Info) => run(backend, 'Transpose', { x:
 /**
  * Conv2DBackpropFilter: dW[i, j, ci, co] = Σ_{b,y,x} x'[b, y·s + i, x·s + j, ci] · dy[b, y, x, co].
  * x [B, H, W, Ci], dy [B, Ho, Wo, Co] -> filterShape [kh, kw, Ci, Co]. im2col, transposed: the
- * taps' windows stacked as rows [taps·Ci, K] times dy [K, Co] is dW in its own layout. dy is the
- * matmul's second operand, which XNNPACK packs (slowly: about 7 ns a value), so it is packed once
- * and the windows, copied by plain memcpy, are the first.
+ * taps' windows stacked as rows [taps·Ci, K] times dy [K, Co] is dW in its own layout, with the K
+ * positions ordered (y, x, b), batch innermost. Then, with x' laid out [Ci, Hp, sw, Wq, B] (padded,
+ * split into column phases, channel-major, batch innermost), one tap's window of one channel is Ho
+ * contiguous runs of Wo·B values, and K is exactly B·Ho·Wo: no padded grid positions to multiply
+ * by zero (they were 13–56% extra at our model's shapes). dy is the matmul's second operand, which
+ * XNNPACK packs (slowly: about 7.5 ns a value), so it is packed once and the windows, copied by
+ * memcpy, are the first.
  */
 function conv2DBackpropFilter({ inputs, backend: b, attrs }: KernelArgs<'x' | 'dy'>): Info {
   const backend = b as BackendWasm;
@@ -197,24 +210,57 @@ function conv2DBackpropFilter({ inputs, backend: b, attrs }: KernelArgs<'x' | 'd
     return out;
   }
   const c = tf.backend_util.computeConv2DInfo(x.shape as [number, number, number, number], filterShape, strides, 1, pad, dimRoundingMode);
-  const Ci = c.inChannels;
-  const g = phaseLayout(c);
-  const xT = toPhasesT(backend, x, c, g);
-  const dyg = dyOnGrid(backend, dy, g); // [K, Co]
-  const perBlock = Math.max(1, Math.floor(IM2COL_BUDGET / (Ci * g.K)));
-  const blocks: Info[] = [];
-  for (let k0 = 0; k0 < g.taps.length; k0 += perBlock) {
-    const starts: number[] = [];
-    for (let k = k0; k < Math.min(k0 + perBlock, g.taps.length); k++) {
-      for (let ci = 0; ci < Ci; ci++) starts.push(windowStart(g, Ci, k, ci));
+  const { batchSize: B, inChannels: Ci, outChannels: Co, outHeight: Ho, outWidth: Wo, strideHeight: sh, strideWidth: sw } = c;
+  const { filterHeight: kh, filterWidth: kw } = c;
+  const Hp = (Ho - 1) * sh + kh; // the padded rows that some tap reads
+  const Wq = Wo + Math.floor((kw - 1) / sw); // columns per column phase
+  const run0 = (tap: number, ci: number) => {
+    const [i, j] = [Math.floor(tap / kw), tap % kw];
+    return ((ci * Hp + i) * sw + (j % sw)) * Wq + Math.floor(j / sw); // times bc; row y adds y·sh·sw·Wq·bc
+  };
+  const taps = kh * kw;
+  const perImage = Hp * Wq * sw * Ci;
+  const chunks = Math.ceil(B / Math.max(1, Math.floor(BUDGETS.chunk / perImage)));
+  const chunk = Math.ceil(B / chunks); // equal chunks: 4 of 16 rather than 19, 19, 19, 7
+  const partial: Info[] = [];
+  for (let b0 = 0; b0 < B; b0 += chunk) {
+    const bc = Math.min(chunk, B - b0);
+    const xp = windowOf(backend, x, bc, -c.padInfo.top, Hp, -c.padInfo.left, Wq * sw, b0); // [bc, Hp, Wq·sw, Ci]
+    let xs = xp;
+    if (sw > 1) {
+      xs = run(backend, 'Transpose', { x: view(xp, [bc * Hp, Wq, sw, Ci]) }, { perm: [0, 2, 1, 3] }); // [bc, Hp, sw, Wq, Ci]
+      free(backend, xp);
     }
-    const cols = gatherRuns(backend, xT, starts, g.K); // [taps·Ci, K]
-    blocks.push(run(backend, 'BatchMatMul', { a: cols, b: dyg }, { transposeA: false, transposeB: false })); // [taps·Ci, Co]
-    free(backend, cols);
+    const xT = run(backend, 'Transpose', { x: view(xs, [bc, Hp * sw * Wq, Ci]) }, { perm: [2, 1, 0] }); // [Ci, Hp, sw, Wq, bc]
+    free(backend, xs);
+    const K = Ho * Wo * bc;
+    const dyc = bc === B ? dy : gatherRuns(backend, dy, [b0 * Ho * Wo * Co], bc * Ho * Wo * Co);
+    const dyT = view(run(backend, 'Transpose', { x: view(dyc, [bc, Ho * Wo, Co]) }, { perm: [1, 0, 2] }), [K, Co]); // [(y, x, b), Co]
+    if (dyc !== dy) free(backend, dyc);
+    const [rowStride, runLength] = [sh * sw * Wq * bc, Wo * bc];
+    const perBlock = Math.max(1, Math.floor(BUDGETS.im2col / (Ci * K)));
+    const blocks: Info[] = [];
+    for (let k0 = 0; k0 < taps; k0 += perBlock) {
+      const k1 = Math.min(k0 + perBlock, taps);
+      const cols = backend.makeOutput([(k1 - k0) * Ci, K], 'float32');
+      const src = backend.typedArrayFromHeap(xT) as Float32Array; // views after makeOutput (the heap may grow)
+      const dst = backend.typedArrayFromHeap(cols) as Float32Array;
+      for (let tap = k0; tap < k1; tap++) {
+        for (let ci = 0; ci < Ci; ci++) {
+          const from = run0(tap, ci) * bc;
+          const to = ((tap - k0) * Ci + ci) * K;
+          for (let y = 0; y < Ho; y++) dst.set(src.subarray(from + y * rowStride, from + y * rowStride + runLength), to + y * runLength);
+        }
+      }
+      blocks.push(run(backend, 'BatchMatMul', { a: cols, b: dyT }, { transposeA: false, transposeB: false })); // [taps·Ci, Co]
+      free(backend, cols);
+    }
+    free(backend, xT, dyT);
+    partial.push(blocks.length === 1 ? blocks[0] : run(backend, 'Concat', blocks, { axis: 0 }));
+    if (blocks.length > 1) free(backend, ...blocks);
   }
-  free(backend, xT, dyg);
-  const out = blocks.length === 1 ? blocks[0] : run(backend, 'Concat', blocks, { axis: 0 });
-  if (blocks.length > 1) free(backend, ...blocks);
+  const out = partial.length === 1 ? partial[0] : run(backend, 'AddN', partial);
+  if (partial.length > 1) free(backend, ...partial);
   return view(out, [...filterShape]);
 }
 
