@@ -63,7 +63,7 @@ function loadInto(sets: Record<string, ReturnType<typeof slots>>, scalars: Recor
  * ‖x‖₂ over all entries. tf.norm computes the same as sqrt(sum(pow(abs(x), 2))), and the WASM
  * backend's Pow calls powf per value: it was 4% of a training step there.
  */
-const l2Norm = (x: tf.Tensor): tf.Scalar => tf.sqrt(tf.sum(tf.square(x)));
+const l2Norm = (x: tf.Tensor): tf.Scalar => tf.sqrt(tf.sum(tf.square(x))) as tf.Scalar;
 
 /**
  * LARS as main_vicreg.py: dp = g + wd·p; q = eta·‖p‖/‖dp‖ (1 when either norm is 0); dp ← q·dp;
