@@ -8,13 +8,14 @@ import { useStore } from './store';
 const message = (e: unknown) => (e instanceof Error ? e.message : String(e));
 
 /** auto's ranking of the backends, per model: measuring takes seconds, so a visit reuses it. */
-const rankingKey = (spec: MeasureSpec) => `vicreg-studio:backend-ranking:${spec.width}|${spec.projector}|${spec.imageSize}|${spec.wasmThreads ?? 0}`;
+const rankingKey = (spec: MeasureSpec) =>
+  `vicreg-studio:backend-ranking:${[spec.backbone, spec.widthMult, spec.stem, spec.patchSize, spec.vitDepth, spec.width, spec.projector, spec.imageSize, spec.wasmThreads ?? 0].join('|')}`;
 
 export async function chooseBackend(choice: BackendChoice, remeasure = false): Promise<void> {
   const s = useStore.getState();
   s.setBackend(s.backend, 'selecting');
-  const { width, projector, imageSize, wasmThreads } = s.config;
-  const spec = { width, projector, imageSize, wasmThreads };
+  const { width, projector, imageSize, wasmThreads, backbone, widthMult, stem, patchSize, vitDepth } = s.config;
+  const spec: MeasureSpec = { width, projector, imageSize, wasmThreads, backbone, widthMult, stem, patchSize, vitDepth };
   if (remeasure) localStorage.removeItem(rankingKey(spec));
   const cached = choice === 'auto' ? (JSON.parse(localStorage.getItem(rankingKey(spec)) ?? 'null') as BackendName[] | null) : null;
   try {
@@ -27,6 +28,16 @@ export async function chooseBackend(choice: BackendChoice, remeasure = false): P
     useStore.getState().setBackend(report, 'ready');
   } catch (e) {
     useStore.getState().setBackend(null, 'failed', message(e));
+  }
+}
+
+/** Runs the gradient kernels on the active backend against the CPU backend (a few seconds). */
+export async function checkKernels(): Promise<void> {
+  useStore.setState({ kernelCheck: { status: 'running' } });
+  try {
+    useStore.setState({ kernelCheck: { status: 'done', report: await worker().checkKernels() } });
+  } catch (e) {
+    useStore.setState({ kernelCheck: { status: 'failed', error: message(e) } });
   }
 }
 

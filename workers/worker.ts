@@ -3,6 +3,7 @@ import * as Comlink from 'comlink';
 import type { BackendReport, WorkerApi } from './contract/api';
 import { DEFAULT_CONFIG } from './contract/config';
 import { selectBackend } from './backend/select';
+import { checkKernels } from './backend/kernel-check';
 import { fromPixels, loadSample, type Dataset } from './data/dataset';
 import { FeatureCache } from './eval/cache';
 import { evaluationReport } from './eval/report';
@@ -73,6 +74,11 @@ const api: WorkerApi = {
     features.clear();
     backend = await selectBackend(choice, spec, prefer);
     return backend;
+  },
+  async checkKernels() {
+    if (control && !control.stopped) throw new Error('stop the running training before checking kernels');
+    if (!backend) throw new Error('select a backend first');
+    return checkKernels();
   },
   async loadSample(baseUrl, testFraction, seed) {
     if (!backend) throw new Error('select a backend first');

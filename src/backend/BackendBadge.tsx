@@ -1,4 +1,4 @@
-import { chooseBackend } from '../actions';
+import { checkKernels, chooseBackend } from '../actions';
 import { useStore } from '../store';
 
 const HOW = { measured: 'fastest measured', cached: 'fastest measured earlier', forced: 'as set', fallback: 'fallback' } as const;
@@ -10,6 +10,7 @@ export function BackendBadge() {
   const error = useStore((s) => s.backendError);
   const choice = useStore((s) => s.config.backend);
   const running = useStore((s) => ['preparing', 'running', 'paused'].includes(s.runState));
+  const check = useStore((s) => s.kernelCheck);
   if (status === 'failed') return <div className="badge bad" data-testid="backend-error">No backend: {error}</div>;
   return (
     <div className="backend">
@@ -34,7 +35,36 @@ export function BackendBadge() {
           {choice === 'auto' && (
             <button className="small" data-testid="backend-remeasure" disabled={running} onClick={() => void chooseBackend('auto', true)}>Re-measure</button>
           )}
+          <button className="small" data-testid="kernel-check-run" disabled={running || check?.status === 'running'} onClick={() => void checkKernels()}
+            title="Runs the gradient kernels training uses on this backend and on the CPU reference, and compares them">
+            {check?.status === 'running' ? 'Checking kernels…' : 'Check kernels'}
+          </button>
+          <KernelCheck />
         </>
+      )}
+    </div>
+  );
+}
+
+/** The verdict of the last kernel check: one line when all agree, the failing cases otherwise. */
+function KernelCheck() {
+  const check = useStore((s) => s.kernelCheck);
+  if (!check || check.status === 'running') return null;
+  if (check.status === 'failed') return <div className="badge bad" data-testid="kernel-check" data-ok="false">Kernel check failed: {check.error}</div>;
+  const r = check.report!;
+  const bad = r.cases.filter((c) => !c.ok);
+  const worst = Math.max(...r.cases.map((c) => c.error));
+  return (
+    <div className={`kernel-check ${bad.length ? 'bad' : 'ok'}`} data-testid="kernel-check" data-ok={String(bad.length === 0)} data-worst={worst}>
+      {bad.length === 0
+        ? `${r.cases.length} kernel cases on ${r.backend} match the CPU reference (worst relative error ${worst.toExponential(1)}, ${(r.ms / 1000).toFixed(1)} s)`
+        : `${bad.length} of ${r.cases.length} kernel cases on ${r.backend} differ from the CPU reference by more than ${r.tolerance}: training there may be wrong. Choose another backend.`}
+      {bad.length > 0 && (
+        <ul>
+          {bad.map((c) => (
+            <li key={`${c.kernel} ${c.label}`}>{c.kernel}, {c.label}: {c.message ?? `relative error ${c.error.toExponential(1)}`}</li>
+          ))}
+        </ul>
       )}
     </div>
   );

@@ -2,8 +2,7 @@
 // workers/model/card.ts (pure arithmetic, no TF.js); the epoch time scales the backend probe's
 // measured ms per image by the FLOPs ratio of this model to the probe's.
 import { useEffect, useMemo, useState } from 'react';
-import { DEFAULT_CONFIG } from '../../workers/contract/config';
-import { cardWarnings, epochSeconds, modelCard, WASM_HEAP_LIMIT, type BackendLimits } from '../../workers/model/card';
+import { cardWarnings, epochSeconds, modelCard, probeConfig, WASM_HEAP_LIMIT, type BackendLimits } from '../../workers/model/card';
 import { useStore } from '../store';
 import { formatDuration } from '../train/format';
 
@@ -53,8 +52,8 @@ export function ModelCard() {
 
   const msPerImage = backend?.attempts.find((a) => a.name === active)?.msPerImage;
   const images = trainCount ?? 1000;
-  // auto's probe times the small CNN at the width, projector and image size it was started with.
-  const probeFlops = probe ? modelCard({ ...DEFAULT_CONFIG, ...probe }).flops.total : null;
+  // auto's probe times the run's architecture (as it was when measured) at up to 64 px.
+  const probeFlops = probe ? modelCard(probeConfig(probe, 1)).flops.total : null;
   const epoch = msPerImage !== undefined && probeFlops ? epochSeconds(msPerImage, probeFlops, card.flops.total, images) : null;
 
   return (

@@ -1,5 +1,5 @@
 import type { StateCreator } from 'zustand';
-import type { BackendReport, DiagnosticsRecord, MeasureSpec, MetricRecord, RunState, TrainEvent, WarningKind } from '../../workers/contract/api';
+import type { BackendReport, DiagnosticsRecord, KernelCheckReport, MeasureSpec, MetricRecord, RunState, TrainEvent, WarningKind } from '../../workers/contract/api';
 import type { Store } from './index';
 
 export interface TrainingWarning {
@@ -14,6 +14,8 @@ export interface TrainingSlice {
   backendError: string | null;
   /** The model auto timed the backends with (the model card scales its ms per image by FLOPs). */
   backendSpec: MeasureSpec | null;
+  /** The last "Check kernels" on the active backend (cleared when the backend changes). */
+  kernelCheck: { status: 'running' | 'done' | 'failed'; report?: KernelCheckReport; error?: string } | null;
   runState: RunState;
   step: number;
   totalSteps: number;
@@ -34,6 +36,7 @@ export const createTrainingSlice: StateCreator<Store, [], [], TrainingSlice> = (
   backendStatus: 'selecting',
   backendError: null,
   backendSpec: null,
+  kernelCheck: null,
   runState: 'idle',
   step: 0,
   totalSteps: 0,
@@ -42,7 +45,7 @@ export const createTrainingSlice: StateCreator<Store, [], [], TrainingSlice> = (
   metrics: [],
   diagnostics: [],
   trainingWarnings: [],
-  setBackend: (backend, backendStatus, error) => set({ backend, backendStatus, backendError: error ?? null }),
+  setBackend: (backend, backendStatus, error) => set({ backend, backendStatus, backendError: error ?? null, kernelCheck: null }),
   resetRun: () => set({ runState: 'preparing', step: 0, totalSteps: 0, metrics: [], diagnostics: [], trainingWarnings: [], runMessage: null, etaAnchor: null }),
   onTrainEvent: (e) =>
     set((s) => {

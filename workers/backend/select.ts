@@ -12,10 +12,12 @@ import wasmSimd from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.
 import wasmThreaded from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-threaded-simd.wasm?url';
 import type { BackendAttempt, BackendReport, MeasureSpec } from '../contract/api';
 import { DEFAULT_CONFIG, type BackendChoice, type BackendName, type TrainConfig } from '../contract/config';
+import { probeConfig } from '../model/card';
 import { buildModel } from '../model/model';
 import { lars } from '../optim/optimizers';
 import { trainStep } from '../train/step';
 import { registerWasmGradKernels } from './wasm-grads';
+import { registerWebgpuGradKernels } from './webgpu-grads';
 import { withTimeout } from './timeout';
 import { startWasm, type WasmStart } from './wasm-threads';
 
@@ -27,6 +29,7 @@ setWasmPaths({
   'tfjs-backend-wasm-threaded-simd.wasm': wasmThreaded,
 });
 registerWasmGradKernels();
+registerWebgpuGradKernels();
 
 /**
  * Builds a throwaway model of `config`, hands `use` a function that runs one training step on
@@ -91,9 +94,10 @@ const MEASURE_BATCH = 8;
 /** A warm-up step slower than this settles it: the backend is too slow to be worth timing again. */
 const MEASURE_CAP_MS = 8_000;
 
-/** ms per image of a training step of `spec` at MEASURE_BATCH, after one warm-up step. */
+/** ms per image of a training step of `spec`'s model (probeConfig) at MEASURE_BATCH, after one warm-up step. */
 function measure(spec: MeasureSpec): Promise<number> {
-  return withScratchModel({ ...DEFAULT_CONFIG, ...spec, batchSize: MEASURE_BATCH }, spec.imageSize, async (step) => {
+  const c = probeConfig(spec, MEASURE_BATCH);
+  return withScratchModel(c, c.imageSize, async (step) => {
     const timed = async () => {
       const t0 = performance.now();
       await step();

@@ -62,8 +62,22 @@ export interface MeasureSpec {
   width: number;
   projector: string;
   imageSize: number;
+  /** The architecture the probe times (the run's); absent: the small CNN. */
+  backbone?: TrainConfig['backbone'];
+  widthMult?: number;
+  stem?: TrainConfig['stem'];
+  patchSize?: number;
+  vitDepth?: number;
   /** WASM threads to start with (config wasmThreads); 0 = one per core. Fixed once WASM started. */
   wasmThreads?: number;
+}
+
+/** checkKernels: each gradient kernel training uses, on the active backend against the CPU backend. */
+export interface KernelCheckReport {
+  backend: string;
+  tolerance: number; // max relative error that passes
+  ms: number;
+  cases: { kernel: string; label: string; error: number; ok: boolean; message?: string }[];
 }
 
 /** A file the ingest left out, and why. */
@@ -222,6 +236,8 @@ export interface WorkerApi {
    *  'auto' and no `prefer`, every working backend is timed on `spec` and the fastest wins; with
    *  `prefer` (an earlier ranking), the first of those that works is taken without timing. */
   selectBackend(choice: BackendChoice, spec: MeasureSpec, prefer?: BackendName[]): Promise<BackendReport>;
+  /** Runs the gradient kernels on the active backend and on CPU and compares them (not while training). */
+  checkKernels(): Promise<KernelCheckReport>;
   /** Loads the built-in sample dataset from `baseUrl` (the app's public/ root). */
   loadSample(baseUrl: string, testFraction: number, seed: number): Promise<DatasetSummary>;
   /** Decodes, resizes and stores a folder of images; a duplicate (same files) is reused. */

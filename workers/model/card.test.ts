@@ -5,7 +5,7 @@ import { registerWasmGradKernels } from '../backend/wasm-grads';
 import { BACKBONES, DEFAULT_CONFIG, type TrainConfig } from '../contract/config';
 import { lars } from '../optim/optimizers';
 import { trainStep } from '../train/step';
-import { cardWarnings, epochSeconds, modelCard, tapeFactor, WASM_HEAP_LIMIT, type CardConfig } from './card';
+import { cardWarnings, epochSeconds, modelCard, probeConfig, PROBE_MAX_SIZE, tapeFactor, WASM_HEAP_LIMIT, type CardConfig } from './card';
 import { buildModel } from './model';
 
 // Importing the wasm backend makes it the default; the other tests build their models on cpu.
@@ -148,4 +148,19 @@ describe('model card: warnings against backend limits', () => {
 it('card.ts and arch.ts import no TF.js', async () => {
   const { readFileSync } = await import('node:fs');
   for (const f of ['card.ts', 'arch.ts']) expect(readFileSync(new URL(f, import.meta.url), 'utf8')).not.toMatch(/@tensorflow/);
+});
+
+describe("auto's probe model (probeConfig)", () => {
+  it("is the run's architecture, width and projector, at its image size capped to 64 px", () => {
+    const spec = { backbone: 'resnet50' as const, widthMult: 0.5, stem: 'imagenet' as const, width: 16, projector: '512-512', imageSize: 224 };
+    const c = probeConfig(spec, 8);
+    expect(c).toMatchObject({ ...spec, imageSize: PROBE_MAX_SIZE, batchSize: 8 });
+    expect(probeConfig({ ...spec, imageSize: 32 }, 8).imageSize).toBe(32);
+    // A ViT keeps at least one patch; absent fields fall back to the defaults (the small CNN).
+    expect(probeConfig({ width: 8, projector: '8-8', imageSize: 224, backbone: 'vit-tiny', patchSize: 64 }, 8).imageSize).toBe(64);
+    const old = probeConfig({ width: 8, projector: '8-8', imageSize: 16, backbone: undefined }, 4);
+    expect(old).toMatchObject({ backbone: DEFAULT_CONFIG.backbone, imageSize: 16, width: 8, batchSize: 4 });
+    // The card's epoch estimate scales the probe's time by this ratio: far below 1 for a large model.
+    expect(modelCard(c).flops.total / modelCard({ ...c, imageSize: 224 }).flops.total).toBeCloseTo((64 / 224) ** 2, 1);
+  });
 });

@@ -11,7 +11,8 @@
 //               activation, residual add, pool; attention's projections, heads, scores, softmax),
 //               which matches TF.js's live bytes after a forward pass to 1% for the conv nets, times
 //               tapeFactor for the backward pass, for both views of a batch.
-import type { TrainConfig } from '../contract/config';
+import type { MeasureSpec } from '../contract/api';
+import { DEFAULT_CONFIG, type TrainConfig } from '../contract/config';
 import { mobilenetV2Plan, outSize, RESNETS, resnetPlan, vitPlan, type BackboneConfig } from './arch';
 
 export type CardConfig = BackboneConfig & Pick<TrainConfig, 'projector' | 'imageSize' | 'batchSize' | 'optimizer'>;
@@ -293,4 +294,16 @@ export function cardWarnings(card: ModelCard, c: Pick<CardConfig, 'batchSize' | 
  */
 export function epochSeconds(msPerImage: number, probeFlops: number, flops: number, images: number): number {
   return (msPerImage * (flops / probeFlops) * images) / 1000;
+}
+
+/** Largest side of auto's probe images: a ResNet-50 at 224 px would take minutes on a software GPU. */
+export const PROBE_MAX_SIZE = 64;
+
+/**
+ * What auto's probe trains for a MeasureSpec (pure): the run's architecture, width and projector
+ * at its image size capped to PROBE_MAX_SIZE (at least one ViT patch), at `batchSize`.
+ */
+export function probeConfig(spec: MeasureSpec, batchSize: number): TrainConfig {
+  const c: TrainConfig = { ...DEFAULT_CONFIG, ...Object.fromEntries(Object.entries(spec).filter(([, v]) => v !== undefined)), batchSize };
+  return { ...c, imageSize: Math.max(Math.min(spec.imageSize, PROBE_MAX_SIZE), c.backbone.startsWith('vit') ? c.patchSize : 1) };
 }

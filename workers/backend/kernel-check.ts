@@ -1,0 +1,113 @@
+// "Check kernels": the studio's own kernels (wasm-grads.ts, wasm-reduce.ts, webgpu-grads.ts) and
+// the backend's built-in ones that training uses, on the active backend, against TF.js's CPU
+// backend (the reference semantics) on the same seeded data. A user's GPU driver or browser can
+// differ from the ones we test on; this says whether training there computes the right gradients.
+import * as tf from '@tensorflow/tfjs';
+import type { KernelCheckReport } from '../contract/api';
+
+/** Max |active − cpu| over max |cpu|: float32 sums taken in another order stay far below it. */
+export const KERNEL_CHECK_TOLERANCE = 1e-4;
+
+/** Uniform(−1, 1) from a 32-bit LCG (Numerical Recipes constants): the same data on every backend. */
+function values(n: number, seed: number): Float32Array {
+  let s = seed >>> 0;
+  return Float32Array.from({ length: n }, () => {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+    return (s / 2 ** 32) * 2 - 1;
+  });
+}
+
+const size = (shape: number[]) => shape.reduce((a, b) => a * b, 1);
+const tensor = (shape: number[], seed: number) => tf.tensor(values(size(shape), seed), shape);
+
+type Pad = 'same' | 'valid' | tf.backend_util.ExplicitPadding;
+interface ConvCase {
+  x: [number, number, number, number];
+  k: number;
+  out: number;
+  s: number;
+  pad: Pad;
+}
+
+// Our models' geometries, small: 3×3 stride 1 and 2 ('same' and torch's symmetric padding), the
+// ImageNet stem's 7×7 stride 2, 1×1 stride 2 (ResNet's downsampling shortcut).
+const CONVS: ConvCase[] = [
+  { x: [4, 9, 9, 3], k: 3, out: 5, s: 1, pad: 'same' },
+  { x: [3, 10, 10, 4], k: 3, out: 6, s: 2, pad: 'same' },
+  { x: [2, 11, 11, 3], k: 3, out: 4, s: 2, pad: [[0, 0], [1, 1], [1, 1], [0, 0]] },
+  { x: [2, 15, 15, 3], k: 7, out: 4, s: 2, pad: [[0, 0], [3, 3], [3, 3], [0, 0]] },
+  { x: [3, 8, 8, 5], k: 1, out: 4, s: 2, pad: 'valid' },
+];
+
+function cases(): { kernel: string; label: string; run: () => tf.Tensor }[] {
+  const out: { kernel: string; label: string; run: () => tf.Tensor }[] = [];
+  CONVS.forEach((c, n) => {
+    const label = `x ${c.x.join('×')}, ${c.k}×${c.k} stride ${c.s}, pad ${typeof c.pad === 'string' ? c.pad : 'explicit'}`;
+    const filter: [number, number, number, number] = [c.k, c.k, c.x[3], c.out];
+    const info = tf.backend_util.computeConv2DInfo(c.x, filter, c.s, 1, c.pad);
+    out.push({
+      kernel: 'Conv2DBackpropFilter', label,
+      run: () => tf.engine().runKernel('Conv2DBackpropFilter', { x: tensor(c.x, 10 * n + 1), dy: tensor(info.outShape, 10 * n + 2) },
+        { strides: c.s, pad: c.pad, dataFormat: 'NHWC', filterShape: filter } as unknown as tf.NamedAttrMap) as tf.Tensor,
+    });
+    out.push({
+      kernel: 'Conv2DBackpropInput', label,
+      run: () => tf.engine().runKernel('Conv2DBackpropInput', { dy: tensor(info.outShape, 10 * n + 3), filter: tensor(filter, 10 * n + 4) },
+        { strides: c.s, pad: c.pad, dataFormat: 'NHWC', inputShape: c.x } as unknown as tf.NamedAttrMap) as tf.Tensor,
+    });
+    if (c.k === 3) {
+      // MobileNetV2's depthwise 3×3, through TF.js's gradient (both depthwise backprop kernels).
+      out.push({
+        kernel: 'DepthwiseConv2dNative gradients', label,
+        run: () => {
+          const x = tensor(c.x, 10 * n + 5);
+          const w = tensor([3, 3, c.x[3], 1], 10 * n + 6);
+          const g = tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.sum(tf.square(tf.depthwiseConv2d(a as tf.Tensor4D, b as tf.Tensor4D, c.s, c.pad))))([x, w]);
+          return tf.concat([tf.reshape(g[0], [-1]), tf.reshape(g[1], [-1])]);
+        },
+      });
+    }
+  });
+  // BatchNorm statistics and their gradients: Sum and Mean over the leading axes.
+  for (const shape of [[16, 6, 6, 8], [32, 24]]) {
+    const axes = shape.slice(0, -1).map((_, i) => i);
+    out.push({ kernel: 'Sum, Mean over leading axes', label: shape.join('×'), run: () => { const x = tensor(shape, 77); return tf.concat([tf.sum(x, axes), tf.mean(x, axes)]); } });
+  }
+  return out;
+}
+
+/** Runs every case on the active backend and on cpu; leaves the active backend active. */
+export async function checkKernels(): Promise<KernelCheckReport> {
+  const active = tf.getBackend();
+  const t0 = performance.now();
+  const results: KernelCheckReport['cases'] = [];
+  for (const c of cases()) {
+    const on = async (backend: string) => {
+      await tf.setBackend(backend);
+      const t = tf.tidy(c.run);
+      const v = (await t.data()) as Float32Array;
+      t.dispose();
+      return v;
+    };
+    let error: number;
+    let message: string | undefined;
+    try {
+      const got = await on(active);
+      const want = await on('cpu');
+      let diff = got.length === want.length ? 0 : Infinity;
+      let scale = 0;
+      for (let i = 0; i < want.length; i++) {
+        diff = Math.max(diff, Number.isFinite(got[i]) ? Math.abs(got[i] - want[i]) : Infinity);
+        scale = Math.max(scale, Math.abs(want[i]));
+      }
+      error = scale === 0 ? diff : diff / scale;
+    } catch (e) {
+      error = Infinity;
+      message = e instanceof Error ? e.message : String(e);
+    } finally {
+      await tf.setBackend(active);
+    }
+    results.push({ kernel: c.kernel, label: c.label, error, ok: error <= KERNEL_CHECK_TOLERANCE, message });
+  }
+  return { backend: active, tolerance: KERNEL_CHECK_TOLERANCE, ms: Math.round(performance.now() - t0), cases: results };
+}
