@@ -14,6 +14,7 @@
 // same [B, Hq, Wq] grid, so the positions that wrap into the next image row contribute nothing.
 import * as tf from '@tensorflow/tfjs';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
+import { registerWasmCopies } from './wasm-copy';
 import { registerWasmReductions } from './wasm-reduce';
 
 type Info = tf.TensorInfo;
@@ -523,6 +524,7 @@ export function registerWasmGradKernels({ replaceSlow = true } = {}): void {
   }
   if (!replaceSlow) return;
   registerWasmReductions();
+  registerWasmCopies();
   for (const k of REPLACED) {
     const current = tf.getKernel(k.kernelName, 'wasm');
     if (!current || current.kernelFunc === k.kernelFunc) continue;
