@@ -7,6 +7,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { TrainConfig } from '../contract/config';
 import { adjustBrightness, adjustContrast, adjustHue, adjustSaturation, gaussianBlur, grayscale, solarize } from './color';
+import { COLOR_JITTER, fusedJitter } from './jitter';
 
 /** The settings of one view (TrainConfig's Augment group with view 1's or view 2's probabilities). */
 export interface AugmentOptions {
@@ -124,38 +125,51 @@ export function drawParams(count: number, h: number, w: number, o: AugmentOption
  * part applies to the samples whose drawn order puts it at k (the others get its identity), which
  * is torchvision's per-image random order, batched.
  */
-export function applyParams(images: tf.Tensor4D, batch: Int32Array, p: ViewParams, imageSize: number): tf.Tensor4D {
+export function applyParams(images: tf.Tensor4D, batch: Int32Array, p: ViewParams, imageSize: number, fused = fusedJitter()): tf.Tensor4D {
   const n = batch.length;
   return tf.tidy(() => {
     let x = tf.image.cropAndResize(images, tf.tensor2d(p.boxes, [n, 4]), tf.tensor1d(batch, 'int32'), [imageSize, imageSize]);
     x = tf.clipByValue(x, 0, 1); // bilinear resampling stays in range; clip guards rounding only
-    for (let slot = 0; slot < 4; slot++) {
-      for (let part = 0; part < 4; part++) {
-        const members: number[] = [];
-        for (let b = 0; b < n; b++) if (p.order[4 * b + slot] === part) members.push(b);
-        if (members.length === 0) continue;
-        if (JITTER[part] !== 'hue') {
-          // The blends cost less than moving samples around: run on the whole batch, with the
-          // identity factor (1) for the samples that do not take this part at this slot.
-          const f = new Float32Array(n).fill(1);
-          for (const b of members) f[b] = p.factors[part * n + b];
-          const ft = tf.tensor1d(f);
-          x = JITTER[part] === 'brightness' ? adjustBrightness(x, ft) : JITTER[part] === 'contrast' ? adjustContrast(x, ft) : adjustSaturation(x, ft);
-          continue;
-        }
-        // Hue (two colour-space conversions) runs on its members only, gathered and put back:
-        // row b of [x; shifted] for a non-member, row n + j for the j-th member.
-        const shifted = adjustHue(tf.gather(x, members) as tf.Tensor4D, tf.tensor1d(members.map((b) => p.factors[part * n + b])));
-        const take = Int32Array.from({ length: n }, (_, b) => b);
-        members.forEach((b, j) => (take[b] = n + j));
-        x = tf.gather(tf.concat([x, shifted]), take) as tf.Tensor4D;
-      }
+    if (fused) {
+      // WASM and CPU: jitter and grayscale in one pass over the pixels (jitter.ts), same formulas.
+      x = tf.engine().runKernel(COLOR_JITTER, { x }, { order: Array.from(p.order), factors: Array.from(p.factors), gray: Array.from(p.gray) }) as tf.Tensor4D;
+    } else {
+      x = jitterAndGray(x, p);
     }
-    if (p.gray.some((g) => g > 0)) x = grayscale(x, tf.tensor1d(p.gray));
     if (p.sigma.some((s) => s > 0)) x = gaussianBlur(x, p.sigma);
     if (p.solarize.some((s) => s > 0)) x = solarize(x, tf.tensor1d(p.solarize));
     return x;
   });
+}
+
+/** ColorJitter in each sample's order, then RandomGrayscale, as batched tensor ops (GPU backends). */
+function jitterAndGray(input: tf.Tensor4D, p: ViewParams): tf.Tensor4D {
+  const n = input.shape[0];
+  let x = input;
+  for (let slot = 0; slot < 4; slot++) {
+    for (let part = 0; part < 4; part++) {
+      const members: number[] = [];
+      for (let b = 0; b < n; b++) if (p.order[4 * b + slot] === part) members.push(b);
+      if (members.length === 0) continue;
+      if (JITTER[part] !== 'hue') {
+        // The blends cost less than moving samples around: run on the whole batch, with the
+        // identity factor (1) for the samples that do not take this part at this slot.
+        const f = new Float32Array(n).fill(1);
+        for (const b of members) f[b] = p.factors[part * n + b];
+        const ft = tf.tensor1d(f);
+        x = JITTER[part] === 'brightness' ? adjustBrightness(x, ft) : JITTER[part] === 'contrast' ? adjustContrast(x, ft) : adjustSaturation(x, ft);
+        continue;
+      }
+      // Hue (two colour-space conversions) runs on its members only, gathered and put back:
+      // row b of [x; shifted] for a non-member, row n + j for the j-th member.
+      const shifted = adjustHue(tf.gather(x, members) as tf.Tensor4D, tf.tensor1d(members.map((b) => p.factors[part * n + b])));
+      const take = Int32Array.from({ length: n }, (_, b) => b);
+      members.forEach((b, j) => (take[b] = n + j));
+      x = tf.gather(tf.concat([x, shifted]), take) as tf.Tensor4D;
+    }
+  }
+  if (p.gray.some((g) => g > 0)) x = grayscale(x, tf.tensor1d(p.gray));
+  return x;
 }
 
 /**
