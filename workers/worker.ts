@@ -66,6 +66,8 @@ function disposeRun() {
   features.clear('run'); // every run's features; raw pixels stay
 }
 
+let evaluations = 0; // evaluations and feature maps in progress
+
 const api: WorkerApi = {
   async selectBackend(choice, spec, prefer) {
     if (control && !control.stopped) throw new Error('stop the running training before changing the backend');
@@ -77,6 +79,8 @@ const api: WorkerApi = {
   },
   async checkKernels() {
     if (control && !control.stopped) throw new Error('stop the running training before checking kernels');
+    // The check switches TF.js to the CPU backend between cases: nothing else may compute meanwhile.
+    if (evaluations > 0) throw new Error('wait for the evaluation to finish before checking kernels');
     if (!backend) throw new Error('select a backend first');
     return checkKernels();
   },
@@ -128,11 +132,13 @@ const api: WorkerApi = {
     const cancelled = cancelCheck();
     const w = evalWeights();
     const runId = evalCheckpoint?.runId ?? currentRunId;
+    evaluations++;
     try {
       const report = await evaluationReport(kind, rowFeatures(features, w, data, config, cancelled), w, data, config, onProgress, cancelled);
       if (runId) await recordResults(browserKv(), runId, report.step, report).catch(() => null);
       return report;
     } finally {
+      evaluations--;
       w.model.dispose();
     }
   },
@@ -141,9 +147,11 @@ const api: WorkerApi = {
     const data = dataset;
     const cancelled = cancelCheck();
     const w = evalWeights();
+    evaluations++;
     try {
       return await featureMap(features, w, data, config, onProgress, cancelled);
     } finally {
+      evaluations--;
       w.model.dispose();
     }
   },

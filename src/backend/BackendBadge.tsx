@@ -11,6 +11,7 @@ export function BackendBadge() {
   const choice = useStore((s) => s.config.backend);
   const running = useStore((s) => ['preparing', 'running', 'paused'].includes(s.runState));
   const check = useStore((s) => s.kernelCheck);
+  const evaluating = useStore((s) => Object.values(s.evaluation).some((e) => e.status === 'running') || s.featureMap.status === 'running');
   if (status === 'failed') return <div className="badge bad" data-testid="backend-error">No backend: {error}</div>;
   return (
     <div className="backend">
@@ -35,7 +36,7 @@ export function BackendBadge() {
           {choice === 'auto' && (
             <button className="small" data-testid="backend-remeasure" disabled={running} onClick={() => void chooseBackend('auto', true)}>Re-measure</button>
           )}
-          <button className="small" data-testid="kernel-check-run" disabled={running || check?.status === 'running'} onClick={() => void checkKernels()}
+          <button className="small" data-testid="kernel-check-run" disabled={running || evaluating || check?.status === 'running'} onClick={() => void checkKernels()}
             title="Runs the gradient kernels training uses on this backend and on the CPU reference, and compares them">
             {check?.status === 'running' ? 'Checking kernels…' : 'Check kernels'}
           </button>

@@ -117,31 +117,25 @@ function dyShapeOf(c: Case, depthwise: boolean): number[] {
 
 const label = (c: Case) => `x ${c.x.join('×')}, ${c.k.join('×')} kernel, stride ${c.strides}, pad ${JSON.stringify(c.pad)}`;
 
+/** Case n's filter gradient on wasm against cpu, on seeded data. */
+async function expectFilterGradient(c: Case, n: number): Promise<void> {
+  const dyShape = dyShapeOf(c, false);
+  const x = randomValues(sizeOf(c.x), 2 * n + 1);
+  const dy = randomValues(sizeOf(dyShape), 2 * n + 2);
+  const attrs = { strides: c.strides, pad: c.pad, dataFormat: 'NHWC', dimRoundingMode: c.dimRoundingMode, filterShape: [...c.k, c.x[3], c.out] };
+  await expectSameOnBoth('Conv2DBackpropFilter', () =>
+    tf.engine().runKernel('Conv2DBackpropFilter', { x: tf.tensor(x, c.x), dy: tf.tensor(dy, dyShape) }, attrs as unknown as tf.NamedAttrMap) as tf.Tensor);
+}
+
 describe('Conv2DBackpropFilter on wasm matches cpu', () => {
-  CASES.forEach((c, n) => {
-    it(label(c), async () => {
-      const dyShape = dyShapeOf(c, false);
-      const x = randomValues(sizeOf(c.x), 2 * n + 1);
-      const dy = randomValues(sizeOf(dyShape), 2 * n + 2);
-      const attrs = { strides: c.strides, pad: c.pad, dataFormat: 'NHWC', dimRoundingMode: c.dimRoundingMode, filterShape: [...c.k, c.x[3], c.out] };
-      await expectSameOnBoth('Conv2DBackpropFilter', () =>
-        tf.engine().runKernel('Conv2DBackpropFilter', { x: tf.tensor(x, c.x), dy: tf.tensor(dy, dyShape) }, attrs as unknown as tf.NamedAttrMap) as tf.Tensor);
-    });
-  });
+  CASES.forEach((c, n) => it(label(c), () => expectFilterGradient(c, n)));
 
   it('sums batch chunks and stacks im2col blocks exactly as one block (budgets lowered to split every case)', async () => {
     const saved = { ...BUDGETS };
     try {
       for (const split of [{ chunk: 1, im2col: 1 }, { chunk: 300, im2col: 200 }]) {
         Object.assign(BUDGETS, split);
-        for (const [n, c] of CASES.entries()) {
-          const dyShape = dyShapeOf(c, false);
-          const x = randomValues(sizeOf(c.x), 2 * n + 1);
-          const dy = randomValues(sizeOf(dyShape), 2 * n + 2);
-          const attrs = { strides: c.strides, pad: c.pad, dataFormat: 'NHWC', dimRoundingMode: c.dimRoundingMode, filterShape: [...c.k, c.x[3], c.out] };
-          await expectSameOnBoth('Conv2DBackpropFilter', () =>
-            tf.engine().runKernel('Conv2DBackpropFilter', { x: tf.tensor(x, c.x), dy: tf.tensor(dy, dyShape) }, attrs as unknown as tf.NamedAttrMap) as tf.Tensor);
-        }
+        for (const [n, c] of CASES.entries()) await expectFilterGradient(c, n);
       }
     } finally {
       Object.assign(BUDGETS, saved);

@@ -1,17 +1,19 @@
 // Gradient kernels that TF.js 4.22's WASM backend lacks, so that a conv net can train on it:
 // Conv2DBackpropFilter (tensorflow/tfjs#8474), DepthwiseConv2dNativeBackpropFilter and
 // DepthwiseConv2dNativeBackpropInput; and faster Conv2DBackpropInput, Tile and BatchMatMul, which
-// it has but which took 2/3 of a training step (see REPLACED). Semantics are the CPU backend's
-// kernels of the same names (tfjs-backend-cpu/src/kernels/*.ts). The arithmetic runs in WASM
-// kernels (XNNPACK matmul, Multiply, Sum, AddN) and the data movement in PadV2 and Transpose; JS
-// only copies contiguous runs of values (as TF.js's own WASM Slice and Concat kernels do).
+// it has but which took 2/3 of a training step (see REPLACED; Sum, Mean, GatherV2 and SplitV are
+// replaced in wasm-reduce.ts and wasm-copy.ts). Semantics are the CPU backend's kernels of the
+// same names (tfjs-backend-cpu/src/kernels/*.ts). The arithmetic runs in WASM kernels (XNNPACK
+// matmul and conv, Multiply, Sum, AddN) and the data movement in PadV2 and Transpose; JS only
+// copies contiguous runs of values (as TF.js's own WASM Slice and Concat kernels do).
 //
-// The one idea shared by the four conv kernels: pad the input and split it into stride phases, so
-// that every filter tap reads a *contiguous* run of one flattened array at a fixed offset. With x'
-// the padded input, s the stride and d the dilation,
-//   x'[b, y·s + i·d, x·s + j·d] = phase(i·d mod s, j·d mod s)[b, y + ⌊i·d/s⌋, x + ⌊j·d/s⌋],
-// and once [B, Hq, Wq] is flattened, "+ (q, p)" is "+ q·Wq + p". dy is padded with zeros to the
-// same [B, Hq, Wq] grid, so the positions that wrap into the next image row contribute nothing.
+// Each conv kernel makes every filter tap read contiguous runs by splitting the padded input into
+// stride phases. With x' the padded input, s the stride and d the dilation,
+//   x'[b, y·s + i·d, x·s + j·d] = phase(i·d mod s, j·d mod s)[b, y + ⌊i·d/s⌋, x + ⌊j·d/s⌋].
+// Conv2DBackpropFilter splits the columns only and puts the batch innermost (runs of Wo·B
+// values); Conv2DBackpropInput computes each phase of dx as a forward conv; the depthwise kernels
+// flatten each phase to [B, Hq, Wq] (phaseLayout), where "+ (q, p)" is "+ q·Wq + p" and dy, padded
+// with zeros to the same grid, cancels the positions that wrap into the next image row.
 import * as tf from '@tensorflow/tfjs';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { registerWasmCopies } from './wasm-copy';
@@ -189,6 +191,63 @@ function scatterTaps(backend: BackendWasm, c: ConvInfo, g: Layout, C: number, ta
 
 const toNHWC = (backend: BackendWasm, t: Info) => run(backend, 'Transpose', { x: t }, { perm: [0, 2, 3, 1] });
 
+/** The padded rows some tap reads (Hp) and the columns per column phase (Wq) of a filter gradient. */
+const paddedExtent = (c: ConvInfo) => ({
+  Hp: (c.outHeight - 1) * c.strideHeight + c.filterHeight,
+  Wq: c.outWidth + Math.floor((c.filterWidth - 1) / c.strideWidth),
+});
+
+/**
+ * Conv2DBackpropFilter of images [b0, b0 + bc): dW as [taps·Ci, Co] (see conv2DBackpropFilter).
+ * The padded input x' is laid out [Ci, Hp, sw, Wq, bc], so a tap's window of one channel is Ho
+ * runs of Wo·bc values, each copied whole into the im2col block.
+ */
+function filterGradientOfImages(backend: BackendWasm, x: Info, dy: Info, c: ConvInfo, b0: number, bc: number): Info {
+  const { batchSize: B, inChannels: Ci, outChannels: Co, outHeight: Ho, outWidth: Wo, strideHeight: sh, strideWidth: sw } = c;
+  const { filterHeight: kh, filterWidth: kw } = c;
+  const { Hp, Wq } = paddedExtent(c);
+  const taps = kh * kw;
+  /** Where tap `tap`'s window of channel ci starts in x' (row y adds y·sh·sw·Wq·bc). */
+  const runStart = (tap: number, ci: number) => {
+    const [i, j] = [Math.floor(tap / kw), tap % kw];
+    return (((ci * Hp + i) * sw + (j % sw)) * Wq + Math.floor(j / sw)) * bc;
+  };
+  const xp = windowOf(backend, x, bc, -c.padInfo.top, Hp, -c.padInfo.left, Wq * sw, b0); // [bc, Hp, Wq·sw, Ci]
+  let xs = xp;
+  if (sw > 1) {
+    xs = run(backend, 'Transpose', { x: view(xp, [bc * Hp, Wq, sw, Ci]) }, { perm: [0, 2, 1, 3] }); // [bc, Hp, sw, Wq, Ci]
+    free(backend, xp);
+  }
+  const xT = run(backend, 'Transpose', { x: view(xs, [bc, Hp * sw * Wq, Ci]) }, { perm: [2, 1, 0] }); // [Ci, Hp, sw, Wq, bc]
+  free(backend, xs);
+  const K = Ho * Wo * bc;
+  const dyc = bc === B ? dy : gatherRuns(backend, dy, [b0 * Ho * Wo * Co], bc * Ho * Wo * Co);
+  const dyT = view(run(backend, 'Transpose', { x: view(dyc, [bc, Ho * Wo, Co]) }, { perm: [1, 0, 2] }), [K, Co]); // [(y, x, b), Co]
+  if (dyc !== dy) free(backend, dyc);
+  const [rowStride, runLength] = [sh * sw * Wq * bc, Wo * bc];
+  const perBlock = Math.max(1, Math.floor(BUDGETS.im2col / (Ci * K)));
+  const blocks: Info[] = [];
+  for (let k0 = 0; k0 < taps; k0 += perBlock) {
+    const k1 = Math.min(k0 + perBlock, taps);
+    const cols = backend.makeOutput([(k1 - k0) * Ci, K], 'float32');
+    const src = backend.typedArrayFromHeap(xT) as Float32Array; // views after makeOutput (the heap may grow)
+    const dst = backend.typedArrayFromHeap(cols) as Float32Array;
+    for (let tap = k0; tap < k1; tap++) {
+      for (let ci = 0; ci < Ci; ci++) {
+        const from = runStart(tap, ci);
+        const to = ((tap - k0) * Ci + ci) * K;
+        for (let y = 0; y < Ho; y++) dst.set(src.subarray(from + y * rowStride, from + y * rowStride + runLength), to + y * runLength);
+      }
+    }
+    blocks.push(run(backend, 'BatchMatMul', { a: cols, b: dyT }, { transposeA: false, transposeB: false })); // [taps·Ci, Co]
+    free(backend, cols);
+  }
+  free(backend, xT, dyT);
+  const out = blocks.length === 1 ? blocks[0] : run(backend, 'Concat', blocks, { axis: 0 });
+  if (blocks.length > 1) free(backend, ...blocks);
+  return out;
+}
+
 /**
  * Conv2DBackpropFilter: dW[i, j, ci, co] = Σ_{b,y,x} x'[b, y·s + i, x·s + j, ci] · dy[b, y, x, co].
  * x [B, H, W, Ci], dy [B, Ho, Wo, Co] -> filterShape [kh, kw, Ci, Co]. im2col, transposed: the
@@ -211,55 +270,13 @@ function conv2DBackpropFilter({ inputs, backend: b, attrs }: KernelArgs<'x' | 'd
     return out;
   }
   const c = tf.backend_util.computeConv2DInfo(x.shape as [number, number, number, number], filterShape, strides, 1, pad, dimRoundingMode);
-  const { batchSize: B, inChannels: Ci, outChannels: Co, outHeight: Ho, outWidth: Wo, strideHeight: sh, strideWidth: sw } = c;
-  const { filterHeight: kh, filterWidth: kw } = c;
-  const Hp = (Ho - 1) * sh + kh; // the padded rows that some tap reads
-  const Wq = Wo + Math.floor((kw - 1) / sw); // columns per column phase
-  const run0 = (tap: number, ci: number) => {
-    const [i, j] = [Math.floor(tap / kw), tap % kw];
-    return ((ci * Hp + i) * sw + (j % sw)) * Wq + Math.floor(j / sw); // times bc; row y adds y·sh·sw·Wq·bc
-  };
-  const taps = kh * kw;
-  const perImage = Hp * Wq * sw * Ci;
+  const B = c.batchSize;
+  const { Hp, Wq } = paddedExtent(c);
+  const perImage = Hp * Wq * c.strideWidth * c.inChannels;
   const chunks = Math.ceil(B / Math.max(1, Math.floor(BUDGETS.chunk / perImage)));
   const chunk = Math.ceil(B / chunks); // equal chunks: 4 of 16 rather than 19, 19, 19, 7
   const partial: Info[] = [];
-  for (let b0 = 0; b0 < B; b0 += chunk) {
-    const bc = Math.min(chunk, B - b0);
-    const xp = windowOf(backend, x, bc, -c.padInfo.top, Hp, -c.padInfo.left, Wq * sw, b0); // [bc, Hp, Wq·sw, Ci]
-    let xs = xp;
-    if (sw > 1) {
-      xs = run(backend, 'Transpose', { x: view(xp, [bc * Hp, Wq, sw, Ci]) }, { perm: [0, 2, 1, 3] }); // [bc, Hp, sw, Wq, Ci]
-      free(backend, xp);
-    }
-    const xT = run(backend, 'Transpose', { x: view(xs, [bc, Hp * sw * Wq, Ci]) }, { perm: [2, 1, 0] }); // [Ci, Hp, sw, Wq, bc]
-    free(backend, xs);
-    const K = Ho * Wo * bc;
-    const dyc = bc === B ? dy : gatherRuns(backend, dy, [b0 * Ho * Wo * Co], bc * Ho * Wo * Co);
-    const dyT = view(run(backend, 'Transpose', { x: view(dyc, [bc, Ho * Wo, Co]) }, { perm: [1, 0, 2] }), [K, Co]); // [(y, x, b), Co]
-    if (dyc !== dy) free(backend, dyc);
-    const [rowStride, runLength] = [sh * sw * Wq * bc, Wo * bc];
-    const perBlock = Math.max(1, Math.floor(BUDGETS.im2col / (Ci * K)));
-    const blocks: Info[] = [];
-    for (let k0 = 0; k0 < taps; k0 += perBlock) {
-      const k1 = Math.min(k0 + perBlock, taps);
-      const cols = backend.makeOutput([(k1 - k0) * Ci, K], 'float32');
-      const src = backend.typedArrayFromHeap(xT) as Float32Array; // views after makeOutput (the heap may grow)
-      const dst = backend.typedArrayFromHeap(cols) as Float32Array;
-      for (let tap = k0; tap < k1; tap++) {
-        for (let ci = 0; ci < Ci; ci++) {
-          const from = run0(tap, ci) * bc;
-          const to = ((tap - k0) * Ci + ci) * K;
-          for (let y = 0; y < Ho; y++) dst.set(src.subarray(from + y * rowStride, from + y * rowStride + runLength), to + y * runLength);
-        }
-      }
-      blocks.push(run(backend, 'BatchMatMul', { a: cols, b: dyT }, { transposeA: false, transposeB: false })); // [taps·Ci, Co]
-      free(backend, cols);
-    }
-    free(backend, xT, dyT);
-    partial.push(blocks.length === 1 ? blocks[0] : run(backend, 'Concat', blocks, { axis: 0 }));
-    if (blocks.length > 1) free(backend, ...blocks);
-  }
+  for (let b0 = 0; b0 < B; b0 += chunk) partial.push(filterGradientOfImages(backend, x, dy, c, b0, Math.min(chunk, B - b0)));
   const out = partial.length === 1 ? partial[0] : run(backend, 'AddN', partial);
   if (partial.length > 1) free(backend, ...partial);
   return view(out, [...filterShape]);
