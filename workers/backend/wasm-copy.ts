@@ -1,18 +1,18 @@
 // GatherV2 and SplitV on the WASM backend as contiguous copies. TF.js 4.22's WASM GatherV2 walks
 // every value through a C++ strides loop, and its SplitV slices along the split axis; on the last
-// axis that is one copy per value. The augmentation uses both on every batch (gathering whole
-// images for the hue jitter, splitting RGB channels for the colour-space conversions) and they
-// were 56% of the two views' time (192 of 343 ms at batch 64, 32 px, Node 20). Here a gathered
-// slice is one typed-array copy, and a last-axis split is one pass over the input.
+// axis that is one copy per value. Before the colour jitter was fused on WASM (data/jitter.ts),
+// the augmentation's tensor path (gathering images for the hue jitter, splitting RGB channels)
+// spent 56% of its time in them (192 of 343 ms for two views at batch 64, 32 px, Node 20); they
+// still serve a ViT's q/k/v split and the linear probe's minibatch gather. Here a gathered slice
+// is one typed-array copy, and a last-axis split is one pass over the input.
 // Semantics are the kernels' own (tfjs-backend-cpu GatherV2 and SplitV).
 import * as tf from '@tensorflow/tfjs';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
+import { originalWasmKernel, replaceWasmKernel } from './wasm-replace';
 
 type Info = tf.TensorInfo;
 type Args = { inputs: Record<string, Info>; backend: unknown; attrs?: tf.NamedAttrMap };
-type Kernel = (args: Args) => Info | Info[];
-
-const original = new Map<string, Kernel>();
+const fallback = (name: string, args: Args) => originalWasmKernel(name)(args as unknown as Parameters<tf.KernelFunc>[0]) as Info | Info[];
 
 /** Gathered slices shorter than this go to the WASM kernel: a copy call costs about 8 of its values. */
 const MIN_SLICE = 8;
@@ -24,7 +24,7 @@ function gatherV2(args: Args): Info | Info[] {
   const { axis, batchDims } = args.attrs as unknown as tf.GatherV2Attrs;
   const parsedAxis = tf.util.parseAxisParam(axis, x.shape)[0];
   const info = tf.backend_util.segment_util.collectGatherOpShapeInfo(x as tf.Tensor, indices as tf.Tensor, parsedAxis, batchDims);
-  if (x.dtype === 'string' || info.sliceSize < MIN_SLICE) return original.get('GatherV2')!(args);
+  if (x.dtype === 'string' || info.sliceSize < MIN_SLICE) return fallback('GatherV2', args);
   const idx = backend.readSync(indices.dataId) as Int32Array;
   const dim = x.shape[parsedAxis];
   for (const i of idx) if (!(i >= 0 && i <= dim - 1)) throw new Error(`GatherV2: the index value ${i} is not in [0, ${dim - 1}]`);
@@ -53,7 +53,7 @@ function splitV(args: Args): Info | Info[] {
   const { x } = args.inputs;
   const { numOrSizeSplits, axis } = args.attrs as unknown as tf.SplitVAttrs;
   const $axis = tf.util.parseAxisParam(axis, x.shape)[0];
-  if ($axis !== x.shape.length - 1 || x.dtype === 'string' || x.shape.length < 2) return original.get('SplitV')!(args);
+  if ($axis !== x.shape.length - 1 || x.dtype === 'string' || x.shape.length < 2) return fallback('SplitV', args);
   const sizes = tf.backend_util.prepareSplitSize(x as tf.Tensor, numOrSizeSplits, $axis);
   const C = x.shape[$axis];
   const rows = tf.util.sizeFromShape(x.shape) / C;
@@ -72,15 +72,8 @@ function splitV(args: Args): Info | Info[] {
   return outs;
 }
 
-const REPLACEMENTS: Record<string, Kernel> = { GatherV2: gatherV2, SplitV: splitV };
-
 /** Replaces the WASM GatherV2 and SplitV once its own are registered; safe to call more than once. */
 export function registerWasmCopies(): void {
-  for (const [name, f] of Object.entries(REPLACEMENTS)) {
-    const current = tf.getKernel(name, 'wasm');
-    if (!current || original.has(name)) continue;
-    original.set(name, current.kernelFunc as unknown as Kernel);
-    tf.unregisterKernel(name, 'wasm');
-    tf.registerKernel({ kernelName: name, backendName: 'wasm', kernelFunc: f as unknown as tf.KernelFunc, setupFunc: current.setupFunc, disposeFunc: current.disposeFunc });
-  }
+  replaceWasmKernel('GatherV2', gatherV2 as unknown as tf.KernelFunc);
+  replaceWasmKernel('SplitV', splitV as unknown as tf.KernelFunc);
 }

@@ -18,6 +18,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { registerWasmCopies } from './wasm-copy';
 import { registerWasmReductions } from './wasm-reduce';
+import { originalWasmKernel, replaceWasmKernel } from './wasm-replace';
 
 type Info = tf.TensorInfo;
 type ConvInfo = tf.backend_util.Conv2DInfo;
@@ -435,8 +436,6 @@ function conv2DBackpropInput({ inputs, backend: b, attrs }: KernelArgs<'dy' | 'f
   return dx;
 }
 
-const original = new Map<string, tf.KernelConfig>();
-
 /**
  * Tile: out[i0, …] = x[i0 mod s0, …]. Places x's innermost rows, then doubles blocks with
  * copyWithin, dimension by dimension from the innermost out. Strings, and tiles that would take
@@ -455,7 +454,7 @@ function tile(args: KernelArgs<'x'>): Info {
   let copies = n > 0 ? outer(n - 1) : 1;
   for (let d = 0; d < n; d++) copies += outer(d) * Math.ceil(Math.log2(reps[d]));
   if (x.dtype === 'string' || copies > size / 4) {
-    return original.get('Tile')!.kernelFunc(args as unknown as Parameters<tf.KernelFunc>[0]) as Info;
+    return originalWasmKernel('Tile')(args as unknown as Parameters<tf.KernelFunc>[0]) as Info;
   }
   const out = backend.makeOutput(outShape, x.dtype);
   if (size === 0) return out;
@@ -497,7 +496,7 @@ function batchMatMul(args: KernelArgs<'a' | 'b'>): Info {
   const backend = args.backend as BackendWasm;
   const { a, b } = args.inputs;
   const { transposeA, transposeB } = args.attrs as unknown as tf.BatchMatMulAttrs;
-  const fast = original.get('BatchMatMul')!.kernelFunc as unknown as (args: KernelArgs<'a' | 'b'>) => Info;
+  const fast = originalWasmKernel('BatchMatMul') as unknown as (args: KernelArgs<'a' | 'b'>) => Info;
   if (!(transposeA || transposeB)) return fast(args);
   const flip = (t: Info) => {
     const [r, c] = t.shape.slice(-2);
@@ -542,12 +541,5 @@ export function registerWasmGradKernels({ replaceSlow = true } = {}): void {
   if (!replaceSlow) return;
   registerWasmReductions();
   registerWasmCopies();
-  for (const k of REPLACED) {
-    const current = tf.getKernel(k.kernelName, 'wasm');
-    if (!current || current.kernelFunc === k.kernelFunc) continue;
-    original.set(k.kernelName, current);
-    tf.unregisterKernel(k.kernelName, 'wasm');
-    // The original's setupFunc (it binds the C++ function) must still run when the backend starts.
-    tf.registerKernel({ ...k, setupFunc: current.setupFunc, disposeFunc: current.disposeFunc });
-  }
+  for (const k of REPLACED) replaceWasmKernel(k.kernelName, k.kernelFunc);
 }

@@ -10,10 +10,10 @@
 // is the mean over R for every outer index and channel, read in place. Sum is that mean times R.
 import * as tf from '@tensorflow/tfjs';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
+import { originalWasmKernel, replaceWasmKernel } from './wasm-replace';
 
 type Info = tf.TensorInfo;
 type Args = { inputs: { x: Info }; backend: unknown; attrs?: tf.NamedAttrMap };
-type Kernel = (args: Args) => Info;
 
 /**
  * Whether reducing `axis` of `shape` is one pooling, and its [outer, R, inner] (pure). Null when
@@ -34,14 +34,12 @@ export function poolingPlan(shape: number[], axis: number | number[] | undefined
   return { outer, R, inner };
 }
 
-const original = new Map<string, Kernel>();
-
 function pooled(name: 'Sum' | 'Mean', args: Args): Info {
   const backend = args.backend as BackendWasm;
   const { x } = args.inputs;
   const { axis, keepDims } = args.attrs as unknown as { axis: number | number[]; keepDims: boolean };
   const plan = x.dtype === 'float32' ? poolingPlan(x.shape, axis) : null;
-  if (!plan) return original.get(name)!(args);
+  if (!plan) return originalWasmKernel(name)(args as unknown as Parameters<tf.KernelFunc>[0]) as Info;
   const { outer, R, inner } = plan;
   const pool = tf.getKernel('AvgPool', 'wasm')!.kernelFunc;
   const mean = pool({
@@ -63,19 +61,11 @@ function pooled(name: 'Sum' | 'Mean', args: Args): Info {
   return out;
 }
 
+const sumKernel = (args: Args) => pooled('Sum', args);
+const meanKernel = (args: Args) => pooled('Mean', args);
+
 /** Replaces the WASM Sum and Mean once its own are registered; safe to call more than once. */
 export function registerWasmReductions(): void {
-  for (const name of ['Sum', 'Mean'] as const) {
-    const current = tf.getKernel(name, 'wasm');
-    if (!current || original.has(name)) continue;
-    original.set(name, current.kernelFunc as unknown as Kernel);
-    tf.unregisterKernel(name, 'wasm');
-    tf.registerKernel({
-      kernelName: name,
-      backendName: 'wasm',
-      kernelFunc: ((args: Args) => pooled(name, args)) as unknown as tf.KernelFunc,
-      setupFunc: current.setupFunc,
-      disposeFunc: current.disposeFunc,
-    });
-  }
+  replaceWasmKernel('Sum', sumKernel as unknown as tf.KernelFunc);
+  replaceWasmKernel('Mean', meanKernel as unknown as tf.KernelFunc);
 }

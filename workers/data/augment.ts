@@ -121,9 +121,8 @@ export function drawParams(count: number, h: number, w: number, o: AugmentOption
 
 /**
  * Applies drawn parameters to images [N, H, W, 3] in [0, 1] (batch: indices into it), giving the
- * view [B, S, S, 3] in [0, 1], before normalization. Jitter runs in four slots; at slot k each
- * part applies to the samples whose drawn order puts it at k (the others get its identity), which
- * is torchvision's per-image random order, batched.
+ * view [B, S, S, 3] in [0, 1], before normalization. `fused` (WASM and CPU by default) runs the
+ * jitter and grayscale as one kernel over the pixels, otherwise as batched tensor ops.
  */
 export function applyParams(images: tf.Tensor4D, batch: Int32Array, p: ViewParams, imageSize: number, fused = fusedJitter()): tf.Tensor4D {
   const n = batch.length;
@@ -142,7 +141,11 @@ export function applyParams(images: tf.Tensor4D, batch: Int32Array, p: ViewParam
   });
 }
 
-/** ColorJitter in each sample's order, then RandomGrayscale, as batched tensor ops (GPU backends). */
+/**
+ * ColorJitter in each sample's order, then RandomGrayscale, as batched tensor ops (GPU backends).
+ * Jitter runs in four slots; at slot k each part applies to the samples whose drawn order puts it
+ * at k (the others get its identity), which is torchvision's per-image random order, batched.
+ */
 function jitterAndGray(input: tf.Tensor4D, p: ViewParams): tf.Tensor4D {
   const n = input.shape[0];
   let x = input;
