@@ -3,6 +3,7 @@
 import type { CheckpointInfo, RunRecord } from '../../workers/contract/api';
 import { deleteCheckpoint, evaluateCheckpoint, exportRun, importCheckpointFile, requestPersistence, resumeRun, saveCheckpointNow } from '../actions';
 import { useStore } from '../store';
+import { featuresLabel } from '../train/format';
 
 export const formatBytes = (n: number) => (n >= 1e9 ? `${(n / 1e9).toFixed(1)} GB` : n >= 1e6 ? `${(n / 1e6).toFixed(1)} MB` : `${Math.max(1, Math.round(n / 1e3))} kB`);
 const formatTime = (ms: number) => new Date(ms).toLocaleString(undefined, { month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit', second: '2-digit' });
@@ -35,7 +36,7 @@ function CheckpointRow({ run, c, latest }: { run: RunRecord; c: CheckpointInfo; 
           if (!r) return null;
           const f = (v: number | undefined) => (v === undefined ? '–' : (100 * v).toFixed(1));
           return (
-            <span key={k} title={`top-1 on the test split (${r.featLayer} features): trained / random init / raw pixels`}>
+            <span key={k} title={`top-1 on the test split (${featuresLabel(r)} features): trained / random init / raw pixels`}>
               {k === 'knn' ? 'k-NN' : 'probe'} {f(r.top1.trained)} <span className="hint">({f(r.top1['random init'])} / {f(r.top1['raw pixels'])})</span>
             </span>
           );

@@ -1,7 +1,7 @@
 import type { EvalKind, EvalReport } from '../../workers/contract/api';
 import { cancelEvaluation, evaluateCheckpoint, runEvaluation } from '../actions';
 import { useStore, type Store } from '../store';
-import { eta, formatDuration } from '../train/format';
+import { eta, featuresLabel, formatDuration } from '../train/format';
 import { drawFeatureMap } from './actions';
 import { FeatureMap } from './FeatureMap';
 import { NeighbourGallery } from './NeighbourGallery';
@@ -91,7 +91,7 @@ function Results({ kind }: { kind: EvalKind }) {
           <table className="results" data-testid={`${kind}-accuracy`}>
             <caption>
               {TITLE[kind]} ({e.report.settings}) on {e.report.testCount} test images against {e.report.trainCount} training images;
-              features: {e.report.featLayer === 'pool' ? 'backbone' : 'projector'}, weights of step {e.report.step}
+              features: {featuresLabel(e.report)}, weights of step {e.report.step}
               {e.report.snapshot ? ' (a snapshot taken while training)' : ''}
               {e.report.bnAdaptSteps > 0 ? `, BatchNorm statistics adapted over ${e.report.bnAdaptSteps} batches` : ''}
             </caption>

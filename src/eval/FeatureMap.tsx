@@ -3,6 +3,7 @@
 import { useState } from 'react';
 import type { FeatureMap as MapData } from '../../workers/contract/api';
 import { useStore } from '../store';
+import { featuresLabel } from '../train/format';
 import { openNeighbours } from './actions';
 import { Thumb } from './Thumb';
 
@@ -32,7 +33,7 @@ export function FeatureMap({ map }: { map: MapData }) {
     <figure className="feature-map" data-testid="feature-map" data-points={map.points.length}>
       <figcaption>
         PCA of {map.points.length === map.testCount ? `the ${map.testCount}` : `${map.points.length} of the ${map.testCount}`} test images'
-        features ({map.featLayer === 'pool' ? 'backbone' : 'projector'}, weights of step {map.step}{map.snapshot ? ', a snapshot while training' : ''}
+        features ({featuresLabel(map)}, weights of step {map.step}{map.snapshot ? ', a snapshot while training' : ''}
         {map.bnAdaptSteps > 0 ? `, BatchNorm adapted over ${map.bnAdaptSteps} batches` : ''}). The axes hold {pct(map.explained[0])} and {pct(map.explained[1])} of
         the variance. Hover a dot to see the image; click it for its nearest training images.
       </figcaption>

@@ -23,3 +23,5 @@ export function downsample<T>(rows: T[], max: number): T[] {
   out.push(rows[rows.length - 1]);
   return out;
 }
+
+export { featuresLabel } from '../../workers/contract/labels';

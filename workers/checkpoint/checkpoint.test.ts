@@ -91,7 +91,7 @@ describe('checkpoints during training', () => {
 
       const b = await run(config, ck);
       expect(b.result.step).toBe(24);
-      expect(b.events[1]).toEqual({ type: 'history', records: ck.meta.metrics });
+      expect(b.events[1]).toEqual({ type: 'history', records: ck.meta.metrics, knn: ck.meta.knn, knnBaselines: ck.meta.knnBaselines });
       expect(b.records.map((r) => r.step)).toEqual(Array.from({ length: 24 - at }, (_, k) => at + 1 + k));
       expect(b.records.map((r) => r.loss)).toEqual(a.records.filter((r) => r.step > at).map((r) => r.loss));
       expect(stateOf(b.result)).toEqual(stateOf(a.result));

@@ -1,11 +1,9 @@
-// The metric history a checkpoint carries, so a resumed run's charts continue where they broke.
+// The metric history (loss terms, online k-NN points) a checkpoint carries, so a resumed run's charts continue where they broke.
 // Bounded: past `limit` records, every other one is dropped (oldest first, the newest always
 // kept), so a run of any length stores at most `limit` records spread over all of it.
-import type { MetricRecord } from '../contract/api';
-
 export const HISTORY_LIMIT = 2000;
 
-export function appendHistory(history: MetricRecord[], records: MetricRecord[], limit = HISTORY_LIMIT): MetricRecord[] {
+export function appendHistory<T>(history: T[], records: T[], limit = HISTORY_LIMIT): T[] {
   let out = history.concat(records);
   while (out.length > limit) {
     const last = out[out.length - 1];

@@ -5,7 +5,7 @@
 // a checkpoint can always be resumed or explained). Every tensor is float32, stored back to back
 // in one Float32Array; the meta record says where each one lies.
 import * as tf from '@tensorflow/tfjs';
-import type { CheckpointInfo, MetricRecord } from '../contract/api';
+import type { BudgetPlan, CheckpointInfo, KnnBaselines, KnnRecord, MetricRecord } from '../contract/api';
 import { DEFAULT_CONFIG, FIELDS, checkConfig, parseField, type TrainConfig } from '../contract/config';
 import type { VicregModel } from '../model/model';
 import type { Optimizer } from '../optim/optimizers';
@@ -48,6 +48,9 @@ export interface CheckpointMeta {
   avt: TensorEntry | null;
   values: number; // float32 values in `data`
   metrics: MetricRecord[]; // downsampled history (./history.ts)
+  knn?: KnnRecord[]; // online k-NN points, downsampled the same way (absent before the online k-NN existed)
+  knnBaselines?: KnnBaselines | null; // its reference lines
+  budget?: BudgetPlan | null; // how a time budget was turned into epochs (config.epochs holds the result)
 }
 
 export interface Checkpoint {

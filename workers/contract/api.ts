@@ -1,6 +1,6 @@
 // The UI <-> worker contract. The worker implements WorkerApi and exposes it with Comlink; the UI
 // holds a Comlink.Remote<WorkerApi>. Only plain data crosses: no TF.js objects.
-import type { BackendChoice, BackendName, TrainConfig } from './config';
+import type { BackendChoice, BackendName, FeatPool, TrainConfig } from './config';
 
 /** One row per training step, flat as the official code's JSON log lines. */
 export interface MetricRecord {
@@ -16,6 +16,33 @@ export interface MetricRecord {
   msPerStep: number; // wall time per step, averaged over the readback window
   dataMs?: number; // on timed steps (every diagEvery): time to build both augmented views
   computeMs?: number; // ... and to run the training step on them
+}
+
+/** Online k-NN top-1 of the weights at `step` on fixed subsets (workers/train/online-knn.ts). */
+export interface KnnRecord {
+  step: number;
+  epoch: number;
+  top1: number; // share of the test subset classified right, 0..1
+}
+
+/** The online k-NN's subsets and reference lines: raw pixels and the random-init encoder, read
+ *  out the same way as the trained one, on the same subsets. */
+export interface KnnBaselines {
+  pixels: number;
+  random: number;
+  trainCount: number;
+  testCount: number;
+  features: string; // the readout in words, e.g. "backbone, 4×4 grid"
+  every: number; // steps between evaluations (resolved when knnEvery is auto)
+}
+
+/** How a time budget (budgetMinutes) was turned into epochs. */
+export interface BudgetPlan {
+  budgetMinutes: number;
+  msPerStep: number; // measured over the first steps
+  epochs: number;
+  totalSteps: number;
+  fits: boolean; // false: warmup plus one epoch already exceeds the budget, the run takes longer
 }
 
 /** Collapse statistics of one batch of embeddings [B, n] (workers/vicreg/diagnostics.ts). */
@@ -35,7 +62,7 @@ export interface DiagnosticsRecord {
   backbone: FeatureDiagnostics;
 }
 
-export type WarningKind = 'std-collapse' | 'cosine' | 'cov-zero' | 'non-finite';
+export type WarningKind = 'std-collapse' | 'cosine' | 'cov-zero' | 'non-finite' | 'below-pixels' | 'budget';
 
 export interface BackendAttempt {
   name: BackendName;
@@ -144,6 +171,7 @@ export interface EvalReport {
   kind: EvalKind;
   settings: string; // the method's settings in words, e.g. "k = 20, T = 0.07"
   featLayer: 'pool' | 'proj';
+  featPool: FeatPool; // the backbone readout (featLayer 'pool')
   trainCount: number;
   testCount: number;
   step: number; // training step of the evaluated weights
@@ -169,6 +197,7 @@ export interface FeatureMap {
   step: number;
   snapshot: boolean;
   featLayer: 'pool' | 'proj';
+  featPool: FeatPool;
   bnAdaptSteps: number;
   classes: string[];
   testCount: number; // test images in the split; at most MAP_POINTS of them are drawn
@@ -206,7 +235,7 @@ export interface CheckpointInfo {
   writeMs?: number; // the IndexedDB write
   last: MetricRecord | null; // the newest metrics at that step
   /** Top-1 of the last k-NN and probe of these weights, per row, so runs can be compared. */
-  results?: Partial<Record<EvalKind, { featLayer: 'pool' | 'proj'; top1: Partial<Record<EvalReport['rows'][number]['name'], number>> }>>;
+  results?: Partial<Record<EvalKind, { featLayer: 'pool' | 'proj'; featPool?: FeatPool; top1: Partial<Record<EvalReport['rows'][number]['name'], number>> }>>;
 }
 
 export interface RunRecord {
@@ -224,7 +253,10 @@ export type RunState = 'idle' | 'preparing' | 'running' | 'paused' | 'stopped' |
 
 export type TrainEvent =
   | { type: 'state'; state: RunState; step: number; totalSteps: number; message?: string; runId?: string }
-  | { type: 'history'; records: MetricRecord[] } // a resumed run's metrics up to its checkpoint
+  | { type: 'history'; records: MetricRecord[]; knn?: KnnRecord[]; knnBaselines?: KnnBaselines } // a resumed run's history up to its checkpoint
+  | { type: 'knn'; records: KnnRecord[] }
+  | { type: 'knn-baselines'; baselines: KnnBaselines }
+  | { type: 'budget'; plan: BudgetPlan }
   | { type: 'checkpoint'; info: CheckpointInfo; run: RunRecord }
   | { type: 'checkpoint-error'; message: string; quota: boolean }
   | { type: 'metrics'; records: MetricRecord[] }

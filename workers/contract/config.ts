@@ -8,6 +8,9 @@ export type BackendName = Exclude<BackendChoice, 'auto'>;
 export const BACKBONES = ['small-cnn', 'resnet18', 'resnet34', 'resnet50', 'mobilenetv2', 'vit-tiny', 'vit-small'] as const;
 export type Backbone = (typeof BACKBONES)[number];
 
+export const FEAT_POOLS = ['global', '2x2', '4x4'] as const;
+export type FeatPool = (typeof FEAT_POOLS)[number];
+
 export interface TrainConfig {
   // Data
   seed: number; // one seed for init, shuffling and augmentation
@@ -44,6 +47,7 @@ export interface TrainConfig {
   // Optim
   optimizer: 'lars' | 'adamw' | 'sgd';
   epochs: number;
+  budgetMinutes: number; // > 0: epochs are set from the measured step time so that the run ends within this many minutes
   baseLr: number; // lr = baseLr * batchSize / 256 (official adjust_learning_rate)
   weightDecay: number;
   momentum: number; // LARS / SGD momentum; Adam beta1
@@ -66,6 +70,8 @@ export interface TrainConfig {
   // Eval
   diagEvery: number; // steps between collapse diagnostics
   featLayer: 'pool' | 'proj'; // features evaluated: backbone pooled output or projector output
+  featPool: FeatPool; // backbone readout: global average pool, or the last map pooled to 2×2 / 4×4 and flattened
+  knnEvery: number; // steps between online k-NN evaluations during training; 0 = auto (≤ 5% of the training time), -1 = off
   knnK: number; // k-NN neighbours (Wu et al. 2018: 20)
   knnT: number; // k-NN temperature of the exp(similarity / T) vote (0.07)
   probeEpochs: number; // linear probe: epochs of SGD over the cached training features
@@ -113,6 +119,7 @@ export const DEFAULT_CONFIG: TrainConfig = {
   projector: '256-256-256',
   optimizer: 'lars',
   epochs: 10,
+  budgetMinutes: 0,
   baseLr: 0.3,
   weightDecay: 1e-6,
   momentum: 0.9,
@@ -133,6 +140,8 @@ export const DEFAULT_CONFIG: TrainConfig = {
   rampStart: 0.1,
   diagEvery: 10,
   featLayer: 'pool',
+  featPool: '4x4',
+  knnEvery: 0,
   knnK: 20,
   knnT: 0.07,
   probeEpochs: 50,
@@ -186,6 +195,7 @@ export const FIELDS: { [K in keyof TrainConfig]: FieldSpec } = {
   projector: { group: 'Model', kind: 'string', pattern: /^\d{1,5}(-\d{1,5}){0,5}$/, hint: 'sizes joined by "-", e.g. 2048-2048-2048', help: 'Projector sizes: Linear-BN-ReLU per hidden size, final Linear' },
   optimizer: { group: 'Optim', kind: 'enum', options: ['lars', 'adamw', 'sgd'], help: 'LARS as in the official code, AdamW or SGD with momentum' },
   epochs: { group: 'Optim', kind: 'int', min: 1, max: 10000, help: 'Passes over the training split' },
+  budgetMinutes: { group: 'Optim', kind: 'float', min: 0, max: 10000, help: 'Time budget in minutes: epochs are set from the measured step time so that warmup and cosine schedule end in time; 0 = use epochs' },
   baseLr: { group: 'Optim', kind: 'float', min: 0, max: 100, help: 'Peak lr = baseLr x batchSize / 256' },
   weightDecay: { group: 'Optim', kind: 'float', min: 0, max: 1, help: 'Weight decay (not on biases or BatchNorm)' },
   momentum: { group: 'Optim', kind: 'float', min: 0, max: 0.9999, help: 'Momentum (LARS, SGD) or beta1 (AdamW)' },
@@ -206,6 +216,8 @@ export const FIELDS: { [K in keyof TrainConfig]: FieldSpec } = {
   rampStart: { group: 'Loss', kind: 'float', min: 0, max: 1, help: 'Ramp starts at this share of the coefficients' },
   diagEvery: { group: 'Eval', kind: 'int', min: 1, max: 1e6, help: 'Steps between collapse diagnostics' },
   featLayer: { group: 'Eval', kind: 'enum', options: ['pool', 'proj'], help: 'Features to evaluate: backbone (pool) or projector output' },
+  featPool: { group: 'Eval', kind: 'enum', options: FEAT_POOLS, help: 'Backbone readout: global average pool, or the last feature map pooled to 2x2 / 4x4 and flattened (keeps the layout of centred images)' },
+  knnEvery: { group: 'Eval', kind: 'int', min: -1, max: 1e6, help: 'Steps between online k-NN evaluations while training; 0 = auto (at most 5% of the training time), -1 = off' },
   knnK: { group: 'Eval', kind: 'int', min: 1, max: 1000, help: 'k-NN: neighbours that vote' },
   knnT: { group: 'Eval', kind: 'float', min: 0.001, max: 100, help: 'k-NN: temperature of the exp(similarity / T) vote' },
   probeEpochs: { group: 'Eval', kind: 'int', min: 1, max: 10000, help: 'Linear probe: epochs over the training features' },

@@ -2,18 +2,28 @@
 // normalized with the dataset statistics), through the encoder in inference mode (BatchNorm
 // running statistics), in chunks so that any dataset size fits.
 import * as tf from '@tensorflow/tfjs';
+import type { FeatPool } from '../contract/config';
 import { uploadBatch, type Dataset } from '../data/dataset';
 import type { VicregModel } from '../model/model';
+import { readout } from './readout';
 
 /** 'pool': the backbone's pooled output (the representation); 'proj': the projector output. */
 export type FeatLayer = 'pool' | 'proj' | 'pixels';
 
 const CHUNK = 256;
 
-/** The images `indices` as the encoder sees them at evaluation: resized to imageSize and
- *  normalized with the dataset's channel statistics, no augmentation. [B, S, S, 3]. */
+/** The images `indices` as the encoder sees them at evaluation: the whole image resized to
+ *  imageSize and normalized with the dataset's channel statistics, no augmentation. [B, S, S, 3].
+ *  The resize is the training crop's (cropAndResize, corner-aligned) with the full box, so a test
+ *  image lines up with a training view of crop scale 1 to the pixel; resizeBilinear's default
+ *  grid is shifted by up to half a pixel against it. */
 export function evalInput(data: Dataset, indices: ArrayLike<number>, imageSize: number): tf.Tensor4D {
-  return tf.tidy(() => tf.div(tf.sub(tf.image.resizeBilinear(uploadBatch(data, indices), [imageSize, imageSize]), data.mean), data.std) as tf.Tensor4D);
+  return tf.tidy(() => {
+    const n = indices.length;
+    const boxes = tf.tensor2d(new Float32Array(n * 4).map((_, i) => (i % 4 >= 2 ? 1 : 0)), [n, 4]); // [0, 0, 1, 1] each
+    const x = tf.image.cropAndResize(uploadBatch(data, indices), boxes, tf.range(0, n, 1, 'int32') as tf.Tensor1D, [imageSize, imageSize]);
+    return tf.div(tf.sub(x, data.mean), data.std) as tf.Tensor4D;
+  });
 }
 const nextTask = () => new Promise<void>((r) => setTimeout(r, 0));
 
@@ -25,6 +35,7 @@ export async function embed(
   imageSize: number,
   layer: FeatLayer,
   onProgress?: (done: number) => void,
+  pool: FeatPool = 'global',
 ): Promise<tf.Tensor2D> {
   const parts: tf.Tensor2D[] = [];
   try {
@@ -33,8 +44,8 @@ export async function embed(
       parts.push(tf.tidy(() => {
         const x = evalInput(data, batch, imageSize);
         if (layer === 'pixels' || !model) return tf.reshape(x, [batch.length, -1]) as tf.Tensor2D;
-        const out = model.forward(x, false);
-        return layer === 'pool' ? out.features : out.embedding;
+        if (layer === 'pool') return readout(model.backbone, x, pool);
+        return model.forward(x, false).embedding;
       }));
       // Let the worker answer messages (Cancel, progress) between chunks.
       await parts[parts.length - 1].data();

@@ -36,7 +36,7 @@ export function vote(sims: ArrayLike<number>, labels: ArrayLike<number>, numClas
   return scores;
 }
 
-const ranking = (scores: Float64Array) => Array.from(scores.keys()).sort((a, b) => scores[b] - scores[a] || a - b);
+export const ranking = (scores: Float64Array) => Array.from(scores.keys()).sort((a, b) => scores[b] - scores[a] || a - b);
 
 /**
  * train [N, D], test [M, D] (any scale: both are normalized here); labels index classes.

@@ -71,7 +71,7 @@ export async function evaluationReport(
   }
   const optimizer = c.probeOptimizer === 'adam' ? 'Adam' : 'SGD momentum 0.9';
   return {
-    kind, featLayer: c.featLayer, trainCount: data.train.length, testCount: data.test.length, step: weights.step, snapshot: weights.snapshot,
+    kind, featLayer: c.featLayer, featPool: c.featPool, trainCount: data.train.length, testCount: data.test.length, step: weights.step, snapshot: weights.snapshot,
     bnAdaptSteps: c.bnAdaptSteps,
     classes: data.summary.classes.map((k) => k.name),
     missingClasses: missingClasses(data),

@@ -39,7 +39,7 @@ export function takeWeights(source: string, from: { model: VicregModel; step: nu
 export function featureKey(w: EvalWeights, c: TrainConfig, row: RowName): string {
   if (row === 'raw pixels') return `pixels|${w.config.imageSize}`;
   const weights = row === 'trained' ? `${w.source}@${w.step}` : `${w.source}|random`;
-  return `${weights}|${c.featLayer}|bn${c.bnAdaptSteps}`;
+  return `${weights}|${c.featLayer}${c.featLayer === 'pool' ? `:${c.featPool}` : ''}|bn${c.bnAdaptSteps}`;
 }
 
 /** The table's features, through the cache; each row's encoder is embedded at most once. */
@@ -57,9 +57,9 @@ export function rowFeatures(cache: FeatureCache, w: EvalWeights, data: Dataset, 
       const check = () => {
         if (cancelled()) throw new Error('evaluation cancelled');
       };
-      const train = await embed(model, data, data.train, w.config.imageSize, layer, (d) => (check(), onProgress(bn + d, total)));
+      const train = await embed(model, data, data.train, w.config.imageSize, layer, (d) => (check(), onProgress(bn + d, total)), c.featPool);
       try {
-        const test = await embed(model, data, data.test, w.config.imageSize, layer, (d) => (check(), onProgress(bn + data.train.length + d, total)));
+        const test = await embed(model, data, data.test, w.config.imageSize, layer, (d) => (check(), onProgress(bn + data.train.length + d, total)), c.featPool);
         return { train, test };
       } catch (e) {
         train.dispose();
@@ -90,7 +90,7 @@ export async function featureMap(cache: FeatureCache, w: EvalWeights, data: Data
     const { coords, explained } = await pca2d(x);
     const { size, images } = await rgbaImages(data, Array.from(positions, (p) => data.test[p]), THUMB_SIDE);
     return {
-      key, step: w.step, snapshot: w.snapshot, featLayer: c.featLayer, bnAdaptSteps: c.bnAdaptSteps,
+      key, step: w.step, snapshot: w.snapshot, featLayer: c.featLayer, featPool: c.featPool, bnAdaptSteps: c.bnAdaptSteps,
       classes: data.summary.classes.map((k) => k.name), testCount: data.test.length, explained,
       points: Array.from(positions, (p, i) => ({ x: coords[2 * i], y: coords[2 * i + 1], label: data.labels[data.test[p]], test: p })),
       thumbSize: size, thumbs: images,

@@ -11,7 +11,11 @@ interface Stage {
 
 export interface Encoder {
   featureDim: number;
-  forward(x: tf.Tensor4D, training: boolean): tf.Tensor2D; // [B, H, W, 3] -> [B, featureDim]
+  /** The global feature: [B, H, W, 3] -> [B, featureDim]. */
+  forward(x: tf.Tensor4D, training: boolean): tf.Tensor2D;
+  /** The last feature map before the global pool, [B, h, w, featureDim] (a ViT: its patch tokens
+   *  on their grid), for readouts that keep the spatial layout (workers/eval/readout.ts). */
+  map(x: tf.Tensor4D, training: boolean): tf.Tensor4D;
 }
 
 export function smallCnn(store: ParamStore, width: number): Encoder {
@@ -22,14 +26,16 @@ export function smallCnn(store: ParamStore, width: number): Encoder {
     bn: batchNormParams(store, `backbone.bn${i + 1}`, channels[i + 1]),
     stride,
   }));
+  const map = (x: tf.Tensor4D, training: boolean) => {
+    let h: tf.Tensor4D = x;
+    for (const s of stages) {
+      h = tf.relu(batchNorm(tf.conv2d(h, s.kernel as tf.Tensor4D, s.stride, 'same'), s.bn, training)) as tf.Tensor4D;
+    }
+    return h;
+  };
   return {
     featureDim: channels[4],
-    forward(x, training) {
-      let h: tf.Tensor4D = x;
-      for (const s of stages) {
-        h = tf.relu(batchNorm(tf.conv2d(h, s.kernel as tf.Tensor4D, s.stride, 'same'), s.bn, training)) as tf.Tensor4D;
-      }
-      return tf.mean(h, [1, 2]) as tf.Tensor2D;
-    },
+    map,
+    forward: (x, training) => tf.mean(map(x, training), [1, 2]) as tf.Tensor2D,
   };
 }

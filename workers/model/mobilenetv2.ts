@@ -45,15 +45,17 @@ export function mobilenetV2(store: ParamStore, widthMult: number): Encoder {
   const lastIndex = plan.blocks.length + 1;
   const lastCin = plan.blocks[plan.blocks.length - 1].cout;
   const last: Layer = { kernel: convKernel(store, `backbone.features.${lastIndex}.0.weight`, 1, lastCin, plan.last), bn: batchNormParams(store, `backbone.features.${lastIndex}.1`, plan.last), kind: 'conv1', stride: 1, act: true };
+  const map = (x: tf.Tensor4D, training: boolean) => {
+    let h = applyLayer(x, first, training);
+    for (const b of blocks) {
+      const y = b.layers.reduce((t, l) => applyLayer(t, l, training), h);
+      h = b.residual ? tf.add(h, y) : y;
+    }
+    return applyLayer(h, last, training);
+  };
   return {
     featureDim: plan.last,
-    forward(x, training) {
-      let h = applyLayer(x, first, training);
-      for (const b of blocks) {
-        const y = b.layers.reduce((t, l) => applyLayer(t, l, training), h);
-        h = b.residual ? tf.add(h, y) : y;
-      }
-      return tf.mean(applyLayer(h, last, training), [1, 2]) as tf.Tensor2D; // [B, featureDim]
-    },
+    map,
+    forward: (x, training) => tf.mean(map(x, training), [1, 2]) as tf.Tensor2D, // [B, featureDim]
   };
 }

@@ -64,13 +64,15 @@ export function resnet(store: ParamStore, name: ResnetName, o: ResnetOptions): E
   const stem = convBn(store, 'backbone.conv1', 'backbone.bn1', imagenet ? 7 : 3, 3, plan.stem, imagenet ? 2 : 1);
   const bottleneck = RESNETS[name].block === 'bottleneck';
   const blocks = plan.blocks.map((p) => block(store, p, bottleneck, o.zeroInitResidual));
+  const map = (x: tf.Tensor4D, training: boolean) => {
+    let h = tf.relu(applyConvBn(x, stem, training)) as tf.Tensor4D;
+    if (imagenet) h = tf.maxPool(h, 3, 2, 1);
+    for (const b of blocks) h = applyBlock(h, b, training);
+    return h;
+  };
   return {
     featureDim: plan.featureDim,
-    forward(x, training) {
-      let h = tf.relu(applyConvBn(x, stem, training)) as tf.Tensor4D;
-      if (imagenet) h = tf.maxPool(h, 3, 2, 1);
-      for (const b of blocks) h = applyBlock(h, b, training);
-      return tf.mean(h, [1, 2]) as tf.Tensor2D; // [B, featureDim]
-    },
+    map,
+    forward: (x, training) => tf.mean(map(x, training), [1, 2]) as tf.Tensor2D, // [B, featureDim]
   };
 }

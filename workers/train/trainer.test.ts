@@ -4,6 +4,8 @@ import type { MetricRecord, TrainEvent } from '../contract/api';
 import { DEFAULT_CONFIG, type TrainConfig } from '../contract/config';
 import { fromPixels } from '../data/dataset';
 import { mulberry32 } from '../data/random';
+import { learningRate } from '../optim/schedule';
+import type { Checkpoint } from '../checkpoint/record';
 import { RunControl, train } from './trainer';
 
 beforeAll(async () => {
@@ -37,7 +39,8 @@ function collect() {
 describe('train', () => {
   it('streams one finite record per step and keeps tf.memory() flat across epochs', async () => {
     const data = syntheticDataset();
-    const c = { ...DEFAULT_CONFIG, ...small, epochs: 6 };
+    // Online k-NN off: a point in flight holds its two readback tensors at any metrics event.
+    const c = { ...DEFAULT_CONFIG, ...small, epochs: 6, knnEvery: -1 };
     const control = new RunControl();
     const memory: number[][] = [];
     const { events, records, emit } = collect();
@@ -127,6 +130,59 @@ describe('train', () => {
     expect(events.some((e) => e.type === 'checkpoint-error' && /step 8 are not finite/.test(e.message))).toBe(true);
     expect(run.step).toBeLessThan(12);
     for (const r of records()) expect(Number.isFinite(r.loss)).toBe(true);
+    release(run, data);
+  });
+
+  it('evaluates online k-NN every knnEvery steps and at the end, against both reference lines, into the checkpoints', async () => {
+    const data = syntheticDataset();
+    const before = tf.memory().numTensors;
+    const { events, emit } = collect();
+    const saved: Checkpoint[] = [];
+    const run = await train(data, { ...DEFAULT_CONFIG, ...small, epochs: 3, knnEvery: 5, checkpointEvery: 100 }, new RunControl(), emit, {
+      runId: 'knn', runName: 'knn', checkpoint: async (ck) => void saved.push(ck),
+    });
+    const points = events.flatMap((e) => (e.type === 'knn' ? e.records : []));
+    // Step 0 is the random init itself; then every 5 steps; then the last step (36).
+    expect(points.map((p) => p.step)).toEqual([0, 5, 10, 15, 20, 25, 30, 35, 36]);
+    const lines = events.find((e) => e.type === 'knn-baselines');
+    expect(lines?.type === 'knn-baselines' && lines.baselines).toMatchObject({ trainCount: 96, testCount: 24, every: 5, features: 'backbone, 4×4 grid' });
+    if (lines?.type !== 'knn-baselines') throw new Error('no baselines');
+    expect(points[0].top1).toBe(lines.baselines.random);
+    for (const p of points) expect(p.top1).toBeGreaterThanOrEqual(0), expect(p.top1).toBeLessThanOrEqual(1);
+    // Each checkpoint carries the points up to its step (epoch ends: 12, 24, 36).
+    expect(saved.map((s) => s.meta.step)).toEqual([12, 24, 36]);
+    expect(saved[2].meta.knn!.map((p) => p.step)).toEqual([0, 5, 10, 15, 20, 25, 30, 35, 36]);
+    expect(saved[0].meta.knn!.every((p) => p.step <= 12)).toBe(true);
+    expect(saved[2].meta.knnBaselines).toEqual(lines.baselines);
+    release(run, data);
+    expect(tf.memory().numTensors).toBe(before);
+  });
+
+  it('fixes the epochs of a time budget from the measured steps, and completes the schedule in time', async () => {
+    const data = syntheticDataset();
+    const { events, records, emit } = collect();
+    const c = { ...DEFAULT_CONFIG, ...small, epochs: 1, budgetMinutes: 0.1, warmupEpochs: 1, knnEvery: 6 };
+    const t0 = performance.now();
+    const saved: Checkpoint[] = [];
+    const run = await train(data, c, new RunControl(), emit, { runId: 'b', runName: 'b', checkpoint: async (ck) => void saved.push(ck) });
+    const seconds = (performance.now() - t0) / 1000;
+    const plan = events.find((e) => e.type === 'budget');
+    if (plan?.type !== 'budget') throw new Error('no budget event');
+    expect(plan.plan.epochs).toBeGreaterThan(1); // the budget, not `epochs`, set the length
+    expect(plan.plan.totalSteps).toBe(plan.plan.epochs * 12);
+    expect(run.state).toBe('done');
+    expect(run.step).toBe(plan.plan.totalSteps); // the schedule ran to its end ...
+    expect(run.config.epochs).toBe(plan.plan.epochs);
+    const last = records()[records().length - 1];
+    const schedule = { baseLr: c.baseLr, batchSize: c.batchSize, warmupSteps: 12, totalSteps: plan.plan.totalSteps };
+    expect(last.lr).toBeCloseTo(learningRate(plan.plan.totalSteps - 1, schedule), 12); // ... down to its floor
+    expect(last.lr).toBeLessThan(0.01 * learningRate(12, schedule));
+    // Within the budget of 6 s (a loose bound: the machine may be busy).
+    expect(seconds).toBeLessThan(6 * 1.5);
+    const states = events.filter((e) => e.type === 'state' && e.state === 'running');
+    expect(states[states.length - 1]).toMatchObject({ totalSteps: plan.plan.totalSteps });
+    expect(saved[saved.length - 1].meta).toMatchObject({ budget: plan.plan, totalSteps: plan.plan.totalSteps, finished: true });
+    expect(saved[saved.length - 1].meta.config.epochs).toBe(plan.plan.epochs);
     release(run, data);
   });
 

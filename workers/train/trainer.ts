@@ -1,7 +1,7 @@
 // The training loop, top to bottom: data, model, optimizer, loop. Cooperative control: the loop
 // checks pause and stop flags every step, so TF.js state survives a pause or a stop.
 import * as tf from '@tensorflow/tfjs';
-import type { DiagnosticsRecord, MetricRecord, RunState, TrainEvent } from '../contract/api';
+import type { BudgetPlan, DiagnosticsRecord, KnnBaselines, KnnRecord, MetricRecord, RunState, TrainEvent } from '../contract/api';
 import type { TrainConfig } from '../contract/config';
 import { augmentView, viewOptions } from '../data/augment';
 import { uploadBatch, type Dataset } from '../data/dataset';
@@ -13,6 +13,8 @@ import { buildModel, type VicregModel } from '../model/model';
 import { adamw, lars, sgd, type Optimizer } from '../optim/optimizers';
 import { learningRate } from '../optim/schedule';
 import { readDiagnostics } from '../vicreg/diagnostics';
+import { BUDGET_SKIP_STEPS, budgetReady, epochsForBudget } from './budget';
+import { autoEvery, OnlineKnn } from './online-knn';
 import { PACKED, trainStep, type StepContext, type StepOutput } from './step';
 import { CollapseWatch } from './warnings';
 
@@ -78,13 +80,15 @@ export interface TrainOptions {
   checkpoint?: (c: Checkpoint, readMs: number) => Promise<void>;
 }
 
-export async function train(data: Dataset, c: TrainConfig, control: RunControl, emit: (e: TrainEvent) => void, o: TrainOptions = { runId: 'run', runName: 'run' }): Promise<TrainedRun> {
+export async function train(data: Dataset, config: TrainConfig, control: RunControl, emit: (e: TrainEvent) => void, o: TrainOptions = { runId: 'run', runName: 'run' }): Promise<TrainedRun> {
+  let c = config; // its epochs are replaced once a time budget is fixed (below)
+  const started = performance.now();
   // Data
   const stepsPerEpoch = Math.floor(data.train.length / c.batchSize);
   if (stepsPerEpoch < 1) {
     throw new Error(`the training split has ${data.train.length} images, fewer than one batch of ${c.batchSize}: lower batchSize to at most ${data.train.length}`);
   }
-  const totalSteps = stepsPerEpoch * c.epochs;
+  let totalSteps = stepsPerEpoch * c.epochs;
   const rand = mulberry32(c.seed);
   const inBatch = Int32Array.from({ length: c.batchSize }, (_, k) => k); // crop box b samples image b
   const view1 = viewOptions(c, 1);
@@ -104,6 +108,26 @@ export async function train(data: Dataset, c: TrainConfig, control: RunControl, 
     }
   }
   const schedule = { baseLr: c.baseLr, batchSize: c.batchSize, warmupSteps: c.warmupEpochs * stepsPerEpoch, totalSteps };
+
+  // Timing of the steps after the first few: it fixes a time budget's epochs (./budget.ts; a
+  // resumed run keeps the epochs its budget was given) and the auto spacing of the online k-NN.
+  let budget: BudgetPlan | null = resume?.budget ?? null;
+  let budgetOpen = c.budgetMinutes > 0 && !budget; // until fixed, the loop runs on
+  let timedFrom: { step: number; at: number } | null = null;
+
+  // Online k-NN (./online-knn.ts): reference lines first, then a point every knnEvery steps.
+  const online = c.knnEvery >= 0 && OnlineKnn.possible(data) ? new OnlineKnn(data, c) : null;
+  let knnHistory: KnnRecord[] = resume?.knn ?? [];
+  let knnBaselines: KnnBaselines | null = null;
+  let knnEvery = c.knnEvery; // 0 (auto) until the steps are timed
+  let knnCostMs = 0;
+  let knnDone: Promise<void> | null = null; // the evaluation in flight, if any
+  if (online) {
+    const t0 = performance.now();
+    knnBaselines = await online.baselines(knnEvery);
+    knnCostMs = (performance.now() - t0) / 2; // two measurements: pixels and random init
+    if (!resume) knnHistory = [{ step: 0, epoch: 0, top1: knnBaselines.random }]; // step 0 is the random init
+  }
 
   // Metrics (and, every diagEvery steps, collapse diagnostics) leave the device in windows of
   // metricsEvery steps, read asynchronously; at most one read is in flight, which bounds how far
@@ -163,6 +187,7 @@ export async function train(data: Dataset, c: TrainConfig, control: RunControl, 
     if (!o.checkpoint || failure || step === savedStep) return;
     await flush();
     await inFlight;
+    await knnDone;
     if (failure) return;
     await saving;
     savedStep = step;
@@ -173,7 +198,7 @@ export async function train(data: Dataset, c: TrainConfig, control: RunControl, 
       step, epoch: rollover ? epoch + 1 : epoch, stepInEpoch: rollover ? 0 : next, totalSteps, finished: step >= totalSteps,
       rng: { state: rand.getState(), epochStart: rollover ? rand.getState() : epochStart },
       config: c, dataset: { id: data.summary.id, name: data.summary.name }, normalization: { mean: data.mean, std: data.std },
-      ...layout, metrics: history,
+      ...layout, metrics: history, knn: knnHistory, knnBaselines, budget,
     };
     const sink = o.checkpoint;
     const t0 = performance.now();
@@ -193,12 +218,60 @@ export async function train(data: Dataset, c: TrainConfig, control: RunControl, 
     });
   };
 
+  // After each step: time the steps, then fix the budget's epochs and the online k-NN's spacing
+  // once; launch an online k-NN point when one is due (its readback resolves later, off the loop).
+  const pace = (epoch: number) => {
+    const now = performance.now();
+    if (step === (resume?.step ?? 0) + BUDGET_SKIP_STEPS) timedFrom = { step, at: now };
+    const timed = timedFrom && (budgetOpen || knnEvery === 0) && budgetReady(step - timedFrom.step, now - timedFrom.at);
+    if (timedFrom && timed) {
+      const msPerStep = (now - timedFrom.at) / (step - timedFrom.step);
+      if (online && knnEvery === 0) {
+        knnEvery = autoEvery(knnCostMs, msPerStep, stepsPerEpoch);
+        knnBaselines = { ...knnBaselines!, every: knnEvery };
+        emit({ type: 'knn-baselines', baselines: knnBaselines });
+      }
+      if (budgetOpen) {
+        const overhead = online && knnEvery > 0 ? Math.min(0.5, knnCostMs / (knnEvery * msPerStep)) : 0;
+        const fit = epochsForBudget({
+          budgetMs: c.budgetMinutes * 60_000, elapsedMs: now - started, stepsDone: step, msPerStep, stepsPerEpoch, warmupEpochs: c.warmupEpochs, overhead,
+        });
+        budgetOpen = false;
+        budget = { budgetMinutes: c.budgetMinutes, msPerStep, epochs: fit.epochs, totalSteps: fit.totalSteps, fits: fit.fits };
+        c = { ...c, epochs: fit.epochs };
+        totalSteps = schedule.totalSteps = fit.totalSteps;
+        emit({ type: 'budget', plan: budget });
+        emit({ type: 'state', state: 'running', step, totalSteps, runId: o.runId });
+        if (!fit.fits) {
+          emit({ type: 'warning', step, kind: 'budget', message: `${c.budgetMinutes} min is less than the warmup plus one epoch at ${msPerStep.toFixed(0)} ms per step: the run takes ${fit.epochs} epochs (about ${((fit.totalSteps * msPerStep) / 60_000).toFixed(1)} min). Raise budgetMinutes, lower warmupEpochs, or use a smaller model.` });
+        }
+      }
+    }
+    const last = step === totalSteps && !budgetOpen; // the curve ends at the final weights
+    if (online && knnEvery > 0 && ((step % knnEvery === 0 && !knnDone) || last)) launchKnn(epoch);
+  };
+  const launchKnn = (epoch: number) => {
+    if (knnHistory[knnHistory.length - 1]?.step === step) return;
+    const at = step;
+    // The device work is queued now, on these weights; at most one more waits behind a readback.
+    const done: Promise<void> = (knnDone ?? Promise.resolve()).then(() => online!.record(model, at, epoch)).then((r) => {
+      knnHistory = appendHistory(knnHistory, [r]);
+      emit({ type: 'knn', records: [r] });
+      for (const w of watch.onKnn(r, knnBaselines!, schedule)) emit({ type: 'warning', ...w });
+    }).finally(() => {
+      if (knnDone === done) knnDone = null;
+    });
+    knnDone = done;
+  };
+
   // Loop
   control.live = () => ({ model, step, config: c });
   emit({ type: 'state', state: 'running', step, totalSteps, runId: o.runId });
-  if (resume) emit({ type: 'history', records: history });
+  if (resume) emit({ type: 'history', records: history, knn: knnHistory, knnBaselines: knnBaselines ?? undefined });
+  else if (knnBaselines) emit({ type: 'knn', records: knnHistory });
+  if (knnBaselines) emit({ type: 'knn-baselines', baselines: knnBaselines });
   try {
-    for (let epoch = resume?.epoch ?? 0; epoch < c.epochs && !control.stopped; epoch++) {
+    for (let epoch = resume?.epoch ?? 0; epoch < (budgetOpen ? Infinity : c.epochs) && !control.stopped; epoch++) {
       // A resumed epoch replays its shuffle from the generator state it began with, then picks up
       // the generator where the checkpoint left it: the same batches and views as without a break.
       const resumed = resume && epoch === resume.epoch;
@@ -224,6 +297,7 @@ export async function train(data: Dataset, c: TrainConfig, control: RunControl, 
             }
           }
           windowStart = performance.now();
+          if (timedFrom) timedFrom = { step, at: windowStart }; // paused time is not step time
           if (control.stopped) break;
           emit({ type: 'state', state: 'running', step, totalSteps, runId: o.runId });
         }
@@ -261,12 +335,17 @@ export async function train(data: Dataset, c: TrainConfig, control: RunControl, 
         next = i + 1;
         pending.push({ step, epoch, lr, ...out, ...timing });
         if (pending.length >= c.metricsEvery) await flush();
-        if (i === stepsPerEpoch - 1) await save(step >= totalSteps ? 'end' : 'epoch', epoch, i + 1);
+        pace(epoch);
+        if (i === stepsPerEpoch - 1) await save(step >= totalSteps && !budgetOpen ? 'end' : 'epoch', epoch, i + 1);
         else if (step % c.checkpointEvery === 0) await save('interval', epoch, i + 1);
         await nextTask();
       }
-      if (control.stopped) await save('stop', epoch, next);
+      if (control.stopped) {
+        if (online && knnEvery > 0 && !failure) launchKnn(epoch);
+        await save('stop', epoch, next);
+      }
     }
+    await knnDone;
     await flush();
     await inFlight;
     await saving;

@@ -55,3 +55,28 @@ describe('CollapseWatch', () => {
     expect(out[0].message).toMatch(/NaN/);
   });
 });
+
+describe('CollapseWatch.onKnn: below the raw-pixel line for long', () => {
+  const schedule = { warmupSteps: 25, totalSteps: 500 };
+  const lines = { pixels: 0.76 };
+  const point = (step: number, top1: number) => ({ step, epoch: Math.floor(step / 25), top1 });
+
+  it('ignores the warmup, then warns once after three points in a row below the line over a fifth of the run', () => {
+    const w = new CollapseWatch();
+    expect(w.onKnn(point(10, 0.5), lines, schedule)).toEqual([]);
+    expect(w.onKnn(point(25, 0.5), lines, schedule)).toEqual([]);
+    expect(w.onKnn(point(50, 0.7), lines, schedule)).toEqual([]);
+    expect(w.onKnn(point(100, 0.72), lines, schedule)).toEqual([]);
+    expect(w.onKnn(point(140, 0.73), lines, schedule)).toEqual([]); // 3 points, but only 90 steps (< 100)
+    const fired = w.onKnn(point(150, 0.74), lines, schedule);
+    expect(fired).toMatchObject([{ step: 50, kind: 'below-pixels' }]);
+    expect(fired[0].message).toMatch(/74\.0% against 76\.0%.*budgetMinutes/);
+    expect(w.onKnn(point(300, 0.7), lines, schedule)).toEqual([]);
+  });
+
+  it('starts counting again when the curve crosses the line', () => {
+    const w = new CollapseWatch();
+    for (const [s, v] of [[50, 0.7], [75, 0.7], [100, 0.8], [125, 0.7], [150, 0.7]] as const) expect(w.onKnn(point(s, v), lines, schedule)).toEqual([]);
+    expect(w.onKnn(point(225, 0.7), lines, schedule)).toMatchObject([{ step: 125 }]);
+  });
+});

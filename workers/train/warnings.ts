@@ -1,7 +1,8 @@
-// Collapse warnings, raised from the metrics and diagnostics the trainer already reads back.
+// Collapse warnings, raised from the metrics, diagnostics and online k-NN points the trainer
+// already reads back.
 // Each kind fires once per run per feature set, at the first step its condition holds, so the
 // user sees when trouble began rather than a flood.
-import type { DiagnosticsRecord, MetricRecord, WarningKind } from '../contract/api';
+import type { DiagnosticsRecord, KnnBaselines, KnnRecord, MetricRecord, WarningKind } from '../contract/api';
 
 export interface RunWarning {
   step: number;
@@ -18,6 +19,10 @@ export const COSINE_CEILING = 0.9;
  *  is gammaT (every std at 0). Held for COV_STEPS consecutive steps so a noisy step is ignored. */
 export const COV_FLOOR = 1e-3;
 export const COV_STEPS = 5;
+/** "Below the pixel line for long": this many online k-NN points in a row after the warmup ... */
+export const BELOW_PIXELS_POINTS = 3;
+/** ... spanning at least this share of the run's steps. */
+export const BELOW_PIXELS_SHARE = 0.2;
 
 export class CollapseWatch {
   private fired = new Set<string>();
@@ -57,6 +62,31 @@ export class CollapseWatch {
     }
     return out;
   }
+
+  /**
+   * From the online k-NN curve: after the warmup, once the trained encoder has stayed below the
+   * raw-pixel line for BELOW_PIXELS_POINTS points in a row spanning at least BELOW_PIXELS_SHARE of
+   * the run, say so with what tends to help (docs/recipes.md).
+   */
+  onKnn(r: KnnRecord, lines: Pick<KnnBaselines, 'pixels'>, schedule: { warmupSteps: number; totalSteps: number }): RunWarning[] {
+    const out: RunWarning[] = [];
+    if (r.step <= schedule.warmupSteps) return out;
+    if (r.top1 >= lines.pixels) {
+      this.belowSince = null;
+      this.belowPoints = 0;
+      return out;
+    }
+    this.belowSince ??= r.step;
+    this.belowPoints++;
+    if (this.belowPoints >= BELOW_PIXELS_POINTS && r.step - this.belowSince >= BELOW_PIXELS_SHARE * schedule.totalSteps) {
+      this.once(out, 'below-pixels', 'below-pixels', this.belowSince,
+        `online k-NN has stayed below the raw-pixel line since step ${this.belowSince} (now ${(100 * r.top1).toFixed(1)}% against ${(100 * lines.pixels).toFixed(1)}%): the encoder has not yet learned more than the pixels hold. Try a longer budget (budgetMinutes), the small-image recipe (Recipe: "Small images, quick"), or a larger batch.`);
+    }
+    return out;
+  }
+
+  private belowSince: number | null = null;
+  private belowPoints = 0;
 
   private once(out: RunWarning[], kind: WarningKind, key: string, step: number, message: string) {
     if (this.fired.has(key)) return;

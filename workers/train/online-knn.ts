@@ -1,0 +1,131 @@
+// Online k-NN while training, as solo-learn's online evaluation: every `every` steps the current
+// weights embed a fixed training subset and a fixed held-out subset (inference mode, no
+// augmentation) and k-NN (Wu et al. 2018, the studio's k and T) classifies the held-out one. The
+// same subsets read out by raw pixels and by the random-init encoder give the reference lines, so
+// the curve says at a glance whether training has taught the encoder more than the pixels hold.
+import * as tf from '@tensorflow/tfjs';
+import type { KnnBaselines, KnnRecord } from '../contract/api';
+import type { TrainConfig } from '../contract/config';
+import type { Dataset } from '../data/dataset';
+import { mulberry32, permutation } from '../data/random';
+import { evalInput } from '../eval/features';
+import { l2Normalize, ranking, vote } from '../eval/knn';
+import { readout } from '../eval/readout';
+import { buildModel, type VicregModel } from '../model/model';
+import { featuresLabel } from '../contract/labels';
+
+/** Subset sizes: enough for a stable curve (±3 points on 256 test images), few enough that an
+ *  evaluation costs about two training steps of the default model. */
+export const ONLINE_TRAIN = 512;
+export const ONLINE_TEST = 256;
+/** Share of the training time the online k-NN may take when knnEvery is auto. */
+export const ONLINE_SHARE = 0.05;
+const CHUNK = 128; // images per forward pass: bounds the activations held at once
+
+/** Fixed, seeded subsets of the training and test splits (indices into the dataset). */
+export function onlineSubsets(data: Pick<Dataset, 'train' | 'test'>, seed: number, maxTrain = ONLINE_TRAIN, maxTest = ONLINE_TEST): { train: Int32Array; test: Int32Array } {
+  const rand = mulberry32((seed ^ 0x6b1d) >>> 0);
+  const take = (from: Int32Array, max: number) =>
+    from.length <= max ? from.slice() : permutation(from.length, rand).subarray(0, max).sort().map((i) => from[i]);
+  return { train: take(data.train, maxTrain), test: take(data.test, maxTest) };
+}
+
+/**
+ * Steps between evaluations when knnEvery is auto: a few per epoch (every quarter epoch), but no
+ * more often than keeps their cost under ONLINE_SHARE of the training time.
+ */
+export function autoEvery(costMs: number, msPerStep: number, stepsPerEpoch: number, share = ONLINE_SHARE): number {
+  const byCost = Math.ceil(costMs / (share * Math.max(msPerStep, 1e-3)));
+  return Math.max(1, Math.ceil(stepsPerEpoch / 4), byCost);
+}
+
+/**
+ * Top-1 of weighted k-NN from the [M, k] best similarities and their training indices (best
+ * first), with labels of the training subset and the test subset.
+ */
+export function knnTop1(values: ArrayLike<number>, indices: ArrayLike<number>, k: number, trainY: ArrayLike<number>, testY: ArrayLike<number>, numClasses: number, temperature: number): number {
+  let right = 0;
+  for (let r = 0; r < testY.length; r++) {
+    const sims = Array.from({ length: k }, (_, j) => values[r * k + j]);
+    const labels = Array.from({ length: k }, (_, j) => trainY[indices[r * k + j]]);
+    if (ranking(vote(sims, labels, numClasses, temperature))[0] === testY[r]) right++;
+  }
+  return right / Math.max(testY.length, 1);
+}
+
+type Features = (x: tf.Tensor4D) => tf.Tensor2D;
+
+export class OnlineKnn {
+  readonly train: Int32Array;
+  readonly test: Int32Array;
+  private readonly trainY: Int32Array;
+  private readonly testY: Int32Array;
+  private readonly k: number;
+
+  constructor(private data: Dataset, private c: TrainConfig) {
+    ({ train: this.train, test: this.test } = onlineSubsets(data, c.seed));
+    this.trainY = Int32Array.from(this.train, (i) => data.labels[i]);
+    this.testY = Int32Array.from(this.test, (i) => data.labels[i]);
+    this.k = Math.min(c.knnK, this.train.length);
+  }
+
+  /** Whether the dataset has what k-NN needs: labels, two classes, both subsets non-empty. */
+  static possible(data: Dataset): boolean {
+    return !data.summary.unlabeled && data.summary.classes.length >= 2 && data.train.length > 0 && data.test.length > 0;
+  }
+
+  /** The features the evaluation reads (featLayer, featPool), in inference mode. */
+  private features(model: VicregModel | null): Features {
+    if (!model) return (x) => tf.reshape(x, [x.shape[0], -1]) as tf.Tensor2D;
+    if (this.c.featLayer === 'proj') return (x) => model.forward(x, false).embedding;
+    return (x) => readout(model.backbone, x, this.c.featPool);
+  }
+
+  /** Enqueues the embedding and the similarity top-k on the device; nothing is read back here. */
+  private topk(features: Features): { values: tf.Tensor2D; indices: tf.Tensor2D } {
+    const embed = (indices: Int32Array) => {
+      const parts: tf.Tensor2D[] = [];
+      for (let s = 0; s < indices.length; s += CHUNK) {
+        parts.push(tf.tidy(() => l2Normalize(features(evalInput(this.data, indices.subarray(s, s + CHUNK), this.c.imageSize)))));
+      }
+      const all = tf.concat(parts) as tf.Tensor2D;
+      tf.dispose(parts);
+      return all;
+    };
+    const train = embed(this.train);
+    const test = embed(this.test);
+    const out = tf.tidy(() => tf.topk(tf.matMul(test, train, false, true), this.k));
+    tf.dispose([train, test]);
+    return out as { values: tf.Tensor2D; indices: tf.Tensor2D };
+  }
+
+  /** Top-1 of `model` (null: raw pixels); the device work is queued now, the readback awaited. */
+  async measure(model: VicregModel | null): Promise<number> {
+    const { values, indices } = this.topk(this.features(model));
+    try {
+      const [v, i] = await Promise.all([values.data(), indices.data()]);
+      return knnTop1(v, i, this.k, this.trainY, this.testY, this.data.summary.classes.length, this.c.knnT);
+    } finally {
+      tf.dispose([values, indices]);
+    }
+  }
+
+  /** The reference lines: raw pixels and a random-init encoder of the run's architecture and seed. */
+  async baselines(every: number): Promise<KnnBaselines> {
+    const pixels = await this.measure(null);
+    const random = buildModel(this.c);
+    try {
+      return {
+        pixels, random: await this.measure(random), trainCount: this.train.length, testCount: this.test.length,
+        features: featuresLabel(this.c), every,
+      };
+    } finally {
+      random.dispose();
+    }
+  }
+
+  /** One point of the curve. */
+  async record(model: VicregModel, step: number, epoch: number): Promise<KnnRecord> {
+    return { step, epoch, top1: await this.measure(model) };
+  }
+}
