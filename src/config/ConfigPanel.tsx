@@ -7,7 +7,8 @@ import { applyPreset, matchingPreset, matchingRecipe, PRESET_IDS, PRESETS, RECIP
 const GROUPS: Group[] = ['Data', 'Augment', 'Model', 'Optim', 'Loss', 'Eval', 'Runtime'];
 const KEYS = Object.keys(FIELDS) as (keyof TrainConfig)[];
 
-function Field({ name, disabled }: { name: keyof TrainConfig; disabled: boolean }) {
+/** One setting, validated on commit; `label` and `testId` when it sits outside the panel (Budget beside Train). */
+export function Field({ name, disabled, label, testId }: { name: keyof TrainConfig; disabled: boolean; label?: string; testId?: string }) {
   const value = useStore((s) => s.config[name]);
   const setConfig = useStore((s) => s.setConfig);
   const [draft, setDraft] = useState<string | null>(null);
@@ -34,14 +35,14 @@ function Field({ name, disabled }: { name: keyof TrainConfig; disabled: boolean 
   };
   return (
     <label className="field" title={spec.help}>
-      <span className="name">{name}</span>
+      <span className="name">{label ?? name}</span>
       {spec.kind === 'enum' ? (
-        <select data-testid={`config-${name}`} value={String(value)} disabled={disabled} onChange={(e) => commit(e.target.value)}>
+        <select data-testid={testId ?? `config-${name}`} value={String(value)} disabled={disabled} onChange={(e) => commit(e.target.value)}>
           {spec.options.map((o) => <option key={o}>{o}</option>)}
         </select>
       ) : (
         <input
-          data-testid={`config-${name}`}
+          data-testid={testId ?? `config-${name}`}
           value={draft ?? String(value)}
           disabled={disabled}
           onChange={(e) => setDraft(e.target.value)}

@@ -1,5 +1,5 @@
 import type { StateCreator } from 'zustand';
-import type { BackendReport, DiagnosticsRecord, KernelCheckReport, MeasureSpec, MetricRecord, RunState, TrainEvent, WarningKind } from '../../workers/contract/api';
+import type { BackendReport, BudgetPlan, DiagnosticsRecord, KernelCheckReport, KnnBaselines, KnnRecord, MeasureSpec, MetricRecord, RunState, TrainEvent, WarningKind } from '../../workers/contract/api';
 import type { Store } from './index';
 
 export interface TrainingWarning {
@@ -24,6 +24,11 @@ export interface TrainingSlice {
   etaAnchor: { ms: number; step: number } | null;
   metrics: MetricRecord[];
   diagnostics: DiagnosticsRecord[];
+  /** Online k-NN points and their reference lines (raw pixels, random init on the same subsets). */
+  knn: KnnRecord[];
+  knnBaselines: KnnBaselines | null;
+  /** How the run's time budget was turned into epochs, once the first steps were timed. */
+  budgetPlan: BudgetPlan | null;
   trainingWarnings: TrainingWarning[];
   setBackend: (report: BackendReport | null, status: TrainingSlice['backendStatus'], error?: string) => void;
   resetRun: () => void;
@@ -44,9 +49,12 @@ export const createTrainingSlice: StateCreator<Store, [], [], TrainingSlice> = (
   etaAnchor: null,
   metrics: [],
   diagnostics: [],
+  knn: [],
+  knnBaselines: null,
+  budgetPlan: null,
   trainingWarnings: [],
   setBackend: (backend, backendStatus, error) => set({ backend, backendStatus, backendError: error ?? null, kernelCheck: null }),
-  resetRun: () => set({ runState: 'preparing', step: 0, totalSteps: 0, metrics: [], diagnostics: [], trainingWarnings: [], runMessage: null, etaAnchor: null }),
+  resetRun: () => set({ runState: 'preparing', step: 0, totalSteps: 0, metrics: [], diagnostics: [], knn: [], knnBaselines: null, budgetPlan: null, trainingWarnings: [], runMessage: null, etaAnchor: null }),
   onTrainEvent: (e) =>
     set((s) => {
       if (e.type === 'metrics') {
@@ -54,9 +62,14 @@ export const createTrainingSlice: StateCreator<Store, [], [], TrainingSlice> = (
         return last ? { metrics: s.metrics.concat(e.records), step: Math.max(s.step, last.step) } : {};
       }
       if (e.type === 'diagnostics') return { diagnostics: s.diagnostics.concat(e.records) };
+      if (e.type === 'knn') return { knn: s.knn.concat(e.records.filter((r) => !s.knn.some((k) => k.step === r.step))) };
+      if (e.type === 'knn-baselines') return { knnBaselines: e.baselines };
+      if (e.type === 'budget') return { budgetPlan: e.plan };
       if (e.type === 'warning') return { trainingWarnings: [...s.trainingWarnings, { step: e.step, kind: e.kind, message: e.message }] };
       // A resumed run: its charts start from the checkpoint's history.
-      if (e.type === 'history') return { metrics: e.records, step: e.records[e.records.length - 1]?.step ?? s.step };
+      if (e.type === 'history') {
+        return { metrics: e.records, knn: e.knn ?? [], knnBaselines: e.knnBaselines ?? s.knnBaselines, step: e.records[e.records.length - 1]?.step ?? s.step };
+      }
       if (e.type !== 'state') return {};
       const resumed = e.state === 'running' && s.runState !== 'running';
       return {

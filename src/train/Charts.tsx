@@ -3,6 +3,7 @@ import { CartesianGrid, Line, LineChart, ResponsiveContainer, Tooltip, XAxis, YA
 import type { DiagnosticsRecord } from '../../workers/contract/api';
 import { useStore } from '../store';
 import { downsample } from './format';
+import { KnnChart } from './KnnChart';
 
 type Row = { step: number } & Record<string, number>;
 interface Series { key: string; label: string; color: string }
@@ -93,6 +94,7 @@ export function Charts() {
   const diagRows = useMemo(() => diagnostics.map(flattenDiagnostics), [diagnostics]);
   return (
     <>
+      <KnnChart />
       <h3>Loss terms and schedules</h3>
       <div className="charts">
         {LOSS_CHARTS.map((c) => <Chart key={c.id} spec={c} rows={metrics} />)}

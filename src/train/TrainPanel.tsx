@@ -1,5 +1,6 @@
 import { useEffect, useState } from 'react';
 import { pauseTraining, resumeTraining, startTraining, stopTraining } from '../actions';
+import { Field } from '../config/ConfigPanel';
 import { useStore } from '../store';
 import { Charts } from './Charts';
 import { eta, formatDuration } from './format';
@@ -53,6 +54,9 @@ export function TrainPanel() {
         <button data-testid="train-pause" disabled={state !== 'running'} onClick={() => void pauseTraining()}>Pause</button>
         <button data-testid="train-resume" disabled={state !== 'paused'} onClick={() => void resumeTraining()}>Resume</button>
         <button data-testid="train-stop" disabled={!active} onClick={() => void stopTraining()}>Stop</button>
+        <span className="budget" title="Minutes the run may take: the epochs are set from the first steps' measured time so that warmup and cosine schedule end within it (0: use epochs)">
+          <Field name="budgetMinutes" disabled={active} label="budget (min)" testId="train-budget" />
+        </span>
         {!canStart && !active && <span className="hint">Load a dataset to train.</span>}
       </div>
       <Progress />

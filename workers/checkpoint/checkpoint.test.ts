@@ -234,7 +234,7 @@ describe('checkpoint files', () => {
     projector.dispose();
     const files = unzipSync(zip);
     expect(Object.keys(files).sort()).toEqual(['README.txt', 'config.json', 'encoder/model.json', 'encoder/weights.bin', 'metrics.csv', 'projector/model.json', 'projector/weights.bin']);
-    expect(strFromU8(files['metrics.csv']).split('\n')[0]).toBe('step,epoch,lr,loss,invariance,variance,covariance,gammaT,imagesPerSec');
+    expect(strFromU8(files['metrics.csv']).split('\n')[0]).toBe('step,epoch,lr,loss,invariance,variance,covariance,gammaT,imagesPerSec,knnTop1,knnPixels,knnRandom');
     expect(strFromU8(files['README.txt'])).toMatch(/tf.loadLayersModel/);
     // What a user does: unzip to a folder, then load model.json, whose manifest names the weight
     // file beside it (tfjs-node's file:// handler does the same reads; it is not a dependency here).

@@ -1,7 +1,7 @@
 // Files that leave the studio, as zips (fflate): the full checkpoint, which any copy of the studio
 // can import and resume, and the weights export for use elsewhere (TF.js layers format).
 import { strFromU8, strToU8, unzipSync, zipSync, type Zippable } from 'fflate';
-import type { MetricRecord } from '../contract/api';
+import type { KnnBaselines, KnnRecord, MetricRecord } from '../contract/api';
 import { APP_VERSION } from '../contract/version';
 import { type Checkpoint, type CheckpointMeta } from './record';
 
@@ -46,10 +46,22 @@ export function readCheckpointZip(bytes: Uint8Array): Checkpoint {
   return { meta, data };
 }
 
-export function metricsCsv(records: MetricRecord[]): string {
+/**
+ * One row per step: the loss terms, and where an online k-NN point was taken, its top-1 with the
+ * two reference lines (raw pixels, random init) beside it. Steps with only one of the two leave
+ * the other's columns empty (step 0 is the random init's k-NN point).
+ */
+export function metricsCsv(records: MetricRecord[], knn: KnnRecord[] = [], lines: KnnBaselines | null = null): string {
   const cols = ['step', 'epoch', 'lr', 'loss', 'invariance', 'variance', 'covariance', 'gammaT', 'imagesPerSec'] as const;
-  const rows = records.map((r) => cols.map((k) => (r[k] === undefined ? '' : String(r[k]))).join(','));
-  return [cols.join(','), ...rows].join('\n') + '\n';
+  const byStep = new Map<number, string[]>();
+  for (const r of records) byStep.set(r.step, [...cols.map((k) => (r[k] === undefined ? '' : String(r[k]))), '', '', '']);
+  for (const p of knn) {
+    const row = byStep.get(p.step) ?? [String(p.step), String(p.epoch), ...cols.slice(2).map(() => ''), '', '', ''];
+    row.splice(cols.length, 3, String(p.top1), lines ? String(lines.pixels) : '', lines ? String(lines.random) : '');
+    byStep.set(p.step, row);
+  }
+  const rows = [...byStep.entries()].sort((a, b) => a[0] - b[0]).map(([, r]) => r.join(','));
+  return [[...cols, 'knnTop1', 'knnPixels', 'knnRandom'].join(','), ...rows].join('\n') + '\n';
 }
 
 export interface WeightsExport {
@@ -72,7 +84,7 @@ Files
   projector/model.json + projector/weights.bin the projector (${m.config.projector}):
                                                features [batch, ${w.featureDim}] -> embedding
   config.json                                  the resolved training config
-  metrics.csv                                  the loss terms per step (downsampled for long runs)
+  metrics.csv                                  the loss terms per step and the online k-NN curve (downsampled for long runs)
 
 Load it (browser: serve the folder; Node: @tensorflow/tfjs-node, or read the files yourself)
   const encoder = await tf.loadLayersModel('https://your.host/encoder/model.json');
@@ -96,7 +108,7 @@ export function weightsZip(c: Checkpoint, w: WeightsExport): Uint8Array {
     'projector/model.json': strToU8(w.projector.modelJson),
     'projector/weights.bin': [w.projector.weights, { level: 0 }],
     'config.json': strToU8(JSON.stringify(c.meta.config, null, 2)),
-    'metrics.csv': strToU8(metricsCsv(c.meta.metrics)),
+    'metrics.csv': strToU8(metricsCsv(c.meta.metrics, c.meta.knn, c.meta.knnBaselines)),
     'README.txt': strToU8(readme(c, w)),
   };
   return zipSync(files);
