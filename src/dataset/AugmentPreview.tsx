@@ -45,6 +45,11 @@ export function AugmentPreview() {
         <span className="hint">original, view 1, view 2 (the settings under Augment)</span>
         <button data-testid="augment-redraw" onClick={() => setDraw((d) => d + 1)}>New views</button>
       </div>
+      {dataset.grayscale && (
+        <p className="hint" data-testid="augment-grayscale">
+          Grayscale data: saturation, hue and RandomGrayscale change nothing on gray pixels, so they are off for this dataset.
+        </p>
+      )}
       {error && <p className="error">{error}</p>}
       {preview && (
         <div className="grid">

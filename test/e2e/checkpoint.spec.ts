@@ -53,11 +53,11 @@ test('export downloads the weights zip and the checkpoint file; the checkpoint i
   expect(Object.keys(files).sort()).toEqual(['README.txt', 'config.json', 'encoder/model.json', 'encoder/weights.bin', 'metrics.csv', 'projector/model.json', 'projector/weights.bin']);
   expect(JSON.parse(strFromU8(files['encoder/model.json'])).format).toBe('layers-model');
   expect(JSON.parse(strFromU8(files['config.json'])).width).toBe(4);
-  const csv = strFromU8(files['metrics.csv']).trim().split('\n');
+  const metrics = strFromU8(files['metrics.csv']).trim().split('\n');
   // A header, the online k-NN's step-0 point (the random init), then one row per step.
-  expect(csv).toHaveLength(102);
-  expect(csv[0]).toMatch(/,knnTop1,knnPixels,knnRandom$/);
-  expect(csv[csv.length - 1]).toMatch(/^100,.*,0\.\d+,0\.\d+,0\.\d+$/); // the curve ends at the last step
+  expect(metrics).toHaveLength(102);
+  expect(metrics[0]).toMatch(/,knnTop1,knnPixels,knnRandom$/);
+  expect(metrics[metrics.length - 1]).toMatch(/^100,.*,0\.\d+,0\.\d+,0\.\d+$/); // the curve ends at the last step
   expect(strFromU8(files['README.txt'])).toContain('tf.loadLayersModel');
 
   const [ckpt] = await Promise.all([page.waitForEvent('download'), row.getByTestId('export-checkpoint').click()]);

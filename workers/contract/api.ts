@@ -122,6 +122,7 @@ export interface DatasetSummary {
   width: number;
   classes: { name: string; count: number }[]; // empty when unlabeled
   unlabeled: boolean; // no class folders: training works, evaluation does not
+  grayscale: boolean; // one channel, or three equal ones: colour augmentations have nothing to act on
   trainCount: number;
   testCount: number;
   skipped: SkippedFile[];

@@ -8,6 +8,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { TrainConfig } from '../contract/config';
 import { adjustBrightness, adjustContrast, adjustHue, adjustSaturation, gaussianBlur, grayscale, solarize } from './color';
 import { COLOR_JITTER, fusedJitter } from './jitter';
+import { colourForData } from './rules';
 
 /** The settings of one view (TrainConfig's Augment group with view 1's or view 2's probabilities). */
 export interface AugmentOptions {
@@ -29,8 +30,10 @@ export interface AugmentOptions {
   solarizeProb?: number;
 }
 
-/** View 1 or view 2 of the official recipe from a config (they differ in blur and solarization). */
-export function viewOptions(c: TrainConfig, view: 1 | 2): AugmentOptions {
+/** View 1 or view 2 of the official recipe from a config (they differ in blur and solarization),
+ *  less the colour transforms that cannot act on `data` (./rules.ts). */
+export function viewOptions(config: TrainConfig, view: 1 | 2, data: { grayscale: boolean } = { grayscale: false }): AugmentOptions {
+  const c = colourForData(config, data).config;
   return {
     imageSize: c.imageSize, cropScaleMin: c.cropScaleMin, cropScaleMax: c.cropScaleMax, ratioMin: c.ratioMin, ratioMax: c.ratioMax,
     flipProb: c.flipProb, jitterProb: c.jitterProb, brightness: c.brightness, contrast: c.contrast, saturation: c.saturation, hue: c.hue,

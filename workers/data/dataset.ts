@@ -48,6 +48,7 @@ export function fromPixels(
   const mean = [0, 1, 2].map((k) => sum[channel(k)] / n) as [number, number, number];
   const std = [0, 1, 2].map((k) => Math.sqrt(Math.max(sumSq[channel(k)] / n - mean[k] ** 2, 1e-12))) as [number, number, number];
   const unlabeled = classNames.length === 0;
+  const grayscale = channels === 1 || isGray(pixels);
   const split = unlabeled
     ? { train: Int32Array.from({ length: count }, (_, i) => i), test: new Int32Array(0) }
     : stratifiedSplit(labels, meta.testFraction, meta.seed);
@@ -57,10 +58,16 @@ export function fromPixels(
     summary: {
       id: meta.id, name: meta.name, source: meta.source, count, height, width,
       classes: classNames.map((name, i) => ({ name, count: counts[i] })),
-      unlabeled, trainCount: split.train.length, testCount: split.test.length, skipped: [], ...extra,
+      unlabeled, grayscale, trainCount: split.train.length, testCount: split.test.length, skipped: [], ...extra,
     },
     pixels, shape, labels, train: split.train, test: split.test, mean, std,
   };
+}
+
+/** Whether every pixel of interleaved RGB bytes has R = G = B (a grayscale folder stored as RGB). */
+export function isGray(rgb: Uint8Array): boolean {
+  for (let i = 0; i < rgb.length; i += 3) if (rgb[i] !== rgb[i + 1] || rgb[i] !== rgb[i + 2]) return false;
+  return true;
 }
 
 /** The images `indices` as a float32 tensor [B, H, W, 3] in [0, 1] on the active backend. */

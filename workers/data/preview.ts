@@ -41,8 +41,8 @@ export async function previewAugment(data: Dataset, c: TrainConfig, count: numbe
   const { height: h, width: w } = data.shape;
   // Its own generator (seed and draw), so the preview never moves the training run's stream.
   const rand = mulberry32((c.seed * 1_000_003 + draw * 7919) >>> 0);
-  const p1 = drawParams(idx.length, h, w, viewOptions(c, 1), rand);
-  const p2 = drawParams(idx.length, h, w, viewOptions(c, 2), rand);
+  const p1 = drawParams(idx.length, h, w, viewOptions(c, 1, data.summary), rand);
+  const p2 = drawParams(idx.length, h, w, viewOptions(c, 2, data.summary), rand);
   const [original, view1, view2] = tf.tidy(() => {
     const x = uploadBatch(data, idx);
     const all = Int32Array.from(idx, (_, k) => k);

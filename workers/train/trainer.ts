@@ -91,8 +91,8 @@ export async function train(data: Dataset, config: TrainConfig, control: RunCont
   let totalSteps = stepsPerEpoch * c.epochs;
   const rand = mulberry32(c.seed);
   const inBatch = Int32Array.from({ length: c.batchSize }, (_, k) => k); // crop box b samples image b
-  const view1 = viewOptions(c, 1);
-  const view2 = viewOptions(c, 2);
+  const view1 = viewOptions(c, 1, data.summary);
+  const view2 = viewOptions(c, 2, data.summary);
 
   // Model and optimizer
   const model = buildModel(c);

@@ -1,0 +1,127 @@
+// The recipe study (docs/recipes.md): trains each recipe of GRID for the same time budget on WASM
+// in Node, then reads k-NN and the linear probe of the trained encoder, a random-init encoder of
+// the same architecture and seed, and raw pixels, under each readout (global pool, 2×2 and 4×4
+// grids of the last map). Not a test: a run takes `minutes` plus about half a minute of evaluation.
+//   npx tsx scripts/study.ts minutes=3 seeds=0 data=sample recipes=defaults,adamw
+//   npx tsx scripts/study.ts minutes=10 seeds=0,1,2 data=sample,fashion:0:3000 recipes=small
+// One JSON line per run is appended to `out` (default bench/results/study.jsonl); a table of
+// means ± spread over seeds per (recipe, data, readout) is printed at the end.
+import * as tf from '@tensorflow/tfjs';
+import '@tensorflow/tfjs-backend-wasm';
+import { appendFileSync, mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { registerWasmGradKernels } from '../workers/backend/wasm-grads';
+import type { EvalReport } from '../workers/contract/api';
+import { FEAT_POOLS, type FeatPool } from '../workers/contract/config';
+import { configFromHash } from '../workers/contract/url';
+import { FeatureCache } from '../workers/eval/cache';
+import { evaluationReport } from '../workers/eval/report';
+import { rowFeatures, takeWeights } from '../workers/eval/session';
+import { releaseRun, RunControl, train } from '../workers/train/trainer';
+import { loadNamed } from './lib/datasets';
+
+/** Each recipe as URL-hash settings over the studio's defaults. */
+const GRID: Record<string, string> = {
+  // The official VICReg settings at this size (LARS, eta 0.001, lr 0.3 per 256 images).
+  official: 'preset=defaults&optimizer=lars&baseLr=0.3&weightDecay=1e-6&eta=0.001&width=16&projector=256-256-256&imageSize=32',
+  'lars-eta0.02': 'preset=defaults&optimizer=lars&baseLr=0.3&eta=0.02&weightDecay=1e-6&width=16&projector=256-256-256&imageSize=32',
+  adamw: 'preset=defaults&optimizer=adamw&baseLr=0.004&weightDecay=0.05&width=16&projector=256-256-256&imageSize=32',
+  'adamw-lr2': 'preset=defaults&optimizer=adamw&baseLr=0.008&weightDecay=0.05&width=16&projector=256-256-256&imageSize=32',
+  sgd: 'preset=defaults&optimizer=sgd&baseLr=0.2&weightDecay=5e-4&width=16&projector=256-256-256&imageSize=32',
+  'adamw-28px': 'preset=defaults&optimizer=adamw&baseLr=0.004&weightDecay=0.05&width=16&projector=256-256-256&imageSize=28',
+  'adamw-20px': 'preset=defaults&optimizer=adamw&baseLr=0.004&weightDecay=0.05&width=16&projector=256-256-256&imageSize=20',
+  'adamw-16px': 'preset=defaults&optimizer=adamw&baseLr=0.004&weightDecay=0.05&width=16&projector=256-256-256&imageSize=16',
+  'adamw-crop0.2': 'preset=defaults&optimizer=adamw&baseLr=0.004&weightDecay=0.05&width=16&projector=256-256-256&imageSize=32&cropScaleMin=0.2',
+  'adamw-crop0.4': 'preset=defaults&optimizer=adamw&baseLr=0.004&weightDecay=0.05&width=16&projector=256-256-256&imageSize=32&cropScaleMin=0.4',
+  'adamw-noblur': 'preset=defaults&optimizer=adamw&baseLr=0.004&weightDecay=0.05&width=16&projector=256-256-256&imageSize=32&blurProb1=0&blurProb2=0',
+  'adamw-nojitter': 'preset=defaults&optimizer=adamw&baseLr=0.004&weightDecay=0.05&width=16&projector=256-256-256&imageSize=32&jitterProb=0',
+  'adamw-w8': 'preset=defaults&optimizer=adamw&baseLr=0.004&weightDecay=0.05&width=8&projector=256-256-256&imageSize=32',
+  'adamw-w24': 'preset=defaults&optimizer=adamw&baseLr=0.004&weightDecay=0.05&width=24&projector=256-256-256&imageSize=32',
+  'adamw-w32': 'preset=defaults&optimizer=adamw&baseLr=0.004&weightDecay=0.05&width=32&projector=256-256-256&imageSize=32',
+  'adamw-proj128': 'preset=defaults&optimizer=adamw&baseLr=0.004&weightDecay=0.05&width=16&projector=128-128-128&imageSize=32',
+  'adamw-proj1024': 'preset=defaults&optimizer=adamw&baseLr=0.004&weightDecay=0.05&width=16&projector=1024-1024-1024&imageSize=32',
+  'adamw-b32': 'preset=defaults&optimizer=adamw&baseLr=0.008&weightDecay=0.05&width=16&projector=256-256-256&imageSize=32&batchSize=32',
+  'adamw-b128': 'preset=defaults&optimizer=adamw&baseLr=0.004&weightDecay=0.05&width=16&projector=256-256-256&imageSize=32&batchSize=128',
+  'adamw-b256': 'preset=defaults&optimizer=adamw&baseLr=0.004&weightDecay=0.05&width=16&projector=256-256-256&imageSize=32&batchSize=256',
+  'resnet18-w0.25': 'preset=defaults&optimizer=adamw&baseLr=0.004&weightDecay=0.05&backbone=resnet18&widthMult=0.25&stem=cifar&projector=256-256-256&imageSize=32',
+  // The studio's defaults as they are (whatever DEFAULT_CONFIG holds).
+  defaults: '',
+};
+
+const args = Object.fromEntries(process.argv.slice(2).map((a) => a.split('=', 2) as [string, string]));
+const minutes = Number(args.minutes ?? 3);
+const seeds = (args.seeds ?? '0').split(',').map(Number);
+const datasets = (args.data ?? 'sample').split(',');
+const recipes = (args.recipes ?? Object.keys(GRID).join(',')).split(',');
+const out = args.out ?? 'bench/results/study.jsonl';
+const extra = args.extra ?? ''; // settings added to every recipe, e.g. extra=knnEvery%3D-1
+for (const r of recipes) if (!(r in GRID)) throw new Error(`unknown recipe "${r}"; known: ${Object.keys(GRID).join(', ')}`);
+
+registerWasmGradKernels();
+await tf.setBackend('wasm');
+mkdirSync(dirname(out), { recursive: true });
+
+type Row = { trained: number; random: number; pixels: number };
+interface Result {
+  recipe: string; data: string; seed: number; minutes: number; epochs: number; steps: number; trainS: number; imagesPerSec: number;
+  hash: string; knn: Record<FeatPool, Row>; probe: Record<FeatPool, Row>;
+}
+const results: Result[] = [];
+const rowsOf = (r: EvalReport): Row => {
+  const get = (name: string) => 100 * r.rows.find((x) => x.name === name)!.top1;
+  return { trained: get('trained'), random: get('random init'), pixels: get('raw pixels') };
+};
+
+for (const spec of datasets) {
+  for (const recipe of recipes) {
+    for (const seed of seeds) {
+      const hash = [GRID[recipe], `seed=${seed}`, `budgetMinutes=${minutes}`, decodeURIComponent(extra)].filter(Boolean).join('&');
+      const { config, warnings } = configFromHash(hash);
+      if (warnings.length) throw new Error(`${recipe}: ${warnings.map((w) => `${w.key}=${w.value}: ${w.reason}`).join('; ')}`);
+      const data = loadNamed(spec, { testFraction: config.testFraction, seed });
+      const t0 = performance.now();
+      let epochs = config.epochs;
+      const run = await train(data, config, new RunControl(), (e) => {
+        if (e.type === 'budget') epochs = e.plan.epochs;
+        if (e.type === 'metrics' && e.records.length) process.stderr.write(`\r${recipe} ${spec} seed ${seed}: step ${e.records[e.records.length - 1].step}   `);
+      });
+      const trainS = (performance.now() - t0) / 1000;
+      const cache = new FeatureCache();
+      const w = takeWeights(recipe, run, false);
+      const knn = {} as Record<FeatPool, Row>;
+      const probe = {} as Record<FeatPool, Row>;
+      for (const pool of FEAT_POOLS) {
+        const c = { ...run.config, featPool: pool };
+        knn[pool] = rowsOf(await evaluationReport('knn', rowFeatures(cache, w, data, c, () => false), w, data, c, () => {}, () => false));
+        probe[pool] = rowsOf(await evaluationReport('probe', rowFeatures(cache, w, data, c, () => false), w, data, c, () => {}, () => false));
+      }
+      w.model.dispose();
+      releaseRun(run);
+      const r: Result = {
+        recipe, data: spec, seed, minutes, epochs, steps: run.step, trainS: Math.round(trainS), imagesPerSec: Math.round((run.step * config.batchSize) / trainS), hash, knn, probe,
+      };
+      results.push(r);
+      appendFileSync(out, JSON.stringify({ ...r, at: new Date().toISOString() }) + '\n');
+      const f = (x: Row) => `${x.trained.toFixed(1)}/${x.random.toFixed(1)}/${x.pixels.toFixed(1)}`;
+      process.stderr.write('\n');
+      console.log(`${recipe} ${spec} seed ${seed}: ${epochs} epochs, ${run.step} steps in ${r.trainS} s (${r.imagesPerSec} img/s); k-NN T/R/P global ${f(knn.global)}, 2x2 ${f(knn['2x2'])}, 4x4 ${f(knn['4x4'])}; probe global ${f(probe.global)}, 4x4 ${f(probe['4x4'])}`);
+    }
+  }
+}
+
+// Mean ± spread (half the range) over seeds, per recipe, dataset and readout.
+const ms = (v: number[]) => {
+  const m = v.reduce((a, b) => a + b, 0) / v.length;
+  return v.length > 1 ? `${m.toFixed(1)} ± ${((Math.max(...v) - Math.min(...v)) / 2).toFixed(1)}` : m.toFixed(1);
+};
+console.log(`\n| recipe | data | epochs | img/s | readout | k-NN trained | random | pixels | probe trained | random | pixels |\n|---|---|---|---|---|---|---|---|---|---|---|`);
+for (const spec of datasets) {
+  for (const recipe of recipes) {
+    const rs = results.filter((r) => r.recipe === recipe && r.data === spec);
+    if (!rs.length) continue;
+    for (const pool of FEAT_POOLS) {
+      const col = (m: 'knn' | 'probe', k: keyof Row) => ms(rs.map((r) => r[m][pool][k]));
+      console.log(`| ${recipe} | ${spec} | ${ms(rs.map((r) => r.epochs))} | ${ms(rs.map((r) => r.imagesPerSec))} | ${pool} | ${col('knn', 'trained')} | ${col('knn', 'random')} | ${col('knn', 'pixels')} | ${col('probe', 'trained')} | ${col('probe', 'random')} | ${col('probe', 'pixels')} |`);
+    }
+  }
+}
