@@ -20,31 +20,35 @@ import { rowFeatures, takeWeights } from '../workers/eval/session';
 import { releaseRun, RunControl, train } from '../workers/train/trainer';
 import { loadNamed } from './lib/datasets';
 
-/** Each recipe as URL-hash settings over the studio's defaults. */
+/** What every recipe starts from, spelled out so that the grid keeps its meaning when the
+ *  studio's defaults change: the official augmentations, the small CNN, batch 64, 1 warmup epoch. */
+const BASE = 'backbone=small-cnn&batchSize=64&warmupEpochs=1&cropScaleMin=0.08&cropScaleMax=1&jitterProb=0.8&blurProb1=1&blurProb2=0.1&solarizeProb1=0&solarizeProb2=0.2&simCoeff=25&stdCoeff=25&covCoeff=1';
+
+/** Each recipe as URL-hash settings over BASE. */
 const GRID: Record<string, string> = {
   // The official VICReg settings at this size (LARS, eta 0.001, lr 0.3 per 256 images).
-  official: 'preset=defaults&optimizer=lars&baseLr=0.3&weightDecay=1e-6&eta=0.001&width=16&projector=256-256-256&imageSize=32',
-  'lars-eta0.02': 'preset=defaults&optimizer=lars&baseLr=0.3&eta=0.02&weightDecay=1e-6&width=16&projector=256-256-256&imageSize=32',
-  adamw: 'preset=defaults&optimizer=adamw&baseLr=0.004&weightDecay=0.05&width=16&projector=256-256-256&imageSize=32',
-  'adamw-lr2': 'preset=defaults&optimizer=adamw&baseLr=0.008&weightDecay=0.05&width=16&projector=256-256-256&imageSize=32',
-  sgd: 'preset=defaults&optimizer=sgd&baseLr=0.2&weightDecay=5e-4&width=16&projector=256-256-256&imageSize=32',
-  'adamw-28px': 'preset=defaults&optimizer=adamw&baseLr=0.004&weightDecay=0.05&width=16&projector=256-256-256&imageSize=28',
-  'adamw-20px': 'preset=defaults&optimizer=adamw&baseLr=0.004&weightDecay=0.05&width=16&projector=256-256-256&imageSize=20',
-  'adamw-16px': 'preset=defaults&optimizer=adamw&baseLr=0.004&weightDecay=0.05&width=16&projector=256-256-256&imageSize=16',
-  'adamw-crop0.2': 'preset=defaults&optimizer=adamw&baseLr=0.004&weightDecay=0.05&width=16&projector=256-256-256&imageSize=32&cropScaleMin=0.2',
-  'adamw-crop0.4': 'preset=defaults&optimizer=adamw&baseLr=0.004&weightDecay=0.05&width=16&projector=256-256-256&imageSize=32&cropScaleMin=0.4',
-  'adamw-noblur': 'preset=defaults&optimizer=adamw&baseLr=0.004&weightDecay=0.05&width=16&projector=256-256-256&imageSize=32&blurProb1=0&blurProb2=0',
-  'adamw-nojitter': 'preset=defaults&optimizer=adamw&baseLr=0.004&weightDecay=0.05&width=16&projector=256-256-256&imageSize=32&jitterProb=0',
-  'adamw-w8': 'preset=defaults&optimizer=adamw&baseLr=0.004&weightDecay=0.05&width=8&projector=256-256-256&imageSize=32',
-  'adamw-w24': 'preset=defaults&optimizer=adamw&baseLr=0.004&weightDecay=0.05&width=24&projector=256-256-256&imageSize=32',
-  'adamw-w32': 'preset=defaults&optimizer=adamw&baseLr=0.004&weightDecay=0.05&width=32&projector=256-256-256&imageSize=32',
-  'adamw-proj128': 'preset=defaults&optimizer=adamw&baseLr=0.004&weightDecay=0.05&width=16&projector=128-128-128&imageSize=32',
-  'adamw-proj1024': 'preset=defaults&optimizer=adamw&baseLr=0.004&weightDecay=0.05&width=16&projector=1024-1024-1024&imageSize=32',
-  'adamw-b32': 'preset=defaults&optimizer=adamw&baseLr=0.008&weightDecay=0.05&width=16&projector=256-256-256&imageSize=32&batchSize=32',
-  'adamw-b128': 'preset=defaults&optimizer=adamw&baseLr=0.004&weightDecay=0.05&width=16&projector=256-256-256&imageSize=32&batchSize=128',
-  'adamw-b256': 'preset=defaults&optimizer=adamw&baseLr=0.004&weightDecay=0.05&width=16&projector=256-256-256&imageSize=32&batchSize=256',
-  'resnet18-w0.25': 'preset=defaults&optimizer=adamw&baseLr=0.004&weightDecay=0.05&backbone=resnet18&widthMult=0.25&stem=cifar&projector=256-256-256&imageSize=32',
-  // The studio's defaults as they are (whatever DEFAULT_CONFIG holds).
+  official: 'optimizer=lars&baseLr=0.3&weightDecay=1e-6&eta=0.001&width=16&projector=256-256-256&imageSize=32',
+  'lars-eta0.02': 'optimizer=lars&baseLr=0.3&eta=0.02&weightDecay=1e-6&width=16&projector=256-256-256&imageSize=32',
+  adamw: 'optimizer=adamw&baseLr=0.004&weightDecay=0.05&width=16&projector=256-256-256&imageSize=32',
+  'adamw-lr2': 'optimizer=adamw&baseLr=0.008&weightDecay=0.05&width=16&projector=256-256-256&imageSize=32',
+  sgd: 'optimizer=sgd&baseLr=0.2&weightDecay=5e-4&width=16&projector=256-256-256&imageSize=32',
+  'adamw-28px': 'optimizer=adamw&baseLr=0.004&weightDecay=0.05&width=16&projector=256-256-256&imageSize=28',
+  'adamw-20px': 'optimizer=adamw&baseLr=0.004&weightDecay=0.05&width=16&projector=256-256-256&imageSize=20',
+  'adamw-16px': 'optimizer=adamw&baseLr=0.004&weightDecay=0.05&width=16&projector=256-256-256&imageSize=16',
+  'adamw-crop0.2': 'optimizer=adamw&baseLr=0.004&weightDecay=0.05&width=16&projector=256-256-256&imageSize=32&cropScaleMin=0.2',
+  'adamw-crop0.4': 'optimizer=adamw&baseLr=0.004&weightDecay=0.05&width=16&projector=256-256-256&imageSize=32&cropScaleMin=0.4',
+  'adamw-noblur': 'optimizer=adamw&baseLr=0.004&weightDecay=0.05&width=16&projector=256-256-256&imageSize=32&blurProb1=0&blurProb2=0',
+  'adamw-nojitter': 'optimizer=adamw&baseLr=0.004&weightDecay=0.05&width=16&projector=256-256-256&imageSize=32&jitterProb=0',
+  'adamw-w24': 'optimizer=adamw&baseLr=0.004&weightDecay=0.05&width=24&projector=256-256-256&imageSize=32',
+  'adamw-w32': 'optimizer=adamw&baseLr=0.004&weightDecay=0.05&width=32&projector=256-256-256&imageSize=32',
+  'adamw-proj128': 'optimizer=adamw&baseLr=0.004&weightDecay=0.05&width=16&projector=128-128-128&imageSize=32',
+  'adamw-proj1024': 'optimizer=adamw&baseLr=0.004&weightDecay=0.05&width=16&projector=1024-1024-1024&imageSize=32',
+  'adamw-b32': 'optimizer=adamw&baseLr=0.008&weightDecay=0.05&width=16&projector=256-256-256&imageSize=32&batchSize=32',
+  'adamw-b128': 'optimizer=adamw&baseLr=0.004&weightDecay=0.05&width=16&projector=256-256-256&imageSize=32&batchSize=128',
+  'adamw-b256': 'optimizer=adamw&baseLr=0.004&weightDecay=0.05&width=16&projector=256-256-256&imageSize=32&batchSize=256',
+  'adamw-16px-w32': 'optimizer=adamw&baseLr=0.004&weightDecay=0.05&width=32&projector=256-256-256&imageSize=16',
+  'adamw-20px-w24': 'optimizer=adamw&baseLr=0.004&weightDecay=0.05&width=24&projector=256-256-256&imageSize=20',
+  // The studio's defaults as they are (whatever DEFAULT_CONFIG holds, BASE not applied).
   defaults: '',
 };
 
@@ -75,7 +79,7 @@ const rowsOf = (r: EvalReport): Row => {
 for (const spec of datasets) {
   for (const recipe of recipes) {
     for (const seed of seeds) {
-      const hash = [GRID[recipe], `seed=${seed}`, `budgetMinutes=${minutes}`, decodeURIComponent(extra)].filter(Boolean).join('&');
+      const hash = [recipe === 'defaults' ? '' : BASE, GRID[recipe], `seed=${seed}`, `budgetMinutes=${minutes}`, decodeURIComponent(extra)].filter(Boolean).join('&');
       const { config, warnings } = configFromHash(hash);
       if (warnings.length) throw new Error(`${recipe}: ${warnings.map((w) => `${w.key}=${w.value}: ${w.reason}`).join('; ')}`);
       const data = loadNamed(spec, { testFraction: config.testFraction, seed });
