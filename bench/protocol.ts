@@ -39,11 +39,12 @@ try {
       const page = await context.newPage();
       page.on('pageerror', (e) => console.log('page error:', e.message));
       await page.goto(`http://127.0.0.1:${port}/#seed=${seed}${extra ? `&${extra}` : ''}`);
-      await page.getByTestId('backend').waitFor({ timeout: 180_000 });
+      // The dataset buttons wait for the backend to be chosen (auto times every backend).
+      await page.waitForFunction(() => !(document.querySelector('[data-testid=sample-dataset]') as HTMLButtonElement | null)?.disabled, null, { timeout: 300_000 });
       if (data === 'sample') await page.getByTestId('sample-dataset').click();
       else await page.getByTestId('folder-input').setInputFiles(data);
       await page.getByTestId('dataset-summary').waitFor({ timeout: 300_000 });
-      await page.getByTestId('train-start').isEnabled({ timeout: 300_000 });
+      await page.waitForFunction(() => !(document.querySelector('[data-testid=train-start]') as HTMLButtonElement | null)?.disabled, null, { timeout: 300_000 });
       const budget = page.getByTestId('train-budget');
       await budget.fill(String(minutes));
       await budget.press('Enter');

@@ -48,6 +48,8 @@ const GRID: Record<string, string> = {
   'adamw-b256': 'optimizer=adamw&baseLr=0.004&weightDecay=0.05&width=16&projector=256-256-256&imageSize=32&batchSize=256',
   'adamw-16px-w32': 'optimizer=adamw&baseLr=0.004&weightDecay=0.05&width=32&projector=256-256-256&imageSize=16',
   'adamw-20px-w24': 'optimizer=adamw&baseLr=0.004&weightDecay=0.05&width=24&projector=256-256-256&imageSize=20',
+  'sgd-noblur': 'optimizer=sgd&baseLr=0.2&weightDecay=5e-4&width=16&projector=256-256-256&imageSize=32&blurProb1=0&blurProb2=0',
+  'sgd-b128-noblur': 'optimizer=sgd&baseLr=0.2&weightDecay=5e-4&width=16&projector=256-256-256&imageSize=32&blurProb1=0&blurProb2=0&batchSize=128',
   // The studio's defaults as they are (whatever DEFAULT_CONFIG holds, BASE not applied).
   defaults: '',
 };

@@ -37,9 +37,15 @@ describe('epochsForBudget', () => {
 });
 
 describe('budgetReady', () => {
+  const after = { warmupDone: true, budgetMs: 600_000 };
   it('waits for enough steps and enough time', () => {
-    expect(budgetReady(3, 10_000)).toBe(false);
-    expect(budgetReady(50, 1_000)).toBe(false);
-    expect(budgetReady(6, 3_000)).toBe(true);
+    expect(budgetReady(3, 10_000, after)).toBe(false);
+    expect(budgetReady(50, 1_000, after)).toBe(false);
+    expect(budgetReady(6, 3_000, after)).toBe(true);
+  });
+  it('times the whole warmup, or 5% of the budget when the warmup is longer', () => {
+    const during = { warmupDone: false, budgetMs: 600_000 };
+    expect(budgetReady(20, 10_000, during)).toBe(false);
+    expect(budgetReady(80, 30_000, during)).toBe(true);
   });
 });

@@ -99,11 +99,16 @@ export class OnlineKnn {
     return out as { values: tf.Tensor2D; indices: tf.Tensor2D };
   }
 
+  /** Wall time of the last measurement, queueing to readback (ms). */
+  lastMs = 0;
+
   /** Top-1 of `model` (null: raw pixels); the device work is queued now, the readback awaited. */
   async measure(model: VicregModel | null): Promise<number> {
+    const t0 = performance.now();
     const { values, indices } = this.topk(this.features(model));
     try {
       const [v, i] = await Promise.all([values.data(), indices.data()]);
+      this.lastMs = performance.now() - t0;
       return knnTop1(v, i, this.k, this.trainY, this.testY, this.data.summary.classes.length, this.c.knnT);
     } finally {
       tf.dispose([values, indices]);

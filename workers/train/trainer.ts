@@ -123,9 +123,8 @@ export async function train(data: Dataset, config: TrainConfig, control: RunCont
   let knnCostMs = 0;
   let knnDone: Promise<void> | null = null; // the evaluation in flight, if any
   if (online) {
-    const t0 = performance.now();
     knnBaselines = await online.baselines(knnEvery);
-    knnCostMs = (performance.now() - t0) / 2; // two measurements: pixels and random init
+    knnCostMs = online.lastMs; // the random-init encoder's evaluation: what each point will cost
     if (!resume) knnHistory = [{ step: 0, epoch: 0, top1: knnBaselines.random }]; // step 0 is the random init
   }
 
@@ -223,7 +222,8 @@ export async function train(data: Dataset, config: TrainConfig, control: RunCont
   const pace = (epoch: number) => {
     const now = performance.now();
     if (step === (resume?.step ?? 0) + BUDGET_SKIP_STEPS) timedFrom = { step, at: now };
-    const timed = timedFrom && (budgetOpen || knnEvery === 0) && budgetReady(step - timedFrom.step, now - timedFrom.at);
+    const timed = timedFrom && (budgetOpen || knnEvery === 0) &&
+      budgetReady(step - timedFrom.step, now - timedFrom.at, { warmupDone: step >= schedule.warmupSteps, budgetMs: c.budgetMinutes * 60_000 });
     if (timedFrom && timed) {
       const msPerStep = (now - timedFrom.at) / (step - timedFrom.step);
       if (online && knnEvery === 0) {

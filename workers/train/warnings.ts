@@ -80,7 +80,7 @@ export class CollapseWatch {
     this.belowPoints++;
     if (this.belowPoints >= BELOW_PIXELS_POINTS && r.step - this.belowSince >= BELOW_PIXELS_SHARE * schedule.totalSteps) {
       this.once(out, 'below-pixels', 'below-pixels', this.belowSince,
-        `online k-NN has stayed below the raw-pixel line since step ${this.belowSince} (now ${(100 * r.top1).toFixed(1)}% against ${(100 * lines.pixels).toFixed(1)}%): the encoder has not yet learned more than the pixels hold. Try a longer budget (budgetMinutes), the small-image recipe (Recipe: "Small images, quick"), or a larger batch.`);
+        `online k-NN has stayed below the raw-pixel line since step ${this.belowSince} (now ${(100 * r.top1).toFixed(1)}% against ${(100 * lines.pixels).toFixed(1)}%): the encoder has not yet learned more than the pixels hold. Try a longer budget (budgetMinutes), the studio's small-image recipe (Recipe: "Small images in minutes"), or a larger batch.`);
     }
     return out;
   }
