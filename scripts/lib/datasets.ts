@@ -1,7 +1,7 @@
 // Datasets for scripts that train in Node (no browser, no decoding): the built-in sample, a slice
 // of Fashion-MNIST's training file (what scripts/fashion-folder.ts writes as PNG folders), and any
 // folder in the sample's format (a JSON description, uint8 pixels, uint8 labels), such as
-// scripts/fonts-dataset.py writes.
+// scripts/emoji-dataset.py writes.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';

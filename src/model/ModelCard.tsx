@@ -78,6 +78,14 @@ export function ModelCard() {
             ? `about ${formatDuration(epoch * 1000)} for ${images} images on ${active}${trainCount === null ? ' (no dataset loaded: per 1,000)' : ''}`
             : `not measured on ${active ?? 'this backend'}: backend auto (or Re-measure) times it`}
         </dd>
+        {c.budgetMinutes > 0 && (
+          <>
+            <dt>Epochs in the budget</dt>
+            <dd data-testid="model-budget-epochs" title="Training times its warmup steps and fixes the epochs from them; this is the estimate before it starts">
+              {epoch !== null ? `about ${Math.max(1, Math.floor((c.budgetMinutes * 60) / epoch))} in ${c.budgetMinutes} min (the run fixes them from its first steps)` : `fixed from the first steps' timing when the run starts`}
+            </dd>
+          </>
+        )}
       </dl>
       {warnings.map((w) => (
         <p key={w.limit} className="warning" data-testid="model-warning">{w.message}</p>

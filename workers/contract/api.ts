@@ -62,7 +62,7 @@ export interface DiagnosticsRecord {
   backbone: FeatureDiagnostics;
 }
 
-export type WarningKind = 'std-collapse' | 'cosine' | 'cov-zero' | 'non-finite' | 'below-pixels' | 'budget';
+export type WarningKind = 'std-collapse' | 'cosine' | 'cov-zero' | 'non-finite' | 'below-pixels' | 'budget' | 'online-knn';
 
 export interface BackendAttempt {
   name: BackendName;

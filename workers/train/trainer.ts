@@ -122,6 +122,7 @@ export async function train(data: Dataset, config: TrainConfig, control: RunCont
   let knnEvery = c.knnEvery; // 0 (auto) until the steps are timed
   let knnCostMs = 0;
   let knnDone: Promise<void> | null = null; // the evaluation in flight, if any
+  let knnAt = resume?.step ?? 0; // the step of the last point taken
   if (online) {
     knnBaselines = await online.baselines(knnEvery);
     knnCostMs = online.lastMs; // the random-init encoder's evaluation: what each point will cost
@@ -251,13 +252,17 @@ export async function train(data: Dataset, config: TrainConfig, control: RunCont
     if (online && knnEvery > 0 && ((step % knnEvery === 0 && !knnDone) || last)) launchKnn(epoch);
   };
   const launchKnn = (epoch: number) => {
-    if (knnHistory[knnHistory.length - 1]?.step === step) return;
-    const at = step;
-    // The device work is queued now, on these weights; at most one more waits behind a readback.
-    const done: Promise<void> = (knnDone ?? Promise.resolve()).then(() => online!.record(model, at, epoch)).then((r) => {
+    if (knnAt === step) return;
+    // The device work is queued now, on this step's weights; the points are emitted in order.
+    const at = (knnAt = step);
+    const point = online!.record(model, step, epoch);
+    const done: Promise<void> = Promise.all([knnDone, point]).then(([, r]) => {
       knnHistory = appendHistory(knnHistory, [r]);
       emit({ type: 'knn', records: [r] });
       for (const w of watch.onKnn(r, knnBaselines!, schedule)) emit({ type: 'warning', ...w });
+    }).catch((e: unknown) => {
+      // A failed evaluation costs a point of the curve, never the run.
+      emit({ type: 'warning', step: at, kind: 'online-knn', message: `the online k-NN at step ${at} failed (${e instanceof Error ? e.message : String(e)}); training goes on` });
     }).finally(() => {
       if (knnDone === done) knnDone = null;
     });
