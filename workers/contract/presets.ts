@@ -48,7 +48,7 @@ const recipe = (own: Partial<Pick<TrainConfig, (typeof RECIPE_KEYS)[number]>>): 
 });
 
 /** The official augmentations (facebookresearch/vicreg augmentations.py), for the recipes that use them. */
-const OFFICIAL_BLUR = { blurProb1: 1, blurProb2: 0.1 } as const;
+export const OFFICIAL_BLUR = { blurProb1: 1, blurProb2: 0.1 } as const;
 
 /**
  * Architecture recipes. Augmentation not named is the studio default's (DEFAULT_CONFIG: crop

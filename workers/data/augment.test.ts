@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_CONFIG } from '../contract/config';
+import { OFFICIAL_BLUR } from '../contract/presets';
 import { applyParams, augmentView, cropBox, drawParams, viewOptions } from './augment';
 import { adjustBrightness, adjustContrast } from './color';
 import { mulberry32 } from './random';
@@ -66,7 +67,7 @@ describe('drawParams (the official recipe, per sample)', () => {
   it('draws each transform with its configured probability and range, per view', () => {
     const n = 4000;
     const rates = (view: 1 | 2) => {
-      const p = drawParams(n, 28, 28, viewOptions(DEFAULT_CONFIG, view), mulberry32(view));
+      const p = drawParams(n, 28, 28, viewOptions({ ...DEFAULT_CONFIG, ...OFFICIAL_BLUR }, view), mulberry32(view));
       const share = (a: ArrayLike<number>, ok: (v: number) => boolean) => Array.from(a).filter(ok).length / n;
       for (let b = 0; b < n; b++) {
         const order = Array.from(p.order.subarray(4 * b, 4 * b + 4));

@@ -35,9 +35,10 @@ describe('colourForData', () => {
       const batch = Int32Array.from({ length: 6 }, (_, i) => i);
       const on = applyParams(x, batch, drawParams(6, 10, 10, viewOptions(c, 1), mulberry32(9)), 8, fused);
       const off = applyParams(x, batch, drawParams(6, 10, 10, viewOptions(c, 1, { grayscale: true }), mulberry32(9)), 8, fused);
-      // To 1e-4: torchvision's luma weights sum to 0.9999, so its grayscale of a gray pixel v is
-      // 0.9999·v (far below one 8-bit level, 1/255).
-      expect(tf.max(tf.abs(tf.sub(on, off))).dataSync()[0]).toBeLessThan(1e-4);
+      // To 3e-4: torchvision's luma weights sum to 0.9999, so its grayscale of a gray pixel v is
+      // 0.9999·v, an error that brightness and contrast (gains up to 1.4 each) can double; still
+      // far below one 8-bit level, 1/255.
+      expect(tf.max(tf.abs(tf.sub(on, off))).dataSync()[0]).toBeLessThan(3e-4);
       // ... and the same seed still draws the same crops (the other transforms are not moved).
       expect(drawParams(6, 10, 10, viewOptions(c, 1), mulberry32(9)).boxes).toEqual(drawParams(6, 10, 10, viewOptions(c, 1, { grayscale: true }), mulberry32(9)).boxes);
       tf.dispose([x, on, off]);

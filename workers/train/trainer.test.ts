@@ -166,7 +166,11 @@ describe('train', () => {
     const saved: Checkpoint[] = [];
     const run = await train(data, c, new RunControl(), emit, { runId: 'b', runName: 'b', checkpoint: async (ck) => void saved.push(ck) });
     const seconds = (performance.now() - t0) / 1000;
-    const plan = events.find((e) => e.type === 'budget');
+    const plans = events.filter((e) => e.type === 'budget');
+    // Fixed as the warmup ends, then checked once over a whole epoch.
+    expect(plans.length).toBeGreaterThanOrEqual(1);
+    expect(plans.length).toBeLessThanOrEqual(2);
+    const plan = plans[plans.length - 1];
     if (plan?.type !== 'budget') throw new Error('no budget event');
     expect(plan.plan.epochs).toBeGreaterThan(1); // the budget, not `epochs`, set the length
     expect(plan.plan.totalSteps).toBe(plan.plan.epochs * 12);

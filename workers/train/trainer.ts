@@ -218,8 +218,25 @@ export async function train(data: Dataset, config: TrainConfig, control: RunCont
     });
   };
 
-  // After each step: time the steps, then fix the budget's epochs and the online k-NN's spacing
-  // once; launch an online k-NN point when one is due (its readback resolves later, off the loop).
+  // Fixes the budget's epochs from a measured step time. Once as the warmup ends, and once more an
+  // epoch later, timed over a whole epoch with its checkpoints and k-NN points: the cosine has
+  // barely left its peak then, so moving its end changes no learning rate by more than ~1e-4.
+  const planBudget = (msPerStep: number, now: number, measuredWithKnn: boolean) => {
+    const overhead = online && knnEvery > 0 && !measuredWithKnn ? Math.min(0.5, knnCostMs / (knnEvery * msPerStep)) : 0;
+    const fit = epochsForBudget({
+      budgetMs: c.budgetMinutes * 60_000, elapsedMs: now - started, stepsDone: step, msPerStep, stepsPerEpoch, warmupEpochs: c.warmupEpochs, overhead,
+    });
+    budget = { budgetMinutes: c.budgetMinutes, msPerStep, epochs: fit.epochs, totalSteps: fit.totalSteps, fits: fit.fits };
+    c = { ...c, epochs: fit.epochs };
+    totalSteps = schedule.totalSteps = fit.totalSteps;
+    emit({ type: 'budget', plan: budget });
+    emit({ type: 'state', state: 'running', step, totalSteps, runId: o.runId });
+    return fit;
+  };
+  let replanFrom: { step: number; at: number } | null = null;
+
+  // After each step: time the steps, then fix the budget's epochs and the online k-NN's spacing;
+  // launch an online k-NN point when one is due (its readback resolves later, off the loop).
   const pace = (epoch: number) => {
     const now = performance.now();
     if (step === (resume?.step ?? 0) + BUDGET_SKIP_STEPS) timedFrom = { step, at: now };
@@ -233,20 +250,17 @@ export async function train(data: Dataset, config: TrainConfig, control: RunCont
         emit({ type: 'knn-baselines', baselines: knnBaselines });
       }
       if (budgetOpen) {
-        const overhead = online && knnEvery > 0 ? Math.min(0.5, knnCostMs / (knnEvery * msPerStep)) : 0;
-        const fit = epochsForBudget({
-          budgetMs: c.budgetMinutes * 60_000, elapsedMs: now - started, stepsDone: step, msPerStep, stepsPerEpoch, warmupEpochs: c.warmupEpochs, overhead,
-        });
         budgetOpen = false;
-        budget = { budgetMinutes: c.budgetMinutes, msPerStep, epochs: fit.epochs, totalSteps: fit.totalSteps, fits: fit.fits };
-        c = { ...c, epochs: fit.epochs };
-        totalSteps = schedule.totalSteps = fit.totalSteps;
-        emit({ type: 'budget', plan: budget });
-        emit({ type: 'state', state: 'running', step, totalSteps, runId: o.runId });
+        const fit = planBudget(msPerStep, now, false);
+        if (fit.totalSteps - step > 2 * stepsPerEpoch) replanFrom = { step, at: now };
         if (!fit.fits) {
           emit({ type: 'warning', step, kind: 'budget', message: `${c.budgetMinutes} min is less than the warmup plus one epoch at ${msPerStep.toFixed(0)} ms per step: the run takes ${fit.epochs} epochs (about ${((fit.totalSteps * msPerStep) / 60_000).toFixed(1)} min). Raise budgetMinutes, lower warmupEpochs, or use a smaller model.` });
         }
       }
+    }
+    if (replanFrom && step - replanFrom.step >= stepsPerEpoch) {
+      planBudget((now - replanFrom.at) / (step - replanFrom.step), now, true);
+      replanFrom = null;
     }
     const last = step === totalSteps && !budgetOpen; // the curve ends at the final weights
     if (online && knnEvery > 0 && ((step % knnEvery === 0 && !knnDone) || last)) launchKnn(epoch);
@@ -303,6 +317,7 @@ export async function train(data: Dataset, config: TrainConfig, control: RunCont
           }
           windowStart = performance.now();
           if (timedFrom) timedFrom = { step, at: windowStart }; // paused time is not step time
+          if (replanFrom) replanFrom = { step, at: windowStart };
           if (control.stopped) break;
           emit({ type: 'state', state: 'running', step, totalSteps, runId: o.runId });
         }
