@@ -22,6 +22,7 @@ export function KnnChart() {
       className="chart wide"
       data-testid="chart-knn"
       data-points={points.length}
+      data-finite={String(values.every(Number.isFinite))}
       data-pixels={lines.pixels}
       data-random={lines.random}
       data-last={last?.top1}

@@ -68,8 +68,10 @@ test('export downloads the weights zip and the checkpoint file; the checkpoint i
   const [csv] = await Promise.all([page.waitForEvent('download'), row.getByTestId('export-embeddings').click()]);
   const lines = readFileSync((await csv.path())!, 'utf8').trim().split('\n');
   expect(lines).toHaveLength(2001);
-  expect(lines[0]).toMatch(/^path,split,class,f0,f1,.*f31$/);
-  expect(lines[1].split(',')).toHaveLength(3 + 32);
+  // The default readout: the last map's 8w = 32 channels on a 4×4 grid.
+  expect(csv.suggestedFilename()).toMatch(/-embeddings-pool-4x4\.csv$/);
+  expect(lines[0]).toMatch(/^path,split,class,f0,f1,.*f511$/);
+  expect(lines[1].split(',')).toHaveLength(3 + 32 * 16);
 
   // Delete the run, then bring it back from the file.
   await page.getByTestId('checkpoint-run').getByRole('button', { name: 'Delete run' }).click();

@@ -1,4 +1,5 @@
 import { expect, test } from '@playwright/test';
+import { DEFAULT_CONFIG } from '../../workers/contract/config';
 import { openWithSample, waitForStep } from './helpers';
 
 test('bad URL hash values warn, keep the defaults, and the run still starts', async ({ page }) => {
@@ -8,8 +9,8 @@ test('bad URL hash values warn, keep the defaults, and the run still starts', as
   await expect(warnings).toContainText('nonsense=1');
   await expect(warnings).toContainText('unknown setting');
   await expect(warnings).toContainText('epochs=-3');
-  await expect(page.getByTestId('config-batchSize')).toHaveValue('64');
-  await expect(page.getByTestId('config-epochs')).toHaveValue('10');
+  await expect(page.getByTestId('config-batchSize')).toHaveValue(String(DEFAULT_CONFIG.batchSize));
+  await expect(page.getByTestId('config-epochs')).toHaveValue(String(DEFAULT_CONFIG.epochs));
   await page.getByTestId('train-start').click();
   await waitForStep(page, 2);
   await page.getByTestId('train-stop').click();

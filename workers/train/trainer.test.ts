@@ -158,6 +158,16 @@ describe('train', () => {
     expect(tf.memory().numTensors).toBe(before);
   });
 
+  it('ends the online k-NN curve at the last step of a run too short to time its spacing (auto)', async () => {
+    // 12 steps on this CPU take well under the 3 s of timing that the auto spacing needs.
+    const data = syntheticDataset();
+    const { events, emit } = collect();
+    const run = await train(data, { ...DEFAULT_CONFIG, ...small, epochs: 1, knnEvery: 0 }, new RunControl(), emit, { runId: 'short', runName: 'short' });
+    const points = events.flatMap((e) => (e.type === 'knn' ? e.records : []));
+    expect(points.map((p) => p.step)).toEqual([0, 12]);
+    release(run, data);
+  });
+
   it('fixes the epochs of a time budget from the measured steps, and completes the schedule in time', async () => {
     const data = syntheticDataset();
     const { events, records, emit } = collect();

@@ -262,8 +262,10 @@ export async function train(data: Dataset, config: TrainConfig, control: RunCont
       planBudget((now - replanFrom.at) / (step - replanFrom.step), now, true);
       replanFrom = null;
     }
-    const last = step === totalSteps && !budgetOpen; // the curve ends at the final weights
-    if (online && knnEvery > 0 && ((step % knnEvery === 0 && !knnDone) || last)) launchKnn(epoch);
+    // The curve ends at the final weights, even in a run too short to have timed its spacing.
+    const last = step === totalSteps && !budgetOpen;
+    const due = knnEvery > 0 && step % knnEvery === 0 && !knnDone;
+    if (online && (due || last)) launchKnn(epoch);
   };
   const launchKnn = (epoch: number) => {
     if (knnAt === step) return;
@@ -361,7 +363,7 @@ export async function train(data: Dataset, config: TrainConfig, control: RunCont
         await nextTask();
       }
       if (control.stopped) {
-        if (online && knnEvery > 0 && !failure) launchKnn(epoch);
+        if (online && !failure) launchKnn(epoch);
         await save('stop', epoch, next);
       }
     }

@@ -14,7 +14,7 @@ export interface RunWarning {
 export const STD_FLOOR = 0.01;
 /** Above this the batch's samples point the same way: representations are collapsing. */
 export const COSINE_CEILING = 0.9;
-/** "Covariance near 0 while the variance hinge stays high" (the collapse sign named in issue 3):
+/** "Covariance near 0 while the variance hinge stays high" (a sign of collapse the hinge alone hides):
  *  near 0: below COV_FLOOR; high: above half its maximum, which
  *  is gammaT (every std at 0). Held for COV_STEPS consecutive steps so a noisy step is ignored. */
 export const COV_FLOOR = 1e-3;

@@ -127,7 +127,7 @@ describe('vicregLoss against the float64 port of main_vicreg.py', () => {
         const g = tf.grad((x: tf.Tensor) => vicregLoss(x as tf.Tensor2D, tf.tensor2d(z2), opts, { ema: null }, false).loss);
         return g(tf.tensor2d(z1)).arraySync() as number[][];
       });
-      // gammaT is outside the gradient (issue #3): differentiate with it held at its value at z1.
+      // gammaT is outside the gradient (avtUpdate in loss.ts has a zero gradient): differentiate with it held at its value at z1.
       const frozen = { ...o, varianceMode: 'fixed' as const, gamma: vicreg64(z1, z2, o).gammaT };
       const h = 1e-6;
       for (let b = 0; b < B; b++) for (let j = 0; j < d; j++) {

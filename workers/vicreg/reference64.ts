@@ -1,6 +1,6 @@
 // Float64 reference of the VICReg objective for tests: a line-by-line port of
 // facebookresearch/vicreg main_vicreg.py, VICReg.forward (commit a73f567), on plain number arrays,
-// plus AVT and SICov exactly as specified in issue #3. Rows are samples: z[b][j], shape [B, d].
+// plus AVT and SICov as workers/vicreg/loss.ts states them. Rows are samples: z[b][j], shape [B, d].
 export type Mat = number[][];
 
 export interface RefOptions {
