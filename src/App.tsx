@@ -5,6 +5,7 @@ import { DatasetPanel, usePageDrop } from './dataset/DatasetPanel';
 import { EvalPanel } from './eval/EvalPanel';
 import { ModelCard } from './model/ModelCard';
 import { TrainPanel } from './train/TrainPanel';
+import { PanelBoundary } from './PanelBoundary';
 import { Warnings } from './Warnings';
 
 export function App() {
@@ -15,20 +16,20 @@ export function App() {
       <header>
         <h1>VICReg Studio</h1>
         <p className="tagline">Self-supervised learning in your browser: Variance–Invariance–Covariance Regularization.</p>
-        <BackendBadge />
+        <PanelBoundary name="Backend"><BackendBadge /></PanelBoundary>
       </header>
-      <Warnings />
-      <ResumeOffer />
+      <PanelBoundary name="Warnings"><Warnings /></PanelBoundary>
+      <PanelBoundary name="Resume"><ResumeOffer /></PanelBoundary>
       <main>
         <div className="left">
-          <DatasetPanel />
-          <ConfigPanel />
+          <PanelBoundary name="Dataset"><DatasetPanel /></PanelBoundary>
+          <PanelBoundary name="Settings"><ConfigPanel /></PanelBoundary>
         </div>
         <div className="right">
-          <ModelCard />
-          <TrainPanel />
-          <EvalPanel />
-          <CheckpointPanel />
+          <PanelBoundary name="Model"><ModelCard /></PanelBoundary>
+          <PanelBoundary name="Training"><TrainPanel /></PanelBoundary>
+          <PanelBoundary name="Evaluation"><EvalPanel /></PanelBoundary>
+          <PanelBoundary name="Checkpoints"><CheckpointPanel /></PanelBoundary>
         </div>
       </main>
     </div>

@@ -1,8 +1,8 @@
 // Actions that talk to the worker. They live at module level and write the store with setState,
 // so they need no hook and the worker's callbacks reach the store directly.
-import type { DatasetSummary, DiagnosticsRecord, EvalKind, ExportFile, IngestFile, IngestProgress, MeasureSpec, MetricRecord, RunRecord, TrainEvent } from '../workers/contract/api';
+import { MAX_IMPORT_BYTES, type DatasetSummary, type DiagnosticsRecord, type EvalKind, type ExportFile, type IngestFile, type IngestProgress, type MeasureSpec, type MetricRecord, type RunRecord, type TrainEvent } from '../workers/contract/api';
 import type { BackendChoice, BackendName } from '../workers/contract/config';
-import { callback, publicBase, worker } from './bridge';
+import { callback, publicBase, transfer, worker } from './bridge';
 import { useStore } from './store';
 
 const message = (e: unknown) => (e instanceof Error ? e.message : String(e));
@@ -279,7 +279,11 @@ export async function importCheckpointFile(file: File): Promise<void> {
   const s = useStore.getState();
   s.setCheckpoints({ checkpointNotice: null });
   try {
-    const run = await worker().importCheckpoint(new Uint8Array(await file.arrayBuffer()));
+    if (file.size > MAX_IMPORT_BYTES) {
+      throw new Error(`the file is ${(file.size / 2 ** 20).toFixed(1)} MiB, more than the ${MAX_IMPORT_BYTES / 2 ** 20} MiB a checkpoint of the largest recipe needs: it is not a VICReg Studio checkpoint`);
+    }
+    const bytes = new Uint8Array(await file.arrayBuffer());
+    const run = await worker().importCheckpoint(transfer(bytes, [bytes.buffer]));
     useStore.getState().upsertRun(run);
     const last = run.checkpoints[run.checkpoints.length - 1];
     useStore.getState().setCheckpoints({ checkpointNotice: { text: `Imported "${run.name}" at step ${last.step} from ${file.name}.`, error: false } });

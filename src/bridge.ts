@@ -16,5 +16,8 @@ export function worker(): Comlink.Remote<WorkerApi> {
 /** Wraps a UI callback so the worker can call it across the boundary. */
 export const callback = <T extends (...args: never[]) => unknown>(f: T) => Comlink.proxy(f);
 
+/** Hands `buffers` to the worker instead of copying them; they are empty on this side after the call. */
+export const transfer = <T>(value: T, buffers: Transferable[]) => Comlink.transfer(value, buffers);
+
 /** Absolute URL of the app's public/ root, for the worker's fetches. */
 export const publicBase = () => new URL(import.meta.env.BASE_URL, location.href).href;

@@ -1,6 +1,6 @@
 // The two-view preview: the worker draws the official recipe on real sample images; new draws
 // and changed settings give new views; training reports data and compute time separately.
-import { expect, test, type Page } from '@playwright/test';
+import { expect, test, type Page } from './fixtures';
 import { openWithSample, TINY, waitForStep } from './helpers';
 
 const pixels = (page: Page, item: number, view: number) =>

@@ -1,6 +1,6 @@
 // The UI thread never imports TF.js: the production build's entry chunk (and every chunk it
 // imports) holds no TF.js code; only the worker chunk does.
-import { expect, test } from '@playwright/test';
+import { expect, test } from './fixtures';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 

@@ -1,7 +1,7 @@
 // Checkpoints in a real browser: a reload mid-run loses at most checkpointEvery steps and the run
 // resumes from its checkpoint with its charts continuous; exports download real zips; an exported
 // checkpoint imports back, and a damaged file is refused with a message and changes nothing.
-import { expect, test, type Page } from '@playwright/test';
+import { expect, test, type Page } from './fixtures';
 import { readFileSync } from 'node:fs';
 import { strFromU8, unzipSync } from 'fflate';
 import { lossPoints, openWithSample, stepOf, TINY, waitForStep } from './helpers';

@@ -1,4 +1,4 @@
-import { expect, test } from '@playwright/test';
+import { expect, test } from './fixtures';
 import { DEFAULT_CONFIG } from '../../workers/contract/config';
 import { openWithSample, waitForStep } from './helpers';
 

@@ -1,6 +1,6 @@
 // A class with no test images (one image: round(0.2 · 1) = 0 go to the test split) is reported by
 // k-NN and the probe, not a crash: the report names it and the probe has no accuracy for it.
-import { expect, test } from '@playwright/test';
+import { expect, test } from './fixtures';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { png } from '../../scripts/png';

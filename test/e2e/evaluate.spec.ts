@@ -1,7 +1,7 @@
 // k-NN and the linear probe after a short run on the sample set: the trained encoder beside a
 // random-init encoder of the same architecture and seed and raw pixels, on the 400-image test split;
 // the PCA feature map and the neighbour gallery; evaluating a snapshot while training goes on.
-import { expect, test } from '@playwright/test';
+import { expect, test } from './fixtures';
 import { openWithSample, stepOf, waitForStep } from './helpers';
 
 const CLASSES = ['T-shirt/top', 'Trouser', 'Pullover', 'Dress', 'Coat', 'Sandal', 'Shirt', 'Sneaker', 'Bag', 'Ankle boot'];

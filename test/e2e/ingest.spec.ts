@@ -1,7 +1,7 @@
 // A real folder through the real input: PNG and JPEG files made by Chromium's own encoders, in
 // class subfolders, mixed with files that must be skipped and listed. Then reload (the dataset
 // comes back from IndexedDB) and train on it.
-import { expect, test, type Page } from '@playwright/test';
+import { expect, test, type Page } from './fixtures';
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { png } from '../../scripts/png';

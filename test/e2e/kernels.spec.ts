@@ -1,7 +1,7 @@
 // "Check kernels" on each backend that trains with kernels of ours (WASM: wasm-grads.ts and
 // wasm-reduce.ts; WebGPU: webgpu-grads.ts) or with TF.js's own (WebGL): every gradient case
 // matches TF.js's CPU backend in this browser, and the badge says so with the worst error.
-import { expect, test } from '@playwright/test';
+import { expect, test } from './fixtures';
 
 for (const backend of ['webgpu', 'wasm', 'webgl'] as const) {
   test(`the gradient kernels on ${backend} match the CPU reference in the browser`, async ({ page }) => {

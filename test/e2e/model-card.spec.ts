@@ -1,7 +1,7 @@
 // The model card before Train: each recipe chosen from the UI shows the parameters, FLOPs and
 // memory that workers/model/card.ts computes for it, follows edits to a reduced size, warns where
 // the estimate exceeds the WASM heap, and (with backend auto) estimates an epoch's time.
-import { expect, test, type Page } from '@playwright/test';
+import { expect, test, type Page } from './fixtures';
 import { DEFAULT_CONFIG, type TrainConfig } from '../../workers/contract/config';
 import { applyPreset, RECIPE_IDS, RECIPES } from '../../workers/contract/presets';
 import { modelCard } from '../../workers/model/card';

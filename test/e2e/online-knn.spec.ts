@@ -1,7 +1,7 @@
 // Learning shown while it happens: the online k-NN curve with its raw-pixel and random-init
 // reference lines, kept in the checkpoints (a reload brings the curve back), and a time budget
 // that sets the epochs and ends the schedule in time.
-import { expect, test, type Page } from '@playwright/test';
+import { expect, test, type Page } from './fixtures';
 import { openWithSample, stepOf, TINY, waitForStep } from './helpers';
 
 const knnPoints = async (page: Page) => Number(await page.getByTestId('chart-knn').getAttribute('data-points'));

@@ -1,6 +1,6 @@
 // Each preset trains the sample set for a few dozen steps and fills every chart series (loss
 // terms, schedules and collapse diagnostics) with finite numbers.
-import { expect, test, type Page } from '@playwright/test';
+import { expect, test, type Page } from './fixtures';
 import { PRESET_IDS, PRESETS } from '../../workers/contract/presets';
 import { openWithSample, stepOf } from './helpers';
 

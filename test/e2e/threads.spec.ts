@@ -2,7 +2,7 @@
 // TF.js's threaded build with one thread per core (workers/backend/wasm-threads.ts) and trains on
 // it; when that build cannot start, it trains on the single-threaded build and says why. The
 // default (wasmThreads=1) is the single-threaded build: faster in the training loop on 2 cores.
-import { expect, test, type Page } from '@playwright/test';
+import { expect, test, type Page } from './fixtures';
 import { lossPoints, openWithSample, TINY, waitForStep } from './helpers';
 
 async function trainsAFewSteps(page: Page) {

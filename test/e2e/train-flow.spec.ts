@@ -1,7 +1,7 @@
 // The whole flow, once per forced backend: sample dataset, train until the step counter and the
 // loss chart advance, pause (the counter holds), resume (it moves again), stop.
 // WASM trains convolutions with the kernels of workers/backend/wasm-grads.ts.
-import { expect, test } from '@playwright/test';
+import { expect, test } from './fixtures';
 import { lossPoints, openWithSample, stepOf, TINY, waitForStep } from './helpers';
 
 for (const backend of ['webgpu', 'webgl', 'wasm', 'cpu'] as const) {

@@ -1,5 +1,5 @@
 // Collapse warnings reach the UI with the step at which they fired, and a diverging run stops.
-import { expect, test } from '@playwright/test';
+import { expect, test } from './fixtures';
 import { openWithSample } from './helpers';
 
 const TINY_WASM = 'backend=wasm&batchSize=32&imageSize=16&width=4&projector=32-32&metricsEvery=2&diagEvery=2';

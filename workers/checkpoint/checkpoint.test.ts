@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { strFromU8, unzipSync, zipSync } from 'fflate';
+import { strFromU8, strToU8, unzipSync, zipSync } from 'fflate';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -12,8 +12,9 @@ import { buildModel } from '../model/model';
 import { makeOptimizer, releaseRun, RunControl, train, type TrainedRun } from '../train/trainer';
 import { encoderLayers, layersFiles, lookupFor, projectorLayers } from './layers';
 import { captureTensors, restoreTensors, validateCheckpoint, type Checkpoint } from './record';
+import { importCheckpoint } from './service';
 import { deleteCheckpoint, listRuns, loadCheckpoint, saveCheckpoint, type Kv } from './store';
-import { checkpointZip, readCheckpointZip, weightsZip } from './zip';
+import { checkpointZip, crc32, MAX_IMPORT_BYTES, readCheckpointZip, weightsZip, zipEntries } from './zip';
 
 beforeAll(async () => {
   await tf.setBackend('cpu');
@@ -209,8 +210,9 @@ describe('checkpoint files', () => {
     const files = unzipSync(zip);
     expect(() => readCheckpointZip(zipSync({ 'checkpoint.json': files['checkpoint.json'] }))).toThrow(/no tensors.bin: the weight file is missing/);
     expect(() => readCheckpointZip(zipSync({ 'checkpoint.json': files['checkpoint.json'], 'tensors.bin': files['tensors.bin'].subarray(0, 1001) }))).toThrow(/not a whole number of float32 values/);
-    const short = readCheckpointZip(zipSync({ 'checkpoint.json': files['checkpoint.json'], 'tensors.bin': files['tensors.bin'].subarray(0, 1000) }));
-    expect(() => validateCheckpoint(short.meta, short.data)).toThrow(/holds 250 weight values but its record lists \d+: the weight file is truncated/);
+    // Refused from the zip's declared size, before tensors.bin is inflated.
+    expect(() => readCheckpointZip(zipSync({ 'checkpoint.json': files['checkpoint.json'], 'tensors.bin': files['tensors.bin'].subarray(0, 1000) }))).toThrow(/holds 250 weight values but its record lists \d+: the weight file is truncated/);
+    expect(() => validateCheckpoint(ck.meta, ck.data.subarray(0, 250))).toThrow(/holds 250 weight values but its record lists \d+: the weight file is truncated/);
     expect(() => validateCheckpoint({ ...ck.meta, format: 99 }, ck.data)).toThrow(/format version 99; this studio reads version 1/);
     expect(() => validateCheckpoint({ ...ck.meta, config: { ...ck.meta.config, width: -3 } }, ck.data)).toThrow(/width = -3/);
     // Another architecture: the record says width 4, the tensors are width 2's.
@@ -222,6 +224,51 @@ describe('checkpoint files', () => {
     expect(model.store.params.map((p) => Array.from(p.variable.dataSync()))).toEqual(before);
     optimizer.dispose();
     model.dispose();
+  });
+
+  it('refuses a flipped bit anywhere in the tensors or the record by their CRC-32', () => {
+    const zip = checkpointZip(ck); // tensors.bin is stored, so its bytes lie in the file as they are
+    const entries = zipEntries(zip);
+    expect(entries.get('tensors.bin')!.crc).toBe(crc32(unzipSync(zip)['tensors.bin']));
+    const bin = unzipSync(zip)['tensors.bin'];
+    const at = findBytes(zip, bin.subarray(4000, 4032)) + 16;
+    const flipped = zip.slice();
+    flipped[at] ^= 0x01;
+    expect(() => readCheckpointZip(flipped)).toThrow(/tensors.bin fails its CRC-32 check .*: the file was damaged after it was written/);
+    expect(crc32(new TextEncoder().encode('123456789'))).toBe(0xcbf43926); // the CRC-32 check value
+  });
+
+  it('refuses declared sizes before inflating: an oversized file, record or weight file', async () => {
+    const zip = checkpointZip(ck);
+    const { meta } = readCheckpointZip(zip);
+    // A record that lists 250 million values, self-consistent, and a zip that declares 1 GB for
+    // tensors.bin: the check on the record against its config's model refuses it first.
+    const huge = { ...meta, values: 250_000_000, model: [{ ...meta.model[0], shape: [250_000_000] }, ...meta.model.slice(1)] };
+    huge.optimizer = [];
+    huge.avt = null;
+    let at = 0;
+    for (const e of huge.model) (e.offset = at), (at += e.shape.reduce((a, b) => a * b, 1));
+    huge.values = at;
+    const bomb = withDeclaredSize(zipSync({ 'checkpoint.json': strToU8(JSON.stringify(huge)), 'tensors.bin': [new Uint8Array(1024), { level: 0 }] }), 'tensors.bin', 4 * at);
+    // Were tensors.bin inflated first, the error would be its size (1 KiB against 1 GB declared).
+    await expect(importCheckpoint(memoryKv(), bomb, 3)).rejects.toThrow(/does not fit the model its config describes: backbone.conv1.weight is \[250000000\] in the checkpoint/);
+    // A record of 40 MiB declared, and a file over the import cap.
+    expect(() => readCheckpointZip(withDeclaredSize(zip, 'checkpoint.json', 40 << 20))).toThrow(/checkpoint.json declares 40.0 MiB; a checkpoint's record is at most 32.0 MiB/);
+    expect(() => readCheckpointZip({ byteLength: MAX_IMPORT_BYTES + 1 } as Uint8Array)).toThrow(/more than the 1024.0 MiB a checkpoint of the largest recipe needs/);
+  });
+
+  it('an import is a new run: it never replaces a stored one, and importing twice gives two runs', async () => {
+    const kv = memoryKv();
+    await saveCheckpoint(kv, ck, 3);
+    const zip = checkpointZip(ck);
+    const a = await importCheckpoint(kv, zip, 3);
+    const b = await importCheckpoint(kv, zip, 3);
+    const runs = await listRuns(kv);
+    expect(new Set(runs.map((r) => r.runId))).toEqual(new Set([ck.meta.runId, a.runId, b.runId]));
+    expect(a.runId).not.toBe(ck.meta.runId);
+    expect(b.runId).not.toBe(a.runId);
+    expect((await loadCheckpoint(kv, ck.meta.runId)).data).toEqual(ck.data);
+    expect((await loadCheckpoint(kv, a.runId)).data).toEqual(ck.data);
   });
 
   it('the weights export loads with tf.loadLayersModel and gives the studio embedding to 1e-5', async () => {
@@ -314,3 +361,22 @@ describe('layers export of every convolutional backbone', () => {
     expect(() => encoderLayers(c, () => tf.scalar(0))).toThrow(/no multi-head attention layer.*Checkpoint file/);
   });
 });
+
+/** Where `needle` first occurs in `hay`. */
+function findBytes(hay: Uint8Array, needle: Uint8Array): number {
+  outer: for (let i = 0; i + needle.length <= hay.length; i++) {
+    for (let j = 0; j < needle.length; j++) if (hay[i + j] !== needle[j]) continue outer;
+    return i;
+  }
+  throw new Error('not found');
+}
+
+/** The zip with `name`'s declared (uncompressed) size rewritten in its central directory entry. */
+function withDeclaredSize(zip: Uint8Array, name: string, size: number): Uint8Array {
+  const out = zip.slice();
+  const view = new DataView(out.buffer);
+  const entry = findBytes(out.subarray(out.length - 400), strToU8(name)) + out.length - 400 - 46;
+  expect(view.getUint32(entry, true)).toBe(0x02014b50);
+  view.setUint32(entry + 24, size, true);
+  return out;
+}

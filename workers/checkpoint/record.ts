@@ -109,6 +109,22 @@ export function captureTensors(model: VicregModel, optimizer: Optimizer, avt: Av
  * before anything is built from it. Throws with what is wrong and what to do.
  */
 export function validateCheckpoint(meta: CheckpointMeta, data: Float32Array): TrainConfig {
+  const config = validateRecord(meta);
+  if (data.length !== meta.values) {
+    throw new Error(`the checkpoint holds ${data.length} weight values but its record lists ${meta.values}: the weight file is truncated or belongs to another checkpoint`);
+  }
+  const entries = [...meta.model, ...meta.optimizer, ...(meta.avt ? [meta.avt] : [])];
+  let bad = -1;
+  for (let i = 0; i < data.length && bad < 0; i++) if (!Number.isFinite(data[i])) bad = i;
+  if (bad >= 0) {
+    const e = entries.find((x) => bad >= x.offset && bad < x.offset + size(x.shape))!;
+    throw new Error(`the checkpoint's tensor ${e.name} holds a non-finite value: it cannot be resumed`);
+  }
+  return config;
+}
+
+/** The record alone (format, config, tensor layout), before its tensors are read. */
+export function validateRecord(meta: CheckpointMeta): TrainConfig {
   if (meta.format !== FORMAT_VERSION) {
     throw new Error(`the checkpoint has format version ${meta.format}; this studio reads version ${FORMAT_VERSION}. Export it again from the studio version that wrote it (${meta.appVersion ?? 'unknown'}).`);
   }
@@ -124,9 +140,6 @@ export function validateCheckpoint(meta: CheckpointMeta, data: Float32Array): Tr
   }
   const cross = checkConfig(config);
   if (cross.length) throw new Error(`the checkpoint's config is inconsistent: ${cross[0].reason}`);
-  if (data.length !== meta.values) {
-    throw new Error(`the checkpoint holds ${data.length} weight values but its record lists ${meta.values}: the weight file is truncated or belongs to another checkpoint`);
-  }
   const entries = [...meta.model, ...meta.optimizer, ...(meta.avt ? [meta.avt] : [])].sort((a, b) => a.offset - b.offset);
   let at = 0;
   for (const e of entries) {
@@ -136,22 +149,16 @@ export function validateCheckpoint(meta: CheckpointMeta, data: Float32Array): Tr
     at += size(e.shape);
   }
   if (at !== meta.values) throw new Error(`the checkpoint's tensors cover ${at} values, its record says ${meta.values}: the record is corrupt`);
-  let bad = -1;
-  for (let i = 0; i < data.length && bad < 0; i++) if (!Number.isFinite(data[i])) bad = i;
-  if (bad >= 0) {
-    const e = entries.find((x) => bad >= x.offset && bad < x.offset + size(x.shape))!;
-    throw new Error(`the checkpoint's tensor ${e.name} holds a non-finite value: it cannot be resumed`);
-  }
   return config;
 }
 
 /**
- * Copies a checkpoint into a model built from its config, an optimizer of its kind, and returns
- * the AVT state. Names and shapes must match the model exactly: a checkpoint of another
- * architecture is refused, naming the first differences, before any variable is touched.
+ * Throws unless the record's tensors are exactly the model's parameters, by name and shape, and
+ * each optimizer slot of a parameter has that parameter's shape: a checkpoint of another
+ * architecture, or a record that lists more values than its config's model has, is refused
+ * naming the first differences.
  */
-export function restoreTensors(ckpt: Checkpoint, model: VicregModel, optimizer: Optimizer): AvtState {
-  const { meta, data } = ckpt;
+export function checkLayout(meta: Pick<CheckpointMeta, 'model' | 'optimizer'>, model: VicregModel): void {
   const stored = new Map(meta.model.map((e) => [e.name, e]));
   const problems: string[] = [];
   for (const p of model.store.params) {
@@ -166,8 +173,22 @@ export function restoreTensors(ckpt: Checkpoint, model: VicregModel, optimizer: 
   }
   const byName = new Map(model.store.params.map((p) => [p.name, p.variable]));
   for (const e of meta.optimizer) {
-    if (e.param !== null && !byName.has(e.param)) throw new Error(`the checkpoint's optimizer state ${e.name} refers to ${e.param}, which this model lacks`);
+    if (e.param === null) continue;
+    const param = byName.get(e.param);
+    if (!param) throw new Error(`the checkpoint's optimizer state ${e.name} refers to ${e.param}, which this model lacks`);
+    if (e.shape.join('x') !== param.shape.join('x')) throw new Error(`the checkpoint's optimizer state ${e.name} is [${e.shape}], its parameter ${e.param} is [${param.shape}]: the record is corrupt`);
   }
+}
+
+/**
+ * Copies a checkpoint into a model built from its config, an optimizer of its kind, and returns
+ * the AVT state. Names and shapes must match the model exactly: a checkpoint of another
+ * architecture is refused, naming the first differences, before any variable is touched.
+ */
+export function restoreTensors(ckpt: Checkpoint, model: VicregModel, optimizer: Optimizer): AvtState {
+  const { meta, data } = ckpt;
+  checkLayout(meta, model);
+  const byName = new Map(model.store.params.map((p) => [p.name, p.variable]));
   const view = (e: TensorEntry) => tf.tensor(data.subarray(e.offset, e.offset + size(e.shape)), e.shape, 'float32');
   tf.tidy(() => {
     for (const e of meta.model) byName.get(e.name)!.assign(view(e));

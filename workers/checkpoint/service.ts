@@ -7,8 +7,9 @@ import { embed } from '../eval/features';
 import { buildModel } from '../model/model';
 import { makeOptimizer, releaseRun, type TrainedRun } from '../train/trainer';
 import { encoderLayers, layersFiles, lookupFor, projectorLayers } from './layers';
-import { restoreTensors, validateCheckpoint, type Checkpoint } from './record';
-import { CheckpointWriteError, loadCheckpoint, saveCheckpoint, type Kv } from './store';
+import { csvLine } from './csv';
+import { checkLayout, restoreTensors, validateCheckpoint, validateRecord, type Checkpoint } from './record';
+import { CheckpointWriteError, loadCheckpoint, newRunId, saveCheckpoint, type Kv } from './store';
 import { checkpointZip, fileStem, readCheckpointZip, weightsZip } from './zip';
 
 /** The trainer's checkpoint sink: writes, reports each write (and its cost) or why it failed. */
@@ -46,15 +47,26 @@ export function runFromCheckpoint(checkpoint: Checkpoint, config: TrainConfig): 
 }
 
 /**
- * Reads an imported checkpoint file and checks it all the way (format, config, layout, and the
- * tensors against the model its config describes) before it is stored; nothing stored is
- * touched when it is refused.
+ * Reads an imported checkpoint file and checks it all the way (sizes and CRCs, format, config,
+ * the tensor layout against the model its config describes, then the tensors) before it is
+ * stored; nothing stored is touched when it is refused. The record is checked before its tensors
+ * are inflated, so a record that lists more values than its model has costs no memory. The
+ * import becomes a new run with a fresh id: it never replaces a run stored here (importing the
+ * same file twice gives two runs).
  */
 export async function importCheckpoint(kv: Kv, bytes: Uint8Array, keep: number): Promise<RunRecord> {
-  const checkpoint = readCheckpointZip(bytes);
+  const checkpoint = readCheckpointZip(bytes, (meta) => {
+    const model = buildModel(validateRecord(meta)); // built only to check names and shapes
+    try {
+      checkLayout(meta, model);
+    } finally {
+      model.dispose();
+    }
+  });
   const config = validateCheckpoint(checkpoint.meta, checkpoint.data);
-  releaseRun(runFromCheckpoint(checkpoint, config)); // built only to check names and shapes
-  const { run: record } = await saveCheckpoint(kv, checkpoint, Math.max(keep, 100));
+  releaseRun(runFromCheckpoint(checkpoint, config)); // the whole restore, on a throwaway model
+  const fresh = { ...checkpoint, meta: { ...checkpoint.meta, runId: newRunId() } };
+  const { run: record } = await saveCheckpoint(kv, fresh, Math.max(keep, 100));
   return record;
 }
 
@@ -87,14 +99,13 @@ export async function embeddingsFile(run: TrainedRun, name: string, data: Datase
   const split = new Uint8Array(all.length); // 0 train, 1 test
   data.test.forEach((i) => (split[i] = 1));
   const classes = data.summary.classes.map((k) => k.name);
-  const quote = (s: string) => (/[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s);
   const header = ['path', 'split', 'class', ...Array.from({ length: dim }, (_, j) => `f${j}`)].join(',');
   const lines = [header];
   for (let i = 0; i < all.length; i++) {
     const path = data.paths?.[i] ?? `image-${i}`;
     const cls = classes.length ? classes[data.labels[i]] : '';
     const row = Array.from(values.subarray(i * dim, (i + 1) * dim), (v) => v.toPrecision(7));
-    lines.push([quote(path), split[i] ? 'test' : 'train', quote(cls), ...row].join(','));
+    lines.push([csvLine([path, split[i] ? 'test' : 'train', cls]), ...row].join(','));
   }
   return { name: `${fileStem(name, run.step)}-embeddings-${c.featLayer === 'pool' ? `pool-${c.featPool}` : c.featLayer}.csv`, mime: 'text/csv', bytes: new TextEncoder().encode(lines.join('\n') + '\n') };
 }

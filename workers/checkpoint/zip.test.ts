@@ -20,4 +20,9 @@ describe('metricsCsv', () => {
   it('leaves the k-NN columns empty for a run without online k-NN', () => {
     expect(metricsCsv([m(1)]).trim().split('\n')[1]).toBe('1,0,0.01,19,0.1,0.5,1,1,100,,,');
   });
+
+  it('escapes what an imported record may hold instead of numbers', () => {
+    const bad = { ...m(1), loss: '=cmd|calc' as unknown as number, gammaT: '1,5' as unknown as number };
+    expect(metricsCsv([bad]).trim().split('\n')[1]).toBe(`1,0,0.01,'=cmd|calc,0.1,0.5,1,"1,5",100,,,`);
+  });
 });

@@ -1,8 +1,11 @@
 // Files that leave the studio, as zips (fflate): the full checkpoint, which any copy of the studio
 // can import and resume, and the weights export for use elsewhere (TF.js layers format).
 import { strFromU8, strToU8, unzipSync, zipSync, type Zippable } from 'fflate';
-import type { KnnBaselines, KnnRecord, MetricRecord } from '../contract/api';
+import { MAX_IMPORT_BYTES, type KnnBaselines, type KnnRecord, type MetricRecord } from '../contract/api';
+
+export { MAX_IMPORT_BYTES };
 import { APP_VERSION } from '../contract/version';
+import { csvLine } from './csv';
 import { type Checkpoint, type CheckpointMeta } from './record';
 
 export const CHECKPOINT_JSON = 'checkpoint.json';
@@ -20,30 +23,109 @@ export function checkpointZip(c: Checkpoint): Uint8Array {
   return zipSync({ [CHECKPOINT_JSON]: strToU8(JSON.stringify(c.meta, null, 1)), [CHECKPOINT_BIN]: [bin, { level: 0 }] });
 }
 
-/** The inverse of checkpointZip; throws, naming what is wrong, for anything that is not one. */
-export function readCheckpointZip(bytes: Uint8Array): Checkpoint {
-  let files: Record<string, Uint8Array>;
+/** checkpoint.json is the record without tensors: its history is capped at 2,000 records (~1 MB). */
+export const MAX_RECORD_BYTES = 32 << 20;
+
+const CRC_TABLE = Int32Array.from({ length: 256 }, (_, n) => {
+  let c = n;
+  for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+  return c;
+});
+
+/** CRC-32 (ISO 3309, the zip format's) of `bytes`, unsigned. */
+export function crc32(bytes: Uint8Array): number {
+  let c = -1;
+  for (let i = 0; i < bytes.length; i++) c = CRC_TABLE[(c ^ bytes[i]) & 0xff] ^ (c >>> 8);
+  return (c ^ -1) >>> 0;
+}
+
+export interface ZipEntry { crc: number; size: number; originalSize: number }
+
+/**
+ * The central directory of a zip (PKWARE APPNOTE.TXT 4.3.12 and 4.3.16): each file's CRC-32 and
+ * compressed and declared sizes, read without inflating anything, so that a declared size can be
+ * checked before memory is spent on it. Throws on anything that is not a whole zip.
+ */
+export function zipEntries(bytes: Uint8Array): Map<string, ZipEntry> {
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  let end = bytes.length - 22; // the end-of-central-directory record, after any comment (< 64 KiB)
+  while (end >= 0 && end >= bytes.length - 22 - 0xffff && view.getUint32(end, true) !== 0x06054b50) end--;
+  if (end < 0 || end < bytes.length - 22 - 0xffff) throw new Error('no end of central directory');
+  const count = view.getUint16(end + 10, true);
+  let at = view.getUint32(end + 16, true);
+  const entries = new Map<string, ZipEntry>();
+  for (let i = 0; i < count; i++) {
+    if (at + 46 > bytes.length || view.getUint32(at, true) !== 0x02014b50) throw new Error('a central directory entry is damaged');
+    const nameLength = view.getUint16(at + 28, true);
+    const name = strFromU8(bytes.subarray(at + 46, at + 46 + nameLength));
+    entries.set(name, { crc: view.getUint32(at + 16, true), size: view.getUint32(at + 20, true), originalSize: view.getUint32(at + 24, true) });
+    at += 46 + nameLength + view.getUint16(at + 30, true) + view.getUint16(at + 32, true);
+  }
+  return entries;
+}
+
+const mb = (n: number) => `${(n / 2 ** 20).toFixed(1)} MiB`;
+
+/**
+ * The inverse of checkpointZip; throws, naming what is wrong, for anything that is not one. Sizes
+ * are checked before anything is inflated: the file against MAX_IMPORT_BYTES, checkpoint.json
+ * against MAX_RECORD_BYTES, and tensors.bin against the record's value count, after `check` has
+ * had the record (so a caller can refuse a record before its tensors are inflated). Each inflated
+ * file must match its CRC-32.
+ */
+export function readCheckpointZip(bytes: Uint8Array, check?: (meta: CheckpointMeta) => void): Checkpoint {
+  if (bytes.byteLength > MAX_IMPORT_BYTES) {
+    throw new Error(`the file is ${mb(bytes.byteLength)}, more than the ${mb(MAX_IMPORT_BYTES)} a checkpoint of the largest recipe needs: it is not a VICReg Studio checkpoint`);
+  }
+  let entries: Map<string, ZipEntry>;
   try {
-    files = unzipSync(bytes);
+    entries = zipEntries(bytes);
   } catch (e) {
     throw new Error(`the file is not a readable zip (${e instanceof Error ? e.message : String(e)}): it is damaged or truncated, or not a checkpoint export`);
   }
-  if (!files[CHECKPOINT_JSON]) {
-    const hint = files['encoder/model.json'] ? ' This is a weights export (for tf.loadLayersModel); import the "checkpoint" export instead.' : '';
+  const record = entries.get(CHECKPOINT_JSON);
+  if (!record) {
+    const hint = entries.has('encoder/model.json') ? ' This is a weights export (for tf.loadLayersModel); import the "checkpoint" export instead.' : '';
     throw new Error(`the zip has no ${CHECKPOINT_JSON}, so it is not a VICReg Studio checkpoint.${hint}`);
   }
-  if (!files[CHECKPOINT_BIN]) throw new Error(`the zip has ${CHECKPOINT_JSON} but no ${CHECKPOINT_BIN}: the weight file is missing`);
+  const tensors = entries.get(CHECKPOINT_BIN);
+  if (!tensors) throw new Error(`the zip has ${CHECKPOINT_JSON} but no ${CHECKPOINT_BIN}: the weight file is missing`);
+  if (record.originalSize > MAX_RECORD_BYTES) {
+    throw new Error(`${CHECKPOINT_JSON} declares ${mb(record.originalSize)}; a checkpoint's record is at most ${mb(MAX_RECORD_BYTES)}: the file is damaged or not a checkpoint`);
+  }
+  const text = strFromU8(inflate(bytes, CHECKPOINT_JSON, record));
   let meta: CheckpointMeta;
   try {
-    meta = JSON.parse(strFromU8(files[CHECKPOINT_JSON])) as CheckpointMeta;
+    meta = JSON.parse(text) as CheckpointMeta;
   } catch {
     throw new Error(`${CHECKPOINT_JSON} is not valid JSON: the file is damaged`);
   }
-  const bin = files[CHECKPOINT_BIN];
-  if (bin.byteLength % 4 !== 0) throw new Error(`${CHECKPOINT_BIN} has ${bin.byteLength} bytes, not a whole number of float32 values: it is truncated`);
+  if (meta === null || typeof meta !== 'object' || Array.isArray(meta)) throw new Error(`${CHECKPOINT_JSON} is not a checkpoint record: the file is damaged`);
+  check?.(meta);
+  if (tensors.originalSize % 4 !== 0) throw new Error(`${CHECKPOINT_BIN} has ${tensors.originalSize} bytes, not a whole number of float32 values: it is truncated`);
+  if (tensors.originalSize / 4 !== meta.values) {
+    throw new Error(`the checkpoint holds ${tensors.originalSize / 4} weight values but its record lists ${String(meta.values)}: the weight file is truncated or belongs to another checkpoint`);
+  }
+  const bin = inflate(bytes, CHECKPOINT_BIN, tensors);
   const data = new Float32Array(bin.byteLength / 4);
   new Uint8Array(data.buffer).set(bin);
   return { meta, data };
+}
+
+/** One file of the zip, inflated once its declared size was accepted, and checked against its CRC-32. */
+function inflate(bytes: Uint8Array, name: string, entry: ZipEntry): Uint8Array {
+  let file: Uint8Array | undefined;
+  try {
+    file = unzipSync(bytes, { filter: (f) => f.name === name })[name];
+  } catch (e) {
+    throw new Error(`${name} cannot be inflated (${e instanceof Error ? e.message : String(e)}): the file is damaged or truncated`);
+  }
+  if (!file || file.byteLength !== entry.originalSize) throw new Error(`${name} inflates to ${file?.byteLength ?? 0} bytes where the zip declares ${entry.originalSize}: the file is damaged`);
+  const crc = crc32(file);
+  if (crc !== entry.crc) {
+    throw new Error(`${name} fails its CRC-32 check (the zip says ${entry.crc.toString(16)}, the content gives ${crc.toString(16)}): the file was damaged after it was written. Export it again.`);
+  }
+  return file;
 }
 
 /**
@@ -53,15 +135,15 @@ export function readCheckpointZip(bytes: Uint8Array): Checkpoint {
  */
 export function metricsCsv(records: MetricRecord[], knn: KnnRecord[] = [], lines: KnnBaselines | null = null): string {
   const cols = ['step', 'epoch', 'lr', 'loss', 'invariance', 'variance', 'covariance', 'gammaT', 'imagesPerSec'] as const;
-  const byStep = new Map<number, string[]>();
-  for (const r of records) byStep.set(r.step, [...cols.map((k) => (r[k] === undefined ? '' : String(r[k]))), '', '', '']);
+  const byStep = new Map<number, unknown[]>();
+  for (const r of records) byStep.set(r.step, [...cols.map((k) => r[k]), undefined, undefined, undefined]);
   for (const p of knn) {
-    const row = byStep.get(p.step) ?? [String(p.step), String(p.epoch), ...cols.slice(2).map(() => ''), '', '', ''];
-    row.splice(cols.length, 3, String(p.top1), lines ? String(lines.pixels) : '', lines ? String(lines.random) : '');
+    const row = byStep.get(p.step) ?? [p.step, p.epoch, ...cols.slice(2).map(() => undefined), undefined, undefined, undefined];
+    row.splice(cols.length, 3, p.top1, lines?.pixels, lines?.random);
     byStep.set(p.step, row);
   }
-  const rows = [...byStep.entries()].sort((a, b) => a[0] - b[0]).map(([, r]) => r.join(','));
-  return [[...cols, 'knnTop1', 'knnPixels', 'knnRandom'].join(','), ...rows].join('\n') + '\n';
+  const rows = [...byStep.entries()].sort((a, b) => a[0] - b[0]).map(([, r]) => csvLine(r));
+  return [csvLine([...cols, 'knnTop1', 'knnPixels', 'knnRandom']), ...rows].join('\n') + '\n';
 }
 
 export interface WeightsExport {

@@ -3,6 +3,9 @@
 import type { BackendChoice, BackendName, FeatPool, TrainConfig } from './config';
 
 /** One row per training step, flat as the official code's JSON log lines. */
+/** A checkpoint file larger than this is refused before it is read (the largest recipe's is ~0.3 GB). */
+export const MAX_IMPORT_BYTES = 1 << 30;
+
 export interface MetricRecord {
   step: number; // 1-based global step
   epoch: number; // 0-based epoch the step belongs to
@@ -311,7 +314,8 @@ export interface WorkerApi {
   exportWeights(runId: string, step?: number): Promise<ExportFile>;
   /** path, split, class and feature vector of every image of the loaded dataset, as CSV. */
   exportEmbeddings(runId: string, step: number | undefined, onProgress: (done: number, total: number) => void): Promise<ExportFile>;
-  /** Checks a checkpoint file fully, then stores it; a refused file leaves storage untouched. */
+  /** Checks a checkpoint file fully, then stores it as a new run; a refused file leaves storage
+   *  untouched. Pass the bytes with Comlink.transfer: they are not needed on the UI side. */
   importCheckpoint(bytes: Uint8Array): Promise<RunRecord>;
   /** Evaluate (Probe, k-NN, map) this stored checkpoint instead of the last run, until the next
    *  run starts or `null` is passed. Returns the name shown beside the results. */
