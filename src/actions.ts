@@ -1,6 +1,6 @@
 // Actions that talk to the worker. They live at module level and write the store with setState,
 // so they need no hook and the worker's callbacks reach the store directly.
-import { MAX_IMPORT_BYTES, type DatasetSummary, type DiagnosticsRecord, type EvalKind, type ExportFile, type IngestFile, type IngestProgress, type MeasureSpec, type MetricRecord, type RunRecord, type TrainEvent } from '../workers/contract/api';
+import { MAX_IMPORT_BYTES, RUNS_CHANNEL, type DatasetSummary, type DiagnosticsRecord, type EvalKind, type ExportFile, type IngestFile, type IngestProgress, type MeasureSpec, type MetricRecord, type RunRecord, type TrainEvent } from '../workers/contract/api';
 import type { BackendChoice, BackendName } from '../workers/contract/config';
 import { callback, publicBase, transfer, worker } from './bridge';
 import { useStore } from './store';
@@ -200,7 +200,11 @@ export async function resumeRun(run: RunRecord, step?: number): Promise<void> {
   try {
     await worker().train(useStore.getState().config, callback(trainEvents()), { runId: run.runId, step });
   } catch (e) {
-    useStore.setState({ runState: 'failed', runMessage: message(e) });
+    // Refused before it started (the run trains in another tab): nothing failed here.
+    if (/in another tab/.test(message(e))) {
+      useStore.setState({ runState: 'idle' });
+      useStore.getState().setCheckpoints({ checkpointNotice: { text: `Cannot resume: ${message(e)}`, error: true } });
+    } else useStore.setState({ runState: 'failed', runMessage: message(e) });
   }
   void refreshRuns();
 }
@@ -210,18 +214,26 @@ export const saveCheckpointNow = () => worker().saveCheckpoint();
 export async function refreshRuns(): Promise<RunRecord[]> {
   try {
     const runs = await worker().listRuns();
+    const openElsewhere = await worker().openRuns(runs.filter((r) => !r.finished).map((r) => r.runId));
     useStore.getState().setRuns(runs);
+    useStore.getState().setCheckpoints({ openElsewhere });
     return runs;
   } catch {
     return []; // IndexedDB unavailable: nothing stored to list
   }
 }
 
-/** On start: offer to resume the newest unfinished run (a reload or a crash mid-run). */
+/** Other tabs (and this tab's worker) announce changes to the stored runs (workers/checkpoint/tabs.ts). */
+export function followStoredRuns(): void {
+  if (typeof BroadcastChannel === 'undefined') return;
+  new BroadcastChannel(RUNS_CHANNEL).onmessage = () => void refreshRuns();
+}
+
+/** On start: offer to resume the newest unfinished run (a reload or a crash mid-run), unless another tab trains it. */
 export async function offerResume(): Promise<void> {
   const runs = await refreshRuns();
   const s = useStore.getState();
-  const unfinished = runs.find((r) => !r.finished);
+  const unfinished = runs.find((r) => !r.finished && !s.openElsewhere.includes(r.runId));
   if (unfinished && s.runState === 'idle') s.setCheckpoints({ resumeOffer: unfinished });
   void refreshStorage();
 }

@@ -1,6 +1,6 @@
 // The one worker that owns TF.js. It implements the WorkerApi contract and is exposed with Comlink.
 import * as Comlink from 'comlink';
-import type { BackendReport, WorkerApi } from './contract/api';
+import type { BackendReport, TrainEvent, WorkerApi } from './contract/api';
 import { DEFAULT_CONFIG } from './contract/config';
 import { selectBackend } from './backend/select';
 import { checkKernels } from './backend/kernel-check';
@@ -14,7 +14,8 @@ import { deleteDataset, listDatasets, loadDataset } from './data/store';
 import { releaseRun, RunControl, train, type TrainedRun } from './train/trainer';
 import type { Checkpoint } from './checkpoint/record';
 import { checkpointFile, checkpointWriter, embeddingsFile, importCheckpoint, openCheckpoint, runFromCheckpoint, weightsFile } from './checkpoint/service';
-import { browserKv, deleteCheckpoint, listRuns, newRunId, recordResults } from './checkpoint/store';
+import { browserKv, deleteCheckpoint, listRuns, newRunId, recordResults, removeOrphans } from './checkpoint/store';
+import { announceRunsChanged, runIsOpen, withRunLock } from './checkpoint/tabs';
 
 let dataset: Dataset | null = null;
 let backend: BackendReport | null = null;
@@ -28,6 +29,7 @@ const features = new FeatureCache();
 const DEFAULT_KEEP = DEFAULT_CONFIG.keepCheckpoints;
 let evalCheckpoint: { key: string; name: string; runId: string; run: TrainedRun } | null = null;
 let currentRunId: string | null = null; // the run trained last (or now)
+let orphansChecked: Promise<number> | undefined;
 
 function disposeEvalCheckpoint() {
   if (evalCheckpoint) releaseRun(evalCheckpoint.run);
@@ -135,7 +137,7 @@ const api: WorkerApi = {
     evaluations++;
     try {
       const report = await evaluationReport(kind, rowFeatures(features, w, data, config, cancelled), w, data, config, onProgress, cancelled);
-      if (runId) await recordResults(browserKv(), runId, report.step, report).catch(() => null);
+      if (runId && (await recordResults(browserKv(), runId, report.step, report).catch(() => null))) announceRunsChanged();
       return report;
     } finally {
       evaluations--;
@@ -186,21 +188,45 @@ const api: WorkerApi = {
       resume = opened.checkpoint;
       run = { runId: m.runId, runName: m.runName };
     }
-    disposeRun();
-    disposeEvalCheckpoint();
-    runCount++;
-    currentRunId = run.runId;
-    control = new RunControl();
-    try {
-      lastRun = await train(dataset, c, control, onEvent, { ...run, resume, checkpoint: checkpointWriter(browserKv(), c.keepCheckpoints, onEvent) });
-      return lastRun.state;
-    } finally {
-      control.stop();
-    }
+    const data = dataset;
+    // One tab at a time trains a run (./checkpoint/tabs.ts); the others may still read it.
+    // The other tabs hear of the run when it starts and once its lock is free again.
+    return withRunLock(run.runId, run.runName, async () => {
+      announceRunsChanged();
+      disposeRun();
+      disposeEvalCheckpoint();
+      runCount++;
+      currentRunId = run.runId;
+      const ctl = (control = new RunControl());
+      const written = (e: TrainEvent) => {
+        if (e.type === 'checkpoint') announceRunsChanged();
+        onEvent(e);
+      };
+      try {
+        lastRun = await train(data, c, ctl, onEvent, { ...run, resume, checkpoint: checkpointWriter(browserKv(), c.keepCheckpoints, written) });
+        return lastRun.state;
+      } finally {
+        ctl.stop();
+      }
+    }).finally(announceRunsChanged);
   },
   saveCheckpoint: () => control?.requestSave(),
-  listRuns: () => listRuns(browserKv()),
-  deleteCheckpoint: (runId, step) => deleteCheckpoint(browserKv(), runId, step),
+  async listRuns() {
+    // Once per worker: checkpoints left without a run by versions that wrote the two apart.
+    orphansChecked ??= removeOrphans(browserKv()).catch(() => 0);
+    await orphansChecked;
+    return listRuns(browserKv());
+  },
+  async openRuns(runIds) {
+    const open = await Promise.all(runIds.map((id) => runIsOpen(id)));
+    return runIds.filter((id, i) => open[i] && !(control && !control.stopped && id === currentRunId));
+  },
+  async deleteCheckpoint(runId, step) {
+    const mine = control && !control.stopped && runId === currentRunId;
+    if (!mine && (await runIsOpen(runId))) throw new Error('this run is training in another tab of this browser; stop it there first, then delete it');
+    await deleteCheckpoint(browserKv(), runId, step);
+    announceRunsChanged();
+  },
   async exportCheckpoint(runId, step) {
     return checkpointFile((await openCheckpoint(browserKv(), runId, step)).checkpoint);
   },
@@ -219,7 +245,11 @@ const api: WorkerApi = {
       releaseRun(run);
     }
   },
-  importCheckpoint: (bytes) => importCheckpoint(browserKv(), bytes, DEFAULT_KEEP),
+  async importCheckpoint(bytes) {
+    const run = await importCheckpoint(browserKv(), bytes, DEFAULT_KEEP);
+    announceRunsChanged();
+    return run;
+  },
   async evaluateCheckpoint(source) {
     disposeEvalCheckpoint();
     if (!source) return null;

@@ -24,6 +24,7 @@ function Storage() {
 
 function CheckpointRow({ run, c, latest }: { run: RunRecord; c: CheckpointInfo; latest: boolean }) {
   const busy = useStore((s) => s.runState === 'running' || s.runState === 'paused' || s.runState === 'preparing' || s.exporting !== null);
+  const elsewhere = useStore((s) => s.openElsewhere.includes(run.runId));
   return (
     <tr data-testid="checkpoint" data-step={c.step}>
       <td className="num">{c.step}</td>
@@ -44,12 +45,12 @@ function CheckpointRow({ run, c, latest }: { run: RunRecord; c: CheckpointInfo; 
       </td>
       <td className="hint">{c.reason}{c.writeMs !== undefined ? ` · read ${c.readMs!.toFixed(0)} ms · write ${c.writeMs.toFixed(0)} ms` : ''}</td>
       <td className="actions">
-        {!run.finished && <button data-testid="checkpoint-resume" disabled={busy} title={latest ? 'Continue training from here' : 'Continue from this older step'} onClick={() => void resumeRun(run, c.step)}>Resume</button>}
+        {!run.finished && <button data-testid="checkpoint-resume" disabled={busy || elsewhere} title={elsewhere ? 'This run is training in another tab' : latest ? 'Continue training from here' : 'Continue from this older step'} onClick={() => void resumeRun(run, c.step)}>Resume</button>}
         <button data-testid="checkpoint-evaluate" disabled={busy} onClick={() => void evaluateCheckpoint(run.runId, c.step)}>Evaluate</button>
         <button data-testid="export-weights" disabled={busy} title="Encoder and projector in TF.js layers format, config, metrics, README" onClick={() => void exportRun('weights', run.runId, c.step)}>Export</button>
         <button data-testid="export-checkpoint" disabled={busy} title="The full checkpoint, to import here or in another browser and resume" onClick={() => void exportRun('checkpoint', run.runId, c.step)}>Checkpoint file</button>
         <button data-testid="export-embeddings" disabled={busy} title="path, split, class and features of every image, as CSV" onClick={() => void exportRun('embeddings', run.runId, c.step)}>Embeddings</button>
-        <button data-testid="checkpoint-delete" disabled={busy && run.runId === useStore.getState().currentRunId} onClick={() => void deleteCheckpoint(run.runId, c.step)}>Delete</button>
+        <button data-testid="checkpoint-delete" disabled={elsewhere || (busy && run.runId === useStore.getState().currentRunId)} onClick={() => void deleteCheckpoint(run.runId, c.step)}>Delete</button>
       </td>
     </tr>
   );
@@ -57,15 +58,16 @@ function CheckpointRow({ run, c, latest }: { run: RunRecord; c: CheckpointInfo; 
 
 function Run({ run }: { run: RunRecord }) {
   const current = useStore((s) => s.currentRunId === run.runId && (s.runState === 'running' || s.runState === 'paused'));
+  const elsewhere = useStore((s) => s.openElsewhere.includes(run.runId));
   const latest = run.checkpoints[run.checkpoints.length - 1];
   return (
     <li className="run" data-testid="checkpoint-run" data-run={run.runId}>
       <div className="run-head">
         <strong>{run.name}</strong>
         <span className="hint">
-          {run.dataset.name} · step {latest.step} of {run.totalSteps} · {run.finished ? 'finished' : current ? 'training now' : 'unfinished'}
+          {run.dataset.name} · step {latest.step} of {run.totalSteps} · {run.finished ? 'finished' : current ? 'training now' : elsewhere ? <span data-testid="run-elsewhere">training in another tab</span> : 'unfinished'}
         </span>
-        <button className="link" onClick={() => void deleteCheckpoint(run.runId)} disabled={current}>Delete run</button>
+        <button className="link" onClick={() => void deleteCheckpoint(run.runId)} disabled={current || elsewhere}>Delete run</button>
       </div>
       <table className="checkpoints">
         <thead><tr><th>Step</th><th>Saved</th><th>Size</th><th>Loss</th><th title="top-1: trained (random init / raw pixels)">Accuracy</th><th>Why</th><th /></tr></thead>

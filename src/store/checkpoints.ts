@@ -22,9 +22,11 @@ export interface CheckpointsSlice {
   exporting: { what: string; done: number; total: number } | null;
   /** The offer to resume an unfinished run, made once on page load; null once answered. */
   resumeOffer: RunRecord | null;
+  /** Runs training in another tab of this browser: not resumable or deletable here. */
+  openElsewhere: string[];
   setRuns: (runs: RunRecord[]) => void;
   upsertRun: (run: RunRecord) => void;
-  setCheckpoints: (patch: Partial<Pick<CheckpointsSlice, 'storage' | 'currentRunId' | 'checkpointNotice' | 'evalSourceName' | 'exporting' | 'resumeOffer'>>) => void;
+  setCheckpoints: (patch: Partial<Pick<CheckpointsSlice, 'storage' | 'currentRunId' | 'checkpointNotice' | 'evalSourceName' | 'exporting' | 'resumeOffer' | 'openElsewhere'>>) => void;
 }
 
 export const createCheckpointsSlice: StateCreator<Store, [], [], CheckpointsSlice> = (set) => ({
@@ -35,6 +37,7 @@ export const createCheckpointsSlice: StateCreator<Store, [], [], CheckpointsSlic
   evalSourceName: null,
   exporting: null,
   resumeOffer: null,
+  openElsewhere: [],
   setRuns: (runs) => set({ runs }),
   upsertRun: (run) => set((s) => ({ runs: [run, ...s.runs.filter((r) => r.runId !== run.runId)] })),
   setCheckpoints: (patch) => set(patch),

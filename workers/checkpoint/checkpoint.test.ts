@@ -13,7 +13,7 @@ import { makeOptimizer, releaseRun, RunControl, train, type TrainedRun } from '.
 import { encoderLayers, layersFiles, lookupFor, projectorLayers } from './layers';
 import { captureTensors, restoreTensors, validateCheckpoint, type Checkpoint } from './record';
 import { importCheckpoint } from './service';
-import { deleteCheckpoint, listRuns, loadCheckpoint, saveCheckpoint, type Kv } from './store';
+import { deleteCheckpoint, listRuns, loadCheckpoint, removeOrphans, saveCheckpoint, type Kv } from './store';
 import { checkpointZip, crc32, MAX_IMPORT_BYTES, readCheckpointZip, weightsZip, zipEntries } from './zip';
 
 beforeAll(async () => {
@@ -116,17 +116,25 @@ describe('checkpoints during training', () => {
   });
 });
 
+/** A Map with IndexedDB's transaction semantics: writes staged, then applied all or none. */
 function memoryKv(fail?: (key: string) => boolean): Kv & { map: Map<string, unknown> } {
   const map = new Map<string, unknown>();
   return {
     map,
-    get: async <T>(k: string) => map.get(k) as T | undefined,
-    set: async (k, v) => {
-      if (fail?.(k)) throw Object.assign(new Error('The quota has been exceeded.'), { name: 'QuotaExceededError' });
-      map.set(k, structuredClone(v));
-    },
-    del: async (k) => { map.delete(k); },
+    get: async <T>(k: string) => structuredClone(map.get(k)) as T | undefined,
     keys: async () => [...map.keys()],
+    async transaction(fn) {
+      const writes: [string, unknown][] = [];
+      const result = await fn({
+        get: async <T>(k: string) => structuredClone(map.get(k)) as T | undefined,
+        keys: async () => [...map.keys()],
+        set: (k, v) => void writes.push([k, structuredClone(v)]),
+        del: (k) => void writes.push([k, undefined]),
+      });
+      if (writes.some(([k, v]) => v !== undefined && fail?.(k))) throw Object.assign(new Error('The quota has been exceeded.'), { name: 'QuotaExceededError' });
+      for (const [k, v] of writes) if (v === undefined) map.delete(k); else map.set(k, v);
+      return result;
+    },
   };
 }
 
@@ -169,14 +177,24 @@ describe('the checkpoint store', () => {
     expect(kv.map.size).toBe(2);
   });
 
-  it('a failed run-record update removes the new checkpoint and keeps the old latest', async () => {
+  it('a failed run-record update leaves no new checkpoint behind and keeps the old latest', async () => {
     let full = false;
     const kv = memoryKv((k) => full && k.startsWith('run:'));
     await saveCheckpoint(kv, saved[0], 3);
     full = true;
-    await expect(saveCheckpoint(kv, saved[1], 3)).rejects.toThrow(/previous checkpoint stays the latest/);
+    await expect(saveCheckpoint(kv, saved[1], 3)).rejects.toThrow(/the older checkpoints are kept/);
     expect((await loadCheckpoint(kv, 'r1')).meta.step).toBe(5);
     expect([...kv.map.keys()].filter((k) => k.startsWith('ckpt:'))).toHaveLength(1);
+  });
+
+  it('removes checkpoints no run points at, and only those', async () => {
+    const kv = memoryKv();
+    await saveCheckpoint(kv, saved[0], 3);
+    await saveCheckpoint(kv, saved[1], 3);
+    kv.map.set('ckpt:gone:000000005:1', saved[0]); // as an older version could leave behind
+    expect(await removeOrphans(kv)).toBe(1);
+    expect([...kv.map.keys()].sort()).toEqual([...(await listRuns(kv))[0].checkpoints.map((c) => c.key), 'run:r1'].sort());
+    expect(await removeOrphans(kv)).toBe(0);
   });
 });
 

@@ -1,18 +1,32 @@
-// Checkpoints in IndexedDB (idb-keyval, a database of their own). A run record points at its
-// checkpoints; each checkpoint is written under its own key first and the run record is moved to
-// it only after that write completed, so a crash or a full disk mid-write never leaves a broken
-// "latest": the older checkpoints stay listed and loadable. Pruning happens last.
-import { createStore, del, get, keys, set } from 'idb-keyval';
+// Checkpoints in IndexedDB (idb-keyval's store, a database of their own). A run record points at
+// its checkpoints. A checkpoint, its run record and the pruning of old checkpoints are written in
+// one transaction: a crash, a full disk or a second tab writing the same run never leaves a
+// checkpoint without its run, a run pointing at nothing, or a write based on a stale record.
+import { createStore, get, keys } from 'idb-keyval';
 import type { CheckpointInfo, EvalReport, RunRecord } from '../contract/api';
 import type { Checkpoint, CheckpointMeta } from './record';
 
-/** The part of idb-keyval used here, so tests can run against a Map. */
+/** Reads and writes inside one transaction. Await nothing but these reads inside it (IndexedDB
+ *  commits a transaction as soon as it has no request pending). */
+export interface KvTx {
+  get<T>(key: string): Promise<T | undefined>;
+  keys(): Promise<string[]>;
+  set(key: string, value: unknown): void;
+  del(key: string): void;
+}
+
+/** The part of IndexedDB used here, so tests can run against a Map. */
 export interface Kv {
   get<T>(key: string): Promise<T | undefined>;
-  set(key: string, value: unknown): Promise<void>;
-  del(key: string): Promise<void>;
   keys(): Promise<string[]>;
+  /** Runs `fn` in one readwrite transaction: its reads see one state, its writes land all or none. */
+  transaction<R>(fn: (tx: KvTx) => Promise<R>): Promise<R>;
 }
+
+const request = <T>(r: IDBRequest<T>) => new Promise<T>((resolve, reject) => {
+  r.onsuccess = () => resolve(r.result);
+  r.onerror = () => reject(r.error);
+});
 
 let idb: Kv | null = null;
 /** The browser's store; created on first use (Node has no IndexedDB). */
@@ -21,9 +35,26 @@ export function browserKv(): Kv {
     const db = createStore('vicreg-studio-checkpoints', 'checkpoints');
     idb = {
       get: (k) => get(k, db),
-      set: (k, v) => set(k, v, db),
-      del: (k) => del(k, db),
       keys: async () => (await keys(db)).map(String),
+      transaction: <R>(fn: (tx: KvTx) => Promise<R>) => db('readwrite', (store) => new Promise<R>((resolve, reject) => {
+        const tx = store.transaction;
+        let result: R;
+        tx.oncomplete = () => resolve(result);
+        tx.onabort = () => reject(tx.error ?? new Error('the transaction was aborted'));
+        fn({
+          get: <T>(k: string) => request(store.get(k)) as Promise<T | undefined>,
+          keys: async () => (await request(store.getAllKeys())).map(String),
+          set: (k, v) => void store.put(v, k),
+          del: (k) => void store.delete(k),
+        }).then((r) => void (result = r), (e: unknown) => {
+          reject(e);
+          try {
+            tx.abort();
+          } catch {
+            // already finished
+          }
+        });
+      })),
     };
   }
   return idb;
@@ -47,8 +78,8 @@ function isQuotaError(e: unknown): boolean {
 }
 
 /**
- * Writes `c`, then points its run at it, then prunes the run to its newest `keep` checkpoints.
- * On failure nothing already stored changes, and the error says what to free.
+ * Writes `c`, points its run at it and prunes the run to its newest `keep` checkpoints, in one
+ * transaction. On failure nothing stored changes, and the error says what to free.
  */
 export async function saveCheckpoint(kv: Kv, c: Checkpoint, keep: number, readMs = 0): Promise<{ info: CheckpointInfo; run: RunRecord }> {
   const m = c.meta;
@@ -56,11 +87,20 @@ export async function saveCheckpoint(kv: Kv, c: Checkpoint, keep: number, readMs
   const info: CheckpointInfo = { key, step: m.step, epoch: m.epoch, createdAt: m.createdAt, bytes: checkpointBytes(c), reason: m.reason, last: m.metrics[m.metrics.length - 1] ?? null };
   const t0 = performance.now();
   try {
-    await kv.set(key, c);
+    const run = await kv.transaction(async (tx) => {
+      const previous = await tx.get<RunRecord>(runKey(m.runId));
+      const before = previous?.checkpoints ?? [];
+      const kept = [...before.filter((x) => x.step !== m.step), info].sort((a, b) => a.step - b.step).slice(-Math.max(1, keep));
+      const run: RunRecord = { runId: m.runId, name: m.runName, dataset: m.dataset, config: m.config, totalSteps: m.totalSteps, finished: m.finished, updatedAt: m.createdAt, checkpoints: kept };
+      tx.set(key, c);
+      tx.set(runKey(m.runId), run);
+      for (const old of before) if (!kept.includes(old)) tx.del(old.key);
+      return run;
+    });
     info.readMs = readMs;
     info.writeMs = performance.now() - t0;
+    return { info, run };
   } catch (e) {
-    await kv.del(key).catch(() => {});
     const quota = isQuotaError(e);
     throw new CheckpointWriteError(
       quota
@@ -69,18 +109,6 @@ export async function saveCheckpoint(kv: Kv, c: Checkpoint, keep: number, readMs
       quota,
     );
   }
-  const previous = await kv.get<RunRecord>(runKey(m.runId));
-  const before = previous?.checkpoints ?? [];
-  const kept = [...before.filter((x) => x.step !== m.step), info].sort((a, b) => a.step - b.step).slice(-Math.max(1, keep));
-  const run: RunRecord = { runId: m.runId, name: m.runName, dataset: m.dataset, config: m.config, totalSteps: m.totalSteps, finished: m.finished, updatedAt: m.createdAt, checkpoints: kept };
-  try {
-    await kv.set(runKey(m.runId), run);
-  } catch (e) {
-    await kv.del(key).catch(() => {});
-    throw new CheckpointWriteError(`the run record could not be updated (${e instanceof Error ? e.message : String(e)}); the previous checkpoint stays the latest.`, isQuotaError(e));
-  }
-  for (const old of before) if (!kept.includes(old)) await kv.del(old.key).catch(() => {});
-  return { info, run };
 }
 
 export async function listRuns(kv: Kv): Promise<RunRecord[]> {
@@ -102,24 +130,44 @@ export async function loadCheckpoint(kv: Kv, runId: string, step?: number): Prom
 
 /** Removes one checkpoint (the run goes when its last one does), or the whole run. */
 export async function deleteCheckpoint(kv: Kv, runId: string, step?: number): Promise<void> {
-  const run = await kv.get<RunRecord>(runKey(runId));
-  if (!run) return;
-  const gone = step === undefined ? run.checkpoints : run.checkpoints.filter((c) => c.step === step);
-  const left = run.checkpoints.filter((c) => !gone.includes(c));
-  if (left.length) await kv.set(runKey(runId), { ...run, checkpoints: left });
-  else await kv.del(runKey(runId));
-  for (const c of gone) await kv.del(c.key);
+  await kv.transaction(async (tx) => {
+    const run = await tx.get<RunRecord>(runKey(runId));
+    if (!run) return;
+    const gone = step === undefined ? run.checkpoints : run.checkpoints.filter((c) => c.step === step);
+    const left = run.checkpoints.filter((c) => !gone.includes(c));
+    if (left.length) tx.set(runKey(runId), { ...run, checkpoints: left });
+    else tx.del(runKey(runId));
+    for (const c of gone) tx.del(c.key);
+  });
 }
 
 /** Keeps an evaluation's top-1 figures with the checkpoint of those weights, when one is stored. */
 export async function recordResults(kv: Kv, runId: string, step: number, report: EvalReport): Promise<RunRecord | null> {
-  const run = await kv.get<RunRecord>(runKey(runId));
-  const info = run?.checkpoints.find((c) => c.step === step);
-  if (!run || !info) return null;
-  const top1 = Object.fromEntries(report.rows.map((r) => [r.name, r.top1]));
-  info.results = { ...info.results, [report.kind]: { featLayer: report.featLayer, featPool: report.featPool, top1 } };
-  await kv.set(runKey(runId), run);
-  return run;
+  return kv.transaction(async (tx) => {
+    const run = await tx.get<RunRecord>(runKey(runId));
+    const info = run?.checkpoints.find((c) => c.step === step);
+    if (!run || !info) return null;
+    const top1 = Object.fromEntries(report.rows.map((r) => [r.name, r.top1]));
+    info.results = { ...info.results, [report.kind]: { featLayer: report.featLayer, featPool: report.featPool, top1 } };
+    tx.set(runKey(runId), run);
+    return run;
+  });
+}
+
+/**
+ * Deletes checkpoints that no run points at (left by versions that wrote the two apart), in one
+ * transaction with the reading of the runs, so a checkpoint another tab is writing is never
+ * taken for one. Returns how many went.
+ */
+export async function removeOrphans(kv: Kv): Promise<number> {
+  return kv.transaction(async (tx) => {
+    const all = await tx.keys();
+    const runs = await Promise.all(all.filter((k) => k.startsWith('run:')).map((k) => tx.get<RunRecord>(k)));
+    const used = new Set(runs.flatMap((r) => (r && Array.isArray(r.checkpoints) ? r.checkpoints.map((c) => c.key) : [])));
+    const orphans = all.filter((k) => k.startsWith('ckpt:') && !used.has(k));
+    for (const k of orphans) tx.del(k);
+    return orphans.length;
+  });
 }
 
 /** A new key for a run's checkpoints: time-ordered, unique per tab. */

@@ -6,6 +6,9 @@ import type { BackendChoice, BackendName, FeatPool, TrainConfig } from './config
 /** A checkpoint file larger than this is refused before it is read (the largest recipe's is ~0.3 GB). */
 export const MAX_IMPORT_BYTES = 1 << 30;
 
+/** The BroadcastChannel on which a change to the stored runs is announced (workers/checkpoint/tabs.ts). */
+export const RUNS_CHANNEL = 'vicreg-studio-runs';
+
 export interface MetricRecord {
   step: number; // 1-based global step
   epoch: number; // 0-based epoch the step belongs to
@@ -306,6 +309,8 @@ export interface WorkerApi {
   /** A checkpoint of the running (or paused) run now. */
   saveCheckpoint(): void;
   listRuns(): Promise<RunRecord[]>;
+  /** Of `runIds`, those training in another tab of this browser now (they cannot be resumed or deleted here). */
+  openRuns(runIds: string[]): Promise<string[]>;
   /** One checkpoint, or the whole run when step is omitted. */
   deleteCheckpoint(runId: string, step?: number): Promise<void>;
   /** The full checkpoint as one zip that `importCheckpoint` (here or in another browser) reads. */
