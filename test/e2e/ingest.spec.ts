@@ -52,6 +52,11 @@ test('a folder with classes and bad files: counts, skipped reasons, survives a r
   writeFileSync(join(root, 'squares', 'alpha.png'), transparent);
   writeFileSync(join(root, 'circles', 'truncated.png'), circles[0].subarray(0, Math.floor(circles[0].length / 2)));
   writeFileSync(join(root, 'circles', 'empty.png'), Buffer.alloc(0));
+  // A small file whose header declares 30000×30000 px (3.4 GiB decoded): refused from its header.
+  const bomb = Buffer.from(circles[1]);
+  bomb.writeUInt32BE(30000, 16);
+  bomb.writeUInt32BE(30000, 20);
+  writeFileSync(join(root, 'circles', 'bomb.png'), bomb);
   writeFileSync(join(root, 'circles', 'notes.txt'), 'not an image');
   writeFileSync(join(root, 'squares', '.DS_Store'), Buffer.from([0, 0, 0, 1, 66, 117, 100, 49]));
 
@@ -62,8 +67,9 @@ test('a folder with classes and bad files: counts, skipped reasons, survives a r
   await expect(summary.locator('.classes')).toContainText('circles 12');
   await expect(summary.locator('.classes')).toContainText('squares 12');
   const skipped = page.getByTestId('dataset-skipped');
-  await expect(skipped).toContainText('4 files skipped');
+  await expect(skipped).toContainText('5 files skipped');
   await expect(skipped).toContainText(/truncated\.png: could not be decoded/);
+  await expect(skipped).toContainText(/bomb\.png: 30000×30000 pixels is over the 100 megapixel limit \(read from its PNG header; not decoded\)/);
   await expect(skipped).toContainText(/empty\.png: empty file \(0 bytes\)/);
   await expect(skipped).toContainText(/notes\.txt: not an image \(\.txt/);
   await expect(skipped).toContainText(/\.DS_Store: hidden file/);
@@ -71,7 +77,7 @@ test('a folder with classes and bad files: counts, skipped reasons, survives a r
 
   await page.reload();
   await expect(page.getByTestId('dataset-summary')).toContainText('24 images, 2 classes', { timeout: 90_000 });
-  await expect(page.getByTestId('dataset-skipped')).toContainText('4 files skipped');
+  await expect(page.getByTestId('dataset-skipped')).toContainText('5 files skipped');
   await expect(page.getByTestId('stored-datasets')).toContainText('shapes · 24 images');
   await expect(page.getByTestId('augment-preview')).toHaveAttribute('data-items', '8');
 

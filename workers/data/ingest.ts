@@ -3,7 +3,8 @@
 // IndexedDB. Bad files are skipped and listed, never fatal; Cancel is checked between files.
 import type { DatasetSummary, IngestFile, IngestProgress, SkippedFile } from '../contract/api';
 import { fromPixels, type Dataset } from './dataset';
-import { planIngest, storedSize } from './plan';
+import { HEADER_BYTES, imageHeader } from './header';
+import { ingestBudget, planIngest, storedSize } from './plan';
 import { saveDataset } from './store';
 
 /** Decoding runs this many files at once: createImageBitmap decodes off the worker's JS thread. */
@@ -45,7 +46,12 @@ function toRgb(bitmap: ImageBitmap, size: number, ctx: OffscreenCanvasRenderingC
   return rgb;
 }
 
+const overLimit = (width: number, height: number) => `${width}×${height} pixels is over the ${MAX_PIXELS / 1e6} megapixel limit`;
+
 async function decode(file: File): Promise<ImageBitmap> {
+  // The size its header declares, before a byte is decoded (./header.ts).
+  const header = imageHeader(new Uint8Array(await file.slice(0, HEADER_BYTES).arrayBuffer()));
+  if (header && header.width * header.height > MAX_PIXELS) throw new Error(`${overLimit(header.width, header.height)} (read from its ${header.format.toUpperCase()} header; not decoded)`);
   let bitmap: ImageBitmap;
   try {
     bitmap = await createImageBitmap(file);
@@ -53,9 +59,9 @@ async function decode(file: File): Promise<ImageBitmap> {
     throw new Error('could not be decoded: corrupt or truncated, or a format this browser cannot read (16-bit, CMYK)');
   }
   if (bitmap.width * bitmap.height > MAX_PIXELS) {
-    const size = `${bitmap.width}×${bitmap.height}`;
+    const { width, height } = bitmap;
     bitmap.close();
-    throw new Error(`${size} pixels is over the ${MAX_PIXELS / 1e6} megapixel limit`);
+    throw new Error(overLimit(width, height));
   }
   return bitmap;
 }
@@ -67,6 +73,8 @@ export async function ingestFolder(
   cancelled: () => boolean,
 ): Promise<Dataset> {
   const plan = planIngest(files.map((f) => ({ path: f.path, size: f.file ? f.file.size : null })));
+  const tooMany = ingestBudget(plan.images.length, o.imageSize);
+  if (tooMany) throw new Error(tooMany);
   const skipped: SkippedFile[] = [...plan.skipped];
   const total = files.length;
   let done = files.length - plan.images.length; // planned-out files count as looked at

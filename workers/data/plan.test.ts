@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { planIngest, storedSize } from './plan';
+import { ingestBudget, MAX_DATASET_BYTES, planIngest, storedSize } from './plan';
 
 const f = (path: string, size: number | null = 100) => ({ path, size });
 
@@ -60,3 +60,14 @@ describe('storedSize', () => {
     expect(storedSize([], 32)).toBe(32);
   });
 });
+
+describe('ingestBudget', () => {
+  it('refuses, before decoding, a folder whose stored pixels would pass the budget, saying how many fit', () => {
+    // 32 px stores at most 64×64×3 = 12,288 bytes an image: 87,381 fit in 1 GiB.
+    expect(MAX_DATASET_BYTES).toBe(2 ** 30);
+    expect(ingestBudget(87_381, 32)).toBeNull();
+    expect(ingestBudget(87_382, 32)).toBe('87382 images stored at up to 64×64 px would take 1.0 GiB, over the 1 GiB a dataset may hold here: use at most 87381 images (a subset of the folder), or a smaller imageSize');
+    expect(ingestBudget(30_000, 224)).toMatch(/^30000 images stored at up to 224×224 px would take 4\.2 GiB.*at most 7133 images/);
+  });
+});
+

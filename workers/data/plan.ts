@@ -76,3 +76,19 @@ export function storedSize(shorterSides: number[], imageSize: number): number {
   const median = sorted.length ? sorted[Math.floor(sorted.length / 2)] : imageSize;
   return Math.max(imageSize, Math.min(median, 2 * imageSize, 128));
 }
+
+/** The stored pixels of a dataset are held in memory (and in IndexedDB): at most this many bytes. */
+export const MAX_DATASET_BYTES = 1 << 30;
+
+/**
+ * Null when `count` images fit MAX_DATASET_BYTES at the largest size storedSize can choose for
+ * `imageSize`; else what is wrong and what to change, before a file is decoded.
+ */
+export function ingestBudget(count: number, imageSize: number): string | null {
+  const side = storedSize([Infinity], imageSize);
+  const bytes = count * side * side * 3;
+  if (bytes <= MAX_DATASET_BYTES) return null;
+  const fit = Math.floor(MAX_DATASET_BYTES / (side * side * 3));
+  return `${count} images stored at up to ${side}×${side} px would take ${(bytes / 2 ** 30).toFixed(1)} GiB, over the ${MAX_DATASET_BYTES / 2 ** 30} GiB a dataset may hold here: use at most ${fit} images (a subset of the folder), or a smaller imageSize`;
+}
+
