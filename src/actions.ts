@@ -2,7 +2,7 @@
 // so they need no hook and the worker's callbacks reach the store directly.
 import { MAX_IMPORT_BYTES, RUNS_CHANNEL, type DatasetSummary, type DiagnosticsRecord, type EvalKind, type ExportFile, type IngestFile, type IngestProgress, type MeasureSpec, type MetricRecord, type RunRecord, type TrainEvent } from '../workers/contract/api';
 import type { BackendChoice, BackendName } from '../workers/contract/config';
-import { callback, publicBase, transfer, worker } from './bridge';
+import { callback, onWorkerLost, publicBase, stepTook, transfer, worker } from './bridge';
 import { useStore } from './store';
 
 const message = (e: unknown) => (e instanceof Error ? e.message : String(e));
@@ -148,6 +148,7 @@ function trainEvents(): (e: TrainEvent) => void {
   const run = throttledEvents(useStore.getState().onTrainEvent);
   return (e) => {
     const s = useStore.getState();
+    if (e.type === 'metrics') for (const r of e.records) stepTook(r.msPerStep);
     if (e.type === 'checkpoint') {
       s.upsertRun(e.run);
       // The first checkpoint of a visit asks the browser to keep the storage (it may decline).
@@ -168,7 +169,7 @@ function trainEvents(): (e: TrainEvent) => void {
 export async function startTraining(): Promise<void> {
   const s = useStore.getState();
   s.resetRun();
-  s.setCheckpoints({ evalSourceName: null, checkpointNotice: null });
+  s.setCheckpoints({ evalSourceName: null, checkpointNotice: null, resumeOffer: null });
   try {
     await worker().train(s.config, callback(trainEvents()));
   } catch (e) {
@@ -229,12 +230,32 @@ export function followStoredRuns(): void {
   new BroadcastChannel(RUNS_CHANNEL).onmessage = () => void refreshRuns();
 }
 
+/**
+ * Starts the studio's worker side: the backend, the last dataset, the offer to resume. On page
+ * load, and again when the worker died (src/bridge.ts): then the run that was training is marked
+ * failed with the reason, and its last checkpoint is offered for Resume.
+ */
+export function startWorker(): void {
+  void chooseBackend(useStore.getState().config.backend).then(restoreLastDataset).then(offerResume);
+}
+
+onWorkerLost((why) => {
+  const s = useStore.getState();
+  const wasTraining = s.runState === 'running' || s.runState === 'paused' || s.runState === 'preparing';
+  useStore.setState({
+    runState: wasTraining ? 'failed' : s.runState,
+    runMessage: wasTraining ? `${why}. A new worker was started; resume from the last checkpoint below.` : s.runMessage,
+  });
+  s.setCheckpoints({ checkpointNotice: { text: `${why}. A new worker was started${wasTraining ? '; the run can resume from its last checkpoint' : ''}.`, error: true } });
+  startWorker();
+});
+
 /** On start: offer to resume the newest unfinished run (a reload or a crash mid-run), unless another tab trains it. */
 export async function offerResume(): Promise<void> {
   const runs = await refreshRuns();
   const s = useStore.getState();
   const unfinished = runs.find((r) => !r.finished && !s.openElsewhere.includes(r.runId));
-  if (unfinished && s.runState === 'idle') s.setCheckpoints({ resumeOffer: unfinished });
+  if (unfinished && (s.runState === 'idle' || s.runState === 'failed')) s.setCheckpoints({ resumeOffer: unfinished });
   void refreshStorage();
 }
 

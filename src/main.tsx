@@ -1,14 +1,13 @@
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
-import { chooseBackend, followStoredRuns, offerResume, restoreLastDataset } from './actions';
+import { followStoredRuns, startWorker } from './actions';
 import { App } from './App';
 import { syncConfigWithHash } from './config/hash';
-import { useStore } from './store';
 import './styles.css';
 
 syncConfigWithHash();
 followStoredRuns();
-void chooseBackend(useStore.getState().config.backend).then(restoreLastDataset).then(offerResume);
+startWorker();
 
 createRoot(document.getElementById('root')!).render(
   <StrictMode>

@@ -211,6 +211,7 @@ const api: WorkerApi = {
     }).finally(announceRunsChanged);
   },
   saveCheckpoint: () => control?.requestSave(),
+  ping: async () => true as const,
   async listRuns() {
     // Once per worker: checkpoints left without a run by versions that wrote the two apart.
     orphansChecked ??= removeOrphans(browserKv()).catch(() => 0);

@@ -123,7 +123,7 @@ export function CheckpointPanel() {
 export function ResumeOffer() {
   const offer = useStore((s) => s.resumeOffer);
   const state = useStore((s) => s.runState);
-  if (!offer || state !== 'idle') return null;
+  if (!offer || (state !== 'idle' && state !== 'failed')) return null; // failed: the worker died mid-run
   const last = offer.checkpoints[offer.checkpoints.length - 1];
   return (
     <section className="resume-offer" data-testid="resume-offer" role="status">

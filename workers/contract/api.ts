@@ -308,6 +308,8 @@ export interface WorkerApi {
   train(config: TrainConfig, onEvent: (e: TrainEvent) => void, from?: { runId: string; step?: number }): Promise<RunState>;
   /** A checkpoint of the running (or paused) run now. */
   saveCheckpoint(): void;
+  /** Answers at once: the UI's heartbeat (src/liveness.ts). */
+  ping(): Promise<true>;
   listRuns(): Promise<RunRecord[]>;
   /** Of `runIds`, those training in another tab of this browser now (they cannot be resumed or deleted here). */
   openRuns(runIds: string[]): Promise<string[]>;

@@ -1,0 +1,59 @@
+// The worker that trains can die (out of memory, a crash). The page notices — by the worker's
+// error event, or by its silence (src/liveness.ts) — rejects what waited on it, says what
+// happened, starts a new worker, and resumes the run from its last checkpoint on request.
+import { expect, test, type Page } from './fixtures';
+import { MIN_SILENCE_MS } from '../../src/liveness';
+import { openWithSample, stepOf, TINY, waitForStep } from './helpers';
+
+const savedSteps = async (page: Page) =>
+  (await page.getByTestId('checkpoint').evaluateAll((rows) => rows.map((r) => Number(r.getAttribute('data-step'))))).sort((a, b) => a - b);
+
+async function trainingWorker(page: Page) {
+  const w = page.workers().find((x) => /worker/.test(x.url()) && !/pthread|wasm/.test(x.url()));
+  expect(w, 'the training worker').toBeTruthy();
+  return w!;
+}
+
+async function resumesAfter(page: Page, killed: number) {
+  const saved = Math.max(...(await savedSteps(page)));
+  expect(saved).toBeGreaterThanOrEqual(10);
+  expect(saved).toBeLessThanOrEqual(killed);
+  const offer = page.getByTestId('resume-offer');
+  await expect(offer).toContainText(`step ${saved} of`, { timeout: 90_000 });
+  await expect(page.getByTestId('backend')).toHaveText('wasm', { timeout: 90_000 });
+  await expect(page.getByTestId('dataset-summary')).toContainText('2000 images');
+  await offer.getByTestId('resume-offer-accept').click();
+  await expect(page.getByTestId('run-state')).toHaveText('running');
+  await waitForStep(page, saved + 3);
+  await page.getByTestId('train-stop').click();
+  await expect(page.getByTestId('run-state')).toHaveText('stopped');
+  await expect(page.getByTestId('chart-loss')).toHaveAttribute('data-finite', 'true');
+}
+
+test('a worker that goes silent mid-run is found dead, replaced, and the run resumes from its last checkpoint', async ({ page }) => {
+  await openWithSample(page, `${TINY}&epochs=30&checkpointEvery=5&backend=wasm`, 'wasm');
+  await page.getByTestId('train-start').click();
+  await waitForStep(page, 12);
+  await expect.poll(async () => Math.max(0, ...(await savedSteps(page)))).toBeGreaterThanOrEqual(10);
+  const w = await trainingWorker(page);
+  const killed = await stepOf(page);
+  // Ends the worker without an error event; the evaluation itself may never answer.
+  await Promise.race([w.evaluate(() => self.close()).catch(() => {}), new Promise((r) => setTimeout(r, 2000))]);
+  const warnings = page.getByTestId('warnings');
+  await expect(warnings).toContainText(/the training worker stopped answering for \d+ s: it ran out of memory or crashed/, { timeout: MIN_SILENCE_MS + 30_000 });
+  await expect(page.getByTestId('run-state')).toHaveText('failed');
+  await resumesAfter(page, killed + 1);
+});
+
+test('an error outside any call in the worker is reported at once, and the run resumes', async ({ page }) => {
+  await openWithSample(page, `${TINY}&epochs=30&checkpointEvery=5&backend=wasm`, 'wasm');
+  await page.getByTestId('train-start').click();
+  await waitForStep(page, 12);
+  await expect.poll(async () => Math.max(0, ...(await savedSteps(page)))).toBeGreaterThanOrEqual(10);
+  const w = await trainingWorker(page);
+  const killed = await stepOf(page);
+  await w.evaluate(() => void setTimeout(() => { throw new Error('simulated out of memory'); }));
+  await expect(page.getByTestId('warnings')).toContainText(/the training worker stopped: .*simulated out of memory.*\(out of memory\?\)/, { timeout: 10_000 });
+  await expect(page.getByTestId('checkpoint-notice')).toContainText('A new worker was started; the run can resume from its last checkpoint');
+  await resumesAfter(page, killed + 5);
+});
