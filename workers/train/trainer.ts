@@ -13,7 +13,7 @@ import { buildModel, type VicregModel } from '../model/model';
 import { adamw, lars, sgd, type Optimizer } from '../optim/optimizers';
 import { learningRate } from '../optim/schedule';
 import { readDiagnostics } from '../vicreg/diagnostics';
-import { BUDGET_SKIP_STEPS, budgetReady, epochsForBudget } from './budget';
+import { BUDGET_SKIP_STEPS, budgetReady, epochsForBudget, REPLAN_MIN_SHARE } from './budget';
 import { autoEvery, OnlineKnn } from './online-knn';
 import { PACKED, trainStep, type StepContext, type StepOutput } from './step';
 import { CollapseWatch } from './warnings';
@@ -218,9 +218,10 @@ export async function train(data: Dataset, config: TrainConfig, control: RunCont
     });
   };
 
-  // Fixes the budget's epochs from a measured step time. Once as the warmup ends, and once more an
-  // epoch later, timed over a whole epoch with its checkpoints and k-NN points: the cosine has
-  // barely left its peak then, so moving its end changes no learning rate by more than ~1e-4.
+  // Fixes the budget's epochs from a measured step time. Once as the warmup ends, and once more
+  // over a window with its checkpoints and k-NN points (replanSteps, at least REPLAN_MIN_SHARE of
+  // the budget): the cosine has barely left its peak then, so moving its end changes the learning
+  // rate by a fraction of a percent.
   const planBudget = (msPerStep: number, now: number, measuredWithKnn: boolean) => {
     const overhead = online && knnEvery > 0 && !measuredWithKnn ? Math.min(0.5, knnCostMs / (knnEvery * msPerStep)) : 0;
     const fit = epochsForBudget({
@@ -234,6 +235,9 @@ export async function train(data: Dataset, config: TrainConfig, control: RunCont
     return fit;
   };
   let replanFrom: { step: number; at: number } | null = null;
+  // The re-check times a window with every kind of work in it: an epoch end (its checkpoint) and
+  // two online k-NN points, which on a small dataset come less often than once an epoch.
+  const replanSteps = () => Math.max(stepsPerEpoch, 2 * Math.max(knnEvery, 0));
 
   // After each step: time the steps, then fix the budget's epochs and the online k-NN's spacing;
   // launch an online k-NN point when one is due (its readback resolves later, off the loop).
@@ -252,13 +256,13 @@ export async function train(data: Dataset, config: TrainConfig, control: RunCont
       if (budgetOpen) {
         budgetOpen = false;
         const fit = planBudget(msPerStep, now, false);
-        if (fit.totalSteps - step > 2 * stepsPerEpoch) replanFrom = { step, at: now };
+        if (fit.totalSteps - step > 2 * replanSteps()) replanFrom = { step, at: now };
         if (!fit.fits) {
           emit({ type: 'warning', step, kind: 'budget', message: `${c.budgetMinutes} min is less than the warmup plus one epoch at ${msPerStep.toFixed(0)} ms per step: the run takes ${fit.epochs} epochs (about ${((fit.totalSteps * msPerStep) / 60_000).toFixed(1)} min). Raise budgetMinutes, lower warmupEpochs, or use a smaller model.` });
         }
       }
     }
-    if (replanFrom && step - replanFrom.step >= stepsPerEpoch) {
+    if (replanFrom && step - replanFrom.step >= replanSteps() && now - replanFrom.at >= REPLAN_MIN_SHARE * c.budgetMinutes * 60_000) {
       planBudget((now - replanFrom.at) / (step - replanFrom.step), now, true);
       replanFrom = null;
     }
