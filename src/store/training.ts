@@ -1,6 +1,13 @@
 import type { StateCreator } from 'zustand';
 import type { BackendReport, BudgetPlan, DiagnosticsRecord, KernelCheckReport, KnnBaselines, KnnRecord, MeasureSpec, MetricRecord, RunState, TrainEvent, WarningKind } from '../../workers/contract/api';
+import { appendHistory } from '../../workers/contract/history';
 import type { Store } from './index';
+
+/** The charts keep at most this many per-step records, spread over the whole run (a long run's
+ *  older points thinned), so the page's memory stays bounded however long a run trains. */
+export const UI_HISTORY_LIMIT = 4000;
+/** Diagnostics records carry per-dimension statistics: fewer are kept. */
+export const UI_DIAGNOSTICS_LIMIT = 1000;
 
 export interface TrainingWarning {
   step: number;
@@ -59,9 +66,9 @@ export const createTrainingSlice: StateCreator<Store, [], [], TrainingSlice> = (
     set((s) => {
       if (e.type === 'metrics') {
         const last = e.records[e.records.length - 1];
-        return last ? { metrics: s.metrics.concat(e.records), step: Math.max(s.step, last.step) } : {};
+        return last ? { metrics: appendHistory(s.metrics, e.records, UI_HISTORY_LIMIT), step: Math.max(s.step, last.step) } : {};
       }
-      if (e.type === 'diagnostics') return { diagnostics: s.diagnostics.concat(e.records) };
+      if (e.type === 'diagnostics') return { diagnostics: appendHistory(s.diagnostics, e.records, UI_DIAGNOSTICS_LIMIT) };
       if (e.type === 'knn') return { knn: s.knn.concat(e.records.filter((r) => !s.knn.some((k) => k.step === r.step))) };
       if (e.type === 'knn-baselines') return { knnBaselines: e.baselines };
       if (e.type === 'budget') return { budgetPlan: e.plan };

@@ -47,7 +47,7 @@ export interface CheckpointMeta {
   optimizer: SlotEntry[];
   avt: TensorEntry | null;
   values: number; // float32 values in `data`
-  metrics: MetricRecord[]; // downsampled history (./history.ts)
+  metrics: MetricRecord[]; // downsampled history (../contract/history.ts)
   knn?: KnnRecord[]; // online k-NN points, downsampled the same way (absent before the online k-NN existed)
   knnBaselines?: KnnBaselines | null; // its reference lines
   budget?: BudgetPlan | null; // how a time budget was turned into epochs (config.epochs holds the result)

@@ -5,7 +5,7 @@ import type { BudgetPlan, DiagnosticsRecord, KnnBaselines, KnnRecord, MetricReco
 import type { TrainConfig } from '../contract/config';
 import { augmentView, viewOptions } from '../data/augment';
 import { uploadBatch, type Dataset } from '../data/dataset';
-import { appendHistory } from '../checkpoint/history';
+import { appendHistory } from '../contract/history';
 import { captureTensors, FORMAT_VERSION, restoreTensors, type Checkpoint, type CheckpointReason } from '../checkpoint/record';
 import { APP_VERSION } from '../contract/version';
 import { mulberry32, permutation } from '../data/random';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { MetricRecord } from '../contract/api';
+import type { MetricRecord } from './api';
 import { appendHistory } from './history';
 
 const rec = (step: number) => ({ step, loss: step }) as MetricRecord;
@@ -18,5 +18,10 @@ describe('appendHistory', () => {
     expect(h[h.length - 1].step).toBe(10_000);
     const steps = h.map((r) => r.step);
     expect(steps).toEqual([...steps].sort((a, b) => a - b));
+    // Even over the run: every tenth of it holds about a tenth of the records.
+    for (let d = 0; d < 10; d++) {
+      const inDecile = steps.filter((s) => s > d * 1000 && s <= (d + 1) * 1000).length;
+      expect(inDecile, `decile ${d}`).toBeGreaterThanOrEqual(Math.floor(h.length / 10) - 2);
+    }
   });
 });
