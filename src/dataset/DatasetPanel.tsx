@@ -54,11 +54,13 @@ function IngestBar() {
     <div className="progress" data-testid="ingest-progress">
       <div className="bar"><div style={{ width: `${p.total ? (100 * p.done) / p.total : 0}%` }} /></div>
       <div className="numbers">
+        {/* First in the row: the counts after it change width as they grow, and a button that
+            moves under the pointer can miss a click. */}
+        <button data-testid="ingest-cancel" onClick={() => void cancelIngest()}>Cancel</button>
         <span>{p.done} / {p.total} files</span>
         <span>{p.accepted} images</span>
-        {p.skipped > 0 && <span>{p.skipped} skipped</span>}
+        <span>{p.skipped > 0 ? `${p.skipped} skipped` : ''}</span>
         <span>ETA {remaining === null ? '–' : formatDuration(remaining)}</span>
-        <button data-testid="ingest-cancel" onClick={() => void cancelIngest()}>Cancel</button>
       </div>
     </div>
   );
