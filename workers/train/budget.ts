@@ -43,6 +43,9 @@ export function epochsForBudget(o: BudgetInput): { epochs: number; totalSteps: n
  * online k-NN point, and a 10-minute run planned from it ended at 109% of its budget.
  */
 export const REPLAN_MIN_SHARE = 0.05;
+/** ... and ends within this share of the planned steps (a 90-s run re-planned at 44% of its steps
+ *  bent its learning rate visibly). */
+export const REPLAN_MAX_SHARE = 0.15;
 
 /** The longest the timing may take, as a share of the budget, when the warmup is long. */
 export const BUDGET_MAX_SHARE = 0.05;

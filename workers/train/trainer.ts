@@ -13,7 +13,7 @@ import { buildModel, type VicregModel } from '../model/model';
 import { adamw, lars, sgd, type Optimizer } from '../optim/optimizers';
 import { learningRate } from '../optim/schedule';
 import { readDiagnostics } from '../vicreg/diagnostics';
-import { BUDGET_SKIP_STEPS, budgetReady, epochsForBudget, REPLAN_MIN_SHARE } from './budget';
+import { BUDGET_SKIP_STEPS, budgetReady, epochsForBudget, REPLAN_MAX_SHARE, REPLAN_MIN_SHARE } from './budget';
 import { autoEvery, OnlineKnn } from './online-knn';
 import { PACKED, trainStep, type StepContext, type StepOutput } from './step';
 import { CollapseWatch } from './warnings';
@@ -220,8 +220,8 @@ export async function train(data: Dataset, config: TrainConfig, control: RunCont
 
   // Fixes the budget's epochs from a measured step time. Once as the warmup ends, and once more
   // over a window with its checkpoints and k-NN points (replanSteps, at least REPLAN_MIN_SHARE of
-  // the budget): the cosine has barely left its peak then, so moving its end changes the learning
-  // rate by a fraction of a percent.
+  // the budget): the cosine has barely left its peak then, so moving its end by 10% moves the
+  // learning rate by about 1% of its peak.
   const planBudget = (msPerStep: number, now: number, measuredWithKnn: boolean) => {
     const overhead = online && knnEvery > 0 && !measuredWithKnn ? Math.min(0.5, knnCostMs / (knnEvery * msPerStep)) : 0;
     const fit = epochsForBudget({
@@ -236,8 +236,9 @@ export async function train(data: Dataset, config: TrainConfig, control: RunCont
   };
   let replanFrom: { step: number; at: number } | null = null;
   // The re-check times a window with every kind of work in it: an epoch end (its checkpoint) and
-  // two online k-NN points, which on a small dataset come less often than once an epoch.
-  const replanSteps = () => Math.max(stepsPerEpoch, 2 * Math.max(knnEvery, 0));
+  // two online k-NN points, which on a small dataset come less often than once an epoch; but at
+  // most REPLAN_MAX_SHARE of the run, so the schedule it moves has barely left its peak.
+  const replanSteps = () => Math.max(stepsPerEpoch, Math.min(2 * Math.max(knnEvery, 0), Math.floor(REPLAN_MAX_SHARE * totalSteps)));
 
   // After each step: time the steps, then fix the budget's epochs and the online k-NN's spacing;
   // launch an online k-NN point when one is due (its readback resolves later, off the loop).
