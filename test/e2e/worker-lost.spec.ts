@@ -15,12 +15,14 @@ async function trainingWorker(page: Page) {
 }
 
 async function resumesAfter(page: Page, killed: number) {
-  const saved = Math.max(...(await savedSteps(page)));
-  expect(saved).toBeGreaterThanOrEqual(10);
-  // The step the page showed lags the worker by a readback window or two; the checkpoint list is the truth.
-  expect(saved).toBeLessThanOrEqual(killed + 20);
+  // The new worker lists the stored runs again; the offer names the newest checkpoint.
   const offer = page.getByTestId('resume-offer');
-  await expect(offer).toContainText(`step ${saved} of`, { timeout: 90_000 });
+  await expect(offer).toContainText(/stopped at step \d+ of/, { timeout: 90_000 });
+  const saved = Number(/stopped at step (\d+) of/.exec((await offer.textContent())!)![1]);
+  expect(saved).toBeGreaterThanOrEqual(10);
+  // The step the page showed lags the worker by a readback window or two.
+  expect(saved).toBeLessThanOrEqual(killed + 20);
+  await expect.poll(async () => Math.max(...(await savedSteps(page)))).toBe(saved);
   await expect(page.getByTestId('backend')).toHaveText('wasm', { timeout: 90_000 });
   await expect(page.getByTestId('dataset-summary')).toContainText('2000 images');
   await offer.getByTestId('resume-offer-accept').click();
