@@ -14,6 +14,15 @@ async function trainingWorker(page: Page) {
   return w!;
 }
 
+/** A run training with checkpoints every 5 steps, past its second; its worker and the step shown. */
+async function trainingWithCheckpoints(page: Page) {
+  await openWithSample(page, `${TINY}&epochs=30&checkpointEvery=5&backend=wasm`, 'wasm');
+  await page.getByTestId('train-start').click();
+  await waitForStep(page, 12);
+  await expect.poll(async () => Math.max(0, ...(await savedSteps(page)))).toBeGreaterThanOrEqual(10);
+  return { w: await trainingWorker(page), killed: await stepOf(page) };
+}
+
 async function resumesAfter(page: Page, killed: number) {
   // The new worker lists the stored runs again; the offer names the newest checkpoint.
   const offer = page.getByTestId('resume-offer');
@@ -34,12 +43,7 @@ async function resumesAfter(page: Page, killed: number) {
 }
 
 test('a worker that goes silent mid-run is found dead, replaced, and the run resumes from its last checkpoint', async ({ page }) => {
-  await openWithSample(page, `${TINY}&epochs=30&checkpointEvery=5&backend=wasm`, 'wasm');
-  await page.getByTestId('train-start').click();
-  await waitForStep(page, 12);
-  await expect.poll(async () => Math.max(0, ...(await savedSteps(page)))).toBeGreaterThanOrEqual(10);
-  const w = await trainingWorker(page);
-  const killed = await stepOf(page);
+  const { w, killed } = await trainingWithCheckpoints(page);
   // Ends the worker without an error event; the evaluation itself may never answer.
   await Promise.race([w.evaluate(() => self.close()).catch(() => {}), new Promise((r) => setTimeout(r, 2000))]);
   const warnings = page.getByTestId('warnings');
@@ -49,12 +53,7 @@ test('a worker that goes silent mid-run is found dead, replaced, and the run res
 });
 
 test('an error outside any call in the worker is reported at once, and the run resumes', async ({ page }) => {
-  await openWithSample(page, `${TINY}&epochs=30&checkpointEvery=5&backend=wasm`, 'wasm');
-  await page.getByTestId('train-start').click();
-  await waitForStep(page, 12);
-  await expect.poll(async () => Math.max(0, ...(await savedSteps(page)))).toBeGreaterThanOrEqual(10);
-  const w = await trainingWorker(page);
-  const killed = await stepOf(page);
+  const { w, killed } = await trainingWithCheckpoints(page);
   await w.evaluate(() => void setTimeout(() => { throw new Error('simulated out of memory'); }));
   await expect(page.getByTestId('warnings')).toContainText(/the training worker stopped: .*simulated out of memory.*\(out of memory\?\)/, { timeout: 10_000 });
   await expect(page.getByTestId('checkpoint-notice')).toContainText('A new worker was started; the run can resume from its last checkpoint');
