@@ -43,12 +43,17 @@ export function ModelCard() {
       return null; // e.g. a ViT patch larger than the image: the config panel says why
     }
   }, [c]);
-  if (!card) return null;
-
   const active = backend?.active;
   const limits: BackendLimits | null =
     active === 'webgpu' && gpu ? { backend: 'WebGPU', maxTotal: null, ...gpu } : active === 'wasm' ? { backend: 'WASM', maxBufferSize: null, maxStorageBufferBindingSize: null, maxTotal: WASM_HEAP_LIMIT } : null;
-  const warnings = limits ? cardWarnings(card, c, limits) : [];
+  const warnings = card && limits ? cardWarnings(card, c, limits) : [];
+  // Train stays off while the estimate does not fit the backend (src/train/TrainPanel.tsx).
+  const block = warnings[0]?.message ?? null;
+  useEffect(() => {
+    if (useStore.getState().memoryBlock !== block) useStore.setState({ memoryBlock: block });
+  }, [block]);
+  if (!card) return null;
+
 
   const msPerImage = backend?.attempts.find((a) => a.name === active)?.msPerImage;
   const images = trainCount ?? 1000;

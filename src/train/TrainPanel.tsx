@@ -44,7 +44,8 @@ function Progress() {
 export function TrainPanel() {
   const state = useStore((s) => s.runState);
   const message = useStore((s) => s.runMessage);
-  const canStart = useStore((s) => s.datasetStatus === 'ready' && s.backendStatus === 'ready');
+  const memoryBlock = useStore((s) => s.memoryBlock);
+  const canStart = useStore((s) => s.datasetStatus === 'ready' && s.backendStatus === 'ready') && !memoryBlock;
   const active = state === 'running' || state === 'paused' || state === 'preparing';
   return (
     <section className="panel train">
@@ -57,7 +58,7 @@ export function TrainPanel() {
         <span className="budget" title="Minutes the run may take: the epochs are set from the first steps' measured time so that warmup and cosine schedule end within it (0: use epochs)">
           <Field name="budgetMinutes" disabled={active} label="budget (min)" testId="train-budget" />
         </span>
-        {!canStart && !active && <span className="hint">Load a dataset to train.</span>}
+        {!canStart && !active && (memoryBlock ? <span className="hint error" data-testid="train-blocked">Train is off: {memoryBlock}</span> : <span className="hint">Load a dataset to train.</span>)}
       </div>
       <Progress />
       {message && state !== 'failed' && <p className="hint">{message}</p>}

@@ -60,9 +60,16 @@ test('the WASM heap warning says what to change, and goes once the batch fits', 
   await expect(warning).toHaveCount(1);
   await expect(warning).toContainText('exceeds what WASM can hold');
   await expect(warning).toContainText(/lower batchSize to at most \d+|lower imageSize or widthMult/);
+  // With data loaded, Train stays off and says why until the config fits.
+  await page.getByTestId('sample-dataset').click();
+  await expect(page.getByTestId('dataset-summary')).toContainText('2000 images');
+  await expect(page.getByTestId('train-start')).toBeDisabled();
+  await expect(page.getByTestId('train-blocked')).toContainText('Train is off: The estimated training memory');
   await setField(page, 'imageSize', '64');
   await setField(page, 'batchSize', '4');
   await expect(warning).toHaveCount(0);
+  await expect(page.getByTestId('train-blocked')).toHaveCount(0);
+  await expect(page.getByTestId('train-start')).toBeEnabled();
 });
 
 test('with backend auto, the card estimates the time of an epoch over the loaded training split', async ({ page }) => {

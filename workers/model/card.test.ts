@@ -5,7 +5,7 @@ import { registerWasmGradKernels } from '../backend/wasm-grads';
 import { BACKBONES, DEFAULT_CONFIG, type TrainConfig } from '../contract/config';
 import { lars } from '../optim/optimizers';
 import { trainStep } from '../train/step';
-import { cardWarnings, epochSeconds, modelCard, probeConfig, PROBE_MAX_SIZE, tapeFactor, WASM_HEAP_LIMIT, type CardConfig } from './card';
+import { cardWarnings, epochSeconds, modelCard, probeConfig, PROBE_MAX_PARAMS, PROBE_MAX_SIZE, tapeFactor, WASM_HEAP_LIMIT, type CardConfig } from './card';
 import { buildModel } from './model';
 
 // Importing the wasm backend makes it the default; the other tests build their models on cpu.
@@ -162,5 +162,14 @@ describe("auto's probe model (probeConfig)", () => {
     expect(old).toMatchObject({ backbone: DEFAULT_CONFIG.backbone, imageSize: 16, width: 8, batchSize: 4 });
     // The card's epoch estimate scales the probe's time by this ratio: far below 1 for a large model.
     expect(modelCard(c).flops.total / modelCard({ ...c, imageSize: 224 }).flops.total).toBeCloseTo((64 / 224) ** 2, 1);
+  });
+
+  it('never builds more than a capped model, whatever a URL asks for', () => {
+    const huge = probeConfig({ width: 512, projector: '99999-99999', imageSize: 32 }, 8);
+    expect(huge).toMatchObject({ projector: '2048-2048', width: 64 });
+    expect(modelCard(huge).params.total).toBeLessThan(PROBE_MAX_PARAMS);
+    // The published recipes are probed as they are.
+    const resnet = { backbone: 'resnet18' as const, widthMult: 1, stem: 'cifar' as const, width: 16, projector: '2048-2048-2048', imageSize: 32 };
+    expect(probeConfig(resnet, 8)).toMatchObject(resnet);
   });
 });

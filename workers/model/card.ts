@@ -305,5 +305,17 @@ export const PROBE_MAX_SIZE = 64;
  */
 export function probeConfig(spec: MeasureSpec, batchSize: number): TrainConfig {
   const c: TrainConfig = { ...DEFAULT_CONFIG, ...Object.fromEntries(Object.entries(spec).filter(([, v]) => v !== undefined)), batchSize };
-  return { ...c, imageSize: Math.max(Math.min(spec.imageSize, PROBE_MAX_SIZE), c.backbone.startsWith('vit') ? c.patchSize : 1) };
+  const sized = { ...c, imageSize: Math.max(Math.min(spec.imageSize, PROBE_MAX_SIZE), c.backbone.startsWith('vit') ? c.patchSize : 1) };
+  if (modelCard(sized).params.total <= PROBE_MAX_PARAMS) return sized;
+  // A config from a URL can ask for any width (a 99999-wide projector is 10^10 weights): the probe
+  // ranks backends, so a capped stand-in does, and the card scales by its FLOPs all the same.
+  const projector = sized.projector.split('-').map((w) => Math.min(Number(w), PROBE_MAX_PROJECTOR)).join('-');
+  return { ...sized, projector, width: Math.min(sized.width, PROBE_MAX_WIDTH) };
 }
+
+/** auto's probe builds at most this many parameters (the published recipes have 12–35 M)... */
+export const PROBE_MAX_PARAMS = 60e6;
+/** ... else it times a stand-in with projector layers of at most this width, */
+export const PROBE_MAX_PROJECTOR = 2048;
+/** ... and a small CNN of at most this width. */
+export const PROBE_MAX_WIDTH = 64;
