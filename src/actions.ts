@@ -19,7 +19,7 @@ export async function chooseBackend(choice: BackendChoice, remeasure = false): P
   if (remeasure) localStorage.removeItem(rankingKey(spec));
   const cached = choice === 'auto' ? (JSON.parse(localStorage.getItem(rankingKey(spec)) ?? 'null') as BackendName[] | null) : null;
   try {
-    const report = await worker().selectBackend(choice, spec, cached ?? undefined);
+    const report = await worker().selectBackend(choice, spec, cached ?? undefined, lostBackends);
     if (report.chosenBy === 'measured') {
       const ranking = report.attempts.filter((a) => a.msPerImage !== undefined).sort((a, b) => a.msPerImage! - b.msPerImage!).map((a) => a.name);
       localStorage.setItem(rankingKey(spec), JSON.stringify(ranking));
@@ -239,7 +239,11 @@ export function startWorker(): void {
   void chooseBackend(useStore.getState().config.backend).then(restoreLastDataset).then(offerResume);
 }
 
-onWorkerLost((why) => {
+/** Backends this page must not use again: a lost GPU device is not trusted until a reload. */
+const lostBackends: Partial<Record<BackendName, string>> = {};
+
+onWorkerLost((why, gpuLost) => {
+  if (gpuLost) lostBackends.webgpu = 'its GPU device was lost on this page; reload the page to try WebGPU again';
   const s = useStore.getState();
   const wasTraining = s.runState === 'running' || s.runState === 'paused' || s.runState === 'preparing';
   useStore.setState({

@@ -6,7 +6,7 @@
 // replaced by a fresh one on the next call, and the listeners (src/actions.ts) say what happened
 // and offer to resume from the last checkpoint.
 import * as Comlink from 'comlink';
-import type { WorkerApi } from '../workers/contract/api';
+import { GPU_LOST, type WorkerApi } from '../workers/contract/api';
 import { Liveness } from './liveness';
 
 /** Why calls in flight failed: the worker is gone. */
@@ -16,10 +16,11 @@ const PING_EVERY_MS = 2_000;
 
 interface Current { w: Worker; api: Comlink.Remote<WorkerApi>; liveness: Liveness }
 let current: Current | null = null;
-const lostListeners = new Set<(why: string) => void>();
+const lostListeners = new Set<(why: string, gpuLost: boolean) => void>();
 
-/** Called with the reason each time the worker is found dead (after it was replaced). */
-export function onWorkerLost(f: (why: string) => void): void {
+/** Called with the reason each time the worker is found dead (after it was replaced); gpuLost
+ *  when it was its WebGPU device that went (the new worker must not use WebGPU again). */
+export function onWorkerLost(f: (why: string, gpuLost: boolean) => void): void {
   lostListeners.add(f);
 }
 
@@ -47,15 +48,19 @@ function start(): Current {
     pinging = true;
     void remote.ping().then(() => liveness.heard(performance.now()), () => {}).finally(() => (pinging = false));
   }, PING_EVERY_MS);
-  const die = (why: string) => {
+  const die = (why: string, gpuLost = false) => {
     if (current?.w !== w) return;
     clearInterval(beat);
     w.terminate();
     current = null;
     lose(new WorkerLost(why));
-    for (const f of lostListeners) f(why);
+    for (const f of lostListeners) f(why, gpuLost);
   };
-  w.addEventListener('message', () => liveness.heard(performance.now()));
+  w.addEventListener('message', (e: MessageEvent) => {
+    liveness.heard(performance.now());
+    const data = e.data as { type?: string; why?: string } | null;
+    if (data?.type === GPU_LOST) die(`the GPU device was lost (${data.why ?? 'no reason given'}), and the training worker with it`, true);
+  });
   w.addEventListener('error', (e) => {
     e.preventDefault();
     die(`the training worker stopped: ${e.message || 'an error outside any call'} (out of memory?)`);

@@ -1,8 +1,8 @@
 // The one worker that owns TF.js. It implements the WorkerApi contract and is exposed with Comlink.
 import * as Comlink from 'comlink';
-import type { BackendReport, TrainEvent, WorkerApi } from './contract/api';
+import { GPU_LOST, type BackendReport, type TrainEvent, type WorkerApi } from './contract/api';
 import { DEFAULT_CONFIG } from './contract/config';
-import { selectBackend } from './backend/select';
+import { selectBackend, watchGpuDevice } from './backend/select';
 import { checkKernels } from './backend/kernel-check';
 import { fromPixels, loadSample, type Dataset } from './data/dataset';
 import { FeatureCache } from './eval/cache';
@@ -30,6 +30,12 @@ const DEFAULT_KEEP = DEFAULT_CONFIG.keepCheckpoints;
 let evalCheckpoint: { key: string; name: string; runId: string; run: TrainedRun } | null = null;
 let currentRunId: string | null = null; // the run trained last (or now)
 let orphansChecked: Promise<number> | undefined;
+let gpu: { destroy(): void } | null = null;
+// Loses the GPU device on purpose, as a driver reset would: the browser test of the recovery
+// sends this from the worker's own scope (a message no other code posts).
+self.addEventListener('message', (e: MessageEvent) => {
+  if ((e.data as { type?: string } | null)?.type === 'vicreg:destroy-gpu-device') gpu?.destroy();
+});
 
 function disposeEvalCheckpoint() {
   if (evalCheckpoint) releaseRun(evalCheckpoint.run);
@@ -71,12 +77,14 @@ function disposeRun() {
 let evaluations = 0; // evaluations and feature maps in progress
 
 const api: WorkerApi = {
-  async selectBackend(choice, spec, prefer) {
+  async selectBackend(choice, spec, prefer, exclude) {
     if (control && !control.stopped) throw new Error('stop the running training before changing the backend');
     // Tensors belong to one backend; anything held is rebuilt on the new one.
     disposeRun();
     features.clear();
-    backend = await selectBackend(choice, spec, prefer);
+    backend = await selectBackend(choice, spec, prefer, exclude);
+    // A lost GPU device leaves this worker unusable: the page replaces it (src/bridge.ts).
+    gpu = watchGpuDevice((why) => self.postMessage({ type: GPU_LOST, why }));
     return backend;
   },
   async checkKernels() {

@@ -109,12 +109,14 @@ function measure(spec: MeasureSpec): Promise<number> {
   });
 }
 
-export async function selectBackend(choice: BackendChoice, spec: MeasureSpec, prefer?: BackendName[]): Promise<BackendReport> {
+export async function selectBackend(choice: BackendChoice, spec: MeasureSpec, prefer?: BackendName[], exclude: Partial<Record<BackendName, string>> = {}): Promise<BackendReport> {
   if (!wasmStart) requestedThreads = spec.wasmThreads ?? 0;
   const attempts: BackendAttempt[] = [];
+  // Backends ruled out for this page (a GPU device lost): listed with the reason, never tried.
+  const tryOne = async (name: BackendName): Promise<BackendAttempt> => (exclude[name] ? { name, ok: false, reason: exclude[name] } : tryBackend(name));
   const firstThatWorks = async (order: BackendName[], chosenBy: BackendReport['chosenBy']): Promise<BackendReport | null> => {
     for (const name of order) {
-      const attempt = await tryBackend(name);
+      const attempt = await tryOne(name);
       attempts.push(attempt);
       if (attempt.ok) return { active: name, requested: choice, chosenBy: chosenBy === 'forced' && name !== choice ? 'fallback' : chosenBy, attempts };
     }
@@ -128,7 +130,7 @@ export async function selectBackend(choice: BackendChoice, spec: MeasureSpec, pr
     report = await firstThatWorks([...prefer, ...AUTO_ORDER.filter((b) => !prefer.includes(b))], 'cached');
   } else {
     for (const name of AUTO_ORDER) {
-      const attempt = await tryBackend(name);
+      const attempt = await tryOne(name);
       attempts.push(attempt);
       if (!attempt.ok) continue;
       try {
@@ -144,3 +146,21 @@ export async function selectBackend(choice: BackendChoice, spec: MeasureSpec, pr
   if (!report) throw new Error(`no TF.js backend could run a training step: ${attempts.map((a) => `${a.name}: ${a.reason}`).join('; ')}`);
   return wasmStart ? { ...report, threads: wasmStart.threads, threadsNote: wasmStart.note } : report;
 }
+
+const watched = new WeakSet<object>();
+/**
+ * Calls `onLost` once when the active WebGPU backend's device is lost (a driver reset, the GPU
+ * process crashing, the device destroyed). TF.js 4.22 does not notice: every later op fails or
+ * hangs. `destroy` is kept for a test that loses the device on purpose.
+ */
+export function watchGpuDevice(onLost: (why: string) => void): { destroy(): void } | null {
+  if (tf.getBackend() !== 'webgpu') return null;
+  const device = (tf.backend() as unknown as { device?: { lost: Promise<{ reason: string; message: string }>; destroy(): void } }).device;
+  if (!device) return null;
+  if (!watched.has(device)) {
+    watched.add(device);
+    void device.lost.then((info) => onLost(`${info.message || 'no message'}; reason: ${info.reason}`));
+  }
+  return { destroy: () => device.destroy() };
+}
+

@@ -6,6 +6,9 @@ import type { BackendChoice, BackendName, FeatPool, TrainConfig } from './config
 /** A checkpoint file larger than this is refused before it is read (the largest recipe's is ~0.3 GB). */
 export const MAX_IMPORT_BYTES = 1 << 30;
 
+/** The message type a worker posts, outside Comlink, when its GPU device is lost (src/bridge.ts). */
+export const GPU_LOST = 'vicreg:gpu-lost';
+
 /** The BroadcastChannel on which a change to the stored runs is announced (workers/checkpoint/tabs.ts). */
 export const RUNS_CHANNEL = 'vicreg-studio-runs';
 
@@ -274,7 +277,8 @@ export interface WorkerApi {
   /** Chooses and initializes a backend; each candidate must run a training step to count. With
    *  'auto' and no `prefer`, every working backend is timed on `spec` and the fastest wins; with
    *  `prefer` (an earlier ranking), the first of those that works is taken without timing. */
-  selectBackend(choice: BackendChoice, spec: MeasureSpec, prefer?: BackendName[]): Promise<BackendReport>;
+  /** `exclude`: backends not to try, with the reason shown (a GPU device lost on this page). */
+  selectBackend(choice: BackendChoice, spec: MeasureSpec, prefer?: BackendName[], exclude?: Partial<Record<BackendName, string>>): Promise<BackendReport>;
   /** Runs the gradient kernels on the active backend and on CPU and compares them (not while training). */
   checkKernels(): Promise<KernelCheckReport>;
   /** Loads the built-in sample dataset from `baseUrl` (the app's public/ root). */
