@@ -49,7 +49,7 @@ try {
   ]);
   if (notes.length) console.log(`\n${[...new Set(notes)].join('\n')}`);
 
-  // The issue's targets, per case: the studio on WASM against WASM's ceiling, and against the
+  // The speed targets, per case: the studio on WASM against WASM's ceiling, and against the
   // best backend the plain step runs on.
   for (const id of [...new Set(rows.map((r) => r.case))]) {
     const wasm = rows.filter((r) => r.case === id && r.backend.startsWith('wasm')).sort((a, b) => (timed(b.studio)?.imagesPerSec ?? 0) - (timed(a.studio)?.imagesPerSec ?? 0))[0];

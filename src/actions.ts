@@ -1,6 +1,6 @@
 // Actions that talk to the worker. They live at module level and write the store with setState,
 // so they need no hook and the worker's callbacks reach the store directly.
-import { MAX_IMPORT_BYTES, RUNS_CHANNEL, type DatasetSummary, type DiagnosticsRecord, type EvalKind, type ExportFile, type IngestFile, type IngestProgress, type MeasureSpec, type MetricRecord, type RunRecord, type TrainEvent } from '../workers/contract/api';
+import { MAX_IMPORT_BYTES, RUN_OPEN_ELSEWHERE, RUNS_CHANNEL, type DatasetSummary, type DiagnosticsRecord, type EvalKind, type ExportFile, type IngestFile, type IngestProgress, type MeasureSpec, type MetricRecord, type RunRecord, type TrainEvent } from '../workers/contract/api';
 import type { BackendChoice, BackendName } from '../workers/contract/config';
 import { callback, onWorkerLost, publicBase, stepTook, transfer, worker } from './bridge';
 import { useStore } from './store';
@@ -202,7 +202,7 @@ export async function resumeRun(run: RunRecord, step?: number): Promise<void> {
     await worker().train(useStore.getState().config, callback(trainEvents()), { runId: run.runId, step });
   } catch (e) {
     // Refused before it started (the run trains in another tab): nothing failed here.
-    if (/in another tab/.test(message(e))) {
+    if (e instanceof Error && e.name === RUN_OPEN_ELSEWHERE) {
       useStore.setState({ runState: 'idle' });
       useStore.getState().setCheckpoints({ checkpointNotice: { text: `Cannot resume: ${message(e)}`, error: true } });
     } else useStore.setState({ runState: 'failed', runMessage: message(e) });
@@ -237,6 +237,15 @@ export function followStoredRuns(): void {
  */
 export function startWorker(): void {
   void chooseBackend(useStore.getState().config.backend).then(restoreLastDataset).then(offerResume);
+}
+
+/** The WebGPU adapter's buffer limits, once per page (nothing where the browser has no WebGPU). */
+export async function readGpuLimits(): Promise<void> {
+  // WebGPU's types are not in TypeScript's DOM lib.
+  type Limits = { maxBufferSize: number; maxStorageBufferBindingSize: number };
+  const gpu = (navigator as Navigator & { gpu?: { requestAdapter(): Promise<{ limits: Limits } | null> } }).gpu;
+  const adapter = await gpu?.requestAdapter().catch(() => null);
+  if (adapter) useStore.setState({ gpuLimits: { maxBufferSize: adapter.limits.maxBufferSize, maxStorageBufferBindingSize: adapter.limits.maxStorageBufferBindingSize } });
 }
 
 /** Backends this page must not use again: a lost GPU device is not trusted until a reload. */

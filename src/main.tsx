@@ -1,6 +1,6 @@
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
-import { followStoredRuns, startWorker } from './actions';
+import { followStoredRuns, readGpuLimits, startWorker } from './actions';
 import { App } from './App';
 import { syncConfigWithHash } from './config/hash';
 import './styles.css';
@@ -8,6 +8,7 @@ import './styles.css';
 syncConfigWithHash();
 followStoredRuns();
 startWorker();
+void readGpuLimits();
 
 createRoot(document.getElementById('root')!).render(
   <StrictMode>

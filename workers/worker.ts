@@ -15,7 +15,7 @@ import { releaseRun, RunControl, train, type TrainedRun } from './train/trainer'
 import type { Checkpoint } from './checkpoint/record';
 import { checkpointFile, checkpointWriter, embeddingsFile, importCheckpoint, openCheckpoint, runFromCheckpoint, weightsFile } from './checkpoint/service';
 import { browserKv, deleteCheckpoint, listRuns, newRunId, recordResults, removeOrphans } from './checkpoint/store';
-import { announceRunsChanged, runIsOpen, withRunLock } from './checkpoint/tabs';
+import { announceRunsChanged, openRunIds, withRunLock } from './checkpoint/tabs';
 
 let dataset: Dataset | null = null;
 let backend: BackendReport | null = null;
@@ -36,6 +36,9 @@ let gpu: { destroy(): void } | null = null;
 self.addEventListener('message', (e: MessageEvent) => {
   if ((e.data as { type?: string } | null)?.type === 'vicreg:destroy-gpu-device') gpu?.destroy();
 });
+
+/** Whether this worker is training `runId` now (its lock is then this tab's own). */
+const trainingHere = (runId: string) => !!control && !control.stopped && runId === currentRunId;
 
 function disposeEvalCheckpoint() {
   if (evalCheckpoint) releaseRun(evalCheckpoint.run);
@@ -227,12 +230,10 @@ const api: WorkerApi = {
     return listRuns(browserKv());
   },
   async openRuns(runIds) {
-    const open = await Promise.all(runIds.map((id) => runIsOpen(id)));
-    return runIds.filter((id, i) => open[i] && !(control && !control.stopped && id === currentRunId));
+    return (await openRunIds(runIds)).filter((id) => !trainingHere(id));
   },
   async deleteCheckpoint(runId, step) {
-    const mine = control && !control.stopped && runId === currentRunId;
-    if (!mine && (await runIsOpen(runId))) throw new Error('this run is training in another tab of this browser; stop it there first, then delete it');
+    if (!trainingHere(runId) && (await openRunIds([runId])).length) throw new Error('this run is training in another tab of this browser; stop it there first, then delete it');
     await deleteCheckpoint(browserKv(), runId, step);
     announceRunsChanged();
   },

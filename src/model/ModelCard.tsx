@@ -1,10 +1,10 @@
 // The model card: what the configured network costs before Train is pressed. All numbers come from
 // workers/model/card.ts (pure arithmetic, no TF.js); the epoch time scales the backend probe's
 // measured ms per image by the FLOPs ratio of this model to the probe's.
-import { useEffect, useMemo, useState } from 'react';
-import { cardWarnings, epochSeconds, modelCard, probeConfig, WASM_HEAP_LIMIT, type BackendLimits } from '../../workers/model/card';
+import { epochSeconds, modelCard, probeConfig } from '../../workers/model/card';
 import { useStore } from '../store';
 import { formatDuration } from '../train/format';
+import { useModelVerdict } from './verdict';
 
 /** 1234567 -> "1.23 M" */
 function si(n: number, unit = ''): string {
@@ -13,48 +13,15 @@ function si(n: number, unit = ''): string {
 }
 const bytes = (b: number) => (b >= 2 ** 30 ? `${(b / 2 ** 30).toFixed(2)} GiB` : `${(b / 2 ** 20).toFixed(1)} MiB`);
 
-type GpuLimits = { maxBufferSize: number; maxStorageBufferBindingSize: number };
-
-/** The WebGPU adapter's buffer limits, or null where the browser has no WebGPU. */
-function useWebGpuLimits(): GpuLimits | null {
-  const [limits, setLimits] = useState<GpuLimits | null>(null);
-  useEffect(() => {
-    // WebGPU's types are not in TypeScript's DOM lib.
-    const gpu = (navigator as Navigator & { gpu?: { requestAdapter(): Promise<{ limits: GpuLimits } | null> } }).gpu;
-    let live = true;
-    gpu?.requestAdapter().then((a) => live && a && setLimits({ maxBufferSize: a.limits.maxBufferSize, maxStorageBufferBindingSize: a.limits.maxStorageBufferBindingSize }), () => undefined);
-    return () => {
-      live = false;
-    };
-  }, []);
-  return limits;
-}
-
 export function ModelCard() {
   const c = useStore((s) => s.config);
   const backend = useStore((s) => s.backend);
   const probe = useStore((s) => s.backendSpec);
   const trainCount = useStore((s) => s.dataset?.trainCount ?? null);
-  const gpu = useWebGpuLimits();
-  const card = useMemo(() => {
-    try {
-      return modelCard(c);
-    } catch {
-      return null; // e.g. a ViT patch larger than the image: the config panel says why
-    }
-  }, [c]);
-  const active = backend?.active;
-  const limits: BackendLimits | null =
-    active === 'webgpu' && gpu ? { backend: 'WebGPU', maxTotal: null, ...gpu } : active === 'wasm' ? { backend: 'WASM', maxBufferSize: null, maxStorageBufferBindingSize: null, maxTotal: WASM_HEAP_LIMIT } : null;
-  const warnings = card && limits ? cardWarnings(card, c, limits) : [];
-  // Train stays off while the estimate does not fit the backend (src/train/TrainPanel.tsx).
-  const block = warnings[0]?.message ?? null;
-  useEffect(() => {
-    if (useStore.getState().memoryBlock !== block) useStore.setState({ memoryBlock: block });
-  }, [block]);
+  const { card, warnings } = useModelVerdict();
   if (!card) return null;
 
-
+  const active = backend?.active;
   const msPerImage = backend?.attempts.find((a) => a.name === active)?.msPerImage;
   const images = trainCount ?? 1000;
   // auto's probe times the run's architecture (as it was when measured) at up to 64 px.

@@ -21,8 +21,8 @@ export interface TrainingSlice {
   backendError: string | null;
   /** The model auto timed the backends with (the model card scales its ms per image by FLOPs). */
   backendSpec: MeasureSpec | null;
-  /** Set by the model card: why this config cannot train on the active backend (memory), or null. */
-  memoryBlock: string | null;
+  /** The WebGPU adapter's buffer limits (the model card checks tensors against them), or null. */
+  gpuLimits: { maxBufferSize: number; maxStorageBufferBindingSize: number } | null;
   /** The last "Check kernels" on the active backend (cleared when the backend changes). */
   kernelCheck: { status: 'running' | 'done' | 'failed'; report?: KernelCheckReport; error?: string } | null;
   runState: RunState;
@@ -50,7 +50,7 @@ export const createTrainingSlice: StateCreator<Store, [], [], TrainingSlice> = (
   backendStatus: 'selecting',
   backendError: null,
   backendSpec: null,
-  memoryBlock: null,
+  gpuLimits: null,
   kernelCheck: null,
   runState: 'idle',
   step: 0,

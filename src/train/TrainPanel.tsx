@@ -1,6 +1,7 @@
 import { useEffect, useState } from 'react';
 import { pauseTraining, resumeTraining, startTraining, stopTraining } from '../actions';
 import { Field } from '../config/ConfigPanel';
+import { useModelVerdict } from '../model/verdict';
 import { useStore } from '../store';
 import { Charts } from './Charts';
 import { eta, formatDuration } from './format';
@@ -44,7 +45,8 @@ function Progress() {
 export function TrainPanel() {
   const state = useStore((s) => s.runState);
   const message = useStore((s) => s.runMessage);
-  const memoryBlock = useStore((s) => s.memoryBlock);
+  // Train stays off while the model card's estimate passes a limit of the backend.
+  const memoryBlock = useModelVerdict().warnings[0]?.message ?? null;
   const canStart = useStore((s) => s.datasetStatus === 'ready' && s.backendStatus === 'ready') && !memoryBlock;
   const active = state === 'running' || state === 'paused' || state === 'preparing';
   return (

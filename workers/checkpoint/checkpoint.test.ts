@@ -73,7 +73,7 @@ describe('checkpoints during training', () => {
     releaseRun(a.result);
   });
 
-  // The issue's exactness test: a resumed run and an uninterrupted one from the same seed agree
+  // Exactness of resume: a resumed run and an uninterrupted one from the same seed agree
   // bit for bit, in the middle of an epoch and at an epoch boundary.
   for (const at of [10, 12]) {
     it(`resuming at step ${at} reproduces the uninterrupted run exactly (weights, optimizer, AVT, losses)`, async () => {

@@ -105,14 +105,13 @@ export function captureTensors(model: VicregModel, optimizer: Optimizer, avt: Av
 }
 
 /**
- * Checks a checkpoint's record on its own terms (format, config, tensor layout against the data),
- * before anything is built from it. Throws with what is wrong and what to do.
+ * Checks a checkpoint on its own terms (its record, then its tensors: as many values as the
+ * record lists, all finite), before anything is built from it. Throws with what is wrong and what
+ * to do.
  */
 export function validateCheckpoint(meta: CheckpointMeta, data: Float32Array): TrainConfig {
   const config = validateRecord(meta);
-  if (data.length !== meta.values) {
-    throw new Error(`the checkpoint holds ${data.length} weight values but its record lists ${meta.values}: the weight file is truncated or belongs to another checkpoint`);
-  }
+  if (data.length !== meta.values) throw valuesMismatch(data.length, meta.values);
   const entries = [...meta.model, ...meta.optimizer, ...(meta.avt ? [meta.avt] : [])];
   let bad = -1;
   for (let i = 0; i < data.length && bad < 0; i++) if (!Number.isFinite(data[i])) bad = i;
@@ -121,6 +120,11 @@ export function validateCheckpoint(meta: CheckpointMeta, data: Float32Array): Tr
     throw new Error(`the checkpoint's tensor ${e.name} holds a non-finite value: it cannot be resumed`);
   }
   return config;
+}
+
+/** The tensor data and the record disagree on how many float32 values there are. */
+export function valuesMismatch(held: number, listed: unknown): Error {
+  return new Error(`the checkpoint holds ${held} weight values but its record lists ${String(listed)}: the weight file is truncated or belongs to another checkpoint`);
 }
 
 /** The record alone (format, config, tensor layout), before its tensors are read. */

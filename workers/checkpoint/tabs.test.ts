@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { runIsOpen, withRunLock } from './tabs';
+import { openRunIds, withRunLock } from './tabs';
 
 /** The Web Locks semantics used here: exclusive locks by name, `ifAvailable` gives null when held. */
 function fakeLocks() {
@@ -29,19 +29,20 @@ describe('withRunLock', () => {
     let release!: () => void;
     const first = withRunLock('r1', 'my run', () => new Promise<string>((r) => (release = () => r('done'))), locks);
     await Promise.resolve();
-    expect(await runIsOpen('r1', locks)).toBe(true);
-    expect(await runIsOpen('r2', locks)).toBe(false);
-    await expect(withRunLock('r1', 'my run', async () => 'second', locks)).rejects.toThrow(/run "my run" is training in another tab of this browser/);
+    expect(await openRunIds(['r1', 'r2'], locks)).toEqual(['r1']);
+    const refused = withRunLock('r1', 'my run', async () => 'second', locks);
+    await expect(refused).rejects.toThrow(/run "my run" is training in another tab of this browser/);
+    await expect(refused).rejects.toMatchObject({ name: 'RunOpenElsewhere' });
     expect(await withRunLock('r2', 'other', async () => 'another run is free', locks)).toBe('another run is free');
     release();
     expect(await first).toBe('done');
-    expect(await runIsOpen('r1', locks)).toBe(false);
+    expect(await openRunIds(['r1', 'r2'], locks)).toEqual([]);
     expect(await withRunLock('r1', 'my run', async () => 'now it is free', locks)).toBe('now it is free');
   });
 
   it('releases the lock when training throws', async () => {
     const locks = fakeLocks();
     await expect(withRunLock('r1', 'x', async () => { throw new Error('out of memory'); }, locks)).rejects.toThrow('out of memory');
-    expect(await runIsOpen('r1', locks)).toBe(false);
+    expect(await openRunIds(['r1'], locks)).toEqual([]);
   });
 });

@@ -3,7 +3,7 @@
 // change to the stored runs is announced on a BroadcastChannel, so the other tabs list them anew.
 // The store's writes are transactions (./store.ts), so what a tab reads is always whole.
 
-import { RUNS_CHANNEL } from '../contract/api';
+import { RUN_OPEN_ELSEWHERE, RUNS_CHANNEL } from '../contract/api';
 
 const lockName = (runId: string) => `vicreg-studio-run:${runId}`;
 
@@ -14,6 +14,7 @@ const locks = (): Locks | null => (typeof navigator !== 'undefined' && navigator
 export class RunOpenElsewhere extends Error {
   constructor(runName: string) {
     super(`run "${runName}" is training in another tab of this browser; stop it there (or close that tab) to continue it here. Its stored checkpoints can still be evaluated and exported here.`);
+    this.name = RUN_OPEN_ELSEWHERE;
   }
 }
 
@@ -26,11 +27,12 @@ export async function withRunLock<T>(runId: string, runName: string, body: () =>
   }) as Promise<T>;
 }
 
-/** Whether some tab (this one included) holds the run's lock now. */
-export async function runIsOpen(runId: string, l: Locks | null = locks()): Promise<boolean> {
-  if (!l) return false;
+/** Of `runIds`, those whose lock some tab (this one included) holds now: one query for all. */
+export async function openRunIds(runIds: string[], l: Locks | null = locks()): Promise<string[]> {
+  if (!l || runIds.length === 0) return [];
   const { held = [] } = await l.query();
-  return held.some((h) => h.name === lockName(runId));
+  const names = new Set(held.map((h) => h.name));
+  return runIds.filter((id) => names.has(lockName(id)));
 }
 
 let channel: BroadcastChannel | null | undefined;

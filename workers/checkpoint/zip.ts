@@ -6,7 +6,7 @@ import { MAX_IMPORT_BYTES, type KnnBaselines, type KnnRecord, type MetricRecord 
 export { MAX_IMPORT_BYTES };
 import { APP_VERSION } from '../contract/version';
 import { csvLine } from './csv';
-import { type Checkpoint, type CheckpointMeta } from './record';
+import { valuesMismatch, type Checkpoint, type CheckpointMeta } from './record';
 
 export const CHECKPOINT_JSON = 'checkpoint.json';
 export const CHECKPOINT_BIN = 'tensors.bin';
@@ -103,9 +103,7 @@ export function readCheckpointZip(bytes: Uint8Array, check?: (meta: CheckpointMe
   if (meta === null || typeof meta !== 'object' || Array.isArray(meta)) throw new Error(`${CHECKPOINT_JSON} is not a checkpoint record: the file is damaged`);
   check?.(meta);
   if (tensors.originalSize % 4 !== 0) throw new Error(`${CHECKPOINT_BIN} has ${tensors.originalSize} bytes, not a whole number of float32 values: it is truncated`);
-  if (tensors.originalSize / 4 !== meta.values) {
-    throw new Error(`the checkpoint holds ${tensors.originalSize / 4} weight values but its record lists ${String(meta.values)}: the weight file is truncated or belongs to another checkpoint`);
-  }
+  if (tensors.originalSize / 4 !== meta.values) throw valuesMismatch(tensors.originalSize / 4, meta.values);
   const bin = inflate(bytes, CHECKPOINT_BIN, tensors);
   const data = new Float32Array(bin.byteLength / 4);
   new Uint8Array(data.buffer).set(bin);

@@ -9,6 +9,9 @@ export const MAX_IMPORT_BYTES = 1 << 30;
 /** The message type a worker posts, outside Comlink, when its GPU device is lost (src/bridge.ts). */
 export const GPU_LOST = 'vicreg:gpu-lost';
 
+/** The name of the error a resume gets when the run trains in another tab (Comlink keeps names). */
+export const RUN_OPEN_ELSEWHERE = 'RunOpenElsewhere';
+
 /** The BroadcastChannel on which a change to the stored runs is announced (workers/checkpoint/tabs.ts). */
 export const RUNS_CHANNEL = 'vicreg-studio-runs';
 

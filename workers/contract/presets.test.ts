@@ -26,7 +26,7 @@ function tinyData() {
 }
 
 describe('presets', () => {
-  it('recipes cover every backbone family the issue names', () => {
+  it('recipes cover every backbone family: small CNN, ResNet, MobileNetV2, ViT', () => {
     const backbones = new Set(RECIPE_IDS.map((id) => RECIPES[id].config.backbone));
     expect([...backbones].sort()).toEqual(['mobilenetv2', 'resnet18', 'small-cnn', 'vit-small']);
     expect(BACKBONES).toEqual(expect.arrayContaining([...backbones]));

@@ -1,0 +1,25 @@
+// What the model card says of the configured network on the active backend: its estimate, and
+// where that estimate passes a backend limit. The card shows it; Train stays off while a limit is
+// passed (src/train/TrainPanel.tsx). Pure arithmetic (workers/model/card.ts) over the store.
+import { useMemo } from 'react';
+import { cardWarnings, modelCard, WASM_HEAP_LIMIT, type BackendLimits, type CardWarning, type ModelCard } from '../../workers/model/card';
+import { useStore } from '../store';
+
+export function useModelVerdict(): { card: ModelCard | null; warnings: CardWarning[] } {
+  const c = useStore((s) => s.config);
+  const active = useStore((s) => s.backend?.active);
+  const gpu = useStore((s) => s.gpuLimits);
+  return useMemo(() => {
+    let card: ModelCard | null;
+    try {
+      card = modelCard(c);
+    } catch {
+      return { card: null, warnings: [] }; // e.g. a ViT patch larger than the image: the config panel says why
+    }
+    const limits: BackendLimits | null =
+      active === 'webgpu' && gpu ? { backend: 'WebGPU', maxTotal: null, ...gpu }
+        : active === 'wasm' ? { backend: 'WASM', maxBufferSize: null, maxStorageBufferBindingSize: null, maxTotal: WASM_HEAP_LIMIT }
+          : null;
+    return { card, warnings: limits ? cardWarnings(card, c, limits) : [] };
+  }, [c, active, gpu]);
+}
