@@ -214,10 +214,10 @@ export const saveCheckpointNow = () => worker().saveCheckpoint();
 
 export async function refreshRuns(): Promise<RunRecord[]> {
   try {
-    const runs = await worker().listRuns();
+    const { runs, damaged } = await worker().listRuns();
     const openElsewhere = await worker().openRuns(runs.filter((r) => !r.finished).map((r) => r.runId));
     useStore.getState().setRuns(runs);
-    useStore.getState().setCheckpoints({ openElsewhere });
+    useStore.getState().setCheckpoints({ openElsewhere, damagedRuns: damaged });
     return runs;
   } catch {
     return []; // IndexedDB unavailable: nothing stored to list

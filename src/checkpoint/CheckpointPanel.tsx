@@ -1,6 +1,6 @@
 // Checkpoints kept in this browser: every run's saved steps with their metrics, and what can be
 // done with each (resume, evaluate, export, delete); storage use; importing a checkpoint file.
-import type { CheckpointInfo, RunRecord } from '../../workers/contract/api';
+import type { CheckpointInfo, DamagedRun, RunRecord } from '../../workers/contract/api';
 import { deleteCheckpoint, evaluateCheckpoint, exportRun, importCheckpointFile, requestPersistence, resumeRun, saveCheckpointNow } from '../actions';
 import { useStore } from '../store';
 import { featuresLabel } from '../train/format';
@@ -79,8 +79,22 @@ function Run({ run }: { run: RunRecord }) {
   );
 }
 
+/** A stored run whose record fails its schema: what is wrong, and Delete. */
+function DamagedRunRow({ run }: { run: DamagedRun }) {
+  return (
+    <li className="run damaged" data-testid="damaged-run" data-run={run.runId}>
+      <div className="run-head">
+        <strong>{run.runId}</strong>
+        <span className="error">damaged: {run.reason}</span>
+        <button className="link" data-testid="damaged-run-delete" onClick={() => void deleteCheckpoint(run.runId)}>Delete run</button>
+      </div>
+    </li>
+  );
+}
+
 export function CheckpointPanel() {
   const runs = useStore((s) => s.runs);
+  const damaged = useStore((s) => s.damagedRuns);
   const notice = useStore((s) => s.checkpointNotice);
   const exporting = useStore((s) => s.exporting);
   const state = useStore((s) => s.runState);
@@ -108,11 +122,12 @@ export function CheckpointPanel() {
           Preparing {exporting.what}{exporting.total ? `: ${exporting.done} / ${exporting.total} images` : '…'}
         </p>
       )}
-      {runs.length === 0 ? (
+      {runs.length === 0 && damaged.length === 0 ? (
         <p className="hint" data-testid="checkpoint-list">No checkpoints yet: they appear here as soon as a run is trained.</p>
       ) : (
         <ul className="runs" data-testid="checkpoint-list">
           {runs.map((r) => <Run key={r.runId} run={r} />)}
+          {damaged.map((r) => <DamagedRunRow key={r.runId} run={r} />)}
         </ul>
       )}
     </section>

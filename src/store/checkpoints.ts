@@ -1,5 +1,5 @@
 import type { StateCreator } from 'zustand';
-import type { RunRecord } from '../../workers/contract/api';
+import type { DamagedRun, RunRecord } from '../../workers/contract/api';
 import type { Store } from './index';
 
 /** navigator.storage's view of this origin: bytes used, bytes allowed, and whether eviction is off. */
@@ -24,9 +24,11 @@ export interface CheckpointsSlice {
   resumeOffer: RunRecord | null;
   /** Runs training in another tab of this browser: not resumable or deletable here. */
   openElsewhere: string[];
+  /** Stored run records that fail their schema: listed with the reason, to be deleted. */
+  damagedRuns: DamagedRun[];
   setRuns: (runs: RunRecord[]) => void;
   upsertRun: (run: RunRecord) => void;
-  setCheckpoints: (patch: Partial<Pick<CheckpointsSlice, 'storage' | 'currentRunId' | 'checkpointNotice' | 'evalSourceName' | 'exporting' | 'resumeOffer' | 'openElsewhere'>>) => void;
+  setCheckpoints: (patch: Partial<Pick<CheckpointsSlice, 'storage' | 'currentRunId' | 'checkpointNotice' | 'evalSourceName' | 'exporting' | 'resumeOffer' | 'openElsewhere' | 'damagedRuns'>>) => void;
 }
 
 export const createCheckpointsSlice: StateCreator<Store, [], [], CheckpointsSlice> = (set) => ({
@@ -38,6 +40,7 @@ export const createCheckpointsSlice: StateCreator<Store, [], [], CheckpointsSlic
   exporting: null,
   resumeOffer: null,
   openElsewhere: [],
+  damagedRuns: [],
   setRuns: (runs) => set({ runs }),
   upsertRun: (run) => set((s) => ({ runs: [run, ...s.runs.filter((r) => r.runId !== run.runId)] })),
   setCheckpoints: (patch) => set(patch),

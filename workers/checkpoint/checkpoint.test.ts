@@ -4,48 +4,19 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { MetricRecord, TrainEvent } from '../contract/api';
+import { config, dataset, memoryKv, run } from './testing';
 import { DEFAULT_CONFIG, type TrainConfig } from '../contract/config';
-import { fromPixels } from '../data/dataset';
-import { mulberry32 } from '../data/random';
 import { buildModel } from '../model/model';
 import { makeOptimizer, releaseRun, RunControl, train, type TrainedRun } from '../train/trainer';
 import { encoderLayers, layersFiles, lookupFor, projectorLayers } from './layers';
 import { captureTensors, restoreTensors, validateCheckpoint, type Checkpoint } from './record';
 import { importCheckpoint } from './service';
-import { deleteCheckpoint, listRuns, loadCheckpoint, removeOrphans, saveCheckpoint, type Kv } from './store';
+import { deleteCheckpoint, listRuns, loadCheckpoint, removeOrphans, saveCheckpoint } from './store';
 import { checkpointZip, crc32, MAX_IMPORT_BYTES, readCheckpointZip, weightsZip, zipEntries } from './zip';
 
 beforeAll(async () => {
   await tf.setBackend('cpu');
 });
-
-/** 120 random 12×12 RGB images in 3 classes. */
-function dataset() {
-  const rand = mulberry32(9);
-  const n = 120;
-  const pixels = Uint8Array.from({ length: n * 12 * 12 * 3 }, () => Math.floor(rand() * 256));
-  const labels = Int32Array.from({ length: n }, (_, i) => i % 3);
-  return fromPixels(pixels, { count: n, height: 12, width: 12, channels: 3 }, labels, ['a', 'b', 'c'], {
-    id: 'synthetic', name: 'synthetic', source: 'test', testFraction: 0.2, seed: 0,
-  });
-}
-
-// 96 training images / batch 8 = 12 steps per epoch; AVT on, so its EMA is part of the state.
-const config: TrainConfig = {
-  ...DEFAULT_CONFIG, batchSize: 8, imageSize: 8, width: 2, projector: '16-16', metricsEvery: 3, epochs: 2,
-  checkpointEvery: 5, varianceMode: 'adaptive', covarianceMode: 'sicov', optimizer: 'lars',
-};
-
-async function run(c: TrainConfig, resume?: Checkpoint) {
-  const saved: Checkpoint[] = [];
-  const events: TrainEvent[] = [];
-  const result = await train(dataset(), c, new RunControl(), (e) => events.push(e), {
-    runId: 'r1', runName: 'test run', resume, checkpoint: async (ck) => { saved.push(ck); },
-  });
-  const records = events.flatMap((e) => (e.type === 'metrics' ? e.records : [])) as MetricRecord[];
-  return { result, saved, events, records };
-}
 
 /** Every variable of a finished run (model, optimizer, AVT) by a stable name, as plain arrays. */
 function stateOf(r: TrainedRun): Record<string, number[]> {
@@ -67,7 +38,7 @@ describe('checkpoints during training', () => {
     expect(a.saved[2].meta).toMatchObject({ epoch: 1, stepInEpoch: 0 });
     // the metric history is complete up to the checkpoint's step
     expect(a.saved[1].meta.metrics.map((r) => r.step)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
-    for (const c of a.saved) expect(validateCheckpoint(c.meta, c.data)).toEqual(config);
+    for (const c of a.saved) expect(validateCheckpoint(c.meta, c.data).meta.config).toEqual(config);
     expect(last.meta.avt?.shape).toEqual([16]);
     expect(last.meta.optimizer.map((e) => e.slot)).toEqual(last.meta.model.filter((e) => !/running_/.test(e.name)).map(() => 'lars.mu'));
     releaseRun(a.result);
@@ -117,27 +88,6 @@ describe('checkpoints during training', () => {
 });
 
 /** A Map with IndexedDB's transaction semantics: writes staged, then applied all or none. */
-function memoryKv(fail?: (key: string) => boolean): Kv & { map: Map<string, unknown> } {
-  const map = new Map<string, unknown>();
-  return {
-    map,
-    get: async <T>(k: string) => structuredClone(map.get(k)) as T | undefined,
-    keys: async () => [...map.keys()],
-    async transaction(fn) {
-      const writes: [string, unknown][] = [];
-      const result = await fn({
-        get: async <T>(k: string) => structuredClone(map.get(k)) as T | undefined,
-        keys: async () => [...map.keys()],
-        set: (k, v) => void writes.push([k, structuredClone(v)]),
-        del: (k) => void writes.push([k, undefined]),
-      });
-      if (writes.some(([k, v]) => v !== undefined && fail?.(k))) throw Object.assign(new Error('The quota has been exceeded.'), { name: 'QuotaExceededError' });
-      for (const [k, v] of writes) if (v === undefined) map.delete(k); else map.set(k, v);
-      return result;
-    },
-  };
-}
-
 describe('the checkpoint store', () => {
   let saved: Checkpoint[] = [];
   beforeAll(async () => {
@@ -149,7 +99,7 @@ describe('the checkpoint store', () => {
   it('keeps the newest keepCheckpoints per run and prunes the rest', async () => {
     const kv = memoryKv();
     for (const c of saved) await saveCheckpoint(kv, c, 3);
-    const [r] = await listRuns(kv);
+    const { runs: [r] } = await listRuns(kv);
     expect(r.checkpoints.map((c) => c.step)).toEqual([15, 20, 24]);
     expect([...kv.map.keys()].filter((k) => k.startsWith('ckpt:'))).toHaveLength(3);
     expect(r.finished).toBe(true);
@@ -159,7 +109,7 @@ describe('the checkpoint store', () => {
     await deleteCheckpoint(kv, 'r1', 24);
     expect((await loadCheckpoint(kv, 'r1')).meta.step).toBe(20);
     await deleteCheckpoint(kv, 'r1');
-    expect(await listRuns(kv)).toEqual([]);
+    expect(await listRuns(kv)).toEqual({ runs: [], damaged: [] });
     expect(kv.map.size).toBe(0);
   });
 
@@ -169,7 +119,7 @@ describe('the checkpoint store', () => {
     await saveCheckpoint(kv, saved[0], 3);
     full = true;
     await expect(saveCheckpoint(kv, saved[1], 3)).rejects.toThrow(/did not fit in the browser's storage; the older checkpoints are kept/);
-    const [r] = await listRuns(kv);
+    const { runs: [r] } = await listRuns(kv);
     expect(r.checkpoints.map((c) => c.step)).toEqual([5]);
     const back = await loadCheckpoint(kv, 'r1');
     expect(back.meta.step).toBe(5);
@@ -193,7 +143,7 @@ describe('the checkpoint store', () => {
     await saveCheckpoint(kv, saved[1], 3);
     kv.map.set('ckpt:gone:000000005:1', saved[0]); // as an older version could leave behind
     expect(await removeOrphans(kv)).toBe(1);
-    expect([...kv.map.keys()].sort()).toEqual([...(await listRuns(kv))[0].checkpoints.map((c) => c.key), 'run:r1'].sort());
+    expect([...kv.map.keys()].sort()).toEqual([...(await listRuns(kv)).runs[0].checkpoints.map((c) => c.key), 'run:r1'].sort());
     expect(await removeOrphans(kv)).toBe(0);
   });
 });
@@ -210,7 +160,7 @@ describe('checkpoint files', () => {
     const back = readCheckpointZip(checkpointZip(ck));
     expect(back.meta).toEqual(ck.meta);
     expect(back.data).toEqual(ck.data);
-    const model = buildModel(validateCheckpoint(back.meta, back.data));
+    const model = buildModel(validateCheckpoint(back.meta, back.data).meta.config);
     const optimizer = makeOptimizer(config);
     const avt = restoreTensors(back, model, optimizer);
     expect(avt.ema).not.toBeNull();
@@ -232,10 +182,10 @@ describe('checkpoint files', () => {
     expect(() => readCheckpointZip(zipSync({ 'checkpoint.json': files['checkpoint.json'], 'tensors.bin': files['tensors.bin'].subarray(0, 1000) }))).toThrow(/holds 250 weight values but its record lists \d+: the weight file is truncated/);
     expect(() => validateCheckpoint(ck.meta, ck.data.subarray(0, 250))).toThrow(/holds 250 weight values but its record lists \d+: the weight file is truncated/);
     expect(() => validateCheckpoint({ ...ck.meta, format: 99 }, ck.data)).toThrow(/format version 99; this studio reads version 1/);
-    expect(() => validateCheckpoint({ ...ck.meta, config: { ...ck.meta.config, width: -3 } }, ck.data)).toThrow(/width = -3/);
+    expect(() => validateCheckpoint({ ...ck.meta, config: { ...ck.meta.config, width: -3 } }, ck.data)).toThrow(/config.width is below 1/);
     // Another architecture: the record says width 4, the tensors are width 2's.
     const other = { ...ck, meta: { ...ck.meta, config: { ...ck.meta.config, width: 4 } } };
-    const model = buildModel(validateCheckpoint(other.meta, other.data));
+    const model = buildModel(validateCheckpoint(other.meta, other.data).meta.config);
     const optimizer = makeOptimizer(other.meta.config);
     const before = model.store.params.map((p) => Array.from(p.variable.dataSync()));
     expect(() => restoreTensors(other, model, optimizer)).toThrow(/does not fit the model its config describes: backbone.conv1.weight is \[3,3,3,2\] in the checkpoint, \[3,3,3,4\] in this model/);
@@ -281,7 +231,7 @@ describe('checkpoint files', () => {
     const zip = checkpointZip(ck);
     const a = await importCheckpoint(kv, zip, 3);
     const b = await importCheckpoint(kv, zip, 3);
-    const runs = await listRuns(kv);
+    const { runs } = await listRuns(kv);
     expect(new Set(runs.map((r) => r.runId))).toEqual(new Set([ck.meta.runId, a.runId, b.runId]));
     expect(a.runId).not.toBe(ck.meta.runId);
     expect(b.runId).not.toBe(a.runId);
@@ -290,7 +240,7 @@ describe('checkpoint files', () => {
   });
 
   it('the weights export loads with tf.loadLayersModel and gives the studio embedding to 1e-5', async () => {
-    const c = validateCheckpoint(ck.meta, ck.data);
+    const c = validateCheckpoint(ck.meta, ck.data).meta.config;
     const get = lookupFor(ck);
     const encoder = encoderLayers(c, get);
     const projector = projectorLayers(c, 8 * c.width, get);

@@ -5,53 +5,80 @@
 // a checkpoint can always be resumed or explained). Every tensor is float32, stored back to back
 // in one Float32Array; the meta record says where each one lies.
 import * as tf from '@tensorflow/tfjs';
-import type { BudgetPlan, CheckpointInfo, KnnBaselines, KnnRecord, MetricRecord } from '../contract/api';
-import { DEFAULT_CONFIG, FIELDS, checkConfig, parseField, type TrainConfig } from '../contract/config';
+import * as v from 'valibot';
+import { MAX_IMPORT_BYTES, type CheckpointInfo } from '../contract/api';
+import { CHECKPOINT_REASONS, fieldMax, budgetPlanSchema, configSchema, datasetRefSchema, historySchema, int, knnBaselinesSchema, knnRecordSchema, metricRecordSchema, parseOrThrow, runId } from '../contract/records';
 import type { VicregModel } from '../model/model';
-import type { Optimizer } from '../optim/optimizers';
+import { OPTIMIZER_SLOTS, type Optimizer } from '../optim/optimizers';
 import type { AvtState } from '../vicreg/loss';
 
 export const FORMAT_VERSION = 1;
 
 export type CheckpointReason = CheckpointInfo['reason'];
 
-export interface TensorEntry {
-  name: string; // the parameter's stable name, e.g. "backbone.conv1.weight"
-  shape: number[];
-  offset: number; // in float32 values from the start of `data`
-}
+/** Bounds no real model reaches (ResNet-50 has 161 parameter tensors, ViT-S 152). */
+const MAX_TENSORS = 4096;
+const tensorName = v.pipe(v.string(), v.maxLength(300, 'is longer than 300 characters'));
+
+const tensorEntrySchema = v.object({
+  name: tensorName, // the parameter's stable name, e.g. "backbone.conv1.weight"
+  shape: v.pipe(v.array(int(0, 2 ** 31)), v.maxLength(8, 'has more than 8 dimensions')),
+  offset: int(0, 2 ** 53), // in float32 values from the start of `data`
+});
+export type TensorEntry = v.InferOutput<typeof tensorEntrySchema>;
 
 /** Optimizer state: `slot` of parameter `param` (e.g. lars.mu of backbone.conv1.weight), or a scalar. */
-export interface SlotEntry extends TensorEntry {
-  slot: string;
-  param: string | null;
-}
+const slotEntrySchema = v.object({
+  ...tensorEntrySchema.entries,
+  slot: v.picklist(OPTIMIZER_SLOTS, `is not an optimizer state this studio knows (${OPTIMIZER_SLOTS.join(', ')})`),
+  param: v.nullable(tensorName),
+});
+export type SlotEntry = v.InferOutput<typeof slotEntrySchema>;
 
-export interface CheckpointMeta {
-  format: number;
-  appVersion: string;
-  runId: string;
-  runName: string;
-  createdAt: number; // ms since epoch
-  reason: CheckpointReason;
-  step: number; // optimizer updates done
-  epoch: number; // epoch of the next step
-  stepInEpoch: number; // index of the next step within that epoch (< steps per epoch)
-  totalSteps: number;
-  finished: boolean; // the run reached its last step: nothing left to resume
-  rng: { state: number; epochStart: number }; // mulberry32 state now, and at the start of `epoch`
-  config: TrainConfig;
-  dataset: { id: string; name: string };
-  normalization: { mean: [number, number, number]; std: [number, number, number] }; // input (x − mean) / std, per RGB channel of [0, 1] pixels
-  model: TensorEntry[];
-  optimizer: SlotEntry[];
-  avt: TensorEntry | null;
-  values: number; // float32 values in `data`
-  metrics: MetricRecord[]; // downsampled history (../contract/history.ts)
-  knn?: KnnRecord[]; // online k-NN points, downsampled the same way (absent before the online k-NN existed)
-  knnBaselines?: KnnBaselines | null; // its reference lines
-  budget?: BudgetPlan | null; // how a time budget was turned into epochs (config.epochs holds the result)
-}
+const finite = v.pipe(v.number('is not a number'), v.finite('is not finite'));
+const positive = v.pipe(finite, v.gtValue(0, 'is not above 0'));
+const uint32 = int(-(2 ** 31), 2 ** 32 - 1);
+
+/** checkpoint.json, and the record beside the tensors in IndexedDB. */
+export const checkpointMetaSchema = v.pipe(
+  v.object({
+    format: v.literal(FORMAT_VERSION),
+    appVersion: v.pipe(v.string(), v.maxLength(100)),
+    runId,
+    runName: v.pipe(v.string(), v.maxLength(500, 'is longer than 500 characters')),
+    createdAt: v.pipe(finite, v.minValue(0, 'is negative')), // ms since epoch
+    reason: v.picklist(CHECKPOINT_REASONS, `is not one of ${CHECKPOINT_REASONS.join(', ')}`),
+    step: int(0, 2 ** 40), // optimizer updates done
+    epoch: int(0, fieldMax('epochs')), // epoch of the next step
+    stepInEpoch: int(0, 2 ** 40), // index of the next step within that epoch (< steps per epoch)
+    totalSteps: int(1, 2 ** 40),
+    finished: v.boolean(), // the run reached its last step: nothing left to resume
+    rng: v.object({ state: uint32, epochStart: uint32 }), // mulberry32 state now, and at the start of `epoch`
+    config: configSchema,
+    dataset: datasetRefSchema,
+    // input (x − mean) / std, per RGB channel of [0, 1] pixels
+    normalization: v.object({ mean: v.tuple([finite, finite, finite]), std: v.tuple([positive, positive, positive]) }),
+    model: v.pipe(v.array(tensorEntrySchema), v.maxLength(MAX_TENSORS, `lists more than ${MAX_TENSORS} tensors`)),
+    optimizer: v.pipe(v.array(slotEntrySchema), v.maxLength(3 * MAX_TENSORS, `lists more than ${3 * MAX_TENSORS} tensors`)),
+    avt: v.nullable(tensorEntrySchema),
+    values: int(0, MAX_IMPORT_BYTES / 4), // float32 values in `data`
+    metrics: historySchema(metricRecordSchema), // downsampled history (../contract/history.ts)
+    knn: v.optional(historySchema(knnRecordSchema)), // online k-NN points, downsampled the same way (absent before the online k-NN existed)
+    knnBaselines: v.optional(v.nullable(knnBaselinesSchema)), // its reference lines
+    budget: v.optional(v.nullable(budgetPlanSchema)), // how a time budget was turned into epochs (config.epochs holds the result)
+  }),
+  v.check((m) => m.step <= m.totalSteps, `has step past totalSteps`),
+  v.check((m) => m.finished === (m.step === m.totalSteps), 'says finished where step and totalSteps disagree'),
+  // The trainer's arithmetic (workers/train/trainer.ts): totalSteps = steps per epoch × epochs (a
+  // time budget sets config.epochs to what it planned), and step counts whole epochs plus
+  // stepInEpoch; a resume replays the shuffle from exactly there.
+  v.check((m) => m.totalSteps % m.config.epochs === 0 && m.epoch <= m.config.epochs, 'has totalSteps that are not whole epochs of config.epochs'),
+  v.check((m) => {
+    const perEpoch = m.totalSteps / m.config.epochs;
+    return m.stepInEpoch < perEpoch && m.step === m.epoch * perEpoch + m.stepInEpoch;
+  }, 'has step, epoch and stepInEpoch that disagree'),
+);
+export type CheckpointMeta = v.InferOutput<typeof checkpointMetaSchema>;
 
 export interface Checkpoint {
   meta: CheckpointMeta;
@@ -106,20 +133,22 @@ export function captureTensors(model: VicregModel, optimizer: Optimizer, avt: Av
 
 /**
  * Checks a checkpoint on its own terms (its record, then its tensors: as many values as the
- * record lists, all finite), before anything is built from it. Throws with what is wrong and what
- * to do.
+ * record lists, all finite), before anything is built from it, whether it comes from a file or
+ * from IndexedDB. Returns it with its record parsed (defaults filled, unknown keys dropped).
+ * Throws with what is wrong and what to do.
  */
-export function validateCheckpoint(meta: CheckpointMeta, data: Float32Array): TrainConfig {
-  const config = validateRecord(meta);
-  if (data.length !== meta.values) throw valuesMismatch(data.length, meta.values);
-  const entries = [...meta.model, ...meta.optimizer, ...(meta.avt ? [meta.avt] : [])];
+export function validateCheckpoint(meta: unknown, data: unknown): Checkpoint {
+  const record = validateRecord(meta);
+  if (!(data instanceof Float32Array)) throw new Error(`the checkpoint's weights are not float32 values: the stored checkpoint is damaged; delete it`);
+  if (data.length !== record.values) throw valuesMismatch(data.length, record.values);
+  const entries = [...record.model, ...record.optimizer, ...(record.avt ? [record.avt] : [])];
   let bad = -1;
   for (let i = 0; i < data.length && bad < 0; i++) if (!Number.isFinite(data[i])) bad = i;
   if (bad >= 0) {
     const e = entries.find((x) => bad >= x.offset && bad < x.offset + size(x.shape))!;
     throw new Error(`the checkpoint's tensor ${e.name} holds a non-finite value: it cannot be resumed`);
   }
-  return config;
+  return { meta: record, data };
 }
 
 /** The tensor data and the record disagree on how many float32 values there are. */
@@ -127,33 +156,27 @@ export function valuesMismatch(held: number, listed: unknown): Error {
   return new Error(`the checkpoint holds ${held} weight values but its record lists ${String(listed)}: the weight file is truncated or belongs to another checkpoint`);
 }
 
-/** The record alone (format, config, tensor layout), before its tensors are read. */
-export function validateRecord(meta: CheckpointMeta): TrainConfig {
-  if (meta.format !== FORMAT_VERSION) {
-    throw new Error(`the checkpoint has format version ${meta.format}; this studio reads version ${FORMAT_VERSION}. Export it again from the studio version that wrote it (${meta.appVersion ?? 'unknown'}).`);
+/**
+ * The record alone, before its tensors are read: its format version, every field against the
+ * schema (the config as a URL hash would be checked, settings added since taking their
+ * defaults), and the tensor layout (back to back, covering exactly `values`).
+ */
+export function validateRecord(raw: unknown): CheckpointMeta {
+  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) throw new Error('the checkpoint\'s record is not an object: the file is damaged or not a VICReg Studio checkpoint');
+  const format = (raw as { format?: unknown }).format;
+  if (format !== FORMAT_VERSION) {
+    const by = (raw as { appVersion?: unknown }).appVersion;
+    throw new Error(`the checkpoint has format version ${String(format)}; this studio reads version ${FORMAT_VERSION}. Export it again from the studio version that wrote it (${typeof by === 'string' ? by.slice(0, 40) : 'unknown'}).`);
   }
-  for (const k of ['runId', 'step', 'config', 'model', 'optimizer', 'values', 'rng', 'normalization'] as const) {
-    if (meta[k] === undefined || meta[k] === null) throw new Error(`the checkpoint's record has no "${k}": the file is incomplete or not a VICReg Studio checkpoint`);
-  }
-  // Settings added after the checkpoint was written take their defaults; every value must pass
-  // its field's validation, as a URL hash would.
-  const config = { ...DEFAULT_CONFIG, ...meta.config };
-  for (const key of Object.keys(FIELDS) as (keyof TrainConfig)[]) {
-    const parsed = parseField(key, String(config[key]));
-    if ('reason' in parsed) throw new Error(`the checkpoint's config has ${key} = ${String(config[key])}: ${parsed.reason}`);
-  }
-  const cross = checkConfig(config);
-  if (cross.length) throw new Error(`the checkpoint's config is inconsistent: ${cross[0].reason}`);
+  const meta = parseOrThrow(checkpointMetaSchema, raw, 'the checkpoint\'s record is damaged');
   const entries = [...meta.model, ...meta.optimizer, ...(meta.avt ? [meta.avt] : [])].sort((a, b) => a.offset - b.offset);
   let at = 0;
   for (const e of entries) {
-    if (e.offset !== at || !e.shape.every((n) => Number.isInteger(n) && n >= 0)) {
-      throw new Error(`the checkpoint's tensor ${e.name} (shape [${e.shape}]) is not where its record says: the record is corrupt`);
-    }
+    if (e.offset !== at) throw new Error(`the checkpoint's tensor ${e.name} (shape [${e.shape}]) is not where its record says: the record is corrupt`);
     at += size(e.shape);
   }
   if (at !== meta.values) throw new Error(`the checkpoint's tensors cover ${at} values, its record says ${meta.values}: the record is corrupt`);
-  return config;
+  return meta;
 }
 
 /**

@@ -8,7 +8,7 @@ import { buildModel } from '../model/model';
 import { makeOptimizer, releaseRun, type TrainedRun } from '../train/trainer';
 import { encoderLayers, layersFiles, lookupFor, projectorLayers } from './layers';
 import { csvLine } from './csv';
-import { checkLayout, restoreTensors, validateCheckpoint, validateRecord, type Checkpoint } from './record';
+import { checkLayout, restoreTensors, validateCheckpoint, type Checkpoint } from './record';
 import { CheckpointWriteError, loadCheckpoint, newRunId, saveCheckpoint, type Kv } from './store';
 import { checkpointZip, fileStem, readCheckpointZip, weightsZip } from './zip';
 
@@ -27,8 +27,9 @@ export function checkpointWriter(kv: Kv, keep: number, emit: (e: TrainEvent) => 
 
 /** A stored checkpoint, checked, with the config it was trained with. */
 export async function openCheckpoint(kv: Kv, runId: string, step?: number): Promise<{ checkpoint: Checkpoint; config: TrainConfig }> {
-  const checkpoint = await loadCheckpoint(kv, runId, step);
-  return { checkpoint, config: validateCheckpoint(checkpoint.meta, checkpoint.data) };
+  const stored = await loadCheckpoint(kv, runId, step);
+  const checkpoint = validateCheckpoint(stored.meta, stored.data);
+  return { checkpoint, config: checkpoint.meta.config };
 }
 
 /** The checkpoint's model, optimizer and AVT state on the current backend; the caller disposes. */
@@ -55,16 +56,16 @@ export function runFromCheckpoint(checkpoint: Checkpoint, config: TrainConfig): 
  * same file twice gives two runs).
  */
 export async function importCheckpoint(kv: Kv, bytes: Uint8Array, keep: number): Promise<RunRecord> {
-  const checkpoint = readCheckpointZip(bytes, (meta) => {
-    const model = buildModel(validateRecord(meta)); // built only to check names and shapes
+  const read = readCheckpointZip(bytes, (meta) => {
+    const model = buildModel(meta.config); // built only to check names and shapes
     try {
       checkLayout(meta, model);
     } finally {
       model.dispose();
     }
   });
-  const config = validateCheckpoint(checkpoint.meta, checkpoint.data);
-  releaseRun(runFromCheckpoint(checkpoint, config)); // the whole restore, on a throwaway model
+  const checkpoint = validateCheckpoint(read.meta, read.data);
+  releaseRun(runFromCheckpoint(checkpoint, checkpoint.meta.config)); // the whole restore, on a throwaway model
   const fresh = { ...checkpoint, meta: { ...checkpoint.meta, runId: newRunId() } };
   const { run: record } = await saveCheckpoint(kv, fresh, Math.max(keep, 100));
   return record;

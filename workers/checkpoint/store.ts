@@ -3,7 +3,9 @@
 // one transaction: a crash, a full disk or a second tab writing the same run never leaves a
 // checkpoint without its run, a run pointing at nothing, or a write based on a stale record.
 import { createStore, get, keys } from 'idb-keyval';
-import type { CheckpointInfo, EvalReport, RunRecord } from '../contract/api';
+import * as v from 'valibot';
+import type { CheckpointInfo, DamagedRun, EvalReport, RunRecord, StoredRuns } from '../contract/api';
+import { parseOrThrow, runRecordSchema } from '../contract/records';
 import type { Checkpoint, CheckpointMeta } from './record';
 
 /** Reads and writes inside one transaction. Await nothing but these reads inside it (IndexedDB
@@ -68,6 +70,13 @@ export class CheckpointWriteError extends Error {
 }
 
 const runKey = (runId: string) => `run:${runId}`;
+
+/** A run's record inside a transaction, or undefined when there is none or it fails its schema
+ *  (a write then starts the record afresh rather than build on damage). */
+async function readRun(tx: KvTx, runId: string): Promise<RunRecord | undefined> {
+  const r = v.safeParse(runRecordSchema, await tx.get<unknown>(runKey(runId)));
+  return r.success ? r.output : undefined;
+}
 // Unique per write, so a second checkpoint at the same step never overwrites the first in place.
 const checkpointKey = (runId: string, step: number, at: number) => `ckpt:${runId}:${String(step).padStart(9, '0')}:${at}`;
 
@@ -88,7 +97,7 @@ export async function saveCheckpoint(kv: Kv, c: Checkpoint, keep: number, readMs
   const t0 = performance.now();
   try {
     const run = await kv.transaction(async (tx) => {
-      const previous = await tx.get<RunRecord>(runKey(m.runId));
+      const previous = await readRun(tx, m.runId);
       const before = previous?.checkpoints ?? [];
       const kept = [...before.filter((x) => x.step !== m.step), info].sort((a, b) => a.step - b.step).slice(-Math.max(1, keep));
       const run: RunRecord = { runId: m.runId, name: m.runName, dataset: m.dataset, config: m.config, totalSteps: m.totalSteps, finished: m.finished, updatedAt: m.createdAt, checkpoints: kept };
@@ -111,16 +120,34 @@ export async function saveCheckpoint(kv: Kv, c: Checkpoint, keep: number, readMs
   }
 }
 
-export async function listRuns(kv: Kv): Promise<RunRecord[]> {
+/**
+ * Every stored run, newest first. Each record is checked against its schema as it is read
+ * (another version or a damaged disk may have written it): one that fails is listed as damaged,
+ * with the reason, so it can be deleted while the rest work.
+ */
+export async function listRuns(kv: Kv): Promise<StoredRuns> {
   const runKeys = (await kv.keys()).filter((k) => k.startsWith('run:'));
-  const runs = await Promise.all(runKeys.map((k) => kv.get<RunRecord>(k)));
-  return runs.filter((r): r is RunRecord => !!r && r.checkpoints.length > 0).sort((a, b) => b.updatedAt - a.updatedAt);
+  const stored = await Promise.all(runKeys.map(async (k) => [k.slice(4), await kv.get<unknown>(k)] as const));
+  const runs: RunRecord[] = [];
+  const damaged: DamagedRun[] = [];
+  for (const [runId, raw] of stored) {
+    if (raw === undefined) continue; // deleted meanwhile
+    try {
+      const run = parseOrThrow(runRecordSchema, raw, 'the run record is damaged');
+      if (run.runId !== runId) throw new Error(`the run record is damaged: it is stored as ${runId} but names itself ${run.runId}`);
+      runs.push(run);
+    } catch (e) {
+      damaged.push({ runId, reason: e instanceof Error ? e.message : String(e) });
+    }
+  }
+  return { runs: runs.sort((a, b) => b.updatedAt - a.updatedAt), damaged };
 }
 
 /** The checkpoint of `runId` at `step`, or its latest when step is omitted. */
 export async function loadCheckpoint(kv: Kv, runId: string, step?: number): Promise<Checkpoint> {
-  const run = await kv.get<RunRecord>(runKey(runId));
-  if (!run || run.checkpoints.length === 0) throw new Error(`no stored run ${runId}; it may have been deleted`);
+  const raw = await kv.get<unknown>(runKey(runId));
+  if (raw === undefined) throw new Error(`no stored run ${runId}; it may have been deleted`);
+  const run = parseOrThrow(runRecordSchema, raw, 'the run record is damaged (delete the run)');
   const info = step === undefined ? run.checkpoints[run.checkpoints.length - 1] : run.checkpoints.find((c) => c.step === step);
   if (!info) throw new Error(`run "${run.name}" has no checkpoint at step ${step}; kept: ${run.checkpoints.map((c) => c.step).join(', ')}`);
   const c = await kv.get<Checkpoint>(info.key);
@@ -128,12 +155,20 @@ export async function loadCheckpoint(kv: Kv, runId: string, step?: number): Prom
   return c;
 }
 
-/** Removes one checkpoint (the run goes when its last one does), or the whole run. */
+/**
+ * Removes one checkpoint (the run goes when its last one does), or the whole run: then every
+ * checkpoint stored under its id goes too, found by key, so a run whose record is damaged can be
+ * deleted whole.
+ */
 export async function deleteCheckpoint(kv: Kv, runId: string, step?: number): Promise<void> {
   await kv.transaction(async (tx) => {
-    const run = await tx.get<RunRecord>(runKey(runId));
+    if (step === undefined) {
+      for (const k of await tx.keys()) if (k === runKey(runId) || k.startsWith(`ckpt:${runId}:`)) tx.del(k);
+      return;
+    }
+    const run = await readRun(tx, runId);
     if (!run) return;
-    const gone = step === undefined ? run.checkpoints : run.checkpoints.filter((c) => c.step === step);
+    const gone = run.checkpoints.filter((c) => c.step === step);
     const left = run.checkpoints.filter((c) => !gone.includes(c));
     if (left.length) tx.set(runKey(runId), { ...run, checkpoints: left });
     else tx.del(runKey(runId));
@@ -144,7 +179,7 @@ export async function deleteCheckpoint(kv: Kv, runId: string, step?: number): Pr
 /** Keeps an evaluation's top-1 figures with the checkpoint of those weights, when one is stored. */
 export async function recordResults(kv: Kv, runId: string, step: number, report: EvalReport): Promise<RunRecord | null> {
   return kv.transaction(async (tx) => {
-    const run = await tx.get<RunRecord>(runKey(runId));
+    const run = await readRun(tx, runId);
     const info = run?.checkpoints.find((c) => c.step === step);
     if (!run || !info) return null;
     const top1 = Object.fromEntries(report.rows.map((r) => [r.name, r.top1]));

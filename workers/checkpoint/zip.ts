@@ -6,7 +6,7 @@ import { MAX_IMPORT_BYTES, type KnnBaselines, type KnnRecord, type MetricRecord 
 export { MAX_IMPORT_BYTES };
 import { APP_VERSION } from '../contract/version';
 import { csvLine } from './csv';
-import { valuesMismatch, type Checkpoint, type CheckpointMeta } from './record';
+import { validateRecord, valuesMismatch, type Checkpoint, type CheckpointMeta } from './record';
 
 export const CHECKPOINT_JSON = 'checkpoint.json';
 export const CHECKPOINT_BIN = 'tensors.bin';
@@ -64,6 +64,26 @@ export function zipEntries(bytes: Uint8Array): Map<string, ZipEntry> {
   return entries;
 }
 
+/** A record nests 4 levels (meta → model → entry → shape); anything far deeper is refused unparsed. */
+export const MAX_RECORD_DEPTH = 16;
+
+/** How deeply `json`'s arrays and objects nest, counted without parsing (strings skipped). */
+export function jsonDepth(json: string): number {
+  let depth = 0;
+  let max = 0;
+  let inString = false;
+  for (let i = 0; i < json.length; i++) {
+    const c = json.charCodeAt(i);
+    if (inString) {
+      if (c === 92) i++; // backslash: skip the escaped character
+      else if (c === 34) inString = false;
+    } else if (c === 34) inString = true;
+    else if (c === 123 || c === 91) max = Math.max(max, ++depth);
+    else if (c === 125 || c === 93) depth--;
+  }
+  return max;
+}
+
 const mb = (n: number) => `${(n / 2 ** 20).toFixed(1)} MiB`;
 
 /**
@@ -71,7 +91,7 @@ const mb = (n: number) => `${(n / 2 ** 20).toFixed(1)} MiB`;
  * are checked before anything is inflated: the file against MAX_IMPORT_BYTES, checkpoint.json
  * against MAX_RECORD_BYTES, and tensors.bin against the record's value count, after `check` has
  * had the record (so a caller can refuse a record before its tensors are inflated). Each inflated
- * file must match its CRC-32.
+ * file must match its CRC-32; the record must pass its schema (record.ts validateRecord).
  */
 export function readCheckpointZip(bytes: Uint8Array, check?: (meta: CheckpointMeta) => void): Checkpoint {
   if (bytes.byteLength > MAX_IMPORT_BYTES) {
@@ -94,13 +114,15 @@ export function readCheckpointZip(bytes: Uint8Array, check?: (meta: CheckpointMe
     throw new Error(`${CHECKPOINT_JSON} declares ${mb(record.originalSize)}; a checkpoint's record is at most ${mb(MAX_RECORD_BYTES)}: the file is damaged or not a checkpoint`);
   }
   const text = strFromU8(inflate(bytes, CHECKPOINT_JSON, record));
-  let meta: CheckpointMeta;
+  const depth = jsonDepth(text);
+  if (depth > MAX_RECORD_DEPTH) throw new Error(`${CHECKPOINT_JSON} nests ${depth} levels deep; a checkpoint's record nests at most ${MAX_RECORD_DEPTH}: the file is damaged or not a checkpoint`);
+  let raw: unknown;
   try {
-    meta = JSON.parse(text) as CheckpointMeta;
+    raw = JSON.parse(text);
   } catch {
     throw new Error(`${CHECKPOINT_JSON} is not valid JSON: the file is damaged`);
   }
-  if (meta === null || typeof meta !== 'object' || Array.isArray(meta)) throw new Error(`${CHECKPOINT_JSON} is not a checkpoint record: the file is damaged`);
+  const meta = validateRecord(raw);
   check?.(meta);
   if (tensors.originalSize % 4 !== 0) throw new Error(`${CHECKPOINT_BIN} has ${tensors.originalSize} bytes, not a whole number of float32 values: it is truncated`);
   if (tensors.originalSize / 4 !== meta.values) throw valuesMismatch(tensors.originalSize / 4, meta.values);

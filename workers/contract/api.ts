@@ -1,8 +1,10 @@
 // The UI <-> worker contract. The worker implements WorkerApi and exposes it with Comlink; the UI
 // holds a Comlink.Remote<WorkerApi>. Only plain data crosses: no TF.js objects.
 import type { BackendChoice, BackendName, FeatPool, TrainConfig } from './config';
+import type { BudgetPlan, CheckpointInfo, EvalKind, EvalRowName, KnnBaselines, KnnRecord, MetricRecord, RunRecord } from './records';
 
-/** One row per training step, flat as the official code's JSON log lines. */
+export type { BudgetPlan, CheckpointInfo, EvalKind, EvalRowName, KnnBaselines, KnnRecord, MetricRecord, RunRecord };
+
 /** A checkpoint file larger than this is refused before it is read (the largest recipe's is ~0.3 GB). */
 export const MAX_IMPORT_BYTES = 1 << 30;
 
@@ -14,48 +16,6 @@ export const RUN_OPEN_ELSEWHERE = 'RunOpenElsewhere';
 
 /** The BroadcastChannel on which a change to the stored runs is announced (workers/checkpoint/tabs.ts). */
 export const RUNS_CHANNEL = 'vicreg-studio-runs';
-
-export interface MetricRecord {
-  step: number; // 1-based global step
-  epoch: number; // 0-based epoch the step belongs to
-  loss: number;
-  invariance: number;
-  variance: number;
-  covariance: number;
-  gammaT: number; // variance hinge target used at this step
-  lr: number;
-  imagesPerSec: number; // both views counted once: batchSize / step time
-  msPerStep: number; // wall time per step, averaged over the readback window
-  dataMs?: number; // on timed steps (every diagEvery): time to build both augmented views
-  computeMs?: number; // ... and to run the training step on them
-}
-
-/** Online k-NN top-1 of the weights at `step` on fixed subsets (workers/train/online-knn.ts). */
-export interface KnnRecord {
-  step: number;
-  epoch: number;
-  top1: number; // share of the test subset classified right, 0..1
-}
-
-/** The online k-NN's subsets and reference lines: raw pixels and the random-init encoder, read
- *  out the same way as the trained one, on the same subsets. */
-export interface KnnBaselines {
-  pixels: number;
-  random: number;
-  trainCount: number;
-  testCount: number;
-  features: string; // the readout in words, e.g. "backbone, 4×4 grid"
-  every: number; // steps between evaluations (resolved when knnEvery is auto)
-}
-
-/** How a time budget (budgetMinutes) was turned into epochs. */
-export interface BudgetPlan {
-  budgetMinutes: number;
-  msPerStep: number; // measured over the first steps
-  epochs: number;
-  totalSteps: number;
-  fits: boolean; // false: warmup plus one epoch already exceeds the budget, the run takes longer
-}
 
 /** Collapse statistics of one batch of embeddings [B, n] (workers/vicreg/diagnostics.ts). */
 export interface FeatureDiagnostics {
@@ -177,7 +137,6 @@ export interface AugmentPreview {
   items: { label: string; original: Uint8ClampedArray; view1: Uint8ClampedArray; view2: Uint8ClampedArray }[];
 }
 
-export type EvalKind = 'knn' | 'probe';
 
 /** k-NN or linear probe on the test split: the trained encoder against the baselines. */
 export interface EvalReport {
@@ -195,7 +154,7 @@ export interface EvalReport {
    *  (top-1 counts the test images there are; a class with no test images has no accuracy). */
   missingClasses: { name: string; train: number; test: number }[];
   rows: {
-    name: 'trained' | 'random init' | 'raw pixels';
+    name: EvalRowName;
     top1: number;
     top5: number | null;
     dim: number;
@@ -236,30 +195,16 @@ export interface ExportFile {
   bytes: Uint8Array;
 }
 
-/** One stored checkpoint as the list shows it. */
-export interface CheckpointInfo {
-  key: string;
-  step: number;
-  epoch: number;
-  createdAt: number;
-  bytes: number;
-  reason: 'interval' | 'epoch' | 'stop' | 'end' | 'manual' | 'import';
-  readMs?: number; // from capture to the values off the device (training goes on meanwhile)
-  writeMs?: number; // the IndexedDB write
-  last: MetricRecord | null; // the newest metrics at that step
-  /** Top-1 of the last k-NN and probe of these weights, per row, so runs can be compared. */
-  results?: Partial<Record<EvalKind, { featLayer: 'pool' | 'proj'; featPool?: FeatPool; top1: Partial<Record<EvalReport['rows'][number]['name'], number>> }>>;
+/** A run record in IndexedDB that fails its schema (records.ts): listed so it can be deleted. */
+export interface DamagedRun {
+  runId: string;
+  reason: string;
 }
 
-export interface RunRecord {
-  runId: string;
-  name: string;
-  dataset: { id: string; name: string };
-  config: TrainConfig; // as trained
-  totalSteps: number;
-  finished: boolean;
-  updatedAt: number;
-  checkpoints: CheckpointInfo[]; // oldest first; the last is the run's latest
+/** What IndexedDB holds: the readable runs, newest first, and the damaged ones. */
+export interface StoredRuns {
+  runs: RunRecord[];
+  damaged: DamagedRun[];
 }
 
 export type RunState = 'idle' | 'preparing' | 'running' | 'paused' | 'stopped' | 'done' | 'failed';
@@ -317,7 +262,7 @@ export interface WorkerApi {
   saveCheckpoint(): void;
   /** Answers at once: the UI's heartbeat (src/liveness.ts). */
   ping(): Promise<true>;
-  listRuns(): Promise<RunRecord[]>;
+  listRuns(): Promise<StoredRuns>;
   /** Of `runIds`, those training in another tab of this browser now (they cannot be resumed or deleted here). */
   openRuns(runIds: string[]): Promise<string[]>;
   /** One checkpoint, or the whole run when step is omitted. */

@@ -4,7 +4,7 @@ import * as tf from '@tensorflow/tfjs';
 
 /** One piece of optimizer state: a slot of a parameter (momentum, moments) or a scalar (param null). */
 export interface SlotState {
-  slot: string; // e.g. 'lars.mu', 'adamw.m', 'adamw.t'
+  slot: OptimizerSlot;
   param: tf.Variable | null;
   variable: tf.Variable;
 }
@@ -15,9 +15,13 @@ export interface Optimizer {
   /** Every state variable, in creation order (slots are created at a parameter's first update). */
   state(): SlotState[];
   /** Sets the state from a checkpoint: each value is copied into a slot, created if absent. */
-  load(values: { slot: string; param: tf.Variable | null; value: tf.Tensor }[]): void;
+  load(values: { slot: OptimizerSlot; param: tf.Variable | null; value: tf.Tensor }[]): void;
   dispose(): void;
 }
+
+/** Every slot name an optimizer here keeps (a checkpoint's record may name no other). */
+export const OPTIMIZER_SLOTS = ['lars.mu', 'sgd.mu', 'adamw.m', 'adamw.v', 'adamw.t'] as const;
+export type OptimizerSlot = (typeof OPTIMIZER_SLOTS)[number];
 
 /** Official exclude_bias_and_norm: biases and BatchNorm parameters are the 1-D ones. */
 export const isBiasOrNorm = (v: tf.Variable) => v.rank === 1;
@@ -25,7 +29,7 @@ export const isBiasOrNorm = (v: tf.Variable) => v.rank === 1;
 // TF.js variable names are global to the engine; a counter keeps two optimizers' apart.
 let optimizerCount = 0;
 
-function slots(prefix: string) {
+function slots(prefix: OptimizerSlot) {
   const m = new Map<tf.Variable, tf.Variable>();
   const create = (v: tf.Variable, init: tf.Tensor) => {
     const s = tf.variable(init, false, `${prefix}/${v.name}#${optimizerCount++}`);
@@ -50,10 +54,10 @@ function slots(prefix: string) {
 function loadInto(sets: Record<string, ReturnType<typeof slots>>, scalars: Record<string, tf.Variable>, values: Parameters<Optimizer['load']>[0]) {
   for (const { slot, param, value } of values) {
     if (param) {
-      if (!sets[slot]) throw new Error(`this optimizer has no slot ${slot}: the checkpoint was written by another optimizer`);
+      if (!Object.hasOwn(sets, slot)) throw new Error(`this optimizer has no slot ${slot}: the checkpoint was written by another optimizer`);
       sets[slot].set(param, value);
     } else {
-      if (!scalars[slot]) throw new Error(`this optimizer has no state ${slot}: the checkpoint was written by another optimizer`);
+      if (!Object.hasOwn(scalars, slot)) throw new Error(`this optimizer has no state ${slot}: the checkpoint was written by another optimizer`);
       scalars[slot].assign(value);
     }
   }

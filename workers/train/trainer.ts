@@ -6,7 +6,7 @@ import type { TrainConfig } from '../contract/config';
 import { augmentView, viewOptions } from '../data/augment';
 import { uploadBatch, type Dataset } from '../data/dataset';
 import { appendHistory } from '../contract/history';
-import { captureTensors, FORMAT_VERSION, restoreTensors, type Checkpoint, type CheckpointReason } from '../checkpoint/record';
+import { captureTensors, FORMAT_VERSION, restoreTensors, type Checkpoint, type CheckpointMeta, type CheckpointReason } from '../checkpoint/record';
 import { APP_VERSION } from '../contract/version';
 import { mulberry32, permutation } from '../data/random';
 import { buildModel, type VicregModel } from '../model/model';
@@ -193,7 +193,7 @@ export async function train(data: Dataset, config: TrainConfig, control: RunCont
     savedStep = step;
     const rollover = next >= stepsPerEpoch; // the next step opens a new epoch
     const { layout, read } = captureTensors(model, ctx.optimizer, ctx.avt);
-    const meta = {
+    const meta: CheckpointMeta = {
       format: FORMAT_VERSION, appVersion: APP_VERSION, runId: o.runId, runName: o.runName, createdAt: Date.now(), reason,
       step, epoch: rollover ? epoch + 1 : epoch, stepInEpoch: rollover ? 0 : next, totalSteps, finished: step >= totalSteps,
       rng: { state: rand.getState(), epochStart: rollover ? rand.getState() : epochStart },

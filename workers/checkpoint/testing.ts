@@ -1,0 +1,60 @@
+// Test support for the checkpoint tests (not shipped): a small synthetic dataset, a run config
+// that trains in a fraction of a second on TF.js's CPU backend, and IndexedDB as a Map.
+import type { MetricRecord, TrainEvent } from '../contract/api';
+import { DEFAULT_CONFIG, type TrainConfig } from '../contract/config';
+import { fromPixels } from '../data/dataset';
+import { mulberry32 } from '../data/random';
+import { RunControl, train } from '../train/trainer';
+import type { Checkpoint } from './record';
+import type { Kv } from './store';
+
+/** 120 random 12×12 RGB images in 3 classes. */
+export function dataset(id = 'synthetic', name = 'synthetic') {
+  const rand = mulberry32(9);
+  const n = 120;
+  const pixels = Uint8Array.from({ length: n * 12 * 12 * 3 }, () => Math.floor(rand() * 256));
+  const labels = Int32Array.from({ length: n }, (_, i) => i % 3);
+  return fromPixels(pixels, { count: n, height: 12, width: 12, channels: 3 }, labels, ['a', 'b', 'c'], {
+    id, name, source: 'test', testFraction: 0.2, seed: 0,
+  });
+}
+
+// 96 training images / batch 8 = 12 steps per epoch; AVT on, so its EMA is part of the state.
+export const config: TrainConfig = {
+  ...DEFAULT_CONFIG, batchSize: 8, imageSize: 8, width: 2, projector: '16-16', metricsEvery: 3, epochs: 2,
+  checkpointEvery: 5, varianceMode: 'adaptive', covarianceMode: 'sicov', optimizer: 'lars',
+};
+
+/** Trains `c` on the synthetic dataset, keeping every checkpoint and event. */
+export async function run(c: TrainConfig, resume?: Checkpoint) {
+  const saved: Checkpoint[] = [];
+  const events: TrainEvent[] = [];
+  const result = await train(dataset(), c, new RunControl(), (e) => events.push(e), {
+    runId: 'r1', runName: 'test run', resume, checkpoint: async (ck) => { saved.push(ck); },
+  });
+  const records = events.flatMap((e) => (e.type === 'metrics' ? e.records : [])) as MetricRecord[];
+  return { result, saved, events, records };
+}
+
+/** IndexedDB as a Map, values structured-cloned as IndexedDB does; `fail` makes a write throw
+ *  QuotaExceededError for the keys it names (the whole transaction then writes nothing). */
+export function memoryKv(fail?: (key: string) => boolean): Kv & { map: Map<string, unknown> } {
+  const map = new Map<string, unknown>();
+  return {
+    map,
+    get: async <T>(k: string) => structuredClone(map.get(k)) as T | undefined,
+    keys: async () => [...map.keys()],
+    async transaction(fn) {
+      const writes: [string, unknown][] = [];
+      const result = await fn({
+        get: async <T>(k: string) => structuredClone(map.get(k)) as T | undefined,
+        keys: async () => [...map.keys()],
+        set: (k, v) => void writes.push([k, structuredClone(v)]),
+        del: (k) => void writes.push([k, undefined]),
+      });
+      if (writes.some(([k, v]) => v !== undefined && fail?.(k))) throw Object.assign(new Error('The quota has been exceeded.'), { name: 'QuotaExceededError' });
+      for (const [k, v] of writes) if (v === undefined) map.delete(k); else map.set(k, v);
+      return result;
+    },
+  };
+}
