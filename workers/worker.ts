@@ -4,7 +4,7 @@ import { GPU_LOST, type BackendReport, type TrainEvent, type WorkerApi } from '.
 import { DEFAULT_CONFIG } from './contract/config';
 import { selectBackend, watchGpuDevice } from './backend/select';
 import { checkKernels } from './backend/kernel-check';
-import { fromPixels, loadSample, type Dataset } from './data/dataset';
+import { fromPixels, loadSample, resplit, type Dataset } from './data/dataset';
 import { FeatureCache } from './eval/cache';
 import { evaluationReport } from './eval/report';
 import { featureMap, neighbours, rowFeatures, takeWeights, type EvalWeights } from './eval/session';
@@ -43,13 +43,6 @@ const trainingHere = (runId: string) => !!control && !control.stopped && runId =
 function disposeEvalCheckpoint() {
   if (evalCheckpoint) releaseRun(evalCheckpoint.run);
   evalCheckpoint = null;
-}
-
-/** Draws the split again (seed or testFraction changed); the images stay. */
-function resplit(d: Dataset, testFraction: number, seed: number): Dataset {
-  const names = d.summary.unlabeled ? [] : d.summary.classes.map((c) => c.name);
-  const { skipped, sizeRange, storedBytes, notStored } = d.summary;
-  return { ...fromPixels(d.pixels, d.shape, d.labels, names, { ...d.summary, testFraction, seed }, { skipped, sizeRange, storedBytes, notStored }), paths: d.paths };
 }
 
 /** The weights to evaluate, copied now: the finished or stopped run's, or, while a run trains,

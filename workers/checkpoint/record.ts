@@ -141,15 +141,28 @@ export function validateCheckpoint(meta: unknown, data: unknown): Checkpoint {
   const record = validateRecord(meta);
   if (!(data instanceof Float32Array)) throw new Error(`the checkpoint's weights are not float32 values: the stored checkpoint is damaged; delete it`);
   if (data.length !== record.values) throw valuesMismatch(data.length, record.values);
-  const entries = [...record.model, ...record.optimizer, ...(record.avt ? [record.avt] : [])];
-  let bad = -1;
-  for (let i = 0; i < data.length && bad < 0; i++) if (!Number.isFinite(data[i])) bad = i;
-  if (bad >= 0) {
-    const e = entries.find((x) => bad >= x.offset && bad < x.offset + size(x.shape))!;
-    throw new Error(`the checkpoint's tensor ${e.name} holds a non-finite value: it cannot be resumed`);
+  const entries: (TensorEntry & { slot?: string })[] = [...record.model, ...record.optimizer, ...(record.avt ? [record.avt] : [])];
+  for (const e of entries) {
+    const values = data.subarray(e.offset, e.offset + size(e.shape));
+    const bad = values.findIndex((x) => !(Math.abs(x) <= MAX_ABS_VALUE));
+    if (bad >= 0) {
+      throw new Error(Number.isFinite(values[bad])
+        ? `the checkpoint's tensor ${e.name} holds ${values[bad]}, beyond the ±${MAX_ABS_VALUE} its squares stay finite within: it cannot be trained on`
+        : `the checkpoint's tensor ${e.name} holds a non-finite value: it cannot be resumed`);
+    }
+    if ((e.name.endsWith('.running_var') || e.slot === 'adamw.v') && values.some((x) => x < 0)) {
+      throw new Error(`the checkpoint's tensor ${e.name} is a variance but holds a negative value: the checkpoint is damaged`);
+    }
   }
   return { meta: record, data };
 }
+
+/**
+ * The largest magnitude a stored value may have: BatchNorm variances, weight decay and LARS's
+ * trust ratio sum squares of up to ~1e8 values in float32 (max 3.4e38), which stays finite for
+ * |x| ≤ 1e15. Trained weights are many orders of magnitude smaller.
+ */
+export const MAX_ABS_VALUE = 1e15;
 
 /** The tensor data and the record disagree on how many float32 values there are. */
 export function valuesMismatch(held: number, listed: unknown): Error {
@@ -166,7 +179,8 @@ export function validateRecord(raw: unknown): CheckpointMeta {
   const format = (raw as { format?: unknown }).format;
   if (format !== FORMAT_VERSION) {
     const by = (raw as { appVersion?: unknown }).appVersion;
-    throw new Error(`the checkpoint has format version ${String(format)}; this studio reads version ${FORMAT_VERSION}. Export it again from the studio version that wrote it (${typeof by === 'string' ? by.slice(0, 40) : 'unknown'}).`);
+    if (format === undefined) throw new Error('the checkpoint\'s record has no format version: it is damaged or not a VICReg Studio checkpoint');
+    throw new Error(`the checkpoint has format version ${JSON.stringify(format)?.slice(0, 40)}; this studio reads version ${FORMAT_VERSION}. Export it again from the studio version that wrote it (${typeof by === 'string' ? by.slice(0, 40) : 'unknown'}).`);
   }
   const meta = parseOrThrow(checkpointMetaSchema, raw, 'the checkpoint\'s record is damaged');
   const entries = [...meta.model, ...meta.optimizer, ...(meta.avt ? [meta.avt] : [])].sort((a, b) => a.offset - b.offset);

@@ -110,3 +110,10 @@ export async function loadSample(baseUrl: string, testFraction: number, seed: nu
     id: 'sample:fashion-mnist-2k', name: meta.name, source: meta.source, testFraction, seed,
   });
 }
+
+/** Draws the split again (seed or testFraction changed); the images stay. */
+export function resplit(d: Dataset, testFraction: number, seed: number): Dataset {
+  const names = d.summary.unlabeled ? [] : d.summary.classes.map((c) => c.name);
+  const { skipped, sizeRange, storedBytes, notStored } = d.summary;
+  return { ...fromPixels(d.pixels, d.shape, d.labels, names, { ...d.summary, testFraction, seed }, { skipped, sizeRange, storedBytes, notStored }), paths: d.paths };
+}

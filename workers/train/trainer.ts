@@ -89,6 +89,10 @@ export async function train(data: Dataset, config: TrainConfig, control: RunCont
     throw new Error(`the training split has ${data.train.length} images, fewer than one batch of ${c.batchSize}: lower batchSize to at most ${data.train.length}`);
   }
   let totalSteps = stepsPerEpoch * c.epochs;
+  if (o.resume && o.resume.meta.totalSteps !== totalSteps) {
+    const m = o.resume.meta;
+    throw new Error(`run "${m.runName}" has ${m.totalSteps / m.config.epochs} steps per epoch; this dataset's split at batch size ${c.batchSize} gives ${stepsPerEpoch}: it cannot continue the same schedule. Open the dataset it trained on, unchanged.`);
+  }
   const rand = mulberry32(c.seed);
   const inBatch = Int32Array.from({ length: c.batchSize }, (_, k) => k); // crop box b samples image b
   const view1 = viewOptions(c, 1, data.summary);
