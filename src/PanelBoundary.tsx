@@ -3,6 +3,17 @@
 import { Component, type ReactNode } from 'react';
 
 interface Props { name: string; children: ReactNode }
+
+/** The session flag a browser test sets to make one panel throw while rendering, so the
+ *  boundary can be tested without a real bug (test/e2e/robustness.spec.ts). */
+export const CRASH_PANEL_FLAG = 'vicreg:test-crash-panel';
+
+function Tripwire({ name }: { name: string }) {
+  if (typeof sessionStorage !== 'undefined' && sessionStorage.getItem(CRASH_PANEL_FLAG) === name) {
+    throw new Error(`${name} was made to fail for a test`);
+  }
+  return null;
+}
 interface State { error: Error | null }
 
 export class PanelBoundary extends Component<Props, State> {
@@ -18,7 +29,7 @@ export class PanelBoundary extends Component<Props, State> {
 
   render() {
     const { error } = this.state;
-    if (!error) return this.props.children;
+    if (!error) return <><Tripwire name={this.props.name} />{this.props.children}</>;
     return (
       <section className="panel panel-failed" data-testid="panel-failed" data-panel={this.props.name} role="alert">
         <h2>{this.props.name}</h2>
