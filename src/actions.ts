@@ -212,6 +212,9 @@ export async function resumeRun(run: RunRecord, step?: number): Promise<void> {
 
 export const saveCheckpointNow = () => worker().saveCheckpoint();
 
+/** The worker's memory now, or null while it cannot answer (a restart). */
+export const readWorkerMemory = () => worker().memory().catch(() => null);
+
 export async function refreshRuns(): Promise<RunRecord[]> {
   try {
     const { runs, damaged } = await worker().listRuns();

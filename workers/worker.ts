@@ -1,5 +1,7 @@
 // The one worker that owns TF.js. It implements the WorkerApi contract and is exposed with Comlink.
 import * as Comlink from 'comlink';
+import * as tf from '@tensorflow/tfjs';
+import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { GPU_LOST, type BackendReport, type TrainEvent, type WorkerApi } from './contract/api';
 import { DEFAULT_CONFIG } from './contract/config';
 import { selectBackend, watchGpuDevice } from './backend/select';
@@ -216,6 +218,11 @@ const api: WorkerApi = {
   },
   saveCheckpoint: () => control?.requestSave(),
   ping: async () => true as const,
+  async memory() {
+    const m = tf.memory();
+    const heap = tf.getBackend() === 'wasm' ? ((tf.backend() as BackendWasm).wasm as unknown as { HEAPU8: Uint8Array }).HEAPU8.byteLength : null;
+    return { tensors: m.numTensors, bytes: m.numBytes, wasmHeapBytes: heap };
+  },
   async listRuns() {
     // Once per worker: checkpoints left without a run by versions that wrote the two apart.
     orphansChecked ??= removeOrphans(browserKv()).catch(() => 0);

@@ -1,5 +1,6 @@
 import { useEffect, useState } from 'react';
-import { pauseTraining, resumeTraining, startTraining, stopTraining } from '../actions';
+import type { WorkerMemory } from '../../workers/contract/api';
+import { pauseTraining, readWorkerMemory, resumeTraining, startTraining, stopTraining } from '../actions';
 import { Field } from '../config/ConfigPanel';
 import { useModelVerdict } from '../model/verdict';
 import { useStore } from '../store';
@@ -37,8 +38,34 @@ function Progress() {
         )}
         <span>ETA {remaining === null ? '–' : formatDuration(remaining)}</span>
         <span data-testid="run-state" className={`state ${state}`}>{state}</span>
+        <MemoryReadout active={state === 'running' || state === 'paused'} />
       </div>
     </div>
+  );
+}
+
+/** The worker's tensors and memory, read every few seconds while a run is active: flat over a
+ *  long run, or a leak shows here first. */
+function MemoryReadout({ active }: { active: boolean }) {
+  const [m, setM] = useState<WorkerMemory | null>(null);
+  useEffect(() => {
+    if (!active) return;
+    let live = true;
+    const read = () => void readWorkerMemory().then((x) => live && x && setM(x));
+    read();
+    const id = setInterval(read, 5000);
+    return () => {
+      live = false;
+      clearInterval(id);
+    };
+  }, [active]);
+  if (!m) return null;
+  const mb = (n: number) => `${(n / 2 ** 20).toFixed(1)} MiB`;
+  return (
+    <span className="hint" data-testid="tf-memory" data-tensors={m.tensors} data-bytes={m.bytes} data-heap={m.wasmHeapBytes ?? ''}
+      title="TF.js tensors held by the training worker and their size; the WASM heap, which grows and never shrinks">
+      {m.tensors} tensors · {mb(m.bytes)}{m.wasmHeapBytes !== null ? ` · heap ${mb(m.wasmHeapBytes)}` : ''}
+    </span>
   );
 }
 

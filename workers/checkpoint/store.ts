@@ -145,14 +145,18 @@ export async function listRuns(kv: Kv): Promise<StoredRuns> {
 
 /** The checkpoint of `runId` at `step`, or its latest when step is omitted. */
 export async function loadCheckpoint(kv: Kv, runId: string, step?: number): Promise<Checkpoint> {
-  const raw = await kv.get<unknown>(runKey(runId));
-  if (raw === undefined) throw new Error(`no stored run ${runId}; it may have been deleted`);
-  const run = parseOrThrow(runRecordSchema, raw, 'the run record is damaged (delete the run)');
-  const info = step === undefined ? run.checkpoints[run.checkpoints.length - 1] : run.checkpoints.find((c) => c.step === step);
-  if (!info) throw new Error(`run "${run.name}" has no checkpoint at step ${step}; kept: ${run.checkpoints.map((c) => c.step).join(', ')}`);
-  const c = await kv.get<Checkpoint>(info.key);
-  if (!c) throw new Error(`the checkpoint of "${run.name}" at step ${info.step} is missing from storage; choose another one`);
-  return c;
+  // Record and checkpoint read in one transaction: another tab's training cannot prune the
+  // checkpoint between the two reads.
+  return kv.transaction(async (tx) => {
+    const raw = await tx.get<unknown>(runKey(runId));
+    if (raw === undefined) throw new Error(`no stored run ${runId}; it may have been deleted`);
+    const run = parseOrThrow(runRecordSchema, raw, 'the run record is damaged (delete the run)');
+    const info = step === undefined ? run.checkpoints[run.checkpoints.length - 1] : run.checkpoints.find((c) => c.step === step);
+    if (!info) throw new Error(`run "${run.name}" has no checkpoint at step ${step}; kept: ${run.checkpoints.map((c) => c.step).join(', ')}`);
+    const c = await tx.get<Checkpoint>(info.key);
+    if (!c) throw new Error(`the checkpoint of "${run.name}" at step ${info.step} is missing from storage; choose another one`);
+    return c;
+  });
 }
 
 /**

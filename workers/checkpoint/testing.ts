@@ -6,7 +6,7 @@ import { fromPixels } from '../data/dataset';
 import { mulberry32 } from '../data/random';
 import { RunControl, train } from '../train/trainer';
 import type { Checkpoint } from './record';
-import type { Kv } from './store';
+import type { Kv, KvTx } from './store';
 
 /** 120 random 12×12 RGB images in 3 classes. */
 export function dataset(id = 'synthetic', name = 'synthetic') {
@@ -38,23 +38,44 @@ export async function run(c: TrainConfig, resume?: Checkpoint) {
 
 /** IndexedDB as a Map, values structured-cloned as IndexedDB does; `fail` makes a write throw
  *  QuotaExceededError for the keys it names (the whole transaction then writes nothing). */
-export function memoryKv(fail?: (key: string) => boolean): Kv & { map: Map<string, unknown> } {
+export function memoryKv(fail?: (key: string) => boolean, delay?: () => Promise<void>): Kv & { map: Map<string, unknown> } {
   const map = new Map<string, unknown>();
+  // IndexedDB runs readwrite transactions on one store one after another; `delay` lets a test
+  // interleave everything else (reads outside transactions, two tabs' own code) at random.
+  let queue: Promise<unknown> = Promise.resolve();
   return {
     map,
-    get: async <T>(k: string) => structuredClone(map.get(k)) as T | undefined,
-    keys: async () => [...map.keys()],
-    async transaction(fn) {
-      const writes: [string, unknown][] = [];
-      const result = await fn({
-        get: async <T>(k: string) => structuredClone(map.get(k)) as T | undefined,
-        keys: async () => [...map.keys()],
-        set: (k, v) => void writes.push([k, structuredClone(v)]),
-        del: (k) => void writes.push([k, undefined]),
-      });
-      if (writes.some(([k, v]) => v !== undefined && fail?.(k))) throw Object.assign(new Error('The quota has been exceeded.'), { name: 'QuotaExceededError' });
-      for (const [k, v] of writes) if (v === undefined) map.delete(k); else map.set(k, v);
-      return result;
+    get: async <T>(k: string) => {
+      await delay?.();
+      return structuredClone(map.get(k)) as T | undefined;
+    },
+    keys: async () => {
+      await delay?.();
+      return [...map.keys()];
+    },
+    transaction<R>(fn: (tx: KvTx) => Promise<R>): Promise<R> {
+      const run = queue.then(() => body<R>(fn));
+      queue = run.catch(() => {});
+      return run;
     },
   };
+  async function body<R>(fn: (tx: KvTx) => Promise<R>): Promise<R> {
+    const writes: [string, unknown][] = [];
+    const result = await fn({
+      get: async <T>(k: string) => {
+        await delay?.();
+        return structuredClone(map.get(k)) as T | undefined;
+      },
+      keys: async () => {
+        await delay?.();
+        return [...map.keys()];
+      },
+      set: (k, v) => void writes.push([k, structuredClone(v)]),
+      del: (k) => void writes.push([k, undefined]),
+    });
+    await delay?.(); // the commit takes time too
+    if (writes.some(([k, v]) => v !== undefined && fail?.(k))) throw Object.assign(new Error('The quota has been exceeded.'), { name: 'QuotaExceededError' });
+    for (const [k, v] of writes) if (v === undefined) map.delete(k); else map.set(k, v);
+    return result;
+  }
 }

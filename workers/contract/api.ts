@@ -195,6 +195,14 @@ export interface ExportFile {
   bytes: Uint8Array;
 }
 
+/** The worker's memory as TF.js counts it (tf.memory()), and the WASM heap's size (it grows and
+ *  never shrinks, so a flat heap over a long run means no leak inside it). */
+export interface WorkerMemory {
+  tensors: number;
+  bytes: number;
+  wasmHeapBytes: number | null;
+}
+
 /** A run record in IndexedDB that fails its schema (records.ts): listed so it can be deleted. */
 export interface DamagedRun {
   runId: string;
@@ -262,6 +270,8 @@ export interface WorkerApi {
   saveCheckpoint(): void;
   /** Answers at once: the UI's heartbeat (src/liveness.ts). */
   ping(): Promise<true>;
+  /** What the worker holds now: TF.js tensors and their bytes, and the WASM heap when that backend runs. */
+  memory(): Promise<WorkerMemory>;
   listRuns(): Promise<StoredRuns>;
   /** Of `runIds`, those training in another tab of this browser now (they cannot be resumed or deleted here). */
   openRuns(runIds: string[]): Promise<string[]>;
