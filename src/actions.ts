@@ -305,7 +305,7 @@ function download(f: ExportFile) {
   setTimeout(() => URL.revokeObjectURL(url), 60_000);
 }
 
-export type ExportKind = 'weights' | 'checkpoint' | 'embeddings';
+export type ExportKind = 'weights' | 'checkpoint' | 'pytorch' | 'embeddings';
 
 export async function exportRun(kind: ExportKind, runId: string, step: number): Promise<void> {
   const s = useStore.getState();
@@ -315,6 +315,7 @@ export async function exportRun(kind: ExportKind, runId: string, step: number): 
     const file =
       kind === 'weights' ? await w.exportWeights(runId, step)
       : kind === 'checkpoint' ? await w.exportCheckpoint(runId, step)
+      : kind === 'pytorch' ? await w.exportPytorch(runId, step)
       : await w.exportEmbeddings(runId, step, callback((done: number, total: number) => useStore.getState().setCheckpoints({ exporting: { what: `embeddings of step ${step}`, done, total } })));
     download(file);
   } catch (e) {

@@ -18,6 +18,7 @@ import type { Checkpoint } from './checkpoint/record';
 import { checkpointFile, checkpointWriter, embeddingsFile, importCheckpoint, openCheckpoint, runFromCheckpoint, weightsFile } from './checkpoint/service';
 import { browserKv, deleteCheckpoint, listRuns, newRunId, recordResults, removeOrphans } from './checkpoint/store';
 import { announceRunsChanged, openRunIds, withRunLock } from './checkpoint/tabs';
+import { torchProjectZip } from './torch/project';
 
 let dataset: Dataset | null = null;
 let backend: BackendReport | null = null;
@@ -239,6 +240,10 @@ const api: WorkerApi = {
   },
   async exportCheckpoint(runId, step) {
     return checkpointFile((await openCheckpoint(browserKv(), runId, step)).checkpoint);
+  },
+  async exportPytorch(runId, step) {
+    const { name, bytes } = torchProjectZip((await openCheckpoint(browserKv(), runId, step)).checkpoint);
+    return { name, mime: 'application/zip', bytes };
   },
   async exportWeights(runId, step) {
     const { checkpoint, config } = await openCheckpoint(browserKv(), runId, step);

@@ -49,6 +49,7 @@ function CheckpointRow({ run, c, latest }: { run: RunRecord; c: CheckpointInfo; 
         <button data-testid="checkpoint-evaluate" disabled={busy} onClick={() => void evaluateCheckpoint(run.runId, c.step)}>Evaluate</button>
         <button data-testid="export-weights" disabled={busy} title="Encoder and projector in TF.js layers format, config, metrics, README" onClick={() => void exportRun('weights', run.runId, c.step)}>Export</button>
         <button data-testid="export-checkpoint" disabled={busy} title="The full checkpoint, to import here or in another browser and resume" onClick={() => void exportRun('checkpoint', run.runId, c.step)}>Checkpoint file</button>
+        <button data-testid="export-pytorch" disabled={busy} title="model.safetensors, optimizer.safetensors and train_vicreg.py: continue this run in PyTorch, on one GPU or many (torchrun)" onClick={() => void exportRun('pytorch', run.runId, c.step)}>PyTorch</button>
         <button data-testid="export-embeddings" disabled={busy} title="path, split, class and features of every image, as CSV" onClick={() => void exportRun('embeddings', run.runId, c.step)}>Embeddings</button>
         <button data-testid="checkpoint-delete" disabled={elsewhere || (busy && run.runId === useStore.getState().currentRunId)} onClick={() => void deleteCheckpoint(run.runId, c.step)}>Delete</button>
       </td>

@@ -4,6 +4,7 @@
 import { expect, test, type Page } from './fixtures';
 import { readFileSync } from 'node:fs';
 import { strFromU8, unzipSync } from 'fflate';
+import { readSafetensors } from '../../workers/torch/safetensors';
 import { lossPoints, openWithSample, stepOf, TINY, waitForStep } from './helpers';
 
 const savedSteps = async (page: Page) =>
@@ -40,7 +41,7 @@ test('a reload mid-run offers to resume; the run continues from its last checkpo
   await expect(page.getByTestId('checkpoint-run')).toHaveCount(1);
 });
 
-test('export downloads the weights zip and the checkpoint file; the checkpoint imports back; a damaged file is refused', async ({ page }, info) => {
+test('export downloads the weights zip, the checkpoint file and the PyTorch project; the checkpoint imports back; a damaged file is refused', async ({ page }, info) => {
   await openWithSample(page, `${TINY}&epochs=1&checkpointEvery=10&backend=wasm`, 'wasm');
   await page.getByTestId('train-start').click();
   await expect(page.getByTestId('run-state')).toHaveText('done', { timeout: 120_000 });
@@ -64,6 +65,18 @@ test('export downloads the weights zip and the checkpoint file; the checkpoint i
   expect(ckpt.suggestedFilename()).toMatch(/-step100\.vicreg\.zip$/);
   const ckptPath = info.outputPath('run.vicreg.zip');
   await ckpt.saveAs(ckptPath);
+
+  // The PyTorch project: the weights in PyTorch's layout (OIHW), the optimizer state, the script.
+  const [torchZip] = await Promise.all([page.waitForEvent('download'), row.getByTestId('export-pytorch').click()]);
+  expect(torchZip.suggestedFilename()).toMatch(/-step100-pytorch\.zip$/);
+  const project = unzipSync(readFileSync((await torchZip.path())!));
+  expect(Object.keys(project).sort()).toEqual(['README.md', 'model.safetensors', 'optimizer.safetensors', 'requirements.txt', 'train_vicreg.py']);
+  const model = readSafetensors(project['model.safetensors']);
+  expect(model.tensors.get('backbone.conv1.weight')!.shape).toEqual([4, 3, 3, 3]);
+  expect(model.tensors.get('backbone.bn1.num_batches_tracked')!.dtype).toBe('I64');
+  expect(model.metadata.step).toBe('100');
+  expect(JSON.parse(model.metadata.config).width).toBe(4);
+  expect(strFromU8(project['train_vicreg.py'])).toContain('torchrun --nproc_per_node=N train_vicreg.py');
 
   const [csv] = await Promise.all([page.waitForEvent('download'), row.getByTestId('export-embeddings').click()]);
   const lines = readFileSync((await csv.path())!, 'utf8').trim().split('\n');

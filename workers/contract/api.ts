@@ -281,6 +281,8 @@ export interface WorkerApi {
   exportCheckpoint(runId: string, step?: number): Promise<ExportFile>;
   /** Encoder and projector in TF.js layers format, config.json, metrics.csv, README.txt. */
   exportWeights(runId: string, step?: number): Promise<ExportFile>;
+  /** A PyTorch project: model.safetensors, optimizer.safetensors, train_vicreg.py, requirements.txt, README.md (workers/torch/project.ts). */
+  exportPytorch(runId: string, step?: number): Promise<ExportFile>;
   /** path, split, class and feature vector of every image of the loaded dataset, as CSV. */
   exportEmbeddings(runId: string, step: number | undefined, onProgress: (done: number, total: number) => void): Promise<ExportFile>;
   /** Checks a checkpoint file fully, then stores it as a new run; a refused file leaves storage

@@ -24,16 +24,49 @@ export function torchStateDict(c: Checkpoint): [string, SafeTensor][] {
   return out;
 }
 
-/** model.safetensors of a checkpoint. */
-export function torchModelFile(c: Checkpoint): Uint8Array {
+/** The optimizer state's names in PyTorch: torch.optim's own (SGD, AdamW), main_vicreg.py's LARS "mu". */
+const TORCH_SLOTS: Record<string, string> = { 'lars.mu': 'mu', 'sgd.mu': 'momentum_buffer', 'adamw.m': 'exp_avg', 'adamw.v': 'exp_avg_sq' };
+
+/**
+ * The optimizer state as "<parameter>.<slot>" in the parameter's PyTorch layout, AdamW's step
+ * count as "adamw.step", and the AVT EMA as "avt.ema" (train_vicreg.py loads them back).
+ */
+export function torchOptimizerTensors(c: Checkpoint): [string, SafeTensor][] {
+  const { meta, data } = c;
+  const shapes = new Map(meta.model.map((e) => [e.name, e.shape]));
+  const out: [string, SafeTensor][] = [];
+  for (const e of meta.optimizer) {
+    const values = data.subarray(e.offset, e.offset + size(e.shape));
+    if (e.param === null) {
+      out.push([e.slot === 'adamw.t' ? 'adamw.step' : e.slot, f32(values.slice(), [])]);
+      continue;
+    }
+    const perm = TO_TORCH[layoutOf(meta.config.backbone, e.param, shapes.get(e.param) ?? e.shape)];
+    const t = perm ? permute(values, e.shape, perm) : { values: values.slice(), shape: e.shape };
+    out.push([`${e.param}.${TORCH_SLOTS[e.slot]}`, f32(t.values, t.shape)]);
+  }
+  if (meta.avt) out.push(['avt.ema', f32(data.slice(meta.avt.offset, meta.avt.offset + size(meta.avt.shape)), meta.avt.shape)]);
+  return out;
+}
+
+/** The metadata both files carry: where the run stands, its config and input normalisation. */
+function torchMetadata(c: Checkpoint): Record<string, string> {
   const m = c.meta;
-  return writeSafetensors(torchStateDict(c), {
+  return {
     format: 'vicreg-studio',
     app_version: APP_VERSION,
     run_name: m.runName,
     step: String(m.step),
     epoch: String(m.epoch),
+    step_in_epoch: String(m.stepInEpoch),
+    steps_per_epoch: String(m.totalSteps / m.config.epochs),
     config: JSON.stringify(m.config),
     normalization: JSON.stringify(m.normalization),
-  });
+  };
 }
+
+/** optimizer.safetensors of a checkpoint. */
+export const torchOptimizerFile = (c: Checkpoint): Uint8Array => writeSafetensors(torchOptimizerTensors(c), torchMetadata(c));
+
+/** model.safetensors of a checkpoint. */
+export const torchModelFile = (c: Checkpoint): Uint8Array => writeSafetensors(torchStateDict(c), torchMetadata(c));

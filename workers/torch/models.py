@@ -259,6 +259,9 @@ class VICRegModel(nn.Module):
         self.backbone = build_backbone(c)
         self.projector = build_projector(self.backbone.dim, c['projector'])
 
+    def forward(self, x):
+        return self.projector(self.backbone(x))
+
 
 def load_studio_model(path):
     """The model of a studio `model.safetensors`, its config and its metadata."""
