@@ -333,7 +333,7 @@ export async function importCheckpointFile(file: File): Promise<void> {
       throw new Error(`the file is ${(file.size / 2 ** 20).toFixed(1)} MiB, more than the ${MAX_IMPORT_BYTES / 2 ** 20} MiB a checkpoint of the largest recipe needs: it is not a VICReg Studio checkpoint`);
     }
     const bytes = new Uint8Array(await file.arrayBuffer());
-    const run = await worker().importCheckpoint(transfer(bytes, [bytes.buffer]));
+    const run = await worker().importCheckpoint(transfer(bytes, [bytes.buffer]), file.name);
     useStore.getState().upsertRun(run);
     const last = run.checkpoints[run.checkpoints.length - 1];
     useStore.getState().setCheckpoints({ checkpointNotice: { text: `Imported "${run.name}" at step ${last.step} from ${file.name}.`, error: false } });

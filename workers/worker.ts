@@ -260,8 +260,8 @@ const api: WorkerApi = {
       releaseRun(run);
     }
   },
-  async importCheckpoint(bytes) {
-    const run = await importCheckpoint(browserKv(), bytes, DEFAULT_KEEP);
+  async importCheckpoint(bytes, fileName) {
+    const run = await importCheckpoint(browserKv(), bytes, DEFAULT_KEEP, fileName);
     announceRunsChanged();
     return run;
   },

@@ -108,7 +108,7 @@ export function CheckpointPanel() {
         <button data-testid="save-checkpoint" disabled={!active} onClick={() => void saveCheckpointNow()}>Save now</button>
         <label className="button secondary">
           Import checkpoint…
-          <input data-testid="import-checkpoint" type="file" accept=".zip,application/zip" onChange={(e) => {
+          <input data-testid="import-checkpoint" type="file" accept=".zip,application/zip,.safetensors" onChange={(e) => {
             const f = e.currentTarget.files?.[0];
             e.currentTarget.value = '';
             if (f) void importCheckpointFile(f);

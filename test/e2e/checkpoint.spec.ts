@@ -2,7 +2,7 @@
 // resumes from its checkpoint with its charts continuous; exports download real zips; an exported
 // checkpoint imports back, and a damaged file is refused with a message and changes nothing.
 import { expect, test, type Page } from './fixtures';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { strFromU8, unzipSync } from 'fflate';
 import { readSafetensors } from '../../workers/torch/safetensors';
 import { lossPoints, openWithSample, stepOf, TINY, waitForStep } from './helpers';
@@ -41,7 +41,7 @@ test('a reload mid-run offers to resume; the run continues from its last checkpo
   await expect(page.getByTestId('checkpoint-run')).toHaveCount(1);
 });
 
-test('export downloads the weights zip, the checkpoint file and the PyTorch project; the checkpoint imports back; a damaged file is refused', async ({ page }, info) => {
+test('export downloads the weights zip, the checkpoint file and the PyTorch project; the checkpoint and the PyTorch weights import back; a damaged file is refused', async ({ page }, info) => {
   await openWithSample(page, `${TINY}&epochs=1&checkpointEvery=10&backend=wasm`, 'wasm');
   await page.getByTestId('train-start').click();
   await expect(page.getByTestId('run-state')).toHaveText('done', { timeout: 120_000 });
@@ -77,6 +77,8 @@ test('export downloads the weights zip, the checkpoint file and the PyTorch proj
   expect(model.metadata.step).toBe('100');
   expect(JSON.parse(model.metadata.config).width).toBe(4);
   expect(strFromU8(project['train_vicreg.py'])).toContain('torchrun --nproc_per_node=N train_vicreg.py');
+  const torchPath = info.outputPath('model.safetensors');
+  writeFileSync(torchPath, project['model.safetensors']);
 
   const [csv] = await Promise.all([page.waitForEvent('download'), row.getByTestId('export-embeddings').click()]);
   const lines = readFileSync((await csv.path())!, 'utf8').trim().split('\n');
@@ -93,6 +95,19 @@ test('export downloads the weights zip, the checkpoint file and the PyTorch proj
   await expect(page.getByTestId('checkpoint-notice')).toContainText('Imported');
   await expect(page.getByTestId('checkpoint-run')).toHaveCount(1);
   expect(await savedSteps(page)).toEqual([100]);
+
+  // PyTorch weights come in as a run of their own, which k-NN evaluates.
+  await page.getByTestId('import-checkpoint').setInputFiles(torchPath);
+  await expect(page.getByTestId('checkpoint-notice')).toContainText('Imported');
+  await expect(page.getByTestId('checkpoint-run')).toHaveCount(2);
+  const imported = page.getByTestId('checkpoint-run').first();
+  await expect(imported).toContainText('step 100 of 100 · finished');
+  await imported.getByTestId('checkpoint-evaluate').click();
+  await page.getByTestId('knn-run').click();
+  await expect(page.getByTestId('knn-accuracy')).toBeVisible({ timeout: 120_000 });
+  await expect(imported.getByTestId('checkpoint-results')).toContainText(/k-NN \d+\.\d/);
+  await imported.getByRole('button', { name: 'Delete run' }).click();
+  await expect(page.getByTestId('checkpoint-run')).toHaveCount(1);
 
   // A damaged copy is refused with the reason; the stored run is untouched.
   const bytes = readFileSync(ckptPath);

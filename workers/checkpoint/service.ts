@@ -11,6 +11,7 @@ import { csvLine } from './csv';
 import { checkLayout, restoreTensors, validateCheckpoint, type Checkpoint } from './record';
 import { CheckpointWriteError, loadCheckpoint, newRunId, saveCheckpoint, type Kv } from './store';
 import { checkpointZip, fileStem, readCheckpointZip, weightsZip } from './zip';
+import { checkpointFromSafetensors, isSafetensors, isZip } from '../torch/import';
 
 /** The trainer's checkpoint sink: writes, reports each write (and its cost) or why it failed. */
 export function checkpointWriter(kv: Kv, keep: number, emit: (e: TrainEvent) => void): (c: Checkpoint, readMs: number) => Promise<void> {
@@ -55,7 +56,9 @@ export function runFromCheckpoint(checkpoint: Checkpoint, config: TrainConfig): 
  * import becomes a new run with a fresh id: it never replaces a run stored here (importing the
  * same file twice gives two runs).
  */
-export async function importCheckpoint(kv: Kv, bytes: Uint8Array, keep: number): Promise<RunRecord> {
+export async function importCheckpoint(kv: Kv, bytes: Uint8Array, keep: number, fileName = 'weights.safetensors'): Promise<RunRecord> {
+  // A PyTorch state dict (workers/torch/import.ts), or the studio's own checkpoint zip.
+  if (!isZip(bytes) && isSafetensors(bytes)) return storeImport(kv, checkpointFromSafetensors(bytes, fileName).checkpoint, keep);
   const read = readCheckpointZip(bytes, (meta) => {
     const model = buildModel(meta.config); // built only to check names and shapes
     try {
@@ -64,6 +67,12 @@ export async function importCheckpoint(kv: Kv, bytes: Uint8Array, keep: number):
       model.dispose();
     }
   });
+  return storeImport(kv, read, keep);
+}
+
+/** An imported checkpoint, checked as any other and restored once on a throwaway model, stored
+ *  as a new run with a fresh id. */
+async function storeImport(kv: Kv, read: Checkpoint, keep: number): Promise<RunRecord> {
   const checkpoint = validateCheckpoint(read.meta, read.data);
   releaseRun(runFromCheckpoint(checkpoint, checkpoint.meta.config)); // the whole restore, on a throwaway model
   const fresh = { ...checkpoint, meta: { ...checkpoint.meta, runId: newRunId() } };

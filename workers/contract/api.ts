@@ -287,7 +287,7 @@ export interface WorkerApi {
   exportEmbeddings(runId: string, step: number | undefined, onProgress: (done: number, total: number) => void): Promise<ExportFile>;
   /** Checks a checkpoint file fully, then stores it as a new run; a refused file leaves storage
    *  untouched. Pass the bytes with Comlink.transfer: they are not needed on the UI side. */
-  importCheckpoint(bytes: Uint8Array): Promise<RunRecord>;
+  importCheckpoint(bytes: Uint8Array, fileName: string): Promise<RunRecord>;
   /** Evaluate (Probe, k-NN, map) this stored checkpoint instead of the last run, until the next
    *  run starts or `null` is passed. Returns the name shown beside the results. */
   evaluateCheckpoint(source: { runId: string; step?: number } | null): Promise<string | null>;

@@ -62,6 +62,8 @@ function torchMetadata(c: Checkpoint): Record<string, string> {
     steps_per_epoch: String(m.totalSteps / m.config.epochs),
     config: JSON.stringify(m.config),
     normalization: JSON.stringify(m.normalization),
+    dataset_id: m.dataset.id,
+    dataset_name: m.dataset.name,
   };
 }
 

@@ -11,8 +11,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { png } from '../../scripts/png';
-import { runFromCheckpoint } from '../checkpoint/service';
-import { config, run } from '../checkpoint/testing';
+import { importCheckpoint, openCheckpoint, runFromCheckpoint } from '../checkpoint/service';
+import { config, memoryKv, run } from '../checkpoint/testing';
 import type { Checkpoint } from '../checkpoint/record';
 import { mulberry32 } from '../data/random';
 import { rampedCoeff } from '../optim/schedule';
@@ -20,7 +20,8 @@ import { releaseRun } from '../train/trainer';
 import { vicregLoss } from '../vicreg/loss';
 import { torchStateDict } from './export';
 import { torchProjectZip, trainScript } from './project';
-import { readSafetensors } from './safetensors';
+import { permute } from './layout';
+import { f32, readSafetensors, writeSafetensors } from './safetensors';
 
 const PYTHON = process.env.PYTHON ?? '/usr/bin/python3';
 const TORCHRUN = process.env.TORCHRUN ?? '/usr/bin/torchrun';
@@ -116,6 +117,33 @@ describe('the PyTorch project', () => {
     expect(optimizer.tensors.has('avt.ema')).toBe(true);
     expect(optimizer.tensors.has('backbone.conv1.weight.mu')).toBe(true);
   }, 120_000);
+
+  it("comes back: what the script wrote imports into the studio, whose features of the same images are PyTorch's (1e-4)", async () => {
+    const kv = memoryKv();
+    const written = readFileSync(join(dir, 'out1', 'model.safetensors'));
+    const record = await importCheckpoint(kv, new Uint8Array(written), 3, 'model.safetensors');
+    expect(record.name).toBe(`${ck.meta.runName} (PyTorch)`);
+    expect(record.dataset).toEqual(ck.meta.dataset);
+    const { checkpoint, config: c } = await openCheckpoint(kv, record.runId);
+    expect(checkpoint.meta.step).toBe(3 * ck.meta.epoch + 3);
+    const back = runFromCheckpoint(checkpoint, c);
+    const x = tf.randomNormal([4, S, S, 3], 0, 1, 'float32', 9) as tf.Tensor4D;
+    const { features, embedding } = back.model.forward(x, false);
+    const caseDir = join(dir, 'roundtrip', 'back');
+    mkdirSync(caseDir, { recursive: true });
+    writeFileSync(join(caseDir, 'model.safetensors'), written);
+    writeFileSync(join(caseDir, 'io.safetensors'), writeSafetensors([
+      ['x', f32(permute(await x.data() as Float32Array, x.shape, [0, 3, 1, 2]).values, [4, 3, S, S])],
+      ['features', f32(await features.data() as Float32Array, features.shape)],
+      ['projection', f32(await embedding.data() as Float32Array, embedding.shape)],
+    ]));
+    tf.dispose([x, features, embedding]);
+    releaseRun(back);
+    const r = JSON.parse(sh(PYTHON, [join(__dirname, 'torch_features.py'), join(dir, 'roundtrip')], dir)).back as { features: number; projection: number };
+    console.log(`round trip through PyTorch: features ${r.features}, projection ${r.projection} (max |torch − studio| / max |studio|)`);
+    expect(r.features).toBeLessThan(1e-4);
+    expect(r.projection).toBeLessThan(1e-4);
+  });
 
   it('trains under torchrun with two processes (DistributedDataParallel on gloo)', () => {
     // --redirects/--tee 1: torch 1.13's launcher reads their default 0 (and 3) as None on

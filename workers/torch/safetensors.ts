@@ -64,7 +64,7 @@ export interface SafetensorsFile {
 
 /** Reads a safetensors file, or throws naming what is wrong with it. */
 export function readSafetensors(bytes: Uint8Array): SafetensorsFile {
-  const fail = (why: string) => new Error(`not a readable safetensors file: ${why}`);
+  const fail = (why: string) => new Error(`the file is not a readable safetensors file: ${why}`);
   if (bytes.byteLength < 8) throw fail('shorter than its 8-byte header length');
   const n = new DataView(bytes.buffer, bytes.byteOffset, 8).getBigUint64(0, true);
   if (n > BigInt(Math.min(MAX_HEADER_BYTES, bytes.byteLength - 8))) throw fail(`its header claims ${n} bytes, more than the file or the ${MAX_HEADER_BYTES >> 20} MiB a header may have`);

@@ -107,7 +107,7 @@ async function randomCheckpoint(c: TrainConfig, seed: number): Promise<{ checkpo
   const { layout, read } = captureTensors(model, optimizer, { ema: null });
   const data = await read();
   optimizer.dispose();
-  const meta = { ...layout, config: c, step: 3, epoch: 0, runName: 'torch test', normalization: { mean: [0, 0, 0], std: [1, 1, 1] } } as unknown as CheckpointMeta;
+  const meta = { ...layout, config: c, step: 3, epoch: 0, stepInEpoch: 3, totalSteps: 10 * c.epochs, runName: 'torch test', dataset: { id: 'd', name: 'd' }, normalization: { mean: [0, 0, 0], std: [1, 1, 1] } } as unknown as CheckpointMeta;
   return { checkpoint: { meta, data }, model };
 }
 

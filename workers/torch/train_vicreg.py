@@ -339,7 +339,8 @@ def save(model, opt, avt, out, step, epoch, step_in_epoch, steps_per_epoch, star
     name = started.get('run_name', 'run')
     meta = {'format': 'vicreg-studio', 'config': json.dumps(CONFIG), 'normalization': json.dumps(NORMALIZATION),
             'step': str(step), 'epoch': str(epoch), 'step_in_epoch': str(step_in_epoch), 'steps_per_epoch': str(steps_per_epoch),
-            'run_name': name if name.endswith('(PyTorch)') else name + ' (PyTorch)', 'app_version': started.get('app_version', '')}
+            'run_name': name if name.endswith('(PyTorch)') else name + ' (PyTorch)', 'app_version': started.get('app_version', ''),
+            'dataset_id': started.get('dataset_id', 'pytorch'), 'dataset_name': started.get('dataset_name', 'PyTorch')}
     state = {k: v for k, v in model.state_dict().items()}
     save_safetensors(state, os.path.join(out, 'model.safetensors.tmp'), meta)
     os.replace(os.path.join(out, 'model.safetensors.tmp'), os.path.join(out, 'model.safetensors'))
