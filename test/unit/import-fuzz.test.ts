@@ -1,11 +1,12 @@
 // Seeded fuzzing of checkpoint import: thousands of mutations of a real export (of its record, of
-// its tensors, and of the zip's bytes) go through the studio's import as a user's file would, and
-// every one must end in one of two ways:
+// its tensors, of the zip's bytes, and of its PyTorch model.safetensors) go through the studio's
+// import as a user's file would, and every one must end in one of two ways:
 //   - refused, with a message of the studio's that names the fault (not a JavaScript engine error);
-//   - stored, and then listed, resumed for two steps, exported (checkpoint, weights, embeddings)
-//     and rendered in the checkpoint panel, all without an error. A resume may instead be refused
-//     by the trainer with its own message when the record's schedule does not fit the dataset
-//     (a changed batch size): an import cannot know the dataset; that count is reported apart.
+//   - stored, and then listed, resumed for two steps, exported (checkpoint, weights, PyTorch
+//     project, embeddings) and rendered in the checkpoint panel, all without an error. A resume
+//     may instead be refused by the trainer with its own message when the record's schedule does
+//     not fit the dataset (a changed batch size): an import cannot know the dataset; that count is
+//     reported apart.
 // The counts print at the end (`npx vitest run test/unit/import-fuzz.test.ts`).
 import * as tf from '@tensorflow/tfjs';
 import { strFromU8, strToU8, unzipSync, zipSync } from 'fflate';
@@ -21,6 +22,8 @@ import { checkpointFile, embeddingsFile, importCheckpoint, openCheckpoint, runFr
 import { listRuns } from '../../workers/checkpoint/store';
 import { config, dataset, memoryKv, run } from '../../workers/checkpoint/testing';
 import { checkpointZip } from '../../workers/checkpoint/zip';
+import { torchModelFile } from '../../workers/torch/export';
+import { torchProjectZip } from '../../workers/torch/project';
 import { releaseRun, RunControl, train } from '../../workers/train/trainer';
 
 const SEED = 20261202;
@@ -97,6 +100,18 @@ function mutateZip(rand: Rand, zip: Uint8Array): Uint8Array {
   return out;
 }
 
+/** A safetensors file damaged: its JSON header edited as a record is (above), or its bytes as a zip's. */
+function mutateSafetensors(rand: Rand, file: Uint8Array): Uint8Array {
+  if (rand() < 0.4) return mutateZip(rand, file);
+  const n = Number(new DataView(file.buffer, file.byteOffset, 8).getBigUint64(0, true));
+  const header = strToU8(JSON.stringify(mutateRecord(rand, JSON.parse(strFromU8(file.subarray(8, 8 + n))) as Json)));
+  const out = new Uint8Array(8 + header.length + file.length - 8 - n);
+  new DataView(out.buffer).setBigUint64(0, BigInt(header.length), true);
+  out.set(header, 8);
+  out.set(file.subarray(8 + n), 8 + header.length);
+  return out;
+}
+
 /** A refusal of the studio's own: an Error (not a TypeError or RangeError from the engine) whose
  *  message says what is wrong with the file. */
 const clearRefusal = (e: unknown) => e instanceof Error && e.constructor === Error && /^(the |checkpoint\.json |tensors\.bin )/.test(e.message) && !/undefined|is not a function|is not iterable|Cannot read/.test(e.message);
@@ -145,16 +160,17 @@ describe('importing a mutated checkpoint', () => {
     const counts = { tried: 0, rejectedClearly: 0, acceptedUsable: 0, resumeRefusedClearly: 0, other: 0 };
     const others: string[] = [];
     const reasons = new Map<string, number>();
-    const kinds = { record: 0, tensors: 0, zip: 0 };
+    const kinds = { record: 0, tensors: 0, zip: 0, safetensors: 0 };
+    const torchFile = torchModelFile(base); // the PyTorch export, which imports back too
     for (let i = 0; i < TRIES; i++) {
       const r = rand();
-      const kind = r < 0.6 ? 'record' : r < 0.8 ? 'tensors' : 'zip';
+      const kind = r < 0.5 ? 'record' : r < 0.65 ? 'tensors' : r < 0.8 ? 'zip' : 'safetensors';
       kinds[kind]++;
       const bytes = kind === 'record'
         ? zipSync({ 'checkpoint.json': strToU8(JSON.stringify(mutateRecord(rand, meta))), 'tensors.bin': [files['tensors.bin'], { level: 0 }] })
         : kind === 'tensors'
           ? zipSync({ 'checkpoint.json': files['checkpoint.json'], 'tensors.bin': [mutateTensors(rand, files['tensors.bin']), { level: 0 }] })
-          : mutateZip(rand, zip);
+          : kind === 'zip' ? mutateZip(rand, zip) : mutateSafetensors(rand, torchFile);
       counts.tried++;
       const kv = memoryKv();
       let stage = 'import';
@@ -168,6 +184,7 @@ describe('importing a mutated checkpoint', () => {
         stage = 'export';
         checkpointFile(checkpoint);
         await weightsFile(checkpoint, c);
+        torchProjectZip(checkpoint);
         stage = 'render';
         await render(kv);
         stage = 'resume';

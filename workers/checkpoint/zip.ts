@@ -5,7 +5,10 @@ import { MAX_IMPORT_BYTES, type KnnBaselines, type KnnRecord, type MetricRecord 
 
 export { MAX_IMPORT_BYTES };
 import { APP_VERSION } from '../contract/version';
+import { crc32 } from './crc32';
 import { csvLine } from './csv';
+
+export { crc32 };
 import { validateRecord, valuesMismatch, type Checkpoint, type CheckpointMeta } from './record';
 
 export const CHECKPOINT_JSON = 'checkpoint.json';
@@ -25,19 +28,6 @@ export function checkpointZip(c: Checkpoint): Uint8Array {
 
 /** checkpoint.json is the record without tensors: its history is capped at 2,000 records (~1 MB). */
 export const MAX_RECORD_BYTES = 32 << 20;
-
-const CRC_TABLE = Int32Array.from({ length: 256 }, (_, n) => {
-  let c = n;
-  for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-  return c;
-});
-
-/** CRC-32 (ISO 3309, the zip format's) of `bytes`, unsigned. */
-export function crc32(bytes: Uint8Array): number {
-  let c = -1;
-  for (let i = 0; i < bytes.length; i++) c = CRC_TABLE[(c ^ bytes[i]) & 0xff] ^ (c >>> 8);
-  return (c ^ -1) >>> 0;
-}
 
 export interface ZipEntry { crc: number; size: number; originalSize: number }
 

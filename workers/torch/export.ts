@@ -5,7 +5,7 @@
 import { APP_VERSION } from '../contract/version';
 import type { Checkpoint } from '../checkpoint/record';
 import { layoutOf, permute, TO_TORCH } from './layout';
-import { f32, i64Scalar, writeSafetensors, type SafeTensor } from './safetensors';
+import { f32, i64Scalar, tensorsCrc32, writeSafetensors, type SafeTensor } from './safetensors';
 
 const size = (shape: number[]) => shape.reduce((a, b) => a * b, 1);
 
@@ -68,7 +68,13 @@ function torchMetadata(c: Checkpoint): Record<string, string> {
 }
 
 /** optimizer.safetensors of a checkpoint. */
-export const torchOptimizerFile = (c: Checkpoint): Uint8Array => writeSafetensors(torchOptimizerTensors(c), torchMetadata(c));
+export function torchOptimizerFile(c: Checkpoint): Uint8Array {
+  const tensors = torchOptimizerTensors(c);
+  return writeSafetensors(tensors, { ...torchMetadata(c), tensors_crc32: tensorsCrc32(tensors) });
+}
 
 /** model.safetensors of a checkpoint. */
-export const torchModelFile = (c: Checkpoint): Uint8Array => writeSafetensors(torchStateDict(c), torchMetadata(c));
+export function torchModelFile(c: Checkpoint): Uint8Array {
+  const tensors = torchStateDict(c);
+  return writeSafetensors(tensors, { ...torchMetadata(c), tensors_crc32: tensorsCrc32(tensors) });
+}

@@ -93,5 +93,9 @@ describe('importing .safetensors', () => {
     await refused(file((t) => t.map(([n, x]) => (n === 'backbone.conv1.weight' ? [n, { ...x, dtype: 'I32' }] : [n, x]))), /the tensor backbone.conv1.weight is I32; weights must be floating point/);
     await refused(file((t) => t.map(([n, x]) => (n === 'projector.0.bias' ? [n, f32(new Float32Array(x.shape[0]).fill(NaN), x.shape)] : [n, x]))), /the checkpoint's tensor projector.0.bias holds a non-finite value/);
     await refused(new TextEncoder().encode('not a model at all'), /the file is not a readable zip/);
+    // A byte changed in the data of a file the studio (or train_vicreg.py) wrote: its CRC says so.
+    const damaged = torchModelFile(ck).slice();
+    damaged[damaged.length - 5] ^= 0x10;
+    await refused(damaged, /the file fails its CRC-32 check \(its metadata says [0-9a-f]{8}, the tensors give [0-9a-f]{8}\): it was damaged after it was written/);
   });
 });

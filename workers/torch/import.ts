@@ -14,7 +14,7 @@ import { newRunId } from '../checkpoint/store';
 import { mobilenetV2Plan } from '../model/arch';
 import { buildModel } from '../model/model';
 import { inverse, layoutOf, permute, TO_TORCH } from './layout';
-import { readSafetensors, type SafeTensor } from './safetensors';
+import { readSafetensors, tensorsCrc32, type SafeTensor } from './safetensors';
 
 /** The first bytes of a zip (a studio checkpoint). */
 export const isZip = (bytes: Uint8Array) => bytes.length >= 4 && bytes[0] === 0x50 && bytes[1] === 0x4b && bytes[2] === 0x03 && bytes[3] === 0x04;
@@ -111,6 +111,10 @@ export function checkpointFromSafetensors(bytes: Uint8Array, fileName: string): 
   if (bytes.byteLength > MAX_IMPORT_BYTES) throw new Error(`the file is ${(bytes.byteLength / 2 ** 20).toFixed(1)} MiB, more than the ${MAX_IMPORT_BYTES / 2 ** 20} MiB the largest model needs`);
   const file = readSafetensors(bytes);
   const md = file.metadata;
+  if (md.tensors_crc32 !== undefined) {
+    const crc = tensorsCrc32(file.tensors);
+    if (crc !== md.tensors_crc32) throw new Error(`the file fails its CRC-32 check (its metadata says ${md.tensors_crc32.slice(0, 8)}, the tensors give ${crc}): it was damaged after it was written. Export it again.`);
+  }
   const tensors = new Map<string, SafeTensor>();
   const dropped: string[] = [];
   for (const [name, t] of file.tensors) {

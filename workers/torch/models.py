@@ -19,6 +19,7 @@ header, raw little-endian data).
 import json
 import math
 import struct
+import zlib
 
 import torch
 import torch.nn as nn
@@ -50,9 +51,20 @@ def load_safetensors(path):
     return out, metadata
 
 
+def tensors_crc32(tensors):
+    """CRC-32 of every tensor's bytes in the order of their names (the studio's "tensors_crc32")."""
+    crc = 0
+    for k in sorted(tensors):
+        v = tensors[k].detach().contiguous().cpu()
+        crc = zlib.crc32((v.view(torch.int16) if v.dtype == torch.bfloat16 else v).numpy().tobytes(), crc)
+    return format(crc, '08x')
+
+
 def save_safetensors(tensors, path, metadata=None):
-    """Writes {name: tensor} (contiguous, little-endian) with string metadata."""
+    """Writes {name: tensor} (contiguous, little-endian) with string metadata, and the tensors'
+    CRC-32 in it, which the studio checks on import."""
     tensors = {k: v.detach().contiguous().cpu() for k, v in tensors.items()}
+    metadata = dict(metadata or {}, tensors_crc32=tensors_crc32(tensors))
     try:
         from safetensors.torch import save_file
         return save_file(tensors, path, metadata=metadata)

@@ -6,6 +6,8 @@
 // The reader checks everything against the file before handing out a byte: header size, dtypes,
 // shapes, offsets in range, contiguous and exactly the size each shape needs.
 
+import { crc32 } from '../checkpoint/crc32';
+
 export const DTYPE_BYTES = { F32: 4, F64: 8, F16: 2, BF16: 2, I64: 8, I32: 4, I16: 2, I8: 1, U8: 1, BOOL: 1 } as const;
 export type Dtype = keyof typeof DTYPE_BYTES;
 
@@ -108,4 +110,15 @@ export function readSafetensors(bytes: Uint8Array): SafetensorsFile {
   }
   if (start + at !== bytes.byteLength) throw fail(`${bytes.byteLength - start - at} bytes follow the last tensor`);
   return { metadata, tensors: new Map(entries.map(([name, { dtype, shape, data }]) => [name, { dtype, shape, data }])) };
+}
+
+/**
+ * CRC-32 of every tensor's bytes, in the order of their names: the studio and train_vicreg.py put
+ * it in the metadata as "tensors_crc32" (safetensors has no checksum of its own), so damage to a
+ * file they wrote is found on import. Independent of where the tensors lie in the file.
+ */
+export function tensorsCrc32(tensors: Iterable<[string, SafeTensor]>): string {
+  let crc = 0;
+  for (const [, t] of [...tensors].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0))) crc = crc32(t.data, crc);
+  return crc.toString(16).padStart(8, '0');
 }
