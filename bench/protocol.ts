@@ -39,7 +39,7 @@ try {
       const page = await context.newPage();
       page.on('pageerror', (e) => console.log('page error:', e.message));
       await page.goto(`http://127.0.0.1:${port}/#seed=${seed}${extra ? `&${extra}` : ''}`);
-      // The dataset buttons wait for the backend to be chosen (auto times every backend).
+      // Data loads at once; Train waits below for the backend (auto times every backend).
       await page.waitForFunction(() => !(document.querySelector('[data-testid=sample-dataset]') as HTMLButtonElement | null)?.disabled, null, { timeout: 300_000 });
       if (data === 'sample') await page.getByTestId('sample-dataset').click();
       else await page.getByTestId('folder-input').setInputFiles(data);

@@ -1,6 +1,6 @@
 // Actions that talk to the worker. They live at module level and write the store with setState,
 // so they need no hook and the worker's callbacks reach the store directly.
-import { MAX_IMPORT_BYTES, RUN_OPEN_ELSEWHERE, RUNS_CHANNEL, type DatasetSummary, type DiagnosticsRecord, type EvalKind, type ExportFile, type IngestFile, type IngestProgress, type MeasureSpec, type MetricRecord, type RunRecord, type TrainEvent } from '../workers/contract/api';
+import { MAX_IMPORT_BYTES, RUN_OPEN_ELSEWHERE, RUNS_CHANNEL, type DatasetSummary, type DiagnosticsRecord, type EvalKind, type ExportFile, type IngestFile, type IngestProgress, type MeasureProgress, type MeasureSpec, type MetricRecord, type RunRecord, type TrainEvent } from '../workers/contract/api';
 import type { BackendChoice, BackendName } from '../workers/contract/config';
 import { callback, onWorkerLost, publicBase, stepTook, transfer, worker } from './bridge';
 import { useStore } from './store';
@@ -19,7 +19,8 @@ export async function chooseBackend(choice: BackendChoice, remeasure = false): P
   if (remeasure) localStorage.removeItem(rankingKey(spec));
   const cached = choice === 'auto' ? (JSON.parse(localStorage.getItem(rankingKey(spec)) ?? 'null') as BackendName[] | null) : null;
   try {
-    const report = await worker().selectBackend(choice, spec, cached ?? undefined, lostBackends);
+    const progress = (p: MeasureProgress) => useStore.setState({ backendProgress: { ...p, at: performance.now() } });
+    const report = await worker().selectBackend(choice, spec, cached ?? undefined, lostBackends, callback(progress));
     if (report.chosenBy === 'measured') {
       const ranking = report.attempts.filter((a) => a.msPerImage !== undefined).sort((a, b) => a.msPerImage! - b.msPerImage!).map((a) => a.name);
       localStorage.setItem(rankingKey(spec), JSON.stringify(ranking));
@@ -30,6 +31,9 @@ export async function chooseBackend(choice: BackendChoice, remeasure = false): P
     useStore.getState().setBackend(null, 'failed', message(e));
   }
 }
+
+/** Ends auto's backend measurement after the backend being timed now. */
+export const skipMeasurement = () => worker().skipMeasurement();
 
 /** Runs the gradient kernels on the active backend against the CPU backend (a few seconds). */
 export async function checkKernels(): Promise<void> {
@@ -239,7 +243,10 @@ export function followStoredRuns(): void {
  * failed with the reason, and its last checkpoint is offered for Resume.
  */
 export function startWorker(): void {
-  void chooseBackend(useStore.getState().config.backend).then(restoreLastDataset).then(offerResume);
+  // The backend is measured in the background: the data, the settings and the stored runs are
+  // usable at once; only what computes (Train, Resume, evaluation) waits for it.
+  void chooseBackend(useStore.getState().config.backend);
+  void restoreLastDataset().then(offerResume);
 }
 
 /** The WebGPU adapter's buffer limits, once per page (nothing where the browser has no WebGPU). */

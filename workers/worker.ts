@@ -4,7 +4,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { GPU_LOST, type BackendReport, type TrainEvent, type WorkerApi } from './contract/api';
 import { DEFAULT_CONFIG } from './contract/config';
-import { selectBackend, watchGpuDevice } from './backend/select';
+import { selectBackend, skipMeasurement, watchGpuDevice } from './backend/select';
 import { checkKernels } from './backend/kernel-check';
 import { fromPixels, loadSample, resplit, type Dataset } from './data/dataset';
 import { FeatureCache } from './eval/cache';
@@ -39,6 +39,13 @@ let gpu: { destroy(): void } | null = null;
 self.addEventListener('message', (e: MessageEvent) => {
   if ((e.data as { type?: string } | null)?.type === 'vicreg:destroy-gpu-device') gpu?.destroy();
 });
+
+let selecting = false; // a backend is being chosen: nothing that computes may start
+
+/** Throws while no backend is chosen: the UI keeps what computes disabled until then. */
+function needBackend(): void {
+  if (!backend || selecting) throw new Error('the backend is still being measured: this starts once it is chosen (Skip, beside Train, ends the measurement)');
+}
 
 /** Whether this worker is training `runId` now (its lock is then this tab's own). */
 const trainingHere = (runId: string) => !!control && !control.stopped && runId === currentRunId;
@@ -76,12 +83,17 @@ function disposeRun() {
 let evaluations = 0; // evaluations and feature maps in progress
 
 const api: WorkerApi = {
-  async selectBackend(choice, spec, prefer, exclude) {
+  async selectBackend(choice, spec, prefer, exclude, onProgress) {
     if (control && !control.stopped) throw new Error('stop the running training before changing the backend');
     // Tensors belong to one backend; anything held is rebuilt on the new one.
     disposeRun();
     features.clear();
-    backend = await selectBackend(choice, spec, prefer, exclude);
+    selecting = true;
+    try {
+      backend = await selectBackend(choice, spec, prefer, exclude, onProgress);
+    } finally {
+      selecting = false;
+    }
     // A lost GPU device leaves this worker unusable: the page replaces it (src/bridge.ts).
     gpu = watchGpuDevice((why) => self.postMessage({ type: GPU_LOST, why }));
     return backend;
@@ -93,8 +105,8 @@ const api: WorkerApi = {
     if (!backend) throw new Error('select a backend first');
     return checkKernels();
   },
+  skipMeasurement: async () => skipMeasurement(),
   async loadSample(baseUrl, testFraction, seed) {
-    if (!backend) throw new Error('select a backend first');
     dataset = await loadSample(baseUrl, testFraction, seed);
     return dataset.summary;
   },
@@ -136,6 +148,7 @@ const api: WorkerApi = {
     return previewAugment(dataset, config, count, draw);
   },
   async evaluate(config, kind, onProgress) {
+    needBackend();
     if (!dataset) throw new Error('load a dataset first');
     const data = dataset;
     const cancelled = cancelCheck();
@@ -152,6 +165,7 @@ const api: WorkerApi = {
     }
   },
   async featureMap(config, onProgress) {
+    needBackend();
     if (!dataset) throw new Error('load a dataset first');
     const data = dataset;
     const cancelled = cancelCheck();
@@ -179,6 +193,7 @@ const api: WorkerApi = {
     evalGeneration++;
   },
   async train(config, onEvent, from) {
+    needBackend();
     if (!dataset) throw new Error('load a dataset before training');
     if (control && !control.stopped) throw new Error('a run is already in progress');
     let c = config;
@@ -246,10 +261,12 @@ const api: WorkerApi = {
     return { name, mime: 'application/zip', bytes };
   },
   async exportWeights(runId, step) {
+    needBackend();
     const { checkpoint, config } = await openCheckpoint(browserKv(), runId, step);
     return weightsFile(checkpoint, config);
   },
   async exportEmbeddings(runId, step, onProgress) {
+    needBackend();
     if (!dataset) throw new Error('load the dataset to embed first');
     const { checkpoint, config } = await openCheckpoint(browserKv(), runId, step);
     if (checkpoint.meta.dataset.id !== dataset.summary.id) throw new Error(`run "${checkpoint.meta.runName}" trained on "${checkpoint.meta.dataset.name}": open that dataset to export its embeddings`);
@@ -266,6 +283,7 @@ const api: WorkerApi = {
     return run;
   },
   async evaluateCheckpoint(source) {
+    needBackend();
     disposeEvalCheckpoint();
     if (!source) return null;
     const { checkpoint, config } = await openCheckpoint(browserKv(), source.runId, source.step);

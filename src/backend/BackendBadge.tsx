@@ -1,7 +1,7 @@
 import { checkKernels, chooseBackend } from '../actions';
 import { useStore } from '../store';
 
-const HOW = { measured: 'fastest measured', cached: 'fastest measured earlier', forced: 'as set', fallback: 'fallback' } as const;
+const HOW = { measured: 'fastest measured', cached: 'fastest measured earlier', forced: 'as set', fallback: 'fallback', skipped: 'measurement skipped' } as const;
 
 /** The active backend (WASM: on how many threads), how it was chosen, each backend's measured speed, and why any was skipped. */
 export function BackendBadge() {

@@ -25,6 +25,9 @@ function Storage() {
 function CheckpointRow({ run, c, latest }: { run: RunRecord; c: CheckpointInfo; latest: boolean }) {
   const busy = useStore((s) => s.runState === 'running' || s.runState === 'paused' || s.runState === 'preparing' || s.exporting !== null);
   const elsewhere = useStore((s) => s.openElsewhere.includes(run.runId));
+  // Resume, Evaluate and the TF.js exports compute: they wait for the backend.
+  const noBackend = useStore((s) => s.backendStatus !== 'ready');
+  const waiting = noBackend ? 'Waits for the backend to be chosen' : undefined;
   return (
     <tr data-testid="checkpoint" data-step={c.step}>
       <td className="num">{c.step}</td>
@@ -45,12 +48,12 @@ function CheckpointRow({ run, c, latest }: { run: RunRecord; c: CheckpointInfo; 
       </td>
       <td className="hint">{c.reason}{c.writeMs !== undefined ? ` · read ${c.readMs!.toFixed(0)} ms · write ${c.writeMs.toFixed(0)} ms` : ''}</td>
       <td className="actions">
-        {!run.finished && <button data-testid="checkpoint-resume" disabled={busy || elsewhere} title={elsewhere ? 'This run is training in another tab' : latest ? 'Continue training from here' : 'Continue from this older step'} onClick={() => void resumeRun(run, c.step)}>Resume</button>}
-        <button data-testid="checkpoint-evaluate" disabled={busy} onClick={() => void evaluateCheckpoint(run.runId, c.step)}>Evaluate</button>
-        <button data-testid="export-weights" disabled={busy} title="Encoder and projector in TF.js layers format, config, metrics, README" onClick={() => void exportRun('weights', run.runId, c.step)}>Export</button>
+        {!run.finished && <button data-testid="checkpoint-resume" disabled={busy || elsewhere || noBackend} title={waiting ?? (elsewhere ? 'This run is training in another tab' : latest ? 'Continue training from here' : 'Continue from this older step')} onClick={() => void resumeRun(run, c.step)}>Resume</button>}
+        <button data-testid="checkpoint-evaluate" disabled={busy || noBackend} title={waiting} onClick={() => void evaluateCheckpoint(run.runId, c.step)}>Evaluate</button>
+        <button data-testid="export-weights" disabled={busy || noBackend} title={waiting ?? 'Encoder and projector in TF.js layers format, config, metrics, README'} onClick={() => void exportRun('weights', run.runId, c.step)}>Export</button>
         <button data-testid="export-checkpoint" disabled={busy} title="The full checkpoint, to import here or in another browser and resume" onClick={() => void exportRun('checkpoint', run.runId, c.step)}>Checkpoint file</button>
         <button data-testid="export-pytorch" disabled={busy} title="model.safetensors, optimizer.safetensors and train_vicreg.py: continue this run in PyTorch, on one GPU or many (torchrun)" onClick={() => void exportRun('pytorch', run.runId, c.step)}>PyTorch</button>
-        <button data-testid="export-embeddings" disabled={busy} title="path, split, class and features of every image, as CSV" onClick={() => void exportRun('embeddings', run.runId, c.step)}>Embeddings</button>
+        <button data-testid="export-embeddings" disabled={busy || noBackend} title={waiting ?? 'path, split, class and features of every image, as CSV'} onClick={() => void exportRun('embeddings', run.runId, c.step)}>Embeddings</button>
         <button data-testid="checkpoint-delete" disabled={elsewhere || (busy && run.runId === useStore.getState().currentRunId)} onClick={() => void deleteCheckpoint(run.runId, c.step)}>Delete</button>
       </td>
     </tr>
@@ -138,6 +141,7 @@ export function CheckpointPanel() {
 /** Shown once on load when the newest stored run did not finish (a reload or a crash mid-run). */
 export function ResumeOffer() {
   const offer = useStore((s) => s.resumeOffer);
+  const noBackend = useStore((s) => s.backendStatus !== 'ready');
   const state = useStore((s) => s.runState);
   if (!offer || (state !== 'idle' && state !== 'failed')) return null; // failed: the worker died mid-run
   const last = offer.checkpoints[offer.checkpoints.length - 1];
@@ -147,7 +151,7 @@ export function ResumeOffer() {
         Run <strong>{offer.name}</strong> stopped at step {last.step} of {offer.totalSteps} (saved {formatTime(last.createdAt)}).
         Resume it from there?
       </span>
-      <button className="primary" data-testid="resume-offer-accept" onClick={() => void resumeRun(offer)}>Resume</button>
+      <button className="primary" data-testid="resume-offer-accept" disabled={noBackend} title={noBackend ? 'Waits for the backend to be chosen' : undefined} onClick={() => void resumeRun(offer)}>Resume</button>
       <button onClick={() => useStore.getState().setCheckpoints({ resumeOffer: null })}>Not now</button>
     </section>
   );

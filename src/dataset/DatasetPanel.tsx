@@ -144,9 +144,9 @@ export function DatasetPanel() {
   const dataset = useStore((s) => s.dataset);
   const status = useStore((s) => s.datasetStatus);
   const error = useStore((s) => s.datasetError);
-  const backendReady = useStore((s) => s.backendStatus === 'ready');
   const running = useStore((s) => s.runState === 'running' || s.runState === 'paused' || s.runState === 'preparing');
-  const busy = !backendReady || running || status === 'loading' || status === 'ingesting';
+  // Not the backend: data loads while it is measured (only computing waits for it).
+  const busy = running || status === 'loading' || status === 'ingesting';
   return (
     <section className="panel">
       <h2>Dataset</h2>

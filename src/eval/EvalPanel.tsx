@@ -16,6 +16,7 @@ function blocked(s: Store): string | null {
   if (s.dataset.unlabeled) return 'Probe and k-NN need class subfolders: this dataset is unlabeled.';
   if (s.dataset.classes.length < 2) return 'Probe and k-NN need at least two classes.';
   if (s.dataset.testCount === 0) return 'The test split is empty: raise testFraction.';
+  if (s.backendStatus !== 'ready') return 'Evaluation waits for the backend to be chosen (see Train).';
   if (s.evalSourceName) return null; // a stored checkpoint is chosen (Checkpoints, Evaluate)
   if (s.runState === 'preparing') return 'Training is starting: evaluate once its first step has run.';
   if (![...TRAINING, 'done', 'stopped'].includes(s.runState)) return 'Train first: there are no trained weights yet.';

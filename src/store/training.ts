@@ -1,5 +1,5 @@
 import type { StateCreator } from 'zustand';
-import type { BackendReport, BudgetPlan, DiagnosticsRecord, KernelCheckReport, KnnBaselines, KnnRecord, MeasureSpec, MetricRecord, RunState, TrainEvent, WarningKind } from '../../workers/contract/api';
+import type { BackendReport, BudgetPlan, DiagnosticsRecord, KernelCheckReport, KnnBaselines, KnnRecord, MeasureProgress, MeasureSpec, MetricRecord, RunState, TrainEvent, WarningKind } from '../../workers/contract/api';
 import { appendHistory } from '../../workers/contract/history';
 import type { Store } from './index';
 
@@ -19,6 +19,8 @@ export interface TrainingSlice {
   backend: BackendReport | null;
   backendStatus: 'selecting' | 'ready' | 'failed';
   backendError: string | null;
+  /** While auto measures: the backend being timed, how far, and when this backend started (ms, performance.now()). */
+  backendProgress: (MeasureProgress & { at: number }) | null;
   /** The model auto timed the backends with (the model card scales its ms per image by FLOPs). */
   backendSpec: MeasureSpec | null;
   /** The WebGPU adapter's buffer limits (the model card checks tensors against them), or null. */
@@ -49,6 +51,7 @@ export const createTrainingSlice: StateCreator<Store, [], [], TrainingSlice> = (
   backend: null,
   backendStatus: 'selecting',
   backendError: null,
+  backendProgress: null,
   backendSpec: null,
   gpuLimits: null,
   kernelCheck: null,
@@ -63,7 +66,7 @@ export const createTrainingSlice: StateCreator<Store, [], [], TrainingSlice> = (
   knnBaselines: null,
   budgetPlan: null,
   trainingWarnings: [],
-  setBackend: (backend, backendStatus, error) => set({ backend, backendStatus, backendError: error ?? null, kernelCheck: null }),
+  setBackend: (backend, backendStatus, error) => set({ backend, backendStatus, backendError: error ?? null, kernelCheck: null, ...(backendStatus !== 'selecting' && { backendProgress: null }) }),
   resetRun: () => set({ runState: 'preparing', step: 0, totalSteps: 0, metrics: [], diagnostics: [], knn: [], knnBaselines: null, budgetPlan: null, trainingWarnings: [], runMessage: null, etaAnchor: null }),
   onTrainEvent: (e) =>
     set((s) => {

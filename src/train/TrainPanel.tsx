@@ -1,6 +1,6 @@
 import { useEffect, useState } from 'react';
 import type { WorkerMemory } from '../../workers/contract/api';
-import { pauseTraining, readWorkerMemory, resumeTraining, startTraining, stopTraining } from '../actions';
+import { pauseTraining, readWorkerMemory, resumeTraining, skipMeasurement, startTraining, stopTraining } from '../actions';
 import { Field } from '../config/ConfigPanel';
 import { useModelVerdict } from '../model/verdict';
 import { useStore } from '../store';
@@ -69,12 +69,37 @@ function MemoryReadout({ active }: { active: boolean }) {
   );
 }
 
+/** While auto times the backends: which one, how far, about how long is left, and Skip. */
+function MeasuringBackends() {
+  const p = useStore((s) => s.backendProgress);
+  const [now, setNow] = useState(() => performance.now());
+  const [skipping, setSkipping] = useState(false);
+  useEffect(() => {
+    const id = setInterval(() => setNow(performance.now()), 1000);
+    return () => clearInterval(id);
+  }, []);
+  let text = 'choosing the backend';
+  if (p) {
+    const avg = p.tookMs.length ? p.tookMs.reduce((a, b) => a + b, 0) / p.tookMs.length : null;
+    const left = avg === null ? null : Math.max(0, avg * (p.total - p.index) - (now - p.at));
+    text = `measuring backends: ${p.name} (${p.index + 1} of ${p.total})${left === null ? '' : `, about ${Math.ceil(left / 1000)} s left`}`;
+  }
+  return (
+    <span className="hint" data-testid="train-waiting">
+      Train waits: {text}.{' '}
+      <button className="link" data-testid="backend-skip" disabled={skipping} title="Use the fastest backend timed so far (or the first that started) once the current one is timed"
+        onClick={() => { setSkipping(true); void skipMeasurement(); }}>{skipping ? 'Skipping…' : 'Skip'}</button>
+    </span>
+  );
+}
+
 export function TrainPanel() {
   const state = useStore((s) => s.runState);
   const message = useStore((s) => s.runMessage);
   // Train stays off while the model card's estimate passes a limit of the backend.
   const memoryBlock = useModelVerdict().warnings[0]?.message ?? null;
-  const canStart = useStore((s) => s.datasetStatus === 'ready' && s.backendStatus === 'ready') && !memoryBlock;
+  const backendStatus = useStore((s) => s.backendStatus);
+  const canStart = useStore((s) => s.datasetStatus === 'ready') && backendStatus === 'ready' && !memoryBlock;
   const active = state === 'running' || state === 'paused' || state === 'preparing';
   return (
     <section className="panel train">
@@ -87,7 +112,10 @@ export function TrainPanel() {
         <span className="budget" title="Minutes the run may take: the epochs are set from the first steps' measured time so that warmup and cosine schedule end within it (0: use epochs)">
           <Field name="budgetMinutes" disabled={active} label="budget (min)" testId="train-budget" />
         </span>
-        {!canStart && !active && (memoryBlock ? <span className="hint error" data-testid="train-blocked">Train is off: {memoryBlock}</span> : <span className="hint">Load a dataset to train.</span>)}
+        {!canStart && !active && (memoryBlock ? <span className="hint error" data-testid="train-blocked">Train is off: {memoryBlock}</span>
+          : backendStatus === 'selecting' ? <MeasuringBackends />
+          : backendStatus === 'failed' ? <span className="hint error">Train is off: no backend could train (see the backend badge).</span>
+          : <span className="hint">Load a dataset to train.</span>)}
       </div>
       <Progress />
       {message && state !== 'failed' && <p className="hint">{message}</p>}

@@ -10,7 +10,7 @@ import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import wasmPlain from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm?url';
 import wasmSimd from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm?url';
 import wasmThreaded from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-threaded-simd.wasm?url';
-import type { BackendAttempt, BackendReport, MeasureSpec } from '../contract/api';
+import type { BackendAttempt, BackendReport, MeasureProgress, MeasureSpec } from '../contract/api';
 import { DEFAULT_CONFIG, type BackendChoice, type BackendName, type TrainConfig } from '../contract/config';
 import { probeConfig } from '../model/card';
 import { buildModel } from '../model/model';
@@ -109,7 +109,15 @@ function measure(spec: MeasureSpec): Promise<number> {
   });
 }
 
-export async function selectBackend(choice: BackendChoice, spec: MeasureSpec, prefer?: BackendName[], exclude: Partial<Record<BackendName, string>> = {}): Promise<BackendReport> {
+let skipRequested = false;
+/** Ends auto's measurement after the backend being timed now: the fastest timed so far wins (or
+ *  the first that started, when none was timed yet). */
+export function skipMeasurement(): void {
+  skipRequested = true;
+}
+
+export async function selectBackend(choice: BackendChoice, spec: MeasureSpec, prefer?: BackendName[], exclude: Partial<Record<BackendName, string>> = {}, onProgress?: (p: MeasureProgress) => void): Promise<BackendReport> {
+  skipRequested = false;
   if (!wasmStart) requestedThreads = spec.wasmThreads ?? 0;
   const attempts: BackendAttempt[] = [];
   // Backends ruled out for this page (a GPU device lost): listed with the reason, never tried.
@@ -129,18 +137,29 @@ export async function selectBackend(choice: BackendChoice, spec: MeasureSpec, pr
   } else if (prefer?.length) {
     report = await firstThatWorks([...prefer, ...AUTO_ORDER.filter((b) => !prefer.includes(b))], 'cached');
   } else {
-    for (const name of AUTO_ORDER) {
+    const tookMs: number[] = [];
+    for (const [index, name] of AUTO_ORDER.entries()) {
+      // Skipped: stop once something works (a backend that started, timed or not).
+      if (skipRequested && attempts.some((a) => a.ok)) {
+        attempts.push({ name, ok: false, reason: 'not measured: the measurement was skipped' });
+        continue;
+      }
+      onProgress?.({ name, index, total: AUTO_ORDER.length, tookMs: tookMs.slice() });
+      const t0 = performance.now();
       const attempt = await tryOne(name);
       attempts.push(attempt);
-      if (!attempt.ok) continue;
-      try {
-        attempt.msPerImage = await withTimeout(measure(spec), PROBE_TIMEOUT_MS, 'the timed steps');
-      } catch (e) {
-        Object.assign(attempt, { ok: false, reason: e instanceof Error ? e.message : String(e) });
+      if (attempt.ok) {
+        try {
+          attempt.msPerImage = await withTimeout(measure(spec), PROBE_TIMEOUT_MS, 'the timed steps');
+        } catch (e) {
+          Object.assign(attempt, { ok: false, reason: e instanceof Error ? e.message : String(e) });
+        }
       }
+      tookMs.push(performance.now() - t0);
     }
     const timed = attempts.filter((a) => a.ok && a.msPerImage !== undefined).sort((a, b) => a.msPerImage! - b.msPerImage!);
-    report = timed.length ? { active: timed[0].name, requested: choice, chosenBy: 'measured', attempts } : null;
+    const started = attempts.find((a) => a.ok);
+    report = timed.length ? { active: timed[0].name, requested: choice, chosenBy: skipRequested ? 'skipped' : 'measured', attempts } : started ? { active: started.name, requested: choice, chosenBy: 'skipped', attempts } : null;
     if (report) await tf.setBackend(report.active);
   }
   if (!report) throw new Error(`no TF.js backend could run a training step: ${attempts.map((a) => `${a.name}: ${a.reason}`).join('; ')}`);

@@ -43,8 +43,8 @@ export function memoryKv(fail?: (key: string) => boolean, delay?: () => Promise<
   // IndexedDB runs readwrite transactions on one store one after another; `delay` lets a test
   // interleave everything else (reads outside transactions, two tabs' own code) at random.
   let queue: Promise<unknown> = Promise.resolve();
-  return {
-    map,
+  // Reads take time, inside a transaction and out (IndexedDB answers them asynchronously).
+  const reads = {
     get: async <T>(k: string) => {
       await delay?.();
       return structuredClone(map.get(k)) as T | undefined;
@@ -53,6 +53,10 @@ export function memoryKv(fail?: (key: string) => boolean, delay?: () => Promise<
       await delay?.();
       return [...map.keys()];
     },
+  };
+  return {
+    map,
+    ...reads,
     transaction<R>(fn: (tx: KvTx) => Promise<R>): Promise<R> {
       const run = queue.then(() => body<R>(fn));
       queue = run.catch(() => {});
@@ -62,14 +66,7 @@ export function memoryKv(fail?: (key: string) => boolean, delay?: () => Promise<
   async function body<R>(fn: (tx: KvTx) => Promise<R>): Promise<R> {
     const writes: [string, unknown][] = [];
     const result = await fn({
-      get: async <T>(k: string) => {
-        await delay?.();
-        return structuredClone(map.get(k)) as T | undefined;
-      },
-      keys: async () => {
-        await delay?.();
-        return [...map.keys()];
-      },
+      ...reads,
       set: (k, v) => void writes.push([k, structuredClone(v)]),
       del: (k) => void writes.push([k, undefined]),
     });

@@ -47,13 +47,23 @@ export interface BackendAttempt {
 export interface BackendReport {
   active: BackendName;
   requested: BackendChoice;
-  /** measured: auto timed every working backend; cached: auto reused an earlier ranking. */
-  chosenBy: 'measured' | 'cached' | 'forced' | 'fallback';
+  /** measured: auto timed every working backend; cached: auto reused an earlier ranking;
+   *  skipped: the user ended the measurement early (the fastest timed so far, or the first that started). */
+  chosenBy: 'measured' | 'cached' | 'forced' | 'fallback' | 'skipped';
   attempts: BackendAttempt[];
   /** Set once WASM has started: the threads its kernels (XNNPACK) run on; 1 is the single-threaded build. */
   threads?: number;
   /** Why WASM runs on one thread (not cross-origin isolated, or the threaded build failed to start). */
   threadsNote?: string;
+}
+
+/** Where auto's measurement stands: the backend being timed, its place in the order, and how long
+ *  each earlier one took. */
+export interface MeasureProgress {
+  name: BackendName;
+  index: number;
+  total: number;
+  tookMs: number[];
 }
 
 /** The model auto measures with: the run's architecture at a small batch. */
@@ -234,7 +244,9 @@ export interface WorkerApi {
    *  'auto' and no `prefer`, every working backend is timed on `spec` and the fastest wins; with
    *  `prefer` (an earlier ranking), the first of those that works is taken without timing. */
   /** `exclude`: backends not to try, with the reason shown (a GPU device lost on this page). */
-  selectBackend(choice: BackendChoice, spec: MeasureSpec, prefer?: BackendName[], exclude?: Partial<Record<BackendName, string>>): Promise<BackendReport>;
+  selectBackend(choice: BackendChoice, spec: MeasureSpec, prefer?: BackendName[], exclude?: Partial<Record<BackendName, string>>, onProgress?: (p: MeasureProgress) => void): Promise<BackendReport>;
+  /** Ends auto's measurement after the backend being timed now (Skip beside Train). */
+  skipMeasurement(): Promise<void>;
   /** Runs the gradient kernels on the active backend and on CPU and compares them (not while training). */
   checkKernels(): Promise<KernelCheckReport>;
   /** Loads the built-in sample dataset from `baseUrl` (the app's public/ root). */
