@@ -2,6 +2,7 @@
 // facebookresearch/vicreg main_vicreg.py (VICReg.forward) does, plus two switchable variants:
 // Adaptive Variance Targeting (varianceMode 'adaptive') and Scale-Invariant Covariance
 // (covarianceMode 'sicov'). All functions take projector outputs z of shape [B, d].
+// The formulas, with AVT and SICov, are specified in docs/loss.md.
 import * as tf from '@tensorflow/tfjs';
 
 export interface VicregOptions {

@@ -1,0 +1,56 @@
+// Accessibility: an axe-core scan (WCAG 2 A/AA rules) of the page with a dataset loaded, while
+// training, and with evaluation results shows no violations; and the keyboard alone reaches every
+// control. axe runs through page.evaluate, which the page's Content-Security-Policy does not
+// govern (an injected <script> would be refused, as it should).
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import type { Page } from '@playwright/test';
+import { expect, test } from './fixtures';
+import { openWithSample, TINY } from './helpers';
+
+const AXE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
+
+/** The violations axe finds now, as "rule: target (why)" lines. */
+async function violations(page: Page): Promise<string[]> {
+  await page.evaluate(AXE);
+  return page.evaluate(async () => {
+    const axe = (window as unknown as { axe: { run(ctx: Document, o: object): Promise<{ violations: { id: string; nodes: { target: string[]; failureSummary?: string }[] }[] }> } }).axe;
+    const r = await axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] } });
+    return r.violations.flatMap((v) => v.nodes.map((n) => `${v.id}: ${n.target.join(' ')} (${(n.failureSummary ?? '').split('\n').slice(1, 2).join('').trim()})`));
+  });
+}
+
+test('axe finds no violations with a dataset loaded, while training, and with results', async ({ page }) => {
+  await openWithSample(page, `${TINY}&epochs=3&backend=wasm`, 'wasm');
+  expect(await violations(page)).toEqual([]);
+  await page.getByTestId('train-start').click();
+  await expect(page.getByTestId('run-state')).toHaveText('running', { timeout: 60_000 });
+  expect(await violations(page)).toEqual([]);
+  await expect(page.getByTestId('run-state')).toHaveText('done', { timeout: 120_000 });
+  await page.getByTestId('knn-run').click();
+  await expect(page.getByTestId('knn-accuracy')).toBeVisible({ timeout: 120_000 });
+  expect(await violations(page)).toEqual([]);
+});
+
+test('the keyboard alone reaches every control', async ({ page }) => {
+  await openWithSample(page, `${TINY}&backend=wasm`, 'wasm');
+  // Every enabled control on the page, by a description that finds it again.
+  const controls = await page.evaluate(() => {
+    const all = [...document.querySelectorAll<HTMLElement>('button, input, select, textarea, a[href], summary')];
+    return all.filter((e) => !(e as HTMLButtonElement).disabled && e.getClientRects().length > 0 || (e instanceof HTMLInputElement && e.type === 'file' && !e.disabled))
+      .map((e, i) => (e.dataset.kbd = String(i)));
+  });
+  const reached = new Set<string>();
+  await page.locator('body').click({ position: { x: 1, y: 1 } });
+  for (let i = 0; i < controls.length * 2 + 20 && reached.size < controls.length; i++) {
+    await page.keyboard.press('Tab');
+    const { k, closedSummary } = await page.evaluate(() => {
+      const a = document.activeElement as HTMLElement | null;
+      return { k: a?.dataset.kbd ?? null, closedSummary: a?.tagName === 'SUMMARY' && !(a.parentElement as HTMLDetailsElement).open };
+    });
+    if (k !== null) reached.add(k);
+    if (closedSummary) await page.keyboard.press('Enter'); // a settings group opens from the keyboard
+  }
+  const missed = await page.evaluate((seen) => [...document.querySelectorAll<HTMLElement>('[data-kbd]')].filter((e) => !seen.includes(e.dataset.kbd!)).map((e) => e.outerHTML.slice(0, 120)), [...reached]);
+  expect(missed).toEqual([]);
+});
