@@ -1,5 +1,6 @@
 import { BackendBadge } from './backend/BackendBadge';
 import { CheckpointPanel, ResumeOffer } from './checkpoint/CheckpointPanel';
+import { ComparePanel } from './compare/ComparePanel';
 import { ConfigPanel } from './config/ConfigPanel';
 import { DatasetPanel, usePageDrop } from './dataset/DatasetPanel';
 import { EvalPanel } from './eval/EvalPanel';
@@ -30,6 +31,7 @@ export function App() {
           <PanelBoundary name="Training"><TrainPanel /></PanelBoundary>
           <PanelBoundary name="Evaluation"><EvalPanel /></PanelBoundary>
           <PanelBoundary name="Checkpoints"><CheckpointPanel /></PanelBoundary>
+          <PanelBoundary name="Compare"><ComparePanel /></PanelBoundary>
         </div>
       </main>
     </div>

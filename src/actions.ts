@@ -231,6 +231,21 @@ export async function refreshRuns(): Promise<RunRecord[]> {
   }
 }
 
+/** Ticks a stored run into the comparison (reading its histories), or takes it out. */
+export async function toggleCompare(runId: string): Promise<void> {
+  const { compare } = useStore.getState();
+  if (compare.some((h) => h.runId === runId)) {
+    useStore.getState().setCheckpoints({ compare: compare.filter((h) => h.runId !== runId) });
+    return;
+  }
+  try {
+    const history = await worker().runHistory(runId);
+    useStore.getState().setCheckpoints({ compare: [...useStore.getState().compare.filter((h) => h.runId !== runId), history] });
+  } catch (e) {
+    useStore.getState().setCheckpoints({ checkpointNotice: { text: `Cannot compare that run: ${message(e)}`, error: true } });
+  }
+}
+
 /** Other tabs (and this tab's worker) announce changes to the stored runs (workers/checkpoint/tabs.ts). */
 export function followStoredRuns(): void {
   if (typeof BroadcastChannel === 'undefined') return;

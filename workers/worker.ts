@@ -245,6 +245,10 @@ const api: WorkerApi = {
     await orphansChecked;
     return listRuns(browserKv());
   },
+  async runHistory(runId) {
+    const m = (await openCheckpoint(browserKv(), runId)).checkpoint.meta;
+    return { runId, name: m.runName, config: m.config, metrics: m.metrics, diagnostics: m.diagnostics ?? [], knn: m.knn ?? [], knnBaselines: m.knnBaselines ?? null };
+  },
   async openRuns(runIds) {
     return (await openRunIds(runIds)).filter((id) => !trainingHere(id));
   },

@@ -1,7 +1,7 @@
 // Checkpoints kept in this browser: every run's saved steps with their metrics, and what can be
 // done with each (resume, evaluate, export, delete); storage use; importing a checkpoint file.
 import type { CheckpointInfo, DamagedRun, RunRecord } from '../../workers/contract/api';
-import { deleteCheckpoint, evaluateCheckpoint, exportRun, importCheckpointFile, requestPersistence, resumeRun, saveCheckpointNow } from '../actions';
+import { deleteCheckpoint, evaluateCheckpoint, exportRun, importCheckpointFile, requestPersistence, resumeRun, saveCheckpointNow, toggleCompare } from '../actions';
 import { useStore } from '../store';
 import { featuresLabel } from '../train/format';
 
@@ -61,6 +61,7 @@ function CheckpointRow({ run, c, latest }: { run: RunRecord; c: CheckpointInfo; 
 }
 
 function Run({ run }: { run: RunRecord }) {
+  const compared = useStore((s) => s.compare.some((h) => h.runId === run.runId));
   const current = useStore((s) => s.currentRunId === run.runId && (s.runState === 'running' || s.runState === 'paused'));
   const elsewhere = useStore((s) => s.openElsewhere.includes(run.runId));
   const latest = run.checkpoints[run.checkpoints.length - 1];
@@ -71,6 +72,9 @@ function Run({ run }: { run: RunRecord }) {
         <span className="hint">
           {run.dataset.name} · step {latest.step} of {run.totalSteps} · {run.finished ? 'finished' : current ? 'training now' : elsewhere ? <span data-testid="run-elsewhere">training in another tab</span> : 'unfinished'}
         </span>
+        <label className="compare-toggle" title="Overlay this run's curves with the other ticked runs (Compare runs)">
+          <input type="checkbox" data-testid="compare-toggle" checked={compared} onChange={() => void toggleCompare(run.runId)} /> compare
+        </label>
         <button className="link" onClick={() => void deleteCheckpoint(run.runId)} disabled={current || elsewhere}>Delete run</button>
       </div>
       <table className="checkpoints">

@@ -1,5 +1,5 @@
 import type { StateCreator } from 'zustand';
-import type { DamagedRun, RunRecord } from '../../workers/contract/api';
+import type { DamagedRun, RunHistory, RunRecord } from '../../workers/contract/api';
 import type { Store } from './index';
 
 /** navigator.storage's view of this origin: bytes used, bytes allowed, and whether eviction is off. */
@@ -26,9 +26,11 @@ export interface CheckpointsSlice {
   openElsewhere: string[];
   /** Stored run records that fail their schema: listed with the reason, to be deleted. */
   damagedRuns: DamagedRun[];
+  /** Runs ticked for comparison, in the order ticked, with their histories once read. */
+  compare: RunHistory[];
   setRuns: (runs: RunRecord[]) => void;
   upsertRun: (run: RunRecord) => void;
-  setCheckpoints: (patch: Partial<Pick<CheckpointsSlice, 'storage' | 'currentRunId' | 'checkpointNotice' | 'evalSourceName' | 'exporting' | 'resumeOffer' | 'openElsewhere' | 'damagedRuns'>>) => void;
+  setCheckpoints: (patch: Partial<Pick<CheckpointsSlice, 'storage' | 'currentRunId' | 'checkpointNotice' | 'evalSourceName' | 'exporting' | 'resumeOffer' | 'openElsewhere' | 'damagedRuns' | 'compare'>>) => void;
 }
 
 export const createCheckpointsSlice: StateCreator<Store, [], [], CheckpointsSlice> = (set) => ({
@@ -41,7 +43,9 @@ export const createCheckpointsSlice: StateCreator<Store, [], [], CheckpointsSlic
   resumeOffer: null,
   openElsewhere: [],
   damagedRuns: [],
-  setRuns: (runs) => set({ runs }),
+  compare: [],
+  // A run that is no longer stored leaves the comparison.
+  setRuns: (runs) => set((s) => ({ runs, compare: s.compare.filter((h) => runs.some((r) => r.runId === h.runId)) })),
   upsertRun: (run) => set((s) => ({ runs: [run, ...s.runs.filter((r) => r.runId !== run.runId)] })),
   setCheckpoints: (patch) => set(patch),
 });

@@ -81,7 +81,7 @@ export const createTrainingSlice: StateCreator<Store, [], [], TrainingSlice> = (
       if (e.type === 'warning') return { trainingWarnings: [...s.trainingWarnings, { step: e.step, kind: e.kind, message: e.message }] };
       // A resumed run: its charts start from the checkpoint's history.
       if (e.type === 'history') {
-        return { metrics: e.records, knn: e.knn ?? [], knnBaselines: e.knnBaselines ?? s.knnBaselines, step: e.records[e.records.length - 1]?.step ?? s.step };
+        return { metrics: e.records, knn: e.knn ?? [], knnBaselines: e.knnBaselines ?? s.knnBaselines, diagnostics: e.diagnostics ?? [], step: e.records[e.records.length - 1]?.step ?? s.step };
       }
       if (e.type !== 'state') return {};
       const resumed = e.state === 'running' && s.runState !== 'running';

@@ -7,7 +7,7 @@
 import * as tf from '@tensorflow/tfjs';
 import * as v from 'valibot';
 import { MAX_IMPORT_BYTES, type CheckpointInfo } from '../contract/api';
-import { CHECKPOINT_REASONS, fieldMax, budgetPlanSchema, configSchema, datasetRefSchema, historySchema, int, knnBaselinesSchema, knnRecordSchema, metricRecordSchema, parseOrThrow, runId } from '../contract/records';
+import { CHECKPOINT_REASONS, diagnosticsRecordSchema, fieldMax, budgetPlanSchema, configSchema, datasetRefSchema, historySchema, int, knnBaselinesSchema, knnRecordSchema, metricRecordSchema, parseOrThrow, runId } from '../contract/records';
 import type { VicregModel } from '../model/model';
 import { OPTIMIZER_SLOTS, type Optimizer } from '../optim/optimizers';
 import type { AvtState } from '../vicreg/loss';
@@ -63,6 +63,7 @@ export const checkpointMetaSchema = v.pipe(
     avt: v.nullable(tensorEntrySchema),
     values: int(0, MAX_IMPORT_BYTES / 4), // float32 values in `data`
     metrics: historySchema(metricRecordSchema), // downsampled history (../contract/history.ts)
+    diagnostics: v.optional(historySchema(diagnosticsRecordSchema)), // collapse diagnostics, downsampled the same way (absent before they were kept)
     knn: v.optional(historySchema(knnRecordSchema)), // online k-NN points, downsampled the same way (absent before the online k-NN existed)
     knnBaselines: v.optional(v.nullable(knnBaselinesSchema)), // its reference lines
     budget: v.optional(v.nullable(budgetPlanSchema)), // how a time budget was turned into epochs (config.epochs holds the result)

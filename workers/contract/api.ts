@@ -1,9 +1,9 @@
 // The UI <-> worker contract. The worker implements WorkerApi and exposes it with Comlink; the UI
 // holds a Comlink.Remote<WorkerApi>. Only plain data crosses: no TF.js objects.
 import type { BackendChoice, BackendName, FeatPool, TrainConfig } from './config';
-import type { BudgetPlan, CheckpointInfo, EvalKind, EvalRowName, KnnBaselines, KnnRecord, MetricRecord, RunRecord } from './records';
+import type { BudgetPlan, CheckpointInfo, DiagnosticsRecord, EvalKind, EvalRowName, FeatureDiagnostics, KnnBaselines, KnnRecord, MetricRecord, RunRecord } from './records';
 
-export type { BudgetPlan, CheckpointInfo, EvalKind, EvalRowName, KnnBaselines, KnnRecord, MetricRecord, RunRecord };
+export type { BudgetPlan, CheckpointInfo, DiagnosticsRecord, EvalKind, EvalRowName, FeatureDiagnostics, KnnBaselines, KnnRecord, MetricRecord, RunRecord };
 
 /** A checkpoint file larger than this is refused before it is read (the largest recipe's is ~0.3 GB). */
 export const MAX_IMPORT_BYTES = 1 << 30;
@@ -16,23 +16,6 @@ export const RUN_OPEN_ELSEWHERE = 'RunOpenElsewhere';
 
 /** The BroadcastChannel on which a change to the stored runs is announced (workers/checkpoint/tabs.ts). */
 export const RUNS_CHANNEL = 'vicreg-studio-runs';
-
-/** Collapse statistics of one batch of embeddings [B, n] (workers/vicreg/diagnostics.ts). */
-export interface FeatureDiagnostics {
-  stdMin: number; // per-dimension std (unbiased, no eps): smallest, mean, largest
-  stdMean: number;
-  stdMax: number;
-  cosine: number; // mean pairwise cosine similarity between different samples
-  covSq: number; // mean squared off-diagonal covariance
-  rankMe: number; // effective rank of the batch (Garrido et al. 2023), 1 .. min(B, n)
-}
-
-/** Diagnostics of view 1 of the batch at `step`, on the projector output and the backbone features. */
-export interface DiagnosticsRecord {
-  step: number;
-  projector: FeatureDiagnostics;
-  backbone: FeatureDiagnostics;
-}
 
 export type WarningKind = 'std-collapse' | 'cosine' | 'cov-zero' | 'non-finite' | 'below-pixels' | 'budget' | 'online-knn';
 
@@ -219,6 +202,17 @@ export interface DamagedRun {
   reason: string;
 }
 
+/** What the compare view draws of a stored run: its latest checkpoint's histories and settings. */
+export interface RunHistory {
+  runId: string;
+  name: string;
+  config: TrainConfig;
+  metrics: MetricRecord[];
+  diagnostics: DiagnosticsRecord[];
+  knn: KnnRecord[];
+  knnBaselines: KnnBaselines | null;
+}
+
 /** What IndexedDB holds: the readable runs, newest first, and the damaged ones. */
 export interface StoredRuns {
   runs: RunRecord[];
@@ -229,7 +223,7 @@ export type RunState = 'idle' | 'preparing' | 'running' | 'paused' | 'stopped' |
 
 export type TrainEvent =
   | { type: 'state'; state: RunState; step: number; totalSteps: number; message?: string; runId?: string }
-  | { type: 'history'; records: MetricRecord[]; knn?: KnnRecord[]; knnBaselines?: KnnBaselines } // a resumed run's history up to its checkpoint
+  | { type: 'history'; records: MetricRecord[]; knn?: KnnRecord[]; knnBaselines?: KnnBaselines; diagnostics?: DiagnosticsRecord[] } // a resumed run's history up to its checkpoint
   | { type: 'knn'; records: KnnRecord[] }
   | { type: 'knn-baselines'; baselines: KnnBaselines }
   | { type: 'budget'; plan: BudgetPlan }
@@ -285,6 +279,8 @@ export interface WorkerApi {
   /** What the worker holds now: TF.js tensors and their bytes, and the WASM heap when that backend runs. */
   memory(): Promise<WorkerMemory>;
   listRuns(): Promise<StoredRuns>;
+  /** A stored run's histories (from its latest checkpoint), for comparing runs. */
+  runHistory(runId: string): Promise<RunHistory>;
   /** Of `runIds`, those training in another tab of this browser now (they cannot be resumed or deleted here). */
   openRuns(runIds: string[]): Promise<string[]>;
   /** One checkpoint, or the whole run when step is omitted. */

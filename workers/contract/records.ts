@@ -107,6 +107,21 @@ export const budgetPlanSchema = v.object({
 });
 export type BudgetPlan = v.InferOutput<typeof budgetPlanSchema>;
 
+/** Collapse statistics of one batch of embeddings [B, n] (workers/vicreg/diagnostics.ts). */
+export const featureDiagnosticsSchema = v.object({
+  stdMin: measured, // per-dimension std (unbiased, no eps): smallest, mean, largest
+  stdMean: measured,
+  stdMax: measured,
+  cosine: measured, // mean pairwise cosine similarity between different samples
+  covSq: measured, // mean squared off-diagonal covariance
+  rankMe: measured, // effective rank of the batch (Garrido et al. 2023), 1 .. min(B, n)
+});
+export type FeatureDiagnostics = v.InferOutput<typeof featureDiagnosticsSchema>;
+
+/** Diagnostics of view 1 of the batch at `step`, on the projector output and the backbone features. */
+export const diagnosticsRecordSchema = v.object({ step, projector: featureDiagnosticsSchema, backbone: featureDiagnosticsSchema });
+export type DiagnosticsRecord = v.InferOutput<typeof diagnosticsRecordSchema>;
+
 /** The metric history a checkpoint carries (workers/contract/history.ts keeps it this short). */
 export const historySchema = <T extends v.GenericSchema>(item: T) => v.pipe(v.array(item), v.maxLength(HISTORY_LIMIT, `holds more than ${HISTORY_LIMIT} records`));
 

@@ -145,6 +145,7 @@ export async function train(data: Dataset, config: TrainConfig, control: RunCont
   let windowStart = performance.now();
   let failure: string | null = null;
   let history: MetricRecord[] = resume?.metrics ?? [];
+  let diagHistory: DiagnosticsRecord[] = resume?.diagnostics ?? [];
   const flush = async () => {
     if (pending.length === 0) return;
     const window = pending;
@@ -175,7 +176,10 @@ export async function train(data: Dataset, config: TrainConfig, control: RunCont
       history = appendHistory(history, good);
       emit({ type: 'metrics', records: good });
       const diagnostics = diagValues ? unpackDiagnostics(diagValues, diagSteps.map((w) => w.step), dims) : [];
-      if (diagnostics.length) emit({ type: 'diagnostics', records: diagnostics });
+      if (diagnostics.length) {
+        diagHistory = appendHistory(diagHistory, diagnostics);
+        emit({ type: 'diagnostics', records: diagnostics });
+      }
       const warnings = [...records.flatMap((r) => watch.onMetrics(r)), ...diagnostics.flatMap((d) => watch.onDiagnostics(d))];
       for (const w of warnings) emit({ type: 'warning', ...w });
     });
@@ -202,7 +206,7 @@ export async function train(data: Dataset, config: TrainConfig, control: RunCont
       step, epoch: rollover ? epoch + 1 : epoch, stepInEpoch: rollover ? 0 : next, totalSteps, finished: step >= totalSteps,
       rng: { state: rand.getState(), epochStart: rollover ? rand.getState() : epochStart },
       config: c, dataset: { id: data.summary.id, name: data.summary.name }, normalization: { mean: data.mean, std: data.std },
-      ...layout, metrics: history, knn: knnHistory, knnBaselines, budget,
+      ...layout, metrics: history, diagnostics: diagHistory, knn: knnHistory, knnBaselines, budget,
     };
     const sink = o.checkpoint;
     const t0 = performance.now();
@@ -297,7 +301,7 @@ export async function train(data: Dataset, config: TrainConfig, control: RunCont
   // Loop
   control.live = () => ({ model, step, config: c });
   emit({ type: 'state', state: 'running', step, totalSteps, runId: o.runId });
-  if (resume) emit({ type: 'history', records: history, knn: knnHistory, knnBaselines: knnBaselines ?? undefined });
+  if (resume) emit({ type: 'history', records: history, knn: knnHistory, knnBaselines: knnBaselines ?? undefined, diagnostics: diagHistory });
   else if (knnBaselines) emit({ type: 'knn', records: knnHistory });
   if (knnBaselines) emit({ type: 'knn-baselines', baselines: knnBaselines });
   try {
