@@ -63,7 +63,10 @@ describe('checkpoints during training', () => {
 
       const b = await run(config, ck);
       expect(b.result.step).toBe(24);
-      expect(b.events[1]).toEqual({ type: 'history', records: ck.meta.metrics, knn: ck.meta.knn, knnBaselines: ck.meta.knnBaselines });
+      expect(b.events[1]).toEqual({ type: 'history', records: ck.meta.metrics, knn: ck.meta.knn, knnBaselines: ck.meta.knnBaselines, diagnostics: ck.meta.diagnostics });
+      // The diagnostics history is whole up to the checkpoint, and goes on as the uninterrupted run's.
+      expect(ck.meta.diagnostics!.map((d) => d.step)).toEqual(a.saved[a.saved.length - 1].meta.diagnostics!.map((d) => d.step).filter((s) => s <= at));
+      expect(b.saved[b.saved.length - 1].meta.diagnostics).toEqual(a.saved[a.saved.length - 1].meta.diagnostics);
       expect(b.records.map((r) => r.step)).toEqual(Array.from({ length: 24 - at }, (_, k) => at + 1 + k));
       expect(b.records.map((r) => r.loss)).toEqual(a.records.filter((r) => r.step > at).map((r) => r.loss));
       expect(stateOf(b.result)).toEqual(stateOf(a.result));
