@@ -129,9 +129,9 @@ function StoredList() {
       <strong>Stored in this browser</strong>
       <ul>
         {list.map((d) => (
-          <li key={d.id}>
-            <span>{d.name} · {d.count} images · {d.size} px · {formatBytes(d.bytes)}</span>
-            <button onClick={() => void openStoredDataset(d.id)} disabled={d.id === current}>{d.id === current ? 'Open' : 'Use'}</button>
+          <li key={d.id} data-testid="stored-dataset">
+            {d.damaged ? <span className="error">{d.name}: {d.damaged}</span> : <span>{d.name} · {d.count} images · {d.size} px · {formatBytes(d.bytes)}</span>}
+            {!d.damaged && <button onClick={() => void openStoredDataset(d.id)} disabled={d.id === current}>{d.id === current ? 'Open' : 'Use'}</button>}
             <button onClick={() => void deleteStoredDataset(d.id)} aria-label={`delete ${d.name}`}>Delete</button>
           </li>
         ))}

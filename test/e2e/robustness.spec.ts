@@ -3,23 +3,23 @@
 // reason says so in its place while the rest works.
 import { expect, test } from './fixtures';
 
-/** Puts `value` at `key` in the studio's checkpoint store, as another version could have. */
-async function putRaw(page: import('@playwright/test').Page, key: string, value: unknown) {
-  await page.evaluate(async ([key, value]) => {
+/** Puts `value` at `key` in one of the studio's stores (checkpoints by default), as another version could have. */
+async function putRaw(page: import('@playwright/test').Page, key: string, value: unknown, [dbName, storeName] = ['vicreg-studio-checkpoints', 'checkpoints']) {
+  await page.evaluate(async ([key, value, dbName, storeName]) => {
     const db = await new Promise<IDBDatabase>((resolve, reject) => {
-      const req = indexedDB.open('vicreg-studio-checkpoints');
-      req.onupgradeneeded = () => req.result.createObjectStore('checkpoints');
+      const req = indexedDB.open(dbName as string);
+      req.onupgradeneeded = () => req.result.createObjectStore(storeName as string);
       req.onsuccess = () => resolve(req.result);
       req.onerror = () => reject(req.error);
     });
     await new Promise<void>((resolve, reject) => {
-      const tx = db.transaction('checkpoints', 'readwrite');
-      tx.objectStore('checkpoints').put(value, key as string);
+      const tx = db.transaction(storeName as string, 'readwrite');
+      tx.objectStore(storeName as string).put(value, key as string);
       tx.oncomplete = () => resolve();
       tx.onerror = () => reject(tx.error);
     });
     db.close();
-  }, [key, value] as const);
+  }, [key, value, dbName, storeName] as const);
 }
 
 test('a damaged run record is listed as damaged with Delete, and the rest of the studio works', async ({ page }) => {
@@ -68,4 +68,19 @@ test('a panel that throws while rendering stops only itself; Try again brings it
   await failed.getByRole('button', { name: 'Try again' }).click();
   await expect(failed).toHaveCount(0);
   await expect(page.getByTestId('checkpoint-list')).toBeVisible();
+});
+
+test('a damaged stored dataset is listed with the reason and can be deleted', async ({ page }) => {
+  await page.goto('/#backend=wasm');
+  await expect(page.getByTestId('backend')).toHaveText('wasm', { timeout: 90_000 });
+  await putRaw(page, 'meta:broken', { id: 'broken', name: 'broken', count: 3, classes: 1, size: 'big', chunks: 1 }, ['vicreg-studio', 'datasets']);
+  await putRaw(page, 'pixels:broken:0', new Uint8Array(12), ['vicreg-studio', 'datasets']);
+  await page.reload();
+  const item = page.getByTestId('stored-dataset');
+  await expect(item).toContainText('broken: the stored record is damaged: size is not a number');
+  await expect(item.getByRole('button', { name: 'Use' })).toHaveCount(0);
+  await page.getByTestId('sample-dataset').click(); // the rest works
+  await expect(page.getByTestId('dataset-summary')).toContainText('2000 images');
+  await item.getByRole('button', { name: 'Delete' }).click();
+  await expect(page.getByTestId('stored-dataset')).toHaveCount(0);
 });

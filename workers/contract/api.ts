@@ -120,6 +120,7 @@ export interface StoredDataset {
   size: number; // stored side
   bytes: number;
   createdAt: number; // ms since epoch
+  damaged?: string; // the record fails its schema: why (it can only be deleted)
 }
 
 /** A few training images, each with its two augmented views, as RGBA bytes for a canvas. */
