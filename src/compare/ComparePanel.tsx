@@ -26,7 +26,7 @@ const METRICS: Metric[] = [
   { id: 'knn', title: 'Online k-NN top-1', points: (h) => h.knn.map((k) => ({ step: k.step, y: k.top1 })) },
 ];
 
-function CompareChart({ metric, runs, axis }: { metric: Metric; runs: RunHistory[]; axis: Axis }) {
+function CompareChart({ metric, runs, labels, axis }: { metric: Metric; runs: RunHistory[]; labels: string[]; axis: Axis }) {
   const series = useMemo(() => runs.map((h) => downsample(metric.points(h), 300).filter((p) => Number.isFinite(p.y))
     .map((p): Point => ({ x: axis === 'step' ? p.step : p.step * h.config.batchSize, y: p.y }))), [metric, runs, axis]);
   const drawn = series.filter((s) => s.length > 0).length;
@@ -41,7 +41,7 @@ function CompareChart({ metric, runs, axis }: { metric: Metric; runs: RunHistory
           <YAxis tick={{ fontSize: 10, fill: '#374151' }} width={44} domain={['auto', 'auto']} />
           <Tooltip formatter={(v) => (typeof v === 'number' ? v.toPrecision(4) : String(v))} labelFormatter={(x) => `${axis === 'step' ? 'step' : 'images'} ${String(x)}`} />
           {series.map((data, i) => (
-            <Line key={runs[i].runId} data={data} dataKey="y" name={runs[i].name} stroke={COLOURS[i % COLOURS.length]} dot={false} isAnimationActive={false} strokeWidth={1.5} />
+            <Line key={runs[i].runId} data={data} dataKey="y" name={labels[i]} stroke={COLOURS[i % COLOURS.length]} dot={false} isAnimationActive={false} strokeWidth={1.5} />
           ))}
         </LineChart>
       </ResponsiveContainer>
@@ -61,6 +61,9 @@ export function ComparePanel() {
   const [axis, setAxis] = useState<Axis>('step');
   if (runs.length === 0) return null;
   const diff = configDiff(runs.map((h) => h.config));
+  // Runs named alike (same data, same minute) are told apart by their first differing setting.
+  const labels = runs.map((h, i) => runs.some((o, j) => j !== i && o.name === h.name)
+    ? `${h.name} (${diff.length ? `${diff[0].key} ${diff[0].values[i]}` : h.runId.slice(-4)})` : h.name);
   return (
     <section className="panel compare" data-testid="compare-panel">
       <h2>Compare runs</h2>
@@ -68,8 +71,8 @@ export function ComparePanel() {
         <ul className="legend" data-testid="compare-legend">
           {runs.map((h, i) => (
             <li key={h.runId}>
-              <span className="swatch" style={{ background: COLOURS[i % COLOURS.length] }} /> {h.name}
-              <button className="link" onClick={() => void toggleCompare(h.runId)} aria-label={`Remove ${h.name} from the comparison`}>remove</button>
+              <span className="swatch" style={{ background: COLOURS[i % COLOURS.length] }} /> {labels[i]}
+              <button className="link" onClick={() => void toggleCompare(h.runId)} aria-label={`Remove ${labels[i]} from the comparison`}>remove</button>
             </li>
           ))}
         </ul>
@@ -82,12 +85,12 @@ export function ComparePanel() {
         </label>
       </div>
       <div className="charts">
-        {METRICS.map((m) => <CompareChart key={m.id} metric={m} runs={runs} axis={axis} />)}
+        {METRICS.map((m) => <CompareChart key={m.id} metric={m} runs={runs} labels={labels} axis={axis} />)}
       </div>
       <table className="results" data-testid="compare-table">
         <caption>Settings that differ, and the best top-1 of each run's evaluations</caption>
         <thead>
-          <tr><th scope="col">setting</th>{runs.map((h, i) => <th scope="col" key={h.runId} style={{ color: COLOURS[i % COLOURS.length] }}>{h.name}</th>)}</tr>
+          <tr><th scope="col">setting</th>{runs.map((h, i) => <th scope="col" key={h.runId} style={{ color: COLOURS[i % COLOURS.length] }}>{labels[i]}</th>)}</tr>
         </thead>
         <tbody>
           {diff.map((d) => <tr key={d.key} data-key={d.key}><th scope="row">{d.key}</th>{d.values.map((v, i) => <td key={i}>{v}</td>)}</tr>)}
