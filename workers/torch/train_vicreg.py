@@ -10,6 +10,8 @@ Commands
                                  --master_addr=HOST --master_port=29500 train_vicreg.py --data /path/to/images
   /path/to/images is an ImageFolder: one subfolder per class (a single subfolder if unlabelled).
   --batch-size is the global batch (CONFIG's by default); each process takes batch / world size.
+  To go on from what it wrote: --model checkpoints/model.safetensors --optimizer-state
+  checkpoints/optimizer.safetensors (the same --epochs and --batch-size).
 
 Needs Python >= 3.9, torch >= 1.13, torchvision >= 0.14, Pillow; the `safetensors` package is
 used when installed (a built-in reader and writer otherwise). See requirements.txt.
@@ -325,19 +327,20 @@ def main():
                 break
         if rank == 0:
             whole = i == steps_per_epoch - 1
-            save(inner, opt, avt, args.out, step, epoch + 1 if whole else epoch, 0 if whole else i + 1, steps_per_epoch, meta)
+            config = dict(CONFIG, epochs=args.epochs, batchSize=args.batch_size)  # as this run trains
+            save(inner, opt, avt, args.out, step, epoch + 1 if whole else epoch, 0 if whole else i + 1, steps_per_epoch, meta, config)
         if args.max_steps and done >= args.max_steps:
             break
     if distributed:
         dist.destroy_process_group()
 
 
-def save(model, opt, avt, out, step, epoch, step_in_epoch, steps_per_epoch, started):
+def save(model, opt, avt, out, step, epoch, step_in_epoch, steps_per_epoch, started, config):
     """model.safetensors and optimizer.safetensors as the studio exports them (written beside,
     then renamed, so a crash keeps the previous pair)."""
     os.makedirs(out, exist_ok=True)
     name = started.get('run_name', 'run')
-    meta = {'format': 'vicreg-studio', 'config': json.dumps(CONFIG), 'normalization': json.dumps(NORMALIZATION),
+    meta = {'format': 'vicreg-studio', 'config': json.dumps(config), 'normalization': json.dumps(NORMALIZATION),
             'step': str(step), 'epoch': str(epoch), 'step_in_epoch': str(step_in_epoch), 'steps_per_epoch': str(steps_per_epoch),
             'run_name': name if name.endswith('(PyTorch)') else name + ' (PyTorch)', 'app_version': started.get('app_version', ''),
             'dataset_id': started.get('dataset_id', 'pytorch'), 'dataset_name': started.get('dataset_name', 'PyTorch')}
