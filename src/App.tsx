@@ -4,6 +4,7 @@ import { ComparePanel } from './compare/ComparePanel';
 import { ConfigPanel } from './config/ConfigPanel';
 import { DatasetPanel, usePageDrop } from './dataset/DatasetPanel';
 import { EvalPanel } from './eval/EvalPanel';
+import { InferencePanel } from './infer/InferencePanel';
 import { ModelCard } from './model/ModelCard';
 import { TrainPanel } from './train/TrainPanel';
 import { PanelBoundary } from './PanelBoundary';
@@ -30,6 +31,7 @@ export function App() {
           <PanelBoundary name="Model"><ModelCard /></PanelBoundary>
           <PanelBoundary name="Training"><TrainPanel /></PanelBoundary>
           <PanelBoundary name="Evaluation"><EvalPanel /></PanelBoundary>
+          <PanelBoundary name="Inference"><InferencePanel /></PanelBoundary>
           <PanelBoundary name="Checkpoints"><CheckpointPanel /></PanelBoundary>
           <PanelBoundary name="Compare"><ComparePanel /></PanelBoundary>
         </div>

@@ -380,6 +380,11 @@ export const pauseTraining = () => worker().pause();
 export const resumeTraining = () => worker().resume();
 export const stopTraining = () => worker().stop();
 
+/** New images through the evaluated weights (the config's readout and k-NN settings). */
+export function inferImages(files: File[], onProgress: (done: number, total: number) => void) {
+  return worker().infer(files, useStore.getState().config, callback(onProgress));
+}
+
 export async function runEvaluation(kind: EvalKind): Promise<void> {
   const { config, setEvaluation } = useStore.getState();
   const startedMs = performance.now();

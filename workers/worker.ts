@@ -10,7 +10,8 @@ import { fromPixels, loadSample, resplit, type Dataset } from './data/dataset';
 import { FeatureCache } from './eval/cache';
 import { evaluationReport } from './eval/report';
 import { featureMap, neighbours, rowFeatures, takeWeights, type EvalWeights } from './eval/session';
-import { ingestFolder } from './data/ingest';
+import { decodeImages, ingestFolder, MAX_INFER_IMAGES } from './data/ingest';
+import { infer } from './eval/infer';
 import { previewAugment, thumbnails } from './data/preview';
 import { deleteDataset, listDatasets, loadDataset } from './data/store';
 import { releaseRun, RunControl, train, type TrainedRun } from './train/trainer';
@@ -187,6 +188,29 @@ const api: WorkerApi = {
     } finally {
       pair.train.dispose();
       pair.test.dispose();
+    }
+  },
+  async infer(files, config, onProgress) {
+    needBackend();
+    if (!dataset) throw new Error('load the dataset the weights were trained on first: new images are compared with its training split');
+    if (files.length > MAX_INFER_IMAGES) throw new Error(`${files.length} images: give at most ${MAX_INFER_IMAGES} at a time`);
+    const data = dataset;
+    if (data.summary.unlabeled || data.summary.classes.length < 2) throw new Error('inference names classes: it needs a dataset with at least two class folders');
+    const cancelled = cancelCheck();
+    const w = evalWeights();
+    evaluations++;
+    try {
+      const images = await decodeImages(files, data.shape.height);
+      const pair = await rowFeatures(features, w, data, config, cancelled)('trained', onProgress);
+      pair.test.dispose();
+      try {
+        return await infer(w, config, data, pair.train, images);
+      } finally {
+        pair.train.dispose();
+      }
+    } finally {
+      evaluations--;
+      w.model.dispose();
     }
   },
   cancelEvaluation: () => {

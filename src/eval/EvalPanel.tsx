@@ -11,7 +11,7 @@ const TRAINING = ['running', 'paused'];
 const TITLE: Record<EvalKind, string> = { knn: 'Weighted k-NN', probe: 'Linear probe' };
 
 /** Why evaluation cannot run now, or null when it can. */
-function blocked(s: Store): string | null {
+export function blocked(s: Store): string | null {
   if (!s.dataset) return 'Load a dataset first.';
   if (s.dataset.unlabeled) return 'Probe and k-NN need class subfolders: this dataset is unlabeled.';
   if (s.dataset.classes.length < 2) return 'Probe and k-NN need at least two classes.';

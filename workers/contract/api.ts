@@ -182,6 +182,23 @@ export interface NeighbourGallery {
   items: { index: number; label: number; similarity: number; thumb: Uint8ClampedArray }[]; // best first; index: image in the dataset
 }
 
+/** New images classified by the evaluated weights: each with its k-NN vote's top classes and its
+ *  nearest training images (workers/eval/infer.ts); files that could not be read, with why. */
+export interface InferenceResult {
+  step: number;
+  snapshot: boolean;
+  classes: string[];
+  k: number; // neighbours that voted
+  thumbSize?: number;
+  skipped: SkippedFile[];
+  items: {
+    name: string;
+    thumb: Uint8ClampedArray;
+    classes: { label: number; p: number }[]; // best first: share of the exp(similarity / T) vote
+    neighbours: { index: number; label: number; similarity: number; thumb: Uint8ClampedArray }[];
+  }[];
+}
+
 /** A file the worker made for the user; the UI thread downloads it. */
 export interface ExportFile {
   name: string;
@@ -267,6 +284,9 @@ export interface WorkerApi {
   featureMap(config: TrainConfig, onProgress: (done: number, total: number) => void): Promise<FeatureMap>;
   /** The k nearest training images of test image `test`, from the features of `key` (a FeatureMap's). */
   neighbours(key: string, test: number, k: number): Promise<NeighbourGallery>;
+  /** Classifies new images with the evaluated weights (k-NN vote over the training split) and finds
+   *  their nearest training images; at most MAX_INFER_IMAGES per call. */
+  infer(files: File[], config: TrainConfig, onProgress: (done: number, total: number) => void): Promise<InferenceResult>;
   /** Cancels every evaluation, feature map included, that is running. */
   cancelEvaluation(): void;
   /** Trains until done or stopped; progress arrives through onEvent. With `from`, continues that

@@ -66,6 +66,37 @@ async function decode(file: File): Promise<ImageBitmap> {
   return bitmap;
 }
 
+/** Images to classify, at most this many per call (each is embedded and compared with the training split). */
+export const MAX_INFER_IMAGES = 64;
+
+/**
+ * Each file decoded as ingest does (its header's size checked first, then centre-cropped and
+ * resized to size × size RGB), or the reason it could not be, as ingest would give it.
+ */
+export async function decodeImages(files: File[], size: number): Promise<{ names: string[]; rgb: Uint8Array[]; skipped: SkippedFile[] }> {
+  const canvas = new OffscreenCanvas(size, size);
+  const ctx = canvas.getContext('2d', { willReadFrequently: true })!;
+  const out = { names: [] as string[], rgb: [] as Uint8Array[], skipped: [] as SkippedFile[] };
+  const plan = planIngest(files.map((f) => ({ path: f.name, size: f.size })));
+  const reasons = new Map(plan.skipped.map((s) => [s.path, s.reason]));
+  for (const f of files) {
+    const refused = reasons.get(f.name);
+    if (refused) {
+      out.skipped.push({ path: f.name, reason: refused });
+      continue;
+    }
+    try {
+      const bitmap = await decode(f);
+      out.rgb.push(toRgb(bitmap, size, ctx));
+      bitmap.close();
+      out.names.push(f.name);
+    } catch (e) {
+      out.skipped.push({ path: f.name, reason: e instanceof Error ? e.message : String(e) });
+    }
+  }
+  return out;
+}
+
 export async function ingestFolder(
   files: IngestFile[],
   o: { imageSize: number; testFraction: number; seed: number },

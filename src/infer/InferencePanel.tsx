@@ -1,0 +1,76 @@
+// Inference: new images (chosen, any number up to the limit, any size) classified by the weights
+// being evaluated: the k-NN vote's top classes and the nearest training images, as the gallery
+// shows them. Bad files get a reason, as in ingest.
+import { useState } from 'react';
+import type { InferenceResult } from '../../workers/contract/api';
+import { inferImages } from '../actions';
+import { blocked } from '../eval/EvalPanel';
+import { Thumb } from '../eval/Thumb';
+import { useStore } from '../store';
+
+export function InferencePanel() {
+  const reason = useStore(blocked);
+  const [result, setResult] = useState<InferenceResult | null>(null);
+  const [busy, setBusy] = useState<{ done: number; total: number } | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const run = async (files: File[]) => {
+    setError(null);
+    setBusy({ done: 0, total: 0 });
+    try {
+      setResult(await inferImages(files, (done, total) => setBusy({ done, total })));
+    } catch (e) {
+      setError(e instanceof Error ? e.message : String(e));
+    } finally {
+      setBusy(null);
+    }
+  };
+  return (
+    <section className="panel inference" data-testid="inference-panel">
+      <h2>Inference</h2>
+      <div className="controls">
+        <label className={`button secondary ${reason || busy ? 'disabled' : ''}`}>
+          Classify images…
+          <input data-testid="infer-input" type="file" multiple accept="image/*" disabled={!!reason || !!busy} onChange={(e) => {
+            const files = [...(e.currentTarget.files ?? [])];
+            e.currentTarget.value = '';
+            if (files.length) void run(files);
+          }} />
+        </label>
+        <span className="hint">{reason ?? 'Each image gets the classes of its most similar training images (the k-NN vote) and its nearest neighbours.'}</span>
+      </div>
+      {busy && <p className="hint" data-testid="infer-progress">Embedding{busy.total ? ` the training split: ${busy.done} / ${busy.total} images` : '…'}</p>}
+      {error && <p className="error" role="alert">Inference failed: {error}</p>}
+      {result && (
+        <div data-testid="infer-results">
+          <p className="hint">Weights at step {result.step}{result.snapshot ? ' (a snapshot of the run in progress)' : ''}; {result.k} neighbours vote.</p>
+          <ul className="infer-items">
+            {result.items.map((it, i) => (
+              <li key={i} data-testid="infer-item">
+                <figure>
+                  <Thumb rgba={it.thumb} size={result.thumbSize ?? 32} scale={3} alt={it.name} />
+                  <figcaption>{it.name}</figcaption>
+                </figure>
+                <ol className="infer-classes" data-testid="infer-classes">
+                  {it.classes.map((c) => <li key={c.label}><strong>{result.classes[c.label]}</strong> {(100 * c.p).toFixed(0)}%</li>)}
+                </ol>
+                <div className="infer-neighbours" data-testid="infer-neighbours">
+                  {it.neighbours.map((n) => (
+                    <figure key={n.index} title={`${result.classes[n.label]}, cosine similarity ${n.similarity.toFixed(3)}`}>
+                      <Thumb rgba={n.thumb} size={result.thumbSize ?? 32} alt={`training image of ${result.classes[n.label]}`} />
+                      <figcaption>{n.similarity.toFixed(2)}</figcaption>
+                    </figure>
+                  ))}
+                </div>
+              </li>
+            ))}
+          </ul>
+          {result.skipped.length > 0 && (
+            <ul className="skipped" data-testid="infer-skipped">
+              {result.skipped.map((s) => <li key={s.path}><strong>{s.path}</strong>: {s.reason}</li>)}
+            </ul>
+          )}
+        </div>
+      )}
+    </section>
+  );
+}

@@ -1,0 +1,36 @@
+// Inference on new images: three images of the sample's kind get classes and nearest training
+// images; a file that is not an image, and a truncated one, get reasons.
+import { readFileSync } from 'node:fs';
+import { png } from '../../scripts/png';
+import { expect, test } from './fixtures';
+import { openWithSample, TINY } from './helpers';
+
+const meta = JSON.parse(readFileSync('public/sample/fashion-mnist-2k.json', 'utf8')) as { pixels: string; width: number; height: number };
+const pixels = readFileSync(`public/sample/${meta.pixels}`);
+const image = (i: number) => png(pixels.subarray(i * meta.width * meta.height, (i + 1) * meta.width * meta.height), meta.width, meta.height);
+
+test('three new images get classes and neighbours; a non-image and a truncated file get reasons', async ({ page }) => {
+  await openWithSample(page, `${TINY}&epochs=1&backend=wasm`, 'wasm');
+  await expect(page.getByTestId('infer-input')).toBeDisabled(); // nothing trained yet
+  await page.getByTestId('train-start').click();
+  await expect(page.getByTestId('run-state')).toHaveText('done', { timeout: 120_000 });
+  const broken = image(7).subarray(0, 60);
+  await page.getByTestId('infer-input').setInputFiles([
+    { name: 'shirt.png', mimeType: 'image/png', buffer: image(3) },
+    { name: 'shoe.png', mimeType: 'image/png', buffer: image(1500) },
+    { name: 'bag.png', mimeType: 'image/png', buffer: image(1700) },
+    { name: 'notes.txt', mimeType: 'text/plain', buffer: Buffer.from('not an image') },
+    { name: 'broken.png', mimeType: 'image/png', buffer: Buffer.from(broken) },
+  ]);
+  const items = page.getByTestId('infer-item');
+  await expect(items).toHaveCount(3, { timeout: 120_000 });
+  for (const item of await items.all()) {
+    await expect(item.getByTestId('infer-classes').locator('li')).toHaveCount(3);
+    await expect(item.getByTestId('infer-classes').locator('li').first()).toContainText(/\d+%/);
+    await expect(item.getByTestId('infer-neighbours').locator('figure')).toHaveCount(5);
+  }
+  await expect(items.first()).toContainText('shirt.png');
+  const skipped = page.getByTestId('infer-skipped');
+  await expect(skipped).toContainText('notes.txt: not an image (.txt');
+  await expect(skipped).toContainText('broken.png: could not be decoded');
+});

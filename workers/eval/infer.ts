@@ -1,0 +1,58 @@
+// Inference on new images: each decoded as ingest does, embedded with the evaluated weights (the
+// readout the evaluation uses), then compared with the training split's features (cached, as the
+// k-NN's): its class by the k-NN vote (Wu et al. 2018: the k most cosine-similar training images
+// vote with weight exp(similarity / T)), and its nearest training images.
+import * as tf from '@tensorflow/tfjs';
+import type { InferenceResult, SkippedFile } from '../contract/api';
+import type { TrainConfig } from '../contract/config';
+import { fromPixels, type Dataset } from '../data/dataset';
+import { rgbaImages } from '../data/preview';
+import { embed } from './features';
+import { l2Normalize } from './knn';
+import type { EvalWeights } from './session';
+
+const NEIGHBOURS = 5;
+const TOP_CLASSES = 3;
+const THUMB_SIDE = 32;
+
+/**
+ * `images` (RGB at the dataset's stored size) against the training split of `data`, whose
+ * features under these weights are `train` [N, D] (the caller disposes it).
+ */
+export async function infer(w: EvalWeights, c: TrainConfig, data: Dataset, train: tf.Tensor2D, images: { names: string[]; rgb: Uint8Array[]; skipped: SkippedFile[] }): Promise<InferenceResult> {
+  const classes = data.summary.classes.map((k) => k.name);
+  const base = { step: w.step, snapshot: w.snapshot, classes, skipped: images.skipped, k: Math.min(c.knnK, data.train.length) };
+  if (images.rgb.length === 0) return { ...base, items: [] };
+  const S = data.shape.height;
+  const pixels = new Uint8Array(images.rgb.length * S * S * 3);
+  images.rgb.forEach((x, i) => pixels.set(x, i * S * S * 3));
+  // The new images, normalised with the training data's statistics, not their own.
+  const query: Dataset = { ...fromPixels(pixels, { count: images.rgb.length, height: S, width: S, channels: 3 }, new Int32Array(images.rgb.length), [], { id: 'inference', name: 'inference', source: 'dropped images', testFraction: 0, seed: 0 }), mean: data.mean, std: data.std };
+  const all = Int32Array.from({ length: images.rgb.length }, (_, i) => i);
+  const features = await embed(w.model, query, all, w.config.imageSize, c.featLayer, undefined, c.featPool);
+  const { values, indices } = tf.tidy(() => {
+    const sims = tf.matMul(l2Normalize(features), l2Normalize(train), false, true); // [n, N]
+    return tf.topk(sims, base.k);
+  });
+  features.dispose();
+  const [sim, idx] = await Promise.all([values.data(), indices.data()]);
+  tf.dispose([values, indices]);
+  const K = base.k;
+  const trainIndex = (q: number, j: number) => data.train[idx[q * K + j]];
+  const shown = all.length ? Array.from(all, (q) => Array.from({ length: Math.min(NEIGHBOURS, K) }, (_, j) => trainIndex(q, j))) : [];
+  const thumbs = await rgbaImages(data, shown.flat(), THUMB_SIDE);
+  const own = await rgbaImages(query, all, THUMB_SIDE);
+  const items = Array.from(all, (q) => {
+    const votes = new Float64Array(classes.length);
+    for (let j = 0; j < K; j++) votes[data.labels[trainIndex(q, j)]] += Math.exp(sim[q * K + j] / c.knnT);
+    const total = votes.reduce((a, b) => a + b, 0);
+    const top = Array.from(votes, (v, label) => ({ label, p: v / total })).sort((a, b) => b.p - a.p).slice(0, TOP_CLASSES);
+    return {
+      name: images.names[q],
+      thumb: own.images[q],
+      classes: top,
+      neighbours: shown[q].map((index, j) => ({ index, label: data.labels[index], similarity: sim[q * K + j], thumb: thumbs.images[q * shown[q].length + j] })),
+    };
+  });
+  return { ...base, items, thumbSize: thumbs.size };
+}
