@@ -30,6 +30,10 @@ test('axe finds no violations with a dataset loaded, while training, and with re
   await page.getByTestId('knn-run').click();
   await expect(page.getByTestId('knn-accuracy')).toBeVisible({ timeout: 120_000 });
   expect(await violations(page)).toEqual([]);
+  // And with the compare view open.
+  await page.getByTestId('checkpoint-run').first().getByTestId('compare-toggle').click();
+  await expect(page.getByTestId('compare-panel')).toBeVisible();
+  expect(await violations(page)).toEqual([]);
 });
 
 test('the keyboard alone reaches every control', async ({ page }) => {
