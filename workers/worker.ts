@@ -9,9 +9,10 @@ import { checkKernels } from './backend/kernel-check';
 import { fromPixels, loadSample, resplit, type Dataset } from './data/dataset';
 import { FeatureCache } from './eval/cache';
 import { evaluationReport } from './eval/report';
-import { featureMap, neighbours, rowFeatures, takeWeights, type EvalWeights } from './eval/session';
+import { featureKey, featureMap, neighbours, rowFeatures, takeWeights, type EvalWeights } from './eval/session';
 import { decodeImages, ingestFolder, MAX_INFER_IMAGES } from './data/ingest';
 import { infer } from './eval/infer';
+import type { ProbeHead } from './eval/probe';
 import { previewAugment, thumbnails } from './data/preview';
 import { deleteDataset, listDatasets, loadDataset } from './data/store';
 import { releaseRun, RunControl, train, type TrainedRun } from './train/trainer';
@@ -82,6 +83,8 @@ function disposeRun() {
 }
 
 let evaluations = 0; // evaluations and feature maps in progress
+/** The last linear probe of each trained encoder's features (by feature key), for inference. */
+const probeHeads = new Map<string, ProbeHead>();
 
 const api: WorkerApi = {
   async selectBackend(choice, spec, prefer, exclude, onProgress) {
@@ -157,7 +160,11 @@ const api: WorkerApi = {
     const runId = evalCheckpoint?.runId ?? currentRunId;
     evaluations++;
     try {
-      const report = await evaluationReport(kind, rowFeatures(features, w, data, config, cancelled), w, data, config, onProgress, cancelled);
+      const report = await evaluationReport(kind, rowFeatures(features, w, data, config, cancelled), w, data, config, onProgress, cancelled,
+        (head) => {
+          probeHeads.set(featureKey(w, config, 'trained'), head);
+          if (probeHeads.size > 8) probeHeads.delete(probeHeads.keys().next().value!); // the oldest goes
+        });
       if (runId && (await recordResults(browserKv(), runId, report.step, report).catch(() => null))) announceRunsChanged();
       return report;
     } finally {
@@ -204,7 +211,7 @@ const api: WorkerApi = {
       const pair = await rowFeatures(features, w, data, config, cancelled)('trained', onProgress);
       pair.test.dispose();
       try {
-        return await infer(w, config, data, pair.train, images);
+        return await infer(w, config, data, pair.train, images, probeHeads.get(featureKey(w, config, 'trained')) ?? null);
       } finally {
         pair.train.dispose();
       }

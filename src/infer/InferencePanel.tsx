@@ -36,7 +36,7 @@ export function InferencePanel() {
             if (files.length) void run(files);
           }} />
         </label>
-        <span className="hint">{reason ?? 'Each image gets the classes of its most similar training images (the k-NN vote) and its nearest neighbours.'}</span>
+        <span className="hint">{reason ?? 'Each image gets the classes of its most similar training images (the k-NN vote), the linear probe\'s once one was trained, and its nearest neighbours.'}</span>
       </div>
       {busy && <p className="hint" data-testid="infer-progress">Embedding{busy.total ? ` the training split: ${busy.done} / ${busy.total} images` : '…'}</p>}
       {error && <p className="error" role="alert">Inference failed: {error}</p>}
@@ -50,9 +50,16 @@ export function InferencePanel() {
                   <Thumb rgba={it.thumb} size={result.thumbSize ?? 32} scale={3} alt={it.name} />
                   <figcaption>{it.name}</figcaption>
                 </figure>
-                <ol className="infer-classes" data-testid="infer-classes">
-                  {it.classes.map((c) => <li key={c.label}><strong>{result.classes[c.label]}</strong> {(100 * c.p).toFixed(0)}%</li>)}
-                </ol>
+                <div>
+                  <ol className="infer-classes" data-testid="infer-classes" aria-label="k-NN vote">
+                    {it.classes.map((c) => <li key={c.label}><strong>{result.classes[c.label]}</strong> {(100 * c.p).toFixed(0)}%</li>)}
+                  </ol>
+                  {it.probe && (
+                    <p className="hint" data-testid="infer-probe">
+                      linear probe: {it.probe.map((c) => `${result.classes[c.label]} ${(100 * c.p).toFixed(0)}%`).join(', ')}
+                    </p>
+                  )}
+                </div>
                 <div className="infer-neighbours" data-testid="infer-neighbours">
                   {it.neighbours.map((n) => (
                     <figure key={n.index} title={`${result.classes[n.label]}, cosine similarity ${n.similarity.toFixed(3)}`}>

@@ -33,4 +33,12 @@ test('three new images get classes and neighbours; a non-image and a truncated f
   const skipped = page.getByTestId('infer-skipped');
   await expect(skipped).toContainText('notes.txt: not an image (.txt');
   await expect(skipped).toContainText('broken.png: could not be decoded');
+  await expect(page.getByTestId('infer-probe')).toHaveCount(0); // no probe trained on these weights yet
+
+  // Once a linear probe is trained on these weights, its classes show too.
+  await page.getByTestId('probe-run').click();
+  await expect(page.getByTestId('probe-accuracy')).toBeVisible({ timeout: 120_000 });
+  await page.getByTestId('infer-input').setInputFiles([{ name: 'shirt.png', mimeType: 'image/png', buffer: image(3) }]);
+  await expect(page.getByTestId('infer-item')).toHaveCount(1, { timeout: 120_000 });
+  await expect(page.getByTestId('infer-probe')).toContainText(/linear probe: .+ \d+%, .+ \d+%, .+ \d+%/);
 });

@@ -195,6 +195,7 @@ export interface InferenceResult {
     name: string;
     thumb: Uint8ClampedArray;
     classes: { label: number; p: number }[]; // best first: share of the exp(similarity / T) vote
+    probe?: { label: number; p: number }[]; // best first: the linear probe's softmax, once one was trained on these weights
     neighbours: { index: number; label: number; similarity: number; thumb: Uint8ClampedArray }[];
   }[];
 }

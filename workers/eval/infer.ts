@@ -1,7 +1,8 @@
 // Inference on new images: each decoded as ingest does, embedded with the evaluated weights (the
 // readout the evaluation uses), then compared with the training split's features (cached, as the
 // k-NN's): its class by the k-NN vote (Wu et al. 2018: the k most cosine-similar training images
-// vote with weight exp(similarity / T)), and its nearest training images.
+// vote with weight exp(similarity / T)) and, once a linear probe was trained on these weights, the
+// probe's class probabilities; and its nearest training images.
 import * as tf from '@tensorflow/tfjs';
 import type { InferenceResult, SkippedFile } from '../contract/api';
 import type { TrainConfig } from '../contract/config';
@@ -9,6 +10,7 @@ import { fromPixels, type Dataset } from '../data/dataset';
 import { rgbaImages } from '../data/preview';
 import { embed } from './features';
 import { l2Normalize } from './knn';
+import { probeProbabilities, type ProbeHead } from './probe';
 import type { EvalWeights } from './session';
 
 const NEIGHBOURS = 5;
@@ -19,7 +21,7 @@ const THUMB_SIDE = 32;
  * `images` (RGB at the dataset's stored size) against the training split of `data`, whose
  * features under these weights are `train` [N, D] (the caller disposes it).
  */
-export async function infer(w: EvalWeights, c: TrainConfig, data: Dataset, train: tf.Tensor2D, images: { names: string[]; rgb: Uint8Array[]; skipped: SkippedFile[] }): Promise<InferenceResult> {
+export async function infer(w: EvalWeights, c: TrainConfig, data: Dataset, train: tf.Tensor2D, images: { names: string[]; rgb: Uint8Array[]; skipped: SkippedFile[] }, head: ProbeHead | null): Promise<InferenceResult> {
   const classes = data.summary.classes.map((k) => k.name);
   const base = { step: w.step, snapshot: w.snapshot, classes, skipped: images.skipped, k: Math.min(c.knnK, data.train.length) };
   if (images.rgb.length === 0) return { ...base, items: [] };
@@ -30,6 +32,13 @@ export async function infer(w: EvalWeights, c: TrainConfig, data: Dataset, train
   const query: Dataset = { ...fromPixels(pixels, { count: images.rgb.length, height: S, width: S, channels: 3 }, new Int32Array(images.rgb.length), [], { id: 'inference', name: 'inference', source: 'dropped images', testFraction: 0, seed: 0 }), mean: data.mean, std: data.std };
   const all = Int32Array.from({ length: images.rgb.length }, (_, i) => i);
   const features = await embed(w.model, query, all, w.config.imageSize, c.featLayer, undefined, c.featPool);
+  // The linear probe's classes, when one was trained on these weights' features (same readout).
+  let probe: Float32Array | null = null;
+  if (head && head.mean.length === features.shape[1]) {
+    const p = probeProbabilities(head, features);
+    probe = (await p.data()) as Float32Array;
+    p.dispose();
+  }
   const { values, indices } = tf.tidy(() => {
     const sims = tf.matMul(l2Normalize(features), l2Normalize(train), false, true); // [n, N]
     return tf.topk(sims, base.k);
@@ -47,10 +56,13 @@ export async function infer(w: EvalWeights, c: TrainConfig, data: Dataset, train
     for (let j = 0; j < K; j++) votes[data.labels[trainIndex(q, j)]] += Math.exp(sim[q * K + j] / c.knnT);
     const total = votes.reduce((a, b) => a + b, 0);
     const top = Array.from(votes, (v, label) => ({ label, p: v / total })).sort((a, b) => b.p - a.p).slice(0, TOP_CLASSES);
+    const C = classes.length;
+    const probeTop = probe ? Array.from(probe.subarray(q * C, (q + 1) * C), (p, label) => ({ label, p })).sort((a, b) => b.p - a.p).slice(0, TOP_CLASSES) : undefined;
     return {
       name: images.names[q],
       thumb: own.images[q],
       classes: top,
+      probe: probeTop,
       neighbours: shown[q].map((index, j) => ({ index, label: data.labels[index], similarity: sim[q * K + j], thumb: thumbs.images[q * shown[q].length + j] })),
     };
   });

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { mulberry32 } from '../data/random';
-import { linearProbe } from './probe';
+import { linearProbe, probeProbabilities } from './probe';
 
 beforeAll(async () => {
   await tf.setBackend('cpu');
@@ -27,6 +27,20 @@ describe('linearProbe', () => {
     expect(r.perClass).toEqual(new Array(6).fill(1));
     expect(epochs).toEqual(Array.from({ length: 30 }, (_, i) => i + 1));
     tf.dispose([tr.x, te.x]);
+  });
+
+  it('keeps its head: its probabilities on the test features give the reported predictions', async () => {
+    const tr = blobs(120, 6, 8, 1, 2);
+    const te = blobs(60, 6, 8, 2, 2);
+    const r = await linearProbe(tr.x, tr.y, te.x, te.y, { numClasses: 6, epochs: 10, lr: 0.5, weightDecay: 0 });
+    const p = probeProbabilities(r.head, te.x);
+    const predicted = Array.from(await tf.argMax(p, 1).data());
+    const sums = Array.from(await tf.sum(p, 1).data());
+    const confusion = Array.from({ length: 6 }, () => new Array(6).fill(0));
+    predicted.forEach((k, i) => confusion[te.y[i]][k]++);
+    expect(confusion).toEqual(r.confusion);
+    for (const s of sums) expect(s).toBeCloseTo(1, 5);
+    tf.dispose([tr.x, te.x, p]);
   });
 
   it('with Adam also separates separable classes (at least 95%), leaking nothing', async () => {

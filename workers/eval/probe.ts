@@ -16,7 +16,16 @@ export interface ProbeOptions {
   seed?: number;
 }
 
+/** A trained probe, to classify new features: softmax(((x − mean) / std) W + b). */
+export interface ProbeHead {
+  mean: Float32Array; // [D]
+  std: Float32Array; // [D]
+  w: Float32Array; // [D, C], row-major
+  b: Float32Array; // [C]
+}
+
 export interface ProbeResult {
+  head: ProbeHead;
   top1: number;
   top5: number | null;
   perClass: number[]; // accuracy per true class (NaN for a class with no test samples)
@@ -97,8 +106,18 @@ export async function linearProbe(
     }
     const perClass = confusion.map((row, y) => row[y] / row.reduce((a, v) => a + v, 0));
     const right1 = confusion.reduce((a, row, y) => a + row[y], 0);
-    return { top1: right1 / m, top5: c >= 5 ? right5 / m : null, perClass, confusion };
+    const [hm, hs, hw, hb] = (await Promise.all([mean.data(), std.data(), w.data(), b.data()])) as Float32Array[];
+    return { head: { mean: hm, std: hs, w: hw, b: hb }, top1: right1 / m, top5: c >= 5 ? right5 / m : null, perClass, confusion };
   } finally {
     tf.dispose([mean, std, xs, ys, w, b, mw, mb, vw, vb]);
   }
+}
+
+/** Class probabilities of features x [n, D] under a trained head: [n, C]. */
+export function probeProbabilities(head: ProbeHead, x: tf.Tensor2D): tf.Tensor2D {
+  return tf.tidy(() => {
+    const d = head.mean.length;
+    const w = tf.tensor2d(head.w, [d, head.b.length]);
+    return tf.softmax(tf.add(tf.matMul(tf.div(tf.sub(x, tf.tensor1d(head.mean)), tf.tensor1d(head.std)), w), tf.tensor1d(head.b))) as tf.Tensor2D;
+  });
 }

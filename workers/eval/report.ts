@@ -7,7 +7,7 @@ import type { TrainConfig } from '../contract/config';
 import type { Dataset } from '../data/dataset';
 import type { FeaturePair } from './cache';
 import { knnClassify } from './knn';
-import { linearProbe } from './probe';
+import { linearProbe, type ProbeHead } from './probe';
 
 export type RowName = EvalReport['rows'][number]['name'];
 export const ROWS: RowName[] = ['trained', 'random init', 'raw pixels'];
@@ -42,6 +42,7 @@ export async function evaluationReport(
   c: TrainConfig,
   onProgress: (done: number, total: number) => void,
   cancelled: () => boolean,
+  onHead?: (head: ProbeHead) => void, // the trained encoder's probe, kept for inference
 ): Promise<EvalReport> {
   const what = kind === 'knn' ? 'k-NN' : 'the linear probe';
   checkEvaluable(data, what);
@@ -64,6 +65,7 @@ export async function evaluationReport(
           { numClasses, epochs: c.probeEpochs, lr: c.probeLr, weightDecay: c.probeWeightDecay, optimizer: c.probeOptimizer, seed: c.seed },
           (e) => onProgress(r + share + ((1 - share) * e) / c.probeEpochs, total), cancelled);
         rows.push({ name, top1: p.top1, top5: p.top5, dim: train.shape[1], perClass: p.perClass, confusion: p.confusion });
+        if (name === 'trained') onHead?.(p.head);
       }
     } finally {
       tf.dispose([train, test]);
