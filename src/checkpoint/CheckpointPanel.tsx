@@ -113,7 +113,7 @@ export function CheckpointPanel() {
       <h2>Checkpoints</h2>
       <div className="controls">
         <button data-testid="save-checkpoint" disabled={!active} onClick={() => void saveCheckpointNow()}>Save now</button>
-        <label className="button secondary">
+        <label className="button secondary" title="A VICReg Studio checkpoint (.vicreg.zip), or PyTorch weights (.safetensors: from train_vicreg.py, or a torchvision / timm backbone)">
           Import checkpoint…
           <input data-testid="import-checkpoint" type="file" accept=".zip,application/zip,.safetensors" onChange={(e) => {
             const f = e.currentTarget.files?.[0];
