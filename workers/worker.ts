@@ -2,13 +2,15 @@
 import * as Comlink from 'comlink';
 import * as tf from '@tensorflow/tfjs';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
-import { GPU_LOST, type BackendReport, type TrainEvent, type WorkerApi } from './contract/api';
+import { GPU_LOST, type BackendReport, type EvalReport, type TrainEvent, type WorkerApi } from './contract/api';
 import { DEFAULT_CONFIG } from './contract/config';
 import { selectBackend, skipMeasurement, watchGpuDevice } from './backend/select';
 import { checkKernels } from './backend/kernel-check';
 import { fromPixels, loadSample, resplit, type Dataset } from './data/dataset';
 import { FeatureCache } from './eval/cache';
-import { evaluationReport } from './eval/report';
+import { baselineReport, evaluationReport } from './eval/report';
+import { cloneModel } from './eval/weights';
+import { buildModel } from './model/model';
 import { featureKey, featureMap, neighbours, rowFeatures, takeWeights, type EvalWeights } from './eval/session';
 import { decodeImages, ingestFolder, MAX_INFER_IMAGES } from './data/ingest';
 import { infer } from './eval/infer';
@@ -83,6 +85,8 @@ function disposeRun() {
 }
 
 let evaluations = 0; // evaluations and feature maps in progress
+/** Fine-tune and supervised reports, by weights and settings (the last 16). */
+const baselines = new Map<string, EvalReport>();
 /** The last linear probe of each trained encoder's features (by feature key), for inference. */
 const probeHeads = new Map<string, ProbeHead>();
 
@@ -160,6 +164,25 @@ const api: WorkerApi = {
     const runId = evalCheckpoint?.runId ?? currentRunId;
     evaluations++;
     try {
+      if (kind === 'finetune' || kind === 'supervised') {
+        // Cached per weights and settings, as features are: the same request answers at once.
+        const key = `${kind}|${kind === 'finetune' ? featureKey(w, config, 'trained') : `${w.source}|random`}|${data.summary.id}|${config.seed}|${config.testFraction}|${config.baselineEpochs}`;
+        const cached = baselines.get(key);
+        let report: EvalReport | undefined = cached ? { ...cached, cached: true } : undefined;
+        if (!report) {
+          // Fine-tune trains a copy of the weights; supervised a fresh init of their architecture.
+          const model = kind === 'finetune' ? cloneModel(w.model, w.config) : buildModel({ ...w.config, seed: config.seed });
+          try {
+            report = await baselineReport(kind, model, w, data, { ...w.config, seed: config.seed }, config.baselineEpochs, onProgress, cancelled);
+          } finally {
+            model.dispose();
+          }
+          baselines.set(key, report);
+          if (baselines.size > 16) baselines.delete(baselines.keys().next().value!);
+        }
+        if (runId && (await recordResults(browserKv(), runId, report.step, report).catch(() => null))) announceRunsChanged();
+        return report;
+      }
       const report = await evaluationReport(kind, rowFeatures(features, w, data, config, cancelled), w, data, config, onProgress, cancelled,
         (head) => {
           probeHeads.set(featureKey(w, config, 'trained'), head);

@@ -8,7 +8,7 @@ import { NeighbourGallery } from './NeighbourGallery';
 
 const pct = (v: number | null) => (v === null ? '–' : `${(100 * v).toFixed(1)}%`);
 const TRAINING = ['running', 'paused'];
-const TITLE: Record<EvalKind, string> = { knn: 'Weighted k-NN', probe: 'Linear probe' };
+const TITLE: Record<EvalKind, string> = { knn: 'Weighted k-NN', probe: 'Linear probe', finetune: 'Fine-tune', supervised: 'Supervised from scratch' };
 
 /** Why evaluation cannot run now, or null when it can. */
 export function blocked(s: Store): string | null {
@@ -49,12 +49,13 @@ function MissingClasses({ report }: { report: EvalReport }) {
 }
 
 function Confusion({ report }: { report: EvalReport }) {
-  const row = report.rows.find((r) => r.name === 'trained');
+  // The probe's trained row, or the baseline's only row.
+  const row = report.rows.find((r) => r.name === 'trained') ?? (report.rows.length === 1 ? report.rows[0] : undefined);
   if (!row?.confusion) return null;
   const max = Math.max(...row.confusion.flat());
   return (
-    <details className="confusion" data-testid="probe-confusion">
-      <summary>Per-class accuracy and confusion matrix (this run)</summary>
+    <details className="confusion" data-testid={`${report.kind}-confusion`}>
+      <summary>Per-class accuracy and confusion matrix ({row.name === 'trained' ? 'this run' : row.name})</summary>
       <table>
         <thead><tr><th>true \ predicted</th>{report.classes.map((c, j) => <th key={j} title={c}>{j}</th>)}<th>accuracy</th></tr></thead>
         <tbody>
@@ -105,8 +106,14 @@ function Results({ kind }: { kind: EvalKind }) {
               ))}
             </tbody>
           </table>
+          {e.report.curve && (
+            <p className="hint" data-testid={`${kind}-curve`} data-seconds={e.report.seconds}>
+              Training loss by epoch: {e.report.curve.map((p) => p.loss.toFixed(3)).join(' → ')}
+              {e.report.seconds !== undefined ? ` (took ${formatDuration(1000 * e.report.seconds)}${e.report.cached ? '; the result kept from then' : ''})` : ''}
+            </p>
+          )}
           <MissingClasses report={e.report} />
-          {kind === 'probe' && <Confusion report={e.report} />}
+          {kind !== 'knn' && <Confusion report={e.report} />}
         </>
       )}
     </>
@@ -138,7 +145,7 @@ function MapSection() {
 export function EvalPanel() {
   const reason = useStore(blocked);
   const note = useStore(mode);
-  const busy = useStore((s) => s.evaluation.knn.status === 'running' || s.evaluation.probe.status === 'running');
+  const busy = useStore((s) => Object.values(s.evaluation).some((e) => e.status === 'running'));
   const mapping = useStore((s) => s.featureMap.status === 'running');
   const source = useStore((s) => s.evalSourceName);
   return (
@@ -148,12 +155,16 @@ export function EvalPanel() {
         <button data-testid="probe-run" className="primary" disabled={reason !== null || busy} onClick={() => void runEvaluation('probe')}>Linear probe</button>
         <button data-testid="knn-run" className="primary" disabled={reason !== null || busy} onClick={() => void runEvaluation('knn')}>k-NN</button>
         <button data-testid="map-run" disabled={reason !== null || mapping} onClick={() => void drawFeatureMap()}>Feature map</button>
+        <button data-testid="finetune-run" disabled={reason !== null || busy} title="Baseline: this run's encoder and a linear head trained end to end (the backbone at a tenth of the head's learning rate), baselineEpochs epochs" onClick={() => void runEvaluation('finetune')}>Fine-tune</button>
+        <button data-testid="supervised-run" disabled={reason !== null || busy} title="Baseline: the same architecture from a random init, trained with labels (cross-entropy), baselineEpochs epochs" onClick={() => void runEvaluation('supervised')}>Supervised</button>
         {reason && <span className="hint" data-testid="eval-blocked">{reason}</span>}
         {!reason && note && <span className="hint" data-testid="eval-mode">{note}</span>}
         {source && <button className="link" onClick={() => void evaluateCheckpoint(null)}>Use the last run instead</button>}
       </div>
       <Results kind="probe" />
       <Results kind="knn" />
+      <Results kind="finetune" />
+      <Results kind="supervised" />
       <MapSection />
     </section>
   );

@@ -38,7 +38,7 @@ const idle: EvalState = { status: 'idle', progress: null, report: null, error: n
 export const closedGallery: GalleryState = { status: 'idle', test: null, gallery: null, error: null };
 
 export const createEvaluationSlice: StateCreator<Store, [], [], EvaluationSlice> = (set) => ({
-  evaluation: { knn: idle, probe: idle },
+  evaluation: { knn: idle, probe: idle, finetune: idle, supervised: idle },
   featureMap: { status: 'idle', progress: null, map: null, error: null },
   gallery: closedGallery,
   setEvaluation: (kind, patch) => set((s) => ({ evaluation: { ...s.evaluation, [kind]: { ...s.evaluation[kind], ...patch } } })),

@@ -155,6 +155,10 @@ export interface EvalReport {
     perClass?: number[]; // probe: accuracy per class (NaN for a class with no test images)
     confusion?: number[][]; // probe: [true][predicted] counts
   }[];
+  /** Fine-tune and supervised: the mean training loss per epoch, and the time it all took. */
+  curve?: { epoch: number; loss: number }[];
+  seconds?: number;
+  cached?: boolean; // the same weights and settings were trained before in this page: that result, at once
 }
 
 /** The test features of the trained encoder on their top two principal axes. */

@@ -79,6 +79,7 @@ export interface TrainConfig {
   probeWeightDecay: number; // linear probe: L2 on the weights
   probeOptimizer: 'sgd' | 'adam'; // linear probe: SGD momentum 0.9 or Adam (both with cosine decay)
   bnAdaptSteps: number; // forward passes in training mode that re-estimate BatchNorm statistics before extraction; 0 = off
+  baselineEpochs: number; // fine-tune and supervised-from-scratch baselines: epochs over the training split
   // Runtime
   backend: BackendChoice; // auto = first of webgpu, webgl, wasm, cpu that trains
   metricsEvery: number; // steps per asynchronous metrics readback
@@ -149,6 +150,7 @@ export const DEFAULT_CONFIG: TrainConfig = {
   probeWeightDecay: 5e-4,
   probeOptimizer: 'sgd',
   bnAdaptSteps: 0,
+  baselineEpochs: 10,
   backend: 'auto',
   metricsEvery: 4,
   wasmThreads: 1,
@@ -225,6 +227,7 @@ export const FIELDS: { [K in keyof TrainConfig]: FieldSpec } = {
   probeWeightDecay: { group: 'Eval', kind: 'float', min: 0, max: 1, help: 'Linear probe: weight decay' },
   probeOptimizer: { group: 'Eval', kind: 'enum', options: ['sgd', 'adam'], help: 'Linear probe: SGD with momentum 0.9, or Adam' },
   bnAdaptSteps: { group: 'Eval', kind: 'int', min: 0, max: 100000, help: 'BatchNorm adaptation: batches that re-estimate its running statistics on a copy before extraction; 0 = off' },
+  baselineEpochs: { group: 'Eval', kind: 'int', min: 1, max: 1000, help: 'Fine-tune and supervised baselines: epochs of cross-entropy training over the training split' },
   backend: { group: 'Runtime', kind: 'enum', options: BACKENDS, help: 'auto times every backend that can train and keeps the fastest' },
   metricsEvery: { group: 'Runtime', kind: 'int', min: 1, max: 1000, help: 'Steps per asynchronous metrics readback' },
   wasmThreads: { group: 'Runtime', kind: 'int', min: 0, max: 8, help: 'WASM threads: 1 = none (fastest measured on 2 cores), 0 = one per core; applies when the page loads' },

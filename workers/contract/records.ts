@@ -125,9 +125,9 @@ export type DiagnosticsRecord = v.InferOutput<typeof diagnosticsRecordSchema>;
 /** The metric history a checkpoint carries (workers/contract/history.ts keeps it this short). */
 export const historySchema = <T extends v.GenericSchema>(item: T) => v.pipe(v.array(item), v.maxLength(HISTORY_LIMIT, `holds more than ${HISTORY_LIMIT} records`));
 
-export const EVAL_KINDS = ['knn', 'probe'] as const;
+export const EVAL_KINDS = ['knn', 'probe', 'finetune', 'supervised'] as const;
 export type EvalKind = (typeof EVAL_KINDS)[number];
-export const EVAL_ROWS = ['trained', 'random init', 'raw pixels'] as const;
+export const EVAL_ROWS = ['trained', 'random init', 'raw pixels', 'fine-tune', 'supervised'] as const;
 export type EvalRowName = (typeof EVAL_ROWS)[number];
 
 const FEAT_LAYERS = ['pool', 'proj'] as const;
@@ -151,7 +151,7 @@ export const checkpointInfoSchema = v.object({
   writeMs: v.optional(time), // the IndexedDB write
   last: v.nullable(metricRecordSchema), // the newest metrics at that step
   /** Top-1 of the last k-NN and probe of these weights, per row, so runs can be compared. */
-  results: v.optional(v.object({ knn: v.optional(evalResultSchema), probe: v.optional(evalResultSchema) })),
+  results: v.optional(v.object(Object.fromEntries(EVAL_KINDS.map((k) => [k, v.optional(evalResultSchema)])) as Record<EvalKind, v.OptionalSchema<typeof evalResultSchema, undefined>>)),
 });
 export type CheckpointInfo = v.InferOutput<typeof checkpointInfoSchema>;
 

@@ -8,6 +8,8 @@ import type { Dataset } from '../data/dataset';
 import type { FeaturePair } from './cache';
 import { knnClassify } from './knn';
 import { linearProbe, type ProbeHead } from './probe';
+import { BASELINE_WEIGHT_DECAY, trainBaseline, type BaselineKind } from './finetune';
+import type { VicregModel } from '../model/model';
 
 export type RowName = EvalReport['rows'][number]['name'];
 export const ROWS: RowName[] = ['trained', 'random init', 'raw pixels'];
@@ -79,5 +81,32 @@ export async function evaluationReport(
     missingClasses: missingClasses(data),
     settings: kind === 'knn' ? `k = ${c.knnK}, T = ${c.knnT}` : `${c.probeEpochs} epochs, lr ${c.probeLr}, weight decay ${c.probeWeightDecay}, ${optimizer}, cosine`,
     rows,
+  };
+}
+
+/**
+ * The fine-tune or supervised baseline (./finetune.ts) as a one-row report: `model` is a copy of
+ * the run's weights (fine-tune) or a fresh init of its architecture (supervised), trained on the
+ * training split with `config`'s settings and `epochs`.
+ */
+export async function baselineReport(
+  kind: BaselineKind, model: VicregModel, weights: { step: number; snapshot: boolean }, data: Dataset, config: TrainConfig, epochs: number,
+  onProgress: (done: number, total: number) => void, cancelled: () => boolean,
+): Promise<EvalReport> {
+  checkEvaluable(data, kind === 'finetune' ? 'fine-tuning' : 'the supervised baseline');
+  const t0 = performance.now();
+  onProgress(0, epochs + 1);
+  const r = await trainBaseline(kind, model, data, config, epochs, (e) => onProgress(e, epochs + 1), cancelled);
+  onProgress(epochs + 1, epochs + 1);
+  const lr = kind === 'finetune' ? `lr head ${r.lr.head.toPrecision(2)}, backbone ${r.lr.backbone.toPrecision(2)}` : `lr ${r.lr.head.toPrecision(2)}`;
+  return {
+    kind, featLayer: 'pool', featPool: 'global', trainCount: data.train.length, testCount: data.test.length, step: kind === 'finetune' ? weights.step : 0, snapshot: kind === 'finetune' && weights.snapshot,
+    bnAdaptSteps: 0,
+    classes: data.summary.classes.map((k) => k.name),
+    missingClasses: missingClasses(data),
+    settings: `${epochs} epochs, batch ${Math.min(config.batchSize, data.train.length)}, one augmented view, SGD momentum 0.9, ${lr}, weight decay ${BASELINE_WEIGHT_DECAY}, cosine`,
+    rows: [{ name: kind === 'finetune' ? 'fine-tune' : 'supervised', top1: r.top1, top5: r.top5, dim: model.backbone.featureDim, perClass: r.perClass, confusion: r.confusion }],
+    curve: r.curve,
+    seconds: (performance.now() - t0) / 1000,
   };
 }

@@ -1,0 +1,28 @@
+// The baselines that answer "was self-supervised pretraining worth it?": fine-tuning the run's
+// encoder end to end, and the same architecture trained with labels from scratch, beside the
+// probe and k-NN, with their curves, times and per-class accuracy.
+import { expect, test } from './fixtures';
+import { openWithSample, TINY } from './helpers';
+
+test('fine-tune and supervised rows appear with finite accuracies, curves and per-class accuracy', async ({ page }) => {
+  await openWithSample(page, `${TINY}&epochs=1&baselineEpochs=1&backend=wasm`, 'wasm');
+  await page.getByTestId('train-start').click();
+  await expect(page.getByTestId('run-state')).toHaveText('done', { timeout: 120_000 });
+  for (const [kind, row] of [['finetune', 'fine-tune'], ['supervised', 'supervised']] as const) {
+    await page.getByTestId(`${kind}-run`).click();
+    const table = page.getByTestId(`${kind}-accuracy`);
+    await expect(table).toBeVisible({ timeout: 180_000 });
+    const top1 = Number(await table.locator(`tr[data-row="${row}"]`).getAttribute('data-top1'));
+    expect(top1).toBeGreaterThan(0);
+    expect(top1).toBeLessThanOrEqual(1);
+    await expect(page.getByTestId(`${kind}-curve`)).toContainText(/Training loss by epoch: \d+\.\d{3} \(took/);
+    await page.getByTestId(`${kind}-confusion`).locator('summary').click();
+    await expect(page.getByTestId(`${kind}-confusion`).locator('tbody tr')).toHaveCount(10);
+  }
+  // Cached per weights: asked again, the kept result comes back (the same time, to the millisecond).
+  const first = await page.getByTestId('finetune-curve').getAttribute('data-seconds');
+  await expect(page.getByTestId('finetune-curve')).not.toContainText('kept');
+  await page.getByTestId('finetune-run').click();
+  await expect(page.getByTestId('finetune-curve')).toContainText('the result kept from then');
+  await expect(page.getByTestId('finetune-curve')).toHaveAttribute('data-seconds', first!);
+});
