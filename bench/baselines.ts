@@ -1,0 +1,67 @@
+// "Was self-supervised pretraining worth it?" on the sample, in a real browser: train the default
+// recipe with a time budget, then the linear probe (trained / random init / raw pixels), the
+// fine-tune and the supervised-from-scratch baselines, each timed from its click to its table.
+// Prints the five-row table. Not a test: it takes the budget plus a few minutes.
+//   npm run build && npx tsx bench/baselines.ts [minutes=10] [baselineEpochs=10] [seed=0]
+import { chromium, type Page } from '@playwright/test';
+import { spawn } from 'node:child_process';
+import { appendFileSync } from 'node:fs';
+import { CHROMIUM_ARGS, findChromium } from '../test/chromium';
+
+const args = Object.fromEntries(process.argv.slice(2).map((a) => a.split('=', 2) as [string, string]));
+const minutes = Number(args.minutes ?? 10);
+const epochs = Number(args.baselineEpochs ?? 10);
+const seed = Number(args.seed ?? 0);
+const out = args.out ?? 'bench/results/baselines.jsonl';
+const port = 4184;
+
+/** Clicks `kind`'s button and reads its table: { row: top-1 % }, and the seconds it took. */
+async function evaluate(page: Page, kind: string): Promise<{ rows: Record<string, number>; seconds: number }> {
+  const t0 = Date.now();
+  await page.getByTestId(`${kind}-run`).click();
+  await page.getByTestId(`${kind}-run`).waitFor({ state: 'attached' });
+  await page.waitForFunction((k) => {
+    const b = document.querySelector(`[data-testid=${k}-run]`) as HTMLButtonElement | null;
+    return !!document.querySelector(`[data-testid=${k}-accuracy]`) && !!b && !b.disabled;
+  }, kind, { timeout: 3_600_000, polling: 500 });
+  const seconds = (Date.now() - t0) / 1000;
+  const rows = await page.getByTestId(`${kind}-accuracy`).locator('tr[data-row]').evaluateAll((trs) => trs.map((tr) => [tr.getAttribute('data-row'), 100 * Number(tr.getAttribute('data-top1'))] as const));
+  return { rows: Object.fromEntries(rows), seconds };
+}
+
+const server = spawn('npx', ['vite', 'preview', '--host', '127.0.0.1', '--port', String(port), '--strictPort'], { stdio: 'ignore' });
+try {
+  await new Promise((r) => setTimeout(r, 3000));
+  const browser = await chromium.launch({ executablePath: findChromium(), args: CHROMIUM_ARGS });
+  const page = await (await browser.newContext()).newPage();
+  page.on('pageerror', (e) => console.log('page error:', e.message));
+  await page.goto(`http://127.0.0.1:${port}/#backend=wasm&seed=${seed}&baselineEpochs=${epochs}`);
+  await page.getByTestId('sample-dataset').click();
+  await page.getByTestId('dataset-summary').waitFor({ timeout: 300_000 });
+  await page.waitForFunction(() => !(document.querySelector('[data-testid=train-start]') as HTMLButtonElement | null)?.disabled, null, { timeout: 300_000 });
+  await page.getByTestId('train-budget').fill(String(minutes));
+  await page.getByTestId('train-budget').press('Enter');
+  const t0 = Date.now();
+  await page.getByTestId('train-start').click();
+  await page.getByTestId('run-state').filter({ hasText: /^(done|failed|stopped)$/ }).waitFor({ timeout: (minutes * 60 + 600) * 1000 });
+  const trainSeconds = (Date.now() - t0) / 1000;
+  const probe = await evaluate(page, 'probe');
+  const finetune = await evaluate(page, 'finetune');
+  const supervised = await evaluate(page, 'supervised');
+  await browser.close();
+  // Time each row costs a user: the run's training where the row needs it, then its evaluation
+  // (the probe embeds and fits its three rows in one go: its time is shared by them).
+  const table = [
+    ['VICReg + linear probe', probe.rows.trained, `${trainSeconds.toFixed(0)} + ${probe.seconds.toFixed(0)} (probe, all three rows)`],
+    ['fine-tune (VICReg init)', finetune.rows['fine-tune'], `${trainSeconds.toFixed(0)} + ${finetune.seconds.toFixed(0)}`],
+    ['supervised from scratch', supervised.rows.supervised, `${supervised.seconds.toFixed(0)}`],
+    ['random init + linear probe', probe.rows['random init'], 'in the probe\'s time'],
+    ['raw pixels + linear probe', probe.rows['raw pixels'], 'in the probe\'s time'],
+  ] as const;
+  console.log(`\nsample, seed ${seed}: default recipe, ${minutes} min budget, baselines ${epochs} epochs; WASM, one thread`);
+  console.log('| row | top-1 % | seconds |\n|---|---|---|');
+  for (const [name, top1, s] of table) console.log(`| ${name} | ${top1.toFixed(1)} | ${s} |`);
+  appendFileSync(out, JSON.stringify({ at: new Date().toISOString(), seed, minutes, baselineEpochs: epochs, trainSeconds, probe, finetune, supervised }) + '\n');
+} finally {
+  server.kill();
+}
