@@ -14,16 +14,20 @@ export function usePageDrop() {
   const [over, setOver] = useState(false);
   useEffect(() => {
     const busy = () => ['ingesting', 'loading'].includes(useStore.getState().datasetStatus) || ['running', 'paused', 'preparing'].includes(useStore.getState().runState);
+    // A drop on a panel that takes images itself (Inference) is that panel's.
+    const elsewhere = (e: DragEvent) => e.target instanceof Element && e.target.closest('[data-drop-target]') !== null;
     const onOver = (e: DragEvent) => {
       if (!e.dataTransfer?.types.includes('Files')) return;
+      if (elsewhere(e)) return setOver(false);
       e.preventDefault();
       setOver(true);
     };
     const onLeave = (e: DragEvent) => e.relatedTarget === null && setOver(false);
     const onDrop = (e: DragEvent) => {
       if (!e.dataTransfer?.types.includes('Files')) return;
-      e.preventDefault();
       setOver(false);
+      if (elsewhere(e)) return;
+      e.preventDefault();
       if (busy()) return;
       void filesFromDrop(e.dataTransfer.items).then((files) => {
         if (files.length) void ingestFiles(files);

@@ -25,7 +25,15 @@ export function InferencePanel() {
     }
   };
   return (
-    <section className="panel inference" data-testid="inference-panel">
+    <section className="panel inference" data-testid="inference-panel" data-drop-target=""
+      onDragOver={(e) => {
+        if (!reason && !busy && e.dataTransfer.types.includes('Files')) e.preventDefault();
+      }}
+      onDrop={(e) => {
+        e.preventDefault();
+        const files = [...e.dataTransfer.files];
+        if (!reason && !busy && files.length) void run(files);
+      }}>
       <h2>Inference</h2>
       <div className="controls">
         <label className={`button secondary ${reason || busy ? 'disabled' : ''}`}>
@@ -36,7 +44,7 @@ export function InferencePanel() {
             if (files.length) void run(files);
           }} />
         </label>
-        <span className="hint">{reason ?? 'Each image gets the classes of its most similar training images (the k-NN vote), the linear probe\'s once one was trained, and its nearest neighbours.'}</span>
+        <span className="hint">{reason ?? 'Choose or drop images here: each gets the classes of its most similar training images (the k-NN vote), the linear probe\'s once one was trained, and its nearest neighbours.'}</span>
       </div>
       {busy && <p className="hint" data-testid="infer-progress">Embedding{busy.total ? ` the training split: ${busy.done} / ${busy.total} images` : '…'}</p>}
       {error && <p className="error" role="alert">Inference failed: {error}</p>}

@@ -41,4 +41,16 @@ test('three new images get classes and neighbours; a non-image and a truncated f
   await page.getByTestId('infer-input').setInputFiles([{ name: 'shirt.png', mimeType: 'image/png', buffer: image(3) }]);
   await expect(page.getByTestId('infer-item')).toHaveCount(1, { timeout: 120_000 });
   await expect(page.getByTestId('infer-probe')).toContainText(/linear probe: .+ \d+%, .+ \d+%, .+ \d+%/);
+
+  // Images dropped on the panel are classified there (not taken for a new dataset).
+  const png64 = image(1500).toString('base64');
+  const drop = await page.evaluateHandle((b64) => {
+    const dt = new DataTransfer();
+    dt.items.add(new File([Uint8Array.from(atob(b64), (c) => c.charCodeAt(0))], 'dropped.png', { type: 'image/png' }));
+    return dt;
+  }, png64);
+  await page.getByTestId('inference-panel').dispatchEvent('dragover', { dataTransfer: drop });
+  await page.getByTestId('inference-panel').dispatchEvent('drop', { dataTransfer: drop });
+  await expect(page.getByTestId('infer-item')).toContainText('dropped.png', { timeout: 60_000 });
+  await expect(page.getByTestId('dataset-summary')).toContainText('2000 images'); // the dataset stays
 });
