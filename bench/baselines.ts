@@ -25,6 +25,7 @@ async function evaluate(page: Page, kind: string): Promise<{ rows: Record<string
     return !!document.querySelector(`[data-testid=${k}-accuracy]`) && !!b && !b.disabled;
   }, kind, { timeout: 3_600_000, polling: 500 });
   const seconds = (Date.now() - t0) / 1000;
+  console.log(`${kind}: ${seconds.toFixed(0)} s`);
   const rows = await page.getByTestId(`${kind}-accuracy`).locator('tr[data-row]').evaluateAll((trs) => trs.map((tr) => [tr.getAttribute('data-row'), 100 * Number(tr.getAttribute('data-top1'))] as const));
   return { rows: Object.fromEntries(rows), seconds };
 }
@@ -42,9 +43,11 @@ try {
   await page.getByTestId('train-budget').fill(String(minutes));
   await page.getByTestId('train-budget').press('Enter');
   const t0 = Date.now();
+  console.log('training…');
   await page.getByTestId('train-start').click();
   await page.getByTestId('run-state').filter({ hasText: /^(done|failed|stopped)$/ }).waitFor({ timeout: (minutes * 60 + 600) * 1000 });
   const trainSeconds = (Date.now() - t0) / 1000;
+  console.log(`trained: ${await page.getByTestId('run-state').textContent()} at step ${await page.getByTestId('step').textContent()} in ${trainSeconds.toFixed(0)} s`);
   const probe = await evaluate(page, 'probe');
   const finetune = await evaluate(page, 'finetune');
   const supervised = await evaluate(page, 'supervised');
