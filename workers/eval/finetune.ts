@@ -14,6 +14,7 @@ import { mulberry32, permutation } from '../data/random';
 import type { VicregModel } from '../model/model';
 import { isBiasOrNorm } from '../optim/optimizers';
 import { embed } from './features';
+import { scoreLogits } from './probe';
 
 export type BaselineKind = 'finetune' | 'supervised';
 
@@ -91,20 +92,9 @@ export async function trainBaseline(
     const features = await embed(model, data, data.test, c.imageSize, 'pool', undefined, 'global');
     const logits = tf.tidy(() => tf.add(tf.matMul(features, head[0]), head[1]));
     features.dispose();
-    const k = Math.min(5, classes);
-    const { values, indices } = tf.topk(logits, k);
-    const top = await indices.data();
-    tf.dispose([logits, values, indices]);
-    const confusion = Array.from({ length: classes }, () => new Array<number>(classes).fill(0));
-    let right5 = 0;
-    data.test.forEach((img, i) => {
-      confusion[labels[img]][top[i * k]]++;
-      for (let j = 0; j < k; j++) if (top[i * k + j] === labels[img]) right5++;
-    });
-    const m = data.test.length;
-    const perClass = confusion.map((row, y) => row[y] / row.reduce((a, v) => a + v, 0));
-    const right1 = confusion.reduce((a, row, y) => a + row[y], 0);
-    return { top1: right1 / m, top5: classes >= 5 ? right5 / m : null, perClass, confusion, curve, lr };
+    const scores = await scoreLogits(logits, Array.from(data.test, (i) => labels[i]), classes);
+    logits.dispose();
+    return { ...scores, curve, lr };
   } finally {
     tf.dispose([...head, ...momentum]);
   }

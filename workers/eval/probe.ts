@@ -93,24 +93,32 @@ export async function linearProbe(
       onEpoch?.(epoch + 1);
     }
     const logits = tf.tidy(() => tf.add(tf.matMul(tf.div(tf.sub(testX, mean), std), w), b));
-    const k = Math.min(5, c);
-    const { values, indices } = tf.topk(logits, k);
-    const top = await indices.data();
-    tf.dispose([logits, values, indices]);
-    const m = testY.length;
-    const confusion = Array.from({ length: c }, () => new Array(c).fill(0));
-    let right5 = 0;
-    for (let i = 0; i < m; i++) {
-      confusion[testY[i]][top[i * k]]++;
-      for (let j = 0; j < k; j++) if (top[i * k + j] === testY[i]) right5++;
-    }
-    const perClass = confusion.map((row, y) => row[y] / row.reduce((a, v) => a + v, 0));
-    const right1 = confusion.reduce((a, row, y) => a + row[y], 0);
+    const scores = await scoreLogits(logits, testY, c);
+    logits.dispose();
     const [hm, hs, hw, hb] = (await Promise.all([mean.data(), std.data(), w.data(), b.data()])) as Float32Array[];
-    return { head: { mean: hm, std: hs, w: hw, b: hb }, top1: right1 / m, top5: c >= 5 ? right5 / m : null, perClass, confusion };
+    return { head: { mean: hm, std: hs, w: hw, b: hb }, ...scores };
   } finally {
     tf.dispose([mean, std, xs, ys, w, b, mw, mb, vw, vb]);
   }
+}
+
+/** Top-1, top-5 (null under 5 classes), per-class accuracy and the confusion [true][predicted]
+ *  of logits [M, C] against labels y [M]. One readback. */
+export async function scoreLogits(logits: tf.Tensor, y: ArrayLike<number>, c: number): Promise<Omit<ProbeResult, 'head'>> {
+  const k = Math.min(5, c);
+  const { values, indices } = tf.topk(logits, k);
+  const top = await indices.data();
+  tf.dispose([values, indices]);
+  const m = y.length;
+  const confusion = Array.from({ length: c }, () => new Array<number>(c).fill(0));
+  let right5 = 0;
+  for (let i = 0; i < m; i++) {
+    confusion[y[i]][top[i * k]]++;
+    for (let j = 0; j < k; j++) if (top[i * k + j] === y[i]) right5++;
+  }
+  const perClass = confusion.map((row, t) => row[t] / row.reduce((a, v) => a + v, 0));
+  const right1 = confusion.reduce((a, row, t) => a + row[t], 0);
+  return { top1: right1 / m, top5: c >= 5 ? right5 / m : null, perClass, confusion };
 }
 
 /** Class probabilities of features x [n, D] under a trained head: [n, C]. */
