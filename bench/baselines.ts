@@ -45,7 +45,12 @@ try {
   const t0 = Date.now();
   console.log('training…');
   await page.getByTestId('train-start').click();
+  // A heartbeat, so a stall shows in the log instead of as silence.
+  const beat = setInterval(() => {
+    void page.getByTestId('step').textContent({ timeout: 5000 }).then((s) => console.log(`  ${((Date.now() - t0) / 1000).toFixed(0)} s: step ${s}`), () => {});
+  }, 60_000);
   await page.getByTestId('run-state').filter({ hasText: /^(done|failed|stopped)$/ }).waitFor({ timeout: (minutes * 60 + 600) * 1000 });
+  clearInterval(beat);
   const trainSeconds = (Date.now() - t0) / 1000;
   console.log(`trained: ${await page.getByTestId('run-state').textContent()} at step ${await page.getByTestId('step').textContent()} in ${trainSeconds.toFixed(0)} s`);
   const probe = await evaluate(page, 'probe');

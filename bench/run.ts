@@ -5,11 +5,33 @@
 //   npm run bench -- [backends=wasm,wasm-1t,webgl,webgpu,cpu] (wasm-1t: WASM without threads) [cases=defaults,quick] [maxStepMs=15000]
 //                    [profile=webgpu] [deferred=1,4,15,32]
 import { chromium } from '@playwright/test';
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import type { BenchRow } from './step-page';
 import { CHROMIUM_ARGS, findChromium } from '../test/chromium';
+import { DEFAULT_CONFIG } from '../workers/contract/config';
+import { applyPreset, isPresetId } from '../workers/contract/presets';
+
+/** A Python with torch, or null: the PyTorch column is then skipped, not an error. */
+function torchPython(): string | null {
+  for (const py of [process.env.PYTHON, '/usr/bin/python3', 'python3'].filter((p): p is string => !!p)) {
+    if (spawnSync(py, ['-c', 'import torch'], { stdio: 'ignore' }).status === 0) return py;
+  }
+  return null;
+}
+
+/** bench/torch_step.py's images/s for a case at the row's batch, on as many threads as the row's backend. */
+function torchStep(py: string, id: string, batchSize: number, threads: number): number | string {
+  if (!isPresetId(id)) return `no recipe ${id}`;
+  const c = { ...applyPreset(DEFAULT_CONFIG, id), batchSize };
+  const p = spawnSync(py, ['bench/torch_step.py', JSON.stringify(c), String(threads), '8'], { encoding: 'utf8' });
+  try {
+    return JSON.parse(p.stdout.trim().split('\n').pop()!).imagesPerSec as number;
+  } catch {
+    return `failed: ${(p.stderr || p.stdout).trim().split('\n').pop()}`;
+  }
+}
 
 const hash = process.argv.slice(2).join('&');
 const port = 4180;
@@ -60,6 +82,24 @@ try {
     console.log(`${id}: studio on ${wasm.backend} ${ws.imagesPerSec.toFixed(1)} img/s = ${(100 * share).toFixed(0)}% of the wasm ceiling (target ≥ 35%); ` +
       `${plainBest ? `${(ws.imagesPerSec / plainBest).toFixed(1)}× the best plain backend (${plainBest.toFixed(1)} img/s; target ≥ 15×)` : 'the plain step runs on no backend'}`);
   }
+  // The same step in PyTorch eager on this CPU (bench/torch_step.py), one run after the other:
+  // WASM on one thread against torch on one, threaded WASM against torch on as many threads.
+  const py = torchPython();
+  const torchRows: { backend: string; case: string; batch: number; threads: number; studio: number; torch: number | string }[] = [];
+  if (!py) console.log('\nPyTorch column skipped: no python3 with torch (apt-get install python3-torch)');
+  else {
+    for (const r of rows) {
+      const s = timed(r.studio);
+      if (!s || !r.backend.startsWith('wasm') || !r.config.batchSize) continue;
+      const threads = r.backend === 'wasm-1t' ? 1 : Math.min(result.threads, 8);
+      torchRows.push({ backend: r.backend, case: r.case, batch: r.config.batchSize, threads, studio: s.imagesPerSec, torch: torchStep(py, r.case, r.config.batchSize, threads) });
+    }
+    console.log('\nbackend  case          batch  threads  studio img/s  PyTorch img/s  studio / PyTorch');
+    for (const t of torchRows) {
+      console.log([t.backend.padEnd(8), t.case.padEnd(13), pad(t.batch, 5), pad(t.threads, 8), pad(t.studio.toFixed(1), 13),
+        pad(typeof t.torch === 'number' ? t.torch.toFixed(1) : t.torch, 14), pad(typeof t.torch === 'number' ? (t.studio / t.torch).toFixed(2) : '–', 17)].join(' '));
+    }
+  }
   const { profile, deferred } = result.extras ?? {};
   if (profile) {
     const total = profile.kernels.reduce((a, k) => a + k.ms, 0);
@@ -69,7 +109,7 @@ try {
   if (deferred) console.log(`\nwebgpu WEBGPU_DEFERRED_SUBMIT_BATCH_SIZE: ${deferred.map((d) => `${d.value}: ${d.imagesPerSec.toFixed(2)} img/s`).join(', ')}`);
   mkdirSync('bench/results', { recursive: true });
   const file = `bench/results/step-${new Date().toISOString().slice(0, 19).replace(/[:T]/g, '-')}-${hostname()}.json`;
-  writeFileSync(file, JSON.stringify({ date: new Date().toISOString(), hash, ...result }, null, 1));
+  writeFileSync(file, JSON.stringify({ date: new Date().toISOString(), hash, ...result, torch: torchRows }, null, 1));
   console.log(`\nwrote ${file}`);
 } finally {
   server.kill();

@@ -259,7 +259,7 @@ const api: WorkerApi = {
       if (m.dataset.id !== dataset.summary.id) throw new Error(`run "${m.runName}" trained on "${m.dataset.name}": open that dataset, then resume`);
       if (m.finished) throw new Error(`run "${m.runName}" finished at step ${m.step}; there is nothing left to resume`);
       // The run's own config, but today's runtime settings (backend, readback, checkpoint cadence).
-      c = { ...opened.config, backend: config.backend, metricsEvery: config.metricsEvery, checkpointEvery: config.checkpointEvery, keepCheckpoints: config.keepCheckpoints };
+      c = { ...opened.config, backend: config.backend, recompute: config.recompute, metricsEvery: config.metricsEvery, checkpointEvery: config.checkpointEvery, keepCheckpoints: config.keepCheckpoints };
       dataset = resplit(dataset, c.testFraction, c.seed);
       resume = opened.checkpoint;
       run = { runId: m.runId, runName: m.runName };

@@ -18,7 +18,7 @@ export function ModelCard() {
   const backend = useStore((s) => s.backend);
   const probe = useStore((s) => s.backendSpec);
   const trainCount = useStore((s) => s.dataset?.trainCount ?? null);
-  const { card, warnings } = useModelVerdict();
+  const { card, warnings, recompute } = useModelVerdict();
   if (!card) return null;
 
   const active = backend?.active;
@@ -43,6 +43,10 @@ export function ModelCard() {
         <dt>Training memory at batch {c.batchSize}</dt>
         <dd data-testid="model-memory" data-bytes={card.memory.total} title="weights, gradients, optimizer state and both views' activations through TF.js's backward pass">
           {bytes(card.memory.total)} ({bytes(card.memory.weights)} weights and optimizer, {bytes(card.memory.activations)} activations; largest tensor {bytes(card.memory.largestTensor)})
+        </dd>
+        <dt>With recomputation</dt>
+        <dd data-testid="model-memory-recompute" data-bytes={card.memory.recompute.total} data-on={recompute ? 'yes' : 'no'} title="Each block's activations are recomputed in the backward pass instead of kept: one more forward pass of compute">
+          {bytes(card.memory.recompute.total)} ({recompute ? `on${c.recompute === 'auto' ? ': the plain step does not fit this backend' : ''}` : `off${c.recompute === 'auto' ? ': the plain step fits' : ''}`}; recompute = {c.recompute})
         </dd>
         <dt>Time per epoch</dt>
         <dd data-testid="model-epoch-time" data-seconds={epoch ?? ''}>

@@ -2,10 +2,11 @@
 // where that estimate passes a backend limit. The card shows it; Train stays off while a limit is
 // passed (src/train/TrainPanel.tsx). Pure arithmetic (workers/model/card.ts) over the store.
 import { useMemo } from 'react';
-import { cardWarnings, modelCard, WASM_HEAP_LIMIT, type BackendLimits, type CardWarning, type ModelCard } from '../../workers/model/card';
+import { cardWarnings, modelCard, usesRecompute, WASM_HEAP_LIMIT, type BackendLimits, type CardWarning, type ModelCard } from '../../workers/model/card';
 import { useStore } from '../store';
 
-export function useModelVerdict(): { card: ModelCard | null; warnings: CardWarning[] } {
+/** `recompute`: whether a run would recompute (usesRecompute), as the trainer decides it. */
+export function useModelVerdict(): { card: ModelCard | null; warnings: CardWarning[]; recompute: boolean } {
   const c = useStore((s) => s.config);
   const active = useStore((s) => s.backend?.active);
   const gpu = useStore((s) => s.gpuLimits);
@@ -14,12 +15,12 @@ export function useModelVerdict(): { card: ModelCard | null; warnings: CardWarni
     try {
       card = modelCard(c);
     } catch {
-      return { card: null, warnings: [] }; // e.g. a ViT patch larger than the image: the config panel says why
+      return { card: null, warnings: [], recompute: false }; // e.g. a ViT patch larger than the image: the config panel says why
     }
     const limits: BackendLimits | null =
       active === 'webgpu' && gpu ? { backend: 'WebGPU', maxTotal: null, ...gpu }
         : active === 'wasm' ? { backend: 'WASM', maxBufferSize: null, maxStorageBufferBindingSize: null, maxTotal: WASM_HEAP_LIMIT }
           : null;
-    return { card, warnings: limits ? cardWarnings(card, c, limits) : [] };
+    return { card, warnings: limits ? cardWarnings(card, c, limits) : [], recompute: usesRecompute(card, c.recompute, limits?.maxTotal ?? null) };
   }, [c, active, gpu]);
 }

@@ -82,6 +82,7 @@ export interface TrainConfig {
   baselineEpochs: number; // fine-tune and supervised-from-scratch baselines: epochs over the training split
   // Runtime
   backend: BackendChoice; // auto = first of webgpu, webgl, wasm, cpu that trains
+  recompute: 'auto' | 'on' | 'off'; // per-segment recomputation (gradient checkpointing); auto = on when the card's estimate passes the backend's memory
   metricsEvery: number; // steps per asynchronous metrics readback
   wasmThreads: number; // WASM threads: 0 = one per core (at most 8), 1 = single-threaded; read when WASM starts
   checkpointEvery: number; // steps between automatic checkpoints (also at each epoch end and on Stop)
@@ -152,6 +153,7 @@ export const DEFAULT_CONFIG: TrainConfig = {
   bnAdaptSteps: 0,
   baselineEpochs: 10,
   backend: 'auto',
+  recompute: 'auto',
   metricsEvery: 4,
   wasmThreads: 1,
   checkpointEvery: 10,
@@ -229,6 +231,7 @@ export const FIELDS: { [K in keyof TrainConfig]: FieldSpec } = {
   bnAdaptSteps: { group: 'Eval', kind: 'int', min: 0, max: 100000, help: 'BatchNorm adaptation: batches that re-estimate its running statistics on a copy before extraction; 0 = off' },
   baselineEpochs: { group: 'Eval', kind: 'int', min: 1, max: 1000, help: 'Fine-tune and supervised baselines: epochs of cross-entropy training over the training split' },
   backend: { group: 'Runtime', kind: 'enum', options: BACKENDS, help: 'auto times every backend that can train and keeps the fastest' },
+  recompute: { group: 'Runtime', kind: 'enum', options: ['auto', 'on', 'off'], help: 'Recompute each block in the backward pass instead of keeping its activations: the published batch sizes fit in memory for about a third more time per step; auto = on when the estimate exceeds the backend' },
   metricsEvery: { group: 'Runtime', kind: 'int', min: 1, max: 1000, help: 'Steps per asynchronous metrics readback' },
   wasmThreads: { group: 'Runtime', kind: 'int', min: 0, max: 8, help: 'WASM threads: 1 = none (fastest measured on 2 cores), 0 = one per core; applies when the page loads' },
   checkpointEvery: { group: 'Runtime', kind: 'int', min: 1, max: 1e6, help: 'Steps between checkpoints in browser storage (also at epoch ends and on Stop)' },

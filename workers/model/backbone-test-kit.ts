@@ -2,6 +2,7 @@
 // backward step with a finite gradient for every trainable variable.
 import * as tf from '@tensorflow/tfjs';
 import { expect } from 'vitest';
+import type { TrainConfig } from '../contract/config';
 import type { Encoder } from './encoder';
 import type { ParamStore } from './layers';
 
@@ -31,3 +32,15 @@ export async function expectFiniteGradients(store: ParamStore, encoder: Encoder,
   }
   tf.dispose([value, ...Object.values(grads)]);
 }
+
+/** Each backbone at a size that trains a step in a second on WASM, for tests that run them all. */
+export const TINY: Record<TrainConfig['backbone'], Partial<TrainConfig>> = {
+  'small-cnn': { width: 2 },
+  resnet18: { widthMult: 0.0625, stem: 'cifar' },
+  resnet34: { widthMult: 0.0625, stem: 'imagenet' },
+  resnet50: { widthMult: 0.0625, stem: 'cifar' },
+  // Batch 8: at batch 4 its last BatchNorms (1×1 maps, 4 values a channel) overflowed a gradient.
+  mobilenetv2: { widthMult: 0.125, batchSize: 8 },
+  'vit-tiny': { widthMult: 0.25, patchSize: 8, vitDepth: 2 },
+  'vit-small': { widthMult: 0.125, patchSize: 8, vitDepth: 2 },
+};

@@ -15,7 +15,7 @@ import type { MeasureSpec } from '../contract/api';
 import { DEFAULT_CONFIG, type TrainConfig } from '../contract/config';
 import { mobilenetV2Plan, outSize, RESNETS, resnetPlan, vitPlan, type BackboneConfig } from './arch';
 
-export type CardConfig = BackboneConfig & Pick<TrainConfig, 'projector' | 'imageSize' | 'batchSize' | 'optimizer'>;
+export type CardConfig = BackboneConfig & Pick<TrainConfig, 'projector' | 'imageSize' | 'batchSize' | 'optimizer' | 'recompute'>;
 
 /** Sums over a network's layers, per image. */
 export interface Tally {
@@ -24,16 +24,25 @@ export interface Tally {
   macs: number; // multiply-adds of one forward pass
   activations: number; // values the tape keeps for backward
   largest: number; // values in the largest single activation
+  segments: number[]; // activations of each segment of encoder.ts's chain, for recomputation
+  kept: number; // values of the segment outputs recomputation keeps (the backbone's features among them)
 }
 
-const empty = (): Tally => ({ params: 0, buffers: 0, macs: 0, activations: 0, largest: 0 });
+const empty = (): Tally => ({ params: 0, buffers: 0, macs: 0, activations: 0, largest: 0, segments: [], kept: 0 });
 
 /** Accumulates layers; each method returns the output side so layers chain. */
 class Counter {
   readonly t = empty();
+  private segmentStart = 0;
   keep(values: number): void {
     this.t.activations += values;
     this.t.largest = Math.max(this.t.largest, values);
+  }
+  /** Ends a segment (a stage, a block) whose output has `out` values. */
+  mark(out: number): void {
+    this.t.segments.push(this.t.activations - this.segmentStart);
+    this.segmentStart = this.t.activations;
+    this.t.kept += out;
   }
   /** Bias-free k×k conv, torch padding: cin·cout·k² weights (groups: depthwise when cin = groups). */
   conv(h: number, k: number, cin: number, cout: number, stride: number, pad: number, groups = 1): number {
@@ -70,6 +79,7 @@ function resnetTally(c: CardConfig): Tally {
     h = outSize(h, 3, 2, 1);
     n.keep(h * h * plan.stem);
   }
+  n.mark(h * h * plan.stem);
   const bottleneck = RESNETS[name].block === 'bottleneck';
   for (const b of plan.blocks) {
     const convs: [number, number, number, number][] = bottleneck
@@ -86,6 +96,7 @@ function resnetTally(c: CardConfig): Tally {
       n.bn(hb, b.cout);
     }
     n.keep(2 * hb * hb * b.cout); // residual add, ReLU
+    n.mark(hb * hb * b.cout);
     h = hb;
   }
   return n.t;
@@ -101,14 +112,17 @@ function mobilenetV2Tally(c: CardConfig): Tally {
     return ho;
   };
   let h = convBn(c.imageSize, 3, 3, plan.first, 2, 1, true);
+  n.mark(h * h * plan.first);
   for (const b of plan.blocks) {
     let hb = b.expand ? convBn(h, 1, b.cin, b.hidden, 1, 1, true) : h;
     hb = convBn(hb, 3, b.hidden, b.hidden, b.stride, b.hidden, true);
     hb = convBn(hb, 1, b.hidden, b.cout, 1, 1, false);
     if (b.residual) n.keep(hb * hb * b.cout);
+    n.mark(hb * hb * b.cout);
     h = hb;
   }
   convBn(h, 1, plan.blocks[plan.blocks.length - 1].cout, plan.last, 1, 1, true);
+  n.mark(h * h * plan.last);
   return n.t;
 }
 
@@ -120,6 +134,7 @@ function vitTally(c: CardConfig): Tally {
   n.conv(v.grid * p, p, 3, D, p, 0);
   n.t.params += D + D + N * D; // patch bias, class token, position embedding
   n.keep(2 * N * D); // tokens with the class token, plus position
+  n.mark(N * D);
   // Each LayerNorm leaves 4 tensors of its input's size (centred, scaled, times gamma, plus beta).
   for (let i = 0; i < c.vitDepth; i++) {
     n.t.params += 4 * D; // norm1, norm2
@@ -138,9 +153,11 @@ function vitTally(c: CardConfig): Tally {
     n.keep(5 * N * F); // GELU: x/2, x/√2, erf, 1 + erf, product
     n.dense(N, F, D, true);
     n.keep(N * D); // residual
+    n.mark(N * D);
   }
   n.t.params += 2 * D; // final norm
   n.keep(5 * D); // class token, final norm
+  n.mark(D);
   return n.t;
 }
 
@@ -153,6 +170,7 @@ function smallCnnTally(c: CardConfig): Tally {
     h = n.conv(h, 3, ch[i], ch[i + 1], s, 1);
     n.bn(h, ch[i + 1]);
     n.keep(h * h * ch[i + 1]);
+    n.mark(h * h * ch[i + 1]);
   });
   return n.t;
 }
@@ -229,6 +247,9 @@ export interface ModelCard {
     total: number;
     largestTensor: number; // bytes of the largest single activation at this batch size
     perImage: number; // forward activation bytes per image per view (memory grows by 2·tapeFactor× this per image)
+    /** With recomputation (workers/train/recompute.ts): the segment outputs of both views, plus the
+     *  larger of one segment's forward and backward for one view and the projector's for both. */
+    recompute: { activations: number; total: number; perImage: number };
   };
 }
 
@@ -238,12 +259,18 @@ export function modelCard(c: CardConfig): ModelCard {
   const p = projectorTally(dim, c.projector);
   const perImage = (b.activations + p.activations + dim) * BYTES; // + the pooled features
   const weights = (b.params + p.params) * (PER_WEIGHT + SLOTS[c.optimizer]) * BYTES + (b.buffers + p.buffers) * BYTES;
-  const activations = tapeFactor(c.backbone) * 2 * c.batchSize * perImage;
+  const taped = tapeFactor(c.backbone);
+  const activations = taped * 2 * c.batchSize * perImage;
+  const recomputePerImage = (2 * (b.kept + dim) + taped * Math.max(...b.segments, 2 * (p.activations + dim))) * BYTES;
+  const recomputeActivations = c.batchSize * recomputePerImage;
   return {
     featureDim: dim,
     params: { backbone: b.params, projector: p.params, total: b.params + p.params, buffers: b.buffers + p.buffers },
     flops: { backbone: 2 * b.macs, projector: 2 * p.macs, total: 2 * (b.macs + p.macs) },
-    memory: { weights, activations, total: weights + activations, largestTensor: c.batchSize * Math.max(b.largest, p.largest) * BYTES, perImage },
+    memory: {
+      weights, activations, total: weights + activations, largestTensor: c.batchSize * Math.max(b.largest, p.largest) * BYTES, perImage,
+      recompute: { activations: recomputeActivations, total: weights + recomputeActivations, perImage: recomputePerImage },
+    },
   };
 }
 
@@ -270,7 +297,7 @@ const mib = (bytes: number) => `${(bytes / 1024 ** 2).toFixed(bytes < 10 * 1024 
  * grows linearly with it), else a smaller model. A single tensor must fit one storage binding
  * (WebGPU binds each tensor's buffer whole); the sum must fit the heap (WASM).
  */
-export function cardWarnings(card: ModelCard, c: Pick<CardConfig, 'batchSize' | 'backbone'>, limits: BackendLimits): CardWarning[] {
+export function cardWarnings(card: ModelCard, c: Pick<CardConfig, 'batchSize' | 'backbone' | 'recompute'>, limits: BackendLimits): CardWarning[] {
   const out: CardWarning[] = [];
   const perImageLargest = card.memory.largestTensor / c.batchSize;
   const fix = (maxBatch: number) =>
@@ -280,11 +307,20 @@ export function cardWarnings(card: ModelCard, c: Pick<CardConfig, 'batchSize' | 
       out.push({ limit: name, message: `The largest activation (${mib(card.memory.largestTensor)}) exceeds ${limits.backend}'s ${name} (${mib(limit)}): ${fix(Math.floor(limit / perImageLargest))}.` });
     }
   }
-  if (limits.maxTotal !== null && card.memory.total > limits.maxTotal) {
-    const maxBatch = Math.floor((limits.maxTotal - card.memory.weights) / (2 * tapeFactor(c.backbone) * card.memory.perImage));
-    out.push({ limit: 'memory', message: `The estimated training memory (${mib(card.memory.total)}) exceeds what ${limits.backend} can hold (${mib(limits.maxTotal)}): ${fix(maxBatch)}.` });
+  const max = limits.maxTotal;
+  if (max === null) return out;
+  const m = usesRecompute(card, c.recompute, max) ? { ...card.memory.recompute, with: ' with recomputation' } : { ...card.memory, perImage: 2 * tapeFactor(c.backbone) * card.memory.perImage, with: '' };
+  if (m.total > max) {
+    const maxBatch = Math.floor((max - card.memory.weights) / m.perImage);
+    const turnOn = c.recompute === 'off' && card.memory.recompute.total <= max ? 'set recompute to auto (the same step, for about a third more time), or ' : '';
+    out.push({ limit: 'memory', message: `The estimated training memory${m.with} (${mib(m.total)}) exceeds what ${limits.backend} can hold (${mib(max)}): ${turnOn}${fix(maxBatch)}.` });
   }
   return out;
+}
+
+/** Whether a run recomputes: `on`, or `auto` where the plain estimate passes the backend's memory. */
+export function usesRecompute(card: ModelCard, setting: TrainConfig['recompute'], maxTotal: number | null): boolean {
+  return setting === 'on' || (setting === 'auto' && maxTotal !== null && card.memory.total > maxTotal);
 }
 
 /**

@@ -9,14 +9,27 @@ interface Stage {
   stride: number;
 }
 
+/** One piece of a backbone's forward pass: a stage, a residual block, a transformer block. */
+export type Segment = (h: tf.Tensor, training: boolean) => tf.Tensor;
+
 export interface Encoder {
   featureDim: number;
+  /** The forward pass as a chain whose last segment gives the global feature [B, featureDim]:
+   *  forward(x) = segments[n−1](…segments[0](x)). Recomputation (workers/train/recompute.ts) keeps
+   *  only each segment's input and replays one segment at a time in the backward pass. */
+  segments: Segment[];
   /** The global feature: [B, H, W, 3] -> [B, featureDim]. */
   forward(x: tf.Tensor4D, training: boolean): tf.Tensor2D;
   /** The last feature map before the global pool, [B, h, w, featureDim] (a ViT: its patch tokens
    *  on their grid), for readouts that keep the spatial layout (workers/eval/readout.ts). */
   map(x: tf.Tensor4D, training: boolean): tf.Tensor4D;
 }
+
+/** Runs `segments` in order from `x`. */
+export const chain = (segments: Segment[], x: tf.Tensor, training: boolean): tf.Tensor => segments.reduce((h, s) => s(h, training), x);
+
+/** The global average pool that ends the conv nets: [B, h, w, c] -> [B, c]. */
+export const globalPool: Segment = (h) => tf.mean(h, [1, 2]);
 
 export function smallCnn(store: ParamStore, width: number): Encoder {
   const channels = [3, width, 2 * width, 4 * width, 8 * width];
@@ -26,16 +39,12 @@ export function smallCnn(store: ParamStore, width: number): Encoder {
     bn: batchNormParams(store, `backbone.bn${i + 1}`, channels[i + 1]),
     stride,
   }));
-  const map = (x: tf.Tensor4D, training: boolean) => {
-    let h: tf.Tensor4D = x;
-    for (const s of stages) {
-      h = tf.relu(batchNorm(tf.conv2d(h, s.kernel as tf.Tensor4D, s.stride, 'same'), s.bn, training)) as tf.Tensor4D;
-    }
-    return h;
-  };
+  const convs: Segment[] = stages.map((s) => (h, training) => tf.relu(batchNorm(tf.conv2d(h as tf.Tensor4D, s.kernel as tf.Tensor4D, s.stride, 'same'), s.bn, training)));
+  const segments = [...convs, globalPool];
   return {
     featureDim: channels[4],
-    map,
-    forward: (x, training) => tf.mean(map(x, training), [1, 2]) as tf.Tensor2D,
+    segments,
+    map: (x, training) => chain(convs, x, training) as tf.Tensor4D,
+    forward: (x, training) => chain(segments, x, training) as tf.Tensor2D,
   };
 }

@@ -65,6 +65,19 @@ export function batchNormParams(store: ParamStore, name: string, c: number): Bat
   };
 }
 
+// Recomputation replays a forward pass whose statistics were already taken once this step.
+let replaying = 0;
+
+/** Runs `f` with BatchNorm's running-statistics updates off (workers/train/recompute.ts). */
+export function replay<T>(f: () => T): T {
+  replaying++;
+  try {
+    return f();
+  } finally {
+    replaying--;
+  }
+}
+
 const BN_EPS = 1e-5; // torch BatchNorm default
 const BN_MOMENTUM = 0.1; // torch: running = (1 − 0.1)·running + 0.1·batch
 
@@ -93,8 +106,10 @@ function batchNormTraining(x: tf.Tensor, gamma: tf.Variable, beta: tf.Variable, 
   const f = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
     const [input, g, b, save] = args as [tf.Tensor, tf.Tensor, tf.Tensor, tf.GradSaveFunc];
     const { mean, variance } = tf.moments(input, axes);
-    bn.runningMean.assign(tf.add(tf.mul(bn.runningMean, 1 - BN_MOMENTUM), tf.mul(mean, BN_MOMENTUM)));
-    bn.runningVar.assign(tf.add(tf.mul(bn.runningVar, 1 - BN_MOMENTUM), tf.mul(variance, (BN_MOMENTUM * n) / Math.max(n - 1, 1))));
+    if (!replaying) {
+      bn.runningMean.assign(tf.add(tf.mul(bn.runningMean, 1 - BN_MOMENTUM), tf.mul(mean, BN_MOMENTUM)));
+      bn.runningVar.assign(tf.add(tf.mul(bn.runningVar, 1 - BN_MOMENTUM), tf.mul(variance, (BN_MOMENTUM * n) / Math.max(n - 1, 1))));
+    }
     const invStd = tf.rsqrt(tf.add(variance, BN_EPS)); // [c]
     const xhat = tf.mul(tf.sub(input, mean), invStd);
     save([xhat, invStd, g]);

@@ -4,7 +4,7 @@
 // global average pooling. ReLU6 throughout. Names follow torchvision's `features` list.
 import * as tf from '@tensorflow/tfjs';
 import { mobilenetV2Plan, type InvertedResidualPlan } from './arch';
-import type { Encoder } from './encoder';
+import { chain, globalPool, type Encoder, type Segment } from './encoder';
 import { batchNorm, batchNormParams, conv, convKernel, depthwiseKernel, type BatchNorm, type ParamStore } from './layers';
 
 interface Layer {
@@ -45,17 +45,19 @@ export function mobilenetV2(store: ParamStore, widthMult: number): Encoder {
   const lastIndex = plan.blocks.length + 1;
   const lastCin = plan.blocks[plan.blocks.length - 1].cout;
   const last: Layer = { kernel: convKernel(store, `backbone.features.${lastIndex}.0.weight`, 1, lastCin, plan.last), bn: batchNormParams(store, `backbone.features.${lastIndex}.1`, plan.last), kind: 'conv1', stride: 1, act: true };
-  const map = (x: tf.Tensor4D, training: boolean) => {
-    let h = applyLayer(x, first, training);
-    for (const b of blocks) {
-      const y = b.layers.reduce((t, l) => applyLayer(t, l, training), h);
-      h = b.residual ? tf.add(h, y) : y;
-    }
-    return applyLayer(h, last, training);
-  };
+  const maps: Segment[] = [
+    (x, training) => applyLayer(x as tf.Tensor4D, first, training),
+    ...blocks.map((b): Segment => (h, training) => {
+      const y = b.layers.reduce((t, l) => applyLayer(t, l, training), h as tf.Tensor4D);
+      return b.residual ? tf.add(h, y) : y;
+    }),
+    (h, training) => applyLayer(h as tf.Tensor4D, last, training),
+  ];
+  const segments = [...maps, globalPool];
   return {
     featureDim: plan.last,
-    map,
-    forward: (x, training) => tf.mean(map(x, training), [1, 2]) as tf.Tensor2D, // [B, featureDim]
+    segments,
+    map: (x, training) => chain(maps, x, training) as tf.Tensor4D,
+    forward: (x, training) => chain(segments, x, training) as tf.Tensor2D, // [B, featureDim]
   };
 }

@@ -8,7 +8,7 @@
 // (Goyal et al. 2017; main_vicreg.py builds its backbone with zero_init_residual=True).
 import * as tf from '@tensorflow/tfjs';
 import { RESNETS, resnetPlan, type ResnetBlockPlan, type ResnetName } from './arch';
-import type { Encoder } from './encoder';
+import { chain, globalPool, type Encoder, type Segment } from './encoder';
 import { batchNorm, batchNormParams, conv, convKernel, type BatchNorm, type ParamStore } from './layers';
 
 interface ConvBn {
@@ -64,15 +64,16 @@ export function resnet(store: ParamStore, name: ResnetName, o: ResnetOptions): E
   const stem = convBn(store, 'backbone.conv1', 'backbone.bn1', imagenet ? 7 : 3, 3, plan.stem, imagenet ? 2 : 1);
   const bottleneck = RESNETS[name].block === 'bottleneck';
   const blocks = plan.blocks.map((p) => block(store, p, bottleneck, o.zeroInitResidual));
-  const map = (x: tf.Tensor4D, training: boolean) => {
-    let h = tf.relu(applyConvBn(x, stem, training)) as tf.Tensor4D;
-    if (imagenet) h = tf.maxPool(h, 3, 2, 1);
-    for (const b of blocks) h = applyBlock(h, b, training);
-    return h;
+  const stemSegment: Segment = (x, training) => {
+    const h = tf.relu(applyConvBn(x as tf.Tensor4D, stem, training)) as tf.Tensor4D;
+    return imagenet ? tf.maxPool(h, 3, 2, 1) : h;
   };
+  const maps: Segment[] = [stemSegment, ...blocks.map((b): Segment => (h, training) => applyBlock(h as tf.Tensor4D, b, training))];
+  const segments = [...maps, globalPool];
   return {
     featureDim: plan.featureDim,
-    map,
-    forward: (x, training) => tf.mean(map(x, training), [1, 2]) as tf.Tensor2D, // [B, featureDim]
+    segments,
+    map: (x, training) => chain(maps, x, training) as tf.Tensor4D,
+    forward: (x, training) => chain(segments, x, training) as tf.Tensor2D, // [B, featureDim]
   };
 }

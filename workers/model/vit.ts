@@ -6,7 +6,7 @@
 // pos_embed trunc_normal(0.02), cls_token normal(1e-6); the patch conv keeps torch's default.
 import * as tf from '@tensorflow/tfjs';
 import { vitPlan, type VitName } from './arch';
-import type { Encoder } from './encoder';
+import { chain, type Encoder, type Segment } from './encoder';
 import { dense, gelu, layerNorm, layerNormParams, type Dense, type LayerNorm, type ParamStore } from './layers';
 
 function linear(store: ParamStore, name: string, inDim: number, outDim: number): Dense {
@@ -64,31 +64,36 @@ export function vit(store: ParamStore, name: VitName, o: VitOptions): Encoder {
 
   const mlp = (x: tf.Tensor2D, b: Block) => tf.add(x, dense(gelu(dense(layerNorm(x, b.norm2) as tf.Tensor2D, b.fc1)) as tf.Tensor2D, b.fc2)) as tf.Tensor2D;
 
-  /** Every token after the last block: [B, H, W, 3] -> [B, N, D] (the class token first). */
-  function tokens(x: tf.Tensor4D): tf.Tensor3D {
+  /** [B, H, W, 3] -> the tokens [B·N, D] (the class token first in each image's N), plus position. */
+  const embed: Segment = (x) => {
     const B = x.shape[0];
-    const patches = tf.fused.conv2d({ x, filter: patchKernel as tf.Tensor4D, strides: p, pad: 'valid', bias: patchBias }); // [B, g, g, D]
+    const patches = tf.fused.conv2d({ x: x as tf.Tensor4D, filter: patchKernel as tf.Tensor4D, strides: p, pad: 'valid', bias: patchBias }); // [B, g, g, D]
     if (patches.shape[1] * patches.shape[2] + 1 !== N) {
       throw new Error(`this ViT was built for ${N - 1} patches, got a ${x.shape[1]}×${x.shape[2]} image (${patches.shape[1]}×${patches.shape[2]} patches of ${p} px)`);
     }
     const all = tf.concat([tf.broadcastTo(cls, [B, 1, D]), tf.reshape(patches, [B, N - 1, D])], 1); // [B, N, D]
-    let h = tf.reshape(tf.add(all, pos), [B * N, D]) as tf.Tensor2D;
-    for (const b of blocks) h = mlp(attention(h, b, B), b);
-    return tf.reshape(h, [B, N, D]) as tf.Tensor3D;
-  }
+    return tf.reshape(tf.add(all, pos), [B * N, D]);
+  };
+  /** Each block maps the tokens [B·N, D] to [B·N, D]. */
+  const blockSegments = blocks.map((b): Segment => (h) => mlp(attention(h as tf.Tensor2D, b, h.shape[0] / N), b));
+  const toTokens = [embed, ...blockSegments];
+  /** The class token, then the final norm (per token, so taking the token first is the same): [B·N, D] -> [B, D]. */
+  const classToken: Segment = (h) => {
+    const B = h.shape[0] / N;
+    return layerNorm(tf.reshape(tf.slice(tf.reshape(h, [B, N, D]), [0, 0, 0], [B, 1, D]), [B, D]), norm);
+  };
+  const segments = [...toTokens, classToken];
 
   return {
     featureDim: D,
-    forward(x) {
-      const B = x.shape[0];
-      // The class token, then the final norm (per token, so taking the token first is the same).
-      return layerNorm(tf.reshape(tf.slice(tokens(x), [0, 0, 0], [B, 1, D]), [B, D]), norm) as tf.Tensor2D;
-    },
+    segments,
+    forward: (x) => chain(segments, x, true) as tf.Tensor2D,
     map(x) {
       const B = x.shape[0];
       const g = Math.round(Math.sqrt(N - 1));
       // The patch tokens, normed, back on their g × g grid: [B, g, g, D].
-      return tf.reshape(layerNorm(tf.slice(tokens(x), [0, 1, 0], [B, N - 1, D]), norm), [B, g, g, D]) as tf.Tensor4D;
+      const tokens = tf.reshape(chain(toTokens, x, true), [B, N, D]);
+      return tf.reshape(layerNorm(tf.slice(tokens, [0, 1, 0], [B, N - 1, D]), norm), [B, g, g, D]) as tf.Tensor4D;
     },
   };
 }

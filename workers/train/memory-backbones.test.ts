@@ -9,6 +9,7 @@ import { registerWasmGradKernels } from '../backend/wasm-grads';
 import { BACKBONES, DEFAULT_CONFIG, type TrainConfig } from '../contract/config';
 import { fromPixels } from '../data/dataset';
 import { mulberry32 } from '../data/random';
+import { TINY } from '../model/backbone-test-kit';
 import { releaseRun, RunControl, train } from './trainer';
 
 beforeAll(async () => {
@@ -16,28 +17,18 @@ beforeAll(async () => {
   await tf.setBackend('wasm');
 });
 
-const SIZES: Record<TrainConfig['backbone'], Partial<TrainConfig>> = {
-  'small-cnn': { width: 2 },
-  resnet18: { widthMult: 0.0625, stem: 'cifar' },
-  resnet34: { widthMult: 0.0625, stem: 'imagenet' },
-  resnet50: { widthMult: 0.0625, stem: 'cifar' },
-  // Batch 8: at batch 4 its last BatchNorms (1×1 maps, 4 values a channel) overflowed a gradient.
-  mobilenetv2: { widthMult: 0.125, batchSize: 8 },
-  'vit-tiny': { widthMult: 0.25, patchSize: 8, vitDepth: 2 },
-  'vit-small': { widthMult: 0.125, patchSize: 8, vitDepth: 2 },
-};
 
 describe('memory stays flat for every backbone', () => {
   for (const backbone of BACKBONES) {
     it(backbone, async () => {
       const rand = mulberry32(3);
-      const batchSize = SIZES[backbone].batchSize ?? 4;
+      const batchSize = TINY[backbone].batchSize ?? 4;
       const n = 10 * batchSize;
       const data = fromPixels(Uint8Array.from({ length: n * 16 * 16 * 3 }, () => Math.floor(rand() * 256)), { count: n, height: 16, width: 16, channels: 3 },
         Int32Array.from({ length: n }, (_, i) => i % 2), ['a', 'b'], { id: 'm', name: 'm', source: 'test', testFraction: 0, seed: 0 });
       // 10 steps an epoch, 4 epochs; windows of 10 steps, diagnostics every 10: steps 20 and 40
       // close windows in the same phase of the loop.
-      const c: TrainConfig = { ...DEFAULT_CONFIG, backbone, ...SIZES[backbone], batchSize, imageSize: 16, projector: '8-8', metricsEvery: 10, diagEvery: 10, epochs: 4, checkpointEvery: 5 };
+      const c: TrainConfig = { ...DEFAULT_CONFIG, backbone, ...TINY[backbone], batchSize, imageSize: 16, projector: '8-8', metricsEvery: 10, diagEvery: 10, epochs: 4, checkpointEvery: 5 };
       const before = tf.memory().numTensors;
       const at = new Map<number, [number, number]>();
       let checkpoints = 0;

@@ -7,6 +7,7 @@ import { clipByGlobalNorm, type Optimizer } from '../optim/optimizers';
 import { rampedCoeff } from '../optim/schedule';
 import { packDiagnostics } from '../vicreg/diagnostics';
 import { vicregLoss, type AvtState } from '../vicreg/loss';
+import { recomputedGrads } from './recompute';
 
 /** The packed metrics row: [loss, invariance, variance, covariance, gammaT]. */
 export const PACKED = ['loss', 'invariance', 'variance', 'covariance', 'gammaT'] as const;
@@ -16,6 +17,8 @@ export interface StepContext {
   optimizer: Optimizer;
   config: TrainConfig;
   avt: AvtState; // replaced every step in adaptive mode
+  /** Recompute each backbone segment in the backward pass (recompute.ts); same results, less memory. */
+  recompute?: boolean;
 }
 
 export interface StepOutput {
@@ -37,16 +40,19 @@ export function trainStep(ctx: StepContext, x1: tf.Tensor4D, x2: tf.Tensor4D, st
   let packed: tf.Tensor1D | null = null;
   let nextEma: tf.Tensor1D | null = null;
   const view1: { features: tf.Tensor2D; embedding: tf.Tensor2D }[] = [];
-  const { grads } = tf.variableGrads(() => {
-    const out1 = model.forward(x1, true);
-    if (diagnose) view1.push({ features: tf.keep(out1.features), embedding: tf.keep(out1.embedding) });
-    const z1 = out1.embedding;
-    const z2 = model.forward(x2, true).embedding;
+  // The projector and the loss over both views' backbone features [B, featureDim].
+  const loss = ([f1, f2]: tf.Tensor[]) => {
+    const z1 = model.projector.forward(f1 as tf.Tensor2D, true);
+    if (diagnose) view1.push({ features: tf.keep(f1.clone() as tf.Tensor2D), embedding: tf.keep(z1) });
+    const z2 = model.projector.forward(f2 as tf.Tensor2D, true);
     const t = vicregLoss(z1, z2, options, ctx.avt, false);
     packed = tf.keep(tf.stack([t.loss, t.invariance, t.variance, t.covariance, t.gammaT]) as tf.Tensor1D);
     nextEma = t.state.ema;
     return t.loss;
-  }, vars);
+  };
+  const grads = ctx.recompute
+    ? recomputedGrads(model.backbone.segments, [x1, x2], vars, loss)
+    : tf.variableGrads(() => loss([model.backbone.forward(x1, true), model.backbone.forward(x2, true)]), vars).grads;
   const list = vars.map((v) => grads[v.name]);
   const clipped = c.gradClip > 0 ? clipByGlobalNorm(list, c.gradClip) : list;
   optimizer.apply(vars, clipped, lr);

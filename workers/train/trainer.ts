@@ -9,6 +9,7 @@ import { appendHistory } from '../contract/history';
 import { captureTensors, FORMAT_VERSION, restoreTensors, type Checkpoint, type CheckpointMeta, type CheckpointReason } from '../checkpoint/record';
 import { APP_VERSION } from '../contract/version';
 import { mulberry32, permutation } from '../data/random';
+import { modelCard, usesRecompute, WASM_HEAP_LIMIT } from '../model/card';
 import { buildModel, type VicregModel } from '../model/model';
 import { adamw, lars, sgd, type Optimizer } from '../optim/optimizers';
 import { learningRate } from '../optim/schedule';
@@ -100,7 +101,9 @@ export async function train(data: Dataset, config: TrainConfig, control: RunCont
 
   // Model and optimizer
   const model = buildModel(c);
-  const ctx: StepContext = { model, optimizer: makeOptimizer(c), config: c, avt: { ema: null } };
+  // Recomputation where the plain step would not fit the backend (the WASM heap; a GPU's total is unknown).
+  const recompute = usesRecompute(modelCard(c), c.recompute, tf.getBackend() === 'wasm' ? WASM_HEAP_LIMIT : null);
+  const ctx: StepContext = { model, optimizer: makeOptimizer(c), config: c, avt: { ema: null }, recompute };
   const resume = o.resume?.meta;
   if (o.resume) {
     try {
