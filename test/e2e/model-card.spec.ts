@@ -49,27 +49,51 @@ test('each recipe chosen in the UI shows its numbers, and they follow a reduced 
   }
 });
 
-test('the WASM heap warning says what to change, and goes once the batch fits', async ({ page }) => {
-  await page.goto('/#backend=wasm&preset=large-224-cpu&preset=adaptive');
+test('the WASM heap warning says what to change, and goes once recomputation is on or the batch fits', async ({ page }) => {
+  await page.goto('/#backend=wasm&preset=large-224-cpu&preset=adaptive&recompute=off');
   await expect(page.getByTestId('backend')).toHaveText('wasm', { timeout: 90_000 });
   await expect(page.getByTestId('recipe')).toHaveValue('large-224-cpu');
   await expect(page.getByTestId('preset')).toHaveValue('adaptive');
-  const full = applyPreset(applyPreset(DEFAULT_CONFIG, 'large-224-cpu'), 'adaptive');
+  const full = { ...applyPreset(applyPreset(DEFAULT_CONFIG, 'large-224-cpu'), 'adaptive'), recompute: 'off' as const };
   await expectCard(page, full);
   const warning = page.getByTestId('model-warning');
   await expect(warning).toHaveCount(1);
   await expect(warning).toContainText('exceeds what WASM can hold');
+  await expect(warning).toContainText('set recompute to auto');
   await expect(warning).toContainText(/lower batchSize to at most \d+|lower imageSize or widthMult/);
+  await expect(page.getByTestId('model-memory-recompute')).toHaveAttribute('data-on', 'no');
   // With data loaded, Train stays off and says why until the config fits.
   await page.getByTestId('sample-dataset').click();
   await expect(page.getByTestId('dataset-summary')).toContainText('2000 images');
   await expect(page.getByTestId('train-start')).toBeDisabled();
   await expect(page.getByTestId('train-blocked')).toContainText('Train is off: The estimated training memory');
+  // auto recomputes: the published batch fits.
+  await page.locator('summary', { hasText: 'Runtime' }).click();
+  await page.getByTestId('config-recompute').selectOption('auto');
+  await expect(warning).toHaveCount(0);
+  await expect(page.getByTestId('model-memory-recompute')).toHaveAttribute('data-on', 'yes');
+  await expect(page.getByTestId('model-memory-recompute')).toHaveAttribute('data-bytes', String(modelCard(full).memory.recompute.total));
+  await expect(page.getByTestId('train-start')).toBeEnabled();
+  // Off again, and a smaller batch and image instead.
+  await page.getByTestId('config-recompute').selectOption('off');
+  await expect(warning).toHaveCount(1);
+  await page.locator('summary', { hasText: 'Model' }).click();
   await setField(page, 'imageSize', '64');
   await setField(page, 'batchSize', '4');
   await expect(warning).toHaveCount(0);
   await expect(page.getByTestId('train-blocked')).toHaveCount(0);
   await expect(page.getByTestId('train-start')).toBeEnabled();
+});
+
+test('a run with recompute on trains to the end in the browser', async ({ page }) => {
+  await page.goto(`/#${TINY}&epochs=1&backend=wasm&recompute=on`);
+  await expect(page.getByTestId('backend')).toHaveText('wasm', { timeout: 90_000 });
+  await page.getByTestId('sample-dataset').click();
+  await expect(page.getByTestId('dataset-summary')).toContainText('1600 train / 400 test');
+  await expect(page.getByTestId('model-memory-recompute')).toHaveAttribute('data-on', 'yes');
+  await page.getByTestId('train-start').click();
+  await expect(page.getByTestId('run-state')).toHaveText('done', { timeout: 120_000 });
+  await expect(page.getByTestId('step')).toHaveText('100');
 });
 
 test('with backend auto, the card estimates the time of an epoch over the loaded training split', async ({ page }) => {

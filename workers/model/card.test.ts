@@ -5,7 +5,8 @@ import { registerWasmGradKernels } from '../backend/wasm-grads';
 import { BACKBONES, DEFAULT_CONFIG, type TrainConfig } from '../contract/config';
 import { lars } from '../optim/optimizers';
 import { trainStep } from '../train/step';
-import { cardWarnings, epochSeconds, modelCard, probeConfig, PROBE_MAX_PARAMS, PROBE_MAX_SIZE, tapeFactor, WASM_HEAP_LIMIT, type CardConfig } from './card';
+import { applyPreset, RECIPE_IDS } from '../contract/presets';
+import { usesRecompute, cardWarnings, epochSeconds, modelCard, probeConfig, PROBE_MAX_PARAMS, PROBE_MAX_SIZE, tapeFactor, WASM_HEAP_LIMIT, type CardConfig } from './card';
 import { buildModel } from './model';
 
 // Importing the wasm backend makes it the default; the other tests build their models on cpu.
@@ -89,25 +90,28 @@ describe('model card: training memory', () => {
   // faster), after a first step has made the optimizer's slots; at sizes where activations dominate,
   // as they do wherever the memory warning matters.
   for (const backbone of ['small-cnn', 'resnet18', 'mobilenetv2', 'vit-tiny'] as const) {
-    it(`${backbone}: the estimate is within 1.5× of a measured training step's peak`, async () => {
-      registerWasmGradKernels();
-      await tf.setBackend('wasm');
-      const c = { ...base, backbone, batchSize: 16, imageSize: 32, width: 16, widthMult: 0.25, patchSize: 4, vitDepth: 2, projector: '64-64' };
-      const model = buildModel(c);
-      const optimizer = lars(c);
-      const ctx = { model, optimizer, config: c, avt: { ema: null } };
-      const [x1, x2] = [tf.randomUniform([16, 32, 32, 3], 0, 1, 'float32', 1), tf.randomUniform([16, 32, 32, 3], 0, 1, 'float32', 2)] as tf.Tensor4D[];
-      tf.dispose(tf.tidy(() => trainStep(ctx, x1, x2, 1, 0.01).row));
-      const info = await tf.profile(() => tf.dispose(tf.tidy(() => trainStep(ctx, x1, x2, 2, 0.01).row)));
-      const measured = info.peakBytes - 2 * x1.size * 4; // less the two input batches
-      const ratio = modelCard(c).memory.total / measured;
-      expect(ratio, `estimate / measured = ${ratio.toFixed(2)}`).toBeGreaterThan(1 / 1.5);
-      expect(ratio, `estimate / measured = ${ratio.toFixed(2)}`).toBeLessThan(1.5);
-      tf.dispose([x1, x2]);
-      optimizer.dispose();
-      model.dispose();
-      await tf.setBackend('cpu');
-    });
+    for (const recompute of [false, true]) {
+      it(`${backbone}: the estimate${recompute ? ' with recomputation' : ''} is within 1.5× of a measured training step's peak`, async () => {
+        registerWasmGradKernels();
+        await tf.setBackend('wasm');
+        const c = { ...base, backbone, batchSize: 16, imageSize: 32, width: 16, widthMult: 0.25, patchSize: 4, vitDepth: 2, projector: '64-64' };
+        const model = buildModel(c);
+        const optimizer = lars(c);
+        const ctx = { model, optimizer, config: c, avt: { ema: null }, recompute };
+        const [x1, x2] = [tf.randomUniform([16, 32, 32, 3], 0, 1, 'float32', 1), tf.randomUniform([16, 32, 32, 3], 0, 1, 'float32', 2)] as tf.Tensor4D[];
+        tf.dispose(tf.tidy(() => trainStep(ctx, x1, x2, 1, 0.01).row));
+        const info = await tf.profile(() => tf.dispose(tf.tidy(() => trainStep(ctx, x1, x2, 2, 0.01).row)));
+        const measured = info.peakBytes - 2 * x1.size * 4; // less the two input batches
+        const card = modelCard(c).memory;
+        const ratio = (recompute ? card.recompute.total : card.total) / measured;
+        expect(ratio, `estimate / measured = ${ratio.toFixed(2)}`).toBeGreaterThan(1 / 1.5);
+        expect(ratio, `estimate / measured = ${ratio.toFixed(2)}`).toBeLessThan(1.5);
+        tf.dispose([x1, x2]);
+        optimizer.dispose();
+        model.dispose();
+        await tf.setBackend('cpu');
+      });
+    }
   }
 
   it('activations grow linearly with the batch; weights do not', () => {
@@ -137,6 +141,23 @@ describe('model card: warnings against backend limits', () => {
     const w = cardWarnings(card, big, { ...none, backend: 'wasm', maxTotal: 1024 ** 2 });
     expect(w).toHaveLength(1);
     expect(w[0].message).toMatch(/exceeds what wasm can hold.*choose a smaller backbone/);
+  });
+
+  it('every recipe fits the WASM heap at its published batch with recompute auto; off names the setting', () => {
+    const wasm = { ...none, backend: 'WASM', maxTotal: WASM_HEAP_LIMIT };
+    const over: string[] = [];
+    for (const id of RECIPE_IDS) {
+      const c = applyPreset(DEFAULT_CONFIG, id);
+      const m = modelCard(c);
+      expect(m.memory.recompute.total, id).toBeLessThan(m.memory.total);
+      expect(cardWarnings(m, c, wasm), id).toEqual([]);
+      expect(usesRecompute(m, 'auto', WASM_HEAP_LIMIT)).toBe(m.memory.total > WASM_HEAP_LIMIT);
+      if (m.memory.total <= WASM_HEAP_LIMIT) continue;
+      over.push(id);
+      const w = cardWarnings(m, { ...c, recompute: 'off' }, wasm);
+      expect(w[0].message).toContain('set recompute to auto');
+    }
+    expect(over).toEqual(expect.arrayContaining(['small-32', 'vit-s16-96', 'large-224-cpu']));
   });
 
   it('epoch time scales the probe by the FLOPs ratio', () => {
