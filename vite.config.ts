@@ -1,7 +1,7 @@
 import react from '@vitejs/plugin-react';
 import { defineConfig } from 'vite';
-import { DEPLOY_HEADERS, ISOLATION, staticHeaders } from './scripts/headers.js';
-import { wasmThreads } from './scripts/wasm-threads-plugin.js';
+import { DEPLOY_HEADERS, ISOLATION, staticHeaders } from './build/headers.js';
+import { wasmThreads } from './build/wasm-threads-plugin.js';
 
 // The dev server sends no Content-Security-Policy: React's fast refresh injects an inline script.
 

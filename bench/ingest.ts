@@ -1,6 +1,6 @@
 // Ingest benchmark: a folder of PNGs through the real folder input, in headless Chromium against
 // the production build. Prints the ingest time and how fast the page answered clicks meanwhile.
-//   npm run build && npx tsx scripts/fashion-folder.ts /tmp/fashion10k 10000
+//   npm run build && npx tsx tools/fashion-folder.ts /tmp/fashion10k 10000
 //   npx tsx bench/ingest.ts /tmp/fashion10k
 import { chromium } from '@playwright/test';
 import { spawn } from 'node:child_process';

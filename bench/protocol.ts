@@ -4,7 +4,7 @@
 // Linear probe, and read trained / random init / raw pixels off the result tables. Not a test:
 // each run takes the budget plus a minute.
 //   npm run build && npx tsx bench/protocol.ts minutes=10 seeds=0,1,2 data=sample,/tmp/fashion-b [hash=...]
-// A folder is one subfolder per class of images (scripts/fashion-folder.ts, scripts/emoji-dataset.py).
+// A folder is one subfolder per class of images (tools/fashion-folder.ts, tools/emoji-dataset.py).
 // One JSON line per run goes to `out` (default bench/results/protocol.jsonl); a table at the end.
 import { chromium, type Page } from '@playwright/test';
 import { spawn } from 'node:child_process';

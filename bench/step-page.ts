@@ -5,9 +5,9 @@ import * as Comlink from 'comlink';
 import { DEFAULT_CONFIG, type BackendName, type TrainConfig } from '../workers/contract/config';
 import { applyPreset, RECIPE_IDS } from '../workers/contract/presets';
 import { modelCard } from '../workers/model/card';
-import type { PlainBench } from '../workers/bench/bench-plain';
-import type { StudioBench } from '../workers/bench/bench-studio';
-import type { StepTiming } from '../workers/bench/timing';
+import type { PlainBench } from './worker/plain-step';
+import type { StudioBench } from './worker/studio-step';
+import type { StepTiming } from './worker/timing';
 
 export interface BenchRow {
   backend: string;
@@ -61,9 +61,9 @@ const extras: BenchExtras = {};
 async function run(): Promise<BenchRow[]> {
   const rows: BenchRow[] = [];
   // Vite bundles a worker only when it sees `new Worker(new URL(...))` written out.
-  const spawnStudio = () => Comlink.wrap<StudioBench>(new Worker(new URL('../workers/bench/bench-studio.ts', import.meta.url), { type: 'module' }));
+  const spawnStudio = () => Comlink.wrap<StudioBench>(new Worker(new URL('./worker/studio-step.ts', import.meta.url), { type: 'module' }));
   const threaded = spawnStudio();
-  const plain = Comlink.wrap<PlainBench>(new Worker(new URL('../workers/bench/bench-plain.ts', import.meta.url), { type: 'module' }));
+  const plain = Comlink.wrap<PlainBench>(new Worker(new URL('./worker/plain-step.ts', import.meta.url), { type: 'module' }));
   for (const name of backends) {
     // 'wasm-1t': WASM on its single-threaded build, in a worker of its own (a worker starts WASM once).
     const single = name === 'wasm-1t';

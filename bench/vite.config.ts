@@ -2,7 +2,7 @@
 // isolated like the studio (vite.config.ts), into bench/.dist.
 import { defineConfig } from 'vite';
 import { fileURLToPath } from 'node:url';
-import { wasmThreads } from '../scripts/wasm-threads-plugin.js';
+import { wasmThreads } from '../build/wasm-threads-plugin.js';
 
 const isolation = { 'Cross-Origin-Opener-Policy': 'same-origin', 'Cross-Origin-Embedder-Policy': 'require-corp' };
 

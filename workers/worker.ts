@@ -6,21 +6,21 @@ import { GPU_LOST, type BackendReport, type EvalReport, type TrainEvent, type Wo
 import { DEFAULT_CONFIG } from './contract/config';
 import { selectBackend, skipMeasurement, watchGpuDevice } from './backend/select';
 import { checkKernels } from './backend/kernel-check';
-import { fromPixels, loadSample, resplit, type Dataset } from './data/dataset';
+import { fromPixels, loadSample, resplit, type Dataset } from './dataset/dataset';
 import { FeatureCache } from './eval/cache';
 import { baselineReport, evaluationReport } from './eval/report';
 import { cloneModel } from './eval/weights';
 import { buildModel } from './model/model';
 import { featureKey, featureMap, neighbours, rowFeatures, takeWeights, type EvalWeights } from './eval/session';
-import { decodeImages, ingestFolder, MAX_INFER_IMAGES } from './data/ingest';
+import { decodeImages, ingestFolder, MAX_INFER_IMAGES } from './dataset/ingest';
 import { infer } from './eval/infer';
 import type { ProbeHead } from './eval/probe';
-import { previewAugment, thumbnails } from './data/preview';
-import { deleteDataset, listDatasets, loadDataset } from './data/store';
+import { previewAugment, thumbnails } from './dataset/preview';
+import { deleteDataset, listDatasets, loadDataset } from './dataset/dataset-db';
 import { releaseRun, RunControl, train, type TrainedRun } from './train/trainer';
 import type { Checkpoint } from './checkpoint/record';
 import { checkpointFile, checkpointWriter, embeddingsFile, importCheckpoint, openCheckpoint, runFromCheckpoint, weightsFile } from './checkpoint/service';
-import { browserKv, deleteCheckpoint, listRuns, newRunId, recordResults, removeOrphans } from './checkpoint/store';
+import { browserKv, deleteCheckpoint, listRuns, newRunId, recordResults, removeOrphans } from './checkpoint/run-db';
 import { announceRunsChanged, openRunIds, withRunLock } from './checkpoint/tabs';
 import { torchProjectZip } from './torch/project';
 

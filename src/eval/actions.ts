@@ -2,7 +2,7 @@
 // writing the store with setState, as the other actions.
 import { callback, worker } from '../bridge';
 import { useStore } from '../store';
-import { closedGallery } from '../store/evaluation';
+import { closedGallery } from './slice';
 
 const message = (e: unknown) => (e instanceof Error ? e.message : String(e));
 

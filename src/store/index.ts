@@ -1,10 +1,10 @@
 // The studio's state: one slice per concern, combined once here.
 import { create } from 'zustand';
-import { createCheckpointsSlice, type CheckpointsSlice } from './checkpoints';
-import { createConfigSlice, type ConfigSlice } from './config';
-import { createDatasetSlice, type DatasetSlice } from './dataset';
-import { createEvaluationSlice, type EvaluationSlice } from './evaluation';
-import { createTrainingSlice, type TrainingSlice } from './training';
+import { createCheckpointsSlice, type CheckpointsSlice } from '../checkpoint/slice';
+import { createConfigSlice, type ConfigSlice } from '../config/slice';
+import { createDatasetSlice, type DatasetSlice } from '../dataset/slice';
+import { createEvaluationSlice, type EvaluationSlice } from '../eval/slice';
+import { createTrainingSlice, type TrainingSlice } from '../train/slice';
 
 export type Store = ConfigSlice & DatasetSlice & TrainingSlice & EvaluationSlice & CheckpointsSlice;
 

@@ -1,8 +1,8 @@
-// The headers a static host must send (scripts/headers.ts): the build writes them to
+// The headers a static host must send (build/headers.ts): the build writes them to
 // dist/_headers, and `vite preview`, which every browser test runs against, sends the same.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { DEPLOY_HEADERS, headersFile } from '../../scripts/headers';
+import { DEPLOY_HEADERS, headersFile } from '../../build/headers';
 import { expect, test } from './fixtures';
 
 test('the build ships its headers for static hosts, and the preview sends the same', async ({ page }) => {

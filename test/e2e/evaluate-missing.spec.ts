@@ -3,7 +3,7 @@
 import { expect, test } from './fixtures';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { png } from '../../scripts/png';
+import { png } from '../png';
 
 test('a class without test images is listed in the k-NN and probe reports', async ({ page }, info) => {
   page.on('pageerror', (e) => console.log('page error:', e.message));

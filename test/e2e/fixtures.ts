@@ -1,5 +1,5 @@
 // Every browser test runs under the Content-Security-Policy that `vite preview` sends
-// (scripts/headers.ts), and fails on any violation: the page's own (the DOM's
+// (build/headers.ts), and fails on any violation: the page's own (the DOM's
 // securitypolicyviolation event, recorded from the first script on) and the worker's (Chromium
 // logs "Refused to ..." for those).
 import { test as base, expect, type Page } from '@playwright/test';

@@ -1,7 +1,7 @@
 // Inference on new images: three images of the sample's kind get classes and nearest training
 // images; a file that is not an image, and a truncated one, get reasons.
 import { readFileSync } from 'node:fs';
-import { png } from '../../scripts/png';
+import { png } from '../png';
 import { expect, test } from './fixtures';
 import { openWithSample, TINY } from './helpers';
 

@@ -4,7 +4,7 @@
 import { expect, test, type Page } from './fixtures';
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { png } from '../../scripts/png';
+import { png } from '../png';
 import { stepOf } from './helpers';
 
 const HASH = 'backend=wasm&batchSize=8&imageSize=16&width=4&projector=32-32&epochs=50&metricsEvery=2';

@@ -1,7 +1,7 @@
 // Starting the WASM backend on as many threads as the machine has. TF.js picks its threaded SIMD
 // build when WebAssembly threads work here (WASM_HAS_MULTITHREAD_SUPPORT: SharedArrayBuffer, so a
 // cross-origin isolated page, see vite.config.ts); its pthreads only start from a bundle with the
-// fix of scripts/wasm-threads-plugin.ts. Should that build still fail or hang, WASM starts again
+// fix of build/wasm-threads-plugin.ts. Should that build still fail or hang, WASM starts again
 // on the single-threaded SIMD build, and the report says why.
 import * as tf from '@tensorflow/tfjs';
 import { getThreadsCount, setThreadsCount } from '@tensorflow/tfjs-backend-wasm';

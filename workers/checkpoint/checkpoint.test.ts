@@ -8,10 +8,10 @@ import { config, dataset, memoryKv, run } from './testing';
 import { DEFAULT_CONFIG, type TrainConfig } from '../contract/config';
 import { buildModel } from '../model/model';
 import { makeOptimizer, releaseRun, RunControl, train, type TrainedRun } from '../train/trainer';
-import { encoderLayers, layersFiles, lookupFor, projectorLayers } from './layers';
+import { encoderLayers, layersFiles, lookupFor, projectorLayers } from './layers-model';
 import { captureTensors, restoreTensors, validateCheckpoint, type Checkpoint } from './record';
 import { importCheckpoint } from './service';
-import { deleteCheckpoint, listRuns, loadCheckpoint, removeOrphans, saveCheckpoint } from './store';
+import { deleteCheckpoint, listRuns, loadCheckpoint, removeOrphans, saveCheckpoint } from './run-db';
 import { checkpointZip, crc32, MAX_IMPORT_BYTES, readCheckpointZip, weightsZip, zipEntries } from './zip';
 
 beforeAll(async () => {

@@ -6,7 +6,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { HISTORY_LIMIT } from '../contract/history';
 import { makeOptimizer, releaseRun } from '../train/trainer';
 import { validateCheckpoint, validateRecord, type Checkpoint } from './record';
-import { deleteCheckpoint, listRuns, loadCheckpoint, saveCheckpoint } from './store';
+import { deleteCheckpoint, listRuns, loadCheckpoint, saveCheckpoint } from './run-db';
 import { config, memoryKv, run } from './testing';
 import { jsonDepth } from './zip';
 

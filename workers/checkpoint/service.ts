@@ -2,14 +2,14 @@
 // a run (to resume or to evaluate), and package one as a file (checkpoint, weights, embeddings).
 import type { ExportFile, RunRecord, TrainEvent } from '../contract/api';
 import type { TrainConfig } from '../contract/config';
-import type { Dataset } from '../data/dataset';
+import type { Dataset } from '../dataset/dataset';
 import { embed } from '../eval/features';
 import { buildModel } from '../model/model';
 import { makeOptimizer, releaseRun, type TrainedRun } from '../train/trainer';
-import { encoderLayers, layersFiles, lookupFor, projectorLayers } from './layers';
+import { encoderLayers, layersFiles, lookupFor, projectorLayers } from './layers-model';
 import { csvLine } from './csv';
 import { checkLayout, restoreTensors, validateCheckpoint, type Checkpoint } from './record';
-import { CheckpointWriteError, loadCheckpoint, newRunId, saveCheckpoint, type Kv } from './store';
+import { CheckpointWriteError, loadCheckpoint, newRunId, saveCheckpoint, type Kv } from './run-db';
 import { checkpointZip, fileStem, readCheckpointZip, weightsZip } from './zip';
 import { checkpointFromSafetensors, isSafetensors, isZip } from '../torch/import';
 

@@ -2,11 +2,11 @@
 // that trains in a fraction of a second on TF.js's CPU backend, and IndexedDB as a Map.
 import type { MetricRecord, TrainEvent } from '../contract/api';
 import { DEFAULT_CONFIG, type TrainConfig } from '../contract/config';
-import { fromPixels } from '../data/dataset';
-import { mulberry32 } from '../data/random';
+import { fromPixels } from '../dataset/dataset';
+import { mulberry32 } from '../dataset/random';
 import { RunControl, train } from '../train/trainer';
 import type { Checkpoint } from './record';
-import type { Kv, KvTx } from './store';
+import type { Kv, KvTx } from './run-db';
 
 /** 120 random 12×12 RGB images in 3 classes. */
 export function dataset(id = 'synthetic', name = 'synthetic') {

@@ -7,10 +7,10 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { EvalReport, RunRecord } from '../contract/api';
-import { mulberry32 } from '../data/random';
+import { mulberry32 } from '../dataset/random';
 import { releaseRun } from '../train/trainer';
 import type { Checkpoint } from './record';
-import { deleteCheckpoint, listRuns, loadCheckpoint, recordResults, removeOrphans, saveCheckpoint } from './store';
+import { deleteCheckpoint, listRuns, loadCheckpoint, recordResults, removeOrphans, saveCheckpoint } from './run-db';
 import { config, memoryKv, run } from './testing';
 
 const TRIALS = 200;

@@ -3,7 +3,7 @@
 // 16 px patches, so one patch and the class token).
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { fromPixels } from '../data/dataset';
+import { fromPixels } from '../dataset/dataset';
 import { RunControl, train } from '../train/trainer';
 import type { MetricRecord } from './api';
 import { BACKBONES, checkConfig, DEFAULT_CONFIG, type TrainConfig } from './config';

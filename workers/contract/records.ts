@@ -29,7 +29,7 @@ const time = v.pipe(finite, v.minValue(0, 'is negative'));
  */
 const measured = v.union([v.number(), v.pipe(v.null(), v.transform(() => NaN))], 'is not a number');
 
-/** A run's id: a storage key's suffix (workers/checkpoint/store.ts newRunId). */
+/** A run's id: a storage key's suffix (workers/checkpoint/run-db.ts newRunId). */
 export const runId = v.pipe(v.string(), v.regex(/^[A-Za-z0-9._-]{1,64}$/, 'is not a run id (1 to 64 letters, digits, ".", "_" or "-")'));
 
 /** The largest value a numeric setting takes (FIELDS, config.ts). */

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { fromPixels, type Dataset } from '../data/dataset';
+import { fromPixels, type Dataset } from '../dataset/dataset';
 import { FeatureCache, type FeaturePair } from './cache';
 
 beforeAll(async () => {

@@ -2,7 +2,7 @@
 // of the same weights embed the images once. Each caller gets clones (TF.js shares the buffer and
 // counts references), so eviction never frees features a caller is still using.
 import * as tf from '@tensorflow/tfjs';
-import type { Dataset } from '../data/dataset';
+import type { Dataset } from '../dataset/dataset';
 
 /** Features of the training split [N, D] and of the test split [M, D], in split order. */
 export interface FeaturePair {

@@ -3,7 +3,7 @@
 // running statistics), in chunks so that any dataset size fits.
 import * as tf from '@tensorflow/tfjs';
 import type { FeatPool } from '../contract/config';
-import { uploadBatch, type Dataset } from '../data/dataset';
+import { uploadBatch, type Dataset } from '../dataset/dataset';
 import type { VicregModel } from '../model/model';
 import { readout } from './readout';
 

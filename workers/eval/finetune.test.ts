@@ -1,8 +1,8 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_CONFIG, type TrainConfig } from '../contract/config';
-import { fromPixels } from '../data/dataset';
-import { mulberry32 } from '../data/random';
+import { fromPixels } from '../dataset/dataset';
+import { mulberry32 } from '../dataset/random';
 import { buildModel } from '../model/model';
 import { baselineLearningRates, trainBaseline } from './finetune';
 

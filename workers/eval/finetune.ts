@@ -8,9 +8,9 @@
 // Then the test split, in inference mode: top-1, top-5, per-class accuracy and the confusion.
 import * as tf from '@tensorflow/tfjs';
 import type { TrainConfig } from '../contract/config';
-import { augmentView, viewOptions } from '../data/augment';
-import { uploadBatch, type Dataset } from '../data/dataset';
-import { mulberry32, permutation } from '../data/random';
+import { augmentView, viewOptions } from '../dataset/augment';
+import { uploadBatch, type Dataset } from '../dataset/dataset';
+import { mulberry32, permutation } from '../dataset/random';
 import type { VicregModel } from '../model/model';
 import { isBiasOrNorm } from '../optim/optimizers';
 import { embed } from './features';

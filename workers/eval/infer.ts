@@ -6,8 +6,8 @@
 import * as tf from '@tensorflow/tfjs';
 import type { InferenceResult, SkippedFile } from '../contract/api';
 import type { TrainConfig } from '../contract/config';
-import { fromPixels, type Dataset } from '../data/dataset';
-import { rgbaImages } from '../data/preview';
+import { fromPixels, type Dataset } from '../dataset/dataset';
+import { rgbaImages } from '../dataset/preview';
 import { embed } from './features';
 import { l2Normalize } from './knn';
 import { probeProbabilities, type ProbeHead } from './probe';

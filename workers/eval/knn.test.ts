@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { mulberry32 } from '../data/random';
+import { mulberry32 } from '../dataset/random';
 import { knnClassify, vote } from './knn';
 
 beforeAll(async () => {

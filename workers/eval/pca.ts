@@ -2,7 +2,7 @@
 // covariance (or, when there are more dimensions than points, the Gram matrix) is formed on device,
 // read back, and its top eigenvectors found in float64 JS by subspace iteration.
 import * as tf from '@tensorflow/tfjs';
-import { mulberry32 } from '../data/random';
+import { mulberry32 } from '../dataset/random';
 
 /**
  * The k largest eigenpairs of a symmetric positive semi-definite A [n, n] (row-major, float64) by

@@ -4,7 +4,7 @@
 // decay of the learning rate; weight decay (L2 added to the gradient, as torch's weight_decay)
 // on the weights, not the bias.
 import * as tf from '@tensorflow/tfjs';
-import { mulberry32, permutation } from '../data/random';
+import { mulberry32, permutation } from '../dataset/random';
 
 export interface ProbeOptions {
   numClasses: number;

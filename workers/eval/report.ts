@@ -4,7 +4,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { EvalKind, EvalReport } from '../contract/api';
 import type { TrainConfig } from '../contract/config';
-import type { Dataset } from '../data/dataset';
+import type { Dataset } from '../dataset/dataset';
 import type { FeaturePair } from './cache';
 import { knnClassify } from './knn';
 import { linearProbe, type ProbeHead } from './probe';

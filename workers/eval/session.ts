@@ -4,9 +4,9 @@
 import * as tf from '@tensorflow/tfjs';
 import type { FeatureMap, NeighbourGallery } from '../contract/api';
 import type { TrainConfig } from '../contract/config';
-import type { Dataset } from '../data/dataset';
-import { mulberry32, permutation } from '../data/random';
-import { rgbaImages } from '../data/preview';
+import type { Dataset } from '../dataset/dataset';
+import { mulberry32, permutation } from '../dataset/random';
+import { rgbaImages } from '../dataset/preview';
 import { buildModel, type VicregModel } from '../model/model';
 import type { FeatureCache, FeaturePair } from './cache';
 import { embed } from './features';

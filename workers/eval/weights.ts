@@ -3,8 +3,8 @@
 // which frees the old model, cannot pull the weights from under an evaluation in progress.
 import * as tf from '@tensorflow/tfjs';
 import type { TrainConfig } from '../contract/config';
-import type { Dataset } from '../data/dataset';
-import { mulberry32, permutation } from '../data/random';
+import type { Dataset } from '../dataset/dataset';
+import { mulberry32, permutation } from '../dataset/random';
 import { buildModel, type VicregModel } from '../model/model';
 import { evalInput } from './features';
 

@@ -3,11 +3,11 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_CONFIG, type TrainConfig } from '../contract/config';
-import { mulberry32 } from '../data/random';
+import { mulberry32 } from '../dataset/random';
 import { buildModel } from '../model/model';
 import { captureTensors, type Checkpoint, type CheckpointMeta } from '../checkpoint/record';
 import { importCheckpoint, openCheckpoint } from '../checkpoint/service';
-import { listRuns } from '../checkpoint/store';
+import { listRuns } from '../checkpoint/run-db';
 import { config, memoryKv, run } from '../checkpoint/testing';
 import { makeOptimizer, releaseRun } from '../train/trainer';
 import { torchModelFile, torchStateDict } from './export';

@@ -10,7 +10,7 @@ import { DEFAULT_CONFIG, type TrainConfig } from '../contract/config';
 import { configSchema, parseOrThrow } from '../contract/records';
 import { APP_VERSION } from '../contract/version';
 import { FORMAT_VERSION, type Checkpoint, type CheckpointMeta, type TensorEntry } from '../checkpoint/record';
-import { newRunId } from '../checkpoint/store';
+import { newRunId } from '../checkpoint/run-db';
 import { mobilenetV2Plan } from '../model/arch';
 import { buildModel } from '../model/model';
 import { inverse, layoutOf, permute, TO_TORCH } from './layout';

@@ -10,11 +10,11 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { png } from '../../scripts/png';
+import { png } from '../../test/png';
 import { importCheckpoint, openCheckpoint, runFromCheckpoint } from '../checkpoint/service';
 import { config, memoryKv, run } from '../checkpoint/testing';
 import type { Checkpoint } from '../checkpoint/record';
-import { mulberry32 } from '../data/random';
+import { mulberry32 } from '../dataset/random';
 import { rampedCoeff } from '../optim/schedule';
 import { releaseRun } from '../train/trainer';
 import { vicregLoss } from '../vicreg/loss';

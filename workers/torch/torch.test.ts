@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_CONFIG, type TrainConfig } from '../contract/config';
-import { mulberry32 } from '../data/random';
+import { mulberry32 } from '../dataset/random';
 import { buildModel } from '../model/model';
 import { makeOptimizer } from '../train/trainer';
 import { captureTensors, type Checkpoint, type CheckpointMeta } from '../checkpoint/record';

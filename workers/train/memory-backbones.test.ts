@@ -7,8 +7,8 @@ import '@tensorflow/tfjs-backend-wasm';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { registerWasmGradKernels } from '../backend/wasm-grads';
 import { BACKBONES, DEFAULT_CONFIG, type TrainConfig } from '../contract/config';
-import { fromPixels } from '../data/dataset';
-import { mulberry32 } from '../data/random';
+import { fromPixels } from '../dataset/dataset';
+import { mulberry32 } from '../dataset/random';
 import { TINY } from '../model/backbone-test-kit';
 import { releaseRun, RunControl, train } from './trainer';
 

@@ -6,8 +6,8 @@ import '@tensorflow/tfjs-backend-wasm';
 import { beforeAll, expect, it } from 'vitest';
 import { registerWasmGradKernels } from '../backend/wasm-grads';
 import { DEFAULT_CONFIG } from '../contract/config';
-import { fromPixels } from '../data/dataset';
-import { mulberry32 } from '../data/random';
+import { fromPixels } from '../dataset/dataset';
+import { mulberry32 } from '../dataset/random';
 import { releaseRun, RunControl, train } from './trainer';
 
 beforeAll(async () => {

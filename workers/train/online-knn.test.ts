@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_CONFIG } from '../contract/config';
-import { fromPixels } from '../data/dataset';
+import { fromPixels } from '../dataset/dataset';
 import { buildModel } from '../model/model';
 import { autoEvery, knnTop1, OnlineKnn, onlineSubsets } from './online-knn';
 

@@ -6,8 +6,8 @@
 import * as tf from '@tensorflow/tfjs';
 import type { KnnBaselines, KnnRecord } from '../contract/api';
 import type { TrainConfig } from '../contract/config';
-import type { Dataset } from '../data/dataset';
-import { mulberry32, permutation } from '../data/random';
+import type { Dataset } from '../dataset/dataset';
+import { mulberry32, permutation } from '../dataset/random';
 import { evalInput } from '../eval/features';
 import { l2Normalize, ranking, vote } from '../eval/knn';
 import { readout } from '../eval/readout';

@@ -1,5 +1,5 @@
 // A whole training step against PyTorch: the studio's small CNN and projector, given the weights,
-// BatchNorm statistics and two views of fixtures/torch-step.json (scripts/torch-step-reference.py,
+// BatchNorm statistics and two views of fixtures/torch-step.json (tools/torch-step-reference.py,
 // PyTorch float64), must give PyTorch's loss terms, gradients, running statistics, and weights
 // after one AdamW and one LARS update. Each piece has its own tests elsewhere; this pins the way
 // they are put together (padding, per-view BatchNorm, the order of the update) to the reference

@@ -3,12 +3,12 @@
 import * as tf from '@tensorflow/tfjs';
 import type { BudgetPlan, DiagnosticsRecord, KnnBaselines, KnnRecord, MetricRecord, RunState, TrainEvent } from '../contract/api';
 import type { TrainConfig } from '../contract/config';
-import { augmentView, viewOptions } from '../data/augment';
-import { uploadBatch, type Dataset } from '../data/dataset';
+import { augmentView, viewOptions } from '../dataset/augment';
+import { uploadBatch, type Dataset } from '../dataset/dataset';
 import { appendHistory } from '../contract/history';
 import { captureTensors, FORMAT_VERSION, restoreTensors, type Checkpoint, type CheckpointMeta, type CheckpointReason } from '../checkpoint/record';
 import { APP_VERSION } from '../contract/version';
-import { mulberry32, permutation } from '../data/random';
+import { mulberry32, permutation } from '../dataset/random';
 import { modelCard, usesRecompute, WASM_HEAP_LIMIT } from '../model/card';
 import { buildModel, type VicregModel } from '../model/model';
 import { adamw, lars, sgd, type Optimizer } from '../optim/optimizers';

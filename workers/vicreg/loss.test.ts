@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { VICREG_DEFAULTS, vicregLoss, type AvtState, type VicregOptions } from './loss';
 import { vicreg64, type Mat } from './reference64';
-import { mulberry32 } from '../data/random';
+import { mulberry32 } from '../dataset/random';
 
 beforeAll(async () => {
   await tf.setBackend('cpu');

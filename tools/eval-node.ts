@@ -1,15 +1,15 @@
-// Trains on the built-in sample set in Node (WASM, as scripts/train-node.ts) and prints the
+// Trains on the built-in sample set in Node (WASM, as tools/train-node.ts) and prints the
 // evaluation table: k-NN and linear probe top-1/top-5 for the trained encoder, a random-init
 // encoder of the same architecture and seed, and raw pixels. For the numbers in the README.
-//   npx tsx scripts/eval-node.ts                          (DEFAULT_CONFIG: 10 epochs, 32 px, width 16)
-//   BN=0,200 npx tsx scripts/eval-node.ts "epochs=2"      (each BatchNorm adaptation setting in turn)
+//   npx tsx tools/eval-node.ts                          (DEFAULT_CONFIG: 10 epochs, 32 px, width 16)
+//   BN=0,200 npx tsx tools/eval-node.ts "epochs=2"      (each BatchNorm adaptation setting in turn)
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { readFileSync } from 'node:fs';
 import { registerWasmGradKernels } from '../workers/backend/wasm-grads';
 import type { EvalReport } from '../workers/contract/api';
 import { configFromHash } from '../workers/contract/url';
-import { fromPixels } from '../workers/data/dataset';
+import { fromPixels } from '../workers/dataset/dataset';
 import { FeatureCache } from '../workers/eval/cache';
 import { evaluationReport } from '../workers/eval/report';
 import { rowFeatures, takeWeights } from '../workers/eval/session';

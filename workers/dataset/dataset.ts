@@ -90,7 +90,7 @@ interface SampleMeta {
   classes: string[]; pixels: string; labels: string;
 }
 
-/** The built-in Fashion-MNIST sample shipped in public/sample (scripts/make-sample.mjs). */
+/** The built-in Fashion-MNIST sample shipped in public/sample (tools/make-sample.mjs). */
 export async function loadSample(baseUrl: string, testFraction: number, seed: number): Promise<Dataset> {
   const get = async (file: string) => {
     const res = await fetch(new URL(`sample/${file}`, baseUrl));

@@ -1,8 +1,8 @@
 // Training-step speed of every backbone on the WASM backend in Node (one thread, with the studio's
 // gradient kernels), at a reduced size that a laptop runs in seconds, with the model card's
 // parameters and FLOPs beside it. For the numbers in notes and issue comments.
-//   npx tsx scripts/bench-backbones.ts              (BACKEND=cpu for TF.js's CPU backend)
-//   npx tsx scripts/bench-backbones.ts resnet18     (only the named backbones)
+//   npx tsx bench/backbones.ts              (BACKEND=cpu for TF.js's CPU backend)
+//   npx tsx bench/backbones.ts resnet18     (only the named backbones)
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { registerWasmGradKernels } from '../workers/backend/wasm-grads';

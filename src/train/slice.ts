@@ -1,7 +1,7 @@
 import type { StateCreator } from 'zustand';
 import type { BackendReport, BudgetPlan, DiagnosticsRecord, KernelCheckReport, KnnBaselines, KnnRecord, MeasureProgress, MeasureSpec, MetricRecord, RunState, TrainEvent, WarningKind } from '../../workers/contract/api';
 import { appendHistory } from '../../workers/contract/history';
-import type { Store } from './index';
+import type { Store } from '../store';
 
 /** The charts keep at most this many per-step records, spread over the whole run (a long run's
  *  older points thinned), so the page's memory stays bounded however long a run trains. */

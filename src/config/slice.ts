@@ -1,6 +1,6 @@
 import type { StateCreator } from 'zustand';
 import { DEFAULT_CONFIG, type ConfigWarning, type TrainConfig } from '../../workers/contract/config';
-import type { Store } from './index';
+import type { Store } from '../store';
 
 export interface ConfigSlice {
   config: TrainConfig;

@@ -1,11 +1,11 @@
 // Datasets for scripts that train in Node (no browser, no decoding): the built-in sample, a slice
-// of Fashion-MNIST's training file (what scripts/fashion-folder.ts writes as PNG folders), and any
+// of Fashion-MNIST's training file (what tools/fashion-folder.ts writes as PNG folders), and any
 // folder in the sample's format (a JSON description, uint8 pixels, uint8 labels), such as
-// scripts/emoji-dataset.py writes.
+// tools/emoji-dataset.py writes.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
-import { fromPixels, type Dataset } from '../../workers/data/dataset';
+import { fromPixels, type Dataset } from '../workers/dataset/dataset';
 
 export const FASHION_DIR = '/usr/share/datasets/fashion-mnist'; // apt-get install dataset-fashion-mnist
 export const FASHION_CLASSES = ['T-shirt', 'Trouser', 'Pullover', 'Dress', 'Coat', 'Sandal', 'Shirt', 'Sneaker', 'Bag', 'Ankle boot'];
@@ -30,7 +30,7 @@ export function loadSample(split: { testFraction: number; seed: number }): Datas
   return loadU8(new URL('../../public/sample/', import.meta.url).pathname, 'fashion-mnist-2k.json', split);
 }
 
-/** Images [from, from + count) of Fashion-MNIST's training file, as scripts/fashion-folder.ts writes them. */
+/** Images [from, from + count) of Fashion-MNIST's training file, as tools/fashion-folder.ts writes them. */
 export function loadFashionTrain(from: number, count: number, split: { testFraction: number; seed: number }, dir = FASHION_DIR): Dataset {
   const images = gunzipSync(readFileSync(join(dir, 'train-images-idx3-ubyte.gz')));
   const labels = gunzipSync(readFileSync(join(dir, 'train-labels-idx1-ubyte.gz')));

@@ -1,6 +1,6 @@
 import type { StateCreator } from 'zustand';
 import type { DamagedRun, RunHistory, RunRecord } from '../../workers/contract/api';
-import type { Store } from './index';
+import type { Store } from '../store';
 
 /** navigator.storage's view of this origin: bytes used, bytes allowed, and whether eviction is off. */
 export interface StorageState {

@@ -1,6 +1,6 @@
 import type { StateCreator } from 'zustand';
 import type { EvalKind, EvalReport, FeatureMap, NeighbourGallery } from '../../workers/contract/api';
-import type { Store } from './index';
+import type { Store } from '../store';
 
 type Progress = { done: number; total: number; startedMs: number } | null;
 

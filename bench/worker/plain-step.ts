@@ -8,10 +8,10 @@ import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import wasmPlain from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm?url';
 import wasmSimd from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm?url';
 import wasmThreaded from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-threaded-simd.wasm?url';
-import { encoderLayers, projectorLayers } from '../checkpoint/layers';
-import type { BackendName, TrainConfig } from '../contract/config';
-import { buildModel } from '../model/model';
-import { vicregLoss } from '../vicreg/loss';
+import { encoderLayers, projectorLayers } from '../../workers/checkpoint/layers-model';
+import type { BackendName, TrainConfig } from '../../workers/contract/config';
+import { buildModel } from '../../workers/model/model';
+import { vicregLoss } from '../../workers/vicreg/loss';
 import { matMulCeiling, randomViews, timeSteps } from './timing';
 
 setWasmPaths({ 'tfjs-backend-wasm.wasm': wasmPlain, 'tfjs-backend-wasm-simd.wasm': wasmSimd, 'tfjs-backend-wasm-threaded-simd.wasm': wasmThreaded });

@@ -1,9 +1,9 @@
 // Interleaved A/B of one WASM kernel inside whole training steps (Node, one thread): an older
 // version of the kernel module against the current one, alternating every two steps, so the
 // machine's drift (±10% between runs on a shared 2-core VM) hits both alike. Separate runs of
-// scripts/profile-step.ts could not tell an 8% change from noise here; this could.
+// bench/profile-step.ts could not tell an 8% change from noise here; this could.
 //   git show HEAD~3:workers/backend/wasm-grads.ts > workers/backend/wasm-grads.old.ts
-//   npx tsx scripts/ab-kernel.ts workers/backend/wasm-grads.old.ts Conv2DBackpropFilter "preset=quick-cpu"
+//   npx tsx bench/ab-kernel.ts workers/backend/wasm-grads.old.ts Conv2DBackpropFilter "preset=quick-cpu"
 //   rm workers/backend/wasm-grads.old.ts
 // (The old copy sits beside the current one so that its relative imports resolve.)
 import * as tf from '@tensorflow/tfjs';
@@ -18,7 +18,7 @@ import { makeOptimizer } from '../workers/train/trainer';
 import { trainStep } from '../workers/train/step';
 
 const [oldPath, name = 'Conv2DBackpropFilter', hash = 'preset=quick-cpu', rounds = '8'] = process.argv.slice(2);
-if (!oldPath) throw new Error('usage: npx tsx scripts/ab-kernel.ts <old module exporting registerWasmGradKernels> [kernel] [config hash] [rounds]');
+if (!oldPath) throw new Error('usage: npx tsx bench/ab-kernel.ts <old module exporting registerWasmGradKernels> [kernel] [config hash] [rounds]');
 const old = (await import(pathToFileURL(resolve(oldPath)).href)) as { registerWasmGradKernels(): void };
 
 // The old module registers first; its kernel is kept, then the current one replaces it (a kernel

@@ -12,7 +12,7 @@ export const ISOLATION = {
 /**
  * Only what the app uses: its own scripts, workers and fetches; WebAssembly compilation
  * ('wasm-unsafe-eval', not 'unsafe-eval'); blob: for the WASM backend's pthread workers, which
- * load their code from a Blob (scripts/wasm-threads-plugin.ts); blob: and data: images for the
+ * load their code from a Blob (build/wasm-threads-plugin.ts); blob: and data: images for the
  * thumbnails and previews; inline style attributes (React and recharts set them).
  */
 export const CSP = [

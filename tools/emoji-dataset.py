@@ -3,7 +3,7 @@ second real image set (colour, 9 classes, semantic rather than shape classes), f
 recipe is not tuned to Fashion-MNIST.
 
     apt-get install -y python3-pil fonts-noto-color-emoji unicode-data
-    /usr/bin/python3 scripts/emoji-dataset.py /tmp/emoji      # emoji.json/.u8/.labels.u8 + png/<group>/
+    /usr/bin/python3 tools/emoji-dataset.py /tmp/emoji      # emoji.json/.u8/.labels.u8 + png/<group>/
 
 Classes are the groups of /usr/share/unicode/emoji/emoji-test.txt (Smileys & Emotion, People &
 Body, Animals & Nature, Food & Drink, Travel & Places, Activities, Objects, Symbols, Flags); every
@@ -44,7 +44,7 @@ for seq, g in items:
 os.makedirs(out, exist_ok=True)
 np.stack(images).astype(np.uint8).tofile(os.path.join(out, 'emoji.u8'))
 np.array(labels, np.uint8).tofile(os.path.join(out, 'emoji.labels.u8'))
-json.dump(dict(name=f'Emoji by Unicode group ({len(images)} images)', source="Debian's fonts-noto-color-emoji and unicode-data (scripts/emoji-dataset.py)",
+json.dump(dict(name=f'Emoji by Unicode group ({len(images)} images)', source="Debian's fonts-noto-color-emoji and unicode-data (tools/emoji-dataset.py)",
                count=len(images), height=SIDE, width=SIDE, channels=3, classes=groups, pixels='emoji.u8', labels='emoji.labels.u8'),
           open(os.path.join(out, 'emoji.json'), 'w'), indent=1)
 for i, (im, k) in enumerate(zip(images, labels)):

@@ -1,7 +1,7 @@
 // Builds public/sample/: a stratified 2,000-image subset of Fashion-MNIST (the first 200 test
 // images of each class), shipped with the studio so a first visit needs no upload.
 // Source: `apt-get install dataset-fashion-mnist` (Zalando SE, MIT/Expat licence).
-// Usage: node scripts/make-sample.mjs [/usr/share/datasets/fashion-mnist]
+// Usage: node tools/make-sample.mjs [/usr/share/datasets/fashion-mnist]
 import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
 import { join } from 'node:path';

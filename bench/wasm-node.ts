@@ -1,7 +1,7 @@
 // Speed of the WASM backend in Node with workers/backend/wasm-grads.ts: its conv gradient kernels
 // per layer shape of our model (batch 64, 3×3, 'same'), a 1024² matmul for scale, and whole
 // training steps of the default model, before and after the slow kernels are replaced, and on CPU.
-//   npx tsx scripts/bench-wasm-node.ts            (about 5 min, most of it the one CPU step;
+//   npx tsx bench/wasm-node.ts            (about 5 min, most of it the one CPU step;
 //                                                 --no-cpu skips that)
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';

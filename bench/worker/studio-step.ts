@@ -2,11 +2,11 @@
 // WASM kernels and model code), the way the trainer runs it, on a forced backend.
 import * as Comlink from 'comlink';
 import * as tf from '@tensorflow/tfjs';
-import { selectBackend } from '../backend/select';
-import type { BackendName, TrainConfig } from '../contract/config';
-import { buildModel } from '../model/model';
-import { makeOptimizer } from '../train/trainer';
-import { trainStep, type StepContext } from '../train/step';
+import { selectBackend } from '../../workers/backend/select';
+import type { BackendName, TrainConfig } from '../../workers/contract/config';
+import { buildModel } from '../../workers/model/model';
+import { makeOptimizer } from '../../workers/train/trainer';
+import { trainStep, type StepContext } from '../../workers/train/step';
 import { matMulCeiling, randomViews, timeSteps } from './timing';
 
 const api = {

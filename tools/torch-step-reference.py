@@ -2,7 +2,7 @@
 for workers/train/step.test.ts: the same weights and two views give the same loss terms, gradients,
 BatchNorm running statistics, and weights after one AdamW and one LARS update.
 
-    apt-get install -y python3-torch && /usr/bin/python3 scripts/torch-step-reference.py
+    apt-get install -y python3-torch && /usr/bin/python3 tools/torch-step-reference.py
 
 The network is built the studio's way (workers/model/encoder.ts, projector.ts): conv 3x3 with TF's
 'same' padding (at stride 2 on an even side: 0 before, 1 after), BatchNorm over each view's own
@@ -88,7 +88,7 @@ def studio(k, v):  # torch layout -> the studio's (conv OIHW -> HWIO, dense [out
     return {'shape': list(v.shape), 'data': [round(float(t), 12) for t in v.flatten()]}
 
 fixture = {
-    'about': 'scripts/torch-step-reference.py: PyTorch ' + torch.__version__ + ', float64',
+    'about': 'tools/torch-step-reference.py: PyTorch ' + torch.__version__ + ', float64',
     'config': {'width': W, 'batchSize': B, 'imageSize': S, 'projector': '-'.join(map(str, P))},
     'x1': {'shape': [B, S, S, 3], 'data': [round(float(t), 12) for t in x1.permute(0, 2, 3, 1).flatten()]},  # NHWC
     'x2': {'shape': [B, S, S, 3], 'data': [round(float(t), 12) for t in x2.permute(0, 2, 3, 1).flatten()]},

@@ -2,14 +2,14 @@
 // prints the loss terms of the first and last step and the last diagnostics. For numbers in notes
 // and for checking a change to the objective without a browser. Runs on WASM (with the studio's
 // gradient kernels); BACKEND=cpu for TF.js's plain CPU backend.
-//   npx tsx scripts/train-node.ts "preset=adaptive&epochs=2"     (any URL-hash settings)
+//   npx tsx tools/train-node.ts "preset=adaptive&epochs=2"     (any URL-hash settings)
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { registerWasmGradKernels } from '../workers/backend/wasm-grads';
 import { readFileSync } from 'node:fs';
 import type { DiagnosticsRecord, MetricRecord, TrainEvent } from '../workers/contract/api';
 import { configFromHash } from '../workers/contract/url';
-import { fromPixels } from '../workers/data/dataset';
+import { fromPixels } from '../workers/dataset/dataset';
 import { RunControl, train } from '../workers/train/trainer';
 
 const { config, warnings } = configFromHash(process.argv[2] ?? '');

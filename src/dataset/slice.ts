@@ -1,6 +1,6 @@
 import type { StateCreator } from 'zustand';
 import type { DatasetSummary, IngestProgress, StoredDataset } from '../../workers/contract/api';
-import type { Store } from './index';
+import type { Store } from '../store';
 
 export interface DatasetSlice {
   dataset: DatasetSummary | null;

@@ -1,12 +1,12 @@
 // Writes Fashion-MNIST as a folder of PNG files, one subfolder per class, for ingest checks and
 // the learning protocol (bench/protocol.ts); images [from, from + count) of the training file:
-//   npx tsx scripts/fashion-folder.ts /tmp/fashion10k 10000
-//   npx tsx scripts/fashion-folder.ts /tmp/fashion-b 3000 3000      (images 3000..5999)
+//   npx tsx tools/fashion-folder.ts /tmp/fashion10k 10000
+//   npx tsx tools/fashion-folder.ts /tmp/fashion-b 3000 3000      (images 3000..5999)
 // Source: `apt-get install dataset-fashion-mnist` (Zalando SE, MIT licence).
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
-import { png } from './png';
+import { png } from '../test/png';
 
 const [out = '/tmp/fashion-folder', countArg = '10000', fromArg = '0', src = '/usr/share/datasets/fashion-mnist'] = process.argv.slice(2);
 const classes = ['T-shirt', 'Trouser', 'Pullover', 'Dress', 'Coat', 'Sandal', 'Shirt', 'Sneaker', 'Bag', 'Ankle boot'];

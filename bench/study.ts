@@ -2,8 +2,8 @@
 // in Node, then reads k-NN and the linear probe of the trained encoder, a random-init encoder of
 // the same architecture and seed, and raw pixels, under each readout (global pool, 2×2 and 4×4
 // grids of the last map). Not a test: a run takes `minutes` plus about half a minute of evaluation.
-//   npx tsx scripts/study.ts minutes=3 seeds=0 data=sample recipes=defaults,adamw
-//   npx tsx scripts/study.ts minutes=10 seeds=0,1,2 data=sample,fashion:0:3000 recipes=small
+//   npx tsx bench/study.ts minutes=3 seeds=0 data=sample recipes=defaults,adamw
+//   npx tsx bench/study.ts minutes=10 seeds=0,1,2 data=sample,fashion:0:3000 recipes=small
 // One JSON line per run is appended to `out` (default bench/results/study.jsonl); a table of
 // means ± spread over seeds per (recipe, data, readout) is printed at the end.
 import * as tf from '@tensorflow/tfjs';
@@ -18,7 +18,7 @@ import { FeatureCache } from '../workers/eval/cache';
 import { evaluationReport } from '../workers/eval/report';
 import { rowFeatures, takeWeights } from '../workers/eval/session';
 import { releaseRun, RunControl, train } from '../workers/train/trainer';
-import { loadNamed } from './lib/datasets';
+import { loadNamed } from '../tools/datasets';
 
 /** What every recipe starts from, spelled out so that the grid keeps its meaning when the
  *  studio's defaults change: the official augmentations, the small CNN, batch 64, 1 warmup epoch. */

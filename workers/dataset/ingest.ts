@@ -5,7 +5,7 @@ import type { DatasetSummary, IngestFile, IngestProgress, SkippedFile } from '..
 import { fromPixels, type Dataset } from './dataset';
 import { HEADER_BYTES, imageHeader } from './header';
 import { ingestBudget, planIngest, storedSize } from './plan';
-import { saveDataset } from './store';
+import { saveDataset } from './dataset-db';
 
 /** Decoding runs this many files at once: createImageBitmap decodes off the worker's JS thread. */
 const CONCURRENCY = 4;

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { MetricRecord } from '../../workers/contract/api';
-import { useStore } from './index';
-import { UI_HISTORY_LIMIT } from './training';
+import { useStore } from '../store';
+import { UI_HISTORY_LIMIT } from './slice';
 
 const rec = (step: number): MetricRecord => ({ step, epoch: 0, lr: 0.1, loss: 1 / step, invariance: 0, variance: 0, covariance: 0, gammaT: 1, imagesPerSec: 100, msPerStep: 10 });
 
