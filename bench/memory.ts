@@ -17,6 +17,7 @@ import { modelCard, WASM_HEAP_LIMIT } from '../workers/model/card';
 import { buildModel } from '../workers/model/model';
 import { makeOptimizer } from '../workers/train/trainer';
 import { trainStep } from '../workers/train/step';
+import { errorMessage } from '../workers/contract/errors';
 
 type RecipeId = keyof typeof RECIPES;
 const args = Object.fromEntries(process.argv.slice(2).map((a) => a.split('=', 2) as [string, string]));
@@ -46,7 +47,7 @@ async function one(recipe: RecipeId, mode: 'off' | 'on'): Promise<Row> {
     }
     row.heap = heap();
   } catch (e) {
-    row.error = (e instanceof Error ? e.message : String(e)).slice(0, 120);
+    row.error = errorMessage(e).slice(0, 120);
     row.heap = heap();
   }
   return row;

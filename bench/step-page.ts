@@ -8,6 +8,7 @@ import { modelCard } from '../workers/model/card';
 import type { PlainBench } from './worker/plain-step';
 import type { StudioBench } from './worker/studio-step';
 import type { StepTiming } from './worker/timing';
+import { errorMessage } from '../workers/contract/errors';
 
 export interface BenchRow {
   backend: string;
@@ -112,7 +113,7 @@ async function run(): Promise<BenchRow[]> {
         row.studio = await studio.step(c);
         log(`  ${id} (batch ${b}): studio ${row.studio.imagesPerSec.toFixed(1)} img/s, ${((row.studio.imagesPerSec * flops) / 1e9).toFixed(2)} GFLOP/s`);
       } catch (e) {
-        row.studio = { skipped: e instanceof Error ? e.message : String(e) };
+        row.studio = { skipped:errorMessage(e)};
         log(`  ${id}: studio failed (${row.studio.skipped})`);
       }
       if (single) row.plain = { skipped: 'as on wasm' };
@@ -122,7 +123,7 @@ async function run(): Promise<BenchRow[]> {
           row.plain = await plain.step(c);
           log(`  ${id} (batch ${b}): plain ${row.plain.imagesPerSec.toFixed(1)} img/s`);
         } catch (e) {
-          row.plain = { skipped: (e instanceof Error ? e.message : String(e)).slice(0, 160) };
+          row.plain = { skipped: errorMessage(e).slice(0, 160) };
           log(`  ${id}: plain failed (${row.plain.skipped})`);
         }
       }

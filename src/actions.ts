@@ -4,8 +4,8 @@ import { MAX_IMPORT_BYTES, RUN_OPEN_ELSEWHERE, RUNS_CHANNEL, type DatasetSummary
 import type { BackendChoice, BackendName } from '../workers/contract/config';
 import { callback, onWorkerLost, publicBase, stepTook, transfer, worker } from './bridge';
 import { useStore } from './store';
+import { errorMessage } from '../workers/contract/errors';
 
-const message = (e: unknown) => (e instanceof Error ? e.message : String(e));
 
 /** auto's ranking of the backends, per model: measuring takes seconds, so a visit reuses it. */
 const rankingKey = (spec: MeasureSpec) =>
@@ -28,7 +28,7 @@ export async function chooseBackend(choice: BackendChoice, remeasure = false): P
     useStore.setState({ backendSpec: spec });
     useStore.getState().setBackend(report, 'ready');
   } catch (e) {
-    useStore.getState().setBackend(null, 'failed', message(e));
+    useStore.getState().setBackend(null, 'failed', errorMessage(e));
   }
 }
 
@@ -41,7 +41,7 @@ export async function checkKernels(): Promise<void> {
   try {
     useStore.setState({ kernelCheck: { status: 'done', report: await worker().checkKernels() } });
   } catch (e) {
-    useStore.setState({ kernelCheck: { status: 'failed', error: message(e) } });
+    useStore.setState({ kernelCheck: { status: 'failed', error: errorMessage(e) } });
   }
 }
 
@@ -56,7 +56,7 @@ async function load(how: () => Promise<DatasetSummary>, status: 'loading' | 'ing
     localStorage.setItem(LAST_DATASET, summary.id.startsWith('sample:') ? 'sample' : summary.id);
   } catch (e) {
     useStore.getState().setIngest(null);
-    useStore.getState().setDatasetStatus(useStore.getState().dataset ? 'ready' : 'failed', message(e));
+    useStore.getState().setDatasetStatus(useStore.getState().dataset ? 'ready' : 'failed', errorMessage(e));
   }
   void refreshStoredDatasets();
 }
@@ -86,7 +86,7 @@ export async function deleteStoredDataset(id: string): Promise<void> {
     await worker().deleteDataset(id);
     if (localStorage.getItem(LAST_DATASET) === id) localStorage.removeItem(LAST_DATASET);
   } catch (e) {
-    useStore.getState().setDatasetStatus(useStore.getState().datasetStatus, message(e));
+    useStore.getState().setDatasetStatus(useStore.getState().datasetStatus, errorMessage(e));
   }
   await refreshStoredDatasets();
 }
@@ -177,7 +177,7 @@ export async function startTraining(): Promise<void> {
   try {
     await worker().train(s.config, callback(trainEvents()));
   } catch (e) {
-    useStore.setState({ runState: 'failed', runMessage: message(e) });
+    useStore.setState({ runState: 'failed', runMessage: errorMessage(e) });
   }
   void refreshRuns();
 }
@@ -208,8 +208,8 @@ export async function resumeRun(run: RunRecord, step?: number): Promise<void> {
     // Refused before it started (the run trains in another tab): nothing failed here.
     if (e instanceof Error && e.name === RUN_OPEN_ELSEWHERE) {
       useStore.setState({ runState: 'idle' });
-      useStore.getState().setCheckpoints({ checkpointNotice: { text: `Cannot resume: ${message(e)}`, error: true } });
-    } else useStore.setState({ runState: 'failed', runMessage: message(e) });
+      useStore.getState().setCheckpoints({ checkpointNotice: { text: `Cannot resume: ${errorMessage(e)}`, error: true } });
+    } else useStore.setState({ runState: 'failed', runMessage: errorMessage(e) });
   }
   void refreshRuns();
 }
@@ -242,7 +242,7 @@ export async function toggleCompare(runId: string): Promise<void> {
     const history = await worker().runHistory(runId);
     useStore.getState().setCheckpoints({ compare: [...useStore.getState().compare.filter((h) => h.runId !== runId), history] });
   } catch (e) {
-    useStore.getState().setCheckpoints({ checkpointNotice: { text: `Cannot compare that run: ${message(e)}`, error: true } });
+    useStore.getState().setCheckpoints({ checkpointNotice: { text: `Cannot compare that run: ${errorMessage(e)}`, error: true } });
   }
 }
 
@@ -341,7 +341,7 @@ export async function exportRun(kind: ExportKind, runId: string, step: number): 
       : await w.exportEmbeddings(runId, step, callback((done: number, total: number) => useStore.getState().setCheckpoints({ exporting: { what: `embeddings of step ${step}`, done, total } })));
     download(file);
   } catch (e) {
-    useStore.getState().setCheckpoints({ checkpointNotice: { text: `Export failed: ${message(e)}`, error: true } });
+    useStore.getState().setCheckpoints({ checkpointNotice: { text: `Export failed: ${errorMessage(e)}`, error: true } });
   } finally {
     useStore.getState().setCheckpoints({ exporting: null });
   }
@@ -360,7 +360,7 @@ export async function importCheckpointFile(file: File): Promise<void> {
     const last = run.checkpoints[run.checkpoints.length - 1];
     useStore.getState().setCheckpoints({ checkpointNotice: { text: `Imported "${run.name}" at step ${last.step} from ${file.name}.`, error: false } });
   } catch (e) {
-    useStore.getState().setCheckpoints({ checkpointNotice: { text: `${file.name} was not imported: ${message(e)}`, error: true } });
+    useStore.getState().setCheckpoints({ checkpointNotice: { text: `${file.name} was not imported: ${errorMessage(e)}`, error: true } });
   }
   void refreshStorage();
 }
@@ -372,7 +372,7 @@ export async function evaluateCheckpoint(runId: string | null, step?: number): P
     useStore.getState().setCheckpoints({ evalSourceName: name, checkpointNotice: null });
     document.querySelector('[data-testid="eval-panel"]')?.scrollIntoView({ behavior: 'smooth', block: 'start' });
   } catch (e) {
-    useStore.getState().setCheckpoints({ checkpointNotice: { text: `Cannot evaluate that checkpoint: ${message(e)}`, error: true } });
+    useStore.getState().setCheckpoints({ checkpointNotice: { text: `Cannot evaluate that checkpoint: ${errorMessage(e)}`, error: true } });
   }
 }
 
@@ -395,7 +395,7 @@ export async function runEvaluation(kind: EvalKind): Promise<void> {
     useStore.getState().setEvaluation(kind, { status: 'done', report, progress: null });
     void refreshRuns(); // the figures are kept with the checkpoint of those weights
   } catch (e) {
-    useStore.getState().setEvaluation(kind, { status: 'failed', error: message(e), progress: null });
+    useStore.getState().setEvaluation(kind, { status: 'failed', error: errorMessage(e), progress: null });
   }
 }
 

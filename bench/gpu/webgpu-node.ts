@@ -16,6 +16,7 @@ import { modelCard } from '../../workers/model/card';
 import { buildModel } from '../../workers/model/model';
 import { trainStep } from '../../workers/train/step';
 import { makeOptimizer } from '../../workers/train/trainer';
+import { errorMessage } from '../../workers/contract/errors';
 
 const args = Object.fromEntries(process.argv.slice(2).map((a) => a.split('=', 2) as [string, string]));
 const cases = (args.cases ?? 'defaults,small-32').split(',');
@@ -78,7 +79,7 @@ for (const id of cases) {
       const s = await timed(() => step(3), steps);
       row = { ...row, imagesPerSec: batch / s, gflops: (batch * flops) / s / 1e9, peakBytes: profile.peakBytes, cardBytes: mode === 'on' ? card.memory.recompute.total : card.memory.total };
     } catch (e) {
-      row.error = e instanceof Error ? e.message : String(e);
+      row.error =errorMessage(e);
     }
     rows.push(row);
     console.log(JSON.stringify(row));

@@ -3,6 +3,7 @@ import type { AugmentPreview as Preview } from '../../workers/contract/api';
 import { FIELDS, type TrainConfig } from '../../workers/contract/config';
 import { worker } from '../bridge';
 import { useStore } from '../store';
+import { errorMessage } from '../../workers/contract/errors';
 
 /** The settings a preview depends on: the Augment group, the crop size and the seed. */
 const KEYS = (Object.keys(FIELDS) as (keyof TrainConfig)[]).filter((k) => FIELDS[k].group === 'Augment' || k === 'imageSize' || k === 'seed');
@@ -29,7 +30,7 @@ export function AugmentPreview() {
     const id = setTimeout(() => {
       worker().previewAugment(useStore.getState().config, 8, draw).then(
         (p) => current && (setPreview(p), setError(null)),
-        (e) => current && setError(e instanceof Error ? e.message : String(e)),
+        (e) => current && setError(errorMessage(e)),
       );
     }, 150);
     return () => {

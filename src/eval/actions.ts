@@ -3,8 +3,8 @@
 import { callback, worker } from '../bridge';
 import { useStore } from '../store';
 import { closedGallery } from './slice';
+import { errorMessage } from '../../workers/contract/errors';
 
-const message = (e: unknown) => (e instanceof Error ? e.message : String(e));
 
 export async function drawFeatureMap(): Promise<void> {
   const { config, setFeatureMap, setGallery } = useStore.getState();
@@ -16,7 +16,7 @@ export async function drawFeatureMap(): Promise<void> {
     const map = await worker().featureMap(config, onProgress);
     useStore.getState().setFeatureMap({ status: 'done', map, progress: null });
   } catch (e) {
-    useStore.getState().setFeatureMap({ status: 'failed', error: message(e), progress: null });
+    useStore.getState().setFeatureMap({ status: 'failed', error: errorMessage(e), progress: null });
   }
 }
 
@@ -30,7 +30,7 @@ export async function openNeighbours(test: number): Promise<void> {
     // A later click wins over an earlier answer.
     if (useStore.getState().gallery.test === test) setGallery({ status: 'done', gallery });
   } catch (e) {
-    if (useStore.getState().gallery.test === test) setGallery({ status: 'failed', error: message(e) });
+    if (useStore.getState().gallery.test === test) setGallery({ status: 'failed', error: errorMessage(e) });
   }
 }
 

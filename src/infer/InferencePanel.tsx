@@ -7,6 +7,7 @@ import { inferImages } from '../actions';
 import { blocked } from '../eval/EvalPanel';
 import { Thumb } from '../eval/Thumb';
 import { useStore } from '../store';
+import { errorMessage } from '../../workers/contract/errors';
 
 export function InferencePanel() {
   const reason = useStore(blocked);
@@ -19,7 +20,7 @@ export function InferencePanel() {
     try {
       setResult(await inferImages(files, (done, total) => setBusy({ done, total })));
     } catch (e) {
-      setError(e instanceof Error ? e.message : String(e));
+      setError(errorMessage(e));
     } finally {
       setBusy(null);
     }

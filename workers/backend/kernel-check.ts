@@ -4,6 +4,7 @@
 // differ from the ones we test on; this says whether training there computes the right gradients.
 import * as tf from '@tensorflow/tfjs';
 import type { KernelCheckReport } from '../contract/api';
+import { errorMessage } from '../contract/errors';
 
 /** Max |active − cpu| over max |cpu|: float32 sums taken in another order stay far below it. */
 export const KERNEL_CHECK_TOLERANCE = 1e-4;
@@ -103,7 +104,7 @@ export async function checkKernels(): Promise<KernelCheckReport> {
       error = scale === 0 ? diff : diff / scale;
     } catch (e) {
       error = Infinity;
-      message = e instanceof Error ? e.message : String(e);
+      message =errorMessage(e);
     } finally {
       await tf.setBackend(active);
     }

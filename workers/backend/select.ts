@@ -20,6 +20,7 @@ import { registerWasmGradKernels } from './wasm-grads';
 import { registerWebgpuGradKernels } from './webgpu-grads';
 import { withTimeout } from './timeout';
 import { startWasm, type WasmStart } from './wasm-threads';
+import { errorMessage } from '../contract/errors';
 
 export const AUTO_ORDER: BackendName[] = ['webgpu', 'webgl', 'wasm', 'cpu'];
 
@@ -85,7 +86,7 @@ async function tryBackend(name: BackendName): Promise<BackendAttempt> {
     if (!Number.isFinite(loss)) return { name, ok: false, reason: `the test step gave a loss of ${loss}` };
     return { name, ok: true, ms: Math.round(performance.now() - t0) };
   } catch (e) {
-    return { name, ok: false, reason: e instanceof Error ? e.message : String(e) };
+    return { name, ok: false, reason:errorMessage(e)};
   }
 }
 
@@ -152,7 +153,7 @@ export async function selectBackend(choice: BackendChoice, spec: MeasureSpec, pr
         try {
           attempt.msPerImage = await withTimeout(measure(spec), PROBE_TIMEOUT_MS, 'the timed steps');
         } catch (e) {
-          Object.assign(attempt, { ok: false, reason: e instanceof Error ? e.message : String(e) });
+          Object.assign(attempt, { ok: false, reason:errorMessage(e)});
         }
       }
       tookMs.push(performance.now() - t0);

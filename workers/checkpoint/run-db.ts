@@ -7,6 +7,7 @@ import * as v from 'valibot';
 import type { CheckpointInfo, DamagedRun, EvalReport, RunRecord, StoredRuns } from '../contract/api';
 import { parseOrThrow, runRecordSchema } from '../contract/records';
 import type { Checkpoint, CheckpointMeta } from './record';
+import { errorMessage } from '../contract/errors';
 
 /** Reads and writes inside one transaction. Await nothing but these reads inside it (IndexedDB
  *  commits a transaction as soon as it has no request pending). */
@@ -114,7 +115,7 @@ export async function saveCheckpoint(kv: Kv, c: Checkpoint, keep: number, readMs
     throw new CheckpointWriteError(
       quota
         ? `the checkpoint at step ${m.step} (${(info.bytes / 1e6).toFixed(1)} MB) did not fit in the browser's storage; the older checkpoints are kept and training goes on. Delete old runs or stored datasets to make room.`
-        : `the checkpoint at step ${m.step} could not be written (${e instanceof Error ? e.message : String(e)}); the older checkpoints are kept and training goes on.`,
+        : `the checkpoint at step ${m.step} could not be written (${errorMessage(e)}); the older checkpoints are kept and training goes on.`,
       quota,
     );
   }
@@ -137,7 +138,7 @@ export async function listRuns(kv: Kv): Promise<StoredRuns> {
       if (run.runId !== runId) throw new Error(`the run record is damaged: it is stored as ${runId} but names itself ${run.runId}`);
       runs.push(run);
     } catch (e) {
-      damaged.push({ runId, reason: e instanceof Error ? e.message : String(e) });
+      damaged.push({ runId, reason:errorMessage(e)});
     }
   }
   return { runs: runs.sort((a, b) => b.updatedAt - a.updatedAt), damaged };

@@ -12,6 +12,7 @@ import { checkLayout, restoreTensors, validateCheckpoint, type Checkpoint } from
 import { CheckpointWriteError, loadCheckpoint, newRunId, saveCheckpoint, type Kv } from './run-db';
 import { checkpointZip, fileStem, readCheckpointZip, weightsZip } from './zip';
 import { checkpointFromSafetensors, isSafetensors, isZip } from '../torch/import';
+import { errorMessage } from '../contract/errors';
 
 /** The trainer's checkpoint sink: writes, reports each write (and its cost) or why it failed. */
 export function checkpointWriter(kv: Kv, keep: number, emit: (e: TrainEvent) => void): (c: Checkpoint, readMs: number) => Promise<void> {
@@ -21,7 +22,7 @@ export function checkpointWriter(kv: Kv, keep: number, emit: (e: TrainEvent) => 
       emit({ type: 'checkpoint', info, run });
     } catch (e) {
       const quota = e instanceof CheckpointWriteError && e.quota;
-      emit({ type: 'checkpoint-error', message: e instanceof Error ? e.message : String(e), quota });
+      emit({ type: 'checkpoint-error', message:errorMessage(e), quota });
     }
   };
 }

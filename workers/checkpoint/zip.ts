@@ -10,6 +10,7 @@ import { csvLine } from './csv';
 
 export { crc32 };
 import { validateRecord, valuesMismatch, type Checkpoint, type CheckpointMeta } from './record';
+import { errorMessage } from '../contract/errors';
 
 export const CHECKPOINT_JSON = 'checkpoint.json';
 export const CHECKPOINT_BIN = 'tensors.bin';
@@ -91,7 +92,7 @@ export function readCheckpointZip(bytes: Uint8Array, check?: (meta: CheckpointMe
   try {
     entries = zipEntries(bytes);
   } catch (e) {
-    throw new Error(`the file is not a readable zip (${e instanceof Error ? e.message : String(e)}): it is damaged or truncated, or not a checkpoint export`);
+    throw new Error(`the file is not a readable zip (${errorMessage(e)}): it is damaged or truncated, or not a checkpoint export`);
   }
   const record = entries.get(CHECKPOINT_JSON);
   if (!record) {
@@ -128,7 +129,7 @@ function inflate(bytes: Uint8Array, name: string, entry: ZipEntry): Uint8Array {
   try {
     file = unzipSync(bytes, { filter: (f) => f.name === name })[name];
   } catch (e) {
-    throw new Error(`${name} cannot be inflated (${e instanceof Error ? e.message : String(e)}): the file is damaged or truncated`);
+    throw new Error(`${name} cannot be inflated (${errorMessage(e)}): the file is damaged or truncated`);
   }
   if (!file || file.byteLength !== entry.originalSize) throw new Error(`${name} inflates to ${file?.byteLength ?? 0} bytes where the zip declares ${entry.originalSize}: the file is damaged`);
   const crc = crc32(file);

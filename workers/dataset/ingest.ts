@@ -6,6 +6,7 @@ import { fromPixels, type Dataset } from './dataset';
 import { HEADER_BYTES, imageHeader } from './header';
 import { ingestBudget, planIngest, storedSize } from './plan';
 import { saveDataset } from './dataset-db';
+import { errorMessage } from '../contract/errors';
 
 /** Decoding runs this many files at once: createImageBitmap decodes off the worker's JS thread. */
 const CONCURRENCY = 4;
@@ -91,7 +92,7 @@ export async function decodeImages(files: File[], size: number): Promise<{ names
       bitmap.close();
       out.names.push(f.name);
     } catch (e) {
-      out.skipped.push({ path: f.name, reason: e instanceof Error ? e.message : String(e) });
+      out.skipped.push({ path: f.name, reason:errorMessage(e)});
     }
   }
   return out;
@@ -174,7 +175,7 @@ export async function ingestFolder(
     }, pixels);
     stored = { storedBytes: bytes };
   } catch (e) {
-    const why = e instanceof DOMException && e.name === 'QuotaExceededError' ? 'the browser storage is full; delete stored datasets or checkpoints to keep it after a reload' : `storing failed (${e instanceof Error ? e.message : String(e)})`;
+    const why = e instanceof DOMException && e.name === 'QuotaExceededError' ? 'the browser storage is full; delete stored datasets or checkpoints to keep it after a reload' : `storing failed (${errorMessage(e)})`;
     stored = { notStored: why };
   }
   const dataset = fromPixels(pixels, { count: kept.length, height: size, width: size, channels: 3 }, labels, plan.classes,

@@ -18,6 +18,7 @@ import { BUDGET_SKIP_STEPS, budgetReady, epochsForBudget, REPLAN_MAX_SHARE, REPL
 import { autoEvery, OnlineKnn } from './online-knn';
 import { PACKED, trainStep, type StepContext, type StepOutput } from './step';
 import { CollapseWatch } from './warnings';
+import { errorMessage } from '../contract/errors';
 
 export class RunControl {
   paused = false;
@@ -294,7 +295,7 @@ export async function train(data: Dataset, config: TrainConfig, control: RunCont
       for (const w of watch.onKnn(r, knnBaselines!, schedule)) emit({ type: 'warning', ...w });
     }).catch((e: unknown) => {
       // A failed evaluation costs a point of the curve, never the run.
-      emit({ type: 'warning', step: at, kind: 'online-knn', message: `the online k-NN at step ${at} failed (${e instanceof Error ? e.message : String(e)}); training goes on` });
+      emit({ type: 'warning', step: at, kind: 'online-knn', message: `the online k-NN at step ${at} failed (${errorMessage(e)}); training goes on` });
     }).finally(() => {
       if (knnDone === done) knnDone = null;
     });
