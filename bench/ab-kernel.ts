@@ -14,7 +14,7 @@ import { registerWasmGradKernels } from '../workers/backend/wasm-grads';
 import { DEFAULT_CONFIG } from '../workers/contract/config';
 import { configFromHash } from '../workers/contract/url';
 import { buildModel } from '../workers/model/model';
-import { makeOptimizer } from '../workers/train/trainer';
+import { makeOptimizer } from '../workers/optim/optimizers';
 import { trainStep } from '../workers/train/step';
 
 const [oldPath, name = 'Conv2DBackpropFilter', hash = 'preset=quick-cpu', rounds = '8'] = process.argv.slice(2);

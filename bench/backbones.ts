@@ -9,7 +9,7 @@ import { registerWasmGradKernels } from '../workers/backend/wasm-grads';
 import { BACKBONES, DEFAULT_CONFIG, type TrainConfig } from '../workers/contract/config';
 import { modelCard } from '../workers/model/card';
 import { buildModel } from '../workers/model/model';
-import { makeOptimizer } from '../workers/train/trainer';
+import { makeOptimizer } from '../workers/optim/optimizers';
 import { trainStep } from '../workers/train/step';
 
 /** The reduced size: batch 32 at 32 px, widthMult 0.25 (ViT: patch 8, depth 4), projector 512-512. */

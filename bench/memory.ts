@@ -15,7 +15,7 @@ import { RECIPES } from '../workers/contract/presets';
 import { images } from '../workers/model/backbone-test-kit';
 import { modelCard, WASM_HEAP_LIMIT } from '../workers/model/card';
 import { buildModel } from '../workers/model/model';
-import { makeOptimizer } from '../workers/train/trainer';
+import { makeOptimizer } from '../workers/optim/optimizers';
 import { trainStep } from '../workers/train/step';
 import { errorMessage } from '../workers/contract/errors';
 

@@ -8,7 +8,7 @@ import { DEFAULT_CONFIG } from '../workers/contract/config';
 import { configFromHash } from '../workers/contract/url';
 import { modelCard } from '../workers/model/card';
 import { buildModel } from '../workers/model/model';
-import { makeOptimizer } from '../workers/train/trainer';
+import { makeOptimizer } from '../workers/optim/optimizers';
 import { trainStep } from '../workers/train/step';
 
 registerWasmGradKernels();

@@ -17,7 +17,8 @@ import { configFromHash } from '../workers/contract/url';
 import { FeatureCache } from '../workers/eval/cache';
 import { evaluationReport } from '../workers/eval/report';
 import { rowFeatures, takeWeights } from '../workers/eval/session';
-import { releaseRun, RunControl, train } from '../workers/train/trainer';
+import { releaseRun, RunControl } from '../workers/train/run';
+import { train } from '../workers/train/trainer';
 import { loadNamed } from '../tools/datasets';
 
 /** What every recipe starts from, spelled out so that the grid keeps its meaning when the

@@ -13,7 +13,8 @@ import { fromPixels } from '../workers/dataset/dataset';
 import { FeatureCache } from '../workers/eval/cache';
 import { evaluationReport } from '../workers/eval/report';
 import { rowFeatures, takeWeights } from '../workers/eval/session';
-import { RunControl, train } from '../workers/train/trainer';
+import { RunControl } from '../workers/train/run';
+import { train } from '../workers/train/trainer';
 
 const { config, warnings } = configFromHash(process.argv[2] ?? '');
 if (warnings.length) throw new Error(warnings.map((w) => `${w.key}=${w.value}: ${w.reason}`).join('; '));

@@ -10,7 +10,8 @@ import { readFileSync } from 'node:fs';
 import type { DiagnosticsRecord, MetricRecord, TrainEvent } from '../workers/contract/api';
 import { configFromHash } from '../workers/contract/url';
 import { fromPixels } from '../workers/dataset/dataset';
-import { RunControl, train } from '../workers/train/trainer';
+import { RunControl } from '../workers/train/run';
+import { train } from '../workers/train/trainer';
 
 const { config, warnings } = configFromHash(process.argv[2] ?? '');
 if (warnings.length) throw new Error(warnings.map((w) => `${w.key}=${w.value}: ${w.reason}`).join('; '));

@@ -15,7 +15,7 @@ import { images } from '../../workers/model/backbone-test-kit';
 import { modelCard } from '../../workers/model/card';
 import { buildModel } from '../../workers/model/model';
 import { trainStep } from '../../workers/train/step';
-import { makeOptimizer } from '../../workers/train/trainer';
+import { makeOptimizer } from '../../workers/optim/optimizers';
 import { errorMessage } from '../../workers/contract/errors';
 
 const args = Object.fromEntries(process.argv.slice(2).map((a) => a.split('=', 2) as [string, string]));

@@ -5,7 +5,7 @@ import * as tf from '@tensorflow/tfjs';
 import { selectBackend } from '../../workers/backend/select';
 import type { BackendName, TrainConfig } from '../../workers/contract/config';
 import { buildModel } from '../../workers/model/model';
-import { makeOptimizer } from '../../workers/train/trainer';
+import { makeOptimizer } from '../../workers/optim/optimizers';
 import { trainStep, type StepContext } from '../../workers/train/step';
 import { matMulCeiling, randomViews, timeSteps } from './timing';
 

@@ -24,7 +24,8 @@ import { config, dataset, memoryKv, run } from '../../workers/checkpoint/testing
 import { checkpointZip } from '../../workers/checkpoint/zip';
 import { torchModelFile } from '../../workers/torch/export';
 import { torchProjectZip } from '../../workers/torch/project';
-import { releaseRun, RunControl, train } from '../../workers/train/trainer';
+import { releaseRun, RunControl } from '../../workers/train/run';
+import { train } from '../../workers/train/trainer';
 
 const SEED = 20261202;
 const TRIES = Number(process.env.FUZZ_TRIES ?? 2500);

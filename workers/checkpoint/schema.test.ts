@@ -4,7 +4,8 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { HISTORY_LIMIT } from '../contract/history';
-import { makeOptimizer, releaseRun } from '../train/trainer';
+import { makeOptimizer } from '../optim/optimizers';
+import { releaseRun } from '../train/run';
 import { validateCheckpoint, validateRecord, type Checkpoint } from './record';
 import { deleteCheckpoint, listRuns, loadCheckpoint, saveCheckpoint } from './run-db';
 import { config, memoryKv, run } from './testing';

@@ -4,7 +4,8 @@ import type { MetricRecord, TrainEvent } from '../contract/api';
 import { DEFAULT_CONFIG, type TrainConfig } from '../contract/config';
 import { fromPixels } from '../dataset/dataset';
 import { mulberry32 } from '../dataset/random';
-import { RunControl, train } from '../train/trainer';
+import { RunControl } from '../train/run';
+import { train } from '../train/trainer';
 import type { Checkpoint } from './record';
 import type { Kv, KvTx } from './run-db';
 

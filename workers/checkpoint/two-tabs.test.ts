@@ -8,7 +8,7 @@ import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { EvalReport, RunRecord } from '../contract/api';
 import { mulberry32 } from '../dataset/random';
-import { releaseRun } from '../train/trainer';
+import { releaseRun } from '../train/run';
 import type { Checkpoint } from './record';
 import { deleteCheckpoint, listRuns, loadCheckpoint, recordResults, removeOrphans, saveCheckpoint } from './run-db';
 import { config, memoryKv, run } from './testing';

@@ -4,7 +4,8 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { fromPixels } from '../dataset/dataset';
-import { RunControl, train } from '../train/trainer';
+import { RunControl } from '../train/run';
+import { train } from '../train/trainer';
 import type { MetricRecord } from './api';
 import { BACKBONES, checkConfig, DEFAULT_CONFIG, type TrainConfig } from './config';
 import { ANY_PRESET_IDS, applyPreset, matchingPreset, matchingRecipe, PRESETS, RECIPE_IDS, RECIPES } from './presets';

@@ -1,6 +1,7 @@
 // Optimizers over explicit variables. Their state lives in tf.Variables, listed by `state()` so a
 // checkpoint can hold it. Each update runs inside one tf.tidy and reads nothing back.
 import * as tf from '@tensorflow/tfjs';
+import type { TrainConfig } from '../contract/config';
 
 /** One piece of optimizer state: a slot of a parameter (momentum, moments) or a scalar (param null). */
 export interface SlotState {
@@ -164,4 +165,11 @@ export function clipByGlobalNorm(grads: tf.Tensor[], maxNorm: number): tf.Tensor
     const scale = tf.minimum(1, tf.div(maxNorm, tf.add(total, 1e-6)));
     return grads.map((g) => tf.mul(g, scale));
   });
+}
+
+/** The optimizer a config names, with its hyper-parameters. */
+export function makeOptimizer(c: TrainConfig): Optimizer {
+  if (c.optimizer === 'adamw') return adamw({ weightDecay: c.weightDecay, beta1: c.momentum });
+  if (c.optimizer === 'sgd') return sgd({ weightDecay: c.weightDecay, momentum: c.momentum });
+  return lars({ weightDecay: c.weightDecay, momentum: c.momentum, eta: c.eta });
 }

@@ -9,7 +9,8 @@ import { captureTensors, type Checkpoint, type CheckpointMeta } from '../checkpo
 import { importCheckpoint, openCheckpoint } from '../checkpoint/service';
 import { listRuns } from '../checkpoint/run-db';
 import { config, memoryKv, run } from '../checkpoint/testing';
-import { makeOptimizer, releaseRun } from '../train/trainer';
+import { makeOptimizer } from '../optim/optimizers';
+import { releaseRun } from '../train/run';
 import { torchModelFile, torchStateDict } from './export';
 import { checkpointFromSafetensors } from './import';
 import { f32, writeSafetensors, type SafeTensor } from './safetensors';

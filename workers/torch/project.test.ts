@@ -16,7 +16,7 @@ import { config, memoryKv, run } from '../checkpoint/testing';
 import type { Checkpoint } from '../checkpoint/record';
 import { mulberry32 } from '../dataset/random';
 import { rampedCoeff } from '../optim/schedule';
-import { releaseRun } from '../train/trainer';
+import { releaseRun } from '../train/run';
 import { vicregLoss } from '../vicreg/loss';
 import { torchStateDict } from './export';
 import { torchProjectZip, trainScript } from './project';

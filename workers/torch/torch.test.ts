@@ -11,7 +11,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_CONFIG, type TrainConfig } from '../contract/config';
 import { mulberry32 } from '../dataset/random';
 import { buildModel } from '../model/model';
-import { makeOptimizer } from '../train/trainer';
+import { makeOptimizer } from '../optim/optimizers';
 import { captureTensors, type Checkpoint, type CheckpointMeta } from '../checkpoint/record';
 import { torchModelFile, torchStateDict } from './export';
 import { inverse, layoutOf, permute, TO_TORCH } from './layout';

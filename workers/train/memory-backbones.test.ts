@@ -10,7 +10,8 @@ import { BACKBONES, DEFAULT_CONFIG, type TrainConfig } from '../contract/config'
 import { fromPixels } from '../dataset/dataset';
 import { mulberry32 } from '../dataset/random';
 import { TINY } from '../model/backbone-test-kit';
-import { releaseRun, RunControl, train } from './trainer';
+import { releaseRun, RunControl } from './run';
+import { train } from './trainer';
 
 beforeAll(async () => {
   registerWasmGradKernels();

@@ -8,7 +8,8 @@ import { registerWasmGradKernels } from '../backend/wasm-grads';
 import { DEFAULT_CONFIG } from '../contract/config';
 import { fromPixels } from '../dataset/dataset';
 import { mulberry32 } from '../dataset/random';
-import { releaseRun, RunControl, train } from './trainer';
+import { releaseRun, RunControl } from './run';
+import { train } from './trainer';
 
 beforeAll(async () => {
   registerWasmGradKernels();

@@ -8,7 +8,7 @@ import { registerWasmGradKernels } from '../backend/wasm-grads';
 import { BACKBONES, DEFAULT_CONFIG, type TrainConfig } from '../contract/config';
 import { images, TINY } from '../model/backbone-test-kit';
 import { buildModel, type VicregModel } from '../model/model';
-import { makeOptimizer } from './trainer';
+import { makeOptimizer } from '../optim/optimizers';
 import { vicregLoss } from '../vicreg/loss';
 import { recomputedGrads } from './recompute';
 import { trainStep } from './step';

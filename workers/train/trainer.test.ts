@@ -6,7 +6,8 @@ import { fromPixels } from '../dataset/dataset';
 import { mulberry32 } from '../dataset/random';
 import { learningRate } from '../optim/schedule';
 import type { Checkpoint } from '../checkpoint/record';
-import { RunControl, train } from './trainer';
+import { RunControl } from './run';
+import { train } from './trainer';
 
 beforeAll(async () => {
   await tf.setBackend('cpu');

@@ -10,8 +10,9 @@ import { captureTensors, FORMAT_VERSION, restoreTensors, type Checkpoint, type C
 import { APP_VERSION } from '../contract/version';
 import { mulberry32, permutation } from '../dataset/random';
 import { modelCard, usesRecompute, WASM_HEAP_LIMIT } from '../model/card';
-import { buildModel, type VicregModel } from '../model/model';
-import { adamw, lars, sgd, type Optimizer } from '../optim/optimizers';
+import { buildModel } from '../model/model';
+import type { RunControl, TrainedRun } from './run';
+import { makeOptimizer } from '../optim/optimizers';
 import { learningRate } from '../optim/schedule';
 import { readDiagnostics } from '../vicreg/diagnostics';
 import { BUDGET_SKIP_STEPS, budgetReady, epochsForBudget, REPLAN_MAX_SHARE, REPLAN_MIN_SHARE } from './budget';
@@ -19,31 +20,6 @@ import { autoEvery, OnlineKnn } from './online-knn';
 import { PACKED, trainStep, type StepContext, type StepOutput } from './step';
 import { CollapseWatch } from './warnings';
 import { errorMessage } from '../contract/errors';
-
-export class RunControl {
-  paused = false;
-  stopped = false;
-  /** While the run trains: its model, the steps taken and its config, for evaluating a snapshot. */
-  live: (() => { model: VicregModel; step: number; config: TrainConfig }) | null = null;
-  saveRequested = false; // a checkpoint on demand, taken before the next step
-  private wake: (() => void) | null = null;
-  pause() { this.paused = true; }
-  resume() { this.paused = false; this.wake?.(); }
-  stop() { this.stopped = true; this.wake?.(); }
-  requestSave() { this.saveRequested = true; this.wake?.(); } // also answered while paused
-  /** Resolves when resumed or stopped. */
-  waitWhilePaused(): Promise<void> {
-    return new Promise((resolve) => {
-      this.wake = () => { this.wake = null; resolve(); };
-    });
-  }
-}
-
-export function makeOptimizer(c: TrainConfig): Optimizer {
-  if (c.optimizer === 'adamw') return adamw({ weightDecay: c.weightDecay, beta1: c.momentum });
-  if (c.optimizer === 'sgd') return sgd({ weightDecay: c.weightDecay, momentum: c.momentum });
-  return lars({ weightDecay: c.weightDecay, momentum: c.momentum, eta: c.eta });
-}
 
 /** Resolves when the device has computed `tensors` (a one-number reduction is read back). */
 async function settle(tensors: tf.Tensor[]): Promise<void> {
@@ -54,23 +30,6 @@ async function settle(tensors: tf.Tensor[]): Promise<void> {
 
 // A worker's message loop only runs between macrotasks; yielding each step lets Pause and Stop in.
 const nextTask = () => new Promise<void>((r) => setTimeout(r, 0));
-
-/** What a run leaves behind for evaluation and export; the caller disposes it. */
-export interface TrainedRun {
-  state: RunState;
-  step: number;
-  model: VicregModel;
-  optimizer: Optimizer;
-  avt: StepContext['avt'];
-  config: TrainConfig; // the resolved config the weights were trained with
-}
-
-/** Frees everything a TrainedRun holds on the device. */
-export function releaseRun(run: TrainedRun): void {
-  run.model.dispose();
-  run.optimizer.dispose();
-  run.avt.ema?.dispose();
-}
 
 export interface TrainOptions {
   runId: string;
