@@ -63,13 +63,6 @@ export function browserKv(): Kv {
   return idb;
 }
 
-/** Why a write failed, for the user: a full disk is told apart from everything else. */
-export class CheckpointWriteError extends Error {
-  constructor(message: string, readonly quota: boolean) {
-    super(message);
-  }
-}
-
 const runKey = (runId: string) => `run:${runId}`;
 
 /** A run's record inside a transaction, or undefined when there is none or it fails its schema
@@ -111,12 +104,11 @@ export async function saveCheckpoint(kv: Kv, c: Checkpoint, keep: number, readMs
     info.writeMs = performance.now() - t0;
     return { info, run };
   } catch (e) {
-    const quota = isQuotaError(e);
-    throw new CheckpointWriteError(
-      quota
+    // Why a write failed, for the user: a full disk is told apart from everything else.
+    throw new Error(
+      isQuotaError(e)
         ? `the checkpoint at step ${m.step} (${(info.bytes / 1e6).toFixed(1)} MB) did not fit in the browser's storage; the older checkpoints are kept and training goes on. Delete old runs or stored datasets to make room.`
         : `the checkpoint at step ${m.step} could not be written (${errorMessage(e)}); the older checkpoints are kept and training goes on.`,
-      quota,
     );
   }
 }

@@ -10,7 +10,7 @@ import { releaseRun, type TrainedRun } from '../train/run';
 import { encoderLayers, layersFiles, lookupFor, projectorLayers } from './layers-model';
 import { csvLine } from './csv';
 import { checkLayout, restoreTensors, validateCheckpoint, type Checkpoint } from './record';
-import { CheckpointWriteError, loadCheckpoint, newRunId, saveCheckpoint, type Kv } from './run-db';
+import { loadCheckpoint, newRunId, saveCheckpoint, type Kv } from './run-db';
 import { checkpointZip, fileStem, readCheckpointZip, weightsZip } from './zip';
 import { checkpointFromSafetensors, isSafetensors, isZip } from '../torch/import';
 import { errorMessage } from '../contract/errors';
@@ -22,8 +22,7 @@ export function checkpointWriter(kv: Kv, keep: number, emit: (e: TrainEvent) => 
       const { info, run } = await saveCheckpoint(kv, c, keep, readMs);
       emit({ type: 'checkpoint', info, run });
     } catch (e) {
-      const quota = e instanceof CheckpointWriteError && e.quota;
-      emit({ type: 'checkpoint-error', message:errorMessage(e), quota });
+      emit({ type: 'checkpoint-error', message: errorMessage(e) });
     }
   };
 }

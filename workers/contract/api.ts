@@ -251,7 +251,7 @@ export type TrainEvent =
   | { type: 'knn-baselines'; baselines: KnnBaselines }
   | { type: 'budget'; plan: BudgetPlan }
   | { type: 'checkpoint'; info: CheckpointInfo; run: RunRecord }
-  | { type: 'checkpoint-error'; message: string; quota: boolean }
+  | { type: 'checkpoint-error'; message: string }
   | { type: 'metrics'; records: MetricRecord[] }
   | { type: 'diagnostics'; records: DiagnosticsRecord[] }
   | { type: 'warning'; step: number; kind: WarningKind; message: string };

@@ -178,7 +178,7 @@ export async function train(data: Dataset, config: TrainConfig, control: RunCont
       if (values.some((v) => !Number.isFinite(v))) {
         // The loss can stay finite while weights are not (ReLU6 clamps NaN activations): stop here,
         // since every later step would train on garbage.
-        emit({ type: 'checkpoint-error', message: `the weights at step ${meta.step} are not finite; the checkpoint was not written and the last good one is kept`, quota: false });
+        emit({ type: 'checkpoint-error', message: `the weights at step ${meta.step} are not finite; the checkpoint was not written and the last good one is kept` });
         if (!failure) {
           failure = `the weights became non-finite by step ${meta.step} (a gradient overflowed) while the loss stayed finite; training stopped and the last good checkpoint is kept. Lower baseLr, raise the batch size, or resume from that checkpoint.`;
           control.stop();
