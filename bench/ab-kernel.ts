@@ -18,7 +18,8 @@ import { makeOptimizer } from '../workers/optim/optimizers';
 import { trainStep } from '../workers/train/step';
 
 const [oldPath, name = 'Conv2DBackpropFilter', hash = 'preset=quick-cpu', rounds = '8'] = process.argv.slice(2);
-if (!oldPath) throw new Error('usage: npx tsx bench/ab-kernel.ts <old module exporting registerWasmGradKernels> [kernel] [config hash] [rounds]');
+if (!oldPath)
+  throw new Error('usage: npx tsx bench/ab-kernel.ts <old module exporting registerWasmGradKernels> [kernel] [config hash] [rounds]');
 const old = (await import(pathToFileURL(resolve(oldPath)).href)) as { registerWasmGradKernels(): void };
 
 // The old module registers first; its kernel is kept, then the current one replaces it (a kernel
@@ -60,7 +61,9 @@ for (let r = 0; r < Number(rounds); r++) {
     times[label].push(await step(1), await step(2));
   }
 }
-console.log(`${name}, ${c.backbone} width ${c.width}, ${c.imageSize} px, batch ${c.batchSize}: whole training steps, ${rounds} interleaved rounds`);
+console.log(
+  `${name}, ${c.backbone} width ${c.width}, ${c.imageSize} px, batch ${c.batchSize}: whole training steps, ${rounds} interleaved rounds`,
+);
 for (const label of ['old', 'new'] as const) {
   const t = times[label].sort((a, b) => a - b);
   console.log(`${label}: min ${t[0].toFixed(0)} ms, median ${t[t.length >> 1].toFixed(0)} ms`);

@@ -13,7 +13,16 @@ import { makeOptimizer } from '../workers/optim/optimizers';
 import { trainStep } from '../workers/train/step';
 
 /** The reduced size: batch 32 at 32 px, widthMult 0.25 (ViT: patch 8, depth 4), projector 512-512. */
-const REDUCED: Partial<TrainConfig> = { batchSize: 32, imageSize: 32, widthMult: 0.25, width: 16, patchSize: 8, vitDepth: 4, projector: '512-512', stem: 'cifar' };
+const REDUCED: Partial<TrainConfig> = {
+  batchSize: 32,
+  imageSize: 32,
+  widthMult: 0.25,
+  width: 16,
+  patchSize: 8,
+  vitDepth: 4,
+  projector: '512-512',
+  stem: 'cifar',
+};
 
 async function imagesPerSecond(c: TrainConfig, steps = 3): Promise<number> {
   const model = buildModel(c);
@@ -46,5 +55,7 @@ for (const backbone of BACKBONES.filter((b) => only.length === 0 || only.include
   const c = { ...DEFAULT_CONFIG, ...REDUCED, backbone };
   const card = modelCard(c);
   const ips = await imagesPerSecond(c);
-  console.log(`${backbone.padEnd(12)} params ${(card.params.backbone / 1e6).toFixed(3)} M  ${(card.flops.backbone / 1e6).toFixed(1).padStart(7)} MFLOPs/image  ${ips.toFixed(1).padStart(7)} images/s`);
+  console.log(
+    `${backbone.padEnd(12)} params ${(card.params.backbone / 1e6).toFixed(3)} M  ${(card.flops.backbone / 1e6).toFixed(1).padStart(7)} MFLOPs/image  ${ips.toFixed(1).padStart(7)} images/s`,
+  );
 }

@@ -20,13 +20,20 @@ async function evaluate(page: Page, kind: string): Promise<{ rows: Record<string
   const t0 = Date.now();
   await page.getByTestId(`${kind}-run`).click();
   await page.getByTestId(`${kind}-run`).waitFor({ state: 'attached' });
-  await page.waitForFunction((k) => {
-    const b = document.querySelector(`[data-testid=${k}-run]`) as HTMLButtonElement | null;
-    return !!document.querySelector(`[data-testid=${k}-accuracy]`) && !!b && !b.disabled;
-  }, kind, { timeout: 3_600_000, polling: 500 });
+  await page.waitForFunction(
+    (k) => {
+      const b = document.querySelector(`[data-testid=${k}-run]`) as HTMLButtonElement | null;
+      return !!document.querySelector(`[data-testid=${k}-accuracy]`) && !!b && !b.disabled;
+    },
+    kind,
+    { timeout: 3_600_000, polling: 500 },
+  );
   const seconds = (Date.now() - t0) / 1000;
   console.log(`${kind}: ${seconds.toFixed(0)} s`);
-  const rows = await page.getByTestId(`${kind}-accuracy`).locator('tr[data-row]').evaluateAll((trs) => trs.map((tr) => [tr.getAttribute('data-row'), 100 * Number(tr.getAttribute('data-top1'))] as const));
+  const rows = await page
+    .getByTestId(`${kind}-accuracy`)
+    .locator('tr[data-row]')
+    .evaluateAll((trs) => trs.map((tr) => [tr.getAttribute('data-row'), 100 * Number(tr.getAttribute('data-top1'))] as const));
   return { rows: Object.fromEntries(rows), seconds };
 }
 
@@ -39,7 +46,9 @@ try {
   await page.goto(`http://127.0.0.1:${port}/#backend=wasm&seed=${seed}&baselineEpochs=${epochs}`);
   await page.getByTestId('sample-dataset').click();
   await page.getByTestId('dataset-summary').waitFor({ timeout: 300_000 });
-  await page.waitForFunction(() => !(document.querySelector('[data-testid=train-start]') as HTMLButtonElement | null)?.disabled, null, { timeout: 300_000 });
+  await page.waitForFunction(() => !(document.querySelector('[data-testid=train-start]') as HTMLButtonElement | null)?.disabled, null, {
+    timeout: 300_000,
+  });
   await page.getByTestId('train-budget').fill(String(minutes));
   await page.getByTestId('train-budget').press('Enter');
   const t0 = Date.now();
@@ -47,12 +56,23 @@ try {
   await page.getByTestId('train-start').click();
   // A heartbeat, so a stall shows in the log instead of as silence.
   const beat = setInterval(() => {
-    void page.getByTestId('step').textContent({ timeout: 5000 }).then((s) => console.log(`  ${((Date.now() - t0) / 1000).toFixed(0)} s: step ${s}`), () => {});
+    void page
+      .getByTestId('step')
+      .textContent({ timeout: 5000 })
+      .then(
+        (s) => console.log(`  ${((Date.now() - t0) / 1000).toFixed(0)} s: step ${s}`),
+        () => {},
+      );
   }, 60_000);
-  await page.getByTestId('run-state').filter({ hasText: /^(done|failed|stopped)$/ }).waitFor({ timeout: (minutes * 60 + 600) * 1000 });
+  await page
+    .getByTestId('run-state')
+    .filter({ hasText: /^(done|failed|stopped)$/ })
+    .waitFor({ timeout: (minutes * 60 + 600) * 1000 });
   clearInterval(beat);
   const trainSeconds = (Date.now() - t0) / 1000;
-  console.log(`trained: ${await page.getByTestId('run-state').textContent()} at step ${await page.getByTestId('step').textContent()} in ${trainSeconds.toFixed(0)} s`);
+  console.log(
+    `trained: ${await page.getByTestId('run-state').textContent()} at step ${await page.getByTestId('step').textContent()} in ${trainSeconds.toFixed(0)} s`,
+  );
   const probe = await evaluate(page, 'probe');
   const finetune = await evaluate(page, 'finetune');
   const supervised = await evaluate(page, 'supervised');
@@ -63,13 +83,17 @@ try {
     ['VICReg + linear probe', probe.rows.trained, `${trainSeconds.toFixed(0)} + ${probe.seconds.toFixed(0)} (probe, all three rows)`],
     ['fine-tune (VICReg init)', finetune.rows['fine-tune'], `${trainSeconds.toFixed(0)} + ${finetune.seconds.toFixed(0)}`],
     ['supervised from scratch', supervised.rows.supervised, `${supervised.seconds.toFixed(0)}`],
-    ['random init + linear probe', probe.rows['random init'], 'in the probe\'s time'],
-    ['raw pixels + linear probe', probe.rows['raw pixels'], 'in the probe\'s time'],
+    ['random init + linear probe', probe.rows['random init'], "in the probe's time"],
+    ['raw pixels + linear probe', probe.rows['raw pixels'], "in the probe's time"],
   ] as const;
   console.log(`\nsample, seed ${seed}: default recipe, ${minutes} min budget, baselines ${epochs} epochs; WASM, one thread`);
   console.log('| row | top-1 % | seconds |\n|---|---|---|');
   for (const [name, top1, s] of table) console.log(`| ${name} | ${top1.toFixed(1)} | ${s} |`);
-  appendFileSync(out, JSON.stringify({ at: new Date().toISOString(), seed, minutes, baselineEpochs: epochs, trainSeconds, probe, finetune, supervised }) + '\n');
+  appendFileSync(
+    out,
+    JSON.stringify({ at: new Date().toISOString(), seed, minutes, baselineEpochs: epochs, trainSeconds, probe, finetune, supervised }) +
+      '\n',
+  );
 } finally {
   server.kill();
 }

@@ -25,7 +25,9 @@ try {
   await page.getByTestId('train-stop').click();
   await page.getByTestId('run-state').filter({ hasText: 'stopped' }).waitFor({ timeout: 60_000 });
   await page.waitForTimeout(2000);
-  const rows = await page.getByTestId('checkpoint').evaluateAll((trs) => trs.map((tr) => [...tr.querySelectorAll('td')].map((td) => td.textContent ?? '')));
+  const rows = await page
+    .getByTestId('checkpoint')
+    .evaluateAll((trs) => trs.map((tr) => [...tr.querySelectorAll('td')].map((td) => td.textContent ?? '')));
   const speed = await page.locator('.progress .numbers span').nth(2).textContent();
   const backend = await page.getByTestId('backend').textContent();
   const config = await page.evaluate(() => location.hash);
@@ -37,8 +39,12 @@ try {
   const msPerStep = Number(/([\d.]+) ms\/step/.exec(speed ?? '')?.[1]);
   const every = Number(/checkpointEvery=(\d+)/.exec(hash)?.[1] ?? DEFAULT_CONFIG.checkpointEvery);
   const median = (v: number[]) => v.sort((a, b) => a - b)[v.length >> 1];
-  console.log(`IndexedDB write: median ${median(ms)} ms over ${ms.length} writes; read off the device (concurrent with training): median ${median(read)} ms`);
-  console.log(`a reload loses at most ${every - 1} steps (checkpointEvery ${every}) = ${(((every - 1) * msPerStep) / 1000).toFixed(1)} s of training at ${msPerStep} ms/step`);
+  console.log(
+    `IndexedDB write: median ${median(ms)} ms over ${ms.length} writes; read off the device (concurrent with training): median ${median(read)} ms`,
+  );
+  console.log(
+    `a reload loses at most ${every - 1} steps (checkpointEvery ${every}) = ${(((every - 1) * msPerStep) / 1000).toFixed(1)} s of training at ${msPerStep} ms/step`,
+  );
   await browser.close();
 } finally {
   server.kill();

@@ -32,8 +32,12 @@ try {
   latencies.sort((a, b) => a - b);
   console.log(`folder: ${folder}`);
   console.log(`summary: ${text?.slice(0, 160)}`);
-  console.log(`setInputFiles: ${((picked - t0) / 1000).toFixed(1)} s; ingest until the summary: ${((done - picked) / 1000).toFixed(1)} s; total ${((done - t0) / 1000).toFixed(1)} s`);
-  console.log(`clicks answered during ingest: ${latencies.length}, median ${latencies[latencies.length >> 1]} ms, max ${latencies[latencies.length - 1]} ms`);
+  console.log(
+    `setInputFiles: ${((picked - t0) / 1000).toFixed(1)} s; ingest until the summary: ${((done - picked) / 1000).toFixed(1)} s; total ${((done - t0) / 1000).toFixed(1)} s`,
+  );
+  console.log(
+    `clicks answered during ingest: ${latencies.length}, median ${latencies[latencies.length >> 1]} ms, max ${latencies[latencies.length - 1]} ms`,
+  );
   await browser.close();
 } finally {
   server.kill();

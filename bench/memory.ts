@@ -24,7 +24,15 @@ const args = Object.fromEntries(process.argv.slice(2).map((a) => a.split('=', 2)
 const GiB = 2 ** 30;
 const heap = () => ((tf.backend() as BackendWasm).wasm as unknown as { HEAPU8: Uint8Array }).HEAPU8.byteLength;
 
-interface Row { recipe: string; mode: string; batch: number; estimate: number; heap?: number; seconds?: number; error?: string }
+interface Row {
+  recipe: string;
+  mode: string;
+  batch: number;
+  estimate: number;
+  heap?: number;
+  seconds?: number;
+  error?: string;
+}
 
 async function one(recipe: RecipeId, mode: 'off' | 'on'): Promise<Row> {
   registerWasmGradKernels();
@@ -72,7 +80,9 @@ if (args.one) {
       }
       const p = spawnSync('npx', ['tsx', 'bench/memory.ts', `one=${recipe}:${mode}`], { encoding: 'utf8', maxBuffer: 1 << 24 });
       const line = p.stdout.split('\n').find((l) => l.startsWith('ROW '));
-      const row: Row = line ? JSON.parse(line.slice(4)) : { recipe, mode, batch: c.batchSize, estimate, error: `crashed: ${(p.stderr || '').trim().split('\n').pop()?.slice(0, 120)}` };
+      const row: Row = line
+        ? JSON.parse(line.slice(4))
+        : { recipe, mode, batch: c.batchSize, estimate, error: `crashed: ${(p.stderr || '').trim().split('\n').pop()?.slice(0, 120)}` };
       rows.push(row);
       console.error(JSON.stringify(row));
       appendFileSync('bench/results/memory.jsonl', JSON.stringify({ at: new Date().toISOString(), ...row }) + '\n');
@@ -80,5 +90,8 @@ if (args.one) {
   }
   console.log('\n| recipe | batch | recompute | card estimate | measured WASM heap | step s | |\n|---|---|---|---|---|---|---|');
   const g = (b?: number) => (b === undefined ? '–' : `${(b / GiB).toFixed(2)} GiB`);
-  for (const r of rows) console.log(`| ${r.recipe} | ${r.batch} | ${r.mode} | ${g(r.estimate)} | ${r.error && !r.heap ? '–' : g(r.heap)} | ${r.seconds?.toFixed(1) ?? '–'} | ${r.error ?? ''} |`);
+  for (const r of rows)
+    console.log(
+      `| ${r.recipe} | ${r.batch} | ${r.mode} | ${g(r.estimate)} | ${r.error && !r.heap ? '–' : g(r.heap)} | ${r.seconds?.toFixed(1) ?? '–'} | ${r.error ?? ''} |`,
+    );
 }

@@ -22,7 +22,7 @@ const x2 = tf.randomNormal([c.batchSize, c.imageSize, c.imageSize, 3], 0, 1, 'fl
 const step = (i: number) => tf.tidy(() => trainStep(ctx, x1, x2, i, 0.01).row);
 for (let i = 0; i < 2; i++) tf.dispose(step(i)); // warm-up
 const t0 = performance.now();
-for (let i = 0; i < 3; i++) (await step(i).data(), undefined);
+for (let i = 0; i < 3; i++) await step(i).data(), undefined;
 const wall = (performance.now() - t0) / 3;
 const info = await tf.profile(() => step(3));
 const byKernel = new Map<string, { ms: number; calls: number }>();
@@ -35,7 +35,11 @@ for (const k of info.kernels) {
 const total = [...byKernel.values()].reduce((a, e) => a + e.ms, 0);
 const flops = 6 * modelCard(c).flops.total * c.batchSize;
 console.log(`${c.backbone} width ${c.width} ×${c.widthMult}, ${c.imageSize} px, batch ${c.batchSize}, projector ${c.projector}`);
-console.log(`step ${wall.toFixed(0)} ms wall (${((1000 * c.batchSize) / wall).toFixed(1)} img/s, ${(flops / wall / 1e6).toFixed(2)} GFLOP/s); kernels ${total.toFixed(0)} ms over ${info.kernels.length} calls`);
+console.log(
+  `step ${wall.toFixed(0)} ms wall (${((1000 * c.batchSize) / wall).toFixed(1)} img/s, ${(flops / wall / 1e6).toFixed(2)} GFLOP/s); kernels ${total.toFixed(0)} ms over ${info.kernels.length} calls`,
+);
 for (const [name, e] of [...byKernel.entries()].sort((a, b) => b[1].ms - a[1].ms).slice(0, 18)) {
-  console.log(`${name.padEnd(26)} ${e.ms.toFixed(1).padStart(8)} ms ${((100 * e.ms) / total).toFixed(1).padStart(5)}%  ${String(e.calls).padStart(4)} calls`);
+  console.log(
+    `${name.padEnd(26)} ${e.ms.toFixed(1).padStart(8)} ms ${((100 * e.ms) / total).toFixed(1).padStart(5)}%  ${String(e.calls).padStart(4)} calls`,
+  );
 }

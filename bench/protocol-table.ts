@@ -6,10 +6,21 @@
 import { readFileSync } from 'node:fs';
 
 type Rows = Record<'trained' | 'random init' | 'raw pixels', number>;
-interface Run { data: string; seed: number; knn: Rows; probe: Rows; epochs: number; seconds: number; minutes: number }
+interface Run {
+  data: string;
+  seed: number;
+  knn: Rows;
+  probe: Rows;
+  epochs: number;
+  seconds: number;
+  minutes: number;
+}
 
 const file = process.argv[2] ?? 'bench/results/protocol-10min.jsonl';
-const runs = readFileSync(file, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Run);
+const runs = readFileSync(file, 'utf8')
+  .trim()
+  .split('\n')
+  .map((l) => JSON.parse(l) as Run);
 
 /** "mean ± sd" with the sample standard deviation (n − 1); one run shows its value alone. */
 function meanSd(v: number[], digits = 1): string {
@@ -19,15 +30,29 @@ function meanSd(v: number[], digits = 1): string {
   return `${m.toFixed(digits)} ± ${sd.toFixed(digits)}`;
 }
 
-const name = (d: string) => (d === 'sample' ? 'sample' : d.replace(/\/png$/, '').split('/').pop()!);
+const name = (d: string) =>
+  d === 'sample'
+    ? 'sample'
+    : d
+        .replace(/\/png$/, '')
+        .split('/')
+        .pop()!;
 const groups = new Map<string, Run[]>();
 for (const r of runs) groups.set(name(r.data), [...(groups.get(name(r.data)) ?? []), r]);
 
-console.log('| data | seeds | epochs | budget used | k-NN trained / random / pixels | k-NN − pixels | k-NN − random | probe trained / random / pixels |');
+console.log(
+  '| data | seeds | epochs | budget used | k-NN trained / random / pixels | k-NN − pixels | k-NN − random | probe trained / random / pixels |',
+);
 console.log('|---|---|---|---|---|---|---|---|');
 for (const [data, rs] of groups) {
-  const col = (m: 'knn' | 'probe') => (['trained', 'random init', 'raw pixels'] as const).map((k) => meanSd(rs.map((r) => r[m][k]))).join(' / ');
+  const col = (m: 'knn' | 'probe') =>
+    (['trained', 'random init', 'raw pixels'] as const).map((k) => meanSd(rs.map((r) => r[m][k]))).join(' / ');
   const margin = (k: 'raw pixels' | 'random init') => meanSd(rs.map((r) => r.knn.trained - r.knn[k]));
-  const used = meanSd(rs.map((r) => (100 * r.seconds) / (60 * r.minutes)), 0);
-  console.log(`| ${data} | ${rs.map((r) => r.seed).join(', ')} | ${rs.map((r) => r.epochs).join(', ')} | ${used}% | ${col('knn')} | ${margin('raw pixels')} | ${margin('random init')} | ${col('probe')} |`);
+  const used = meanSd(
+    rs.map((r) => (100 * r.seconds) / (60 * r.minutes)),
+    0,
+  );
+  console.log(
+    `| ${data} | ${rs.map((r) => r.seed).join(', ')} | ${rs.map((r) => r.epochs).join(', ')} | ${used}% | ${col('knn')} | ${margin('raw pixels')} | ${margin('random init')} | ${col('probe')} |`,
+  );
 }

@@ -35,7 +35,11 @@ function torchStep(py: string, id: string, batchSize: number, threads: number): 
 
 const hash = process.argv.slice(2).join('&');
 const port = 4180;
-const server = spawn('npx', ['vite', 'preview', '--config', 'bench/vite.config.ts', '--host', '127.0.0.1', '--port', String(port), '--strictPort'], { stdio: 'ignore' });
+const server = spawn(
+  'npx',
+  ['vite', 'preview', '--config', 'bench/vite.config.ts', '--host', '127.0.0.1', '--port', String(port), '--strictPort'],
+  { stdio: 'ignore' },
+);
 
 const timed = (x: BenchRow['studio']) => ('imagesPerSec' in x ? x : null);
 const pad = (s: string | number, n: number) => String(s).padStart(n);
@@ -58,12 +62,19 @@ try {
     const s = timed(r.studio);
     const p = timed(r.plain);
     const gflops = s ? (s.imagesPerSec * r.trainFlopsPerImage) / 1e9 : null;
-    console.log([
-      r.backend.padEnd(8), r.case.padEnd(13), pad(r.config.batchSize ?? '–', 5),
-      pad(s ? s.imagesPerSec.toFixed(1) : 'skipped', 13), pad(gflops?.toFixed(2) ?? '–', 8), pad(r.ceilingGflops.toFixed(2), 16),
-      pad(gflops ? `${((100 * gflops) / r.ceilingGflops).toFixed(0)}%` : '–', 10),
-      pad(p ? p.imagesPerSec.toFixed(1) : 'fails', 12), pad(s && p ? `${(s.imagesPerSec / p.imagesPerSec).toFixed(1)}×` : '–', 9),
-    ].join(' '));
+    console.log(
+      [
+        r.backend.padEnd(8),
+        r.case.padEnd(13),
+        pad(r.config.batchSize ?? '–', 5),
+        pad(s ? s.imagesPerSec.toFixed(1) : 'skipped', 13),
+        pad(gflops?.toFixed(2) ?? '–', 8),
+        pad(r.ceilingGflops.toFixed(2), 16),
+        pad(gflops ? `${((100 * gflops) / r.ceilingGflops).toFixed(0)}%` : '–', 10),
+        pad(p ? p.imagesPerSec.toFixed(1) : 'fails', 12),
+        pad(s && p ? `${(s.imagesPerSec / p.imagesPerSec).toFixed(1)}×` : '–', 9),
+      ].join(' '),
+    );
   }
   const notes = rows.flatMap((r) => [
     ...('skipped' in r.studio && r.studio.skipped ? [`${r.backend}/${r.case} studio: ${r.studio.skipped}`] : []),
@@ -74,13 +85,17 @@ try {
   // The speed targets, per case: the studio on WASM against WASM's ceiling, and against the
   // best backend the plain step runs on.
   for (const id of [...new Set(rows.map((r) => r.case))]) {
-    const wasm = rows.filter((r) => r.case === id && r.backend.startsWith('wasm')).sort((a, b) => (timed(b.studio)?.imagesPerSec ?? 0) - (timed(a.studio)?.imagesPerSec ?? 0))[0];
+    const wasm = rows
+      .filter((r) => r.case === id && r.backend.startsWith('wasm'))
+      .sort((a, b) => (timed(b.studio)?.imagesPerSec ?? 0) - (timed(a.studio)?.imagesPerSec ?? 0))[0];
     const ws = wasm && timed(wasm.studio);
     const plainBest = Math.max(0, ...rows.filter((r) => r.case === id).map((r) => timed(r.plain)?.imagesPerSec ?? 0));
     if (!ws || !wasm) continue;
     const share = (ws.imagesPerSec * wasm.trainFlopsPerImage) / 1e9 / wasm.ceilingGflops;
-    console.log(`${id}: studio on ${wasm.backend} ${ws.imagesPerSec.toFixed(1)} img/s = ${(100 * share).toFixed(0)}% of the wasm ceiling (target ≥ 35%); ` +
-      `${plainBest ? `${(ws.imagesPerSec / plainBest).toFixed(1)}× the best plain backend (${plainBest.toFixed(1)} img/s; target ≥ 15×)` : 'the plain step runs on no backend'}`);
+    console.log(
+      `${id}: studio on ${wasm.backend} ${ws.imagesPerSec.toFixed(1)} img/s = ${(100 * share).toFixed(0)}% of the wasm ceiling (target ≥ 35%); ` +
+        `${plainBest ? `${(ws.imagesPerSec / plainBest).toFixed(1)}× the best plain backend (${plainBest.toFixed(1)} img/s; target ≥ 15×)` : 'the plain step runs on no backend'}`,
+    );
   }
   // The same step in PyTorch eager on this CPU (bench/torch_step.py), one run after the other:
   // WASM on one thread against torch on one, threaded WASM against torch on as many threads.
@@ -92,21 +107,43 @@ try {
       const s = timed(r.studio);
       if (!s || !r.backend.startsWith('wasm') || !r.config.batchSize) continue;
       const threads = r.backend === 'wasm-1t' ? 1 : Math.min(result.threads, 8);
-      torchRows.push({ backend: r.backend, case: r.case, batch: r.config.batchSize, threads, studio: s.imagesPerSec, torch: torchStep(py, r.case, r.config.batchSize, threads) });
+      torchRows.push({
+        backend: r.backend,
+        case: r.case,
+        batch: r.config.batchSize,
+        threads,
+        studio: s.imagesPerSec,
+        torch: torchStep(py, r.case, r.config.batchSize, threads),
+      });
     }
     console.log('\nbackend  case          batch  threads  studio img/s  PyTorch img/s  studio / PyTorch');
     for (const t of torchRows) {
-      console.log([t.backend.padEnd(8), t.case.padEnd(13), pad(t.batch, 5), pad(t.threads, 8), pad(t.studio.toFixed(1), 13),
-        pad(typeof t.torch === 'number' ? t.torch.toFixed(1) : t.torch, 14), pad(typeof t.torch === 'number' ? (t.studio / t.torch).toFixed(2) : '–', 17)].join(' '));
+      console.log(
+        [
+          t.backend.padEnd(8),
+          t.case.padEnd(13),
+          pad(t.batch, 5),
+          pad(t.threads, 8),
+          pad(t.studio.toFixed(1), 13),
+          pad(typeof t.torch === 'number' ? t.torch.toFixed(1) : t.torch, 14),
+          pad(typeof t.torch === 'number' ? (t.studio / t.torch).toFixed(2) : '–', 17),
+        ].join(' '),
+      );
     }
   }
   const { profile, deferred } = result.extras ?? {};
   if (profile) {
     const total = profile.kernels.reduce((a, k) => a + k.ms, 0);
     console.log(`\nprofile, ${profile.backend}, ${profile.case}: ${total.toFixed(0)} ms of kernels`);
-    for (const k of profile.kernels.slice(0, 12)) console.log(`  ${k.name.padEnd(28)} ${k.ms.toFixed(1).padStart(8)} ms ${((100 * k.ms) / total).toFixed(1).padStart(5)}%  ${k.calls} calls`);
+    for (const k of profile.kernels.slice(0, 12))
+      console.log(
+        `  ${k.name.padEnd(28)} ${k.ms.toFixed(1).padStart(8)} ms ${((100 * k.ms) / total).toFixed(1).padStart(5)}%  ${k.calls} calls`,
+      );
   }
-  if (deferred) console.log(`\nwebgpu WEBGPU_DEFERRED_SUBMIT_BATCH_SIZE: ${deferred.map((d) => `${d.value}: ${d.imagesPerSec.toFixed(2)} img/s`).join(', ')}`);
+  if (deferred)
+    console.log(
+      `\nwebgpu WEBGPU_DEFERRED_SUBMIT_BATCH_SIZE: ${deferred.map((d) => `${d.value}: ${d.imagesPerSec.toFixed(2)} img/s`).join(', ')}`,
+    );
   mkdirSync('bench/results', { recursive: true });
   const file = `bench/results/step-${new Date().toISOString().slice(0, 19).replace(/[:T]/g, '-')}-${hostname()}.json`;
   writeFileSync(file, JSON.stringify({ date: new Date().toISOString(), hash, ...result, torch: torchRows }, null, 1));

@@ -18,20 +18,35 @@ const port = 4183;
 // Sample: 2,000 images, 1,600 in the training split, batch 64: 25 steps per epoch.
 const epochs = Math.ceil(steps / 25);
 
-interface Sample { at: number; step: number; tensors: number; tfBytes: number; wasmHeap: number; pageHeap: number; storage: number }
+interface Sample {
+  at: number;
+  step: number;
+  tensors: number;
+  tfBytes: number;
+  wasmHeap: number;
+  pageHeap: number;
+  storage: number;
+}
 
 const server = spawn('npx', ['vite', 'preview', '--host', '127.0.0.1', '--port', String(port), '--strictPort'], { stdio: 'ignore' });
 const samples: Sample[] = [];
 try {
   await new Promise((r) => setTimeout(r, 3000));
-  const browser = await chromium.launch({ executablePath: findChromium(), args: [...CHROMIUM_ARGS, '--enable-blink-features=ForceEagerMeasureMemory'] });
+  const browser = await chromium.launch({
+    executablePath: findChromium(),
+    args: [...CHROMIUM_ARGS, '--enable-blink-features=ForceEagerMeasureMemory'],
+  });
   const page = await (await browser.newContext()).newPage();
   page.on('pageerror', (e) => console.log('page error:', e.message));
   await page.goto(`http://127.0.0.1:${port}/#backend=wasm&preset=quick-cpu&epochs=${epochs}&checkpointEvery=50&keepCheckpoints=3`);
-  await page.waitForFunction(() => !(document.querySelector('[data-testid=sample-dataset]') as HTMLButtonElement | null)?.disabled, null, { timeout: 300_000 });
+  await page.waitForFunction(() => !(document.querySelector('[data-testid=sample-dataset]') as HTMLButtonElement | null)?.disabled, null, {
+    timeout: 300_000,
+  });
   await page.getByTestId('sample-dataset').click();
   await page.getByTestId('dataset-summary').waitFor({ timeout: 300_000 });
-  await page.waitForFunction(() => !(document.querySelector('[data-testid=train-start]') as HTMLButtonElement | null)?.disabled, null, { timeout: 300_000 });
+  await page.waitForFunction(() => !(document.querySelector('[data-testid=train-start]') as HTMLButtonElement | null)?.disabled, null, {
+    timeout: 300_000,
+  });
   const t0 = Date.now();
   await page.getByTestId('train-start').click();
   console.log(`soak: ${epochs} epochs × 25 steps of quick-cpu on the sample, checkpoints every 50 steps`);
@@ -42,15 +57,25 @@ try {
     const s = await page.evaluate(async () => {
       const el = document.querySelector('[data-testid=tf-memory]');
       const step = Number(document.querySelector('[data-testid=step]')?.textContent ?? 0);
-      const measure = (performance as unknown as { measureUserAgentSpecificMemory?: () => Promise<{ bytes: number }> }).measureUserAgentSpecificMemory;
+      const measure = (performance as unknown as { measureUserAgentSpecificMemory?: () => Promise<{ bytes: number }> })
+        .measureUserAgentSpecificMemory;
       const pageHeap = measure ? (await measure.call(performance)).bytes : NaN;
       const storage = (await navigator.storage.estimate()).usage ?? NaN;
-      return { step, tensors: Number(el?.getAttribute('data-tensors')), tfBytes: Number(el?.getAttribute('data-bytes')), wasmHeap: Number(el?.getAttribute('data-heap')), pageHeap, storage };
+      return {
+        step,
+        tensors: Number(el?.getAttribute('data-tensors')),
+        tfBytes: Number(el?.getAttribute('data-bytes')),
+        wasmHeap: Number(el?.getAttribute('data-heap')),
+        pageHeap,
+        storage,
+      };
     });
     const sample = { at: (Date.now() - t0) / 1000, ...s };
     samples.push(sample);
     const mb = (n: number) => (n / 2 ** 20).toFixed(1).padStart(9);
-    console.log(`${sample.at.toFixed(0).padStart(4)} ${String(s.step).padStart(6)} ${String(s.tensors).padStart(8)} ${mb(s.tfBytes)} ${mb(s.wasmHeap)} ${mb(s.pageHeap)} ${mb(s.storage)}`);
+    console.log(
+      `${sample.at.toFixed(0).padStart(4)} ${String(s.step).padStart(6)} ${String(s.tensors).padStart(8)} ${mb(s.tfBytes)} ${mb(s.wasmHeap)} ${mb(s.pageHeap)} ${mb(s.storage)}`,
+    );
     if (state !== 'running' && state !== 'preparing') {
       console.log(`run ended: ${state} at step ${s.step}`);
       break;

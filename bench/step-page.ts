@@ -44,7 +44,7 @@ function cases(): [string, TrainConfig][] {
  */
 const MEMORY_BUDGET = 3 * 1024 ** 3;
 function batchFor(c: TrainConfig, flops: number, ceiling: number): number | null {
-  const estMs = (b: number) => (b * flops) / (0.2 * ceiling * 1e9) * 1000;
+  const estMs = (b: number) => ((b * flops) / (0.2 * ceiling * 1e9)) * 1000;
   const fits = (b: number) => estMs(b) <= MAX_STEP_MS && modelCard({ ...c, batchSize: b }).memory.total <= MEMORY_BUDGET;
   let b = c.batchSize;
   while (b > 2 && !fits(b)) b = Math.max(2, b >> 1);
@@ -84,7 +84,12 @@ async function run(): Promise<BenchRow[]> {
       const kernels = await studio.profile({ ...c, batchSize: batchFor(c, 6 * modelCard(c).flops.total, ceiling.gflops) ?? 8 });
       extras.profile = { backend, case: id, kernels };
       const total = kernels.reduce((a, k) => a + k.ms, 0);
-      log(`${backend} profile of ${id}: ${kernels.slice(0, 8).map((k) => `${k.name} ${((100 * k.ms) / total).toFixed(0)}%`).join(', ')}`);
+      log(
+        `${backend} profile of ${id}: ${kernels
+          .slice(0, 8)
+          .map((k) => `${k.name} ${((100 * k.ms) / total).toFixed(0)}%`)
+          .join(', ')}`,
+      );
     }
     if (backend === 'webgpu' && params.get('deferred')) {
       const [id, c] = cases()[0];
@@ -100,7 +105,15 @@ async function run(): Promise<BenchRow[]> {
     for (const [id, base] of cases()) {
       const flops = 6 * modelCard(base).flops.total;
       const b = batchFor(base, flops, ceiling.gflops);
-      const row: BenchRow = { backend: name, case: id, config: {}, trainFlopsPerImage: flops, ceilingGflops: ceiling.gflops, studio: { skipped: '' }, plain: { skipped: '' } };
+      const row: BenchRow = {
+        backend: name,
+        case: id,
+        config: {},
+        trainFlopsPerImage: flops,
+        ceilingGflops: ceiling.gflops,
+        studio: { skipped: '' },
+        plain: { skipped: '' },
+      };
       rows.push(row);
       if (b === null) {
         row.studio = row.plain = { skipped: `estimated over ${(4 * MAX_STEP_MS) / 1000} s a step at batch ${Math.min(2, base.batchSize)}` };
@@ -108,12 +121,21 @@ async function run(): Promise<BenchRow[]> {
         continue;
       }
       const c = { ...base, batchSize: b };
-      row.config = { backbone: c.backbone, imageSize: c.imageSize, batchSize: b, width: c.width, widthMult: c.widthMult, projector: c.projector };
+      row.config = {
+        backbone: c.backbone,
+        imageSize: c.imageSize,
+        batchSize: b,
+        width: c.width,
+        widthMult: c.widthMult,
+        projector: c.projector,
+      };
       try {
         row.studio = await studio.step(c);
-        log(`  ${id} (batch ${b}): studio ${row.studio.imagesPerSec.toFixed(1)} img/s, ${((row.studio.imagesPerSec * flops) / 1e9).toFixed(2)} GFLOP/s`);
+        log(
+          `  ${id} (batch ${b}): studio ${row.studio.imagesPerSec.toFixed(1)} img/s, ${((row.studio.imagesPerSec * flops) / 1e9).toFixed(2)} GFLOP/s`,
+        );
       } catch (e) {
-        row.studio = { skipped:errorMessage(e)};
+        row.studio = { skipped: errorMessage(e) };
         log(`  ${id}: studio failed (${row.studio.skipped})`);
       }
       if (single) row.plain = { skipped: 'as on wasm' };
@@ -140,5 +162,10 @@ declare global {
 
 run().then(
   (rows) => (window.benchResult = { rows, extras, userAgent: navigator.userAgent, threads: navigator.hardwareConcurrency }),
-  (e) => (window.benchResult = { error: e instanceof Error ? e.stack ?? e.message : String(e), userAgent: navigator.userAgent, threads: navigator.hardwareConcurrency }),
+  (e) =>
+    (window.benchResult = {
+      error: e instanceof Error ? (e.stack ?? e.message) : String(e),
+      userAgent: navigator.userAgent,
+      threads: navigator.hardwareConcurrency,
+    }),
 );

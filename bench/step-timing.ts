@@ -24,7 +24,10 @@ try {
     const deadline = Date.now() + 540_000;
     while (samples.length < 3 && Date.now() < deadline) {
       await page.waitForTimeout(1000);
-      const t = await page.getByTestId('step-timing').textContent().catch(() => null);
+      const t = await page
+        .getByTestId('step-timing')
+        .textContent()
+        .catch(() => null);
       if (t && samples[samples.length - 1] !== t) samples.push(t);
     }
     const speed = await page.locator('.progress .numbers span').nth(2).textContent();

@@ -23,7 +23,8 @@ import { loadNamed } from '../tools/datasets';
 
 /** What every recipe starts from, spelled out so that the grid keeps its meaning when the
  *  studio's defaults change: the official augmentations, the small CNN, batch 64, 1 warmup epoch. */
-const BASE = 'backbone=small-cnn&batchSize=64&warmupEpochs=1&cropScaleMin=0.08&cropScaleMax=1&jitterProb=0.8&blurProb1=1&blurProb2=0.1&solarizeProb1=0&solarizeProb2=0.2&simCoeff=25&stdCoeff=25&covCoeff=1';
+const BASE =
+  'backbone=small-cnn&batchSize=64&warmupEpochs=1&cropScaleMin=0.08&cropScaleMax=1&jitterProb=0.8&blurProb1=1&blurProb2=0.1&solarizeProb1=0&solarizeProb2=0.2&simCoeff=25&stdCoeff=25&covCoeff=1';
 
 /** Each recipe as URL-hash settings over BASE. */
 const GRID: Record<string, string> = {
@@ -50,7 +51,8 @@ const GRID: Record<string, string> = {
   'adamw-16px-w32': 'optimizer=adamw&baseLr=0.004&weightDecay=0.05&width=32&projector=256-256-256&imageSize=16',
   'adamw-20px-w24': 'optimizer=adamw&baseLr=0.004&weightDecay=0.05&width=24&projector=256-256-256&imageSize=20',
   'sgd-noblur': 'optimizer=sgd&baseLr=0.2&weightDecay=5e-4&width=16&projector=256-256-256&imageSize=32&blurProb1=0&blurProb2=0',
-  'sgd-b128-noblur': 'optimizer=sgd&baseLr=0.2&weightDecay=5e-4&width=16&projector=256-256-256&imageSize=32&blurProb1=0&blurProb2=0&batchSize=128',
+  'sgd-b128-noblur':
+    'optimizer=sgd&baseLr=0.2&weightDecay=5e-4&width=16&projector=256-256-256&imageSize=32&blurProb1=0&blurProb2=0&batchSize=128',
   // The studio's defaults as they are (whatever DEFAULT_CONFIG holds, BASE not applied).
   defaults: '',
 };
@@ -70,8 +72,17 @@ mkdirSync(dirname(out), { recursive: true });
 
 type Row = { trained: number; random: number; pixels: number };
 interface Result {
-  recipe: string; data: string; seed: number; minutes: number; epochs: number; steps: number; trainS: number; imagesPerSec: number;
-  hash: string; knn: Record<FeatPool, Row>; probe: Record<FeatPool, Row>;
+  recipe: string;
+  data: string;
+  seed: number;
+  minutes: number;
+  epochs: number;
+  steps: number;
+  trainS: number;
+  imagesPerSec: number;
+  hash: string;
+  knn: Record<FeatPool, Row>;
+  probe: Record<FeatPool, Row>;
 }
 const results: Result[] = [];
 const rowsOf = (r: EvalReport): Row => {
@@ -82,7 +93,9 @@ const rowsOf = (r: EvalReport): Row => {
 for (const spec of datasets) {
   for (const recipe of recipes) {
     for (const seed of seeds) {
-      const hash = [recipe === 'defaults' ? '' : BASE, GRID[recipe], `seed=${seed}`, `budgetMinutes=${minutes}`, decodeURIComponent(extra)].filter(Boolean).join('&');
+      const hash = [recipe === 'defaults' ? '' : BASE, GRID[recipe], `seed=${seed}`, `budgetMinutes=${minutes}`, decodeURIComponent(extra)]
+        .filter(Boolean)
+        .join('&');
       const { config, warnings } = configFromHash(hash);
       if (warnings.length) throw new Error(`${recipe}: ${warnings.map((w) => `${w.key}=${w.value}: ${w.reason}`).join('; ')}`);
       const data = loadNamed(spec, { testFraction: config.testFraction, seed });
@@ -90,7 +103,8 @@ for (const spec of datasets) {
       let epochs = config.epochs;
       const run = await train(data, config, new RunControl(), (e) => {
         if (e.type === 'budget') epochs = e.plan.epochs;
-        if (e.type === 'metrics' && e.records.length) process.stderr.write(`\r${recipe} ${spec} seed ${seed}: step ${e.records[e.records.length - 1].step}   `);
+        if (e.type === 'metrics' && e.records.length)
+          process.stderr.write(`\r${recipe} ${spec} seed ${seed}: step ${e.records[e.records.length - 1].step}   `);
       });
       const trainS = (performance.now() - t0) / 1000;
       const cache = new FeatureCache();
@@ -99,19 +113,51 @@ for (const spec of datasets) {
       const probe = {} as Record<FeatPool, Row>;
       for (const pool of FEAT_POOLS) {
         const c = { ...run.config, featPool: pool };
-        knn[pool] = rowsOf(await evaluationReport('knn', rowFeatures(cache, w, data, c, () => false), w, data, c, () => {}, () => false));
-        probe[pool] = rowsOf(await evaluationReport('probe', rowFeatures(cache, w, data, c, () => false), w, data, c, () => {}, () => false));
+        knn[pool] = rowsOf(
+          await evaluationReport(
+            'knn',
+            rowFeatures(cache, w, data, c, () => false),
+            w,
+            data,
+            c,
+            () => {},
+            () => false,
+          ),
+        );
+        probe[pool] = rowsOf(
+          await evaluationReport(
+            'probe',
+            rowFeatures(cache, w, data, c, () => false),
+            w,
+            data,
+            c,
+            () => {},
+            () => false,
+          ),
+        );
       }
       w.model.dispose();
       releaseRun(run);
       const r: Result = {
-        recipe, data: spec, seed, minutes, epochs, steps: run.step, trainS: Math.round(trainS), imagesPerSec: Math.round((run.step * config.batchSize) / trainS), hash, knn, probe,
+        recipe,
+        data: spec,
+        seed,
+        minutes,
+        epochs,
+        steps: run.step,
+        trainS: Math.round(trainS),
+        imagesPerSec: Math.round((run.step * config.batchSize) / trainS),
+        hash,
+        knn,
+        probe,
       };
       results.push(r);
       appendFileSync(out, JSON.stringify({ ...r, at: new Date().toISOString() }) + '\n');
       const f = (x: Row) => `${x.trained.toFixed(1)}/${x.random.toFixed(1)}/${x.pixels.toFixed(1)}`;
       process.stderr.write('\n');
-      console.log(`${recipe} ${spec} seed ${seed}: ${epochs} epochs, ${run.step} steps in ${r.trainS} s (${r.imagesPerSec} img/s); k-NN T/R/P global ${f(knn.global)}, 2x2 ${f(knn['2x2'])}, 4x4 ${f(knn['4x4'])}; probe global ${f(probe.global)}, 4x4 ${f(probe['4x4'])}`);
+      console.log(
+        `${recipe} ${spec} seed ${seed}: ${epochs} epochs, ${run.step} steps in ${r.trainS} s (${r.imagesPerSec} img/s); k-NN T/R/P global ${f(knn.global)}, 2x2 ${f(knn['2x2'])}, 4x4 ${f(knn['4x4'])}; probe global ${f(probe.global)}, 4x4 ${f(probe['4x4'])}`,
+      );
     }
   }
 }
@@ -121,14 +167,18 @@ const ms = (v: number[]) => {
   const m = v.reduce((a, b) => a + b, 0) / v.length;
   return v.length > 1 ? `${m.toFixed(1)} ± ${((Math.max(...v) - Math.min(...v)) / 2).toFixed(1)}` : m.toFixed(1);
 };
-console.log(`\n| recipe | data | epochs | img/s | readout | k-NN trained | random | pixels | probe trained | random | pixels |\n|---|---|---|---|---|---|---|---|---|---|---|`);
+console.log(
+  `\n| recipe | data | epochs | img/s | readout | k-NN trained | random | pixels | probe trained | random | pixels |\n|---|---|---|---|---|---|---|---|---|---|---|`,
+);
 for (const spec of datasets) {
   for (const recipe of recipes) {
     const rs = results.filter((r) => r.recipe === recipe && r.data === spec);
     if (!rs.length) continue;
     for (const pool of FEAT_POOLS) {
       const col = (m: 'knn' | 'probe', k: keyof Row) => ms(rs.map((r) => r[m][pool][k]));
-      console.log(`| ${recipe} | ${spec} | ${ms(rs.map((r) => r.epochs))} | ${ms(rs.map((r) => r.imagesPerSec))} | ${pool} | ${col('knn', 'trained')} | ${col('knn', 'random')} | ${col('knn', 'pixels')} | ${col('probe', 'trained')} | ${col('probe', 'random')} | ${col('probe', 'pixels')} |`);
+      console.log(
+        `| ${recipe} | ${spec} | ${ms(rs.map((r) => r.epochs))} | ${ms(rs.map((r) => r.imagesPerSec))} | ${pool} | ${col('knn', 'trained')} | ${col('knn', 'random')} | ${col('knn', 'pixels')} | ${col('probe', 'trained')} | ${col('probe', 'random')} | ${col('probe', 'pixels')} |`,
+      );
     }
   }
 }

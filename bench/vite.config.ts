@@ -10,5 +10,11 @@ export default defineConfig({
   root: fileURLToPath(new URL('.', import.meta.url)),
   worker: { format: 'es', plugins: () => [wasmThreads()] }, // as the studio: WASM on threads
   preview: { headers: isolation },
-  build: { target: 'es2022', outDir: '.dist', emptyOutDir: true, chunkSizeWarningLimit: 8192, rollupOptions: { input: { step: fileURLToPath(new URL('./step.html', import.meta.url)) } } },
+  build: {
+    target: 'es2022',
+    outDir: '.dist',
+    emptyOutDir: true,
+    chunkSizeWarningLimit: 8192,
+    rollupOptions: { input: { step: fileURLToPath(new URL('./step.html', import.meta.url)) } },
+  },
 });

@@ -46,9 +46,13 @@ function layerTensors({ hw, ci, co, s }: (typeof LAYERS)[number]) {
 }
 
 const backpropFilter = (x: tf.Tensor4D, dy: tf.Tensor4D, w: tf.Tensor4D, s: number) => () =>
-  tf.engine().runKernel('Conv2DBackpropFilter', { x, dy }, { strides: s, pad: 'same', dataFormat: 'NHWC', filterShape: w.shape }) as tf.Tensor;
+  tf
+    .engine()
+    .runKernel('Conv2DBackpropFilter', { x, dy }, { strides: s, pad: 'same', dataFormat: 'NHWC', filterShape: w.shape }) as tf.Tensor;
 const backpropInput = (x: tf.Tensor4D, dy: tf.Tensor4D, w: tf.Tensor4D, s: number) => () =>
-  tf.engine().runKernel('Conv2DBackpropInput', { dy, filter: w }, { strides: s, pad: 'same', dataFormat: 'NHWC', inputShape: x.shape }) as tf.Tensor;
+  tf
+    .engine()
+    .runKernel('Conv2DBackpropInput', { dy, filter: w }, { strides: s, pad: 'same', dataFormat: 'NHWC', inputShape: x.shape }) as tf.Tensor;
 
 /** Median ms per training step of buildModel(DEFAULT_CONFIG) on 64 random 32×32 pairs; with
  * `warmup`, after one untimed step (the first also creates the optimizer's slots). */
@@ -76,7 +80,9 @@ async function msPerStep(steps: number, warmup = true): Promise<number> {
 
 registerWasmGradKernels({ replaceSlow: false }); // first the missing kernels alone
 await tf.setBackend('wasm');
-console.log(`TF.js ${tf.version.tfjs}, wasm backend in Node ${process.version}: SIMD ${tf.env().getBool('WASM_HAS_SIMD_SUPPORT')}, ${getThreadsCount()} thread(s)`);
+console.log(
+  `TF.js ${tf.version.tfjs}, wasm backend in Node ${process.version}: SIMD ${tf.env().getBool('WASM_HAS_SIMD_SUPPORT')}, ${getThreadsCount()} thread(s)`,
+);
 
 const mm = [tf.randomNormal([1024, 1024]), tf.randomNormal([1024, 1024])] as tf.Tensor2D[];
 const mmMs = msPerCall(() => tf.matMul(mm[0], mm[1]), 5);
@@ -92,7 +98,9 @@ for (const layer of LAYERS) {
   const filterMs = msPerCall(backpropFilter(x, dy, w, layer.s));
   const forwardMs = msPerCall(() => tf.conv2d(x, w, layer.s, 'same'));
   own.push(msPerCall(backpropInput(x, dy, w, layer.s), 3, 1));
-  rows.push(`${`${layer.hw}x${layer.hw}x${layer.ci}->${layer.co} s${layer.s}`.padEnd(24)}${fmt(filterMs)}${fmt(flops / filterMs / 1e6, 9)}  |${fmt(forwardMs, 6)}${fmt(flops / forwardMs / 1e6, 9)}  |`);
+  rows.push(
+    `${`${layer.hw}x${layer.hw}x${layer.ci}->${layer.co} s${layer.s}`.padEnd(24)}${fmt(filterMs)}${fmt(flops / filterMs / 1e6, 9)}  |${fmt(forwardMs, 6)}${fmt(flops / forwardMs / 1e6, 9)}  |`,
+  );
   tf.dispose([x, w, dy]);
 }
 
@@ -105,7 +113,9 @@ LAYERS.forEach((layer, i) => {
 });
 const stepsAfter = await msPerStep(5);
 
-console.log(`\ntraining step, buildModel(DEFAULT_CONFIG): width ${DEFAULT_CONFIG.width}, projector ${DEFAULT_CONFIG.projector}, batch ${DEFAULT_CONFIG.batchSize}, ${DEFAULT_CONFIG.imageSize}×${DEFAULT_CONFIG.imageSize}`);
+console.log(
+  `\ntraining step, buildModel(DEFAULT_CONFIG): width ${DEFAULT_CONFIG.width}, projector ${DEFAULT_CONFIG.projector}, batch ${DEFAULT_CONFIG.batchSize}, ${DEFAULT_CONFIG.imageSize}×${DEFAULT_CONFIG.imageSize}`,
+);
 console.log(`  wasm, missing kernels only      ${fmt(stepsBefore, 9, 0)} ms/step`);
 console.log(`  wasm, slow kernels replaced     ${fmt(stepsAfter, 9, 0)} ms/step`);
 if (!process.argv.includes('--no-cpu')) {

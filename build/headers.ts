@@ -33,7 +33,9 @@ export const DEPLOY_HEADERS: Record<string, string> = { ...ISOLATION, 'Content-S
 
 /** dist/_headers: every path gets DEPLOY_HEADERS. */
 export function headersFile(headers: Record<string, string> = DEPLOY_HEADERS): string {
-  return `/*\n${Object.entries(headers).map(([k, v]) => `  ${k}: ${v}`).join('\n')}\n`;
+  return `/*\n${Object.entries(headers)
+    .map(([k, v]) => `  ${k}: ${v}`)
+    .join('\n')}\n`;
 }
 
 export function staticHeaders(): Plugin {

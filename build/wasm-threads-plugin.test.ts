@@ -4,10 +4,13 @@ import vm from 'node:vm';
 import { describe, expect, it } from 'vitest';
 import { pinFactorySource } from './wasm-threads-plugin';
 
-const glue = readFileSync(createRequire(import.meta.url).resolve('@tensorflow/tfjs-backend-wasm/wasm-out/tfjs-backend-wasm-threaded-simd.js'), 'utf8');
+const glue = readFileSync(
+  createRequire(import.meta.url).resolve('@tensorflow/tfjs-backend-wasm/wasm-out/tfjs-backend-wasm-threaded-simd.js'),
+  'utf8',
+);
 
 describe('pinFactorySource', () => {
-  it("gives the factory a toString that defines it with nothing from the bundle around it", () => {
+  it('gives the factory a toString that defines it with nothing from the bundle around it', () => {
     const module = { exports: {} as unknown };
     vm.runInNewContext(pinFactorySource(glue), { module, exports: module.exports });
     const factory = module.exports as () => unknown;
@@ -20,6 +23,8 @@ describe('pinFactorySource', () => {
   });
 
   it('refuses a file that is not the emscripten output it knows', () => {
-    expect(() => pinFactorySource('module.exports = 1;')).toThrow(/no longer looks like emscripten's MODULARIZE output \(head at -1, tail at -1\)/);
+    expect(() => pinFactorySource('module.exports = 1;')).toThrow(
+      /no longer looks like emscripten's MODULARIZE output \(head at -1, tail at -1\)/,
+    );
   });
 });

@@ -17,7 +17,9 @@ export function pinFactorySource(code: string): string {
   const start = code.indexOf(HEAD);
   const end = code.indexOf(TAIL, start);
   if (start < 0 || end < 0) {
-    throw new Error(`wasm-threads: the threaded glue no longer looks like emscripten's MODULARIZE output (head at ${start}, tail at ${end}); check tfjs-backend-wasm's wasm-out/tfjs-backend-wasm-threaded-simd.js`);
+    throw new Error(
+      `wasm-threads: the threaded glue no longer looks like emscripten's MODULARIZE output (head at ${start}, tail at ${end}); check tfjs-backend-wasm's wasm-out/tfjs-backend-wasm-threaded-simd.js`,
+    );
   }
   const factory = code.slice(start + HEAD.length, end).trim();
   return `${code}\nWasmBackendModuleThreadedSimd.toString = () => ${JSON.stringify(factory)};\n`;

@@ -18,22 +18,44 @@ export function App() {
       <header>
         <h1>VICReg Studio</h1>
         <p className="tagline">Self-supervised learning in your browser: Variance–Invariance–Covariance Regularization.</p>
-        <PanelBoundary name="Backend"><BackendBadge /></PanelBoundary>
+        <PanelBoundary name="Backend">
+          <BackendBadge />
+        </PanelBoundary>
       </header>
-      <PanelBoundary name="Warnings"><Warnings /></PanelBoundary>
-      <PanelBoundary name="Resume"><ResumeOffer /></PanelBoundary>
+      <PanelBoundary name="Warnings">
+        <Warnings />
+      </PanelBoundary>
+      <PanelBoundary name="Resume">
+        <ResumeOffer />
+      </PanelBoundary>
       <main>
         <div className="left">
-          <PanelBoundary name="Dataset"><DatasetPanel /></PanelBoundary>
-          <PanelBoundary name="Settings"><ConfigPanel /></PanelBoundary>
+          <PanelBoundary name="Dataset">
+            <DatasetPanel />
+          </PanelBoundary>
+          <PanelBoundary name="Settings">
+            <ConfigPanel />
+          </PanelBoundary>
         </div>
         <div className="right">
-          <PanelBoundary name="Model"><ModelCard /></PanelBoundary>
-          <PanelBoundary name="Training"><TrainPanel /></PanelBoundary>
-          <PanelBoundary name="Evaluation"><EvalPanel /></PanelBoundary>
-          <PanelBoundary name="Inference"><InferencePanel /></PanelBoundary>
-          <PanelBoundary name="Checkpoints"><CheckpointPanel /></PanelBoundary>
-          <PanelBoundary name="Compare"><ComparePanel /></PanelBoundary>
+          <PanelBoundary name="Model">
+            <ModelCard />
+          </PanelBoundary>
+          <PanelBoundary name="Training">
+            <TrainPanel />
+          </PanelBoundary>
+          <PanelBoundary name="Evaluation">
+            <EvalPanel />
+          </PanelBoundary>
+          <PanelBoundary name="Inference">
+            <InferencePanel />
+          </PanelBoundary>
+          <PanelBoundary name="Checkpoints">
+            <CheckpointPanel />
+          </PanelBoundary>
+          <PanelBoundary name="Compare">
+            <ComparePanel />
+          </PanelBoundary>
         </div>
       </main>
     </div>

@@ -2,7 +2,10 @@
 // the rest of the page goes on working. React's error boundaries are class components.
 import { Component, type ReactNode } from 'react';
 
-interface Props { name: string; children: ReactNode }
+interface Props {
+  name: string;
+  children: ReactNode;
+}
 
 /** The session flag a browser test sets to make one panel throw while rendering, so the
  *  boundary can be tested without a real bug (test/e2e/robustness.spec.ts). */
@@ -14,7 +17,9 @@ function Tripwire({ name }: { name: string }) {
   }
   return null;
 }
-interface State { error: Error | null }
+interface State {
+  error: Error | null;
+}
 
 export class PanelBoundary extends Component<Props, State> {
   state: State = { error: null };
@@ -29,14 +34,20 @@ export class PanelBoundary extends Component<Props, State> {
 
   render() {
     const { error } = this.state;
-    if (!error) return <><Tripwire name={this.props.name} />{this.props.children}</>;
+    if (!error)
+      return (
+        <>
+          <Tripwire name={this.props.name} />
+          {this.props.children}
+        </>
+      );
     return (
       <section className="panel panel-failed" data-testid="panel-failed" data-panel={this.props.name} role="alert">
         <h2>{this.props.name}</h2>
-        <p className="error">
-          This panel stopped: {error.message}. The rest of the studio works, and nothing stored was changed.
-        </p>
-        <button type="button" onClick={() => this.setState({ error: null })}>Try again</button>
+        <p className="error">This panel stopped: {error.message}. The rest of the studio works, and nothing stored was changed.</p>
+        <button type="button" onClick={() => this.setState({ error: null })}>
+          Try again
+        </button>
       </section>
     );
   }

@@ -11,11 +11,18 @@ export function Warnings() {
       {failed && <p className="error">Training failed: {failed}</p>}
       {config.map((w) => (
         <p key={`${w.key}=${w.value}`}>
-          URL setting <code>{w.key}={w.value}</code> ignored ({w.reason}); using the default.
+          URL setting{' '}
+          <code>
+            {w.key}={w.value}
+          </code>{' '}
+          ignored ({w.reason}); using the default.
         </p>
       ))}
       {training.map((w, i) => (
-        <p key={i} data-kind={w.kind}><span className="kind">Step {w.step}:</span>{w.message}</p>
+        <p key={i} data-kind={w.kind}>
+          <span className="kind">Step {w.step}:</span>
+          {w.message}
+        </p>
       ))}
     </section>
   );

@@ -1,11 +1,25 @@
 // Actions that talk to the worker. They live at module level and write the store with setState,
 // so they need no hook and the worker's callbacks reach the store directly.
-import { MAX_IMPORT_BYTES, RUN_OPEN_ELSEWHERE, RUNS_CHANNEL, type DatasetSummary, type DiagnosticsRecord, type EvalKind, type ExportFile, type IngestFile, type IngestProgress, type MeasureProgress, type MeasureSpec, type MetricRecord, type RunRecord, type TrainEvent } from '../workers/contract/api';
+import {
+  MAX_IMPORT_BYTES,
+  RUN_OPEN_ELSEWHERE,
+  RUNS_CHANNEL,
+  type DatasetSummary,
+  type DiagnosticsRecord,
+  type EvalKind,
+  type ExportFile,
+  type IngestFile,
+  type IngestProgress,
+  type MeasureProgress,
+  type MeasureSpec,
+  type MetricRecord,
+  type RunRecord,
+  type TrainEvent,
+} from '../workers/contract/api';
 import type { BackendChoice, BackendName } from '../workers/contract/config';
 import { callback, onWorkerLost, publicBase, stepTook, transfer, worker } from './bridge';
 import { useStore } from './store';
 import { errorMessage } from '../workers/contract/errors';
-
 
 /** auto's ranking of the backends, per model: measuring takes seconds, so a visit reuses it. */
 const rankingKey = (spec: MeasureSpec) =>
@@ -22,7 +36,10 @@ export async function chooseBackend(choice: BackendChoice, remeasure = false): P
     const progress = (p: MeasureProgress) => useStore.setState({ backendProgress: { ...p, at: performance.now() } });
     const report = await worker().selectBackend(choice, spec, cached ?? undefined, lostBackends, callback(progress));
     if (report.chosenBy === 'measured') {
-      const ranking = report.attempts.filter((a) => a.msPerImage !== undefined).sort((a, b) => a.msPerImage! - b.msPerImage!).map((a) => a.name);
+      const ranking = report.attempts
+        .filter((a) => a.msPerImage !== undefined)
+        .sort((a, b) => a.msPerImage! - b.msPerImage!)
+        .map((a) => a.name);
       localStorage.setItem(rankingKey(spec), JSON.stringify(ranking));
     }
     useStore.setState({ backendSpec: spec });
@@ -71,7 +88,10 @@ export function ingestFiles(files: IngestFile[]): Promise<void> {
   const startedMs = performance.now();
   setIngest({ done: 0, total: files.length, accepted: 0, skipped: 0, startedMs });
   const onProgress = callback((p: IngestProgress) => useStore.getState().setIngest({ ...p, startedMs }));
-  return load(() => worker().ingest(files, { imageSize: config.imageSize, testFraction: config.testFraction, seed: config.seed }, onProgress), 'ingesting');
+  return load(
+    () => worker().ingest(files, { imageSize: config.imageSize, testFraction: config.testFraction, seed: config.seed }, onProgress),
+    'ingesting',
+  );
 }
 
 export const cancelIngest = () => worker().cancelIngest();
@@ -193,7 +213,12 @@ export async function resumeRun(run: RunRecord, step?: number): Promise<void> {
     if (run.dataset.id.startsWith('sample:')) await loadSampleDataset();
     else if (s.storedDatasets.some((d) => d.id === run.dataset.id)) await openStoredDataset(run.dataset.id);
     else {
-      s.setCheckpoints({ checkpointNotice: { text: `run "${run.name}" trained on "${run.dataset.name}", which is no longer stored in this browser: add that folder again, then resume.`, error: true } });
+      s.setCheckpoints({
+        checkpointNotice: {
+          text: `run "${run.name}" trained on "${run.dataset.name}", which is no longer stored in this browser: add that folder again, then resume.`,
+          error: true,
+        },
+      });
       return;
     }
     if (useStore.getState().dataset?.id !== run.dataset.id) return; // opening failed; the dataset panel says why
@@ -217,7 +242,10 @@ export async function resumeRun(run: RunRecord, step?: number): Promise<void> {
 export const saveCheckpointNow = () => worker().saveCheckpoint();
 
 /** The worker's memory now, or null while it cannot answer (a restart). */
-export const readWorkerMemory = () => worker().memory().catch(() => null);
+export const readWorkerMemory = () =>
+  worker()
+    .memory()
+    .catch(() => null);
 
 export async function refreshRuns(): Promise<RunRecord[]> {
   try {
@@ -270,7 +298,10 @@ export async function readGpuLimits(): Promise<void> {
   type Limits = { maxBufferSize: number; maxStorageBufferBindingSize: number };
   const gpu = (navigator as Navigator & { gpu?: { requestAdapter(): Promise<{ limits: Limits } | null> } }).gpu;
   const adapter = await gpu?.requestAdapter().catch(() => null);
-  if (adapter) useStore.setState({ gpuLimits: { maxBufferSize: adapter.limits.maxBufferSize, maxStorageBufferBindingSize: adapter.limits.maxStorageBufferBindingSize } });
+  if (adapter)
+    useStore.setState({
+      gpuLimits: { maxBufferSize: adapter.limits.maxBufferSize, maxStorageBufferBindingSize: adapter.limits.maxStorageBufferBindingSize },
+    });
 }
 
 /** Backends this page must not use again: a lost GPU device is not trusted until a reload. */
@@ -284,7 +315,12 @@ onWorkerLost((why, gpuLost) => {
     runState: wasTraining ? 'failed' : s.runState,
     runMessage: wasTraining ? `${why}. A new worker was started; resume from the last checkpoint below.` : s.runMessage,
   });
-  s.setCheckpoints({ checkpointNotice: { text: `${why}. A new worker was started${wasTraining ? '; the run can resume from its last checkpoint' : ''}.`, error: true } });
+  s.setCheckpoints({
+    checkpointNotice: {
+      text: `${why}. A new worker was started${wasTraining ? '; the run can resume from its last checkpoint' : ''}.`,
+      error: true,
+    },
+  });
   startWorker();
 });
 
@@ -335,10 +371,19 @@ export async function exportRun(kind: ExportKind, runId: string, step: number): 
   try {
     const w = worker();
     const file =
-      kind === 'weights' ? await w.exportWeights(runId, step)
-      : kind === 'checkpoint' ? await w.exportCheckpoint(runId, step)
-      : kind === 'pytorch' ? await w.exportPytorch(runId, step)
-      : await w.exportEmbeddings(runId, step, callback((done: number, total: number) => useStore.getState().setCheckpoints({ exporting: { what: `embeddings of step ${step}`, done, total } })));
+      kind === 'weights'
+        ? await w.exportWeights(runId, step)
+        : kind === 'checkpoint'
+          ? await w.exportCheckpoint(runId, step)
+          : kind === 'pytorch'
+            ? await w.exportPytorch(runId, step)
+            : await w.exportEmbeddings(
+                runId,
+                step,
+                callback((done: number, total: number) =>
+                  useStore.getState().setCheckpoints({ exporting: { what: `embeddings of step ${step}`, done, total } }),
+                ),
+              );
     download(file);
   } catch (e) {
     useStore.getState().setCheckpoints({ checkpointNotice: { text: `Export failed: ${errorMessage(e)}`, error: true } });
@@ -352,13 +397,17 @@ export async function importCheckpointFile(file: File): Promise<void> {
   s.setCheckpoints({ checkpointNotice: null });
   try {
     if (file.size > MAX_IMPORT_BYTES) {
-      throw new Error(`the file is ${(file.size / 2 ** 20).toFixed(1)} MiB, more than the ${MAX_IMPORT_BYTES / 2 ** 20} MiB a checkpoint of the largest recipe needs: it is not a VICReg Studio checkpoint`);
+      throw new Error(
+        `the file is ${(file.size / 2 ** 20).toFixed(1)} MiB, more than the ${MAX_IMPORT_BYTES / 2 ** 20} MiB a checkpoint of the largest recipe needs: it is not a VICReg Studio checkpoint`,
+      );
     }
     const bytes = new Uint8Array(await file.arrayBuffer());
     const run = await worker().importCheckpoint(transfer(bytes, [bytes.buffer]), file.name);
     useStore.getState().upsertRun(run);
     const last = run.checkpoints[run.checkpoints.length - 1];
-    useStore.getState().setCheckpoints({ checkpointNotice: { text: `Imported "${run.name}" at step ${last.step} from ${file.name}.`, error: false } });
+    useStore
+      .getState()
+      .setCheckpoints({ checkpointNotice: { text: `Imported "${run.name}" at step ${last.step} from ${file.name}.`, error: false } });
   } catch (e) {
     useStore.getState().setCheckpoints({ checkpointNotice: { text: `${file.name} was not imported: ${errorMessage(e)}`, error: true } });
   }
@@ -389,7 +438,9 @@ export async function runEvaluation(kind: EvalKind): Promise<void> {
   const { config, setEvaluation } = useStore.getState();
   const startedMs = performance.now();
   setEvaluation(kind, { status: 'running', error: null, progress: { done: 0, total: 1, startedMs } });
-  const onProgress = callback((done: number, total: number) => useStore.getState().setEvaluation(kind, { progress: { done, total, startedMs } }));
+  const onProgress = callback((done: number, total: number) =>
+    useStore.getState().setEvaluation(kind, { progress: { done, total, startedMs } }),
+  );
   try {
     const report = await worker().evaluate(config, kind, onProgress);
     useStore.getState().setEvaluation(kind, { status: 'done', report, progress: null });

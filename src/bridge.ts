@@ -14,7 +14,11 @@ export class WorkerLost extends Error {}
 
 const PING_EVERY_MS = 2_000;
 
-interface Current { w: Worker; api: Comlink.Remote<WorkerApi>; liveness: Liveness }
+interface Current {
+  w: Worker;
+  api: Comlink.Remote<WorkerApi>;
+  liveness: Liveness;
+}
 let current: Current | null = null;
 const lostListeners = new Set<(why: string, gpuLost: boolean) => void>();
 
@@ -43,10 +47,19 @@ function start(): Current {
   lost.catch(() => {}); // the calls in flight take it up
   let pinging = false;
   const beat = setInterval(() => {
-    if (liveness.dead(performance.now())) return die(`the training worker stopped answering for ${(liveness.allowanceMs() / 1000).toFixed(0)} s: it ran out of memory or crashed`);
+    if (liveness.dead(performance.now()))
+      return die(
+        `the training worker stopped answering for ${(liveness.allowanceMs() / 1000).toFixed(0)} s: it ran out of memory or crashed`,
+      );
     if (pinging) return;
     pinging = true;
-    void remote.ping().then(() => liveness.heard(performance.now()), () => {}).finally(() => (pinging = false));
+    void remote
+      .ping()
+      .then(
+        () => liveness.heard(performance.now()),
+        () => {},
+      )
+      .finally(() => (pinging = false));
   }, PING_EVERY_MS);
   const die = (why: string, gpuLost = false) => {
     if (current?.w !== w) return;

@@ -11,8 +11,15 @@ export const FASHION_DIR = '/usr/share/datasets/fashion-mnist'; // apt-get insta
 export const FASHION_CLASSES = ['T-shirt', 'Trouser', 'Pullover', 'Dress', 'Coat', 'Sandal', 'Shirt', 'Sneaker', 'Bag', 'Ankle boot'];
 
 interface U8Meta {
-  name: string; source: string; count: number; height: number; width: number; channels: 1 | 3;
-  classes: string[]; pixels: string; labels: string;
+  name: string;
+  source: string;
+  count: number;
+  height: number;
+  width: number;
+  channels: 1 | 3;
+  classes: string[];
+  pixels: string;
+  labels: string;
 }
 
 /** A dataset in the sample's format: `<dir>/<json>` names its pixel and label files beside it. */
@@ -20,9 +27,18 @@ export function loadU8(dir: string, json: string, split: { testFraction: number;
   const meta = JSON.parse(readFileSync(join(dir, json), 'utf8')) as U8Meta;
   const pixels = new Uint8Array(readFileSync(join(dir, meta.pixels)));
   const labels = Int32Array.from(readFileSync(join(dir, meta.labels)));
-  return fromPixels(pixels, { count: meta.count, height: meta.height, width: meta.width, channels: meta.channels ?? 1 }, labels, meta.classes, {
-    id: `${dir}/${json}`, name: meta.name, source: meta.source, ...split,
-  });
+  return fromPixels(
+    pixels,
+    { count: meta.count, height: meta.height, width: meta.width, channels: meta.channels ?? 1 },
+    labels,
+    meta.classes,
+    {
+      id: `${dir}/${json}`,
+      name: meta.name,
+      source: meta.source,
+      ...split,
+    },
+  );
 }
 
 /** The built-in sample (public/sample): Fashion-MNIST's test file, first 200 images per class. */
@@ -37,9 +53,18 @@ export function loadFashionTrain(from: number, count: number, split: { testFract
   const [rows, cols] = [images.readUInt32BE(8), images.readUInt32BE(12)];
   const n = Math.min(count, labels.readUInt32BE(4) - from);
   const px = images.subarray(16 + from * rows * cols, 16 + (from + n) * rows * cols);
-  return fromPixels(new Uint8Array(px), { count: n, height: rows, width: cols, channels: 1 }, Int32Array.from(labels.subarray(8 + from, 8 + from + n)), FASHION_CLASSES, {
-    id: `fashion-train:${from}:${n}`, name: `Fashion-MNIST train ${from}–${from + n - 1}`, source: 'Fashion-MNIST training file (Zalando SE, MIT licence)', ...split,
-  });
+  return fromPixels(
+    new Uint8Array(px),
+    { count: n, height: rows, width: cols, channels: 1 },
+    Int32Array.from(labels.subarray(8 + from, 8 + from + n)),
+    FASHION_CLASSES,
+    {
+      id: `fashion-train:${from}:${n}`,
+      name: `Fashion-MNIST train ${from}–${from + n - 1}`,
+      source: 'Fashion-MNIST training file (Zalando SE, MIT licence)',
+      ...split,
+    },
+  );
 }
 
 /** "sample", "fashion:<from>:<count>" or "u8:<dir>/<file>.json". */

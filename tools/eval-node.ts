@@ -25,14 +25,22 @@ const dir = new URL('../public/sample/', import.meta.url);
 const meta = JSON.parse(readFileSync(new URL('fashion-mnist-2k.json', dir), 'utf8'));
 const pixels = new Uint8Array(readFileSync(new URL(meta.pixels, dir)));
 const labels = Int32Array.from(readFileSync(new URL(meta.labels, dir)));
-const data = fromPixels(pixels, meta, labels, meta.classes, { id: 'sample', name: meta.name, source: meta.source, testFraction: config.testFraction, seed: config.seed });
+const data = fromPixels(pixels, meta, labels, meta.classes, {
+  id: 'sample',
+  name: meta.name,
+  source: meta.source,
+  testFraction: config.testFraction,
+  seed: config.seed,
+});
 
 let started = performance.now();
 const run = await train(data, config, new RunControl(), (e) => {
   if (e.type === 'metrics' && e.records.length) process.stderr.write(`\rstep ${e.records[e.records.length - 1].step}   `);
 });
 const trainS = (performance.now() - started) / 1000;
-console.log(`\n${tf.getBackend()}: ${run.state} after ${run.step} steps in ${trainS.toFixed(0)} s (${process.argv[2] || 'defaults'}); ${data.train.length} train / ${data.test.length} test images`);
+console.log(
+  `\n${tf.getBackend()}: ${run.state} after ${run.step} steps in ${trainS.toFixed(0)} s (${process.argv[2] || 'defaults'}); ${data.train.length} train / ${data.test.length} test images`,
+);
 
 const cache = new FeatureCache();
 const w = takeWeights('run1', run, false);
@@ -42,10 +50,22 @@ for (const bn of (process.env.BN ?? '0').split(',').map(Number)) {
   const reports: EvalReport[] = [];
   for (const kind of ['knn', 'probe'] as const) {
     started = performance.now();
-    reports.push(await evaluationReport(kind, rowFeatures(cache, w, data, c, () => false), w, data, c, () => {}, () => false));
+    reports.push(
+      await evaluationReport(
+        kind,
+        rowFeatures(cache, w, data, c, () => false),
+        w,
+        data,
+        c,
+        () => {},
+        () => false,
+      ),
+    );
     console.log(`${kind}: ${((performance.now() - started) / 1000).toFixed(1)} s (${reports[reports.length - 1].settings})`);
   }
-  console.log(`\nbnAdaptSteps = ${bn}, features: ${c.featLayer}\n| features | dim | k-NN top-1 | k-NN top-5 | probe top-1 | probe top-5 |\n|---|---|---|---|---|---|`);
+  console.log(
+    `\nbnAdaptSteps = ${bn}, features: ${c.featLayer}\n| features | dim | k-NN top-1 | k-NN top-5 | probe top-1 | probe top-5 |\n|---|---|---|---|---|---|`,
+  );
   for (const [i, row] of reports[0].rows.entries()) {
     const p = reports[1].rows[i];
     console.log(`| ${row.name} | ${row.dim} | ${pct(row.top1)} | ${pct(row.top5)} | ${pct(p.top1)} | ${pct(p.top5)} |`);

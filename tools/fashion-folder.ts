@@ -21,4 +21,6 @@ for (let i = from; i < from + count; i++) {
   const px = images.subarray(16 + i * rows * cols, 16 + (i + 1) * rows * cols);
   writeFileSync(join(out, classes[labels[8 + i]], `${String(i).padStart(5, '0')}.png`), png(px, cols, rows));
 }
-console.log(`wrote ${count} PNG files (images ${from}..${from + count - 1}) (${rows}x${cols}) in ${classes.length} class folders under ${out}`);
+console.log(
+  `wrote ${count} PNG files (images ${from}..${from + count - 1}) (${rows}x${cols}) in ${classes.length} class folders under ${out}`,
+);

@@ -29,10 +29,22 @@ const out = 'public/sample';
 mkdirSync(out, { recursive: true });
 writeFileSync(join(out, 'fashion-mnist-2k.u8'), Buffer.concat(outPixels));
 writeFileSync(join(out, 'fashion-mnist-2k.labels.u8'), Buffer.from(outLabels));
-writeFileSync(join(out, 'fashion-mnist-2k.json'), JSON.stringify({
-  name: 'Fashion-MNIST sample (2,000 images)',
-  source: 'Fashion-MNIST test set, first 200 images per class; Zalando SE, MIT licence',
-  count: outLabels.length, height: rows, width: cols, channels: 1, classes,
-  pixels: 'fashion-mnist-2k.u8', labels: 'fashion-mnist-2k.labels.u8',
-}, null, 2) + '\n');
+writeFileSync(
+  join(out, 'fashion-mnist-2k.json'),
+  JSON.stringify(
+    {
+      name: 'Fashion-MNIST sample (2,000 images)',
+      source: 'Fashion-MNIST test set, first 200 images per class; Zalando SE, MIT licence',
+      count: outLabels.length,
+      height: rows,
+      width: cols,
+      channels: 1,
+      classes,
+      pixels: 'fashion-mnist-2k.u8',
+      labels: 'fashion-mnist-2k.labels.u8',
+    },
+    null,
+    2,
+  ) + '\n',
+);
 console.log(`wrote ${outLabels.length} images (${rows}x${cols}) to ${out}`);

@@ -22,7 +22,13 @@ const dir = new URL('../public/sample/', import.meta.url);
 const meta = JSON.parse(readFileSync(new URL('fashion-mnist-2k.json', dir), 'utf8'));
 const pixels = new Uint8Array(readFileSync(new URL(meta.pixels, dir)));
 const labels = Int32Array.from(readFileSync(new URL(meta.labels, dir)));
-const data = fromPixels(pixels, meta, labels, meta.classes, { id: 'sample', name: meta.name, source: meta.source, testFraction: config.testFraction, seed: config.seed });
+const data = fromPixels(pixels, meta, labels, meta.classes, {
+  id: 'sample',
+  name: meta.name,
+  source: meta.source,
+  testFraction: config.testFraction,
+  seed: config.seed,
+});
 
 const metrics: MetricRecord[] = [];
 const diagnostics: DiagnosticsRecord[] = [];
@@ -41,10 +47,18 @@ process.stderr.write('\n');
 const terms = (r: MetricRecord) =>
   `step ${String(r.step).padStart(4)}: loss ${r.loss.toFixed(4)}  inv ${r.invariance.toFixed(4)}  var ${r.variance.toFixed(4)}  cov ${r.covariance.toFixed(4)}  gammaT ${r.gammaT.toFixed(4)}  lr ${r.lr.toPrecision(3)}`;
 const diag = (d: DiagnosticsRecord) =>
-  (['projector', 'backbone'] as const).map((w) => `${w}: std ${d[w].stdMin.toFixed(3)}/${d[w].stdMean.toFixed(3)}/${d[w].stdMax.toFixed(3)}  cos ${d[w].cosine.toFixed(3)}  RankMe ${d[w].rankMe.toFixed(2)}`).join('\n  ');
-console.log(`${tf.getBackend()}: ${run.state} after ${run.step} steps in ${((performance.now() - started) / 1000).toFixed(0)} s (${process.argv[2] ?? 'defaults'})`);
+  (['projector', 'backbone'] as const)
+    .map(
+      (w) =>
+        `${w}: std ${d[w].stdMin.toFixed(3)}/${d[w].stdMean.toFixed(3)}/${d[w].stdMax.toFixed(3)}  cos ${d[w].cosine.toFixed(3)}  RankMe ${d[w].rankMe.toFixed(2)}`,
+    )
+    .join('\n  ');
+console.log(
+  `${tf.getBackend()}: ${run.state} after ${run.step} steps in ${((performance.now() - started) / 1000).toFixed(0)} s (${process.argv[2] ?? 'defaults'})`,
+);
 if (metrics.length === 0) process.exit(1);
 console.log(terms(metrics[0]));
 console.log(terms(metrics[metrics.length - 1]));
 if (diagnostics.length) console.log(`diagnostics at step ${diagnostics[0].step}:\n  ${diag(diagnostics[0])}`);
-if (diagnostics.length) console.log(`diagnostics at step ${diagnostics[diagnostics.length - 1].step}:\n  ${diag(diagnostics[diagnostics.length - 1])}`);
+if (diagnostics.length)
+  console.log(`diagnostics at step ${diagnostics[diagnostics.length - 1].step}:\n  ${diag(diagnostics[diagnostics.length - 1])}`);

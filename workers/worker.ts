@@ -20,7 +20,15 @@ import { deleteDataset, listDatasets, loadDataset } from './dataset/dataset-db';
 import { releaseRun, RunControl, type TrainedRun } from './train/run';
 import { train } from './train/trainer';
 import type { Checkpoint } from './checkpoint/record';
-import { checkpointFile, checkpointWriter, embeddingsFile, importCheckpoint, openCheckpoint, runFromCheckpoint, weightsFile } from './checkpoint/service';
+import {
+  checkpointFile,
+  checkpointWriter,
+  embeddingsFile,
+  importCheckpoint,
+  openCheckpoint,
+  runFromCheckpoint,
+  weightsFile,
+} from './checkpoint/service';
 import { browserKv, deleteCheckpoint, listRuns, newRunId, recordResults, removeOrphans } from './checkpoint/run-db';
 import { announceRunsChanged, openRunIds, withRunLock } from './checkpoint/tabs';
 import { torchProjectZip } from './torch/project';
@@ -49,7 +57,8 @@ let selecting = false; // a backend is being chosen: nothing that computes may s
 
 /** Throws while no backend is chosen: the UI keeps what computes disabled until then. */
 function needBackend(): void {
-  if (!backend || selecting) throw new Error('the backend is still being measured: this starts once it is chosen (Skip, beside Train, ends the measurement)');
+  if (!backend || selecting)
+    throw new Error('the backend is still being measured: this starts once it is chosen (Skip, beside Train, ends the measurement)');
 }
 
 /** Whether this worker is training `runId` now (its lock is then this tab's own). */
@@ -133,9 +142,20 @@ const api: WorkerApi = {
     const stored = await loadDataset(id);
     if (!stored) throw new Error(`no stored dataset ${id}; it may have been deleted`);
     const { meta, pixels } = stored;
-    dataset = fromPixels(pixels, { count: meta.count, height: meta.size, width: meta.size, channels: 3 }, meta.labels, meta.classNames,
-      { id, name: meta.name, source: meta.classNames.length ? `Folder "${meta.name}", stored in this browser` : 'Unlabeled folder, stored in this browser', testFraction, seed },
-      { skipped: meta.skipped, sizeRange: meta.sizeRange, storedBytes: meta.bytes });
+    dataset = fromPixels(
+      pixels,
+      { count: meta.count, height: meta.size, width: meta.size, channels: 3 },
+      meta.labels,
+      meta.classNames,
+      {
+        id,
+        name: meta.name,
+        source: meta.classNames.length ? `Folder "${meta.name}", stored in this browser` : 'Unlabeled folder, stored in this browser',
+        testFraction,
+        seed,
+      },
+      { skipped: meta.skipped, sizeRange: meta.sizeRange, storedBytes: meta.bytes },
+    );
     dataset.paths = meta.paths;
     return dataset.summary;
   },
@@ -174,7 +194,16 @@ const api: WorkerApi = {
           // Fine-tune trains a copy of the weights; supervised a fresh init of their architecture.
           const model = kind === 'finetune' ? cloneModel(w.model, w.config) : buildModel({ ...w.config, seed: config.seed });
           try {
-            report = await baselineReport(kind, model, w, data, { ...w.config, seed: config.seed }, config.baselineEpochs, onProgress, cancelled);
+            report = await baselineReport(
+              kind,
+              model,
+              w,
+              data,
+              { ...w.config, seed: config.seed },
+              config.baselineEpochs,
+              onProgress,
+              cancelled,
+            );
           } finally {
             model.dispose();
           }
@@ -184,11 +213,19 @@ const api: WorkerApi = {
         if (runId && (await recordResults(browserKv(), runId, report.step, report).catch(() => null))) announceRunsChanged();
         return report;
       }
-      const report = await evaluationReport(kind, rowFeatures(features, w, data, config, cancelled), w, data, config, onProgress, cancelled,
+      const report = await evaluationReport(
+        kind,
+        rowFeatures(features, w, data, config, cancelled),
+        w,
+        data,
+        config,
+        onProgress,
+        cancelled,
         (head) => {
           probeHeads.set(featureKey(w, config, 'trained'), head);
           if (probeHeads.size > 8) probeHeads.delete(probeHeads.keys().next().value!); // the oldest goes
-        });
+        },
+      );
       if (runId && (await recordResults(browserKv(), runId, report.step, report).catch(() => null))) announceRunsChanged();
       return report;
     } finally {
@@ -226,7 +263,8 @@ const api: WorkerApi = {
     if (!dataset) throw new Error('load the dataset the weights were trained on first: new images are compared with its training split');
     if (files.length > MAX_INFER_IMAGES) throw new Error(`${files.length} images: give at most ${MAX_INFER_IMAGES} at a time`);
     const data = dataset;
-    if (data.summary.unlabeled || data.summary.classes.length < 2) throw new Error('inference names classes: it needs a dataset with at least two class folders');
+    if (data.summary.unlabeled || data.summary.classes.length < 2)
+      throw new Error('inference names classes: it needs a dataset with at least two class folders');
     const cancelled = cancelCheck();
     const w = evalWeights();
     evaluations++;
@@ -257,10 +295,18 @@ const api: WorkerApi = {
     if (from) {
       const opened = await openCheckpoint(browserKv(), from.runId, from.step);
       const m = opened.checkpoint.meta;
-      if (m.dataset.id !== dataset.summary.id) throw new Error(`run "${m.runName}" trained on "${m.dataset.name}": open that dataset, then resume`);
+      if (m.dataset.id !== dataset.summary.id)
+        throw new Error(`run "${m.runName}" trained on "${m.dataset.name}": open that dataset, then resume`);
       if (m.finished) throw new Error(`run "${m.runName}" finished at step ${m.step}; there is nothing left to resume`);
       // The run's own config, but today's runtime settings (backend, readback, checkpoint cadence).
-      c = { ...opened.config, backend: config.backend, recompute: config.recompute, metricsEvery: config.metricsEvery, checkpointEvery: config.checkpointEvery, keepCheckpoints: config.keepCheckpoints };
+      c = {
+        ...opened.config,
+        backend: config.backend,
+        recompute: config.recompute,
+        metricsEvery: config.metricsEvery,
+        checkpointEvery: config.checkpointEvery,
+        keepCheckpoints: config.keepCheckpoints,
+      };
       dataset = resplit(dataset, c.testFraction, c.seed);
       resume = opened.checkpoint;
       run = { runId: m.runId, runName: m.runName };
@@ -280,7 +326,11 @@ const api: WorkerApi = {
         onEvent(e);
       };
       try {
-        lastRun = await train(data, c, ctl, onEvent, { ...run, resume, checkpoint: checkpointWriter(browserKv(), c.keepCheckpoints, written) });
+        lastRun = await train(data, c, ctl, onEvent, {
+          ...run,
+          resume,
+          checkpoint: checkpointWriter(browserKv(), c.keepCheckpoints, written),
+        });
         return lastRun.state;
       } finally {
         ctl.stop();
@@ -291,7 +341,8 @@ const api: WorkerApi = {
   ping: async () => true as const,
   async memory() {
     const m = tf.memory();
-    const heap = tf.getBackend() === 'wasm' ? ((tf.backend() as BackendWasm).wasm as unknown as { HEAPU8: Uint8Array }).HEAPU8.byteLength : null;
+    const heap =
+      tf.getBackend() === 'wasm' ? ((tf.backend() as BackendWasm).wasm as unknown as { HEAPU8: Uint8Array }).HEAPU8.byteLength : null;
     return { tensors: m.numTensors, bytes: m.numBytes, wasmHeapBytes: heap };
   },
   async listRuns() {
@@ -302,13 +353,22 @@ const api: WorkerApi = {
   },
   async runHistory(runId) {
     const m = (await openCheckpoint(browserKv(), runId)).checkpoint.meta;
-    return { runId, name: m.runName, config: m.config, metrics: m.metrics, diagnostics: m.diagnostics ?? [], knn: m.knn ?? [], knnBaselines: m.knnBaselines ?? null };
+    return {
+      runId,
+      name: m.runName,
+      config: m.config,
+      metrics: m.metrics,
+      diagnostics: m.diagnostics ?? [],
+      knn: m.knn ?? [],
+      knnBaselines: m.knnBaselines ?? null,
+    };
   },
   async openRuns(runIds) {
     return (await openRunIds(runIds)).filter((id) => !trainingHere(id));
   },
   async deleteCheckpoint(runId, step) {
-    if (!trainingHere(runId) && (await openRunIds([runId])).length) throw new Error('this run is training in another tab of this browser; stop it there first, then delete it');
+    if (!trainingHere(runId) && (await openRunIds([runId])).length)
+      throw new Error('this run is training in another tab of this browser; stop it there first, then delete it');
     await deleteCheckpoint(browserKv(), runId, step);
     announceRunsChanged();
   },
@@ -328,7 +388,10 @@ const api: WorkerApi = {
     needBackend();
     if (!dataset) throw new Error('load the dataset to embed first');
     const { checkpoint, config } = await openCheckpoint(browserKv(), runId, step);
-    if (checkpoint.meta.dataset.id !== dataset.summary.id) throw new Error(`run "${checkpoint.meta.runName}" trained on "${checkpoint.meta.dataset.name}": open that dataset to export its embeddings`);
+    if (checkpoint.meta.dataset.id !== dataset.summary.id)
+      throw new Error(
+        `run "${checkpoint.meta.runName}" trained on "${checkpoint.meta.dataset.name}": open that dataset to export its embeddings`,
+      );
     const run = runFromCheckpoint(checkpoint, config);
     try {
       return await embeddingsFile(run, checkpoint.meta.runName, resplit(dataset, config.testFraction, config.seed), onProgress);
@@ -348,7 +411,12 @@ const api: WorkerApi = {
     const { checkpoint, config } = await openCheckpoint(browserKv(), source.runId, source.step);
     const m = checkpoint.meta;
     if (dataset && m.dataset.id === dataset.summary.id) dataset = resplit(dataset, config.testFraction, config.seed);
-    evalCheckpoint = { key: `ckpt:${m.runId}:${m.step}`, name: `${m.runName}, step ${m.step}`, runId: m.runId, run: runFromCheckpoint(checkpoint, config) };
+    evalCheckpoint = {
+      key: `ckpt:${m.runId}:${m.step}`,
+      name: `${m.runName}, step ${m.step}`,
+      runId: m.runId,
+      run: runFromCheckpoint(checkpoint, config),
+    };
     return evalCheckpoint.name;
   },
   pause: () => control?.pause(),

@@ -33,7 +33,8 @@ Object.defineProperty(globalThis, 'navigator', { value: { gpu: dawn.create([]) }
 await import('@tensorflow/tfjs-backend-webgpu'); // registers itself only where navigator.gpu exists
 
 registerWebgpuGradKernels();
-if (!(await tf.setBackend('webgpu'))) throw new Error('the webgpu backend did not start: no adapter (is a Vulkan driver found? VK_ICD_FILENAMES)');
+if (!(await tf.setBackend('webgpu')))
+  throw new Error('the webgpu backend did not start: no adapter (is a Vulkan driver found? VK_ICD_FILENAMES)');
 await tf.ready();
 const info = (tf.backend() as unknown as { adapterInfo?: { vendor?: string; architecture?: string } }).adapterInfo;
 console.log(`webgpu adapter: ${JSON.stringify(info ?? {})}`);
@@ -77,9 +78,15 @@ for (const id of cases) {
       await timed(() => step(0), 2); // compiles the shaders, makes the optimizer's slots
       const profile = await tf.profile(async () => void (await step(2).data()));
       const s = await timed(() => step(3), steps);
-      row = { ...row, imagesPerSec: batch / s, gflops: (batch * flops) / s / 1e9, peakBytes: profile.peakBytes, cardBytes: mode === 'on' ? card.memory.recompute.total : card.memory.total };
+      row = {
+        ...row,
+        imagesPerSec: batch / s,
+        gflops: (batch * flops) / s / 1e9,
+        peakBytes: profile.peakBytes,
+        cardBytes: mode === 'on' ? card.memory.recompute.total : card.memory.total,
+      };
     } catch (e) {
-      row.error =errorMessage(e);
+      row.error = errorMessage(e);
     }
     rows.push(row);
     console.log(JSON.stringify(row));
@@ -91,6 +98,8 @@ for (const id of cases) {
 console.log('\n| case | batch | recompute | img/s | GFLOP/s | peak tf.memory | card estimate |\n|---|---|---|---|---|---|---|');
 const gib = (b: unknown) => (typeof b === 'number' ? `${(b / 2 ** 30).toFixed(2)} GiB` : '–');
 for (const r of rows as Record<string, number | string | undefined>[]) {
-  console.log(`| ${r.case} | ${r.batch} | ${r.recompute} | ${typeof r.imagesPerSec === 'number' ? r.imagesPerSec.toFixed(1) : r.error} | ${typeof r.gflops === 'number' ? r.gflops.toFixed(1) : '–'} | ${gib(r.peakBytes)} | ${gib(r.cardBytes)} |`);
+  console.log(
+    `| ${r.case} | ${r.batch} | ${r.recompute} | ${typeof r.imagesPerSec === 'number' ? r.imagesPerSec.toFixed(1) : r.error} | ${typeof r.gflops === 'number' ? r.gflops.toFixed(1) : '–'} | ${gib(r.peakBytes)} | ${gib(r.cardBytes)} |`,
+  );
 }
 process.exit(0);

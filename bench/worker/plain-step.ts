@@ -15,7 +15,11 @@ import { vicregLoss } from '../../workers/vicreg/loss';
 import { matMulCeiling, randomViews, timeSteps } from './timing';
 import { errorMessage } from '../../workers/contract/errors';
 
-setWasmPaths({ 'tfjs-backend-wasm.wasm': wasmPlain, 'tfjs-backend-wasm-simd.wasm': wasmSimd, 'tfjs-backend-wasm-threaded-simd.wasm': wasmThreaded });
+setWasmPaths({
+  'tfjs-backend-wasm.wasm': wasmPlain,
+  'tfjs-backend-wasm-simd.wasm': wasmSimd,
+  'tfjs-backend-wasm-threaded-simd.wasm': wasmThreaded,
+});
 tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', false); // as the studio (see workers/backend/select.ts)
 
 const api = {
@@ -25,7 +29,7 @@ const api = {
       await tf.ready();
       return ok ? { ok } : { ok, reason: 'not available in this browser' };
     } catch (e) {
-      return { ok: false, reason:errorMessage(e)};
+      return { ok: false, reason: errorMessage(e) };
     }
   },
   ceiling: (n: number) => matMulCeiling(n),

@@ -1,7 +1,13 @@
 import { checkKernels, chooseBackend } from '../actions';
 import { useStore } from '../store';
 
-const HOW = { measured: 'fastest measured', cached: 'fastest measured earlier', forced: 'as set', fallback: 'fallback', skipped: 'measurement skipped' } as const;
+const HOW = {
+  measured: 'fastest measured',
+  cached: 'fastest measured earlier',
+  forced: 'as set',
+  fallback: 'fallback',
+  skipped: 'measurement skipped',
+} as const;
 
 /** The active backend (WASM: on how many threads), how it was chosen, each backend's measured speed, and why any was skipped. */
 export function BackendBadge() {
@@ -12,11 +18,18 @@ export function BackendBadge() {
   const running = useStore((s) => ['preparing', 'running', 'paused'].includes(s.runState));
   const check = useStore((s) => s.kernelCheck);
   const evaluating = useStore((s) => Object.values(s.evaluation).some((e) => e.status === 'running') || s.featureMap.status === 'running');
-  if (status === 'failed') return <div className="badge bad" data-testid="backend-error">No backend: {error}</div>;
+  if (status === 'failed')
+    return (
+      <div className="badge bad" data-testid="backend-error">
+        No backend: {error}
+      </div>
+    );
   return (
     <div className="backend">
       <span className="label">Backend</span>
-      <span className="badge" data-testid="backend">{status === 'selecting' ? 'choosing…' : backend?.active}</span>
+      <span className="badge" data-testid="backend">
+        {status === 'selecting' ? 'choosing…' : backend?.active}
+      </span>
       {backend?.active === 'wasm' && backend.threads !== undefined && status === 'ready' && (
         <span className="threads" data-testid="backend-threads" data-threads={backend.threads} title={backend.threadsNote}>
           · {backend.threads} {backend.threads === 1 ? 'thread' : 'threads'}
@@ -25,19 +38,32 @@ export function BackendBadge() {
       )}
       {backend && status === 'ready' && (
         <>
-          <span className="how" data-testid="backend-how">{HOW[backend.chosenBy]}</span>
+          <span className="how" data-testid="backend-how">
+            {HOW[backend.chosenBy]}
+          </span>
           <ul className="attempts" data-testid="backend-attempts">
             {backend.attempts.map((a) => (
               <li key={a.name} className={a.ok ? 'ok' : 'skipped'} title={a.reason} data-name={a.name} data-ms-per-image={a.msPerImage}>
-                {!a.ok ? `${a.name} skipped: ${a.reason}` : a.msPerImage !== undefined ? `${a.name}: ${a.msPerImage.toFixed(1)} ms/image` : `${a.name}: test step ${a.ms} ms`}
+                {!a.ok
+                  ? `${a.name} skipped: ${a.reason}`
+                  : a.msPerImage !== undefined
+                    ? `${a.name}: ${a.msPerImage.toFixed(1)} ms/image`
+                    : `${a.name}: test step ${a.ms} ms`}
               </li>
             ))}
           </ul>
           {choice === 'auto' && (
-            <button className="small" data-testid="backend-remeasure" disabled={running} onClick={() => void chooseBackend('auto', true)}>Re-measure</button>
+            <button className="small" data-testid="backend-remeasure" disabled={running} onClick={() => void chooseBackend('auto', true)}>
+              Re-measure
+            </button>
           )}
-          <button className="small" data-testid="kernel-check-run" disabled={running || evaluating || check?.status === 'running'} onClick={() => void checkKernels()}
-            title="Runs the gradient kernels training uses on this backend and on the CPU reference, and compares them">
+          <button
+            className="small"
+            data-testid="kernel-check-run"
+            disabled={running || evaluating || check?.status === 'running'}
+            onClick={() => void checkKernels()}
+            title="Runs the gradient kernels training uses on this backend and on the CPU reference, and compares them"
+          >
             {check?.status === 'running' ? 'Checking kernels…' : 'Check kernels'}
           </button>
           <KernelCheck />
@@ -51,19 +77,31 @@ export function BackendBadge() {
 function KernelCheck() {
   const check = useStore((s) => s.kernelCheck);
   if (!check || check.status === 'running') return null;
-  if (check.status === 'failed') return <div className="badge bad" data-testid="kernel-check" data-ok="false">Kernel check failed: {check.error}</div>;
+  if (check.status === 'failed')
+    return (
+      <div className="badge bad" data-testid="kernel-check" data-ok="false">
+        Kernel check failed: {check.error}
+      </div>
+    );
   const r = check.report!;
   const bad = r.cases.filter((c) => !c.ok);
   const worst = Math.max(...r.cases.map((c) => c.error));
   return (
-    <div className={`kernel-check ${bad.length ? 'bad' : 'ok'}`} data-testid="kernel-check" data-ok={String(bad.length === 0)} data-worst={worst}>
+    <div
+      className={`kernel-check ${bad.length ? 'bad' : 'ok'}`}
+      data-testid="kernel-check"
+      data-ok={String(bad.length === 0)}
+      data-worst={worst}
+    >
       {bad.length === 0
         ? `${r.cases.length} kernel cases on ${r.backend} match the CPU reference (worst relative error ${worst.toExponential(1)}, ${(r.ms / 1000).toFixed(1)} s)`
         : `${bad.length} of ${r.cases.length} kernel cases on ${r.backend} differ from the CPU reference by more than ${r.tolerance}: training there may be wrong. Choose another backend.`}
       {bad.length > 0 && (
         <ul>
           {bad.map((c) => (
-            <li key={`${c.kernel} ${c.label}`}>{c.kernel}, {c.label}: {c.message ?? `relative error ${c.error.toExponential(1)}`}</li>
+            <li key={`${c.kernel} ${c.label}`}>
+              {c.kernel}, {c.label}: {c.message ?? `relative error ${c.error.toExponential(1)}`}
+            </li>
           ))}
         </ul>
       )}

@@ -1,12 +1,23 @@
 // Checkpoints kept in this browser: every run's saved steps with their metrics, and what can be
 // done with each (resume, evaluate, export, delete); storage use; importing a checkpoint file.
 import type { CheckpointInfo, DamagedRun, RunRecord } from '../../workers/contract/api';
-import { deleteCheckpoint, evaluateCheckpoint, exportRun, importCheckpointFile, requestPersistence, resumeRun, saveCheckpointNow, toggleCompare } from '../actions';
+import {
+  deleteCheckpoint,
+  evaluateCheckpoint,
+  exportRun,
+  importCheckpointFile,
+  requestPersistence,
+  resumeRun,
+  saveCheckpointNow,
+  toggleCompare,
+} from '../actions';
 import { useStore } from '../store';
 import { featuresLabel } from '../train/format';
 
-export const formatBytes = (n: number) => (n >= 1e9 ? `${(n / 1e9).toFixed(1)} GB` : n >= 1e6 ? `${(n / 1e6).toFixed(1)} MB` : `${Math.max(1, Math.round(n / 1e3))} kB`);
-const formatTime = (ms: number) => new Date(ms).toLocaleString(undefined, { month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit', second: '2-digit' });
+export const formatBytes = (n: number) =>
+  n >= 1e9 ? `${(n / 1e9).toFixed(1)} GB` : n >= 1e6 ? `${(n / 1e6).toFixed(1)} MB` : `${Math.max(1, Math.round(n / 1e3))} kB`;
+const formatTime = (ms: number) =>
+  new Date(ms).toLocaleString(undefined, { month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit', second: '2-digit' });
 
 function Storage() {
   const storage = useStore((s) => s.storage);
@@ -15,8 +26,16 @@ function Storage() {
   return (
     <p className="hint storage" data-testid="storage">
       Browser storage: {formatBytes(storage.usage)} of {formatBytes(storage.quota)} ({(100 * share).toFixed(share < 0.01 ? 2 : 0)}%)
-      {storage.persisted ? ' · persistent' : (
-        <> · may be cleared under storage pressure <button className="link" onClick={() => void requestPersistence()}>Keep it</button></>
+      {storage.persisted ? (
+        ' · persistent'
+      ) : (
+        <>
+          {' '}
+          · may be cleared under storage pressure{' '}
+          <button className="link" onClick={() => void requestPersistence()}>
+            Keep it
+          </button>
+        </>
       )}
     </p>
   );
@@ -33,7 +52,9 @@ function CheckpointRow({ run, c, latest }: { run: RunRecord; c: CheckpointInfo; 
       <td className="num">{c.step}</td>
       <td>{formatTime(c.createdAt)}</td>
       <td className="num">{formatBytes(c.bytes)}</td>
-      <td className="num" title="loss at that step">{c.last ? c.last.loss.toFixed(3) : '–'}</td>
+      <td className="num" title="loss at that step">
+        {c.last ? c.last.loss.toFixed(3) : '–'}
+      </td>
       <td className="results-cell" data-testid="checkpoint-results">
         {(['knn', 'probe'] as const).map((k) => {
           const r = c.results?.[k];
@@ -41,20 +62,79 @@ function CheckpointRow({ run, c, latest }: { run: RunRecord; c: CheckpointInfo; 
           const f = (v: number | undefined) => (v === undefined ? '–' : (100 * v).toFixed(1));
           return (
             <span key={k} title={`top-1 on the test split (${featuresLabel(r)} features): trained / random init / raw pixels`}>
-              {k === 'knn' ? 'k-NN' : 'probe'} {f(r.top1.trained)} <span className="hint">({f(r.top1['random init'])} / {f(r.top1['raw pixels'])})</span>
+              {k === 'knn' ? 'k-NN' : 'probe'} {f(r.top1.trained)}{' '}
+              <span className="hint">
+                ({f(r.top1['random init'])} / {f(r.top1['raw pixels'])})
+              </span>
             </span>
           );
         })}
       </td>
-      <td className="hint">{c.reason}{c.writeMs !== undefined ? ` · read ${c.readMs!.toFixed(0)} ms · write ${c.writeMs.toFixed(0)} ms` : ''}</td>
+      <td className="hint">
+        {c.reason}
+        {c.writeMs !== undefined ? ` · read ${c.readMs!.toFixed(0)} ms · write ${c.writeMs.toFixed(0)} ms` : ''}
+      </td>
       <td className="actions">
-        {!run.finished && <button data-testid="checkpoint-resume" disabled={busy || elsewhere || noBackend} title={waiting ?? (elsewhere ? 'This run is training in another tab' : latest ? 'Continue training from here' : 'Continue from this older step')} onClick={() => void resumeRun(run, c.step)}>Resume</button>}
-        <button data-testid="checkpoint-evaluate" disabled={busy || noBackend} title={waiting} onClick={() => void evaluateCheckpoint(run.runId, c.step)}>Evaluate</button>
-        <button data-testid="export-weights" disabled={busy || noBackend} title={waiting ?? 'Encoder and projector in TF.js layers format, config, metrics, README'} onClick={() => void exportRun('weights', run.runId, c.step)}>Export</button>
-        <button data-testid="export-checkpoint" disabled={busy} title="The full checkpoint, to import here or in another browser and resume" onClick={() => void exportRun('checkpoint', run.runId, c.step)}>Checkpoint file</button>
-        <button data-testid="export-pytorch" disabled={busy} title="model.safetensors, optimizer.safetensors and train_vicreg.py: continue this run in PyTorch, on one GPU or many (torchrun)" onClick={() => void exportRun('pytorch', run.runId, c.step)}>PyTorch</button>
-        <button data-testid="export-embeddings" disabled={busy || noBackend} title={waiting ?? 'path, split, class and features of every image, as CSV'} onClick={() => void exportRun('embeddings', run.runId, c.step)}>Embeddings</button>
-        <button data-testid="checkpoint-delete" disabled={elsewhere || (busy && run.runId === useStore.getState().currentRunId)} onClick={() => void deleteCheckpoint(run.runId, c.step)}>Delete</button>
+        {!run.finished && (
+          <button
+            data-testid="checkpoint-resume"
+            disabled={busy || elsewhere || noBackend}
+            title={
+              waiting ??
+              (elsewhere ? 'This run is training in another tab' : latest ? 'Continue training from here' : 'Continue from this older step')
+            }
+            onClick={() => void resumeRun(run, c.step)}
+          >
+            Resume
+          </button>
+        )}
+        <button
+          data-testid="checkpoint-evaluate"
+          disabled={busy || noBackend}
+          title={waiting}
+          onClick={() => void evaluateCheckpoint(run.runId, c.step)}
+        >
+          Evaluate
+        </button>
+        <button
+          data-testid="export-weights"
+          disabled={busy || noBackend}
+          title={waiting ?? 'Encoder and projector in TF.js layers format, config, metrics, README'}
+          onClick={() => void exportRun('weights', run.runId, c.step)}
+        >
+          Export
+        </button>
+        <button
+          data-testid="export-checkpoint"
+          disabled={busy}
+          title="The full checkpoint, to import here or in another browser and resume"
+          onClick={() => void exportRun('checkpoint', run.runId, c.step)}
+        >
+          Checkpoint file
+        </button>
+        <button
+          data-testid="export-pytorch"
+          disabled={busy}
+          title="model.safetensors, optimizer.safetensors and train_vicreg.py: continue this run in PyTorch, on one GPU or many (torchrun)"
+          onClick={() => void exportRun('pytorch', run.runId, c.step)}
+        >
+          PyTorch
+        </button>
+        <button
+          data-testid="export-embeddings"
+          disabled={busy || noBackend}
+          title={waiting ?? 'path, split, class and features of every image, as CSV'}
+          onClick={() => void exportRun('embeddings', run.runId, c.step)}
+        >
+          Embeddings
+        </button>
+        <button
+          data-testid="checkpoint-delete"
+          disabled={elsewhere || (busy && run.runId === useStore.getState().currentRunId)}
+          onClick={() => void deleteCheckpoint(run.runId, c.step)}
+        >
+          Delete
+        </button>
       </td>
     </tr>
   );
@@ -70,17 +150,40 @@ function Run({ run }: { run: RunRecord }) {
       <div className="run-head">
         <strong>{run.name}</strong>
         <span className="hint">
-          {run.dataset.name} · step {latest.step} of {run.totalSteps} · {run.finished ? 'finished' : current ? 'training now' : elsewhere ? <span data-testid="run-elsewhere">training in another tab</span> : 'unfinished'}
+          {run.dataset.name} · step {latest.step} of {run.totalSteps} ·{' '}
+          {run.finished ? (
+            'finished'
+          ) : current ? (
+            'training now'
+          ) : elsewhere ? (
+            <span data-testid="run-elsewhere">training in another tab</span>
+          ) : (
+            'unfinished'
+          )}
         </span>
         <label className="compare-toggle" title="Overlay this run's curves with the other ticked runs (Compare runs)">
           <input type="checkbox" data-testid="compare-toggle" checked={compared} onChange={() => void toggleCompare(run.runId)} /> compare
         </label>
-        <button className="link" onClick={() => void deleteCheckpoint(run.runId)} disabled={current || elsewhere}>Delete run</button>
+        <button className="link" onClick={() => void deleteCheckpoint(run.runId)} disabled={current || elsewhere}>
+          Delete run
+        </button>
       </div>
       <table className="checkpoints">
-        <thead><tr><th>Step</th><th>Saved</th><th>Size</th><th>Loss</th><th title="top-1: trained (random init / raw pixels)">Accuracy</th><th>Why</th><th /></tr></thead>
+        <thead>
+          <tr>
+            <th>Step</th>
+            <th>Saved</th>
+            <th>Size</th>
+            <th>Loss</th>
+            <th title="top-1: trained (random init / raw pixels)">Accuracy</th>
+            <th>Why</th>
+            <th />
+          </tr>
+        </thead>
         <tbody>
-          {[...run.checkpoints].reverse().map((c) => <CheckpointRow key={c.key} run={run} c={c} latest={c === latest} />)}
+          {[...run.checkpoints].reverse().map((c) => (
+            <CheckpointRow key={c.key} run={run} c={c} latest={c === latest} />
+          ))}
         </tbody>
       </table>
     </li>
@@ -94,7 +197,9 @@ function DamagedRunRow({ run }: { run: DamagedRun }) {
       <div className="run-head">
         <strong>{run.runId}</strong>
         <span className="error">damaged: {run.reason}</span>
-        <button className="link" data-testid="damaged-run-delete" onClick={() => void deleteCheckpoint(run.runId)}>Delete run</button>
+        <button className="link" data-testid="damaged-run-delete" onClick={() => void deleteCheckpoint(run.runId)}>
+          Delete run
+        </button>
       </div>
     </li>
   );
@@ -112,30 +217,51 @@ export function CheckpointPanel() {
     <section className="panel checkpoints-panel">
       <h2>Checkpoints</h2>
       <div className="controls">
-        <button data-testid="save-checkpoint" disabled={!active} onClick={() => void saveCheckpointNow()}>Save now</button>
-        <label className="button secondary" title="A VICReg Studio checkpoint (.vicreg.zip), or PyTorch weights (.safetensors: from train_vicreg.py, or a torchvision / timm backbone)">
+        <button data-testid="save-checkpoint" disabled={!active} onClick={() => void saveCheckpointNow()}>
+          Save now
+        </button>
+        <label
+          className="button secondary"
+          title="A VICReg Studio checkpoint (.vicreg.zip), or PyTorch weights (.safetensors: from train_vicreg.py, or a torchvision / timm backbone)"
+        >
           Import checkpoint…
-          <input data-testid="import-checkpoint" type="file" accept=".zip,application/zip,.safetensors" onChange={(e) => {
-            const f = e.currentTarget.files?.[0];
-            e.currentTarget.value = '';
-            if (f) void importCheckpointFile(f);
-          }} />
+          <input
+            data-testid="import-checkpoint"
+            type="file"
+            accept=".zip,application/zip,.safetensors"
+            onChange={(e) => {
+              const f = e.currentTarget.files?.[0];
+              e.currentTarget.value = '';
+              if (f) void importCheckpointFile(f);
+            }}
+          />
         </label>
         <span className="hint">Saved every {every} steps, at each epoch end and on Stop.</span>
       </div>
       <Storage />
-      {notice && <p className={notice.error ? 'error' : 'hint'} data-testid="checkpoint-notice" role={notice.error ? 'alert' : undefined}>{notice.text}</p>}
+      {notice && (
+        <p className={notice.error ? 'error' : 'hint'} data-testid="checkpoint-notice" role={notice.error ? 'alert' : undefined}>
+          {notice.text}
+        </p>
+      )}
       {exporting && (
         <p className="hint" data-testid="exporting">
-          Preparing {exporting.what}{exporting.total ? `: ${exporting.done} / ${exporting.total} images` : '…'}
+          Preparing {exporting.what}
+          {exporting.total ? `: ${exporting.done} / ${exporting.total} images` : '…'}
         </p>
       )}
       {runs.length === 0 && damaged.length === 0 ? (
-        <p className="hint" data-testid="checkpoint-list">No checkpoints yet: they appear here as soon as a run is trained.</p>
+        <p className="hint" data-testid="checkpoint-list">
+          No checkpoints yet: they appear here as soon as a run is trained.
+        </p>
       ) : (
         <ul className="runs" data-testid="checkpoint-list">
-          {runs.map((r) => <Run key={r.runId} run={r} />)}
-          {damaged.map((r) => <DamagedRunRow key={r.runId} run={r} />)}
+          {runs.map((r) => (
+            <Run key={r.runId} run={r} />
+          ))}
+          {damaged.map((r) => (
+            <DamagedRunRow key={r.runId} run={r} />
+          ))}
         </ul>
       )}
     </section>
@@ -152,10 +278,18 @@ export function ResumeOffer() {
   return (
     <section className="resume-offer" data-testid="resume-offer" role="status">
       <span>
-        Run <strong>{offer.name}</strong> stopped at step {last.step} of {offer.totalSteps} (saved {formatTime(last.createdAt)}).
-        Resume it from there?
+        Run <strong>{offer.name}</strong> stopped at step {last.step} of {offer.totalSteps} (saved {formatTime(last.createdAt)}). Resume it
+        from there?
       </span>
-      <button className="primary" data-testid="resume-offer-accept" disabled={noBackend} title={noBackend ? 'Waits for the backend to be chosen' : undefined} onClick={() => void resumeRun(offer)}>Resume</button>
+      <button
+        className="primary"
+        data-testid="resume-offer-accept"
+        disabled={noBackend}
+        title={noBackend ? 'Waits for the backend to be chosen' : undefined}
+        onClick={() => void resumeRun(offer)}
+      >
+        Resume
+      </button>
       <button onClick={() => useStore.getState().setCheckpoints({ resumeOffer: null })}>Not now</button>
     </section>
   );

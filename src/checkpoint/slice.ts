@@ -30,7 +30,22 @@ export interface CheckpointsSlice {
   compare: RunHistory[];
   setRuns: (runs: RunRecord[]) => void;
   upsertRun: (run: RunRecord) => void;
-  setCheckpoints: (patch: Partial<Pick<CheckpointsSlice, 'storage' | 'currentRunId' | 'checkpointNotice' | 'evalSourceName' | 'exporting' | 'resumeOffer' | 'openElsewhere' | 'damagedRuns' | 'compare'>>) => void;
+  setCheckpoints: (
+    patch: Partial<
+      Pick<
+        CheckpointsSlice,
+        | 'storage'
+        | 'currentRunId'
+        | 'checkpointNotice'
+        | 'evalSourceName'
+        | 'exporting'
+        | 'resumeOffer'
+        | 'openElsewhere'
+        | 'damagedRuns'
+        | 'compare'
+      >
+    >,
+  ) => void;
 }
 
 export const createCheckpointsSlice: StateCreator<Store, [], [], CheckpointsSlice> = (set) => ({

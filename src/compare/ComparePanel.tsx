@@ -13,8 +13,15 @@ import { configDiff } from './diff';
 const COLOURS = ['#2563eb', '#dc2626', '#047857', '#b45309', '#7c3aed', '#db2777', '#0e7490', '#4b5563'];
 
 type Axis = 'step' | 'images';
-interface Point { x: number; y: number }
-interface Metric { id: string; title: string; points(h: RunHistory): { step: number; y: number }[] }
+interface Point {
+  x: number;
+  y: number;
+}
+interface Metric {
+  id: string;
+  title: string;
+  points(h: RunHistory): { step: number; y: number }[];
+}
 
 const METRICS: Metric[] = [
   { id: 'loss', title: 'Loss', points: (h) => h.metrics.map((r) => ({ step: r.step, y: r.loss })) },
@@ -27,8 +34,15 @@ const METRICS: Metric[] = [
 ];
 
 function CompareChart({ metric, runs, labels, axis }: { metric: Metric; runs: RunHistory[]; labels: string[]; axis: Axis }) {
-  const series = useMemo(() => runs.map((h) => downsample(metric.points(h), 300).filter((p) => Number.isFinite(p.y))
-    .map((p): Point => ({ x: axis === 'step' ? p.step : p.step * h.config.batchSize, y: p.y }))), [metric, runs, axis]);
+  const series = useMemo(
+    () =>
+      runs.map((h) =>
+        downsample(metric.points(h), 300)
+          .filter((p) => Number.isFinite(p.y))
+          .map((p): Point => ({ x: axis === 'step' ? p.step : p.step * h.config.batchSize, y: p.y })),
+      ),
+    [metric, runs, axis],
+  );
   const drawn = series.filter((s) => s.length > 0).length;
   if (drawn === 0) return null;
   return (
@@ -37,11 +51,29 @@ function CompareChart({ metric, runs, labels, axis }: { metric: Metric; runs: Ru
       <ResponsiveContainer width="100%" height={150}>
         <LineChart margin={{ top: 4, right: 8, bottom: 0, left: 0 }}>
           <CartesianGrid stroke="#e5e7eb" />
-          <XAxis type="number" dataKey="x" domain={['dataMin', 'dataMax']} tick={{ fontSize: 10, fill: '#374151' }} allowDuplicatedCategory={false} />
+          <XAxis
+            type="number"
+            dataKey="x"
+            domain={['dataMin', 'dataMax']}
+            tick={{ fontSize: 10, fill: '#374151' }}
+            allowDuplicatedCategory={false}
+          />
           <YAxis tick={{ fontSize: 10, fill: '#374151' }} width={44} domain={['auto', 'auto']} />
-          <Tooltip formatter={(v) => (typeof v === 'number' ? v.toPrecision(4) : String(v))} labelFormatter={(x) => `${axis === 'step' ? 'step' : 'images'} ${String(x)}`} />
+          <Tooltip
+            formatter={(v) => (typeof v === 'number' ? v.toPrecision(4) : String(v))}
+            labelFormatter={(x) => `${axis === 'step' ? 'step' : 'images'} ${String(x)}`}
+          />
           {series.map((data, i) => (
-            <Line key={runs[i].runId} data={data} dataKey="y" name={labels[i]} stroke={COLOURS[i % COLOURS.length]} dot={false} isAnimationActive={false} strokeWidth={1.5} />
+            <Line
+              key={runs[i].runId}
+              data={data}
+              dataKey="y"
+              name={labels[i]}
+              stroke={COLOURS[i % COLOURS.length]}
+              dot={false}
+              isAnimationActive={false}
+              strokeWidth={1.5}
+            />
           ))}
         </LineChart>
       </ResponsiveContainer>
@@ -62,8 +94,11 @@ export function ComparePanel() {
   if (runs.length === 0) return null;
   const diff = configDiff(runs.map((h) => h.config));
   // Runs named alike (same data, same minute) are told apart by their first differing setting.
-  const labels = runs.map((h, i) => runs.some((o, j) => j !== i && o.name === h.name)
-    ? `${h.name} (${diff.length ? `${diff[0].key} ${diff[0].values[i]}` : h.runId.slice(-4)})` : h.name);
+  const labels = runs.map((h, i) =>
+    runs.some((o, j) => j !== i && o.name === h.name)
+      ? `${h.name} (${diff.length ? `${diff[0].key} ${diff[0].values[i]}` : h.runId.slice(-4)})`
+      : h.name,
+  );
   return (
     <section className="panel compare" data-testid="compare-panel">
       <h2>Compare runs</h2>
@@ -72,7 +107,9 @@ export function ComparePanel() {
           {runs.map((h, i) => (
             <li key={h.runId}>
               <span className="swatch" style={{ background: COLOURS[i % COLOURS.length] }} /> {labels[i]}
-              <button className="link" onClick={() => void toggleCompare(h.runId)} aria-label={`Remove ${labels[i]} from the comparison`}>remove</button>
+              <button className="link" onClick={() => void toggleCompare(h.runId)} aria-label={`Remove ${labels[i]} from the comparison`}>
+                remove
+              </button>
             </li>
           ))}
         </ul>
@@ -85,18 +122,59 @@ export function ComparePanel() {
         </label>
       </div>
       <div className="charts">
-        {METRICS.map((m) => <CompareChart key={m.id} metric={m} runs={runs} labels={labels} axis={axis} />)}
+        {METRICS.map((m) => (
+          <CompareChart key={m.id} metric={m} runs={runs} labels={labels} axis={axis} />
+        ))}
       </div>
       <table className="results" data-testid="compare-table">
         <caption>Settings that differ, and the best top-1 of each run's evaluations</caption>
         <thead>
-          <tr><th scope="col">setting</th>{runs.map((h, i) => <th scope="col" key={h.runId} style={{ color: COLOURS[i % COLOURS.length] }}>{labels[i]}</th>)}</tr>
+          <tr>
+            <th scope="col">setting</th>
+            {runs.map((h, i) => (
+              <th scope="col" key={h.runId} style={{ color: COLOURS[i % COLOURS.length] }}>
+                {labels[i]}
+              </th>
+            ))}
+          </tr>
         </thead>
         <tbody>
-          {diff.map((d) => <tr key={d.key} data-key={d.key}><th scope="row">{d.key}</th>{d.values.map((v, i) => <td key={i}>{v}</td>)}</tr>)}
-          {diff.length === 0 && runs.length > 1 && <tr><th scope="row">settings</th><td colSpan={runs.length}>the same</td></tr>}
-          <tr data-key="best-knn"><th scope="row">best k-NN</th>{runs.map((h) => <td key={h.runId}>{best(records.find((r) => r.runId === h.runId), 'knn')}</td>)}</tr>
-          <tr data-key="best-probe"><th scope="row">best probe</th>{runs.map((h) => <td key={h.runId}>{best(records.find((r) => r.runId === h.runId), 'probe')}</td>)}</tr>
+          {diff.map((d) => (
+            <tr key={d.key} data-key={d.key}>
+              <th scope="row">{d.key}</th>
+              {d.values.map((v, i) => (
+                <td key={i}>{v}</td>
+              ))}
+            </tr>
+          ))}
+          {diff.length === 0 && runs.length > 1 && (
+            <tr>
+              <th scope="row">settings</th>
+              <td colSpan={runs.length}>the same</td>
+            </tr>
+          )}
+          <tr data-key="best-knn">
+            <th scope="row">best k-NN</th>
+            {runs.map((h) => (
+              <td key={h.runId}>
+                {best(
+                  records.find((r) => r.runId === h.runId),
+                  'knn',
+                )}
+              </td>
+            ))}
+          </tr>
+          <tr data-key="best-probe">
+            <th scope="row">best probe</th>
+            {runs.map((h) => (
+              <td key={h.runId}>
+                {best(
+                  records.find((r) => r.runId === h.runId),
+                  'probe',
+                )}
+              </td>
+            ))}
+          </tr>
         </tbody>
       </table>
     </section>

@@ -3,7 +3,7 @@ import { DEFAULT_CONFIG } from '../../workers/contract/config';
 import { configDiff } from './diff';
 
 describe('configDiff', () => {
-  it('lists only the fields that differ, in the settings order, with each run\'s value', () => {
+  it("lists only the fields that differ, in the settings order, with each run's value", () => {
     const a = DEFAULT_CONFIG;
     const b = { ...DEFAULT_CONFIG, varianceMode: 'adaptive' as const, batchSize: 64 };
     const c = { ...DEFAULT_CONFIG, batchSize: 64, backend: 'cpu' as const };

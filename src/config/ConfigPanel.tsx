@@ -2,7 +2,16 @@ import { useState } from 'react';
 import { chooseBackend, resplitDataset } from '../actions';
 import { useStore } from '../store';
 import { checkConfig, FIELDS, parseField, type Group, type TrainConfig } from '../../workers/contract/config';
-import { applyPreset, matchingPreset, matchingRecipe, PRESET_IDS, PRESETS, RECIPE_IDS, RECIPES, type AnyPresetId } from '../../workers/contract/presets';
+import {
+  applyPreset,
+  matchingPreset,
+  matchingRecipe,
+  PRESET_IDS,
+  PRESETS,
+  RECIPE_IDS,
+  RECIPES,
+  type AnyPresetId,
+} from '../../workers/contract/presets';
 
 const GROUPS: Group[] = ['Data', 'Augment', 'Model', 'Optim', 'Loss', 'Eval', 'Runtime'];
 const KEYS = Object.keys(FIELDS) as (keyof TrainConfig)[];
@@ -38,7 +47,9 @@ export function Field({ name, disabled, label, testId }: { name: keyof TrainConf
       <span className="name">{label ?? name}</span>
       {spec.kind === 'enum' ? (
         <select data-testid={testId ?? `config-${name}`} value={String(value)} disabled={disabled} onChange={(e) => commit(e.target.value)}>
-          {spec.options.map((o) => <option key={o}>{o}</option>)}
+          {spec.options.map((o) => (
+            <option key={o}>{o}</option>
+          ))}
         </select>
       ) : (
         <input
@@ -62,20 +73,36 @@ export function Field({ name, disabled, label, testId }: { name: keyof TrainConf
  */
 function PresetPicker({ kind, disabled }: { kind: 'recipe' | 'loss'; disabled: boolean }) {
   const [ids, presets, match, label, testId] =
-    kind === 'recipe' ? [RECIPE_IDS, RECIPES, matchingRecipe, 'Recipe', 'recipe'] as const : [PRESET_IDS, PRESETS, matchingPreset, 'Loss', 'preset'] as const;
+    kind === 'recipe'
+      ? ([RECIPE_IDS, RECIPES, matchingRecipe, 'Recipe', 'recipe'] as const)
+      : ([PRESET_IDS, PRESETS, matchingPreset, 'Loss', 'preset'] as const);
   const preset = useStore((s) => match(s.config));
   const loadConfig = useStore((s) => s.loadConfig);
   const choose = (id: AnyPresetId) => {
     const { config, configWarnings } = useStore.getState();
     loadConfig(applyPreset(config, id), configWarnings);
   };
-  const help = preset ? (presets as Record<string, { help: string }>)[preset].help : `Settings changed from every ${kind === 'recipe' ? 'recipe' : 'loss preset'}`;
+  const help = preset
+    ? (presets as Record<string, { help: string }>)[preset].help
+    : `Settings changed from every ${kind === 'recipe' ? 'recipe' : 'loss preset'}`;
   return (
     <div className="preset">
       <label htmlFor={testId}>{label}</label>
-      <select id={testId} data-testid={testId} value={preset ?? 'custom'} disabled={disabled} onChange={(e) => choose(e.target.value as AnyPresetId)}>
-        {ids.map((id) => <option key={id} value={id}>{(presets as Record<string, { label: string }>)[id].label}</option>)}
-        <option value="custom" disabled>Custom</option>
+      <select
+        id={testId}
+        data-testid={testId}
+        value={preset ?? 'custom'}
+        disabled={disabled}
+        onChange={(e) => choose(e.target.value as AnyPresetId)}
+      >
+        {ids.map((id) => (
+          <option key={id} value={id}>
+            {(presets as Record<string, { label: string }>)[id].label}
+          </option>
+        ))}
+        <option value="custom" disabled>
+          Custom
+        </option>
       </select>
       <span className="help">{help}</span>
     </div>
@@ -93,7 +120,9 @@ export function ConfigPanel() {
       {GROUPS.map((g) => (
         <details key={g} open={g === 'Data' || g === 'Optim'}>
           <summary>{g}</summary>
-          {KEYS.filter((k) => FIELDS[k].group === g).map((k) => <Field key={k} name={k} disabled={locked} />)}
+          {KEYS.filter((k) => FIELDS[k].group === g).map((k) => (
+            <Field key={k} name={k} disabled={locked} />
+          ))}
         </details>
       ))}
     </section>

@@ -6,7 +6,9 @@ import { useStore } from '../store';
 import { errorMessage } from '../../workers/contract/errors';
 
 /** The settings a preview depends on: the Augment group, the crop size and the seed. */
-const KEYS = (Object.keys(FIELDS) as (keyof TrainConfig)[]).filter((k) => FIELDS[k].group === 'Augment' || k === 'imageSize' || k === 'seed');
+const KEYS = (Object.keys(FIELDS) as (keyof TrainConfig)[]).filter(
+  (k) => FIELDS[k].group === 'Augment' || k === 'imageSize' || k === 'seed',
+);
 
 function Pixels({ rgba, width, height, label }: { rgba: Uint8ClampedArray; width: number; height: number; label: string }) {
   const ref = useRef<HTMLCanvasElement>(null);
@@ -28,10 +30,12 @@ export function AugmentPreview() {
     let current = true;
     // Debounced: typing a value fires one preview, not one per keystroke.
     const id = setTimeout(() => {
-      worker().previewAugment(useStore.getState().config, 8, draw).then(
-        (p) => current && (setPreview(p), setError(null)),
-        (e) => current && setError(errorMessage(e)),
-      );
+      worker()
+        .previewAugment(useStore.getState().config, 8, draw)
+        .then(
+          (p) => current && (setPreview(p), setError(null)),
+          (e) => current && setError(errorMessage(e)),
+        );
     }, 150);
     return () => {
       current = false;
@@ -44,7 +48,9 @@ export function AugmentPreview() {
       <div className="head">
         <strong>Two views</strong>
         <span className="hint">original, view 1, view 2 (the settings under Augment)</span>
-        <button data-testid="augment-redraw" onClick={() => setDraw((d) => d + 1)}>New views</button>
+        <button data-testid="augment-redraw" onClick={() => setDraw((d) => d + 1)}>
+          New views
+        </button>
       </div>
       {dataset.grayscale && (
         <p className="hint" data-testid="augment-grayscale">

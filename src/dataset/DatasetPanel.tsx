@@ -7,13 +7,16 @@ import { eta, formatDuration } from '../train/format';
 import { AugmentPreview } from './AugmentPreview';
 import { filesFromDrop, filesFromInput } from './folder';
 
-export const formatBytes = (b: number) => (b >= 2 ** 30 ? `${(b / 2 ** 30).toFixed(1)} GB` : b >= 2 ** 20 ? `${(b / 2 ** 20).toFixed(1)} MB` : `${Math.ceil(b / 1024)} kB`);
+export const formatBytes = (b: number) =>
+  b >= 2 ** 30 ? `${(b / 2 ** 30).toFixed(1)} GB` : b >= 2 ** 20 ? `${(b / 2 ** 20).toFixed(1)} MB` : `${Math.ceil(b / 1024)} kB`;
 
 /** Dropping a folder anywhere on the page ingests it. */
 export function usePageDrop() {
   const [over, setOver] = useState(false);
   useEffect(() => {
-    const busy = () => ['ingesting', 'loading'].includes(useStore.getState().datasetStatus) || ['running', 'paused', 'preparing'].includes(useStore.getState().runState);
+    const busy = () =>
+      ['ingesting', 'loading'].includes(useStore.getState().datasetStatus) ||
+      ['running', 'paused', 'preparing'].includes(useStore.getState().runState);
     // A drop on a panel that takes images itself (Inference) is that panel's.
     const elsewhere = (e: DragEvent) => e.target instanceof Element && e.target.closest('[data-drop-target]') !== null;
     const onOver = (e: DragEvent) => {
@@ -56,12 +59,18 @@ function IngestBar() {
   const remaining = eta({ ms: p.startedMs, step: 0 }, p.done, p.total, now);
   return (
     <div className="progress" data-testid="ingest-progress">
-      <div className="bar"><div style={{ width: `${p.total ? (100 * p.done) / p.total : 0}%` }} /></div>
+      <div className="bar">
+        <div style={{ width: `${p.total ? (100 * p.done) / p.total : 0}%` }} />
+      </div>
       <div className="numbers">
         {/* First in the row: the counts after it change width as they grow, and a button that
             moves under the pointer can miss a click. */}
-        <button data-testid="ingest-cancel" onClick={() => void cancelIngest()}>Cancel</button>
-        <span>{p.done} / {p.total} files</span>
+        <button data-testid="ingest-cancel" onClick={() => void cancelIngest()}>
+          Cancel
+        </button>
+        <span>
+          {p.done} / {p.total} files
+        </span>
         <span>{p.accepted} images</span>
         <span>{p.skipped > 0 ? `${p.skipped} skipped` : ''}</span>
         <span>ETA {remaining === null ? '–' : formatDuration(remaining)}</span>
@@ -74,15 +83,19 @@ function Thumbnails({ id }: { id: string }) {
   const ref = useRef<HTMLDivElement>(null);
   useEffect(() => {
     let live = true;
-    void worker().thumbnails(24).then(({ size, images }) => {
-      if (!live || !ref.current) return;
-      ref.current.replaceChildren(...images.map((rgba) => {
-        const c = document.createElement('canvas');
-        c.width = c.height = size;
-        c.getContext('2d')!.putImageData(new ImageData(new Uint8ClampedArray(rgba), size, size), 0, 0);
-        return c;
-      }));
-    });
+    void worker()
+      .thumbnails(24)
+      .then(({ size, images }) => {
+        if (!live || !ref.current) return;
+        ref.current.replaceChildren(
+          ...images.map((rgba) => {
+            const c = document.createElement('canvas');
+            c.width = c.height = size;
+            c.getContext('2d')!.putImageData(new ImageData(new Uint8ClampedArray(rgba), size, size), 0, 0);
+            return c;
+          }),
+        );
+      });
     return () => {
       live = false;
     };
@@ -96,11 +109,28 @@ function Summary({ d }: { d: DatasetSummary }) {
   return (
     <div data-testid="dataset-summary" className="summary">
       <p>
-        <strong>{d.name}</strong>: {d.count} images{d.unlabeled ? ', unlabeled' : `, ${d.classes.length} classes`}, stored at {d.width}×{d.height} px
-        {r && <> (originals {r.minWidth}×{r.minHeight} to {r.maxWidth}×{r.maxHeight})</>}.{' '}
-        {d.unlabeled ? <>All {d.trainCount} train.</> : <>Split: {d.trainCount} train / {d.testCount} test.</>}
+        <strong>{d.name}</strong>: {d.count} images{d.unlabeled ? ', unlabeled' : `, ${d.classes.length} classes`}, stored at {d.width}×
+        {d.height} px
+        {r && (
+          <>
+            {' '}
+            (originals {r.minWidth}×{r.minHeight} to {r.maxWidth}×{r.maxHeight})
+          </>
+        )}
+        .{' '}
+        {d.unlabeled ? (
+          <>All {d.trainCount} train.</>
+        ) : (
+          <>
+            Split: {d.trainCount} train / {d.testCount} test.
+          </>
+        )}
       </p>
-      {d.unlabeled && <p className="hint" data-testid="dataset-unlabeled">{d.source}</p>}
+      {d.unlabeled && (
+        <p className="hint" data-testid="dataset-unlabeled">
+          {d.source}
+        </p>
+      )}
       {d.trainCount < batchSize && (
         <p className="error" data-testid="dataset-too-small">
           {d.trainCount} training images are fewer than one batch of {batchSize}: set batchSize to at most {d.trainCount}, or add images.
@@ -108,14 +138,26 @@ function Summary({ d }: { d: DatasetSummary }) {
       )}
       {!d.unlabeled && (
         <ul className="classes">
-          {d.classes.map((c) => <li key={c.name}>{c.name} <span className="count">{c.count}</span></li>)}
+          {d.classes.map((c) => (
+            <li key={c.name}>
+              {c.name} <span className="count">{c.count}</span>
+            </li>
+          ))}
         </ul>
       )}
       <Thumbnails id={`${d.id}:${d.trainCount}`} />
       {d.skipped.length > 0 && (
         <details className="skipped" data-testid="dataset-skipped" open={d.skipped.length <= 10}>
-          <summary>{d.skipped.length} file{d.skipped.length === 1 ? '' : 's'} skipped</summary>
-          <ul>{d.skipped.map((s) => <li key={s.path}><code>{s.path}</code>: {s.reason}</li>)}</ul>
+          <summary>
+            {d.skipped.length} file{d.skipped.length === 1 ? '' : 's'} skipped
+          </summary>
+          <ul>
+            {d.skipped.map((s) => (
+              <li key={s.path}>
+                <code>{s.path}</code>: {s.reason}
+              </li>
+            ))}
+          </ul>
         </details>
       )}
       {d.notStored && <p className="error">Not kept for the next visit: {d.notStored}.</p>}
@@ -134,9 +176,23 @@ function StoredList() {
       <ul>
         {list.map((d) => (
           <li key={d.id} data-testid="stored-dataset">
-            {d.damaged ? <span className="error">{d.name}: {d.damaged}</span> : <span>{d.name} · {d.count} images · {d.size} px · {formatBytes(d.bytes)}</span>}
-            {!d.damaged && <button onClick={() => void openStoredDataset(d.id)} disabled={d.id === current}>{d.id === current ? 'Open' : 'Use'}</button>}
-            <button onClick={() => void deleteStoredDataset(d.id)} aria-label={`delete ${d.name}`}>Delete</button>
+            {d.damaged ? (
+              <span className="error">
+                {d.name}: {d.damaged}
+              </span>
+            ) : (
+              <span>
+                {d.name} · {d.count} images · {d.size} px · {formatBytes(d.bytes)}
+              </span>
+            )}
+            {!d.damaged && (
+              <button onClick={() => void openStoredDataset(d.id)} disabled={d.id === current}>
+                {d.id === current ? 'Open' : 'Use'}
+              </button>
+            )}
+            <button onClick={() => void deleteStoredDataset(d.id)} aria-label={`delete ${d.name}`}>
+              Delete
+            </button>
           </li>
         ))}
       </ul>
@@ -158,7 +214,10 @@ export function DatasetPanel() {
         <label className={`button ${busy ? 'disabled' : ''}`}>
           Choose a folder…
           <input
-            data-testid="folder-input" type="file" multiple disabled={busy}
+            data-testid="folder-input"
+            type="file"
+            multiple
+            disabled={busy}
             {...{ webkitdirectory: '' }}
             onChange={(e) => {
               const files = e.target.files && filesFromInput(e.target.files);
@@ -173,7 +232,11 @@ export function DatasetPanel() {
       </div>
       <p className="hint">Or drop a folder anywhere on the page: one subfolder per class, or no subfolders for unlabeled images.</p>
       {status === 'ingesting' && <IngestBar />}
-      {error && <p className="error" data-testid="dataset-error">{error}</p>}
+      {error && (
+        <p className="error" data-testid="dataset-error">
+          {error}
+        </p>
+      )}
       {dataset && <Summary d={dataset} />}
       <StoredList />
       <AugmentPreview />

@@ -8,7 +8,12 @@ import { NeighbourGallery } from './NeighbourGallery';
 
 const pct = (v: number | null) => (v === null ? '–' : `${(100 * v).toFixed(1)}%`);
 const TRAINING = ['running', 'paused'];
-const TITLE: Record<EvalKind, string> = { knn: 'Weighted k-NN', probe: 'Linear probe', finetune: 'Fine-tune', supervised: 'Supervised from scratch' };
+const TITLE: Record<EvalKind, string> = {
+  knn: 'Weighted k-NN',
+  probe: 'Linear probe',
+  finetune: 'Fine-tune',
+  supervised: 'Supervised from scratch',
+};
 
 /** Why evaluation cannot run now, or null when it can. */
 export function blocked(s: Store): string | null {
@@ -31,7 +36,8 @@ function mode(s: Store): string | null {
     const goesOn = s.runState === 'running' ? 'training continues, slower while both share the worker' : 'the run stays paused';
     return `Evaluating a snapshot of the weights at the step you press a button (now step ${s.step}); ${goesOn}.`;
   }
-  if (['done', 'stopped'].includes(s.runState)) return `Evaluates the weights of the ${s.runState === 'done' ? 'finished' : 'stopped'} run (step ${s.step}).`;
+  if (['done', 'stopped'].includes(s.runState))
+    return `Evaluates the weights of the ${s.runState === 'done' ? 'finished' : 'stopped'} run (step ${s.step}).`;
   return null;
 }
 
@@ -39,11 +45,19 @@ function MissingClasses({ report }: { report: EvalReport }) {
   if (report.missingClasses.length === 0) return null;
   const noTest = report.missingClasses.filter((k) => k.test === 0);
   const noTrain = report.missingClasses.filter((k) => k.train === 0 && k.test > 0);
-  const list = (ks: EvalReport['missingClasses'], count: (k: EvalReport['missingClasses'][number]) => string) => ks.map((k) => `${k.name}${count(k)}`).join(', ');
+  const list = (ks: EvalReport['missingClasses'], count: (k: EvalReport['missingClasses'][number]) => string) =>
+    ks.map((k) => `${k.name}${count(k)}`).join(', ');
   return (
     <p className="warning" data-testid="missing-classes">
-      {noTest.length > 0 && <>No test images (no accuracy for them; top-1 counts the other classes' test images): {list(noTest, (k) => ` (${k.train} training)`)}. </>}
-      {noTrain.length > 0 && <>No training images (k-NN cannot predict them, the probe never learns them): {list(noTrain, (k) => ` (${k.test} test)`)}.</>}
+      {noTest.length > 0 && (
+        <>
+          No test images (no accuracy for them; top-1 counts the other classes' test images):{' '}
+          {list(noTest, (k) => ` (${k.train} training)`)}.{' '}
+        </>
+      )}
+      {noTrain.length > 0 && (
+        <>No training images (k-NN cannot predict them, the probe never learns them): {list(noTrain, (k) => ` (${k.test} test)`)}.</>
+      )}
     </p>
   );
 }
@@ -57,12 +71,28 @@ function Confusion({ report }: { report: EvalReport }) {
     <details className="confusion" data-testid={`${report.kind}-confusion`}>
       <summary>Per-class accuracy and confusion matrix ({row.name === 'trained' ? 'this run' : row.name})</summary>
       <table>
-        <thead><tr><th>true \ predicted</th>{report.classes.map((c, j) => <th key={j} title={c}>{j}</th>)}<th>accuracy</th></tr></thead>
+        <thead>
+          <tr>
+            <th>true \ predicted</th>
+            {report.classes.map((c, j) => (
+              <th key={j} title={c}>
+                {j}
+              </th>
+            ))}
+            <th>accuracy</th>
+          </tr>
+        </thead>
         <tbody>
           {row.confusion.map((counts, i) => (
             <tr key={i}>
-              <th>{i} {report.classes[i]}</th>
-              {counts.map((v, j) => <td key={j} style={{ background: `rgba(37, 99, 235, ${max ? v / max : 0})`, color: v / max > 0.5 ? 'white' : undefined }}>{v}</td>)}
+              <th>
+                {i} {report.classes[i]}
+              </th>
+              {counts.map((v, j) => (
+                <td key={j} style={{ background: `rgba(37, 99, 235, ${max ? v / max : 0})`, color: v / max > 0.5 ? 'white' : undefined }}>
+                  {v}
+                </td>
+              ))}
               <td>{Number.isNaN(row.perClass![i]) ? 'no test images' : pct(row.perClass![i])}</td>
             </tr>
           ))}
@@ -79,15 +109,23 @@ function Results({ kind }: { kind: EvalKind }) {
     <>
       {e.progress && (
         <div className="progress" data-testid={`${kind}-progress`}>
-          <div className="bar"><div style={{ width: `${(100 * e.progress.done) / e.progress.total}%` }} /></div>
+          <div className="bar">
+            <div style={{ width: `${(100 * e.progress.done) / e.progress.total}%` }} />
+          </div>
           <div className="numbers">
-            <span>{TITLE[kind]}: {Math.round((100 * e.progress.done) / e.progress.total)}%</span>
+            <span>
+              {TITLE[kind]}: {Math.round((100 * e.progress.done) / e.progress.total)}%
+            </span>
             <span>ETA {remaining === null ? '–' : formatDuration(remaining)}</span>
             <button onClick={() => void cancelEvaluation()}>Cancel</button>
           </div>
         </div>
       )}
-      {e.error && <p className="error">{TITLE[kind]}: {e.error}</p>}
+      {e.error && (
+        <p className="error">
+          {TITLE[kind]}: {e.error}
+        </p>
+      )}
       {e.report && (
         <>
           <table className="results" data-testid={`${kind}-accuracy`}>
@@ -97,11 +135,21 @@ function Results({ kind }: { kind: EvalKind }) {
               {e.report.snapshot ? ' (a snapshot taken while training)' : ''}
               {e.report.bnAdaptSteps > 0 ? `, BatchNorm statistics adapted over ${e.report.bnAdaptSteps} batches` : ''}
             </caption>
-            <thead><tr><th>Features</th><th>dim</th><th>top-1</th><th>top-5</th></tr></thead>
+            <thead>
+              <tr>
+                <th>Features</th>
+                <th>dim</th>
+                <th>top-1</th>
+                <th>top-5</th>
+              </tr>
+            </thead>
             <tbody>
               {e.report.rows.map((r) => (
                 <tr key={r.name} data-row={r.name} data-top1={r.top1}>
-                  <td>{r.name === 'trained' ? 'VICReg (this run)' : r.name}</td><td>{r.dim}</td><td>{pct(r.top1)}</td><td>{pct(r.top5)}</td>
+                  <td>{r.name === 'trained' ? 'VICReg (this run)' : r.name}</td>
+                  <td>{r.dim}</td>
+                  <td>{pct(r.top1)}</td>
+                  <td>{pct(r.top5)}</td>
                 </tr>
               ))}
             </tbody>
@@ -109,7 +157,9 @@ function Results({ kind }: { kind: EvalKind }) {
           {e.report.curve && (
             <p className="hint" data-testid={`${kind}-curve`} data-seconds={e.report.seconds}>
               Training loss by epoch: {e.report.curve.map((p) => p.loss.toFixed(3)).join(' → ')}
-              {e.report.seconds !== undefined ? ` (took ${formatDuration(1000 * e.report.seconds)}${e.report.cached ? '; the result kept from then' : ''})` : ''}
+              {e.report.seconds !== undefined
+                ? ` (took ${formatDuration(1000 * e.report.seconds)}${e.report.cached ? '; the result kept from then' : ''})`
+                : ''}
             </p>
           )}
           <MissingClasses report={e.report} />
@@ -127,7 +177,9 @@ function MapSection() {
     <>
       {m.progress && (
         <div className="progress" data-testid="map-progress">
-          <div className="bar"><div style={{ width: `${(100 * m.progress.done) / m.progress.total}%` }} /></div>
+          <div className="bar">
+            <div style={{ width: `${(100 * m.progress.done) / m.progress.total}%` }} />
+          </div>
           <div className="numbers">
             <span>Feature map: {Math.round((100 * m.progress.done) / m.progress.total)}%</span>
             <span>ETA {remaining === null ? '–' : formatDuration(remaining)}</span>
@@ -152,14 +204,46 @@ export function EvalPanel() {
     <section className="panel eval" data-testid="eval-panel">
       <h2>Evaluate</h2>
       <div className="controls">
-        <button data-testid="probe-run" className="primary" disabled={reason !== null || busy} onClick={() => void runEvaluation('probe')}>Linear probe</button>
-        <button data-testid="knn-run" className="primary" disabled={reason !== null || busy} onClick={() => void runEvaluation('knn')}>k-NN</button>
-        <button data-testid="map-run" disabled={reason !== null || mapping} onClick={() => void drawFeatureMap()}>Feature map</button>
-        <button data-testid="finetune-run" disabled={reason !== null || busy} title="Baseline: this run's encoder and a linear head trained end to end (the backbone at a tenth of the head's learning rate), baselineEpochs epochs" onClick={() => void runEvaluation('finetune')}>Fine-tune</button>
-        <button data-testid="supervised-run" disabled={reason !== null || busy} title="Baseline: the same architecture from a random init, trained with labels (cross-entropy), baselineEpochs epochs" onClick={() => void runEvaluation('supervised')}>Supervised</button>
-        {reason && <span className="hint" data-testid="eval-blocked">{reason}</span>}
-        {!reason && note && <span className="hint" data-testid="eval-mode">{note}</span>}
-        {source && <button className="link" onClick={() => void evaluateCheckpoint(null)}>Use the last run instead</button>}
+        <button data-testid="probe-run" className="primary" disabled={reason !== null || busy} onClick={() => void runEvaluation('probe')}>
+          Linear probe
+        </button>
+        <button data-testid="knn-run" className="primary" disabled={reason !== null || busy} onClick={() => void runEvaluation('knn')}>
+          k-NN
+        </button>
+        <button data-testid="map-run" disabled={reason !== null || mapping} onClick={() => void drawFeatureMap()}>
+          Feature map
+        </button>
+        <button
+          data-testid="finetune-run"
+          disabled={reason !== null || busy}
+          title="Baseline: this run's encoder and a linear head trained end to end (the backbone at a tenth of the head's learning rate), baselineEpochs epochs"
+          onClick={() => void runEvaluation('finetune')}
+        >
+          Fine-tune
+        </button>
+        <button
+          data-testid="supervised-run"
+          disabled={reason !== null || busy}
+          title="Baseline: the same architecture from a random init, trained with labels (cross-entropy), baselineEpochs epochs"
+          onClick={() => void runEvaluation('supervised')}
+        >
+          Supervised
+        </button>
+        {reason && (
+          <span className="hint" data-testid="eval-blocked">
+            {reason}
+          </span>
+        )}
+        {!reason && note && (
+          <span className="hint" data-testid="eval-mode">
+            {note}
+          </span>
+        )}
+        {source && (
+          <button className="link" onClick={() => void evaluateCheckpoint(null)}>
+            Use the last run instead
+          </button>
+        )}
       </div>
       <Results kind="probe" />
       <Results kind="knn" />

@@ -25,17 +25,24 @@ function scale(values: number[], size: number) {
 export function FeatureMap({ map }: { map: MapData }) {
   const [hover, setHover] = useState<number | null>(null);
   const selected = useStore((s) => s.gallery.test);
-  const sx = scale(map.points.map((p) => p.x), W);
-  const sy = scale(map.points.map((p) => -p.y), H); // first axis right, second up
+  const sx = scale(
+    map.points.map((p) => p.x),
+    W,
+  );
+  const sy = scale(
+    map.points.map((p) => -p.y),
+    H,
+  ); // first axis right, second up
   const h = hover === null ? null : map.points[hover];
   const pct = (v: number) => `${(100 * v).toFixed(0)}%`;
   return (
     <figure className="feature-map" data-testid="feature-map" data-points={map.points.length}>
       <figcaption>
         PCA of {map.points.length === map.testCount ? `the ${map.testCount}` : `${map.points.length} of the ${map.testCount}`} test images'
-        features ({featuresLabel(map)}, weights of step {map.step}{map.snapshot ? ', a snapshot while training' : ''}
-        {map.bnAdaptSteps > 0 ? `, BatchNorm adapted over ${map.bnAdaptSteps} batches` : ''}). The axes hold {pct(map.explained[0])} and {pct(map.explained[1])} of
-        the variance. Hover a dot to see the image; click it for its nearest training images.
+        features ({featuresLabel(map)}, weights of step {map.step}
+        {map.snapshot ? ', a snapshot while training' : ''}
+        {map.bnAdaptSteps > 0 ? `, BatchNorm adapted over ${map.bnAdaptSteps} batches` : ''}). The axes hold {pct(map.explained[0])} and{' '}
+        {pct(map.explained[1])} of the variance. Hover a dot to see the image; click it for its nearest training images.
       </figcaption>
       <div className="map-area">
         <svg width={W} height={H} role="img" aria-label="feature map" onMouseLeave={() => setHover(null)}>
@@ -58,7 +65,12 @@ export function FeatureMap({ map }: { map: MapData }) {
         </svg>
         {h && (
           <div className="map-hover" data-testid="map-hover">
-            <Thumb rgba={map.thumbs[hover!]} size={map.thumbSize} scale={Math.max(2, Math.floor(64 / map.thumbSize))} alt={map.classes[h.label]} />
+            <Thumb
+              rgba={map.thumbs[hover!]}
+              size={map.thumbSize}
+              scale={Math.max(2, Math.floor(64 / map.thumbSize))}
+              alt={map.classes[h.label]}
+            />
             <span>{map.classes[h.label]}</span>
             <span className="hint">test image {h.test}</span>
           </div>
@@ -66,7 +78,10 @@ export function FeatureMap({ map }: { map: MapData }) {
       </div>
       <ul className="legend">
         {map.classes.map((name, k) => (
-          <li key={k}><span className="swatch" style={{ background: classColor(k) }} />{name}</li>
+          <li key={k}>
+            <span className="swatch" style={{ background: classColor(k) }} />
+            {name}
+          </li>
         ))}
       </ul>
     </figure>

@@ -20,7 +20,11 @@ export function NeighbourGallery({ classes }: { classes: string[] }) {
         <div className="gallery-row">
           <figure className="query">
             <Thumb rgba={g.gallery.thumb} size={g.gallery.thumbSize} alt={classes[g.gallery.label]} />
-            <figcaption>{classes[g.gallery.label]}<br /><span className="hint">query</span></figcaption>
+            <figcaption>
+              {classes[g.gallery.label]}
+              <br />
+              <span className="hint">query</span>
+            </figcaption>
           </figure>
           {g.gallery.items.map((it, r) => (
             <figure
@@ -32,7 +36,11 @@ export function NeighbourGallery({ classes }: { classes: string[] }) {
               style={{ borderColor: classColor(it.label) }}
             >
               <Thumb rgba={it.thumb} size={g.gallery!.thumbSize} alt={classes[it.label]} />
-              <figcaption>{it.similarity.toFixed(3)}<br />{classes[it.label]}</figcaption>
+              <figcaption>
+                {it.similarity.toFixed(3)}
+                <br />
+                {classes[it.label]}
+              </figcaption>
             </figure>
           ))}
         </div>

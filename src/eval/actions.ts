@@ -5,7 +5,6 @@ import { useStore } from '../store';
 import { closedGallery } from './slice';
 import { errorMessage } from '../../workers/contract/errors';
 
-
 export async function drawFeatureMap(): Promise<void> {
   const { config, setFeatureMap, setGallery } = useStore.getState();
   const startedMs = performance.now();

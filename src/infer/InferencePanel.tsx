@@ -26,7 +26,10 @@ export function InferencePanel() {
     }
   };
   return (
-    <section className="panel inference" data-testid="inference-panel" data-drop-target=""
+    <section
+      className="panel inference"
+      data-testid="inference-panel"
+      data-drop-target=""
       onDragOver={(e) => {
         if (!reason && !busy && e.dataTransfer.types.includes('Files')) e.preventDefault();
       }}
@@ -34,24 +37,46 @@ export function InferencePanel() {
         e.preventDefault();
         const files = [...e.dataTransfer.files];
         if (!reason && !busy && files.length) void run(files);
-      }}>
+      }}
+    >
       <h2>Inference</h2>
       <div className="controls">
         <label className={`button secondary ${reason || busy ? 'disabled' : ''}`}>
           Classify images…
-          <input data-testid="infer-input" type="file" multiple accept="image/*" disabled={!!reason || !!busy} onChange={(e) => {
-            const files = [...(e.currentTarget.files ?? [])];
-            e.currentTarget.value = '';
-            if (files.length) void run(files);
-          }} />
+          <input
+            data-testid="infer-input"
+            type="file"
+            multiple
+            accept="image/*"
+            disabled={!!reason || !!busy}
+            onChange={(e) => {
+              const files = [...(e.currentTarget.files ?? [])];
+              e.currentTarget.value = '';
+              if (files.length) void run(files);
+            }}
+          />
         </label>
-        <span className="hint">{reason ?? 'Choose or drop images here: each gets the classes of its most similar training images (the k-NN vote), the linear probe\'s once one was trained, and its nearest neighbours.'}</span>
+        <span className="hint">
+          {reason ??
+            "Choose or drop images here: each gets the classes of its most similar training images (the k-NN vote), the linear probe's once one was trained, and its nearest neighbours."}
+        </span>
       </div>
-      {busy && <p className="hint" data-testid="infer-progress">Embedding{busy.total ? ` the training split: ${busy.done} / ${busy.total} images` : '…'}</p>}
-      {error && <p className="error" role="alert">Inference failed: {error}</p>}
+      {busy && (
+        <p className="hint" data-testid="infer-progress">
+          Embedding{busy.total ? ` the training split: ${busy.done} / ${busy.total} images` : '…'}
+        </p>
+      )}
+      {error && (
+        <p className="error" role="alert">
+          Inference failed: {error}
+        </p>
+      )}
       {result && (
         <div data-testid="infer-results">
-          <p className="hint">Weights at step {result.step}{result.snapshot ? ' (a snapshot of the run in progress)' : ''}; {result.k} neighbours vote.</p>
+          <p className="hint">
+            Weights at step {result.step}
+            {result.snapshot ? ' (a snapshot of the run in progress)' : ''}; {result.k} neighbours vote.
+          </p>
           <ul className="infer-items">
             {result.items.map((it, i) => (
               <li key={i} data-testid="infer-item">
@@ -61,7 +86,11 @@ export function InferencePanel() {
                 </figure>
                 <div>
                   <ol className="infer-classes" data-testid="infer-classes" aria-label="k-NN vote">
-                    {it.classes.map((c) => <li key={c.label}><strong>{result.classes[c.label]}</strong> {(100 * c.p).toFixed(0)}%</li>)}
+                    {it.classes.map((c) => (
+                      <li key={c.label}>
+                        <strong>{result.classes[c.label]}</strong> {(100 * c.p).toFixed(0)}%
+                      </li>
+                    ))}
                   </ol>
                   {it.probe && (
                     <p className="hint" data-testid="infer-probe">
@@ -82,7 +111,11 @@ export function InferencePanel() {
           </ul>
           {result.skipped.length > 0 && (
             <ul className="skipped" data-testid="infer-skipped">
-              {result.skipped.map((s) => <li key={s.path}><strong>{s.path}</strong>: {s.reason}</li>)}
+              {result.skipped.map((s) => (
+                <li key={s.path}>
+                  <strong>{s.path}</strong>: {s.reason}
+                </li>
+              ))}
             </ul>
           )}
         </div>

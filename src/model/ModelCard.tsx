@@ -41,12 +41,26 @@ export function ModelCard() {
           {si(card.flops.total, 'FLOP')}
         </dd>
         <dt>Training memory at batch {c.batchSize}</dt>
-        <dd data-testid="model-memory" data-bytes={card.memory.total} title="weights, gradients, optimizer state and both views' activations through TF.js's backward pass">
-          {bytes(card.memory.total)} ({bytes(card.memory.weights)} weights and optimizer, {bytes(card.memory.activations)} activations; largest tensor {bytes(card.memory.largestTensor)})
+        <dd
+          data-testid="model-memory"
+          data-bytes={card.memory.total}
+          title="weights, gradients, optimizer state and both views' activations through TF.js's backward pass"
+        >
+          {bytes(card.memory.total)} ({bytes(card.memory.weights)} weights and optimizer, {bytes(card.memory.activations)} activations;
+          largest tensor {bytes(card.memory.largestTensor)})
         </dd>
         <dt>With recomputation</dt>
-        <dd data-testid="model-memory-recompute" data-bytes={card.memory.recompute.total} data-on={recompute ? 'yes' : 'no'} title="Each block's activations are recomputed in the backward pass instead of kept: one more forward pass of compute">
-          {bytes(card.memory.recompute.total)} ({recompute ? `on${c.recompute === 'auto' ? ': the plain step does not fit this backend' : ''}` : `off${c.recompute === 'auto' ? ': the plain step fits' : ''}`}; recompute = {c.recompute})
+        <dd
+          data-testid="model-memory-recompute"
+          data-bytes={card.memory.recompute.total}
+          data-on={recompute ? 'yes' : 'no'}
+          title="Each block's activations are recomputed in the backward pass instead of kept: one more forward pass of compute"
+        >
+          {bytes(card.memory.recompute.total)} (
+          {recompute
+            ? `on${c.recompute === 'auto' ? ': the plain step does not fit this backend' : ''}`
+            : `off${c.recompute === 'auto' ? ': the plain step fits' : ''}`}
+          ; recompute = {c.recompute})
         </dd>
         <dt>Time per epoch</dt>
         <dd data-testid="model-epoch-time" data-seconds={epoch ?? ''}>
@@ -57,14 +71,21 @@ export function ModelCard() {
         {c.budgetMinutes > 0 && (
           <>
             <dt>Epochs in the budget</dt>
-            <dd data-testid="model-budget-epochs" title="Training times its warmup steps and fixes the epochs from them; this is the estimate before it starts">
-              {epoch !== null ? `about ${Math.max(1, Math.floor((c.budgetMinutes * 60) / epoch))} in ${c.budgetMinutes} min (the run fixes them from its first steps)` : `fixed from the first steps' timing when the run starts`}
+            <dd
+              data-testid="model-budget-epochs"
+              title="Training times its warmup steps and fixes the epochs from them; this is the estimate before it starts"
+            >
+              {epoch !== null
+                ? `about ${Math.max(1, Math.floor((c.budgetMinutes * 60) / epoch))} in ${c.budgetMinutes} min (the run fixes them from its first steps)`
+                : `fixed from the first steps' timing when the run starts`}
             </dd>
           </>
         )}
       </dl>
       {warnings.map((w) => (
-        <p key={w.limit} className="warning" data-testid="model-warning">{w.message}</p>
+        <p key={w.limit} className="warning" data-testid="model-warning">
+          {w.message}
+        </p>
       ))}
     </section>
   );

@@ -2,7 +2,15 @@
 // where that estimate passes a backend limit. The card shows it; Train stays off while a limit is
 // passed (src/train/TrainPanel.tsx). Pure arithmetic (workers/model/card.ts) over the store.
 import { useMemo } from 'react';
-import { cardWarnings, modelCard, usesRecompute, WASM_HEAP_LIMIT, type BackendLimits, type CardWarning, type ModelCard } from '../../workers/model/card';
+import {
+  cardWarnings,
+  modelCard,
+  usesRecompute,
+  WASM_HEAP_LIMIT,
+  type BackendLimits,
+  type CardWarning,
+  type ModelCard,
+} from '../../workers/model/card';
 import { useStore } from '../store';
 
 /** `recompute`: whether a run would recompute (usesRecompute), as the trainer decides it. */
@@ -18,9 +26,15 @@ export function useModelVerdict(): { card: ModelCard | null; warnings: CardWarni
       return { card: null, warnings: [], recompute: false }; // e.g. a ViT patch larger than the image: the config panel says why
     }
     const limits: BackendLimits | null =
-      active === 'webgpu' && gpu ? { backend: 'WebGPU', maxTotal: null, ...gpu }
-        : active === 'wasm' ? { backend: 'WASM', maxBufferSize: null, maxStorageBufferBindingSize: null, maxTotal: WASM_HEAP_LIMIT }
+      active === 'webgpu' && gpu
+        ? { backend: 'WebGPU', maxTotal: null, ...gpu }
+        : active === 'wasm'
+          ? { backend: 'WASM', maxBufferSize: null, maxStorageBufferBindingSize: null, maxTotal: WASM_HEAP_LIMIT }
           : null;
-    return { card, warnings: limits ? cardWarnings(card, c, limits) : [], recompute: usesRecompute(card, c.recompute, limits?.maxTotal ?? null) };
+    return {
+      card,
+      warnings: limits ? cardWarnings(card, c, limits) : [],
+      recompute: usesRecompute(card, c.recompute, limits?.maxTotal ?? null),
+    };
   }, [c, active, gpu]);
 }

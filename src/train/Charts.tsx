@@ -6,8 +6,17 @@ import { downsample } from './format';
 import { KnnChart } from './KnnChart';
 
 type Row = { step: number } & Record<string, number>;
-interface Series { key: string; label: string; color: string }
-interface ChartSpec { id: string; title: string; series: Series[]; help?: string }
+interface Series {
+  key: string;
+  label: string;
+  color: string;
+}
+interface ChartSpec {
+  id: string;
+  title: string;
+  series: Series[];
+  help?: string;
+}
 
 const one = (key: string, color: string): Series[] => [{ key, label: key, color }];
 const P = '#2563eb'; // projector
@@ -34,14 +43,25 @@ const stds = (where: 'projector' | 'backbone', color: string): Series[] => [
 ];
 
 const DIAG_CHARTS: ChartSpec[] = [
-  { id: 'chart-rankme', title: 'RankMe (effective rank)', series: both('rankMe'), help: 'Falls towards 1 as the embeddings collapse; at most min(batch, dim)' },
-  { id: 'chart-std-projector', title: 'Per-dimension std, projector', series: stds('projector', P), help: 'A min under 0.01 means dimensions have collapsed' },
+  {
+    id: 'chart-rankme',
+    title: 'RankMe (effective rank)',
+    series: both('rankMe'),
+    help: 'Falls towards 1 as the embeddings collapse; at most min(batch, dim)',
+  },
+  {
+    id: 'chart-std-projector',
+    title: 'Per-dimension std, projector',
+    series: stds('projector', P),
+    help: 'A min under 0.01 means dimensions have collapsed',
+  },
   { id: 'chart-std-backbone', title: 'Per-dimension std, backbone', series: stds('backbone', B) },
   { id: 'chart-cosine', title: 'Mean pairwise cosine', series: both('cosine'), help: 'Near 1: every image maps to the same direction' },
   { id: 'chart-covsq', title: 'Mean squared off-diagonal covariance', series: both('covSq') },
 ];
 
-const fmt = (v: number) => (!Number.isFinite(v) ? String(v) : Math.abs(v) >= 100 ? v.toFixed(0) : Math.abs(v) >= 1 ? v.toFixed(2) : v.toPrecision(3));
+const fmt = (v: number) =>
+  !Number.isFinite(v) ? String(v) : Math.abs(v) >= 100 ? v.toFixed(0) : Math.abs(v) >= 1 ? v.toFixed(2) : v.toPrecision(3);
 
 function flattenDiagnostics(d: DiagnosticsRecord): Row {
   const row: Row = { step: d.step };
@@ -69,7 +89,11 @@ function Chart({ spec, rows }: { spec: ChartSpec; rows: Row[] }) {
       {spec.series.length > 1 && (
         <div className="legend">
           {spec.series.map((s) => (
-            <span key={s.key}><i style={{ background: s.color }} />{s.label}{last && <> {fmt(last[s.key])}</>}</span>
+            <span key={s.key}>
+              <i style={{ background: s.color }} />
+              {s.label}
+              {last && <> {fmt(last[s.key])}</>}
+            </span>
           ))}
         </div>
       )}
@@ -97,11 +121,17 @@ export function Charts() {
       <KnnChart />
       <h3>Loss terms and schedules</h3>
       <div className="charts">
-        {LOSS_CHARTS.map((c) => <Chart key={c.id} spec={c} rows={metrics} />)}
+        {LOSS_CHARTS.map((c) => (
+          <Chart key={c.id} spec={c} rows={metrics} />
+        ))}
       </div>
-      <h3>Collapse diagnostics <span className="hint">view 1 of the batch, every diagEvery steps</span></h3>
+      <h3>
+        Collapse diagnostics <span className="hint">view 1 of the batch, every diagEvery steps</span>
+      </h3>
       <div className="charts">
-        {DIAG_CHARTS.map((c) => <Chart key={c.id} spec={c} rows={diagRows} />)}
+        {DIAG_CHARTS.map((c) => (
+          <Chart key={c.id} spec={c} rows={diagRows} />
+        ))}
       </div>
     </>
   );

@@ -29,14 +29,30 @@ export function KnnChart() {
       title={`k-NN (k, T as under Eval) of ${lines.testCount} held-out images against ${lines.trainCount} training images, ${lines.features}, every ${lines.every || 'auto'} steps`}
     >
       <figcaption>
-        Online k-NN top-1 <span className="hint">({lines.features}; {lines.testCount} test / {lines.trainCount} train images{lines.every ? `, every ${lines.every} steps` : ''})</span>
+        Online k-NN top-1{' '}
+        <span className="hint">
+          ({lines.features}; {lines.testCount} test / {lines.trainCount} train images{lines.every ? `, every ${lines.every} steps` : ''})
+        </span>
         {last && <span className="last">{pct(last.top1)}</span>}
       </figcaption>
       <div className="legend">
-        <span><i style={{ background: '#111827' }} />trained {last ? pct(last.top1) : '–'}</span>
-        <span><i style={{ background: PIXELS }} />raw pixels {pct(lines.pixels)}</span>
-        <span><i style={{ background: RANDOM }} />random init {pct(lines.random)}</span>
-        {plan && <span data-testid="budget-plan">budget {plan.budgetMinutes} min → {plan.epochs} epochs ({plan.msPerStep.toFixed(0)} ms/step)</span>}
+        <span>
+          <i style={{ background: '#111827' }} />
+          trained {last ? pct(last.top1) : '–'}
+        </span>
+        <span>
+          <i style={{ background: PIXELS }} />
+          raw pixels {pct(lines.pixels)}
+        </span>
+        <span>
+          <i style={{ background: RANDOM }} />
+          random init {pct(lines.random)}
+        </span>
+        {plan && (
+          <span data-testid="budget-plan">
+            budget {plan.budgetMinutes} min → {plan.epochs} epochs ({plan.msPerStep.toFixed(0)} ms/step)
+          </span>
+        )}
       </div>
       <ResponsiveContainer width="100%" height={170}>
         <LineChart data={points} margin={{ top: 4, right: 8, bottom: 0, left: 0 }}>
@@ -45,8 +61,18 @@ export function KnnChart() {
           <YAxis tick={{ fontSize: 10 }} width={44} domain={[lo, hi]} tickFormatter={(v) => `${Math.round(100 * v)}%`} />
           <Tooltip formatter={(v) => pct(Number(v))} labelFormatter={(s) => `step ${s}`} />
           {/* Labels at opposite ends: the two lines are often a point apart. */}
-          <ReferenceLine y={lines.pixels} stroke={PIXELS} strokeDasharray="6 3" label={{ value: 'pixels', position: 'insideTopLeft', fontSize: 10, fill: PIXELS }} />
-          <ReferenceLine y={lines.random} stroke={RANDOM} strokeDasharray="2 3" label={{ value: 'random init', position: 'insideBottomRight', fontSize: 10, fill: RANDOM }} />
+          <ReferenceLine
+            y={lines.pixels}
+            stroke={PIXELS}
+            strokeDasharray="6 3"
+            label={{ value: 'pixels', position: 'insideTopLeft', fontSize: 10, fill: PIXELS }}
+          />
+          <ReferenceLine
+            y={lines.random}
+            stroke={RANDOM}
+            strokeDasharray="2 3"
+            label={{ value: 'random init', position: 'insideBottomRight', fontSize: 10, fill: RANDOM }}
+          />
           <Line dataKey="top1" name="trained" stroke="#111827" dot={{ r: 2 }} isAnimationActive={false} strokeWidth={1.5} />
         </LineChart>
       </ResponsiveContainer>

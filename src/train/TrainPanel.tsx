@@ -26,18 +26,28 @@ function Progress() {
   const remaining = state === 'running' ? eta(anchor, step, total, now) : null;
   return (
     <div className="progress">
-      <div className="bar"><div style={{ width: `${total ? (100 * step) / total : 0}%` }} /></div>
+      <div className="bar">
+        <div style={{ width: `${total ? (100 * step) / total : 0}%` }} />
+      </div>
       <div className="numbers">
-        <span>Step <strong data-testid="step">{step}</strong> / {total || '–'}</span>
+        <span>
+          Step <strong data-testid="step">{step}</strong> / {total || '–'}
+        </span>
         {last && <span>epoch {last.epoch + 1}</span>}
-        {last && <span>{last.imagesPerSec.toFixed(1)} img/s · {last.msPerStep.toFixed(0)} ms/step</span>}
+        {last && (
+          <span>
+            {last.imagesPerSec.toFixed(1)} img/s · {last.msPerStep.toFixed(0)} ms/step
+          </span>
+        )}
         {timed && (
           <span data-testid="step-timing" title={`measured at step ${timed.step}: building both augmented views, then the training step`}>
             data {timed.dataMs!.toFixed(0)} ms · compute {timed.computeMs!.toFixed(0)} ms
           </span>
         )}
         <span>ETA {remaining === null ? '–' : formatDuration(remaining)}</span>
-        <span data-testid="run-state" className={`state ${state}`}>{state}</span>
+        <span data-testid="run-state" className={`state ${state}`}>
+          {state}
+        </span>
         <MemoryReadout active={state === 'running' || state === 'paused'} />
       </div>
     </div>
@@ -62,9 +72,16 @@ function MemoryReadout({ active }: { active: boolean }) {
   if (!m) return null;
   const mb = (n: number) => `${(n / 2 ** 20).toFixed(1)} MiB`;
   return (
-    <span className="hint" data-testid="tf-memory" data-tensors={m.tensors} data-bytes={m.bytes} data-heap={m.wasmHeapBytes ?? ''}
-      title="TF.js tensors held by the training worker and their size; the WASM heap, which grows and never shrinks">
-      {m.tensors} tensors · {mb(m.bytes)}{m.wasmHeapBytes !== null ? ` · heap ${mb(m.wasmHeapBytes)}` : ''}
+    <span
+      className="hint"
+      data-testid="tf-memory"
+      data-tensors={m.tensors}
+      data-bytes={m.bytes}
+      data-heap={m.wasmHeapBytes ?? ''}
+      title="TF.js tensors held by the training worker and their size; the WASM heap, which grows and never shrinks"
+    >
+      {m.tensors} tensors · {mb(m.bytes)}
+      {m.wasmHeapBytes !== null ? ` · heap ${mb(m.wasmHeapBytes)}` : ''}
     </span>
   );
 }
@@ -87,8 +104,18 @@ function MeasuringBackends() {
   return (
     <span className="hint" data-testid="train-waiting">
       Train waits: {text}.{' '}
-      <button className="link" data-testid="backend-skip" disabled={skipping} title="Use the fastest backend timed so far (or the first that started) once the current one is timed"
-        onClick={() => { setSkipping(true); void skipMeasurement(); }}>{skipping ? 'Skipping…' : 'Skip'}</button>
+      <button
+        className="link"
+        data-testid="backend-skip"
+        disabled={skipping}
+        title="Use the fastest backend timed so far (or the first that started) once the current one is timed"
+        onClick={() => {
+          setSkipping(true);
+          void skipMeasurement();
+        }}
+      >
+        {skipping ? 'Skipping…' : 'Skip'}
+      </button>
     </span>
   );
 }
@@ -105,17 +132,37 @@ export function TrainPanel() {
     <section className="panel train">
       <h2>Train</h2>
       <div className="controls">
-        <button data-testid="train-start" className="primary" disabled={!canStart || active} onClick={() => void startTraining()}>Train</button>
-        <button data-testid="train-pause" disabled={state !== 'running'} onClick={() => void pauseTraining()}>Pause</button>
-        <button data-testid="train-resume" disabled={state !== 'paused'} onClick={() => void resumeTraining()}>Resume</button>
-        <button data-testid="train-stop" disabled={!active} onClick={() => void stopTraining()}>Stop</button>
-        <span className="budget" title="Minutes the run may take: the epochs are set from the first steps' measured time so that warmup and cosine schedule end within it (0: use epochs)">
+        <button data-testid="train-start" className="primary" disabled={!canStart || active} onClick={() => void startTraining()}>
+          Train
+        </button>
+        <button data-testid="train-pause" disabled={state !== 'running'} onClick={() => void pauseTraining()}>
+          Pause
+        </button>
+        <button data-testid="train-resume" disabled={state !== 'paused'} onClick={() => void resumeTraining()}>
+          Resume
+        </button>
+        <button data-testid="train-stop" disabled={!active} onClick={() => void stopTraining()}>
+          Stop
+        </button>
+        <span
+          className="budget"
+          title="Minutes the run may take: the epochs are set from the first steps' measured time so that warmup and cosine schedule end within it (0: use epochs)"
+        >
           <Field name="budgetMinutes" disabled={active} label="budget (min)" testId="train-budget" />
         </span>
-        {!canStart && !active && (memoryBlock ? <span className="hint error" data-testid="train-blocked">Train is off: {memoryBlock}</span>
-          : backendStatus === 'selecting' ? <MeasuringBackends />
-          : backendStatus === 'failed' ? <span className="hint error">Train is off: no backend could train (see the backend badge).</span>
-          : <span className="hint">Load a dataset to train.</span>)}
+        {!canStart &&
+          !active &&
+          (memoryBlock ? (
+            <span className="hint error" data-testid="train-blocked">
+              Train is off: {memoryBlock}
+            </span>
+          ) : backendStatus === 'selecting' ? (
+            <MeasuringBackends />
+          ) : backendStatus === 'failed' ? (
+            <span className="hint error">Train is off: no backend could train (see the backend badge).</span>
+          ) : (
+            <span className="hint">Load a dataset to train.</span>
+          ))}
       </div>
       <Progress />
       {message && state !== 'failed' && <p className="hint">{message}</p>}

@@ -3,7 +3,18 @@ import type { MetricRecord } from '../../workers/contract/api';
 import { useStore } from '../store';
 import { UI_HISTORY_LIMIT } from './slice';
 
-const rec = (step: number): MetricRecord => ({ step, epoch: 0, lr: 0.1, loss: 1 / step, invariance: 0, variance: 0, covariance: 0, gammaT: 1, imagesPerSec: 100, msPerStep: 10 });
+const rec = (step: number): MetricRecord => ({
+  step,
+  epoch: 0,
+  lr: 0.1,
+  loss: 1 / step,
+  invariance: 0,
+  variance: 0,
+  covariance: 0,
+  gammaT: 1,
+  imagesPerSec: 100,
+  msPerStep: 10,
+});
 
 describe('the training slice', () => {
   it('keeps a bounded history however many records stream in, spread over the whole run', () => {

@@ -1,5 +1,18 @@
 import type { StateCreator } from 'zustand';
-import type { BackendReport, BudgetPlan, DiagnosticsRecord, KernelCheckReport, KnnBaselines, KnnRecord, MeasureProgress, MeasureSpec, MetricRecord, RunState, TrainEvent, WarningKind } from '../../workers/contract/api';
+import type {
+  BackendReport,
+  BudgetPlan,
+  DiagnosticsRecord,
+  KernelCheckReport,
+  KnnBaselines,
+  KnnRecord,
+  MeasureProgress,
+  MeasureSpec,
+  MetricRecord,
+  RunState,
+  TrainEvent,
+  WarningKind,
+} from '../../workers/contract/api';
 import { appendHistory } from '../../workers/contract/history';
 import type { Store } from '../store';
 
@@ -66,8 +79,28 @@ export const createTrainingSlice: StateCreator<Store, [], [], TrainingSlice> = (
   knnBaselines: null,
   budgetPlan: null,
   trainingWarnings: [],
-  setBackend: (backend, backendStatus, error) => set({ backend, backendStatus, backendError: error ?? null, kernelCheck: null, ...(backendStatus !== 'selecting' && { backendProgress: null }) }),
-  resetRun: () => set({ runState: 'preparing', step: 0, totalSteps: 0, metrics: [], diagnostics: [], knn: [], knnBaselines: null, budgetPlan: null, trainingWarnings: [], runMessage: null, etaAnchor: null }),
+  setBackend: (backend, backendStatus, error) =>
+    set({
+      backend,
+      backendStatus,
+      backendError: error ?? null,
+      kernelCheck: null,
+      ...(backendStatus !== 'selecting' && { backendProgress: null }),
+    }),
+  resetRun: () =>
+    set({
+      runState: 'preparing',
+      step: 0,
+      totalSteps: 0,
+      metrics: [],
+      diagnostics: [],
+      knn: [],
+      knnBaselines: null,
+      budgetPlan: null,
+      trainingWarnings: [],
+      runMessage: null,
+      etaAnchor: null,
+    }),
   onTrainEvent: (e) =>
     set((s) => {
       if (e.type === 'metrics') {
@@ -81,7 +114,13 @@ export const createTrainingSlice: StateCreator<Store, [], [], TrainingSlice> = (
       if (e.type === 'warning') return { trainingWarnings: [...s.trainingWarnings, { step: e.step, kind: e.kind, message: e.message }] };
       // A resumed run: its charts start from the checkpoint's history.
       if (e.type === 'history') {
-        return { metrics: e.records, knn: e.knn ?? [], knnBaselines: e.knnBaselines ?? s.knnBaselines, diagnostics: e.diagnostics ?? [], step: e.records[e.records.length - 1]?.step ?? s.step };
+        return {
+          metrics: e.records,
+          knn: e.knn ?? [],
+          knnBaselines: e.knnBaselines ?? s.knnBaselines,
+          diagnostics: e.diagnostics ?? [],
+          step: e.records[e.records.length - 1]?.step ?? s.step,
+        };
       }
       if (e.type !== 'state') return {};
       const resumed = e.state === 'running' && s.runState !== 'running';

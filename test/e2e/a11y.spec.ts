@@ -14,9 +14,17 @@ const AXE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.mi
 async function violations(page: Page): Promise<string[]> {
   await page.evaluate(AXE);
   return page.evaluate(async () => {
-    const axe = (window as unknown as { axe: { run(ctx: Document, o: object): Promise<{ violations: { id: string; nodes: { target: string[]; failureSummary?: string }[] }[] }> } }).axe;
+    const axe = (
+      window as unknown as {
+        axe: {
+          run(ctx: Document, o: object): Promise<{ violations: { id: string; nodes: { target: string[]; failureSummary?: string }[] }[] }>;
+        };
+      }
+    ).axe;
     const r = await axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] } });
-    return r.violations.flatMap((v) => v.nodes.map((n) => `${v.id}: ${n.target.join(' ')} (${(n.failureSummary ?? '').split('\n').slice(1, 2).join('').trim()})`));
+    return r.violations.flatMap((v) =>
+      v.nodes.map((n) => `${v.id}: ${n.target.join(' ')} (${(n.failureSummary ?? '').split('\n').slice(1, 2).join('').trim()})`),
+    );
   });
 }
 
@@ -41,7 +49,12 @@ test('the keyboard alone reaches every control', async ({ page }) => {
   // Every enabled control on the page, by a description that finds it again.
   const controls = await page.evaluate(() => {
     const all = [...document.querySelectorAll<HTMLElement>('button, input, select, textarea, a[href], summary')];
-    return all.filter((e) => !(e as HTMLButtonElement).disabled && e.getClientRects().length > 0 || (e instanceof HTMLInputElement && e.type === 'file' && !e.disabled))
+    return all
+      .filter(
+        (e) =>
+          (!(e as HTMLButtonElement).disabled && e.getClientRects().length > 0) ||
+          (e instanceof HTMLInputElement && e.type === 'file' && !e.disabled),
+      )
       .map((e, i) => (e.dataset.kbd = String(i)));
   });
   const reached = new Set<string>();
@@ -55,6 +68,12 @@ test('the keyboard alone reaches every control', async ({ page }) => {
     if (k !== null) reached.add(k);
     if (closedSummary) await page.keyboard.press('Enter'); // a settings group opens from the keyboard
   }
-  const missed = await page.evaluate((seen) => [...document.querySelectorAll<HTMLElement>('[data-kbd]')].filter((e) => !seen.includes(e.dataset.kbd!)).map((e) => e.outerHTML.slice(0, 120)), [...reached]);
+  const missed = await page.evaluate(
+    (seen) =>
+      [...document.querySelectorAll<HTMLElement>('[data-kbd]')]
+        .filter((e) => !seen.includes(e.dataset.kbd!))
+        .map((e) => e.outerHTML.slice(0, 120)),
+    [...reached],
+  );
   expect(missed).toEqual([]);
 });

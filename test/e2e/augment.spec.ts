@@ -4,7 +4,12 @@ import { expect, test, type Page } from './fixtures';
 import { openWithSample, TINY, waitForStep } from './helpers';
 
 const pixels = (page: Page, item: number, view: number) =>
-  page.getByTestId('augment-item').nth(item).locator('canvas').nth(view).evaluate((c: HTMLCanvasElement) => c.toDataURL());
+  page
+    .getByTestId('augment-item')
+    .nth(item)
+    .locator('canvas')
+    .nth(view)
+    .evaluate((c: HTMLCanvasElement) => c.toDataURL());
 
 test('the preview shows originals with two different views, redraws, and follows the settings', async ({ page }) => {
   await openWithSample(page, `${TINY}&backend=wasm`, 'wasm');

@@ -8,7 +8,10 @@ test('fine-tune and supervised rows appear with finite accuracies, curves and pe
   await openWithSample(page, `${TINY}&epochs=1&baselineEpochs=1&backend=wasm`, 'wasm');
   await page.getByTestId('train-start').click();
   await expect(page.getByTestId('run-state')).toHaveText('done', { timeout: 120_000 });
-  for (const [kind, row] of [['finetune', 'fine-tune'], ['supervised', 'supervised']] as const) {
+  for (const [kind, row] of [
+    ['finetune', 'fine-tune'],
+    ['supervised', 'supervised'],
+  ] as const) {
     await page.getByTestId(`${kind}-run`).click();
     const table = page.getByTestId(`${kind}-accuracy`);
     await expect(table).toBeVisible({ timeout: 180_000 });

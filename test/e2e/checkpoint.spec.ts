@@ -41,7 +41,9 @@ test('a reload mid-run offers to resume; the run continues from its last checkpo
   await expect(page.getByTestId('checkpoint-run')).toHaveCount(1);
 });
 
-test('export downloads the weights zip, the checkpoint file and the PyTorch project; the checkpoint and the PyTorch weights import back; a damaged file is refused', async ({ page }, info) => {
+test('export downloads the weights zip, the checkpoint file and the PyTorch project; the checkpoint and the PyTorch weights import back; a damaged file is refused', async ({
+  page,
+}, info) => {
   await openWithSample(page, `${TINY}&epochs=1&checkpointEvery=10&backend=wasm`, 'wasm');
   await page.getByTestId('train-start').click();
   await expect(page.getByTestId('run-state')).toHaveText('done', { timeout: 120_000 });
@@ -51,7 +53,15 @@ test('export downloads the weights zip, the checkpoint file and the PyTorch proj
   const [weights] = await Promise.all([page.waitForEvent('download'), row.getByTestId('export-weights').click()]);
   expect(weights.suggestedFilename()).toMatch(/-step100-weights\.zip$/);
   const files = unzipSync(readFileSync((await weights.path())!));
-  expect(Object.keys(files).sort()).toEqual(['README.txt', 'config.json', 'encoder/model.json', 'encoder/weights.bin', 'metrics.csv', 'projector/model.json', 'projector/weights.bin']);
+  expect(Object.keys(files).sort()).toEqual([
+    'README.txt',
+    'config.json',
+    'encoder/model.json',
+    'encoder/weights.bin',
+    'metrics.csv',
+    'projector/model.json',
+    'projector/weights.bin',
+  ]);
   expect(JSON.parse(strFromU8(files['encoder/model.json'])).format).toBe('layers-model');
   expect(JSON.parse(strFromU8(files['config.json'])).width).toBe(4);
   const metrics = strFromU8(files['metrics.csv']).trim().split('\n');
@@ -70,7 +80,13 @@ test('export downloads the weights zip, the checkpoint file and the PyTorch proj
   const [torchZip] = await Promise.all([page.waitForEvent('download'), row.getByTestId('export-pytorch').click()]);
   expect(torchZip.suggestedFilename()).toMatch(/-step100-pytorch\.zip$/);
   const project = unzipSync(readFileSync((await torchZip.path())!));
-  expect(Object.keys(project).sort()).toEqual(['README.md', 'model.safetensors', 'optimizer.safetensors', 'requirements.txt', 'train_vicreg.py']);
+  expect(Object.keys(project).sort()).toEqual([
+    'README.md',
+    'model.safetensors',
+    'optimizer.safetensors',
+    'requirements.txt',
+    'train_vicreg.py',
+  ]);
   const model = readSafetensors(project['model.safetensors']);
   expect(model.tensors.get('backbone.conv1.weight')!.shape).toEqual([4, 3, 3, 3]);
   expect(model.tensors.get('backbone.bn1.num_batches_tracked')!.dtype).toBe('I64');
@@ -81,7 +97,9 @@ test('export downloads the weights zip, the checkpoint file and the PyTorch proj
   writeFileSync(torchPath, project['model.safetensors']);
 
   const [csv] = await Promise.all([page.waitForEvent('download'), row.getByTestId('export-embeddings').click()]);
-  const lines = readFileSync((await csv.path())!, 'utf8').trim().split('\n');
+  const lines = readFileSync((await csv.path())!, 'utf8')
+    .trim()
+    .split('\n');
   expect(lines).toHaveLength(2001);
   // The default readout: the last map's 8w = 32 channels on a 4×4 grid.
   expect(csv.suggestedFilename()).toMatch(/-embeddings-pool-4x4\.csv$/);
@@ -111,7 +129,9 @@ test('export downloads the weights zip, the checkpoint file and the PyTorch proj
 
   // A damaged copy is refused with the reason; the stored run is untouched.
   const bytes = readFileSync(ckptPath);
-  await page.getByTestId('import-checkpoint').setInputFiles({ name: 'damaged.vicreg.zip', mimeType: 'application/zip', buffer: bytes.subarray(0, bytes.length >> 1) });
+  await page
+    .getByTestId('import-checkpoint')
+    .setInputFiles({ name: 'damaged.vicreg.zip', mimeType: 'application/zip', buffer: bytes.subarray(0, bytes.length >> 1) });
   await expect(page.getByTestId('checkpoint-notice')).toContainText('damaged.vicreg.zip was not imported: the file is not a readable zip');
   await expect(page.getByTestId('checkpoint-run')).toHaveCount(1);
   expect(await savedSteps(page)).toEqual([100]);

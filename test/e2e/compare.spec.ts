@@ -23,7 +23,8 @@ test('two finished runs tick into overlaid charts with a legend and a table of w
   await tickBoth();
   const panel = page.getByTestId('compare-panel');
   await expect(panel.getByTestId('compare-legend').locator('li')).toHaveCount(2);
-  for (const id of ['loss', 'variance', 'gamma', 'rankme', 'knn']) await expect(panel.getByTestId(`compare-chart-${id}`)).toHaveAttribute('data-series', '2');
+  for (const id of ['loss', 'variance', 'gamma', 'rankme', 'knn'])
+    await expect(panel.getByTestId(`compare-chart-${id}`)).toHaveAttribute('data-series', '2');
   await expect(panel.locator('tr[data-key="varianceMode"]')).toContainText('adaptive');
   await expect(panel.locator('tr[data-key="varianceMode"]')).toContainText('fixed');
   await expect(panel.locator('tr[data-key="covarianceMode"]')).toContainText('sicov');

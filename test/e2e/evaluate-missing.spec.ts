@@ -11,7 +11,11 @@ test('a class without test images is listed in the k-NN and probe reports', asyn
   await expect(page.getByTestId('backend')).toHaveText('wasm', { timeout: 90_000 });
   const root = join(info.outputDir, 'missing');
   rmSync(root, { recursive: true, force: true });
-  const classes: [string, number, number][] = [['bright', 12, 200], ['dark', 12, 50], ['single', 1, 128]];
+  const classes: [string, number, number][] = [
+    ['bright', 12, 200],
+    ['dark', 12, 50],
+    ['single', 1, 128],
+  ];
   for (const [name, n, level] of classes) {
     mkdirSync(join(root, name), { recursive: true });
     for (let i = 0; i < n; i++) {

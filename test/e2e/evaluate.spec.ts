@@ -16,7 +16,9 @@ test('k-NN and the linear probe report top-1 and top-5 for the trained encoder a
   await page.getByTestId('knn-run').click();
   const table = page.getByTestId('knn-accuracy');
   await expect(table).toContainText('on 400 test images against 1600 training images', { timeout: 120_000 });
-  const rows = await table.locator('tbody tr').evaluateAll((trs) => trs.map((tr) => [tr.getAttribute('data-row'), Number(tr.getAttribute('data-top1')), tr.textContent]));
+  const rows = await table
+    .locator('tbody tr')
+    .evaluateAll((trs) => trs.map((tr) => [tr.getAttribute('data-row'), Number(tr.getAttribute('data-top1')), tr.textContent]));
   console.log('k-NN:', rows.map(([n, a]) => `${n} ${(100 * Number(a)).toFixed(1)}%`).join(', '));
   expect(rows.map((r) => r[0])).toEqual(['trained', 'random init', 'raw pixels']);
   // Ten balanced classes: chance is 10%; every row must do clearly better, and report top-5.
@@ -29,7 +31,9 @@ test('k-NN and the linear probe report top-1 and top-5 for the trained encoder a
   await page.getByTestId('probe-run').click();
   const probe = page.getByTestId('probe-accuracy');
   await expect(probe).toContainText('50 epochs', { timeout: 150_000 });
-  const probeRows = await probe.locator('tbody tr').evaluateAll((trs) => trs.map((tr) => [tr.getAttribute('data-row'), Number(tr.getAttribute('data-top1'))]));
+  const probeRows = await probe
+    .locator('tbody tr')
+    .evaluateAll((trs) => trs.map((tr) => [tr.getAttribute('data-row'), Number(tr.getAttribute('data-top1'))]));
   console.log('probe:', probeRows.map(([n, a]) => `${n} ${(100 * Number(a)).toFixed(1)}%`).join(', '));
   expect(probeRows.map((r) => r[0])).toEqual(['trained', 'random init', 'raw pixels']);
   for (const [name, top1] of probeRows) {
@@ -38,7 +42,16 @@ test('k-NN and the linear probe report top-1 and top-5 for the trained encoder a
   }
   // The confusion matrix of this run: 10 rows that add up to the 400 test images.
   await page.getByTestId('probe-confusion').locator('summary').click();
-  const cells = await page.getByTestId('probe-confusion').locator('tbody tr').evaluateAll((trs) => trs.map((tr) => Array.from(tr.querySelectorAll('td')).slice(0, -1).map((td) => Number(td.textContent))));
+  const cells = await page
+    .getByTestId('probe-confusion')
+    .locator('tbody tr')
+    .evaluateAll((trs) =>
+      trs.map((tr) =>
+        Array.from(tr.querySelectorAll('td'))
+          .slice(0, -1)
+          .map((td) => Number(td.textContent)),
+      ),
+    );
   expect(cells).toHaveLength(10);
   expect(cells.flat().reduce((a, v) => a + v, 0)).toBe(400);
   await page.getByTestId('probe-confusion').screenshot({ path: 'test-results/evaluate.png' });
@@ -58,7 +71,9 @@ test('k-NN and the linear probe report top-1 and top-5 for the trained encoder a
   const gallery = page.getByTestId('neighbour-gallery');
   await expect(gallery).toHaveAttribute('data-status', 'done');
   await expect(gallery).toContainText('Nearest training images of test image 7');
-  const items = await gallery.getByTestId('neighbour').evaluateAll((figs) => figs.map((f) => [Number(f.getAttribute('data-similarity')), f.getAttribute('data-class'), f.textContent]));
+  const items = await gallery
+    .getByTestId('neighbour')
+    .evaluateAll((figs) => figs.map((f) => [Number(f.getAttribute('data-similarity')), f.getAttribute('data-class'), f.textContent]));
   expect(items).toHaveLength(20);
   for (const [sim, cls, text] of items) {
     expect(sim as number).toBeGreaterThanOrEqual(-1);

@@ -14,7 +14,9 @@ export const test = base.extend<{ csp: { violations: () => Promise<string[]>; cl
       await page.addInitScript(() => {
         const w = window as unknown as { __csp: string[] };
         w.__csp = [];
-        document.addEventListener('securitypolicyviolation', (e) => w.__csp.push(`${e.violatedDirective} blocked ${e.blockedURI || 'inline code'}`));
+        document.addEventListener('securitypolicyviolation', (e) =>
+          w.__csp.push(`${e.violatedDirective} blocked ${e.blockedURI || 'inline code'}`),
+        );
       });
       const violations = async () => [...logged, ...(await domViolations(page))];
       const clear = async () => {

@@ -15,7 +15,10 @@ test('a lost GPU device: the run stops, the studio falls back to the next backen
   await expect.poll(async () => Math.max(0, ...(await savedSteps(page))), { timeout: 120_000 }).toBeGreaterThanOrEqual(3);
   const w = page.workers().find((x) => /worker/.test(x.url()))!;
   await w.evaluate(() => self.dispatchEvent(new MessageEvent('message', { data: { type: 'vicreg:destroy-gpu-device' } })));
-  await expect(page.getByTestId('checkpoint-notice')).toContainText(/the GPU device was lost \(.*reason: destroyed\), and the training worker with it\. A new worker was started/, { timeout: 60_000 });
+  await expect(page.getByTestId('checkpoint-notice')).toContainText(
+    /the GPU device was lost \(.*reason: destroyed\), and the training worker with it\. A new worker was started/,
+    { timeout: 60_000 },
+  );
   // The new worker never tries WebGPU again on this page, and says why.
   await expect(page.getByTestId('backend')).not.toHaveText('webgpu', { timeout: 120_000 });
   await expect(page.getByTestId('backend')).toHaveText(/webgl|wasm|cpu/);

@@ -7,7 +7,8 @@ import { openWithSample, TINY } from './helpers';
 
 const meta = JSON.parse(readFileSync('public/sample/fashion-mnist-2k.json', 'utf8')) as { pixels: string; width: number; height: number };
 const pixels = readFileSync(`public/sample/${meta.pixels}`);
-const image = (i: number) => png(pixels.subarray(i * meta.width * meta.height, (i + 1) * meta.width * meta.height), meta.width, meta.height);
+const image = (i: number) =>
+  png(pixels.subarray(i * meta.width * meta.height, (i + 1) * meta.width * meta.height), meta.width, meta.height);
 
 test('three new images get classes and neighbours; a non-image and a truncated file get reasons', async ({ page }) => {
   await openWithSample(page, `${TINY}&epochs=1&backend=wasm`, 'wasm');

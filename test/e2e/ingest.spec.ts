@@ -10,29 +10,40 @@ import { stepOf } from './helpers';
 const HASH = 'backend=wasm&batchSize=8&imageSize=16&width=4&projector=32-32&epochs=50&metricsEvery=2';
 
 /** Encodes n images of w×h with the page's canvas: circles or squares in random colors. */
-async function encode(page: Page, n: number, shape: 'circle' | 'square', type: 'image/png' | 'image/jpeg', w: number, h: number, alpha = false): Promise<Buffer[]> {
-  const urls = await page.evaluate(async ({ n, shape, type, w, h, alpha }) => {
-    const out: string[] = [];
-    for (let i = 0; i < n; i++) {
-      const c = new OffscreenCanvas(w, h);
-      const g = c.getContext('2d')!;
-      if (!alpha) {
-        g.fillStyle = `hsl(${(i * 47) % 360} 30% 85%)`;
-        g.fillRect(0, 0, w, h);
+async function encode(
+  page: Page,
+  n: number,
+  shape: 'circle' | 'square',
+  type: 'image/png' | 'image/jpeg',
+  w: number,
+  h: number,
+  alpha = false,
+): Promise<Buffer[]> {
+  const urls = await page.evaluate(
+    async ({ n, shape, type, w, h, alpha }) => {
+      const out: string[] = [];
+      for (let i = 0; i < n; i++) {
+        const c = new OffscreenCanvas(w, h);
+        const g = c.getContext('2d')!;
+        if (!alpha) {
+          g.fillStyle = `hsl(${(i * 47) % 360} 30% 85%)`;
+          g.fillRect(0, 0, w, h);
+        }
+        g.fillStyle = `hsl(${(i * 91) % 360} 70% 40%)`;
+        const r = Math.min(w, h) * (0.2 + 0.02 * (i % 8));
+        if (shape === 'circle') {
+          g.beginPath();
+          g.arc(w / 2 + (i % 5) - 2, h / 2, r, 0, 2 * Math.PI);
+          g.fill();
+        } else g.fillRect(w / 2 - r, h / 2 - r, 2 * r, 2 * r);
+        const blob = await c.convertToBlob({ type, quality: 0.9 });
+        const bytes = new Uint8Array(await blob.arrayBuffer());
+        out.push(btoa(String.fromCharCode(...bytes)));
       }
-      g.fillStyle = `hsl(${(i * 91) % 360} 70% 40%)`;
-      const r = Math.min(w, h) * (0.2 + 0.02 * (i % 8));
-      if (shape === 'circle') {
-        g.beginPath();
-        g.arc(w / 2 + (i % 5) - 2, h / 2, r, 0, 2 * Math.PI);
-        g.fill();
-      } else g.fillRect(w / 2 - r, h / 2 - r, 2 * r, 2 * r);
-      const blob = await c.convertToBlob({ type, quality: 0.9 });
-      const bytes = new Uint8Array(await blob.arrayBuffer());
-      out.push(btoa(String.fromCharCode(...bytes)));
-    }
-    return out;
-  }, { n, shape, type, w, h, alpha });
+      return out;
+    },
+    { n, shape, type, w, h, alpha },
+  );
   return urls.map((b64) => Buffer.from(b64, 'base64'));
 }
 
@@ -69,7 +80,9 @@ test('a folder with classes and bad files: counts, skipped reasons, survives a r
   const skipped = page.getByTestId('dataset-skipped');
   await expect(skipped).toContainText('5 files skipped');
   await expect(skipped).toContainText(/truncated\.png: could not be decoded/);
-  await expect(skipped).toContainText(/bomb\.png: 30000×30000 pixels is over the 100 megapixel limit \(read from its PNG header; not decoded\)/);
+  await expect(skipped).toContainText(
+    /bomb\.png: 30000×30000 pixels is over the 100 megapixel limit \(read from its PNG header; not decoded\)/,
+  );
   await expect(skipped).toContainText(/empty\.png: empty file \(0 bytes\)/);
   await expect(skipped).toContainText(/notes\.txt: not an image \(\.txt/);
   await expect(skipped).toContainText(/\.DS_Store: hidden file/);
@@ -108,7 +121,9 @@ test('images without class folders train unlabeled; too few for the batch says w
   await expect(page.getByTestId('dataset-unlabeled')).toContainText('10 images are directly in the folder');
   await expect(page.getByTestId('eval-blocked')).toContainText('Probe and k-NN need class subfolders');
   await expect(page.getByTestId('knn-run')).toBeDisabled();
-  await expect(page.getByTestId('dataset-too-small')).toContainText('10 training images are fewer than one batch of 16: set batchSize to at most 10');
+  await expect(page.getByTestId('dataset-too-small')).toContainText(
+    '10 training images are fewer than one batch of 16: set batchSize to at most 10',
+  );
   const field = page.getByTestId('config-batchSize');
   await field.fill('8');
   await field.press('Enter');
@@ -129,7 +144,8 @@ test('a long ingest keeps the page answering and can be cancelled, storing nothi
   const labels = readFileSync(`public/sample/${meta.labels}`);
   const size = meta.height * meta.width;
   meta.classes.forEach((_: string, k: number) => mkdirSync(join(root, `class${k}`), { recursive: true }));
-  for (let i = 0; i < meta.count; i++) writeFileSync(join(root, `class${labels[i]}`, `${i}.png`), png(pixels.subarray(i * size, (i + 1) * size), meta.width, meta.height));
+  for (let i = 0; i < meta.count; i++)
+    writeFileSync(join(root, `class${labels[i]}`, `${i}.png`), png(pixels.subarray(i * size, (i + 1) * size), meta.width, meta.height));
 
   await page.goto(`/#${HASH}`);
   await expect(page.getByTestId('backend')).toHaveText('wasm', { timeout: 90_000 });

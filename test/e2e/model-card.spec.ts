@@ -36,7 +36,9 @@ test('each recipe chosen in the UI shows its numbers, and they follow a reduced 
     const full = applyPreset(DEFAULT_CONFIG, id);
     await expectCard(page, full);
     const params = await page.getByTestId('model-params').textContent();
-    console.log(`${RECIPES[id].label}: ${params} | ${await page.getByTestId('model-flops').textContent()} | ${await page.getByTestId('model-memory').textContent()}`);
+    console.log(
+      `${RECIPES[id].label}: ${params} | ${await page.getByTestId('model-flops').textContent()} | ${await page.getByTestId('model-memory').textContent()}`,
+    );
     // A reduced size: batch 8, 32 px (16 px patches still fit), a quarter of the width.
     await setField(page, 'batchSize', '8');
     await setField(page, 'imageSize', '32');

@@ -14,7 +14,8 @@ async function chartsFilled(page: Page) {
     const id = await chart.getAttribute('data-testid');
     const points = Number(await chart.getAttribute('data-points'));
     // Per step: 50 points; diagnostics every 5 steps: 11; online k-NN: at least the random init and the end.
-    const least = id === 'chart-knn' ? 1 : id!.startsWith('chart-std') || ['chart-rankme', 'chart-cosine', 'chart-covsq'].includes(id!) ? 10 : 49;
+    const least =
+      id === 'chart-knn' ? 1 : id!.startsWith('chart-std') || ['chart-rankme', 'chart-cosine', 'chart-covsq'].includes(id!) ? 10 : 49;
     expect(points, id!).toBeGreaterThan(least);
     await expect(chart, id!).toHaveAttribute('data-finite', 'true');
     // Every series is drawn as a line.

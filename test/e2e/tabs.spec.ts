@@ -7,7 +7,10 @@ import { openWithSample, stepOf, TINY, waitForStep } from './helpers';
 const savedSteps = async (page: Page) =>
   (await page.getByTestId('checkpoint').evaluateAll((rows) => rows.map((r) => Number(r.getAttribute('data-step'))))).sort((a, b) => a - b);
 
-test('a run training in one tab is listed live in another, cannot be resumed or deleted there, and can be evaluated', async ({ page, context }) => {
+test('a run training in one tab is listed live in another, cannot be resumed or deleted there, and can be evaluated', async ({
+  page,
+  context,
+}) => {
   await openWithSample(page, `${TINY}&epochs=30&checkpointEvery=10&backend=wasm`, 'wasm');
   await page.getByTestId('train-start').click();
   await waitForStep(page, 12);

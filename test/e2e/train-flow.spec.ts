@@ -54,7 +54,9 @@ test('auto times every working backend, keeps the fastest, and the run reaches t
   await page.goto(`/#${TINY}&epochs=1&batchSize=64`);
   await expect(page.getByTestId('backend-how')).toHaveText('fastest measured', { timeout: 150_000 });
   const attempts = page.getByTestId('backend-attempts').locator('li[data-ms-per-image]');
-  const speeds = await attempts.evaluateAll((items) => items.map((li) => [li.getAttribute('data-name'), Number(li.getAttribute('data-ms-per-image'))] as const));
+  const speeds = await attempts.evaluateAll((items) =>
+    items.map((li) => [li.getAttribute('data-name'), Number(li.getAttribute('data-ms-per-image'))] as const),
+  );
   console.log('auto measured (ms/image):', speeds.map(([n, ms]) => `${n} ${ms.toFixed(1)}`).join(', '));
   expect(speeds.length).toBeGreaterThanOrEqual(2);
   const fastest = [...speeds].sort((a, b) => a[1] - b[1])[0][0]!;

@@ -10,8 +10,12 @@ test('a run with only the invariance term collapses and the studio says so, with
   await page.getByTestId('train-start').click();
   await expect(page.getByTestId('run-state')).toHaveText('done', { timeout: 120_000 });
   const warnings = page.getByTestId('warnings');
-  await expect(warnings.locator('[data-kind=std-collapse]', { hasText: 'projector' })).toContainText(/^Step \d+:projector output: the smallest per-dimension std is/);
-  await expect(warnings.locator('[data-kind=cov-zero]')).toContainText(/^Step \d+:covariance term .* \(near 0\) while the variance hinge stays/);
+  await expect(warnings.locator('[data-kind=std-collapse]', { hasText: 'projector' })).toContainText(
+    /^Step \d+:projector output: the smallest per-dimension std is/,
+  );
+  await expect(warnings.locator('[data-kind=cov-zero]')).toContainText(
+    /^Step \d+:covariance term .* \(near 0\) while the variance hinge stays/,
+  );
   // The std chart shows it too: the projector's smallest std ends near 0.
   await expect(page.getByTestId('chart-std-projector').locator('.legend')).toContainText(/min 0\.00/);
 });

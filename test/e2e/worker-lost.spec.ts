@@ -47,15 +47,26 @@ test('a worker that goes silent mid-run is found dead, replaced, and the run res
   // Ends the worker without an error event; the evaluation itself may never answer.
   await Promise.race([w.evaluate(() => self.close()).catch(() => {}), new Promise((r) => setTimeout(r, 2000))]);
   const warnings = page.getByTestId('warnings');
-  await expect(warnings).toContainText(/the training worker stopped answering for \d+ s: it ran out of memory or crashed/, { timeout: MIN_SILENCE_MS + 30_000 });
+  await expect(warnings).toContainText(/the training worker stopped answering for \d+ s: it ran out of memory or crashed/, {
+    timeout: MIN_SILENCE_MS + 30_000,
+  });
   await expect(page.getByTestId('run-state')).toHaveText('failed');
   await resumesAfter(page, killed + 1);
 });
 
 test('an error outside any call in the worker is reported at once, and the run resumes', async ({ page }) => {
   const { w, killed } = await trainingWithCheckpoints(page);
-  await w.evaluate(() => void setTimeout(() => { throw new Error('simulated out of memory'); }));
-  await expect(page.getByTestId('warnings')).toContainText(/the training worker stopped: .*simulated out of memory.*\(out of memory\?\)/, { timeout: 10_000 });
-  await expect(page.getByTestId('checkpoint-notice')).toContainText('A new worker was started; the run can resume from its last checkpoint');
+  await w.evaluate(
+    () =>
+      void setTimeout(() => {
+        throw new Error('simulated out of memory');
+      }),
+  );
+  await expect(page.getByTestId('warnings')).toContainText(/the training worker stopped: .*simulated out of memory.*\(out of memory\?\)/, {
+    timeout: 10_000,
+  });
+  await expect(page.getByTestId('checkpoint-notice')).toContainText(
+    'A new worker was started; the run can resume from its last checkpoint',
+  );
   await resumesAfter(page, killed + 5);
 });

@@ -18,7 +18,14 @@ import { useStore } from '../../src/store';
 import { resplit } from '../../workers/dataset/dataset';
 import { mulberry32 } from '../../workers/dataset/random';
 import type { Checkpoint } from '../../workers/checkpoint/record';
-import { checkpointFile, embeddingsFile, importCheckpoint, openCheckpoint, runFromCheckpoint, weightsFile } from '../../workers/checkpoint/service';
+import {
+  checkpointFile,
+  embeddingsFile,
+  importCheckpoint,
+  openCheckpoint,
+  runFromCheckpoint,
+  weightsFile,
+} from '../../workers/checkpoint/service';
 import { listRuns } from '../../workers/checkpoint/run-db';
 import { config, dataset, memoryKv, run } from '../../workers/checkpoint/testing';
 import { checkpointZip } from '../../workers/checkpoint/zip';
@@ -32,18 +39,44 @@ const TRIES = Number(process.env.FUZZ_TRIES ?? 2500);
 
 type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
 type Rand = () => number;
-const pick = <T,>(rand: Rand, xs: readonly T[]): T => xs[Math.floor(rand() * xs.length)];
+const pick = <T>(rand: Rand, xs: readonly T[]): T => xs[Math.floor(rand() * xs.length)];
 
 /** Values a careless tool or a hostile file puts where a field was. */
 function hostile(rand: Rand, was: Json): Json {
   const n = typeof was === 'number' ? was : 1;
   return pick<() => Json>(rand, [
-    () => null, () => true, () => 0, () => -1, () => 1, () => 2, () => 0.5, () => 1e308, () => -1e308, () => 2 ** 53, () => 2 ** 31,
-    () => n + 1, () => n - 1, () => n * 2, () => n / 2, () => -n, () => Math.floor(rand() * 100),
-    () => '', () => 'x', () => '=HYPERLINK("http://x")', () => '<img src=x onerror=alert(1)>', () => 'é𝄞\u0000\u202e', () => 'a'.repeat(10_000), () => String(n),
-    () => [], () => [1, 2, 3], () => ['3'], () => ({}), () => ({ __proto__: { polluted: 1 } }) as unknown as Json,
+    () => null,
+    () => true,
+    () => 0,
+    () => -1,
+    () => 1,
+    () => 2,
+    () => 0.5,
+    () => 1e308,
+    () => -1e308,
+    () => 2 ** 53,
+    () => 2 ** 31,
+    () => n + 1,
+    () => n - 1,
+    () => n * 2,
+    () => n / 2,
+    () => -n,
+    () => Math.floor(rand() * 100),
+    () => '',
+    () => 'x',
+    () => '=HYPERLINK("http://x")',
+    () => '<img src=x onerror=alert(1)>',
+    () => 'é𝄞\u0000\u202e',
+    () => 'a'.repeat(10_000),
+    () => String(n),
+    () => [],
+    () => [1, 2, 3],
+    () => ['3'],
+    () => ({}),
+    () => ({ __proto__: { polluted: 1 } }) as unknown as Json,
     () => JSON.parse('['.repeat(40) + ']'.repeat(40)) as Json,
-    () => (Array.isArray(was) ? [...was, ...was] : was), () => (Array.isArray(was) ? was.slice(0, -1) : was),
+    () => (Array.isArray(was) ? [...was, ...was] : was),
+    () => (Array.isArray(was) ? was.slice(0, -1) : was),
   ])();
 }
 
@@ -86,7 +119,8 @@ function mutateTensors(rand: Rand, bin: Uint8Array): Uint8Array {
   if (op < 0.3) return new Uint8Array([...bin, 0, 0, 0, 0]);
   const out = bin.slice();
   const f = new Float32Array(out.buffer);
-  for (let i = 1 + Math.floor(rand() * 4); i > 0; i--) f[Math.floor(rand() * f.length)] = pick(rand, [NaN, Infinity, -Infinity, 0, 1e30, -3.5, 1e-30]);
+  for (let i = 1 + Math.floor(rand() * 4); i > 0; i--)
+    f[Math.floor(rand() * f.length)] = pick(rand, [NaN, Infinity, -Infinity, 0, 1e30, -3.5, 1e-30]);
   return out;
 }
 
@@ -115,7 +149,11 @@ function mutateSafetensors(rand: Rand, file: Uint8Array): Uint8Array {
 
 /** A refusal of the studio's own: an Error (not a TypeError or RangeError from the engine) whose
  *  message says what is wrong with the file. */
-const clearRefusal = (e: unknown) => e instanceof Error && e.constructor === Error && /^(the |checkpoint\.json |tensors\.bin )/.test(e.message) && !/undefined|is not a function|is not iterable|Cannot read/.test(e.message);
+const clearRefusal = (e: unknown) =>
+  e instanceof Error &&
+  e.constructor === Error &&
+  /^(the |checkpoint\.json |tensors\.bin )/.test(e.message) &&
+  !/undefined|is not a function|is not iterable|Cannot read/.test(e.message);
 
 /** Trains a stored run on for two steps, as the worker's resume does. Returns the trained run. */
 async function resumeTwoSteps(ck: Checkpoint) {
@@ -124,10 +162,16 @@ async function resumeTwoSteps(ck: Checkpoint) {
   const control = new RunControl();
   let steps = 0;
   let failed: string | undefined;
-  const result = await train(data, c, control, (e) => {
-    if (e.type === 'metrics' && (steps += e.records.length) >= 2) control.stop();
-    if (e.type === 'state' && e.state === 'failed') failed = e.message;
-  }, { runId: ck.meta.runId, runName: ck.meta.runName, resume: ck, checkpoint: async () => {} });
+  const result = await train(
+    data,
+    c,
+    control,
+    (e) => {
+      if (e.type === 'metrics' && (steps += e.records.length) >= 2) control.stop();
+      if (e.type === 'state' && e.state === 'failed') failed = e.message;
+    },
+    { runId: ck.meta.runId, runName: ck.meta.runName, resume: ck, checkpoint: async () => {} },
+  );
   if (failed !== undefined) {
     releaseRun(result);
     throw new TypeError(`the resumed run failed: ${failed}`); // not a refusal: counted as "other"
@@ -167,11 +211,20 @@ describe('importing a mutated checkpoint', () => {
       const r = rand();
       const kind = r < 0.5 ? 'record' : r < 0.65 ? 'tensors' : r < 0.8 ? 'zip' : 'safetensors';
       kinds[kind]++;
-      const bytes = kind === 'record'
-        ? zipSync({ 'checkpoint.json': strToU8(JSON.stringify(mutateRecord(rand, meta))), 'tensors.bin': [files['tensors.bin'], { level: 0 }] })
-        : kind === 'tensors'
-          ? zipSync({ 'checkpoint.json': files['checkpoint.json'], 'tensors.bin': [mutateTensors(rand, files['tensors.bin']), { level: 0 }] })
-          : kind === 'zip' ? mutateZip(rand, zip) : mutateSafetensors(rand, torchFile);
+      const bytes =
+        kind === 'record'
+          ? zipSync({
+              'checkpoint.json': strToU8(JSON.stringify(mutateRecord(rand, meta))),
+              'tensors.bin': [files['tensors.bin'], { level: 0 }],
+            })
+          : kind === 'tensors'
+            ? zipSync({
+                'checkpoint.json': files['checkpoint.json'],
+                'tensors.bin': [mutateTensors(rand, files['tensors.bin']), { level: 0 }],
+              })
+            : kind === 'zip'
+              ? mutateZip(rand, zip)
+              : mutateSafetensors(rand, torchFile);
       counts.tried++;
       const kv = memoryKv();
       let stage = 'import';
@@ -208,17 +261,30 @@ describe('importing a mutated checkpoint', () => {
       } catch (e) {
         if (stage === 'import' && clearRefusal(e)) {
           counts.rejectedClearly++;
-          const why = (e as Error).message.replace(/\d+(\.\d+)?/g, 'N').replace(/"[^"]*"/g, '"…"').slice(0, 90);
+          const why = (e as Error).message
+            .replace(/\d+(\.\d+)?/g, 'N')
+            .replace(/"[^"]*"/g, '"…"')
+            .slice(0, 90);
           reasons.set(why, (reasons.get(why) ?? 0) + 1);
-        }
-        else {
+        } else {
           counts.other++;
-          if (others.length < 10) others.push(`#${i} ${kind} at ${stage}: ${e instanceof Error ? `${e.constructor.name}: ${e.message.slice(0, 300)}` : String(e)}`);
+          if (others.length < 10)
+            others.push(
+              `#${i} ${kind} at ${stage}: ${e instanceof Error ? `${e.constructor.name}: ${e.message.slice(0, 300)}` : String(e)}`,
+            );
         }
       }
     }
-    console.log(`import fuzz (seed ${SEED}): ${JSON.stringify(counts)}; mutations ${JSON.stringify(kinds)}; tensors in memory after: ${tf.memory().numTensors}`);
-    console.log([...reasons].sort((a, b) => b[1] - a[1]).slice(0, 12).map(([m, n]) => `${String(n).padStart(5)}  ${m}`).join('\n'));
+    console.log(
+      `import fuzz (seed ${SEED}): ${JSON.stringify(counts)}; mutations ${JSON.stringify(kinds)}; tensors in memory after: ${tf.memory().numTensors}`,
+    );
+    console.log(
+      [...reasons]
+        .sort((a, b) => b[1] - a[1])
+        .slice(0, 12)
+        .map(([m, n]) => `${String(n).padStart(5)}  ${m}`)
+        .join('\n'),
+    );
     expect(others).toEqual([]);
     expect(counts.other).toBe(0);
     expect(counts.rejectedClearly).toBeGreaterThan(TRIES / 3); // the mutations do reach the checks

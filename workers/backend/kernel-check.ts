@@ -35,8 +35,30 @@ interface ConvCase {
 const CONVS: ConvCase[] = [
   { x: [4, 9, 9, 3], k: 3, out: 5, s: 1, pad: 'same' },
   { x: [3, 10, 10, 4], k: 3, out: 6, s: 2, pad: 'same' },
-  { x: [2, 11, 11, 3], k: 3, out: 4, s: 2, pad: [[0, 0], [1, 1], [1, 1], [0, 0]] },
-  { x: [2, 15, 15, 3], k: 7, out: 4, s: 2, pad: [[0, 0], [3, 3], [3, 3], [0, 0]] },
+  {
+    x: [2, 11, 11, 3],
+    k: 3,
+    out: 4,
+    s: 2,
+    pad: [
+      [0, 0],
+      [1, 1],
+      [1, 1],
+      [0, 0],
+    ],
+  },
+  {
+    x: [2, 15, 15, 3],
+    k: 7,
+    out: 4,
+    s: 2,
+    pad: [
+      [0, 0],
+      [3, 3],
+      [3, 3],
+      [0, 0],
+    ],
+  },
   { x: [3, 8, 8, 5], k: 1, out: 4, s: 2, pad: 'valid' },
 ];
 
@@ -47,32 +69,61 @@ function cases(): { kernel: string; label: string; run: () => tf.Tensor }[] {
     const filter: [number, number, number, number] = [c.k, c.k, c.x[3], c.out];
     const info = tf.backend_util.computeConv2DInfo(c.x, filter, c.s, 1, c.pad);
     out.push({
-      kernel: 'Conv2DBackpropFilter', label,
-      run: () => tf.engine().runKernel('Conv2DBackpropFilter', { x: tensor(c.x, 10 * n + 1), dy: tensor(info.outShape, 10 * n + 2) },
-        { strides: c.s, pad: c.pad, dataFormat: 'NHWC', filterShape: filter } as unknown as tf.NamedAttrMap) as tf.Tensor,
+      kernel: 'Conv2DBackpropFilter',
+      label,
+      run: () =>
+        tf
+          .engine()
+          .runKernel('Conv2DBackpropFilter', { x: tensor(c.x, 10 * n + 1), dy: tensor(info.outShape, 10 * n + 2) }, {
+            strides: c.s,
+            pad: c.pad,
+            dataFormat: 'NHWC',
+            filterShape: filter,
+          } as unknown as tf.NamedAttrMap) as tf.Tensor,
     });
     out.push({
-      kernel: 'Conv2DBackpropInput', label,
-      run: () => tf.engine().runKernel('Conv2DBackpropInput', { dy: tensor(info.outShape, 10 * n + 3), filter: tensor(filter, 10 * n + 4) },
-        { strides: c.s, pad: c.pad, dataFormat: 'NHWC', inputShape: c.x } as unknown as tf.NamedAttrMap) as tf.Tensor,
+      kernel: 'Conv2DBackpropInput',
+      label,
+      run: () =>
+        tf
+          .engine()
+          .runKernel('Conv2DBackpropInput', { dy: tensor(info.outShape, 10 * n + 3), filter: tensor(filter, 10 * n + 4) }, {
+            strides: c.s,
+            pad: c.pad,
+            dataFormat: 'NHWC',
+            inputShape: c.x,
+          } as unknown as tf.NamedAttrMap) as tf.Tensor,
     });
     if (c.k === 3) {
       // MobileNetV2's depthwise 3×3, through TF.js's gradient (both depthwise backprop kernels).
       out.push({
-        kernel: 'DepthwiseConv2dNative gradients', label,
+        kernel: 'DepthwiseConv2dNative gradients',
+        label,
         run: () => {
           const x = tensor(c.x, 10 * n + 5);
           const w = tensor([3, 3, c.x[3], 1], 10 * n + 6);
-          const g = tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.sum(tf.square(tf.depthwiseConv2d(a as tf.Tensor4D, b as tf.Tensor4D, c.s, c.pad))))([x, w]);
+          const g = tf.grads((a: tf.Tensor, b: tf.Tensor) =>
+            tf.sum(tf.square(tf.depthwiseConv2d(a as tf.Tensor4D, b as tf.Tensor4D, c.s, c.pad))),
+          )([x, w]);
           return tf.concat([tf.reshape(g[0], [-1]), tf.reshape(g[1], [-1])]);
         },
       });
     }
   });
   // BatchNorm statistics and their gradients: Sum and Mean over the leading axes.
-  for (const shape of [[16, 6, 6, 8], [32, 24]]) {
+  for (const shape of [
+    [16, 6, 6, 8],
+    [32, 24],
+  ]) {
     const axes = shape.slice(0, -1).map((_, i) => i);
-    out.push({ kernel: 'Sum, Mean over leading axes', label: shape.join('×'), run: () => { const x = tensor(shape, 77); return tf.concat([tf.sum(x, axes), tf.mean(x, axes)]); } });
+    out.push({
+      kernel: 'Sum, Mean over leading axes',
+      label: shape.join('×'),
+      run: () => {
+        const x = tensor(shape, 77);
+        return tf.concat([tf.sum(x, axes), tf.mean(x, axes)]);
+      },
+    });
   }
   return out;
 }
@@ -104,7 +155,7 @@ export async function checkKernels(): Promise<KernelCheckReport> {
       error = scale === 0 ? diff : diff / scale;
     } catch (e) {
       error = Infinity;
-      message =errorMessage(e);
+      message = errorMessage(e);
     } finally {
       await tf.setBackend(active);
     }

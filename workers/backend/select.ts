@@ -71,7 +71,11 @@ let requestedThreads = 0; // MeasureSpec.wasmThreads of the first selectBackend 
 
 async function initialize(name: BackendName): Promise<boolean> {
   if (name !== 'wasm' || wasmStart) {
-    return withTimeout(tf.setBackend(name).then(async (r) => (await tf.ready(), r)), PROBE_TIMEOUT_MS, 'initialization');
+    return withTimeout(
+      tf.setBackend(name).then(async (r) => (await tf.ready(), r)),
+      PROBE_TIMEOUT_MS,
+      'initialization',
+    );
   }
   wasmStart = await withTimeout(startWasm(undefined, requestedThreads), PROBE_TIMEOUT_MS, 'initialization');
   return wasmStart !== null;
@@ -86,7 +90,7 @@ async function tryBackend(name: BackendName): Promise<BackendAttempt> {
     if (!Number.isFinite(loss)) return { name, ok: false, reason: `the test step gave a loss of ${loss}` };
     return { name, ok: true, ms: Math.round(performance.now() - t0) };
   } catch (e) {
-    return { name, ok: false, reason:errorMessage(e)};
+    return { name, ok: false, reason: errorMessage(e) };
   }
 }
 
@@ -117,17 +121,25 @@ export function skipMeasurement(): void {
   skipRequested = true;
 }
 
-export async function selectBackend(choice: BackendChoice, spec: MeasureSpec, prefer?: BackendName[], exclude: Partial<Record<BackendName, string>> = {}, onProgress?: (p: MeasureProgress) => void): Promise<BackendReport> {
+export async function selectBackend(
+  choice: BackendChoice,
+  spec: MeasureSpec,
+  prefer?: BackendName[],
+  exclude: Partial<Record<BackendName, string>> = {},
+  onProgress?: (p: MeasureProgress) => void,
+): Promise<BackendReport> {
   skipRequested = false;
   if (!wasmStart) requestedThreads = spec.wasmThreads ?? 0;
   const attempts: BackendAttempt[] = [];
   // Backends ruled out for this page (a GPU device lost): listed with the reason, never tried.
-  const tryOne = async (name: BackendName): Promise<BackendAttempt> => (exclude[name] ? { name, ok: false, reason: exclude[name] } : tryBackend(name));
+  const tryOne = async (name: BackendName): Promise<BackendAttempt> =>
+    exclude[name] ? { name, ok: false, reason: exclude[name] } : tryBackend(name);
   const firstThatWorks = async (order: BackendName[], chosenBy: BackendReport['chosenBy']): Promise<BackendReport | null> => {
     for (const name of order) {
       const attempt = await tryOne(name);
       attempts.push(attempt);
-      if (attempt.ok) return { active: name, requested: choice, chosenBy: chosenBy === 'forced' && name !== choice ? 'fallback' : chosenBy, attempts };
+      if (attempt.ok)
+        return { active: name, requested: choice, chosenBy: chosenBy === 'forced' && name !== choice ? 'fallback' : chosenBy, attempts };
     }
     return null;
   };
@@ -153,14 +165,18 @@ export async function selectBackend(choice: BackendChoice, spec: MeasureSpec, pr
         try {
           attempt.msPerImage = await withTimeout(measure(spec), PROBE_TIMEOUT_MS, 'the timed steps');
         } catch (e) {
-          Object.assign(attempt, { ok: false, reason:errorMessage(e)});
+          Object.assign(attempt, { ok: false, reason: errorMessage(e) });
         }
       }
       tookMs.push(performance.now() - t0);
     }
     const timed = attempts.filter((a) => a.ok && a.msPerImage !== undefined).sort((a, b) => a.msPerImage! - b.msPerImage!);
     const started = attempts.find((a) => a.ok);
-    report = timed.length ? { active: timed[0].name, requested: choice, chosenBy: skipRequested ? 'skipped' : 'measured', attempts } : started ? { active: started.name, requested: choice, chosenBy: 'skipped', attempts } : null;
+    report = timed.length
+      ? { active: timed[0].name, requested: choice, chosenBy: skipRequested ? 'skipped' : 'measured', attempts }
+      : started
+        ? { active: started.name, requested: choice, chosenBy: 'skipped', attempts }
+        : null;
     if (report) await tf.setBackend(report.active);
   }
   if (!report) throw new Error(`no TF.js backend could run a training step: ${attempts.map((a) => `${a.name}: ${a.reason}`).join('; ')}`);
@@ -183,4 +199,3 @@ export function watchGpuDevice(onLost: (why: string) => void): { destroy(): void
   }
   return { destroy: () => device.destroy() };
 }
-

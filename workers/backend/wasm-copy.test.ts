@@ -11,7 +11,11 @@ beforeAll(async () => {
 });
 
 const range = (shape: number[], dtype: 'float32' | 'int32' = 'float32') =>
-  tf.tensor(Array.from({ length: shape.reduce((a, b) => a * b, 1) }, (_, i) => (dtype === 'int32' ? i * 7 - 50 : i * 0.37 - 3)), shape, dtype);
+  tf.tensor(
+    Array.from({ length: shape.reduce((a, b) => a * b, 1) }, (_, i) => (dtype === 'int32' ? i * 7 - 50 : i * 0.37 - 3)),
+    shape,
+    dtype,
+  );
 
 async function onBoth(f: () => tf.Tensor | tf.Tensor[]) {
   const read = async (backend: string) => {
@@ -35,8 +39,34 @@ describe('GatherV2 on wasm equals cpu', () => {
     await onBoth(() => tf.gather(range([3, 5, 4, 8]), [7, 0], 3));
   });
   it('int32 values, 2-D indices and batchDims 1', async () => {
-    await onBoth(() => tf.gather(range([5, 16], 'int32'), tf.tensor2d([[4, 0], [1, 1]], [2, 2], 'int32')));
-    await onBoth(() => tf.gather(range([2, 5, 16]), tf.tensor2d([[4, 0, 2], [1, 1, 3]], [2, 3], 'int32'), 1, 1));
+    await onBoth(() =>
+      tf.gather(
+        range([5, 16], 'int32'),
+        tf.tensor2d(
+          [
+            [4, 0],
+            [1, 1],
+          ],
+          [2, 2],
+          'int32',
+        ),
+      ),
+    );
+    await onBoth(() =>
+      tf.gather(
+        range([2, 5, 16]),
+        tf.tensor2d(
+          [
+            [4, 0, 2],
+            [1, 1, 3],
+          ],
+          [2, 3],
+          'int32',
+        ),
+        1,
+        1,
+      ),
+    );
   });
   it('refuses an index out of range, naming it', async () => {
     await tf.setBackend('wasm');

@@ -91,7 +91,18 @@ const CASES: Case[] = [
   { x: [5, 10, 10, 3], k: [3, 3], out: 4, strides: 2, pad: 'valid' },
   { x: [2, 5, 5, 2], k: [2, 2], out: 3, strides: 3, pad: 'valid' },
   { x: [2, 9, 8, 2], k: [3, 5], out: 3, strides: [1, 2], pad: 2 },
-  { x: [2, 9, 8, 2], k: [3, 3], out: 3, strides: 2, pad: [[0, 0], [1, 2], [0, 3], [0, 0]] },
+  {
+    x: [2, 9, 8, 2],
+    k: [3, 3],
+    out: 3,
+    strides: 2,
+    pad: [
+      [0, 0],
+      [1, 2],
+      [0, 3],
+      [0, 0],
+    ],
+  },
   { x: [1, 10, 9, 3], k: [3, 3], out: 2, strides: 2, pad: 1, dimRoundingMode: 'ceil' },
   ...randomCases(6, 2024),
 ];
@@ -100,18 +111,36 @@ const CASES: Case[] = [
 function randomCases(n: number, seed: number): Case[] {
   const u = randomValues(8 * n, seed);
   const pick = (v: number, options: number[]) => options[Math.floor(((v + 1) / 2) * options.length) % options.length];
-  const range = (v: number, lo: number, hi: number) => pick(v, Array.from({ length: hi - lo + 1 }, (_, i) => lo + i));
+  const range = (v: number, lo: number, hi: number) =>
+    pick(
+      v,
+      Array.from({ length: hi - lo + 1 }, (_, i) => lo + i),
+    );
   return Array.from({ length: n }, (_, i) => {
     const r = u.subarray(8 * i, 8 * i + 8);
     const k: [number, number] = [pick(r[0], [1, 2, 3, 5]), pick(r[1], [1, 3, 5])];
     const [h, w] = [range(r[2], 5, 14), range(r[3], 5, 14)];
-    return { x: [range(r[4], 1, 5), h, w, range(r[5], 1, 6)], k, out: range(r[6], 1, 5), strides: pick(r[7], [1, 2, 3]), pad: i % 2 ? 'valid' : 'same' };
+    return {
+      x: [range(r[4], 1, 5), h, w, range(r[5], 1, 6)],
+      k,
+      out: range(r[6], 1, 5),
+      strides: pick(r[7], [1, 2, 3]),
+      pad: i % 2 ? 'valid' : 'same',
+    };
   });
 }
 
 function dyShapeOf(c: Case, depthwise: boolean): number[] {
   const filter = [...c.k, c.x[3], c.out] as [number, number, number, number];
-  const info = tf.backend_util.computeConv2DInfo(c.x as [number, number, number, number], filter, c.strides, c.dilations ?? 1, c.pad, c.dimRoundingMode, depthwise);
+  const info = tf.backend_util.computeConv2DInfo(
+    c.x as [number, number, number, number],
+    filter,
+    c.strides,
+    c.dilations ?? 1,
+    c.pad,
+    c.dimRoundingMode,
+    depthwise,
+  );
   return info.outShape;
 }
 
@@ -122,9 +151,24 @@ async function expectFilterGradient(c: Case, n: number): Promise<void> {
   const dyShape = dyShapeOf(c, false);
   const x = randomValues(sizeOf(c.x), 2 * n + 1);
   const dy = randomValues(sizeOf(dyShape), 2 * n + 2);
-  const attrs = { strides: c.strides, pad: c.pad, dataFormat: 'NHWC', dimRoundingMode: c.dimRoundingMode, filterShape: [...c.k, c.x[3], c.out] };
-  await expectSameOnBoth('Conv2DBackpropFilter', () =>
-    tf.engine().runKernel('Conv2DBackpropFilter', { x: tf.tensor(x, c.x), dy: tf.tensor(dy, dyShape) }, attrs as unknown as tf.NamedAttrMap) as tf.Tensor);
+  const attrs = {
+    strides: c.strides,
+    pad: c.pad,
+    dataFormat: 'NHWC',
+    dimRoundingMode: c.dimRoundingMode,
+    filterShape: [...c.k, c.x[3], c.out],
+  };
+  await expectSameOnBoth(
+    'Conv2DBackpropFilter',
+    () =>
+      tf
+        .engine()
+        .runKernel(
+          'Conv2DBackpropFilter',
+          { x: tf.tensor(x, c.x), dy: tf.tensor(dy, dyShape) },
+          attrs as unknown as tf.NamedAttrMap,
+        ) as tf.Tensor,
+  );
 }
 
 describe('Conv2DBackpropFilter on wasm matches cpu', () => {
@@ -133,7 +177,10 @@ describe('Conv2DBackpropFilter on wasm matches cpu', () => {
   it('sums batch chunks and stacks im2col blocks exactly as one block (budgets lowered to split every case)', async () => {
     const saved = { ...BUDGETS };
     try {
-      for (const split of [{ chunk: 1, im2col: 1 }, { chunk: 300, im2col: 200 }]) {
+      for (const split of [
+        { chunk: 1, im2col: 1 },
+        { chunk: 300, im2col: 200 },
+      ]) {
         Object.assign(BUDGETS, split);
         for (const [n, c] of CASES.entries()) await expectFilterGradient(c, n);
       }
@@ -147,8 +194,17 @@ describe('Conv2DBackpropFilter on wasm matches cpu', () => {
     const x = randomValues(B * C * H * W, 91);
     const dy = randomValues(B * 4 * 5 * 4, 92);
     const attrs = { strides: 2, pad: 'same', dataFormat: 'NCHW', filterShape: [3, 3, C, 4] };
-    await expectSameOnBoth('Conv2DBackpropFilter', () =>
-      tf.engine().runKernel('Conv2DBackpropFilter', { x: tf.tensor(x, [B, C, H, W]), dy: tf.tensor(dy, [B, 4, 5, 4]) }, attrs as unknown as tf.NamedAttrMap) as tf.Tensor);
+    await expectSameOnBoth(
+      'Conv2DBackpropFilter',
+      () =>
+        tf
+          .engine()
+          .runKernel(
+            'Conv2DBackpropFilter',
+            { x: tf.tensor(x, [B, C, H, W]), dy: tf.tensor(dy, [B, 4, 5, 4]) },
+            attrs as unknown as tf.NamedAttrMap,
+          ) as tf.Tensor,
+    );
   });
 });
 
@@ -160,8 +216,17 @@ describe('Conv2DBackpropInput (replacing the slow WASM one) on wasm matches cpu'
       const dy = randomValues(sizeOf(dyShape), 2 * n + 51);
       const w = randomValues(sizeOf(filterShape), 2 * n + 52);
       const attrs = { strides: c.strides, pad: c.pad, dataFormat: 'NHWC', dimRoundingMode: c.dimRoundingMode, inputShape: c.x };
-      await expectSameOnBoth('Conv2DBackpropInput', () =>
-        tf.engine().runKernel('Conv2DBackpropInput', { dy: tf.tensor(dy, dyShape), filter: tf.tensor(w, filterShape) }, attrs as unknown as tf.NamedAttrMap) as tf.Tensor);
+      await expectSameOnBoth(
+        'Conv2DBackpropInput',
+        () =>
+          tf
+            .engine()
+            .runKernel(
+              'Conv2DBackpropInput',
+              { dy: tf.tensor(dy, dyShape), filter: tf.tensor(w, filterShape) },
+              attrs as unknown as tf.NamedAttrMap,
+            ) as tf.Tensor,
+      );
     });
   });
 
@@ -170,20 +235,47 @@ describe('Conv2DBackpropInput (replacing the slow WASM one) on wasm matches cpu'
     const dy = randomValues(B * 4 * 5 * 4, 93);
     const w = randomValues(9 * C * 4, 94);
     const attrs = { strides: 2, pad: 'same', dataFormat: 'NCHW', inputShape: [B, C, H, W] };
-    await expectSameOnBoth('Conv2DBackpropInput', () =>
-      tf.engine().runKernel('Conv2DBackpropInput', { dy: tf.tensor(dy, [B, 4, 5, 4]), filter: tf.tensor(w, [3, 3, C, 4]) }, attrs as unknown as tf.NamedAttrMap) as tf.Tensor);
+    await expectSameOnBoth(
+      'Conv2DBackpropInput',
+      () =>
+        tf
+          .engine()
+          .runKernel(
+            'Conv2DBackpropInput',
+            { dy: tf.tensor(dy, [B, 4, 5, 4]), filter: tf.tensor(w, [3, 3, C, 4]) },
+            attrs as unknown as tf.NamedAttrMap,
+          ) as tf.Tensor,
+    );
   });
 });
 
 describe('Tile (replacing the slow WASM one) on wasm matches cpu', () => {
   const tiles: [number[], number[]][] = [
-    [[1, 1, 1, 5], [4, 3, 7, 1]], // BatchNorm's gradient
-    [[2, 3, 4], [3, 1, 2]],
-    [[3, 2], [1, 5]],
+    [
+      [1, 1, 1, 5],
+      [4, 3, 7, 1],
+    ], // BatchNorm's gradient
+    [
+      [2, 3, 4],
+      [3, 1, 2],
+    ],
+    [
+      [3, 2],
+      [1, 5],
+    ],
     [[5], [3]],
-    [[2, 1, 3, 2], [2, 4, 1, 3]],
-    [[64, 1], [1, 3]], // one-value rows: more copies than 1 per 16 values, so the WASM kernel runs
-    [[0, 3], [2, 2]],
+    [
+      [2, 1, 3, 2],
+      [2, 4, 1, 3],
+    ],
+    [
+      [64, 1],
+      [1, 3],
+    ], // one-value rows: more copies than 1 per 16 values, so the WASM kernel runs
+    [
+      [0, 3],
+      [2, 2],
+    ],
   ];
   tiles.forEach(([shape, reps], n) => {
     it(`${shape.join('×')} by ${reps.join('×')}`, async () => {
@@ -238,13 +330,23 @@ function undilated(c: Case, x: tf.Tensor4D | null, dy: tf.Tensor4D, w: tf.Tensor
   const [kh, kw] = [(c.k[0] - 1) * d + 1, (c.k[1] - 1) * d + 1];
   const attrs = { strides: c.strides, pad: c.pad, dilations: 1, dimRoundingMode: c.dimRoundingMode };
   if (x) {
-    const full = tf.engine().runKernel('DepthwiseConv2dNativeBackpropFilter', { x, dy }, { ...attrs, filterShape: [kh, kw, c.x[3], c.out] } as unknown as tf.NamedAttrMap) as tf.Tensor4D;
+    const full = tf
+      .engine()
+      .runKernel('DepthwiseConv2dNativeBackpropFilter', { x, dy }, {
+        ...attrs,
+        filterShape: [kh, kw, c.x[3], c.out],
+      } as unknown as tf.NamedAttrMap) as tf.Tensor4D;
     return tf.stridedSlice(full, [0, 0, 0, 0], full.shape, [d, d, 1, 1]);
   }
   const spread = tf.buffer([kh, kw, c.x[3], c.out]);
   const wv = w!.arraySync();
   wv.forEach((row, i) => row.forEach((col, j) => col.forEach((ch, ci) => ch.forEach((v, m) => spread.set(v, i * d, j * d, ci, m)))));
-  return tf.engine().runKernel('DepthwiseConv2dNativeBackpropInput', { dy, filter: spread.toTensor() }, { ...attrs, inputShape: c.x } as unknown as tf.NamedAttrMap) as tf.Tensor;
+  return tf
+    .engine()
+    .runKernel('DepthwiseConv2dNativeBackpropInput', { dy, filter: spread.toTensor() }, {
+      ...attrs,
+      inputShape: c.x,
+    } as unknown as tf.NamedAttrMap) as tf.Tensor;
 }
 
 describe('DepthwiseConv2dNativeBackpropFilter and ...BackpropInput on wasm match cpu', () => {
@@ -256,13 +358,31 @@ describe('DepthwiseConv2dNativeBackpropFilter and ...BackpropInput on wasm match
       const dy = randomValues(sizeOf(dyShape), 3 * n + 102);
       const w = randomValues(sizeOf(filterShape), 3 * n + 103);
       const common = { strides: c.strides, pad: c.pad, dilations: c.dilations ?? 1, dimRoundingMode: c.dimRoundingMode };
-      const [xt, dyt, wt] = [() => tf.tensor4d(x, c.x as [number, number, number, number]), () => tf.tensor4d(dy, dyShape as [number, number, number, number]), () => tf.tensor4d(w, filterShape as [number, number, number, number])];
+      const [xt, dyt, wt] = [
+        () => tf.tensor4d(x, c.x as [number, number, number, number]),
+        () => tf.tensor4d(dy, dyShape as [number, number, number, number]),
+        () => tf.tensor4d(w, filterShape as [number, number, number, number]),
+      ];
       const dilated = (c.dilations ?? 1) > 1;
       const filterGrad = () =>
-        tf.engine().runKernel('DepthwiseConv2dNativeBackpropFilter', { x: xt(), dy: dyt() }, { ...common, filterShape } as unknown as tf.NamedAttrMap) as tf.Tensor;
+        tf
+          .engine()
+          .runKernel('DepthwiseConv2dNativeBackpropFilter', { x: xt(), dy: dyt() }, {
+            ...common,
+            filterShape,
+          } as unknown as tf.NamedAttrMap) as tf.Tensor;
       const inputGrad = () =>
-        tf.engine().runKernel('DepthwiseConv2dNativeBackpropInput', { dy: dyt(), filter: wt() }, { ...common, inputShape: c.x } as unknown as tf.NamedAttrMap) as tf.Tensor;
-      await expectSameOnBoth('DepthwiseConv2dNativeBackpropFilter', filterGrad, dilated ? () => undilated(c, xt(), dyt(), null) : filterGrad);
+        tf
+          .engine()
+          .runKernel('DepthwiseConv2dNativeBackpropInput', { dy: dyt(), filter: wt() }, {
+            ...common,
+            inputShape: c.x,
+          } as unknown as tf.NamedAttrMap) as tf.Tensor;
+      await expectSameOnBoth(
+        'DepthwiseConv2dNativeBackpropFilter',
+        filterGrad,
+        dilated ? () => undilated(c, xt(), dyt(), null) : filterGrad,
+      );
       await expectSameOnBoth('DepthwiseConv2dNativeBackpropInput', inputGrad, dilated ? () => undilated(c, null, dyt(), wt()) : inputGrad);
     });
   });
@@ -324,7 +444,12 @@ describe('inputGradAxis', () => {
 
 describe('gradients of small nets on wasm', () => {
   /** loss and its gradients for `net` with the given variable values, on one backend. */
-  async function grads(backend: 'cpu' | 'wasm', net: (x: tf.Tensor4D, w: tf.Variable[]) => tf.Scalar, x: tf.Tensor4D | number[], shapes: number[][]) {
+  async function grads(
+    backend: 'cpu' | 'wasm',
+    net: (x: tf.Tensor4D, w: tf.Variable[]) => tf.Scalar,
+    x: tf.Tensor4D | number[],
+    shapes: number[][],
+  ) {
     await tf.setBackend(backend);
     const xs = tf.tensor4d(randomValues(sizeOf(x as number[]), 7), x as [number, number, number, number]);
     const vars = shapes.map((s, i) => tf.variable(tf.tensor(randomValues(sizeOf(s), 20 + i), s).mul(0.5)));
@@ -348,24 +473,45 @@ describe('gradients of small nets on wasm', () => {
   it('conv2d -> relu -> conv2d stride 2 -> mean of squares', async () => {
     const net = (x: tf.Tensor4D, [w1, w2]: tf.Variable[]) =>
       tf.mean(tf.square(tf.conv2d(tf.relu(tf.conv2d(x, w1 as tf.Tensor4D, 1, 'same')), w2 as tf.Tensor4D, 2, 'same'))) as tf.Scalar;
-    await expectSameGrads('conv net grads', net, [3, 9, 9, 3], [[3, 3, 3, 5], [3, 3, 5, 4]]);
+    await expectSameGrads(
+      'conv net grads',
+      net,
+      [3, 9, 9, 3],
+      [
+        [3, 3, 3, 5],
+        [3, 3, 5, 4],
+      ],
+    );
   });
 
   it('depthwise conv (multiplier 2) -> relu -> 1×1 conv -> mean of squares', async () => {
     const net = (x: tf.Tensor4D, [w1, w2]: tf.Variable[]) =>
-      tf.mean(tf.square(tf.conv2d(tf.relu(tf.depthwiseConv2d(x, w1 as tf.Tensor4D, 2, 'same')), w2 as tf.Tensor4D, 1, 'valid'))) as tf.Scalar;
-    await expectSameGrads('depthwise net grads', net, [2, 9, 10, 3], [[3, 3, 3, 2], [1, 1, 6, 4]]);
+      tf.mean(
+        tf.square(tf.conv2d(tf.relu(tf.depthwiseConv2d(x, w1 as tf.Tensor4D, 2, 'same')), w2 as tf.Tensor4D, 1, 'valid')),
+      ) as tf.Scalar;
+    await expectSameGrads(
+      'depthwise net grads',
+      net,
+      [2, 9, 10, 3],
+      [
+        [3, 3, 3, 2],
+        [1, 1, 6, 4],
+      ],
+    );
   });
 });
 
-describe('gradients of the new backbones\' ops on wasm (kernels TF.js has there, checked all the same)', () => {
+describe("gradients of the new backbones' ops on wasm (kernels TF.js has there, checked all the same)", () => {
   async function grads(backend: 'cpu' | 'wasm', net: (x: tf.Tensor4D, w: tf.Variable[]) => tf.Scalar, x: number[], shapes: number[][]) {
     await tf.setBackend(backend);
     const xs = tf.tensor4d(randomValues(sizeOf(x), 7), x as [number, number, number, number]);
     const vars = shapes.map((s, i) => tf.variable(tf.tensor(randomValues(sizeOf(s), 20 + i), s).mul(0.5)));
     const { value, grads: g } = tf.variableGrads(() => net(xs, vars), vars);
     const inputGrad = tf.grad((t: tf.Tensor) => net(t as tf.Tensor4D, vars))(xs);
-    const out = { loss: (await value.data())[0], grads: await Promise.all([...vars.map((v) => g[v.name]), inputGrad].map((t) => t.data() as Promise<Float32Array>)) };
+    const out = {
+      loss: (await value.data())[0],
+      grads: await Promise.all([...vars.map((v) => g[v.name]), inputGrad].map((t) => t.data() as Promise<Float32Array>)),
+    };
     tf.dispose([xs, value, inputGrad, ...vars, ...Object.values(g)]);
     return out;
   }
@@ -390,8 +536,20 @@ describe('gradients of the new backbones\' ops on wasm (kernels TF.js has there,
 
   it('Relu6 and depthwise stride 2 with torch padding (MobileNetV2)', async () => {
     const net = (x: tf.Tensor4D, [w, d]: tf.Variable[]) =>
-      tf.mean(tf.square(tf.relu6(tf.depthwiseConv2d(tf.relu6(tf.mul(tf.conv2d(x, w as tf.Tensor4D, 1, 0), 4)) as tf.Tensor4D, d as tf.Tensor4D, 2, 1)))) as tf.Scalar;
-    await expectSameGrads('Relu6 + depthwise', net, [2, 9, 10, 3], [[1, 1, 3, 6], [3, 3, 6, 1]]);
+      tf.mean(
+        tf.square(
+          tf.relu6(tf.depthwiseConv2d(tf.relu6(tf.mul(tf.conv2d(x, w as tf.Tensor4D, 1, 0), 4)) as tf.Tensor4D, d as tf.Tensor4D, 2, 1)),
+        ),
+      ) as tf.Scalar;
+    await expectSameGrads(
+      'Relu6 + depthwise',
+      net,
+      [2, 9, 10, 3],
+      [
+        [1, 1, 3, 6],
+        [3, 3, 6, 1],
+      ],
+    );
   });
 
   it('LayerNorm, attention (softmax of q·kᵀ over heads) and exact GELU (ViT)', async () => {
@@ -399,13 +557,24 @@ describe('gradients of the new backbones\' ops on wasm (kernels TF.js has there,
       const t = tf.reshape(x, [2, 12, 4]); // [B, N, D]
       const { mean, variance } = tf.moments(t, -1, true);
       const n = tf.div(tf.sub(t, mean), tf.sqrt(tf.add(variance, 1e-6)));
-      const heads = (w: tf.Variable) => tf.transpose(tf.reshape(tf.matMul(tf.reshape(n, [24, 4]), w as tf.Tensor2D), [2, 12, 2, 2]), [0, 2, 1, 3]); // [B, H, N, d]
+      const heads = (w: tf.Variable) =>
+        tf.transpose(tf.reshape(tf.matMul(tf.reshape(n, [24, 4]), w as tf.Tensor2D), [2, 12, 2, 2]), [0, 2, 1, 3]); // [B, H, N, d]
       const attn = tf.matMul(tf.softmax(tf.matMul(heads(wq), heads(wk), false, true)), heads(wv)); // [B, H, N, d]
       const h = tf.matMul(tf.reshape(tf.transpose(attn, [0, 2, 1, 3]), [24, 4]), w1 as tf.Tensor2D);
       const gelu = tf.mul(tf.mul(h, 0.5), tf.add(tf.erf(tf.mul(h, Math.SQRT1_2)), 1));
       return tf.mean(tf.square(gelu)) as tf.Scalar;
     };
-    await expectSameGrads('LayerNorm + attention + GELU', net, [2, 6, 4, 2], [[4, 4], [4, 4], [4, 4], [4, 8]]);
+    await expectSameGrads(
+      'LayerNorm + attention + GELU',
+      net,
+      [2, 6, 4, 2],
+      [
+        [4, 4],
+        [4, 4],
+        [4, 4],
+        [4, 8],
+      ],
+    );
   });
 });
 
@@ -422,22 +591,50 @@ describe('no leaks', () => {
     const w = tf.tensor(randomValues(9 * c.x[3] * 2, 4), [3, 3, c.x[3], 2]);
     const wc = tf.tensor(randomValues(9 * c.x[3] * c.out, 5), [3, 3, c.x[3], c.out]);
     const once = () => {
-      tf.engine().runKernel('Conv2DBackpropFilter', { x, dy }, { strides: 2, pad: 'same', dataFormat: 'NHWC', filterShape: [3, 3, c.x[3], c.out] });
-      tf.engine().runKernel('DepthwiseConv2dNativeBackpropFilter', { x, dy: dyd }, { strides: 2, pad: 'same', dilations: 1, filterShape: [3, 3, c.x[3], 2] });
-      tf.engine().runKernel('DepthwiseConv2dNativeBackpropInput', { dy: dyd, filter: w }, { strides: 2, pad: 'same', dilations: 1, inputShape: c.x });
+      tf.engine().runKernel(
+        'Conv2DBackpropFilter',
+        { x, dy },
+        { strides: 2, pad: 'same', dataFormat: 'NHWC', filterShape: [3, 3, c.x[3], c.out] },
+      );
+      tf.engine().runKernel(
+        'DepthwiseConv2dNativeBackpropFilter',
+        { x, dy: dyd },
+        { strides: 2, pad: 'same', dilations: 1, filterShape: [3, 3, c.x[3], 2] },
+      );
+      tf.engine().runKernel(
+        'DepthwiseConv2dNativeBackpropInput',
+        { dy: dyd, filter: w },
+        { strides: 2, pad: 'same', dilations: 1, inputShape: c.x },
+      );
       tf.engine().runKernel('Conv2DBackpropInput', { dy, filter: wc }, { strides: 2, pad: 'same', dataFormat: 'NHWC', inputShape: c.x });
       // Explicit padding with a negative pad for one phase (dy cropped), and a 1×1 stride-2 conv (a phase of zeros).
       const e = CASES[9];
-      tf.engine().runKernel('Conv2DBackpropInput', { dy: tf.zeros(dyShapeOf(e, false)), filter: tf.zeros([3, 3, e.x[3], e.out]) }, { strides: 2, pad: e.pad, dataFormat: 'NHWC', inputShape: e.x });
-      tf.engine().runKernel('Conv2DBackpropInput', { dy: tf.zeros([5, 5, 4, 4]), filter: tf.zeros([1, 1, c.x[3], 4]) }, { strides: 2, pad: 'same', dataFormat: 'NHWC', inputShape: c.x });
+      tf.engine().runKernel(
+        'Conv2DBackpropInput',
+        { dy: tf.zeros(dyShapeOf(e, false)), filter: tf.zeros([3, 3, e.x[3], e.out]) },
+        { strides: 2, pad: e.pad, dataFormat: 'NHWC', inputShape: e.x },
+      );
+      tf.engine().runKernel(
+        'Conv2DBackpropInput',
+        { dy: tf.zeros([5, 5, 4, 4]), filter: tf.zeros([1, 1, c.x[3], 4]) },
+        { strides: 2, pad: 'same', dataFormat: 'NHWC', inputShape: c.x },
+      );
       tf.sum(x, [0, 1, 2]);
       tf.mean(x, [1, 2], true);
       tf.tile(w, [2, 1, 3, 1]);
       tf.tile(x.reshape([-1, 1]), [1, 2]);
       tf.matMul(w.reshape([-1, 6]), w.reshape([-1, 6]), true, false);
       const [xn, dyn] = [x.transpose([0, 3, 1, 2]), dy.transpose([0, 3, 1, 2])];
-      tf.engine().runKernel('Conv2DBackpropFilter', { x: xn, dy: dyn }, { strides: 2, pad: 'same', dataFormat: 'NCHW', filterShape: [3, 3, c.x[3], c.out] });
-      tf.engine().runKernel('Conv2DBackpropInput', { dy: dyn, filter: wc }, { strides: 2, pad: 'same', dataFormat: 'NCHW', inputShape: xn.shape });
+      tf.engine().runKernel(
+        'Conv2DBackpropFilter',
+        { x: xn, dy: dyn },
+        { strides: 2, pad: 'same', dataFormat: 'NCHW', filterShape: [3, 3, c.x[3], c.out] },
+      );
+      tf.engine().runKernel(
+        'Conv2DBackpropInput',
+        { dy: dyn, filter: wc },
+        { strides: 2, pad: 'same', dataFormat: 'NCHW', inputShape: xn.shape },
+      );
     };
     tf.tidy(once);
     const before = { ...tf.memory(), buffers: backend.numDataIds() };
@@ -492,7 +689,18 @@ describe('our model trains on wasm', () => {
 
 describe('every backbone trains on wasm', () => {
   const configOf = (backbone: (typeof BACKBONES)[number]) =>
-    ({ ...DEFAULT_CONFIG, backbone, width: 4, widthMult: 0.0625, stem: backbone === 'resnet18' ? 'imagenet' : 'cifar', patchSize: 4, vitDepth: 2, imageSize: 16, projector: '32-32', batchSize: 4 }) as const;
+    ({
+      ...DEFAULT_CONFIG,
+      backbone,
+      width: 4,
+      widthMult: 0.0625,
+      stem: backbone === 'resnet18' ? 'imagenet' : 'cifar',
+      patchSize: 4,
+      vitDepth: 2,
+      imageSize: 16,
+      projector: '32-32',
+      batchSize: 4,
+    }) as const;
   const inputs = (seed: number) => tf.tensor4d(randomValues(4 * 16 * 16 * 3, seed), [4, 16, 16, 3]);
 
   /** Two training steps at a reduced width; the losses. */
@@ -526,7 +734,11 @@ describe('every backbone trains on wasm', () => {
     const model = buildModel(configOf(backbone));
     const x = inputs(13);
     const { grads } = tf.variableGrads(() => tf.mean(tf.square(model.forward(x, false).embedding)) as tf.Scalar, model.store.trainable());
-    const out = await Promise.all(model.store.params.filter((p) => p.trainable).map(async (p) => ({ name: p.name, g: (await grads[p.variable.name].data()) as Float32Array })));
+    const out = await Promise.all(
+      model.store.params
+        .filter((p) => p.trainable)
+        .map(async (p) => ({ name: p.name, g: (await grads[p.variable.name].data()) as Float32Array })),
+    );
     tf.dispose([x, ...Object.values(grads)]);
     model.dispose();
     return out;

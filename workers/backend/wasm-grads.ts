@@ -88,7 +88,12 @@ function windowOf(backend: BackendWasm, x: Info, bs: number, r0: number, hs: num
     }
     src = view(gatherRuns(backend, x, starts, (c.hi - c.lo) * C), [b.hi - b.lo, r.hi - r.lo, c.hi - c.lo, C]);
   }
-  const paddings = [[b.lo, bs - b.hi], [r.lo, hs - r.hi], [c.lo, ws - c.hi], [0, 0]];
+  const paddings = [
+    [b.lo, bs - b.hi],
+    [r.lo, hs - r.hi],
+    [c.lo, ws - c.hi],
+    [0, 0],
+  ];
   if (paddings.every(([lo, hi]) => lo === 0 && hi === 0)) return cropped ? src : run(backend, 'Identity', { x });
   const out = run(backend, 'PadV2', { x: src }, { paddings, constantValue: 0 });
   if (cropped) free(backend, src);
@@ -155,7 +160,18 @@ function scatterTaps(backend: BackendWasm, c: ConvInfo, g: Layout, C: number, ta
   const pending: Info[][] = Array.from({ length: g.phases }, () => []);
   g.taps.forEach(({ phase, offset }, k) => {
     const t = tap(k);
-    const placed = run(backend, 'PadV2', { x: t }, { paddings: [[offset, g.L - offset - g.K], [0, 0]], constantValue: 0 }); // [L, C]
+    const placed = run(
+      backend,
+      'PadV2',
+      { x: t },
+      {
+        paddings: [
+          [offset, g.L - offset - g.K],
+          [0, 0],
+        ],
+        constantValue: 0,
+      },
+    ); // [L, C]
     free(backend, t);
     const list = pending[phase];
     list.push(placed);
@@ -293,7 +309,15 @@ function depthwiseBackpropFilter({ inputs, backend: b, attrs }: KernelArgs<'x' |
   const backend = b as BackendWasm;
   const { x, dy } = inputs;
   const { strides, dilations, pad, dimRoundingMode, filterShape } = attrs as unknown as tf.DepthwiseConv2dNativeBackpropFilterAttrs;
-  const c = tf.backend_util.computeConv2DInfo(x.shape as [number, number, number, number], filterShape, strides, dilations, pad, dimRoundingMode, true);
+  const c = tf.backend_util.computeConv2DInfo(
+    x.shape as [number, number, number, number],
+    filterShape,
+    strides,
+    dilations,
+    pad,
+    dimRoundingMode,
+    true,
+  );
   const C = c.inChannels;
   const M = c.outChannels / C;
   const g = phaseLayout(c);
@@ -302,7 +326,12 @@ function depthwiseBackpropFilter({ inputs, backend: b, attrs }: KernelArgs<'x' |
   const dyT = run(backend, 'Transpose', { x: dyg }, { perm: [1, 0] }); // [C·M, K]
   free(backend, dyg);
   const perTap = g.taps.map((_, k) => {
-    const win = gatherRuns(backend, xT, Array.from({ length: C }, (_, ci) => windowStart(g, C, k, ci)), g.K); // [C, K]
+    const win = gatherRuns(
+      backend,
+      xT,
+      Array.from({ length: C }, (_, ci) => windowStart(g, C, k, ci)),
+      g.K,
+    ); // [C, K]
     const prod = run(backend, 'Multiply', { a: view(win, [C, 1, g.K]), b: view(dyT, [C, M, g.K]) }); // [C, M, K]
     const sums = run(backend, 'Sum', { x: prod }, { axis: [2], keepDims: false }); // [C, M]
     free(backend, win, prod);
@@ -324,7 +353,15 @@ function depthwiseBackpropInput({ inputs, backend: b, attrs }: KernelArgs<'dy' |
   const backend = b as BackendWasm;
   const { dy, filter } = inputs;
   const { strides, dilations, pad, dimRoundingMode, inputShape } = attrs as unknown as tf.DepthwiseConv2dNativeBackpropInputAttrs;
-  const c = tf.backend_util.computeConv2DInfo(inputShape, filter.shape as [number, number, number, number], strides, dilations, pad, dimRoundingMode, true);
+  const c = tf.backend_util.computeConv2DInfo(
+    inputShape,
+    filter.shape as [number, number, number, number],
+    strides,
+    dilations,
+    pad,
+    dimRoundingMode,
+    true,
+  );
   const C = c.inChannels;
   const M = c.outChannels / C;
   const g = phaseLayout(c);
@@ -375,12 +412,23 @@ function conv2DBackpropInput({ inputs, backend: b, attrs }: KernelArgs<'dy' | 'f
   if (dataFormat === 'NCHW') {
     const [B, C, H, W] = inputShape;
     const dyt = toNHWC(backend, dy);
-    const dx = conv2DBackpropInput({ inputs: { dy: dyt, filter }, backend, attrs: { ...attrs, dataFormat: 'NHWC', inputShape: [B, H, W, C] } });
+    const dx = conv2DBackpropInput({
+      inputs: { dy: dyt, filter },
+      backend,
+      attrs: { ...attrs, dataFormat: 'NHWC', inputShape: [B, H, W, C] },
+    });
     const out = run(backend, 'Transpose', { x: dx }, { perm: [0, 3, 1, 2] });
     free(backend, dyt, dx);
     return out;
   }
-  const c = tf.backend_util.computeConv2DInfo(inputShape, filter.shape as [number, number, number, number], strides, 1, pad, dimRoundingMode);
+  const c = tf.backend_util.computeConv2DInfo(
+    inputShape,
+    filter.shape as [number, number, number, number],
+    strides,
+    1,
+    pad,
+    dimRoundingMode,
+  );
   const { batchSize: B, inChannels: Ci, outChannels: Co, strideHeight: sh, strideWidth: sw } = c;
   const rows = inputGradAxis(sh, c.filterHeight, c.padInfo.top, c.inHeight, c.outHeight);
   const cols = inputGradAxis(sw, c.filterWidth, c.padInfo.left, c.inWidth, c.outWidth);
@@ -403,7 +451,12 @@ function conv2DBackpropInput({ inputs, backend: b, attrs }: KernelArgs<'dy' | 'f
       }
       const kernel = view(gatherRuns(backend, wT, starts, Co * Ci), [ph.taps, pw.taps, Co, Ci]);
       let input = dy;
-      let conv: tf.Conv2DAttrs['pad'] = [[0, 0], [ph.before, ph.after], [pw.before, pw.after], [0, 0]];
+      let conv: tf.Conv2DAttrs['pad'] = [
+        [0, 0],
+        [ph.before, ph.after],
+        [pw.before, pw.after],
+        [0, 0],
+      ];
       if (Math.min(ph.before, ph.after, pw.before, pw.after) < 0) {
         // XNNPACK takes no negative padding: take dy's window (zeros outside) and convolve it 'valid'.
         const hs = c.outHeight + ph.before + ph.after;
@@ -419,7 +472,12 @@ function conv2DBackpropInput({ inputs, backend: b, attrs }: KernelArgs<'dy' | 'f
   free(backend, wT);
   if (phases.length === 1) return phases[0]; // stride 1: rows m0 = top, count = H (and so for columns)
   const [cH, cW] = [rows.count, cols.count];
-  const stacked = run(backend, 'Concat', phases.map((p) => view(p, [1, B * cH * cW * Ci])), { axis: 0 }); // [sh, sw, B·cH, cW, Ci]
+  const stacked = run(
+    backend,
+    'Concat',
+    phases.map((p) => view(p, [1, B * cH * cW * Ci])),
+    { axis: 0 },
+  ); // [sh, sw, B·cH, cW, Ci]
   free(backend, ...phases);
   let t = stacked;
   if (sw > 1) {
@@ -431,7 +489,15 @@ function conv2DBackpropInput({ inputs, backend: b, attrs }: KernelArgs<'dy' | 'f
     free(backend, t);
     t = u;
   }
-  const dx = windowOf(backend, view(t, [B, cH * sh, cW * sw, Ci]), B, c.padInfo.top - rows.m0 * sh, c.inHeight, c.padInfo.left - cols.m0 * sw, c.inWidth);
+  const dx = windowOf(
+    backend,
+    view(t, [B, cH * sh, cW * sw, Ci]),
+    B,
+    c.padInfo.top - rows.m0 * sh,
+    c.inHeight,
+    c.padInfo.left - cols.m0 * sw,
+    c.inWidth,
+  );
   free(backend, t);
   return dx;
 }

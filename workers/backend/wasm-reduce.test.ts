@@ -59,7 +59,10 @@ describe('Sum and Mean on wasm match cpu', () => {
     for (const op of ['sum', 'mean'] as const) {
       for (const keepDims of [false, true]) {
         it(`${op} of ${shape.join('×')} over ${JSON.stringify(axis)}${keepDims ? ', keepDims' : ''}`, async () => {
-          const x = values(shape.reduce((a, b) => a * b, 1), shape.length * 7 + (axis === undefined ? 0 : [axis].flat().length));
+          const x = values(
+            shape.reduce((a, b) => a * b, 1),
+            shape.length * 7 + (axis === undefined ? 0 : [axis].flat().length),
+          );
           const f = () => tf[op](tf.tensor(x, shape), axis, keepDims);
           const want = await on('cpu', f);
           const got = await on('wasm', f);
@@ -72,7 +75,11 @@ describe('Sum and Mean on wasm match cpu', () => {
   }
 
   it('keeps int32 sums exact (the WASM kernel does them)', async () => {
-    const x = tf.tensor(Int32Array.from({ length: 24 }, (_, i) => i * 1000003), [2, 3, 4], 'int32');
+    const x = tf.tensor(
+      Int32Array.from({ length: 24 }, (_, i) => i * 1000003),
+      [2, 3, 4],
+      'int32',
+    );
     const got = await on('wasm', () => tf.sum(x, 0));
     expect(Array.from(got.values)).toEqual(Array.from({ length: 12 }, (_, i) => i * 1000003 + (i + 12) * 1000003));
   });
@@ -81,11 +88,12 @@ describe('Sum and Mean on wasm match cpu', () => {
     const shape = [16, 6, 6, 5];
     const x = values(16 * 6 * 6 * 5, 3);
     const r = values(16 * 6 * 6 * 5, 4, 0); // a loss Σ r·x̂ whose gradient is far from 0
-    const grad = () => tf.grad((t: tf.Tensor) => {
-      const m = tf.mean(t, [0, 1, 2]);
-      const v = tf.mean(tf.square(tf.sub(t, m)), [0, 1, 2]);
-      return tf.sum(tf.mul(tf.div(tf.sub(t, m), tf.sqrt(tf.add(v, 1e-5))), tf.tensor(r, shape)));
-    })(tf.tensor(x, shape));
+    const grad = () =>
+      tf.grad((t: tf.Tensor) => {
+        const m = tf.mean(t, [0, 1, 2]);
+        const v = tf.mean(tf.square(tf.sub(t, m)), [0, 1, 2]);
+        return tf.sum(tf.mul(tf.div(tf.sub(t, m), tf.sqrt(tf.add(v, 1e-5))), tf.tensor(r, shape)));
+      })(tf.tensor(x, shape));
     const want = await on('cpu', grad);
     const got = await on('wasm', grad);
     const scale = Math.max(...want.values.map(Math.abs));

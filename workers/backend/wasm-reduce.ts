@@ -51,7 +51,9 @@ function pooled(name: 'Sum' | 'Mean', args: Args): Info {
   if (name === 'Sum') {
     const scale = backend.makeOutput([], 'float32');
     (backend.typedArrayFromHeap(scale) as Float32Array)[0] = R;
-    out = tf.getKernel('Multiply', 'wasm')!.kernelFunc({ inputs: { a: mean, b: scale }, backend: backend as unknown as tf.KernelBackend, attrs: {} }) as Info;
+    out = tf
+      .getKernel('Multiply', 'wasm')!
+      .kernelFunc({ inputs: { a: mean, b: scale }, backend: backend as unknown as tf.KernelBackend, attrs: {} }) as Info;
     backend.disposeData(mean.dataId);
     backend.disposeData(scale.dataId);
   }

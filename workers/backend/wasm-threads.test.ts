@@ -65,7 +65,10 @@ describe('startWasm', () => {
   it('falls back when the threaded start fails', async () => {
     // TF.js's engine catches a failed backend init (tfjs-backend-wasm's onAbort) and resolves false.
     const failed = fake(['unavailable', 'ok']);
-    expect(await startWasm(failed.deps)).toEqual({ threads: 1, note: 'threads failed to start (the threaded build did not start); single-threaded build' });
+    expect(await startWasm(failed.deps)).toEqual({
+      threads: 1,
+      note: 'threads failed to start (the threaded build did not start); single-threaded build',
+    });
     expect(failed.log).toEqual(['cores 4', 'start threaded', 'cores restored', 'start single']);
     const threw = fake([new Error('pthread worker failed'), 'ok']);
     expect((await startWasm(threw.deps))?.note).toMatch(/\(pthread worker failed\)/);

@@ -59,7 +59,8 @@ const browserDeps = (): WasmStartDeps => ({
   timeoutMs: THREADED_START_TIMEOUT_MS,
 });
 
-const message = (e: unknown) => (e instanceof Error ? e.message : typeof e === 'object' && e && 'message' in e ? String(e.message) : String(e));
+const message = (e: unknown) =>
+  e instanceof Error ? e.message : typeof e === 'object' && e && 'message' in e ? String(e.message) : String(e);
 
 /**
  * Starts WASM, threaded when possible. Resolves to null when WASM is not available at all; the

@@ -47,7 +47,22 @@ export function conv2DBackpropFilterWebgpu({ inputs, backend, attrs }: Args): In
   const bottom = Math.max(0, (Ho - 1) * sh + kh - H - top);
   const right = Math.max(0, (Wo - 1) * sw + kw - W - left);
   const padded = top > 0 || left > 0 || bottom > 0 || right > 0;
-  const xp = padded ? run(backend, 'PadV2', { x }, { paddings: [[0, 0], [top, bottom], [left, right], [0, 0]], constantValue: 0 }) : x;
+  const xp = padded
+    ? run(
+        backend,
+        'PadV2',
+        { x },
+        {
+          paddings: [
+            [0, 0],
+            [top, bottom],
+            [left, right],
+            [0, 0],
+          ],
+          constantValue: 0,
+        },
+      )
+    : x;
   const K = B * Ho * Wo;
   const dyK = reshape(backend, dy, [1, K, Co]);
   const taps = kh * kw;
@@ -57,10 +72,23 @@ export function conv2DBackpropFilterWebgpu({ inputs, backend, attrs }: Args): In
     const windows: Info[] = [];
     for (let k = k0; k < Math.min(k0 + perBlock, taps); k++) {
       const [i, j] = [Math.floor(k / kw), k % kw];
-      windows.push(run(backend, 'StridedSlice', { x: xp }, {
-        begin: [0, i, j, 0], end: [B, i + (Ho - 1) * sh + 1, j + (Wo - 1) * sw + 1, Ci], strides: [1, sh, sw, 1],
-        beginMask: 0, endMask: 0, ellipsisMask: 0, newAxisMask: 0, shrinkAxisMask: 0,
-      })); // [B, Ho, Wo, Ci]
+      windows.push(
+        run(
+          backend,
+          'StridedSlice',
+          { x: xp },
+          {
+            begin: [0, i, j, 0],
+            end: [B, i + (Ho - 1) * sh + 1, j + (Wo - 1) * sw + 1, Ci],
+            strides: [1, sh, sw, 1],
+            beginMask: 0,
+            endMask: 0,
+            ellipsisMask: 0,
+            newAxisMask: 0,
+            shrinkAxisMask: 0,
+          },
+        ),
+      ); // [B, Ho, Wo, Ci]
     }
     const cols = windows.length === 1 ? windows[0] : run(backend, 'Concat', windows, { axis: 3 }); // [B, Ho, Wo, n·Ci]
     if (windows.length > 1) free(backend, ...windows);
@@ -82,5 +110,9 @@ export function registerWebgpuGradKernels(): void {
   const current = tf.getKernel('Conv2DBackpropFilter', 'webgpu');
   if (!current || current.kernelFunc === (conv2DBackpropFilterWebgpu as unknown)) return;
   tf.unregisterKernel('Conv2DBackpropFilter', 'webgpu');
-  tf.registerKernel({ kernelName: 'Conv2DBackpropFilter', backendName: 'webgpu', kernelFunc: conv2DBackpropFilterWebgpu as unknown as tf.KernelFunc });
+  tf.registerKernel({
+    kernelName: 'Conv2DBackpropFilter',
+    backendName: 'webgpu',
+    kernelFunc: conv2DBackpropFilterWebgpu as unknown as tf.KernelFunc,
+  });
 }

@@ -33,7 +33,14 @@ function stateOf(r: TrainedRun): Record<string, number[]> {
 describe('checkpoints during training', () => {
   it('are taken every checkpointEvery steps and at each epoch end, complete and finite', async () => {
     const a = await run(config);
-    expect(a.saved.map((c) => [c.meta.step, c.meta.reason])).toEqual([[5, 'interval'], [10, 'interval'], [12, 'epoch'], [15, 'interval'], [20, 'interval'], [24, 'end']]);
+    expect(a.saved.map((c) => [c.meta.step, c.meta.reason])).toEqual([
+      [5, 'interval'],
+      [10, 'interval'],
+      [12, 'epoch'],
+      [15, 'interval'],
+      [20, 'interval'],
+      [24, 'end'],
+    ]);
     const last = a.saved[a.saved.length - 1];
     expect(last.meta.finished).toBe(true);
     expect(a.saved[1].meta).toMatchObject({ epoch: 0, stepInEpoch: 10, finished: false, totalSteps: 24 });
@@ -57,7 +64,13 @@ describe('checkpoints during training', () => {
       const optimizer = makeOptimizer(config);
       const avt = restoreTensors(ck, model, optimizer);
       const optEntries = ck.meta.optimizer;
-      optimizer.state().forEach((s, k) => expect(Array.from(s.variable.dataSync())).toEqual(Array.from(ck.data.subarray(optEntries[k].offset, optEntries[k].offset + s.variable.size))));
+      optimizer
+        .state()
+        .forEach((s, k) =>
+          expect(Array.from(s.variable.dataSync())).toEqual(
+            Array.from(ck.data.subarray(optEntries[k].offset, optEntries[k].offset + s.variable.size)),
+          ),
+        );
       expect(Array.from(avt.ema!.dataSync())).toEqual(Array.from(ck.data.subarray(ck.meta.avt!.offset, ck.meta.avt!.offset + 16)));
       tf.dispose([avt.ema!]);
       optimizer.dispose();
@@ -65,9 +78,17 @@ describe('checkpoints during training', () => {
 
       const b = await run(config, ck);
       expect(b.result.step).toBe(24);
-      expect(b.events[1]).toEqual({ type: 'history', records: ck.meta.metrics, knn: ck.meta.knn, knnBaselines: ck.meta.knnBaselines, diagnostics: ck.meta.diagnostics });
+      expect(b.events[1]).toEqual({
+        type: 'history',
+        records: ck.meta.metrics,
+        knn: ck.meta.knn,
+        knnBaselines: ck.meta.knnBaselines,
+        diagnostics: ck.meta.diagnostics,
+      });
       // The diagnostics history is whole up to the checkpoint, and goes on as the uninterrupted run's.
-      expect(ck.meta.diagnostics!.map((d) => d.step)).toEqual(a.saved[a.saved.length - 1].meta.diagnostics!.map((d) => d.step).filter((s) => s <= at));
+      expect(ck.meta.diagnostics!.map((d) => d.step)).toEqual(
+        a.saved[a.saved.length - 1].meta.diagnostics!.map((d) => d.step).filter((s) => s <= at),
+      );
       expect(b.saved[b.saved.length - 1].meta.diagnostics).toEqual(a.saved[a.saved.length - 1].meta.diagnostics);
       expect(b.records.map((r) => r.step)).toEqual(Array.from({ length: 24 - at }, (_, k) => at + 1 + k));
       expect(b.records.map((r) => r.loss)).toEqual(a.records.filter((r) => r.step > at).map((r) => r.loss));
@@ -80,10 +101,22 @@ describe('checkpoints during training', () => {
   it('Stop and Save take a checkpoint at the current step', async () => {
     const control = new RunControl();
     const saved: Checkpoint[] = [];
-    const r = await train(dataset(), { ...config, checkpointEvery: 100 }, control, (e) => {
-      if (e.type === 'metrics' && e.records.some((x) => x.step === 3)) control.requestSave();
-      if (e.type === 'metrics' && e.records.some((x) => x.step === 9)) control.stop();
-    }, { runId: 'r2', runName: 'stop', checkpoint: async (c) => { saved.push(c); } });
+    const r = await train(
+      dataset(),
+      { ...config, checkpointEvery: 100 },
+      control,
+      (e) => {
+        if (e.type === 'metrics' && e.records.some((x) => x.step === 3)) control.requestSave();
+        if (e.type === 'metrics' && e.records.some((x) => x.step === 9)) control.stop();
+      },
+      {
+        runId: 'r2',
+        runName: 'stop',
+        checkpoint: async (c) => {
+          saved.push(c);
+        },
+      },
+    );
     expect(r.state).toBe('stopped');
     expect(saved.map((c) => c.meta.reason)).toEqual(['manual', 'stop']);
     expect(saved[1].meta.step).toBe(r.step);
@@ -104,7 +137,9 @@ describe('the checkpoint store', () => {
   it('keeps the newest keepCheckpoints per run and prunes the rest', async () => {
     const kv = memoryKv();
     for (const c of saved) await saveCheckpoint(kv, c, 3);
-    const { runs: [r] } = await listRuns(kv);
+    const {
+      runs: [r],
+    } = await listRuns(kv);
     expect(r.checkpoints.map((c) => c.step)).toEqual([15, 20, 24]);
     expect([...kv.map.keys()].filter((k) => k.startsWith('ckpt:'))).toHaveLength(3);
     expect(r.finished).toBe(true);
@@ -124,7 +159,9 @@ describe('the checkpoint store', () => {
     await saveCheckpoint(kv, saved[0], 3);
     full = true;
     await expect(saveCheckpoint(kv, saved[1], 3)).rejects.toThrow(/did not fit in the browser's storage; the older checkpoints are kept/);
-    const { runs: [r] } = await listRuns(kv);
+    const {
+      runs: [r],
+    } = await listRuns(kv);
     expect(r.checkpoints.map((c) => c.step)).toEqual([5]);
     const back = await loadCheckpoint(kv, 'r1');
     expect(back.meta.step).toBe(5);
@@ -181,11 +218,19 @@ describe('checkpoint files', () => {
     expect(() => readCheckpointZip(zip.subarray(0, zip.length >> 1))).toThrow(/not a readable zip/);
     expect(() => readCheckpointZip(new TextEncoder().encode('hello'))).toThrow(/not a readable zip/);
     const files = unzipSync(zip);
-    expect(() => readCheckpointZip(zipSync({ 'checkpoint.json': files['checkpoint.json'] }))).toThrow(/no tensors.bin: the weight file is missing/);
-    expect(() => readCheckpointZip(zipSync({ 'checkpoint.json': files['checkpoint.json'], 'tensors.bin': files['tensors.bin'].subarray(0, 1001) }))).toThrow(/not a whole number of float32 values/);
+    expect(() => readCheckpointZip(zipSync({ 'checkpoint.json': files['checkpoint.json'] }))).toThrow(
+      /no tensors.bin: the weight file is missing/,
+    );
+    expect(() =>
+      readCheckpointZip(zipSync({ 'checkpoint.json': files['checkpoint.json'], 'tensors.bin': files['tensors.bin'].subarray(0, 1001) })),
+    ).toThrow(/not a whole number of float32 values/);
     // Refused from the zip's declared size, before tensors.bin is inflated.
-    expect(() => readCheckpointZip(zipSync({ 'checkpoint.json': files['checkpoint.json'], 'tensors.bin': files['tensors.bin'].subarray(0, 1000) }))).toThrow(/holds 250 weight values but its record lists \d+: the weight file is truncated/);
-    expect(() => validateCheckpoint(ck.meta, ck.data.subarray(0, 250))).toThrow(/holds 250 weight values but its record lists \d+: the weight file is truncated/);
+    expect(() =>
+      readCheckpointZip(zipSync({ 'checkpoint.json': files['checkpoint.json'], 'tensors.bin': files['tensors.bin'].subarray(0, 1000) })),
+    ).toThrow(/holds 250 weight values but its record lists \d+: the weight file is truncated/);
+    expect(() => validateCheckpoint(ck.meta, ck.data.subarray(0, 250))).toThrow(
+      /holds 250 weight values but its record lists \d+: the weight file is truncated/,
+    );
     expect(() => validateCheckpoint({ ...ck.meta, format: 99 }, ck.data)).toThrow(/format version 99; this studio reads version 1/);
     expect(() => validateCheckpoint({ ...ck.meta, config: { ...ck.meta.config, width: -3 } }, ck.data)).toThrow(/config.width is below 1/);
     // Another architecture: the record says width 4, the tensors are width 2's.
@@ -193,7 +238,9 @@ describe('checkpoint files', () => {
     const model = buildModel(validateCheckpoint(other.meta, other.data).meta.config);
     const optimizer = makeOptimizer(other.meta.config);
     const before = model.store.params.map((p) => Array.from(p.variable.dataSync()));
-    expect(() => restoreTensors(other, model, optimizer)).toThrow(/does not fit the model its config describes: backbone.conv1.weight is \[3,3,3,2\] in the checkpoint, \[3,3,3,4\] in this model/);
+    expect(() => restoreTensors(other, model, optimizer)).toThrow(
+      /does not fit the model its config describes: backbone.conv1.weight is \[3,3,3,2\] in the checkpoint, \[3,3,3,4\] in this model/,
+    );
     expect(model.store.params.map((p) => Array.from(p.variable.dataSync()))).toEqual(before);
     optimizer.dispose();
     model.dispose();
@@ -222,12 +269,22 @@ describe('checkpoint files', () => {
     let at = 0;
     for (const e of huge.model) (e.offset = at), (at += e.shape.reduce((a, b) => a * b, 1));
     huge.values = at;
-    const bomb = withDeclaredSize(zipSync({ 'checkpoint.json': strToU8(JSON.stringify(huge)), 'tensors.bin': [new Uint8Array(1024), { level: 0 }] }), 'tensors.bin', 4 * at);
+    const bomb = withDeclaredSize(
+      zipSync({ 'checkpoint.json': strToU8(JSON.stringify(huge)), 'tensors.bin': [new Uint8Array(1024), { level: 0 }] }),
+      'tensors.bin',
+      4 * at,
+    );
     // Were tensors.bin inflated first, the error would be its size (1 KiB against 1 GB declared).
-    await expect(importCheckpoint(memoryKv(), bomb, 3)).rejects.toThrow(/does not fit the model its config describes: backbone.conv1.weight is \[250000000\] in the checkpoint/);
+    await expect(importCheckpoint(memoryKv(), bomb, 3)).rejects.toThrow(
+      /does not fit the model its config describes: backbone.conv1.weight is \[250000000\] in the checkpoint/,
+    );
     // A record of 40 MiB declared, and a file over the import cap.
-    expect(() => readCheckpointZip(withDeclaredSize(zip, 'checkpoint.json', 40 << 20))).toThrow(/checkpoint.json declares 40.0 MiB; a checkpoint's record is at most 32.0 MiB/);
-    expect(() => readCheckpointZip({ byteLength: MAX_IMPORT_BYTES + 1 } as Uint8Array)).toThrow(/more than the 1024.0 MiB a checkpoint of the largest recipe needs/);
+    expect(() => readCheckpointZip(withDeclaredSize(zip, 'checkpoint.json', 40 << 20))).toThrow(
+      /checkpoint.json declares 40.0 MiB; a checkpoint's record is at most 32.0 MiB/,
+    );
+    expect(() => readCheckpointZip({ byteLength: MAX_IMPORT_BYTES + 1 } as Uint8Array)).toThrow(
+      /more than the 1024.0 MiB a checkpoint of the largest recipe needs/,
+    );
   });
 
   it('an import is a new run: it never replaces a stored one, and importing twice gives two runs', async () => {
@@ -249,12 +306,28 @@ describe('checkpoint files', () => {
     const get = lookupFor(ck);
     const encoder = encoderLayers(c, get);
     const projector = projectorLayers(c, 8 * c.width, get);
-    const zip = weightsZip(ck, { encoder: await layersFiles(encoder), projector: await layersFiles(projector), featureDim: 16, mean: [0.5, 0.5, 0.5], std: [0.25, 0.25, 0.25] });
+    const zip = weightsZip(ck, {
+      encoder: await layersFiles(encoder),
+      projector: await layersFiles(projector),
+      featureDim: 16,
+      mean: [0.5, 0.5, 0.5],
+      std: [0.25, 0.25, 0.25],
+    });
     encoder.dispose();
     projector.dispose();
     const files = unzipSync(zip);
-    expect(Object.keys(files).sort()).toEqual(['README.txt', 'config.json', 'encoder/model.json', 'encoder/weights.bin', 'metrics.csv', 'projector/model.json', 'projector/weights.bin']);
-    expect(strFromU8(files['metrics.csv']).split('\n')[0]).toBe('step,epoch,lr,loss,invariance,variance,covariance,gammaT,imagesPerSec,knnTop1,knnPixels,knnRandom');
+    expect(Object.keys(files).sort()).toEqual([
+      'README.txt',
+      'config.json',
+      'encoder/model.json',
+      'encoder/weights.bin',
+      'metrics.csv',
+      'projector/model.json',
+      'projector/weights.bin',
+    ]);
+    expect(strFromU8(files['metrics.csv']).split('\n')[0]).toBe(
+      'step,epoch,lr,loss,invariance,variance,covariance,gammaT,imagesPerSec,knnTop1,knnPixels,knnRandom',
+    );
     expect(strFromU8(files['README.txt'])).toMatch(/tf.loadLayersModel/);
     // What a user does: unzip to a folder, then load model.json, whose manifest names the weight
     // file beside it (tfjs-node's file:// handler does the same reads; it is not a dependency here).
@@ -267,7 +340,11 @@ describe('checkpoint files', () => {
       load: async () => {
         const json = JSON.parse(readFileSync(modelJson, 'utf8'));
         const bin = readFileSync(join(dirname(modelJson), json.weightsManifest[0].paths[0]));
-        return { modelTopology: json.modelTopology, weightSpecs: json.weightsManifest[0].weights, weightData: bin.buffer.slice(bin.byteOffset, bin.byteOffset + bin.byteLength) };
+        return {
+          modelTopology: json.modelTopology,
+          weightSpecs: json.weightsManifest[0].weights,
+          weightData: bin.buffer.slice(bin.byteOffset, bin.byteOffset + bin.byteLength),
+        };
       },
     });
     const enc = await tf.loadLayersModel(fromDisk(join(root, 'encoder/model.json')));
@@ -318,7 +395,8 @@ describe('layers export of every convolutional backbone', () => {
       const studio = model.forward(x, false);
       const features = enc.predict(x) as tf.Tensor;
       const embedding = proj.predict(features) as tf.Tensor;
-      const relErr = (a: tf.Tensor, b: tf.Tensor) => tf.tidy(() => tf.max(tf.abs(tf.sub(a, b))).dataSync()[0] / Math.max(1e-6, tf.max(tf.abs(b)).dataSync()[0]));
+      const relErr = (a: tf.Tensor, b: tf.Tensor) =>
+        tf.tidy(() => tf.max(tf.abs(tf.sub(a, b))).dataSync()[0] / Math.max(1e-6, tf.max(tf.abs(b)).dataSync()[0]));
       expect(features.shape).toEqual(studio.features.shape);
       expect(relErr(features, studio.features)).toBeLessThan(1e-5);
       expect(relErr(embedding, studio.embedding)).toBeLessThan(1e-5);

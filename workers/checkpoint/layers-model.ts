@@ -36,7 +36,9 @@ function smallCnnLayers(config: TrainConfig, get: Lookup): Built {
   [1, 2, 2, 2].forEach((strides, i) => {
     const name = `backbone.conv${i + 1}`;
     weights.push([name, [get(`${name}.weight`)]]);
-    h = tf.layers.conv2d({ filters: config.width * 2 ** i, kernelSize: 3, strides, padding: 'same', useBias: false, name }).apply(h) as tf.SymbolicTensor;
+    h = tf.layers
+      .conv2d({ filters: config.width * 2 ** i, kernelSize: 3, strides, padding: 'same', useBias: false, name })
+      .apply(h) as tf.SymbolicTensor;
     h = bn(h, `backbone.bn${i + 1}`, weights, get);
     h = tf.layers.reLU({ name: `backbone.relu${i + 1}` }).apply(h) as tf.SymbolicTensor;
   });
@@ -51,7 +53,16 @@ type Sym = tf.SymbolicTensor;
  * torch's conv with symmetric padding ⌊k/2⌋ (workers/model/layers.ts `conv`) as ZeroPadding2D +
  * a 'valid' Conv2D: TF's 'same' pads asymmetrically at stride 2 and would shift every feature.
  */
-function torchConv(h: Sym, name: string, k: number, filters: number, strides: number, weights: Built['weights'], get: Lookup, depthwise = false): Sym {
+function torchConv(
+  h: Sym,
+  name: string,
+  k: number,
+  filters: number,
+  strides: number,
+  weights: Built['weights'],
+  get: Lookup,
+  depthwise = false,
+): Sym {
   const pad = Math.floor(k / 2);
   if (pad > 0) h = tf.layers.zeroPadding2d({ padding: pad, name: `${name}.pad` }).apply(h) as Sym;
   weights.push([name, [get(`${name}.weight`)]]);
@@ -80,13 +91,24 @@ function resnetLayers(config: TrainConfig, get: Lookup): Built {
   }
   for (const p of plan.blocks) {
     const n = `backbone.${p.name}`;
-    const shapes: [number, number, number][] = bottleneck ? [[1, p.planes, 1], [3, p.planes, p.stride], [1, p.cout, 1]] : [[3, p.planes, p.stride], [3, p.cout, 1]];
+    const shapes: [number, number, number][] = bottleneck
+      ? [
+          [1, p.planes, 1],
+          [3, p.planes, p.stride],
+          [1, p.cout, 1],
+        ]
+      : [
+          [3, p.planes, p.stride],
+          [3, p.cout, 1],
+        ];
     let y = h;
     shapes.forEach(([k, filters, stride], i) => {
       y = bn(torchConv(y, `${n}.conv${i + 1}`, k, filters, stride, weights, get), `${n}.bn${i + 1}`, weights, get);
       if (i < shapes.length - 1) y = relu(y, `${n}.relu${i + 1}`);
     });
-    const shortcut = p.downsample ? bn(torchConv(h, `${n}.downsample.0`, 1, p.cout, p.stride, weights, get), `${n}.downsample.1`, weights, get) : h;
+    const shortcut = p.downsample
+      ? bn(torchConv(h, `${n}.downsample.0`, 1, p.cout, p.stride, weights, get), `${n}.downsample.1`, weights, get)
+      : h;
     h = relu(tf.layers.add({ name: `${n}.add` }).apply([y, shortcut]) as Sym, `${n}.relu`);
   }
   h = tf.layers.globalAveragePooling2d({ name: 'backbone.pool' }).apply(h) as Sym;
@@ -134,7 +156,10 @@ const ENCODERS: Partial<Record<TrainConfig['backbone'], (c: TrainConfig, get: Lo
 /** The backbone of `config` as a layers model holding the checkpoint's weights. */
 export function encoderLayers(config: TrainConfig, get: Lookup): tf.LayersModel {
   const build = ENCODERS[config.backbone];
-  if (!build) throw new Error(`the ${config.backbone} backbone cannot be written in TF.js layers format (tfjs-layers has no multi-head attention layer); use "Checkpoint file" to take its weights`);
+  if (!build)
+    throw new Error(
+      `the ${config.backbone} backbone cannot be written in TF.js layers format (tfjs-layers has no multi-head attention layer); use "Checkpoint file" to take its weights`,
+    );
   return withWeights(build(config, get));
 }
 
@@ -168,10 +193,12 @@ function withWeights({ model, weights }: Built): tf.LayersModel {
 /** model.json (TF.js layers format, weights in one file named `weightsFile`) and the weights. */
 export async function layersFiles(model: tf.LayersModel, weightsFile = 'weights.bin'): Promise<{ modelJson: string; weights: Uint8Array }> {
   let artifacts: tf.io.ModelArtifacts | null = null;
-  await model.save(tf.io.withSaveHandler(async (a) => {
-    artifacts = a;
-    return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
-  }));
+  await model.save(
+    tf.io.withSaveHandler(async (a) => {
+      artifacts = a;
+      return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
+    }),
+  );
   const a = artifacts as tf.io.ModelArtifacts | null;
   if (!a || !a.weightData || !a.weightSpecs) throw new Error('TF.js returned no weights for the layers model');
   const json = {

@@ -7,7 +7,21 @@
 import * as tf from '@tensorflow/tfjs';
 import * as v from 'valibot';
 import { MAX_IMPORT_BYTES, type CheckpointInfo } from '../contract/api';
-import { CHECKPOINT_REASONS, diagnosticsRecordSchema, fieldMax, budgetPlanSchema, configSchema, datasetRefSchema, historySchema, int, knnBaselinesSchema, knnRecordSchema, metricRecordSchema, parseOrThrow, runId } from '../contract/records';
+import {
+  CHECKPOINT_REASONS,
+  diagnosticsRecordSchema,
+  fieldMax,
+  budgetPlanSchema,
+  configSchema,
+  datasetRefSchema,
+  historySchema,
+  int,
+  knnBaselinesSchema,
+  knnRecordSchema,
+  metricRecordSchema,
+  parseOrThrow,
+  runId,
+} from '../contract/records';
 import type { VicregModel } from '../model/model';
 import { OPTIMIZER_SLOTS, type Optimizer } from '../optim/optimizers';
 import type { AvtState } from '../vicreg/loss';
@@ -73,7 +87,10 @@ export const checkpointMetaSchema = v.pipe(
   // The trainer's arithmetic (workers/train/trainer.ts): totalSteps = steps per epoch × epochs (a
   // time budget sets config.epochs to what it planned), and step counts whole epochs plus
   // stepInEpoch; a resume replays the shuffle from exactly there.
-  v.check((m) => m.totalSteps % m.config.epochs === 0 && m.epoch <= m.config.epochs, 'has totalSteps that are not whole epochs of config.epochs'),
+  v.check(
+    (m) => m.totalSteps % m.config.epochs === 0 && m.epoch <= m.config.epochs,
+    'has totalSteps that are not whole epochs of config.epochs',
+  ),
   v.check((m) => {
     const perEpoch = m.totalSteps / m.config.epochs;
     return m.stepInEpoch < perEpoch && m.step === m.epoch * perEpoch + m.stepInEpoch;
@@ -95,7 +112,11 @@ const size = (shape: number[]) => shape.reduce((a, b) => a * b, 1);
  * updates replace a variable's data rather than write into it, so training can go on while
  * `read` copies the values off the device. `read` disposes the clones; call it exactly once.
  */
-export function captureTensors(model: VicregModel, optimizer: Optimizer, avt: AvtState): { layout: TensorLayout; read(): Promise<Float32Array> } {
+export function captureTensors(
+  model: VicregModel,
+  optimizer: Optimizer,
+  avt: AvtState,
+): { layout: TensorLayout; read(): Promise<Float32Array> } {
   const names = new Map(model.store.params.map((p) => [p.variable, p.name]));
   const tensors: tf.Tensor[] = [];
   let offset = 0;
@@ -140,16 +161,19 @@ export function captureTensors(model: VicregModel, optimizer: Optimizer, avt: Av
  */
 export function validateCheckpoint(meta: unknown, data: unknown): Checkpoint {
   const record = validateRecord(meta);
-  if (!(data instanceof Float32Array)) throw new Error(`the checkpoint's weights are not float32 values: the stored checkpoint is damaged; delete it`);
+  if (!(data instanceof Float32Array))
+    throw new Error(`the checkpoint's weights are not float32 values: the stored checkpoint is damaged; delete it`);
   if (data.length !== record.values) throw valuesMismatch(data.length, record.values);
   const entries: (TensorEntry & { slot?: string })[] = [...record.model, ...record.optimizer, ...(record.avt ? [record.avt] : [])];
   for (const e of entries) {
     const values = data.subarray(e.offset, e.offset + size(e.shape));
     const bad = values.findIndex((x) => !(Math.abs(x) <= MAX_ABS_VALUE));
     if (bad >= 0) {
-      throw new Error(Number.isFinite(values[bad])
-        ? `the checkpoint's tensor ${e.name} holds ${values[bad]}, beyond the ±${MAX_ABS_VALUE} its squares stay finite within: it cannot be trained on`
-        : `the checkpoint's tensor ${e.name} holds a non-finite value: it cannot be resumed`);
+      throw new Error(
+        Number.isFinite(values[bad])
+          ? `the checkpoint's tensor ${e.name} holds ${values[bad]}, beyond the ±${MAX_ABS_VALUE} its squares stay finite within: it cannot be trained on`
+          : `the checkpoint's tensor ${e.name} holds a non-finite value: it cannot be resumed`,
+      );
     }
     if ((e.name.endsWith('.running_var') || e.slot === 'adamw.v') && values.some((x) => x < 0)) {
       throw new Error(`the checkpoint's tensor ${e.name} is a variance but holds a negative value: the checkpoint is damaged`);
@@ -167,7 +191,9 @@ export const MAX_ABS_VALUE = 1e15;
 
 /** The tensor data and the record disagree on how many float32 values there are. */
 export function valuesMismatch(held: number, listed: unknown): Error {
-  return new Error(`the checkpoint holds ${held} weight values but its record lists ${String(listed)}: the weight file is truncated or belongs to another checkpoint`);
+  return new Error(
+    `the checkpoint holds ${held} weight values but its record lists ${String(listed)}: the weight file is truncated or belongs to another checkpoint`,
+  );
 }
 
 /**
@@ -176,21 +202,27 @@ export function valuesMismatch(held: number, listed: unknown): Error {
  * defaults), and the tensor layout (back to back, covering exactly `values`).
  */
 export function validateRecord(raw: unknown): CheckpointMeta {
-  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) throw new Error('the checkpoint\'s record is not an object: the file is damaged or not a VICReg Studio checkpoint');
+  if (raw === null || typeof raw !== 'object' || Array.isArray(raw))
+    throw new Error("the checkpoint's record is not an object: the file is damaged or not a VICReg Studio checkpoint");
   const format = (raw as { format?: unknown }).format;
   if (format !== FORMAT_VERSION) {
     const by = (raw as { appVersion?: unknown }).appVersion;
-    if (format === undefined) throw new Error('the checkpoint\'s record has no format version: it is damaged or not a VICReg Studio checkpoint');
-    throw new Error(`the checkpoint has format version ${JSON.stringify(format)?.slice(0, 40)}; this studio reads version ${FORMAT_VERSION}. Export it again from the studio version that wrote it (${typeof by === 'string' ? by.slice(0, 40) : 'unknown'}).`);
+    if (format === undefined)
+      throw new Error("the checkpoint's record has no format version: it is damaged or not a VICReg Studio checkpoint");
+    throw new Error(
+      `the checkpoint has format version ${JSON.stringify(format)?.slice(0, 40)}; this studio reads version ${FORMAT_VERSION}. Export it again from the studio version that wrote it (${typeof by === 'string' ? by.slice(0, 40) : 'unknown'}).`,
+    );
   }
-  const meta = parseOrThrow(checkpointMetaSchema, raw, 'the checkpoint\'s record is damaged');
+  const meta = parseOrThrow(checkpointMetaSchema, raw, "the checkpoint's record is damaged");
   const entries = [...meta.model, ...meta.optimizer, ...(meta.avt ? [meta.avt] : [])].sort((a, b) => a.offset - b.offset);
   let at = 0;
   for (const e of entries) {
-    if (e.offset !== at) throw new Error(`the checkpoint's tensor ${e.name} (shape [${e.shape}]) is not where its record says: the record is corrupt`);
+    if (e.offset !== at)
+      throw new Error(`the checkpoint's tensor ${e.name} (shape [${e.shape}]) is not where its record says: the record is corrupt`);
     at += size(e.shape);
   }
-  if (at !== meta.values) throw new Error(`the checkpoint's tensors cover ${at} values, its record says ${meta.values}: the record is corrupt`);
+  if (at !== meta.values)
+    throw new Error(`the checkpoint's tensors cover ${at} values, its record says ${meta.values}: the record is corrupt`);
   return meta;
 }
 
@@ -206,19 +238,25 @@ export function checkLayout(meta: Pick<CheckpointMeta, 'model' | 'optimizer'>, m
   for (const p of model.store.params) {
     const e = stored.get(p.name);
     if (!e) problems.push(`${p.name} is missing`);
-    else if (e.shape.join('x') !== p.variable.shape.join('x')) problems.push(`${p.name} is [${e.shape}] in the checkpoint, [${p.variable.shape}] in this model`);
+    else if (e.shape.join('x') !== p.variable.shape.join('x'))
+      problems.push(`${p.name} is [${e.shape}] in the checkpoint, [${p.variable.shape}] in this model`);
     stored.delete(p.name);
   }
   for (const name of stored.keys()) problems.push(`${name} is not part of this model`);
   if (problems.length) {
-    throw new Error(`the checkpoint does not fit the model its config describes: ${problems.slice(0, 3).join('; ')}${problems.length > 3 ? ` (and ${problems.length - 3} more)` : ''}`);
+    throw new Error(
+      `the checkpoint does not fit the model its config describes: ${problems.slice(0, 3).join('; ')}${problems.length > 3 ? ` (and ${problems.length - 3} more)` : ''}`,
+    );
   }
   const byName = new Map(model.store.params.map((p) => [p.name, p.variable]));
   for (const e of meta.optimizer) {
     if (e.param === null) continue;
     const param = byName.get(e.param);
     if (!param) throw new Error(`the checkpoint's optimizer state ${e.name} refers to ${e.param}, which this model lacks`);
-    if (e.shape.join('x') !== param.shape.join('x')) throw new Error(`the checkpoint's optimizer state ${e.name} is [${e.shape}], its parameter ${e.param} is [${param.shape}]: the record is corrupt`);
+    if (e.shape.join('x') !== param.shape.join('x'))
+      throw new Error(
+        `the checkpoint's optimizer state ${e.name} is [${e.shape}], its parameter ${e.param} is [${param.shape}]: the record is corrupt`,
+      );
   }
 }
 

@@ -26,10 +26,11 @@ export interface Kv {
   transaction<R>(fn: (tx: KvTx) => Promise<R>): Promise<R>;
 }
 
-const request = <T>(r: IDBRequest<T>) => new Promise<T>((resolve, reject) => {
-  r.onsuccess = () => resolve(r.result);
-  r.onerror = () => reject(r.error);
-});
+const request = <T>(r: IDBRequest<T>) =>
+  new Promise<T>((resolve, reject) => {
+    r.onsuccess = () => resolve(r.result);
+    r.onerror = () => reject(r.error);
+  });
 
 let idb: Kv | null = null;
 /** The browser's store; created on first use (Node has no IndexedDB). */
@@ -39,25 +40,33 @@ export function browserKv(): Kv {
     idb = {
       get: (k) => get(k, db),
       keys: async () => (await keys(db)).map(String),
-      transaction: <R>(fn: (tx: KvTx) => Promise<R>) => db('readwrite', (store) => new Promise<R>((resolve, reject) => {
-        const tx = store.transaction;
-        let result: R;
-        tx.oncomplete = () => resolve(result);
-        tx.onabort = () => reject(tx.error ?? new Error('the transaction was aborted'));
-        fn({
-          get: <T>(k: string) => request(store.get(k)) as Promise<T | undefined>,
-          keys: async () => (await request(store.getAllKeys())).map(String),
-          set: (k, v) => void store.put(v, k),
-          del: (k) => void store.delete(k),
-        }).then((r) => void (result = r), (e: unknown) => {
-          reject(e);
-          try {
-            tx.abort();
-          } catch {
-            // already finished
-          }
-        });
-      })),
+      transaction: <R>(fn: (tx: KvTx) => Promise<R>) =>
+        db(
+          'readwrite',
+          (store) =>
+            new Promise<R>((resolve, reject) => {
+              const tx = store.transaction;
+              let result: R;
+              tx.oncomplete = () => resolve(result);
+              tx.onabort = () => reject(tx.error ?? new Error('the transaction was aborted'));
+              fn({
+                get: <T>(k: string) => request(store.get(k)) as Promise<T | undefined>,
+                keys: async () => (await request(store.getAllKeys())).map(String),
+                set: (k, v) => void store.put(v, k),
+                del: (k) => void store.delete(k),
+              }).then(
+                (r) => void (result = r),
+                (e: unknown) => {
+                  reject(e);
+                  try {
+                    tx.abort();
+                  } catch {
+                    // already finished
+                  }
+                },
+              );
+            }),
+        ),
     };
   }
   return idb;
@@ -87,14 +96,31 @@ function isQuotaError(e: unknown): boolean {
 export async function saveCheckpoint(kv: Kv, c: Checkpoint, keep: number, readMs = 0): Promise<{ info: CheckpointInfo; run: RunRecord }> {
   const m = c.meta;
   const key = checkpointKey(m.runId, m.step, m.createdAt);
-  const info: CheckpointInfo = { key, step: m.step, epoch: m.epoch, createdAt: m.createdAt, bytes: checkpointBytes(c), reason: m.reason, last: m.metrics[m.metrics.length - 1] ?? null };
+  const info: CheckpointInfo = {
+    key,
+    step: m.step,
+    epoch: m.epoch,
+    createdAt: m.createdAt,
+    bytes: checkpointBytes(c),
+    reason: m.reason,
+    last: m.metrics[m.metrics.length - 1] ?? null,
+  };
   const t0 = performance.now();
   try {
     const run = await kv.transaction(async (tx) => {
       const previous = await readRun(tx, m.runId);
       const before = previous?.checkpoints ?? [];
       const kept = [...before.filter((x) => x.step !== m.step), info].sort((a, b) => a.step - b.step).slice(-Math.max(1, keep));
-      const run: RunRecord = { runId: m.runId, name: m.runName, dataset: m.dataset, config: m.config, totalSteps: m.totalSteps, finished: m.finished, updatedAt: m.createdAt, checkpoints: kept };
+      const run: RunRecord = {
+        runId: m.runId,
+        name: m.runName,
+        dataset: m.dataset,
+        config: m.config,
+        totalSteps: m.totalSteps,
+        finished: m.finished,
+        updatedAt: m.createdAt,
+        checkpoints: kept,
+      };
       tx.set(key, c);
       tx.set(runKey(m.runId), run);
       for (const old of before) if (!kept.includes(old)) tx.del(old.key);
@@ -130,7 +156,7 @@ export async function listRuns(kv: Kv): Promise<StoredRuns> {
       if (run.runId !== runId) throw new Error(`the run record is damaged: it is stored as ${runId} but names itself ${run.runId}`);
       runs.push(run);
     } catch (e) {
-      damaged.push({ runId, reason:errorMessage(e)});
+      damaged.push({ runId, reason: errorMessage(e) });
     }
   }
   return { runs: runs.sort((a, b) => b.updatedAt - a.updatedAt), damaged };
@@ -145,7 +171,8 @@ export async function loadCheckpoint(kv: Kv, runId: string, step?: number): Prom
     if (raw === undefined) throw new Error(`no stored run ${runId}; it may have been deleted`);
     const run = parseOrThrow(runRecordSchema, raw, 'the run record is damaged (delete the run)');
     const info = step === undefined ? run.checkpoints[run.checkpoints.length - 1] : run.checkpoints.find((c) => c.step === step);
-    if (!info) throw new Error(`run "${run.name}" has no checkpoint at step ${step}; kept: ${run.checkpoints.map((c) => c.step).join(', ')}`);
+    if (!info)
+      throw new Error(`run "${run.name}" has no checkpoint at step ${step}; kept: ${run.checkpoints.map((c) => c.step).join(', ')}`);
     const c = await tx.get<Checkpoint>(info.key);
     if (!c) throw new Error(`the checkpoint of "${run.name}" at step ${info.step} is missing from storage; choose another one`);
     return c;

@@ -35,7 +35,10 @@ describe('the checkpoint record schema', () => {
     const cases: [(m: Record<string, any>) => void, RegExp][] = [
       [(m) => (m.config.batchSize = 99999), /config\.batchSize is above 4096/],
       [(m) => (m.config.optimizer = 'adam'), /config\.optimizer is not one of lars, adamw, sgd/],
-      [(m) => ((m.config.cropScaleMin = 0.9), (m.config.cropScaleMax = 0.5)), /config is inconsistent: cropScaleMin must not exceed cropScaleMax/],
+      [
+        (m) => ((m.config.cropScaleMin = 0.9), (m.config.cropScaleMax = 0.5)),
+        /config is inconsistent: cropScaleMin must not exceed cropScaleMax/,
+      ],
       [(m) => (m.runName = {}), /runName is Object, expected string/],
       [(m) => (m.runId = '../x'), /runId is not a run id/],
       [(m) => delete m.rng, /rng is missing/],
@@ -80,7 +83,9 @@ describe('the checkpoint record schema', () => {
 
   it('an optimizer refuses a slot name that is only an inherited property', () => {
     const optimizer = makeOptimizer(config);
-    expect(() => optimizer.load([{ slot: 'toString' as 'lars.mu', param: null, value: tf.scalar(0) }])).toThrow(/holds optimizer state toString, which its optimizer does not have/);
+    expect(() => optimizer.load([{ slot: 'toString' as 'lars.mu', param: null, value: tf.scalar(0) }])).toThrow(
+      /holds optimizer state toString, which its optimizer does not have/,
+    );
     optimizer.dispose();
   });
 });

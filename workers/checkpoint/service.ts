@@ -100,7 +100,12 @@ export async function weightsFile(c: Checkpoint, config: TrainConfig): Promise<E
 }
 
 /** One CSV row per image: its path, split, class and feature vector (the `featLayer` output, read out as `featPool`). */
-export async function embeddingsFile(run: TrainedRun, name: string, data: Dataset, onProgress?: (done: number, total: number) => void): Promise<ExportFile> {
+export async function embeddingsFile(
+  run: TrainedRun,
+  name: string,
+  data: Dataset,
+  onProgress?: (done: number, total: number) => void,
+): Promise<ExportFile> {
   const c = run.config;
   const all = Int32Array.from({ length: data.shape.count }, (_, i) => i);
   const features = await embed(run.model, data, all, c.imageSize, c.featLayer, (done) => onProgress?.(done, all.length), c.featPool);
@@ -118,5 +123,9 @@ export async function embeddingsFile(run: TrainedRun, name: string, data: Datase
     const row = Array.from(values.subarray(i * dim, (i + 1) * dim), (v) => v.toPrecision(7));
     lines.push([csvLine([path, split[i] ? 'test' : 'train', cls]), ...row].join(','));
   }
-  return { name: `${fileStem(name, run.step)}-embeddings-${c.featLayer === 'pool' ? `pool-${c.featPool}` : c.featLayer}.csv`, mime: 'text/csv', bytes: new TextEncoder().encode(lines.join('\n') + '\n') };
+  return {
+    name: `${fileStem(name, run.step)}-embeddings-${c.featLayer === 'pool' ? `pool-${c.featPool}` : c.featLayer}.csv`,
+    mime: 'text/csv',
+    bytes: new TextEncoder().encode(lines.join('\n') + '\n'),
+  };
 }

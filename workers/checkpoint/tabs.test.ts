@@ -42,7 +42,16 @@ describe('withRunLock', () => {
 
   it('releases the lock when training throws', async () => {
     const locks = fakeLocks();
-    await expect(withRunLock('r1', 'x', async () => { throw new Error('out of memory'); }, locks)).rejects.toThrow('out of memory');
+    await expect(
+      withRunLock(
+        'r1',
+        'x',
+        async () => {
+          throw new Error('out of memory');
+        },
+        locks,
+      ),
+    ).rejects.toThrow('out of memory');
     expect(await openRunIds(['r1'], locks)).toEqual([]);
   });
 });

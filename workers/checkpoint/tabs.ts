@@ -13,7 +13,9 @@ const locks = (): Locks | null => (typeof navigator !== 'undefined' && navigator
 /** Thrown when a run is already open for training in another tab. */
 export class RunOpenElsewhere extends Error {
   constructor(runName: string) {
-    super(`run "${runName}" is training in another tab of this browser; stop it there (or close that tab) to continue it here. Its stored checkpoints can still be evaluated and exported here.`);
+    super(
+      `run "${runName}" is training in another tab of this browser; stop it there (or close that tab) to continue it here. Its stored checkpoints can still be evaluated and exported here.`,
+    );
     this.name = RUN_OPEN_ELSEWHERE;
   }
 }

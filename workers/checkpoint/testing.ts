@@ -16,14 +16,27 @@ export function dataset(id = 'synthetic', name = 'synthetic') {
   const pixels = Uint8Array.from({ length: n * 12 * 12 * 3 }, () => Math.floor(rand() * 256));
   const labels = Int32Array.from({ length: n }, (_, i) => i % 3);
   return fromPixels(pixels, { count: n, height: 12, width: 12, channels: 3 }, labels, ['a', 'b', 'c'], {
-    id, name, source: 'test', testFraction: 0.2, seed: 0,
+    id,
+    name,
+    source: 'test',
+    testFraction: 0.2,
+    seed: 0,
   });
 }
 
 // 96 training images / batch 8 = 12 steps per epoch; AVT on, so its EMA is part of the state.
 export const config: TrainConfig = {
-  ...DEFAULT_CONFIG, batchSize: 8, imageSize: 8, width: 2, projector: '16-16', metricsEvery: 3, epochs: 2,
-  checkpointEvery: 5, varianceMode: 'adaptive', covarianceMode: 'sicov', optimizer: 'lars',
+  ...DEFAULT_CONFIG,
+  batchSize: 8,
+  imageSize: 8,
+  width: 2,
+  projector: '16-16',
+  metricsEvery: 3,
+  epochs: 2,
+  checkpointEvery: 5,
+  varianceMode: 'adaptive',
+  covarianceMode: 'sicov',
+  optimizer: 'lars',
 };
 
 /** Trains `c` on the synthetic dataset, keeping every checkpoint and event. */
@@ -31,7 +44,12 @@ export async function run(c: TrainConfig, resume?: Checkpoint) {
   const saved: Checkpoint[] = [];
   const events: TrainEvent[] = [];
   const result = await train(dataset(), c, new RunControl(), (e) => events.push(e), {
-    runId: 'r1', runName: 'test run', resume, checkpoint: async (ck) => { saved.push(ck); },
+    runId: 'r1',
+    runName: 'test run',
+    resume,
+    checkpoint: async (ck) => {
+      saved.push(ck);
+    },
   });
   const records = events.flatMap((e) => (e.type === 'metrics' ? e.records : [])) as MetricRecord[];
   return { result, saved, events, records };
@@ -72,8 +90,11 @@ export function memoryKv(fail?: (key: string) => boolean, delay?: () => Promise<
       del: (k) => void writes.push([k, undefined]),
     });
     await delay?.(); // the commit takes time too
-    if (writes.some(([k, v]) => v !== undefined && fail?.(k))) throw Object.assign(new Error('The quota has been exceeded.'), { name: 'QuotaExceededError' });
-    for (const [k, v] of writes) if (v === undefined) map.delete(k); else map.set(k, v);
+    if (writes.some(([k, v]) => v !== undefined && fail?.(k)))
+      throw Object.assign(new Error('The quota has been exceeded.'), { name: 'QuotaExceededError' });
+    for (const [k, v] of writes)
+      if (v === undefined) map.delete(k);
+      else map.set(k, v);
     return result;
   }
 }

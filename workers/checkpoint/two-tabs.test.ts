@@ -24,8 +24,18 @@ beforeAll(async () => {
 });
 
 const report = (step: number): EvalReport => ({
-  kind: 'knn', settings: 'k = 20', featLayer: 'pool', featPool: 'global', trainCount: 96, testCount: 24, step, snapshot: false, bnAdaptSteps: 0,
-  classes: ['a', 'b', 'c'], missingClasses: [], rows: [{ name: 'trained', top1: 0.5, top5: null, dim: 16 }],
+  kind: 'knn',
+  settings: 'k = 20',
+  featLayer: 'pool',
+  featPool: 'global',
+  trainCount: 96,
+  testCount: 24,
+  step,
+  snapshot: false,
+  bnAdaptSteps: 0,
+  classes: ['a', 'b', 'c'],
+  missingClasses: [],
+  rows: [{ name: 'trained', top1: 0.5, top5: null, dim: 16 }],
 });
 
 describe('two tabs on one run', () => {

@@ -30,7 +30,11 @@ export function checkpointZip(c: Checkpoint): Uint8Array {
 /** checkpoint.json is the record without tensors: its history is capped at 2,000 records (~1 MB). */
 export const MAX_RECORD_BYTES = 32 << 20;
 
-export interface ZipEntry { crc: number; size: number; originalSize: number }
+export interface ZipEntry {
+  crc: number;
+  size: number;
+  originalSize: number;
+}
 
 /**
  * The central directory of a zip (PKWARE APPNOTE.TXT 4.3.12 and 4.3.16): each file's CRC-32 and
@@ -49,7 +53,11 @@ export function zipEntries(bytes: Uint8Array): Map<string, ZipEntry> {
     if (at + 46 > bytes.length || view.getUint32(at, true) !== 0x02014b50) throw new Error('a central directory entry is damaged');
     const nameLength = view.getUint16(at + 28, true);
     const name = strFromU8(bytes.subarray(at + 46, at + 46 + nameLength));
-    entries.set(name, { crc: view.getUint32(at + 16, true), size: view.getUint32(at + 20, true), originalSize: view.getUint32(at + 24, true) });
+    entries.set(name, {
+      crc: view.getUint32(at + 16, true),
+      size: view.getUint32(at + 20, true),
+      originalSize: view.getUint32(at + 24, true),
+    });
     at += 46 + nameLength + view.getUint16(at + 30, true) + view.getUint16(at + 32, true);
   }
   return entries;
@@ -66,7 +74,8 @@ export function jsonDepth(json: string): number {
   for (let i = 0; i < json.length; i++) {
     const c = json.charCodeAt(i);
     if (inString) {
-      if (c === 92) i++; // backslash: skip the escaped character
+      if (c === 92)
+        i++; // backslash: skip the escaped character
       else if (c === 34) inString = false;
     } else if (c === 34) inString = true;
     else if (c === 123 || c === 91) max = Math.max(max, ++depth);
@@ -86,7 +95,9 @@ const mb = (n: number) => `${(n / 2 ** 20).toFixed(1)} MiB`;
  */
 export function readCheckpointZip(bytes: Uint8Array, check?: (meta: CheckpointMeta) => void): Checkpoint {
   if (bytes.byteLength > MAX_IMPORT_BYTES) {
-    throw new Error(`the file is ${mb(bytes.byteLength)}, more than the ${mb(MAX_IMPORT_BYTES)} a checkpoint of the largest recipe needs: it is not a VICReg Studio checkpoint`);
+    throw new Error(
+      `the file is ${mb(bytes.byteLength)}, more than the ${mb(MAX_IMPORT_BYTES)} a checkpoint of the largest recipe needs: it is not a VICReg Studio checkpoint`,
+    );
   }
   let entries: Map<string, ZipEntry>;
   try {
@@ -96,17 +107,24 @@ export function readCheckpointZip(bytes: Uint8Array, check?: (meta: CheckpointMe
   }
   const record = entries.get(CHECKPOINT_JSON);
   if (!record) {
-    const hint = entries.has('encoder/model.json') ? ' This is a weights export (for tf.loadLayersModel); import the "checkpoint" export instead.' : '';
+    const hint = entries.has('encoder/model.json')
+      ? ' This is a weights export (for tf.loadLayersModel); import the "checkpoint" export instead.'
+      : '';
     throw new Error(`the zip has no ${CHECKPOINT_JSON}, so it is not a VICReg Studio checkpoint.${hint}`);
   }
   const tensors = entries.get(CHECKPOINT_BIN);
   if (!tensors) throw new Error(`the zip has ${CHECKPOINT_JSON} but no ${CHECKPOINT_BIN}: the weight file is missing`);
   if (record.originalSize > MAX_RECORD_BYTES) {
-    throw new Error(`${CHECKPOINT_JSON} declares ${mb(record.originalSize)}; a checkpoint's record is at most ${mb(MAX_RECORD_BYTES)}: the file is damaged or not a checkpoint`);
+    throw new Error(
+      `${CHECKPOINT_JSON} declares ${mb(record.originalSize)}; a checkpoint's record is at most ${mb(MAX_RECORD_BYTES)}: the file is damaged or not a checkpoint`,
+    );
   }
   const text = strFromU8(inflate(bytes, CHECKPOINT_JSON, record));
   const depth = jsonDepth(text);
-  if (depth > MAX_RECORD_DEPTH) throw new Error(`${CHECKPOINT_JSON} nests ${depth} levels deep; a checkpoint's record nests at most ${MAX_RECORD_DEPTH}: the file is damaged or not a checkpoint`);
+  if (depth > MAX_RECORD_DEPTH)
+    throw new Error(
+      `${CHECKPOINT_JSON} nests ${depth} levels deep; a checkpoint's record nests at most ${MAX_RECORD_DEPTH}: the file is damaged or not a checkpoint`,
+    );
   let raw: unknown;
   try {
     raw = JSON.parse(text);
@@ -115,7 +133,8 @@ export function readCheckpointZip(bytes: Uint8Array, check?: (meta: CheckpointMe
   }
   const meta = validateRecord(raw);
   check?.(meta);
-  if (tensors.originalSize % 4 !== 0) throw new Error(`${CHECKPOINT_BIN} has ${tensors.originalSize} bytes, not a whole number of float32 values: it is truncated`);
+  if (tensors.originalSize % 4 !== 0)
+    throw new Error(`${CHECKPOINT_BIN} has ${tensors.originalSize} bytes, not a whole number of float32 values: it is truncated`);
   if (tensors.originalSize / 4 !== meta.values) throw valuesMismatch(tensors.originalSize / 4, meta.values);
   const bin = inflate(bytes, CHECKPOINT_BIN, tensors);
   const data = new Float32Array(bin.byteLength / 4);
@@ -131,10 +150,13 @@ function inflate(bytes: Uint8Array, name: string, entry: ZipEntry): Uint8Array {
   } catch (e) {
     throw new Error(`${name} cannot be inflated (${errorMessage(e)}): the file is damaged or truncated`);
   }
-  if (!file || file.byteLength !== entry.originalSize) throw new Error(`${name} inflates to ${file?.byteLength ?? 0} bytes where the zip declares ${entry.originalSize}: the file is damaged`);
+  if (!file || file.byteLength !== entry.originalSize)
+    throw new Error(`${name} inflates to ${file?.byteLength ?? 0} bytes where the zip declares ${entry.originalSize}: the file is damaged`);
   const crc = crc32(file);
   if (crc !== entry.crc) {
-    throw new Error(`${name} fails its CRC-32 check (the zip says ${entry.crc.toString(16)}, the content gives ${crc.toString(16)}): the file was damaged after it was written. Export it again.`);
+    throw new Error(
+      `${name} fails its CRC-32 check (the zip says ${entry.crc.toString(16)}, the content gives ${crc.toString(16)}): the file was damaged after it was written. Export it again.`,
+    );
   }
   return file;
 }

@@ -1,9 +1,31 @@
 // The UI <-> worker contract. The worker implements WorkerApi and exposes it with Comlink; the UI
 // holds a Comlink.Remote<WorkerApi>. Only plain data crosses: no TF.js objects.
 import type { BackendChoice, BackendName, FeatPool, TrainConfig } from './config';
-import type { BudgetPlan, CheckpointInfo, DiagnosticsRecord, EvalKind, EvalRowName, FeatureDiagnostics, KnnBaselines, KnnRecord, MetricRecord, RunRecord } from './records';
+import type {
+  BudgetPlan,
+  CheckpointInfo,
+  DiagnosticsRecord,
+  EvalKind,
+  EvalRowName,
+  FeatureDiagnostics,
+  KnnBaselines,
+  KnnRecord,
+  MetricRecord,
+  RunRecord,
+} from './records';
 
-export type { BudgetPlan, CheckpointInfo, DiagnosticsRecord, EvalKind, EvalRowName, FeatureDiagnostics, KnnBaselines, KnnRecord, MetricRecord, RunRecord };
+export type {
+  BudgetPlan,
+  CheckpointInfo,
+  DiagnosticsRecord,
+  EvalKind,
+  EvalRowName,
+  FeatureDiagnostics,
+  KnnBaselines,
+  KnnRecord,
+  MetricRecord,
+  RunRecord,
+};
 
 /** A checkpoint file larger than this is refused before it is read (the largest recipe's is ~0.3 GB). */
 export const MAX_IMPORT_BYTES = 1 << 30;
@@ -130,7 +152,6 @@ export interface AugmentPreview {
   width: number;
   items: { label: string; original: Uint8ClampedArray; view1: Uint8ClampedArray; view2: Uint8ClampedArray }[];
 }
-
 
 /** k-NN or linear probe on the test split: the trained encoder against the baselines. */
 export interface EvalReport {
@@ -261,7 +282,13 @@ export interface WorkerApi {
    *  'auto' and no `prefer`, every working backend is timed on `spec` and the fastest wins; with
    *  `prefer` (an earlier ranking), the first of those that works is taken without timing. */
   /** `exclude`: backends not to try, with the reason shown (a GPU device lost on this page). */
-  selectBackend(choice: BackendChoice, spec: MeasureSpec, prefer?: BackendName[], exclude?: Partial<Record<BackendName, string>>, onProgress?: (p: MeasureProgress) => void): Promise<BackendReport>;
+  selectBackend(
+    choice: BackendChoice,
+    spec: MeasureSpec,
+    prefer?: BackendName[],
+    exclude?: Partial<Record<BackendName, string>>,
+    onProgress?: (p: MeasureProgress) => void,
+  ): Promise<BackendReport>;
   /** Ends auto's measurement after the backend being timed now (Skip beside Train). */
   skipMeasurement(): Promise<void>;
   /** Runs the gradient kernels on the active backend and on CPU and compares them (not while training). */
@@ -269,7 +296,11 @@ export interface WorkerApi {
   /** Loads the built-in sample dataset from `baseUrl` (the app's public/ root). */
   loadSample(baseUrl: string, testFraction: number, seed: number): Promise<DatasetSummary>;
   /** Decodes, resizes and stores a folder of images; a duplicate (same files) is reused. */
-  ingest(files: IngestFile[], options: { imageSize: number; testFraction: number; seed: number }, onProgress: (p: IngestProgress) => void): Promise<DatasetSummary>;
+  ingest(
+    files: IngestFile[],
+    options: { imageSize: number; testFraction: number; seed: number },
+    onProgress: (p: IngestProgress) => void,
+  ): Promise<DatasetSummary>;
   cancelIngest(): void;
   listDatasets(): Promise<StoredDataset[]>;
   openDataset(id: string, testFraction: number, seed: number): Promise<DatasetSummary>;

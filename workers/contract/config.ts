@@ -189,17 +189,61 @@ export const FIELDS: { [K in keyof TrainConfig]: FieldSpec } = {
   blurSigmaMax: { group: 'Augment', kind: 'float', min: 0, max: 20, help: 'Largest blur sigma in pixels' },
   solarizeProb1: { group: 'Augment', kind: 'float', min: 0, max: 1, help: 'Probability of solarization (invert pixels >= 0.5) on view 1' },
   solarizeProb2: { group: 'Augment', kind: 'float', min: 0, max: 1, help: 'Probability of solarization on view 2' },
-  backbone: { group: 'Model', kind: 'enum', options: BACKBONES, help: 'Encoder: small CNN, ResNet-18/34/50, MobileNetV2 or ViT-Tiny/Small' },
+  backbone: {
+    group: 'Model',
+    kind: 'enum',
+    options: BACKBONES,
+    help: 'Encoder: small CNN, ResNet-18/34/50, MobileNetV2 or ViT-Tiny/Small',
+  },
   width: { group: 'Model', kind: 'int', min: 1, max: 512, help: 'Small CNN: channels of the first conv layer (x2 per stage)' },
-  widthMult: { group: 'Model', kind: 'float', min: 0.01, max: 4, help: 'ResNet, MobileNetV2, ViT: multiplier on the published widths (1 = as published)' },
-  stem: { group: 'Model', kind: 'enum', options: ['cifar', 'imagenet'], help: 'ResNet stem: cifar = 3x3 stride 1 (small images), imagenet = 7x7 stride 2 + max-pool' },
-  zeroInitResidual: { group: 'Model', kind: 'enum', options: ['on', 'off'], help: 'ResNet: the last BatchNorm of each block starts at gamma = 0' },
-  patchSize: { group: 'Model', kind: 'int', min: 1, max: 64, help: 'ViT: patch side in pixels (the image is cut into (size / patch)^2 tokens)' },
+  widthMult: {
+    group: 'Model',
+    kind: 'float',
+    min: 0.01,
+    max: 4,
+    help: 'ResNet, MobileNetV2, ViT: multiplier on the published widths (1 = as published)',
+  },
+  stem: {
+    group: 'Model',
+    kind: 'enum',
+    options: ['cifar', 'imagenet'],
+    help: 'ResNet stem: cifar = 3x3 stride 1 (small images), imagenet = 7x7 stride 2 + max-pool',
+  },
+  zeroInitResidual: {
+    group: 'Model',
+    kind: 'enum',
+    options: ['on', 'off'],
+    help: 'ResNet: the last BatchNorm of each block starts at gamma = 0',
+  },
+  patchSize: {
+    group: 'Model',
+    kind: 'int',
+    min: 1,
+    max: 64,
+    help: 'ViT: patch side in pixels (the image is cut into (size / patch)^2 tokens)',
+  },
   vitDepth: { group: 'Model', kind: 'int', min: 1, max: 24, help: 'ViT: number of transformer blocks' },
-  projector: { group: 'Model', kind: 'string', pattern: /^\d{1,5}(-\d{1,5}){0,5}$/, hint: 'sizes joined by "-", e.g. 2048-2048-2048', help: 'Projector sizes: Linear-BN-ReLU per hidden size, final Linear' },
-  optimizer: { group: 'Optim', kind: 'enum', options: ['lars', 'adamw', 'sgd'], help: 'LARS as in the official code, AdamW or SGD with momentum' },
+  projector: {
+    group: 'Model',
+    kind: 'string',
+    pattern: /^\d{1,5}(-\d{1,5}){0,5}$/,
+    hint: 'sizes joined by "-", e.g. 2048-2048-2048',
+    help: 'Projector sizes: Linear-BN-ReLU per hidden size, final Linear',
+  },
+  optimizer: {
+    group: 'Optim',
+    kind: 'enum',
+    options: ['lars', 'adamw', 'sgd'],
+    help: 'LARS as in the official code, AdamW or SGD with momentum',
+  },
   epochs: { group: 'Optim', kind: 'int', min: 1, max: 10000, help: 'Passes over the training split' },
-  budgetMinutes: { group: 'Optim', kind: 'float', min: 0, max: 10000, help: 'Time budget in minutes: epochs are set from the measured step time so that warmup and cosine schedule end in time; 0 = use epochs' },
+  budgetMinutes: {
+    group: 'Optim',
+    kind: 'float',
+    min: 0,
+    max: 10000,
+    help: 'Time budget in minutes: epochs are set from the measured step time so that warmup and cosine schedule end in time; 0 = use epochs',
+  },
   baseLr: { group: 'Optim', kind: 'float', min: 0, max: 100, help: 'Peak lr = baseLr x batchSize / 256' },
   weightDecay: { group: 'Optim', kind: 'float', min: 0, max: 1, help: 'Weight decay (not on biases or BatchNorm)' },
   momentum: { group: 'Optim', kind: 'float', min: 0, max: 0.9999, help: 'Momentum (LARS, SGD) or beta1 (AdamW)' },
@@ -211,8 +255,18 @@ export const FIELDS: { [K in keyof TrainConfig]: FieldSpec } = {
   covCoeff: { group: 'Loss', kind: 'float', min: 0, max: 1e4, help: 'Weight of the covariance term (nu)' },
   gamma: { group: 'Loss', kind: 'float', min: 0, max: 100, help: 'Target std of each embedding dimension' },
   eps: { group: 'Loss', kind: 'float', min: 0, max: 1, help: 'Added to the variance before the square root' },
-  varianceMode: { group: 'Loss', kind: 'enum', options: ['fixed', 'adaptive'], help: 'adaptive: the target follows the EMA median std (AVT)' },
-  covarianceMode: { group: 'Loss', kind: 'enum', options: ['offdiag', 'sicov'], help: 'sicov: covariance normalized by its trace (scale-invariant)' },
+  varianceMode: {
+    group: 'Loss',
+    kind: 'enum',
+    options: ['fixed', 'adaptive'],
+    help: 'adaptive: the target follows the EMA median std (AVT)',
+  },
+  covarianceMode: {
+    group: 'Loss',
+    kind: 'enum',
+    options: ['offdiag', 'sicov'],
+    help: 'sicov: covariance normalized by its trace (scale-invariant)',
+  },
   emaMomentum: { group: 'Loss', kind: 'float', min: 0, max: 1, help: 'AVT: EMA momentum of the per-dimension std' },
   gammaMin: { group: 'Loss', kind: 'float', min: 0, max: 100, help: 'AVT: lowest allowed target' },
   gammaMax: { group: 'Loss', kind: 'float', min: 0, max: 100, help: 'AVT: highest allowed target' },
@@ -220,21 +274,67 @@ export const FIELDS: { [K in keyof TrainConfig]: FieldSpec } = {
   rampStart: { group: 'Loss', kind: 'float', min: 0, max: 1, help: 'Ramp starts at this share of the coefficients' },
   diagEvery: { group: 'Eval', kind: 'int', min: 1, max: 1e6, help: 'Steps between collapse diagnostics' },
   featLayer: { group: 'Eval', kind: 'enum', options: ['pool', 'proj'], help: 'Features to evaluate: backbone (pool) or projector output' },
-  featPool: { group: 'Eval', kind: 'enum', options: FEAT_POOLS, help: 'Backbone readout: global average pool, or the last feature map pooled to 2x2 / 4x4 and flattened (keeps the layout of centred images)' },
-  knnEvery: { group: 'Eval', kind: 'int', min: -1, max: 1e6, help: 'Steps between online k-NN evaluations while training; 0 = auto (at most 5% of the training time), -1 = off' },
+  featPool: {
+    group: 'Eval',
+    kind: 'enum',
+    options: FEAT_POOLS,
+    help: 'Backbone readout: global average pool, or the last feature map pooled to 2x2 / 4x4 and flattened (keeps the layout of centred images)',
+  },
+  knnEvery: {
+    group: 'Eval',
+    kind: 'int',
+    min: -1,
+    max: 1e6,
+    help: 'Steps between online k-NN evaluations while training; 0 = auto (at most 5% of the training time), -1 = off',
+  },
   knnK: { group: 'Eval', kind: 'int', min: 1, max: 1000, help: 'k-NN: neighbours that vote' },
   knnT: { group: 'Eval', kind: 'float', min: 0.001, max: 100, help: 'k-NN: temperature of the exp(similarity / T) vote' },
   probeEpochs: { group: 'Eval', kind: 'int', min: 1, max: 10000, help: 'Linear probe: epochs over the training features' },
-  probeLr: { group: 'Eval', kind: 'float', min: 0, max: 100, help: 'Linear probe: peak learning rate, cosine decay (SGD about 0.1, Adam about 0.001 to 0.01)' },
+  probeLr: {
+    group: 'Eval',
+    kind: 'float',
+    min: 0,
+    max: 100,
+    help: 'Linear probe: peak learning rate, cosine decay (SGD about 0.1, Adam about 0.001 to 0.01)',
+  },
   probeWeightDecay: { group: 'Eval', kind: 'float', min: 0, max: 1, help: 'Linear probe: weight decay' },
   probeOptimizer: { group: 'Eval', kind: 'enum', options: ['sgd', 'adam'], help: 'Linear probe: SGD with momentum 0.9, or Adam' },
-  bnAdaptSteps: { group: 'Eval', kind: 'int', min: 0, max: 100000, help: 'BatchNorm adaptation: batches that re-estimate its running statistics on a copy before extraction; 0 = off' },
-  baselineEpochs: { group: 'Eval', kind: 'int', min: 1, max: 1000, help: 'Fine-tune and supervised baselines: epochs of cross-entropy training over the training split' },
+  bnAdaptSteps: {
+    group: 'Eval',
+    kind: 'int',
+    min: 0,
+    max: 100000,
+    help: 'BatchNorm adaptation: batches that re-estimate its running statistics on a copy before extraction; 0 = off',
+  },
+  baselineEpochs: {
+    group: 'Eval',
+    kind: 'int',
+    min: 1,
+    max: 1000,
+    help: 'Fine-tune and supervised baselines: epochs of cross-entropy training over the training split',
+  },
   backend: { group: 'Runtime', kind: 'enum', options: BACKENDS, help: 'auto times every backend that can train and keeps the fastest' },
-  recompute: { group: 'Runtime', kind: 'enum', options: ['auto', 'on', 'off'], help: 'Recompute each block in the backward pass instead of keeping its activations: the published batch sizes fit in memory for about a third more time per step; auto = on when the estimate exceeds the backend' },
+  recompute: {
+    group: 'Runtime',
+    kind: 'enum',
+    options: ['auto', 'on', 'off'],
+    help: 'Recompute each block in the backward pass instead of keeping its activations: the published batch sizes fit in memory for about a third more time per step; auto = on when the estimate exceeds the backend',
+  },
   metricsEvery: { group: 'Runtime', kind: 'int', min: 1, max: 1000, help: 'Steps per asynchronous metrics readback' },
-  wasmThreads: { group: 'Runtime', kind: 'int', min: 0, max: 8, help: 'WASM threads: 1 = none (fastest measured on 2 cores), 0 = one per core; applies when the page loads' },
-  checkpointEvery: { group: 'Runtime', kind: 'int', min: 1, max: 1e6, help: 'Steps between checkpoints in browser storage (also at epoch ends and on Stop)' },
+  wasmThreads: {
+    group: 'Runtime',
+    kind: 'int',
+    min: 0,
+    max: 8,
+    help: 'WASM threads: 1 = none (fastest measured on 2 cores), 0 = one per core; applies when the page loads',
+  },
+  checkpointEvery: {
+    group: 'Runtime',
+    kind: 'int',
+    min: 1,
+    max: 1e6,
+    help: 'Steps between checkpoints in browser storage (also at epoch ends and on Stop)',
+  },
   keepCheckpoints: { group: 'Runtime', kind: 'int', min: 1, max: 100, help: 'Checkpoints kept per run; older ones are deleted' },
 };
 
@@ -245,15 +345,10 @@ export interface ConfigWarning {
 }
 
 /** Parses one value against its field; returns the value or a reason it was refused. */
-export function parseField<K extends keyof TrainConfig>(
-  key: K,
-  raw: string,
-): { value: TrainConfig[K] } | { reason: string } {
+export function parseField<K extends keyof TrainConfig>(key: K, raw: string): { value: TrainConfig[K] } | { reason: string } {
   const spec = FIELDS[key];
   if (spec.kind === 'enum') {
-    return spec.options.includes(raw)
-      ? { value: raw as TrainConfig[K] }
-      : { reason: `expected one of ${spec.options.join(', ')}` };
+    return spec.options.includes(raw) ? { value: raw as TrainConfig[K] } : { reason: `expected one of ${spec.options.join(', ')}` };
   }
   if (spec.kind === 'string') {
     return spec.pattern.test(raw) ? { value: raw as TrainConfig[K] } : { reason: `expected ${spec.hint}` };
@@ -268,7 +363,11 @@ export function parseField<K extends keyof TrainConfig>(
 /** Cross-field checks a single field cannot make. */
 export function checkConfig(c: TrainConfig): ConfigWarning[] {
   const w: ConfigWarning[] = [];
-  for (const [lo, hi] of [['cropScaleMin', 'cropScaleMax'], ['ratioMin', 'ratioMax'], ['blurSigmaMin', 'blurSigmaMax']] as const) {
+  for (const [lo, hi] of [
+    ['cropScaleMin', 'cropScaleMax'],
+    ['ratioMin', 'ratioMax'],
+    ['blurSigmaMin', 'blurSigmaMax'],
+  ] as const) {
     if (c[lo] > c[hi]) w.push({ key: lo, value: String(c[lo]), reason: `${lo} must not exceed ${hi} (${c[hi]})` });
   }
   if (c.gammaMin > c.gammaMax) {

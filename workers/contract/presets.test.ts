@@ -15,14 +15,27 @@ beforeAll(async () => {
   await tf.setBackend('cpu');
 });
 
-const REDUCED: Partial<TrainConfig> = { batchSize: 4, imageSize: 16, widthMult: 1 / 16, width: 4, projector: '64-64', epochs: 1, metricsEvery: 1, diagEvery: 100 };
+const REDUCED: Partial<TrainConfig> = {
+  batchSize: 4,
+  imageSize: 16,
+  widthMult: 1 / 16,
+  width: 4,
+  projector: '64-64',
+  epochs: 1,
+  metricsEvery: 1,
+  diagEvery: 100,
+};
 
 /** 8 random 16×16 RGB images of 2 classes: 2 steps of 4 once 0% is held out. */
 function tinyData() {
   let s = 7;
-  const pixels = Uint8Array.from({ length: 8 * 16 * 16 * 3 }, () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) >>> 24));
+  const pixels = Uint8Array.from({ length: 8 * 16 * 16 * 3 }, () => (s = (Math.imul(s, 1664525) + 1013904223) >>> 0) >>> 24);
   return fromPixels(pixels, { count: 8, height: 16, width: 16, channels: 3 }, Int32Array.from([0, 1, 0, 1, 0, 1, 0, 1]), ['a', 'b'], {
-    id: 'tiny', name: 'tiny', source: 'test', testFraction: 0, seed: 0,
+    id: 'tiny',
+    name: 'tiny',
+    source: 'test',
+    testFraction: 0,
+    seed: 0,
   });
 }
 
@@ -34,9 +47,44 @@ describe('presets', () => {
   });
 
   it('the published numbers: solo-learn CIFAR (32 px) and ViT-S/16 recipes', () => {
-    expect(RECIPES['small-32'].config).toMatchObject({ backbone: 'resnet18', stem: 'cifar', projector: '2048-2048-2048', batchSize: 256, optimizer: 'lars', baseLr: 0.3, weightDecay: 1e-4, warmupEpochs: 10, cropScaleMin: 0.2, cropScaleMax: 1, blurProb1: 0, blurProb2: 0, solarizeProb1: 0.1, solarizeProb2: 0.1 });
-    expect(RECIPES['vit-s16-96'].config).toMatchObject({ backbone: 'vit-small', patchSize: 16, imageSize: 96, optimizer: 'adamw', baseLr: 1e-3, weightDecay: 1e-4, batchSize: 128, warmupEpochs: 10, gradClip: 1, projector: '2048-2048-2048' });
-    expect(RECIPES['medium-96'].config).toMatchObject({ backbone: 'resnet18', stem: 'imagenet', imageSize: 96, batchSize: 256, cropScaleMin: 0.08, blurProb1: 1, blurProb2: 0.1, solarizeProb2: 0.2 });
+    expect(RECIPES['small-32'].config).toMatchObject({
+      backbone: 'resnet18',
+      stem: 'cifar',
+      projector: '2048-2048-2048',
+      batchSize: 256,
+      optimizer: 'lars',
+      baseLr: 0.3,
+      weightDecay: 1e-4,
+      warmupEpochs: 10,
+      cropScaleMin: 0.2,
+      cropScaleMax: 1,
+      blurProb1: 0,
+      blurProb2: 0,
+      solarizeProb1: 0.1,
+      solarizeProb2: 0.1,
+    });
+    expect(RECIPES['vit-s16-96'].config).toMatchObject({
+      backbone: 'vit-small',
+      patchSize: 16,
+      imageSize: 96,
+      optimizer: 'adamw',
+      baseLr: 1e-3,
+      weightDecay: 1e-4,
+      batchSize: 128,
+      warmupEpochs: 10,
+      gradClip: 1,
+      projector: '2048-2048-2048',
+    });
+    expect(RECIPES['medium-96'].config).toMatchObject({
+      backbone: 'resnet18',
+      stem: 'imagenet',
+      imageSize: 96,
+      batchSize: 256,
+      cropScaleMin: 0.08,
+      blurProb1: 1,
+      blurProb2: 0.1,
+      solarizeProb2: 0.2,
+    });
     expect(RECIPES['large-224-cpu'].config).toMatchObject({ backbone: 'mobilenetv2', imageSize: 224, batchSize: 32 });
   });
 

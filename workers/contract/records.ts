@@ -17,7 +17,12 @@ const MAX_NAME = 500;
 
 const text = (max = MAX_NAME) => v.pipe(v.string(), v.maxLength(max, `is longer than ${max} characters`));
 export const int = (min: number, max: number) =>
-  v.pipe(v.number('is not a number'), v.integer('is not a whole number'), v.minValue(min, `is below ${min}`), v.maxValue(max, `is above ${max}`));
+  v.pipe(
+    v.number('is not a number'),
+    v.integer('is not a whole number'),
+    v.minValue(min, `is below ${min}`),
+    v.maxValue(max, `is above ${max}`),
+  );
 const finite = v.pipe(v.number('is not a number'), v.finite('is not finite'));
 const share = v.pipe(finite, v.minValue(0, 'is below 0'), v.maxValue(1, 'is above 1'));
 const step = int(0, 2 ** 40);
@@ -27,7 +32,16 @@ const time = v.pipe(finite, v.minValue(0, 'is negative'));
  * A measured figure of the metric history. JSON has no NaN or Infinity (JSON.stringify writes
  * them as null), and a run that diverged records a non-finite loss, so null reads back as NaN.
  */
-const measured = v.union([v.number(), v.pipe(v.null(), v.transform(() => NaN))], 'is not a number');
+const measured = v.union(
+  [
+    v.number(),
+    v.pipe(
+      v.null(),
+      v.transform(() => NaN),
+    ),
+  ],
+  'is not a number',
+);
 
 /** A run's id: a storage key's suffix (workers/checkpoint/run-db.ts newRunId). */
 export const runId = v.pipe(v.string(), v.regex(/^[A-Za-z0-9._-]{1,64}$/, 'is not a run id (1 to 64 letters, digits, ".", "_" or "-")'));
@@ -42,7 +56,9 @@ export function fieldMax(key: keyof TrainConfig): number {
 function fieldSchema(spec: FieldSpec) {
   if (spec.kind === 'enum') return v.picklist(spec.options, `is not one of ${spec.options.join(', ')}`);
   if (spec.kind === 'string') return v.pipe(v.string(), v.maxLength(200), v.regex(spec.pattern, `is not ${spec.hint}`));
-  return spec.kind === 'int' ? int(spec.min, spec.max) : v.pipe(finite, v.minValue(spec.min, `is below ${spec.min}`), v.maxValue(spec.max, `is above ${spec.max}`));
+  return spec.kind === 'int'
+    ? int(spec.min, spec.max)
+    : v.pipe(finite, v.minValue(spec.min, `is below ${spec.min}`), v.maxValue(spec.max, `is above ${spec.max}`));
 }
 
 /**
@@ -51,7 +67,11 @@ function fieldSchema(spec: FieldSpec) {
  * cross-field checks apply.
  */
 export const configSchema = v.pipe(
-  v.object(Object.fromEntries((Object.keys(FIELDS) as (keyof TrainConfig)[]).map((k) => [k, v.optional(fieldSchema(FIELDS[k]), DEFAULT_CONFIG[k])]))),
+  v.object(
+    Object.fromEntries(
+      (Object.keys(FIELDS) as (keyof TrainConfig)[]).map((k) => [k, v.optional(fieldSchema(FIELDS[k]), DEFAULT_CONFIG[k])]),
+    ),
+  ),
   v.transform((c) => c as unknown as TrainConfig),
   v.rawCheck(({ dataset, addIssue }) => {
     if (!dataset.typed) return;
@@ -123,7 +143,8 @@ export const diagnosticsRecordSchema = v.object({ step, projector: featureDiagno
 export type DiagnosticsRecord = v.InferOutput<typeof diagnosticsRecordSchema>;
 
 /** The metric history a checkpoint carries (workers/contract/history.ts keeps it this short). */
-export const historySchema = <T extends v.GenericSchema>(item: T) => v.pipe(v.array(item), v.maxLength(HISTORY_LIMIT, `holds more than ${HISTORY_LIMIT} records`));
+export const historySchema = <T extends v.GenericSchema>(item: T) =>
+  v.pipe(v.array(item), v.maxLength(HISTORY_LIMIT, `holds more than ${HISTORY_LIMIT} records`));
 
 export const EVAL_KINDS = ['knn', 'probe', 'finetune', 'supervised'] as const;
 export type EvalKind = (typeof EVAL_KINDS)[number];
@@ -134,7 +155,9 @@ const FEAT_LAYERS = ['pool', 'proj'] as const;
 const evalResultSchema = v.object({
   featLayer: v.picklist(FEAT_LAYERS),
   featPool: v.optional(v.picklist(FEAT_POOLS)),
-  top1: v.object(Object.fromEntries(EVAL_ROWS.map((r) => [r, v.optional(share)])) as Record<EvalRowName, v.OptionalSchema<typeof share, undefined>>),
+  top1: v.object(
+    Object.fromEntries(EVAL_ROWS.map((r) => [r, v.optional(share)])) as Record<EvalRowName, v.OptionalSchema<typeof share, undefined>>,
+  ),
 });
 
 export const CHECKPOINT_REASONS = ['interval', 'epoch', 'stop', 'end', 'manual', 'import'] as const;
@@ -151,7 +174,14 @@ export const checkpointInfoSchema = v.object({
   writeMs: v.optional(time), // the IndexedDB write
   last: v.nullable(metricRecordSchema), // the newest metrics at that step
   /** Top-1 of the last k-NN and probe of these weights, per row, so runs can be compared. */
-  results: v.optional(v.object(Object.fromEntries(EVAL_KINDS.map((k) => [k, v.optional(evalResultSchema)])) as Record<EvalKind, v.OptionalSchema<typeof evalResultSchema, undefined>>)),
+  results: v.optional(
+    v.object(
+      Object.fromEntries(EVAL_KINDS.map((k) => [k, v.optional(evalResultSchema)])) as Record<
+        EvalKind,
+        v.OptionalSchema<typeof evalResultSchema, undefined>
+      >,
+    ),
+  ),
 });
 export type CheckpointInfo = v.InferOutput<typeof checkpointInfoSchema>;
 
@@ -167,7 +197,11 @@ export const runRecordSchema = v.pipe(
     totalSteps: int(1, 2 ** 40),
     finished: v.boolean(),
     updatedAt: time,
-    checkpoints: v.pipe(v.array(checkpointInfoSchema), v.minLength(1, 'is empty'), v.maxLength(fieldMax('keepCheckpoints'), `holds more than ${fieldMax('keepCheckpoints')} checkpoints`)), // oldest first; the last is the run's latest
+    checkpoints: v.pipe(
+      v.array(checkpointInfoSchema),
+      v.minLength(1, 'is empty'),
+      v.maxLength(fieldMax('keepCheckpoints'), `holds more than ${fieldMax('keepCheckpoints')} checkpoints`),
+    ), // oldest first; the last is the run's latest
   }),
   v.check((r) => r.checkpoints.every((c) => c.step <= r.totalSteps), 'has a checkpoint past its last step'),
 );

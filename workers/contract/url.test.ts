@@ -41,7 +41,13 @@ describe('configFromHash / configToHash', () => {
   it('warn on an unknown preset and keep the base', () => {
     const { config, warnings } = configFromHash('#preset=magic&epochs=2');
     expect(config).toEqual({ ...DEFAULT_CONFIG, epochs: 2 });
-    expect(warnings).toEqual([{ key: 'preset', value: 'magic', reason: 'expected one of defaults, small-32, medium-96, vit-s16-96, large-224-cpu, quick-cpu, official, adaptive' }]);
+    expect(warnings).toEqual([
+      {
+        key: 'preset',
+        value: 'magic',
+        reason: 'expected one of defaults, small-32, medium-96, vit-s16-96, large-224-cpu, quick-cpu, official, adaptive',
+      },
+    ]);
   });
 
   it('a recipe and a loss variant combine, in either order, and round-trip', () => {

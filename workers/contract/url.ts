@@ -5,7 +5,10 @@ import { checkConfig, DEFAULT_CONFIG, FIELDS, parseField, type ConfigWarning, ty
 import { ANY_PRESET_IDS, applyPreset, DEFAULT_PRESET, DEFAULT_RECIPE, isPresetId, matchingPreset, matchingRecipe } from './presets';
 
 /** Reads the hash; unknown keys and bad values keep the base value and warn. */
-export function configFromHash(hash: string, base: TrainConfig = DEFAULT_CONFIG): {
+export function configFromHash(
+  hash: string,
+  base: TrainConfig = DEFAULT_CONFIG,
+): {
   config: TrainConfig;
   warnings: ConfigWarning[];
 } {
@@ -39,7 +42,10 @@ export function configFromHash(hash: string, base: TrainConfig = DEFAULT_CONFIG)
 export function configToHash(c: TrainConfig): string {
   const params = new URLSearchParams();
   let base = DEFAULT_CONFIG;
-  for (const [id, fallback] of [[matchingRecipe(c), DEFAULT_RECIPE], [matchingPreset(c), DEFAULT_PRESET]] as const) {
+  for (const [id, fallback] of [
+    [matchingRecipe(c), DEFAULT_RECIPE],
+    [matchingPreset(c), DEFAULT_PRESET],
+  ] as const) {
     if (id === null || id === fallback) continue;
     params.append('preset', id);
     base = applyPreset(base, id);

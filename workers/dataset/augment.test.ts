@@ -43,7 +43,10 @@ describe('RandomResizedCrop boxes', () => {
 
 describe('augmentView', () => {
   it('a full-image flipped box mirrors the image; flipping twice is the identity', () => {
-    const img = tf.tensor4d(Array.from({ length: 4 * 4 * 3 }, (_, i) => i / 48), [1, 4, 4, 3]);
+    const img = tf.tensor4d(
+      Array.from({ length: 4 * 4 * 3 }, (_, i) => i / 48),
+      [1, 4, 4, 3],
+    );
     const flip = (x: tf.Tensor4D) => tf.image.cropAndResize(x, tf.tensor2d([[0, 1, 1, 0]]), tf.tensor1d([0], 'int32'), [4, 4]);
     expect(flip(img).arraySync()).toEqual(tf.reverse(img, 2).arraySync());
     const twice = flip(flip(img) as tf.Tensor4D);
@@ -73,7 +76,11 @@ describe('drawParams (the official recipe, per sample)', () => {
         const order = Array.from(p.order.subarray(4 * b, 4 * b + 4));
         if (order[0] >= 0) expect([...order].sort()).toEqual([0, 1, 2, 3]);
         else expect(order).toEqual([-1, -1, -1, -1]);
-        for (const [j, s] of [[0, 0.4], [1, 0.4], [2, 0.2]]) {
+        for (const [j, s] of [
+          [0, 0.4],
+          [1, 0.4],
+          [2, 0.2],
+        ]) {
           expect(p.factors[j * n + b]).toBeGreaterThanOrEqual(1 - s);
           expect(p.factors[j * n + b]).toBeLessThanOrEqual(1 + s);
         }
@@ -101,7 +108,18 @@ describe('drawParams (the official recipe, per sample)', () => {
 describe('applyParams', () => {
   const images = tf.randomUniform([3, 12, 12, 3], 0, 1, 'float32', 5) as tf.Tensor4D;
   const idx = Int32Array.from([2, 0, 1]);
-  const cropOnly = { imageSize: 8, cropScaleMin: 0.3, jitterProb: 1, brightness: 0, contrast: 0, saturation: 0, hue: 0, grayscaleProb: 0, blurProb: 0, solarizeProb: 0 };
+  const cropOnly = {
+    imageSize: 8,
+    cropScaleMin: 0.3,
+    jitterProb: 1,
+    brightness: 0,
+    contrast: 0,
+    saturation: 0,
+    hue: 0,
+    grayscaleProb: 0,
+    blurProb: 0,
+    solarizeProb: 0,
+  };
 
   it('jitter with zero strength (and nothing else on) is the crop alone', () => {
     const p = drawParams(3, 12, 12, cropOnly, mulberry32(1));
@@ -126,7 +144,9 @@ describe('applyParams', () => {
     const got = applyParams(images, idx, p, 8);
     expect(Array.from(got.dataSync())).toEqual(Array.from(want.dataSync()).map((v) => expect.closeTo(v, 5)));
     // The two orders really differ (brightness clamps at 1 before or after the contrast blend).
-    expect(Array.from(tf.slice(got, [0], [1]).dataSync())).not.toEqual(Array.from(adjustBrightness(adjustContrast(one(0), f(0.5)), f(1.4)).dataSync()));
+    expect(Array.from(tf.slice(got, [0], [1]).dataSync())).not.toEqual(
+      Array.from(adjustBrightness(adjustContrast(one(0), f(0.5)), f(1.4)).dataSync()),
+    );
   });
 
   it('the full recipe keeps pixels in [0, 1] and leaks no tensors', () => {

@@ -35,9 +35,20 @@ export interface AugmentOptions {
 export function viewOptions(config: TrainConfig, view: 1 | 2, data: { grayscale: boolean } = { grayscale: false }): AugmentOptions {
   const c = colourForData(config, data).config;
   return {
-    imageSize: c.imageSize, cropScaleMin: c.cropScaleMin, cropScaleMax: c.cropScaleMax, ratioMin: c.ratioMin, ratioMax: c.ratioMax,
-    flipProb: c.flipProb, jitterProb: c.jitterProb, brightness: c.brightness, contrast: c.contrast, saturation: c.saturation, hue: c.hue,
-    grayscaleProb: c.grayscaleProb, blurSigmaMin: c.blurSigmaMin, blurSigmaMax: c.blurSigmaMax,
+    imageSize: c.imageSize,
+    cropScaleMin: c.cropScaleMin,
+    cropScaleMax: c.cropScaleMax,
+    ratioMin: c.ratioMin,
+    ratioMax: c.ratioMax,
+    flipProb: c.flipProb,
+    jitterProb: c.jitterProb,
+    brightness: c.brightness,
+    contrast: c.contrast,
+    saturation: c.saturation,
+    hue: c.hue,
+    grayscaleProb: c.grayscaleProb,
+    blurSigmaMin: c.blurSigmaMin,
+    blurSigmaMax: c.blurSigmaMax,
     blurProb: view === 1 ? c.blurProb1 : c.blurProb2,
     solarizeProb: view === 1 ? c.solarizeProb1 : c.solarizeProb2,
   };
@@ -51,7 +62,11 @@ export function viewOptions(config: TrainConfig, view: 1 | 2, data: { grayscale:
 export function cropBox(h: number, w: number, o: AugmentOptions, rand: () => number): [number, number, number, number] {
   const [sMin, sMax] = [o.cropScaleMin, o.cropScaleMax ?? 1];
   const [rMin, rMax] = [o.ratioMin ?? 3 / 4, o.ratioMax ?? 4 / 3];
-  let ch = h, cw = w, top = 0, left = 0, found = false;
+  let ch = h,
+    cw = w,
+    top = 0,
+    left = 0,
+    found = false;
   for (let i = 0; i < 10 && !found; i++) {
     const area = h * w * (sMin + (sMax - sMin) * rand());
     const ratio = Math.exp(Math.log(rMin) + (Math.log(rMax) - Math.log(rMin)) * rand());
@@ -73,8 +88,10 @@ export function cropBox(h: number, w: number, o: AugmentOptions, rand: () => num
     left = Math.floor((w - cw) / 2);
   }
   // cropAndResize maps a normalized coordinate c to pixel c·(size − 1).
-  const y1 = top / Math.max(h - 1, 1), y2 = (top + ch - 1) / Math.max(h - 1, 1);
-  let x1 = left / Math.max(w - 1, 1), x2 = (left + cw - 1) / Math.max(w - 1, 1);
+  const y1 = top / Math.max(h - 1, 1),
+    y2 = (top + ch - 1) / Math.max(h - 1, 1);
+  let x1 = left / Math.max(w - 1, 1),
+    x2 = (left + cw - 1) / Math.max(w - 1, 1);
   if (rand() < (o.flipProb ?? 0.5)) [x1, x2] = [x2, x1];
   return [y1, x1, y2, x2];
 }
@@ -97,8 +114,12 @@ const uniform = (rand: () => number, lo: number, hi: number) => lo + (hi - lo) *
 /** Draws a view's parameters for `count` images of h × w (torchvision's get_params, per sample). */
 export function drawParams(count: number, h: number, w: number, o: AugmentOptions, rand: () => number): ViewParams {
   const p: ViewParams = {
-    boxes: new Float32Array(count * 4), order: new Int8Array(count * 4).fill(-1), factors: new Float32Array(4 * count),
-    gray: new Float32Array(count), sigma: new Float32Array(count), solarize: new Float32Array(count),
+    boxes: new Float32Array(count * 4),
+    order: new Int8Array(count * 4).fill(-1),
+    factors: new Float32Array(4 * count),
+    gray: new Float32Array(count),
+    sigma: new Float32Array(count),
+    solarize: new Float32Array(count),
   };
   const strength = [o.brightness ?? 0.4, o.contrast ?? 0.4, o.saturation ?? 0.2];
   for (let b = 0; b < count; b++) {
@@ -134,7 +155,13 @@ export function applyParams(images: tf.Tensor4D, batch: Int32Array, p: ViewParam
     x = tf.clipByValue(x, 0, 1); // bilinear resampling stays in range; clip guards rounding only
     if (fused) {
       // WASM and CPU: jitter and grayscale in one pass over the pixels (jitter.ts), same formulas.
-      x = tf.engine().runKernel(COLOR_JITTER, { x }, { order: Array.from(p.order), factors: Array.from(p.factors), gray: Array.from(p.gray) }) as tf.Tensor4D;
+      x = tf
+        .engine()
+        .runKernel(
+          COLOR_JITTER,
+          { x },
+          { order: Array.from(p.order), factors: Array.from(p.factors), gray: Array.from(p.gray) },
+        ) as tf.Tensor4D;
     } else {
       x = jitterAndGray(x, p);
     }
@@ -163,7 +190,12 @@ function jitterAndGray(input: tf.Tensor4D, p: ViewParams): tf.Tensor4D {
         const f = new Float32Array(n).fill(1);
         for (const b of members) f[b] = p.factors[part * n + b];
         const ft = tf.tensor1d(f);
-        x = JITTER[part] === 'brightness' ? adjustBrightness(x, ft) : JITTER[part] === 'contrast' ? adjustContrast(x, ft) : adjustSaturation(x, ft);
+        x =
+          JITTER[part] === 'brightness'
+            ? adjustBrightness(x, ft)
+            : JITTER[part] === 'contrast'
+              ? adjustContrast(x, ft)
+              : adjustSaturation(x, ft);
         continue;
       }
       // Hue (two colour-space conversions) runs on its members only, gathered and put back:

@@ -1,6 +1,16 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { adjustBrightness, adjustContrast, adjustHue, adjustSaturation, blurKernelSize, gaussianBlur, gaussianTaps, grayscale, solarize } from './color';
+import {
+  adjustBrightness,
+  adjustContrast,
+  adjustHue,
+  adjustSaturation,
+  blurKernelSize,
+  gaussianBlur,
+  gaussianTaps,
+  grayscale,
+  solarize,
+} from './color';
 import { mulberry32 } from './random';
 
 beforeAll(async () => {
@@ -17,18 +27,33 @@ const close = (got: tf.Tensor, want: ArrayLike<number>, digits = 5) =>
 
 /** colorsys.rgb_to_hsv / hsv_to_rgb (CPython Lib/colorsys.py), in float64. */
 function rgbToHsv(r: number, g: number, b: number): [number, number, number] {
-  const maxc = Math.max(r, g, b), minc = Math.min(r, g, b);
+  const maxc = Math.max(r, g, b),
+    minc = Math.min(r, g, b);
   if (minc === maxc) return [0, 0, maxc];
   const s = (maxc - minc) / maxc;
-  const rc = (maxc - r) / (maxc - minc), gc = (maxc - g) / (maxc - minc), bc = (maxc - b) / (maxc - minc);
+  const rc = (maxc - r) / (maxc - minc),
+    gc = (maxc - g) / (maxc - minc),
+    bc = (maxc - b) / (maxc - minc);
   const h = r === maxc ? bc - gc : g === maxc ? 2 + rc - bc : 4 + gc - rc;
   return [(((h / 6) % 1) + 1) % 1, s, maxc];
 }
 function hsvToRgb(h: number, s: number, v: number): [number, number, number] {
   if (s === 0) return [v, v, v];
-  const i = Math.floor(h * 6), f = h * 6 - i;
-  const p = v * (1 - s), q = v * (1 - s * f), t = v * (1 - s * (1 - f));
-  return ([[v, t, p], [q, v, p], [p, v, t], [p, q, v], [t, p, v], [v, p, q]] as const)[((i % 6) + 6) % 6].slice() as [number, number, number];
+  const i = Math.floor(h * 6),
+    f = h * 6 - i;
+  const p = v * (1 - s),
+    q = v * (1 - s * f),
+    t = v * (1 - s * (1 - f));
+  return (
+    [
+      [v, t, p],
+      [q, v, p],
+      [p, v, t],
+      [p, q, v],
+      [t, p, v],
+      [v, p, q],
+    ] as const
+  )[((i % 6) + 6) % 6].slice() as [number, number, number];
 }
 
 describe('color transforms', () => {
@@ -59,10 +84,19 @@ describe('color transforms', () => {
     const x = tf.tensor4d(px, [1, 1, 2, 3]);
     const gray = [0, 1].map((i) => 0.2989 * px[3 * i] + 0.587 * px[3 * i + 1] + 0.114 * px[3 * i + 2]);
     const clamp = (v: number) => Math.min(1, Math.max(0, v));
-    close(adjustBrightness(x, tf.tensor1d([1.3])), px.map((v) => clamp(1.3 * v)));
+    close(
+      adjustBrightness(x, tf.tensor1d([1.3])),
+      px.map((v) => clamp(1.3 * v)),
+    );
     const mean = (gray[0] + gray[1]) / 2;
-    close(adjustContrast(x, tf.tensor1d([0.7])), px.map((v) => clamp(0.7 * v + 0.3 * mean)));
-    close(adjustSaturation(x, tf.tensor1d([1.2])), px.map((v, k) => clamp(1.2 * v - 0.2 * gray[Math.floor(k / 3)])));
+    close(
+      adjustContrast(x, tf.tensor1d([0.7])),
+      px.map((v) => clamp(0.7 * v + 0.3 * mean)),
+    );
+    close(
+      adjustSaturation(x, tf.tensor1d([1.2])),
+      px.map((v, k) => clamp(1.2 * v - 0.2 * gray[Math.floor(k / 3)])),
+    );
   });
 
   it('hue shifts agree with colorsys in float64, including wrap-around', () => {
@@ -114,7 +148,8 @@ describe('gaussianBlur', () => {
     for (let y = 0; y < h; y++) {
       for (let xx = 0; xx < w; xx++) {
         let s = 0;
-        for (let a = 0; a < k; a++) for (let b = 0; b < k; b++) s += t[a] * t[b] * img[reflect(y + a - half, h) * w + reflect(xx + b - half, w)];
+        for (let a = 0; a < k; a++)
+          for (let b = 0; b < k; b++) s += t[a] * t[b] * img[reflect(y + a - half, h) * w + reflect(xx + b - half, w)];
         want.push(s);
       }
     }

@@ -125,7 +125,16 @@ export function gaussianBlur(x: tf.Tensor4D, sigma: Float32Array): tf.Tensor4D {
   }
   return tf.tidy(() => {
     const folded = tf.reshape(tf.transpose(x, [1, 2, 0, 3]), [1, h, w, n * ch]); // [1, H, W, B·3]
-    const padded = tf.mirrorPad(folded, [[0, 0], [half, half], [half, half], [0, 0]], 'reflect') as tf.Tensor4D;
+    const padded = tf.mirrorPad(
+      folded,
+      [
+        [0, 0],
+        [half, half],
+        [half, half],
+        [0, 0],
+      ],
+      'reflect',
+    ) as tf.Tensor4D;
     const vertical: tf.Tensor4D = tf.depthwiseConv2d(padded, tf.tensor4d(taps, [k, 1, n * ch, 1]), 1, 'valid');
     const both = tf.depthwiseConv2d(vertical, tf.tensor4d(taps, [1, k, n * ch, 1]), 1, 'valid');
     return tf.transpose(tf.reshape(both, [h, w, n, ch]), [2, 0, 1, 3]) as tf.Tensor4D;

@@ -33,7 +33,10 @@ export async function saveDataset(meta: Omit<StoredMeta, 'chunks' | 'bytes'>, pi
     await set(metaKey(meta.id), { ...meta, chunks, bytes }, db);
     return bytes;
   } catch (e) {
-    await delMany(Array.from({ length: chunks }, (_, k) => chunkKey(meta.id, k)), db).catch(() => {});
+    await delMany(
+      Array.from({ length: chunks }, (_, k) => chunkKey(meta.id, k)),
+      db,
+    ).catch(() => {});
     throw e;
   }
 }
@@ -59,7 +62,10 @@ const storedMetaSchema = v.pipe(
     paths: v.optional(v.pipe(v.array(text(4096)), v.maxLength(1e8))),
     chunks: count,
   }),
-  v.check((m) => m.labels.length === m.count && (m.paths === undefined || m.paths.length === m.count), 'lists a label or path count that is not its image count'),
+  v.check(
+    (m) => m.labels.length === m.count && (m.paths === undefined || m.paths.length === m.count),
+    'lists a label or path count that is not its image count',
+  ),
   v.check((m) => m.chunks === Math.ceil(m.count / CHUNK), 'has a part count that does not fit its image count'),
   v.check((m) => m.labels.every((l) => l >= 0 && l < Math.max(1, m.classNames.length)), 'has a label outside its classes'),
 );
@@ -77,7 +83,16 @@ export async function listDatasets(): Promise<StoredDataset[]> {
         return { id: m.id, name: m.name, count: m.count, classes: m.classes, size: m.size, bytes: m.bytes, createdAt: m.createdAt };
       }
       const id = String(k).slice('meta:'.length);
-      return { id, name: id, count: 0, classes: 0, size: 0, bytes: 0, createdAt: 0, damaged: `the stored record is damaged: ${describeIssue(r.issues[0])}` };
+      return {
+        id,
+        name: id,
+        count: 0,
+        classes: 0,
+        size: 0,
+        bytes: 0,
+        createdAt: 0,
+        damaged: `the stored record is damaged: ${describeIssue(r.issues[0])}`,
+      };
     })
     .sort((a, b) => b.createdAt - a.createdAt);
 }
@@ -90,7 +105,10 @@ export async function loadDataset(id: string): Promise<{ meta: StoredMeta; pixel
   let at = 0;
   for (let k = 0; k < meta.chunks; k++) {
     const chunk = await get<Uint8Array>(chunkKey(id, k), db);
-    if (!chunk) throw new Error(`stored dataset ${meta.name} is incomplete (part ${k + 1} of ${meta.chunks} is missing); delete it and add the folder again`);
+    if (!chunk)
+      throw new Error(
+        `stored dataset ${meta.name} is incomplete (part ${k + 1} of ${meta.chunks} is missing); delete it and add the folder again`,
+      );
     pixels.set(chunk, at);
     at += chunk.length;
   }
@@ -100,5 +118,8 @@ export async function loadDataset(id: string): Promise<{ meta: StoredMeta; pixel
 export async function deleteDataset(id: string): Promise<void> {
   await del(metaKey(id), db); // unlisted first: a half-deleted dataset is never offered
   // Its parts by key, not by the record's count: a damaged record goes whole too.
-  await delMany((await keys(db)).filter((k) => String(k).startsWith(`pixels:${id}:`)), db);
+  await delMany(
+    (await keys(db)).filter((k) => String(k).startsWith(`pixels:${id}:`)),
+    db,
+  );
 }

@@ -11,18 +11,33 @@ const meta = { id: 't', name: 't', source: 't', testFraction: 0.5, seed: 0 };
 describe('fromPixels', () => {
   it('tiles grayscale to 3 channels and gives each channel the gray statistics', () => {
     // Half black, half white: mean 0.5, population std 0.5.
-    const d = fromPixels(Uint8Array.from([0, 255, 0, 255]), { count: 4, height: 1, width: 1, channels: 1 }, Int32Array.from([0, 0, 1, 1]), ['a', 'b'], meta);
+    const d = fromPixels(
+      Uint8Array.from([0, 255, 0, 255]),
+      { count: 4, height: 1, width: 1, channels: 1 },
+      Int32Array.from([0, 0, 1, 1]),
+      ['a', 'b'],
+      meta,
+    );
     const x = uploadBatch(d, [3, 0]);
     expect(x.shape).toEqual([2, 1, 1, 3]);
     expect(Array.from(x.dataSync())).toEqual([1, 1, 1, 0, 0, 0]);
     x.dispose();
     expect(d.mean).toEqual([0.5, 0.5, 0.5]);
     expect(d.std.map((v) => v.toFixed(6))).toEqual(['0.500000', '0.500000', '0.500000']);
-    expect(d.summary.classes).toEqual([{ name: 'a', count: 2 }, { name: 'b', count: 2 }]);
+    expect(d.summary.classes).toEqual([
+      { name: 'a', count: 2 },
+      { name: 'b', count: 2 },
+    ]);
   });
   it('keeps per-channel statistics for RGB', () => {
     // Two pixels: (0, 255, 51) and (0, 255, 153).
-    const d = fromPixels(Uint8Array.from([0, 255, 51, 0, 255, 153]), { count: 2, height: 1, width: 1, channels: 3 }, Int32Array.from([0, 1]), ['a', 'b'], meta);
+    const d = fromPixels(
+      Uint8Array.from([0, 255, 51, 0, 255, 153]),
+      { count: 2, height: 1, width: 1, channels: 3 },
+      Int32Array.from([0, 1]),
+      ['a', 'b'],
+      meta,
+    );
     expect(d.mean.map((v) => v.toFixed(6))).toEqual(['0.000000', '1.000000', '0.400000']);
     expect(d.std[2]).toBeCloseTo(0.2, 6);
     const x = uploadBatch(d, [1]);
@@ -30,6 +45,8 @@ describe('fromPixels', () => {
     x.dispose();
   });
   it('refuses pixels that do not match the shape, with the numbers', () => {
-    expect(() => fromPixels(new Uint8Array(5), { count: 2, height: 1, width: 1, channels: 3 }, Int32Array.from([0, 1]), ['a', 'b'], meta)).toThrow(/2×1×1×3 = 6 bytes of pixels, got 5/);
+    expect(() =>
+      fromPixels(new Uint8Array(5), { count: 2, height: 1, width: 1, channels: 3 }, Int32Array.from([0, 1]), ['a', 'b'], meta),
+    ).toThrow(/2×1×1×3 = 6 bytes of pixels, got 5/);
   });
 });

@@ -32,7 +32,9 @@ export function fromPixels(
 ): Dataset {
   const { count, height, width, channels } = shape;
   if (pixels.length !== count * height * width * channels) {
-    throw new Error(`expected ${count}×${height}×${width}×${channels} = ${count * height * width * channels} bytes of pixels, got ${pixels.length}`);
+    throw new Error(
+      `expected ${count}×${height}×${width}×${channels} = ${count * height * width * channels} bytes of pixels, got ${pixels.length}`,
+    );
   }
   // Channel statistics straight from the bytes: no readback from the backend needed. Grayscale
   // is tiled to 3 channels, so its one statistic serves all three.
@@ -56,11 +58,27 @@ export function fromPixels(
   labels.forEach((y) => counts[y]++);
   return {
     summary: {
-      id: meta.id, name: meta.name, source: meta.source, count, height, width,
+      id: meta.id,
+      name: meta.name,
+      source: meta.source,
+      count,
+      height,
+      width,
       classes: classNames.map((name, i) => ({ name, count: counts[i] })),
-      unlabeled, grayscale, trainCount: split.train.length, testCount: split.test.length, skipped: [], ...extra,
+      unlabeled,
+      grayscale,
+      trainCount: split.train.length,
+      testCount: split.test.length,
+      skipped: [],
+      ...extra,
     },
-    pixels, shape, labels, train: split.train, test: split.test, mean, std,
+    pixels,
+    shape,
+    labels,
+    train: split.train,
+    test: split.test,
+    mean,
+    std,
   };
 }
 
@@ -86,8 +104,15 @@ export function uploadBatch(data: Dataset, indices: ArrayLike<number>): tf.Tenso
 }
 
 interface SampleMeta {
-  name: string; source: string; count: number; height: number; width: number; channels: 1;
-  classes: string[]; pixels: string; labels: string;
+  name: string;
+  source: string;
+  count: number;
+  height: number;
+  width: number;
+  channels: 1;
+  classes: string[];
+  pixels: string;
+  labels: string;
 }
 
 /** The built-in Fashion-MNIST sample shipped in public/sample (tools/make-sample.mjs). */
@@ -107,7 +132,11 @@ export async function loadSample(baseUrl: string, testFraction: number, seed: nu
     throw new Error(`sample dataset is damaged: ${px.length} bytes of pixels, expected ${meta.count * meta.height * meta.width}`);
   }
   return fromPixels(px, meta, Int32Array.from(new Uint8Array(labels)), meta.classes, {
-    id: 'sample:fashion-mnist-2k', name: meta.name, source: meta.source, testFraction, seed,
+    id: 'sample:fashion-mnist-2k',
+    name: meta.name,
+    source: meta.source,
+    testFraction,
+    seed,
   });
 }
 
@@ -115,5 +144,8 @@ export async function loadSample(baseUrl: string, testFraction: number, seed: nu
 export function resplit(d: Dataset, testFraction: number, seed: number): Dataset {
   const names = d.summary.unlabeled ? [] : d.summary.classes.map((c) => c.name);
   const { skipped, sizeRange, storedBytes, notStored } = d.summary;
-  return { ...fromPixels(d.pixels, d.shape, d.labels, names, { ...d.summary, testFraction, seed }, { skipped, sizeRange, storedBytes, notStored }), paths: d.paths };
+  return {
+    ...fromPixels(d.pixels, d.shape, d.labels, names, { ...d.summary, testFraction, seed }, { skipped, sizeRange, storedBytes, notStored }),
+    paths: d.paths,
+  };
 }

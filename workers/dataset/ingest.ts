@@ -25,7 +25,10 @@ export class IngestCancelled extends Error {
 
 /** SHA-256 of the sorted "path|size|lastModified" lines: the same folder gives the same id. */
 export async function datasetId(files: IngestFile[]): Promise<string> {
-  const lines = files.map((f) => `${f.path}|${f.file?.size ?? -1}|${f.file?.lastModified ?? 0}`).sort().join('\n');
+  const lines = files
+    .map((f) => `${f.path}|${f.file?.size ?? -1}|${f.file?.lastModified ?? 0}`)
+    .sort()
+    .join('\n');
   const digest = await crypto.subtle.digest('SHA-256', new TextEncoder().encode(lines));
   return Array.from(new Uint8Array(digest).slice(0, 8), (b) => b.toString(16).padStart(2, '0')).join('');
 }
@@ -52,7 +55,8 @@ const overLimit = (width: number, height: number) => `${width}×${height} pixels
 async function decode(file: File): Promise<ImageBitmap> {
   // The size its header declares, before a byte is decoded (./header.ts).
   const header = imageHeader(new Uint8Array(await file.slice(0, HEADER_BYTES).arrayBuffer()));
-  if (header && header.width * header.height > MAX_PIXELS) throw new Error(`${overLimit(header.width, header.height)} (read from its ${header.format.toUpperCase()} header; not decoded)`);
+  if (header && header.width * header.height > MAX_PIXELS)
+    throw new Error(`${overLimit(header.width, header.height)} (read from its ${header.format.toUpperCase()} header; not decoded)`);
   let bitmap: ImageBitmap;
   try {
     bitmap = await createImageBitmap(file);
@@ -92,7 +96,7 @@ export async function decodeImages(files: File[], size: number): Promise<{ names
       bitmap.close();
       out.names.push(f.name);
     } catch (e) {
-      out.skipped.push({ path: f.name, reason:errorMessage(e)});
+      out.skipped.push({ path: f.name, reason: errorMessage(e) });
     }
   }
   return out;
@@ -124,7 +128,10 @@ export async function ingestFolder(
     k.bitmap = null;
   };
   const fixSize = () => {
-    size = storedSize(kept.map((k) => Math.min(k.width, k.height)), o.imageSize);
+    size = storedSize(
+      kept.map((k) => Math.min(k.width, k.height)),
+      o.imageSize,
+    );
     canvas.width = canvas.height = size;
     kept.forEach((k) => k.bitmap && finish(k));
   };
@@ -137,7 +144,14 @@ export async function ingestFolder(
       results.forEach((r, k) => {
         done++;
         if (r.status === 'rejected') return skipped.push({ path: group[k].path, reason: (r.reason as Error).message });
-        const entry = { path: group[k].path, label: group[k].label, rgb: null, bitmap: r.value, width: r.value.width, height: r.value.height };
+        const entry = {
+          path: group[k].path,
+          label: group[k].label,
+          rgb: null,
+          bitmap: r.value,
+          width: r.value.width,
+          height: r.value.height,
+        };
         kept.push(entry);
         if (size) finish(entry);
         else if (kept.length === SIZE_SAMPLE) fixSize();
@@ -154,7 +168,9 @@ export async function ingestFolder(
   }
   progress();
   if (kept.length < 2) {
-    throw new Error(`only ${kept.length} of ${total} files could be used as images (${skipped.length} skipped); VICReg needs at least 2, and a batch of 64 needs 64. Add images or check the skipped list.`);
+    throw new Error(
+      `only ${kept.length} of ${total} files could be used as images (${skipped.length} skipped); VICReg needs at least 2, and a batch of 64 needs 64. Add images or check the skipped list.`,
+    );
   }
 
   const perImage = size * size * 3;
@@ -162,23 +178,48 @@ export async function ingestFolder(
   kept.forEach((k, i) => pixels.set(k.rgb!, i * perImage));
   const labels = Int32Array.from(kept, (k) => k.label);
   const sizeRange = {
-    minWidth: Math.min(...kept.map((k) => k.width)), minHeight: Math.min(...kept.map((k) => k.height)),
-    maxWidth: Math.max(...kept.map((k) => k.width)), maxHeight: Math.max(...kept.map((k) => k.height)),
+    minWidth: Math.min(...kept.map((k) => k.width)),
+    minHeight: Math.min(...kept.map((k) => k.height)),
+    maxWidth: Math.max(...kept.map((k) => k.width)),
+    maxHeight: Math.max(...kept.map((k) => k.height)),
   };
   const id = `folder:${await datasetId(files)}`;
-  const source = plan.unlabeled ? `Unlabeled: ${plan.unlabeledReason}. Training works; Probe and k-NN need class subfolders.` : `Folder "${plan.name}", classes from its subfolders`;
+  const source = plan.unlabeled
+    ? `Unlabeled: ${plan.unlabeledReason}. Training works; Probe and k-NN need class subfolders.`
+    : `Folder "${plan.name}", classes from its subfolders`;
   let stored: Partial<DatasetSummary>;
   try {
-    const bytes = await saveDataset({
-      id, name: plan.name, count: kept.length, classes: plan.classes.length, size, createdAt: Date.now(),
-      classNames: plan.classes, labels, skipped, sizeRange, paths: kept.map((k) => k.path),
-    }, pixels);
+    const bytes = await saveDataset(
+      {
+        id,
+        name: plan.name,
+        count: kept.length,
+        classes: plan.classes.length,
+        size,
+        createdAt: Date.now(),
+        classNames: plan.classes,
+        labels,
+        skipped,
+        sizeRange,
+        paths: kept.map((k) => k.path),
+      },
+      pixels,
+    );
     stored = { storedBytes: bytes };
   } catch (e) {
-    const why = e instanceof DOMException && e.name === 'QuotaExceededError' ? 'the browser storage is full; delete stored datasets or checkpoints to keep it after a reload' : `storing failed (${errorMessage(e)})`;
+    const why =
+      e instanceof DOMException && e.name === 'QuotaExceededError'
+        ? 'the browser storage is full; delete stored datasets or checkpoints to keep it after a reload'
+        : `storing failed (${errorMessage(e)})`;
     stored = { notStored: why };
   }
-  const dataset = fromPixels(pixels, { count: kept.length, height: size, width: size, channels: 3 }, labels, plan.classes,
-    { id, name: plan.name, source, testFraction: o.testFraction, seed: o.seed }, { skipped, sizeRange, ...stored });
+  const dataset = fromPixels(
+    pixels,
+    { count: kept.length, height: size, width: size, channels: 3 },
+    labels,
+    plan.classes,
+    { id, name: plan.name, source, testFraction: o.testFraction, seed: o.seed },
+    { skipped, sizeRange, ...stored },
+  );
   return { ...dataset, paths: kept.map((k) => k.path) };
 }

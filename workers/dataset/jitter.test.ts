@@ -34,7 +34,22 @@ describe('fused ColorJitter + RandomGrayscale', () => {
       const x = images(5);
       const batch = Int32Array.from({ length: N }, (_, i) => i);
       // Strong jitter so every part moves pixels; no blur or solarization (they are shared code).
-      const p = drawParams(N, SIDE, SIDE, { imageSize: SIDE, cropScaleMin: 0.3, jitterProb: 0.8, brightness: 0.8, contrast: 0.8, saturation: 0.8, hue: 0.5, grayscaleProb: 0.3 }, mulberry32(9));
+      const p = drawParams(
+        N,
+        SIDE,
+        SIDE,
+        {
+          imageSize: SIDE,
+          cropScaleMin: 0.3,
+          jitterProb: 0.8,
+          brightness: 0.8,
+          contrast: 0.8,
+          saturation: 0.8,
+          hue: 0.5,
+          grayscaleProb: 0.3,
+        },
+        mulberry32(9),
+      );
       expect([...p.order].some((o) => o < 0) && [...p.order].some((o) => o >= 0)).toBe(true);
       expect([...p.gray].some((g) => g > 0)).toBe(true);
       const fused = await applyParams(x, batch, p, SIDE, true).data();
@@ -43,7 +58,13 @@ describe('fused ColorJitter + RandomGrayscale', () => {
       for (let i = 0; i < ops.length; i++) worst = Math.max(worst, Math.abs(fused[i] - ops[i]));
       expect(worst).toBeLessThanOrEqual(1e-5);
       // and the jitter did something: far from the cropped input
-      const plain = await applyParams(x, batch, { ...p, order: new Int8Array(4 * N).fill(-1), gray: new Float32Array(N) }, SIDE, true).data();
+      const plain = await applyParams(
+        x,
+        batch,
+        { ...p, order: new Int8Array(4 * N).fill(-1), gray: new Float32Array(N) },
+        SIDE,
+        true,
+      ).data();
       expect(Math.max(...Array.from(plain, (v, i) => Math.abs(v - fused[i])))).toBeGreaterThan(0.2);
       x.dispose();
     });

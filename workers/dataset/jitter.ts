@@ -18,7 +18,8 @@ export interface JitterAttrs {
 
 const clamp01 = (v: number) => (v < 0 ? 0 : v > 1 ? 1 : v);
 const mod = (a: number, b: number) => ((a % b) + b) % b; // floored, as tf.mod
-const grayOf = (r: number, g: number, b: number) => Math.fround(Math.fround(Math.fround(0.2989 * r) + Math.fround(0.587 * g)) + Math.fround(0.114 * b));
+const grayOf = (r: number, g: number, b: number) =>
+  Math.fround(Math.fround(Math.fround(0.2989 * r) + Math.fround(0.587 * g)) + Math.fround(0.114 * b));
 
 /** adjust_hue of one pixel, written to px[i..i+2]: color.ts adjustHue's formulas, scalar. */
 function hue(px: Float32Array, i: number, shift: number): void {
@@ -91,14 +92,21 @@ function wasmKernel({ inputs: { x }, backend, attrs }: Args): tf.TensorInfo {
 }
 
 function cpuKernel({ inputs: { x }, backend, attrs }: Args): tf.TensorInfo {
-  const b = backend as { data: { get(id: object): { values: Float32Array } }; makeTensorInfo(shape: number[], dtype: string, values: Float32Array): tf.TensorInfo };
+  const b = backend as {
+    data: { get(id: object): { values: Float32Array } };
+    makeTensorInfo(shape: number[], dtype: string, values: Float32Array): tf.TensorInfo;
+  };
   const values = Float32Array.from(b.data.get(x.dataId).values);
   jitterPixels(values, x.shape[0], x.shape[1] * x.shape[2], attrs as unknown as JitterAttrs);
   return b.makeTensorInfo(x.shape, 'float32', values);
 }
 
-for (const [backendName, kernelFunc] of [['wasm', wasmKernel], ['cpu', cpuKernel]] as const) {
-  if (!tf.getKernel(COLOR_JITTER, backendName)) tf.registerKernel({ kernelName: COLOR_JITTER, backendName, kernelFunc: kernelFunc as unknown as tf.KernelFunc });
+for (const [backendName, kernelFunc] of [
+  ['wasm', wasmKernel],
+  ['cpu', cpuKernel],
+] as const) {
+  if (!tf.getKernel(COLOR_JITTER, backendName))
+    tf.registerKernel({ kernelName: COLOR_JITTER, backendName, kernelFunc: kernelFunc as unknown as tf.KernelFunc });
 }
 
 /** Whether the active backend runs the fused kernel. */

@@ -9,14 +9,27 @@ describe('planIngest', () => {
     expect(plan.name).toBe('pets');
     expect(plan.classes).toEqual(['cat', 'dog']);
     expect(plan.unlabeled).toBe(false);
-    expect(plan.images.map((i) => [i.path, i.label])).toEqual([['pets/dog/a.png', 1], ['pets/cat/b.JPG', 0], ['pets/cat/deep/c.jpeg', 0], ['pets/dog/d.webp', 1]]);
+    expect(plan.images.map((i) => [i.path, i.label])).toEqual([
+      ['pets/dog/a.png', 1],
+      ['pets/cat/b.JPG', 0],
+      ['pets/cat/deep/c.jpeg', 0],
+      ['pets/dog/d.webp', 1],
+    ]);
     expect(plan.skipped).toEqual([]);
   });
 
   it('lists every bad file with its reason and keeps the good ones', () => {
     const plan = planIngest([
-      f('d/a/1.png'), f('d/a/notes.txt'), f('d/a/.DS_Store'), f('d/b/2.png', 0), f('d/b/3.png'),
-      f('d/b/huge.png', 60 * 2 ** 20), f('d/b/README'), f('d/__MACOSX/a/1.png'), f('d/empty/', null), f('d/only-hidden/.gitkeep'),
+      f('d/a/1.png'),
+      f('d/a/notes.txt'),
+      f('d/a/.DS_Store'),
+      f('d/b/2.png', 0),
+      f('d/b/3.png'),
+      f('d/b/huge.png', 60 * 2 ** 20),
+      f('d/b/README'),
+      f('d/__MACOSX/a/1.png'),
+      f('d/empty/', null),
+      f('d/only-hidden/.gitkeep'),
     ]);
     expect(plan.images.map((i) => i.path)).toEqual(['d/a/1.png', 'd/b/3.png']);
     const reasons = Object.fromEntries(plan.skipped.map((s) => [s.path, s.reason]));
@@ -66,8 +79,9 @@ describe('ingestBudget', () => {
     // 32 px stores at most 64×64×3 = 12,288 bytes an image: 87,381 fit in 1 GiB.
     expect(MAX_DATASET_BYTES).toBe(2 ** 30);
     expect(ingestBudget(87_381, 32)).toBeNull();
-    expect(ingestBudget(87_382, 32)).toBe('87382 images stored at up to 64×64 px would take 1.0 GiB, over the 1 GiB a dataset may hold here: use at most 87381 images (a subset of the folder), or a smaller imageSize');
+    expect(ingestBudget(87_382, 32)).toBe(
+      '87382 images stored at up to 64×64 px would take 1.0 GiB, over the 1 GiB a dataset may hold here: use at most 87381 images (a subset of the folder), or a smaller imageSize',
+    );
     expect(ingestBudget(30_000, 224)).toMatch(/^30000 images stored at up to 224×224 px would take 4\.2 GiB.*at most 7133 images/);
   });
 });
-

@@ -41,23 +41,34 @@ export function planIngest(files: { path: string; size: number | null }[]): Inge
     if (parts.some((p) => p.startsWith('.') || p === '__MACOSX')) return skipped.push({ path: f.path, reason: 'hidden file' });
     const ext = name.includes('.') ? name.split('.').pop()!.toLowerCase() : '';
     if (!IMAGE_EXTENSIONS.includes(ext)) {
-      return skipped.push({ path: f.path, reason: `not an image (${ext ? `.${ext}` : 'no extension'}; expected ${IMAGE_EXTENSIONS.join(', ')})` });
+      return skipped.push({
+        path: f.path,
+        reason: `not an image (${ext ? `.${ext}` : 'no extension'}; expected ${IMAGE_EXTENSIONS.join(', ')})`,
+      });
     }
     if (f.size === 0) return skipped.push({ path: f.path, reason: 'empty file (0 bytes)' });
-    if (f.size > MAX_FILE_BYTES) return skipped.push({ path: f.path, reason: `file of ${(f.size / 2 ** 20).toFixed(0)} MB is over the ${MAX_FILE_BYTES / 2 ** 20} MB limit` });
+    if (f.size > MAX_FILE_BYTES)
+      return skipped.push({
+        path: f.path,
+        reason: `file of ${(f.size / 2 ** 20).toFixed(0)} MB is over the ${MAX_FILE_BYTES / 2 ** 20} MB limit`,
+      });
     candidates.push({ index, path: f.path, folder });
   });
 
   const classFolders = [...new Set(candidates.map((c) => c.folder).filter((x): x is string => x !== null))].sort();
   for (const folder of [...folders].sort()) {
-    if (!classFolders.includes(folder) && !skipped.some((s) => s.reason === 'empty folder' && s.path.split('/').filter(Boolean).includes(folder))) {
+    if (
+      !classFolders.includes(folder) &&
+      !skipped.some((s) => s.reason === 'empty folder' && s.path.split('/').filter(Boolean).includes(folder))
+    ) {
       skipped.push({ path: rooted ? `${first}/${folder}/` : `${folder}/`, reason: 'folder has no usable images' });
     }
   }
   const atRoot = candidates.filter((c) => c.folder === null).length;
   let unlabeledReason: string | undefined;
   if (atRoot > 0) unlabeledReason = `${atRoot} image${atRoot === 1 ? ' is' : 's are'} directly in the folder, not in class subfolders`;
-  else if (classFolders.length < 2) unlabeledReason = classFolders.length === 1 ? 'there is only one class subfolder' : 'there are no class subfolders';
+  else if (classFolders.length < 2)
+    unlabeledReason = classFolders.length === 1 ? 'there is only one class subfolder' : 'there are no class subfolders';
   const unlabeled = unlabeledReason !== undefined;
   const classes = unlabeled ? [] : classFolders;
   return {
@@ -91,4 +102,3 @@ export function ingestBudget(count: number, imageSize: number): string | null {
   const fit = Math.floor(MAX_DATASET_BYTES / (side * side * 3));
   return `${count} images stored at up to ${side}×${side} px would take ${(bytes / 2 ** 30).toFixed(1)} GiB, over the ${MAX_DATASET_BYTES / 2 ** 30} GiB a dataset may hold here: use at most ${fit} images (a subset of the folder), or a smaller imageSize`;
 }
-

@@ -52,7 +52,9 @@ export async function previewAugment(data: Dataset, c: TrainConfig, count: numbe
     const [o, v1, v2] = await Promise.all([toRgba(original), toRgba(view1), toRgba(view2)]);
     const names = data.summary.classes.map((k) => k.name);
     return {
-      size: c.imageSize, height: h, width: w,
+      size: c.imageSize,
+      height: h,
+      width: w,
       items: Array.from(idx, (i, k) => ({ label: names[data.labels[i]] ?? '', original: o[k], view1: v1[k], view2: v2[k] })),
     };
   } finally {
@@ -61,12 +63,18 @@ export async function previewAugment(data: Dataset, c: TrainConfig, count: numbe
 }
 
 /** The images `indices` as RGBA, scaled down (bilinear) to at most `maxSide` pixels a side. */
-export async function rgbaImages(data: Dataset, indices: ArrayLike<number>, maxSide: number): Promise<{ size: number; images: Uint8ClampedArray[] }> {
+export async function rgbaImages(
+  data: Dataset,
+  indices: ArrayLike<number>,
+  maxSide: number,
+): Promise<{ size: number; images: Uint8ClampedArray[] }> {
   const size = Math.min(maxSide, data.shape.height);
   if (indices.length === 0) return { size, images: [] };
   const x = tf.tidy(() => {
     const raw = uploadBatch(data, indices);
-    return size === data.shape.height && size === data.shape.width ? raw : (tf.clipByValue(tf.image.resizeBilinear(raw, [size, size]), 0, 1) as tf.Tensor4D);
+    return size === data.shape.height && size === data.shape.width
+      ? raw
+      : (tf.clipByValue(tf.image.resizeBilinear(raw, [size, size]), 0, 1) as tf.Tensor4D);
   });
   try {
     return { size, images: await toRgba(x) };

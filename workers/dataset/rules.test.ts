@@ -13,7 +13,10 @@ beforeAll(async () => {
 describe('colourForData', () => {
   it('switches saturation, hue and RandomGrayscale off for grayscale data, and says which', () => {
     const c = { ...DEFAULT_CONFIG, saturation: 0.2, hue: 0.1, grayscaleProb: 0 };
-    expect(colourForData(c, { grayscale: true })).toEqual({ config: { ...c, saturation: 0, hue: 0, grayscaleProb: 0 }, off: ['saturation', 'hue'] });
+    expect(colourForData(c, { grayscale: true })).toEqual({
+      config: { ...c, saturation: 0, hue: 0, grayscaleProb: 0 },
+      off: ['saturation', 'hue'],
+    });
     expect(colourForData(c, { grayscale: false })).toEqual({ config: c, off: [] });
   });
 
@@ -21,8 +24,18 @@ describe('colourForData', () => {
     expect(isGray(Uint8Array.from([5, 5, 5, 200, 200, 200]))).toBe(true);
     expect(isGray(Uint8Array.from([5, 5, 5, 200, 201, 200]))).toBe(false);
     const meta = { id: 'g', name: 'g', source: 't', testFraction: 0, seed: 0 };
-    expect(fromPixels(new Uint8Array(4), { count: 1, height: 2, width: 2, channels: 1 }, new Int32Array(1), [], meta).summary.grayscale).toBe(true);
-    expect(fromPixels(Uint8Array.from({ length: 12 }, (_, i) => i), { count: 1, height: 2, width: 2, channels: 3 }, new Int32Array(1), [], meta).summary.grayscale).toBe(false);
+    expect(
+      fromPixels(new Uint8Array(4), { count: 1, height: 2, width: 2, channels: 1 }, new Int32Array(1), [], meta).summary.grayscale,
+    ).toBe(true);
+    expect(
+      fromPixels(
+        Uint8Array.from({ length: 12 }, (_, i) => i),
+        { count: 1, height: 2, width: 2, channels: 3 },
+        new Int32Array(1),
+        [],
+        meta,
+      ).summary.grayscale,
+    ).toBe(false);
   });
 
   for (const fused of [true, false]) {
@@ -40,7 +53,9 @@ describe('colourForData', () => {
       // far below one 8-bit level, 1/255.
       expect(tf.max(tf.abs(tf.sub(on, off))).dataSync()[0]).toBeLessThan(3e-4);
       // ... and the same seed still draws the same crops (the other transforms are not moved).
-      expect(drawParams(6, 10, 10, viewOptions(c, 1), mulberry32(9)).boxes).toEqual(drawParams(6, 10, 10, viewOptions(c, 1, { grayscale: true }), mulberry32(9)).boxes);
+      expect(drawParams(6, 10, 10, viewOptions(c, 1), mulberry32(9)).boxes).toEqual(
+        drawParams(6, 10, 10, viewOptions(c, 1, { grayscale: true }), mulberry32(9)).boxes,
+      );
       tf.dispose([x, on, off]);
     });
   }

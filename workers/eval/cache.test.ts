@@ -7,8 +7,14 @@ beforeAll(async () => {
   await tf.setBackend('cpu');
 });
 
-const dataset = (): Dataset => fromPixels(new Uint8Array(4 * 3), { count: 4, height: 1, width: 1, channels: 3 }, Int32Array.from([0, 1, 0, 1]), ['a', 'b'],
-  { id: 'c', name: 'c', source: 'test', testFraction: 0.5, seed: 0 });
+const dataset = (): Dataset =>
+  fromPixels(new Uint8Array(4 * 3), { count: 4, height: 1, width: 1, channels: 3 }, Int32Array.from([0, 1, 0, 1]), ['a', 'b'], {
+    id: 'c',
+    name: 'c',
+    source: 'test',
+    testFraction: 0.5,
+    seed: 0,
+  });
 
 /** A computation that counts its calls and yields [rows, 2] features filled with `v`. */
 function counter(v: number, rows = 2) {

@@ -20,7 +20,10 @@ const CHUNK = 256;
 export function evalInput(data: Dataset, indices: ArrayLike<number>, imageSize: number): tf.Tensor4D {
   return tf.tidy(() => {
     const n = indices.length;
-    const boxes = tf.tensor2d(new Float32Array(n * 4).map((_, i) => (i % 4 >= 2 ? 1 : 0)), [n, 4]); // [0, 0, 1, 1] each
+    const boxes = tf.tensor2d(
+      new Float32Array(n * 4).map((_, i) => (i % 4 >= 2 ? 1 : 0)),
+      [n, 4],
+    ); // [0, 0, 1, 1] each
     const x = tf.image.cropAndResize(uploadBatch(data, indices), boxes, tf.range(0, n, 1, 'int32') as tf.Tensor1D, [imageSize, imageSize]);
     return tf.div(tf.sub(x, data.mean), data.std) as tf.Tensor4D;
   });
@@ -41,12 +44,14 @@ export async function embed(
   try {
     for (let start = 0; start < indices.length; start += CHUNK) {
       const batch = indices.subarray(start, start + CHUNK);
-      parts.push(tf.tidy(() => {
-        const x = evalInput(data, batch, imageSize);
-        if (layer === 'pixels' || !model) return tf.reshape(x, [batch.length, -1]) as tf.Tensor2D;
-        if (layer === 'pool') return readout(model.backbone, x, pool);
-        return model.forward(x, false).embedding;
-      }));
+      parts.push(
+        tf.tidy(() => {
+          const x = evalInput(data, batch, imageSize);
+          if (layer === 'pixels' || !model) return tf.reshape(x, [batch.length, -1]) as tf.Tensor2D;
+          if (layer === 'pool') return readout(model.backbone, x, pool);
+          return model.forward(x, false).embedding;
+        }),
+      );
       // Let the worker answer messages (Cancel, progress) between chunks.
       await parts[parts.length - 1].data();
       onProgress?.(Math.min(start + CHUNK, indices.length));

@@ -41,8 +41,13 @@ export interface BaselineResult {
  * then scores the test split. No readback inside an epoch but the one that ends it.
  */
 export async function trainBaseline(
-  kind: BaselineKind, model: VicregModel, data: Dataset, c: TrainConfig, epochs: number,
-  onEpoch: (epoch: number, loss: number) => void, cancelled: () => boolean,
+  kind: BaselineKind,
+  model: VicregModel,
+  data: Dataset,
+  c: TrainConfig,
+  epochs: number,
+  onEpoch: (epoch: number, loss: number) => void,
+  cancelled: () => boolean,
 ): Promise<BaselineResult> {
   const classes = data.summary.classes.length;
   const labels = data.labels;
@@ -55,7 +60,10 @@ export async function trainBaseline(
   const inBatch = Int32Array.from({ length: bs }, (_, k) => k);
   const d = model.backbone.featureDim;
   // The head: torch nn.Linear's default init, U(±1/sqrt(d)).
-  const head = tf.tidy(() => [tf.variable(tf.randomUniform([d, classes], -1 / Math.sqrt(d), 1 / Math.sqrt(d), 'float32', c.seed)), tf.variable(tf.zeros([classes]))]);
+  const head = tf.tidy(() => [
+    tf.variable(tf.randomUniform([d, classes], -1 / Math.sqrt(d), 1 / Math.sqrt(d), 'float32', c.seed)),
+    tf.variable(tf.zeros([classes])),
+  ]);
   const backbone = model.store.params.filter((p) => p.trainable && p.name.startsWith('backbone.')).map((p) => p.variable);
   const vars = [...backbone, ...head];
   const momentum = tf.tidy(() => vars.map((v) => tf.variable(tf.zerosLike(v))));
@@ -71,8 +79,17 @@ export async function trainBaseline(
         const batch = order.subarray(s * bs, (s + 1) * bs).map((k) => data.train[k]);
         const next = tf.tidy(() => {
           const x = augmentView(uploadBatch(data, batch), inBatch, view, data, rand);
-          const y = tf.oneHot(tf.tensor1d(Array.from(batch, (i) => labels[i]), 'int32'), classes);
-          const { value, grads } = tf.variableGrads(() => tf.losses.softmaxCrossEntropy(y, tf.add(tf.matMul(model.backbone.forward(x, true), head[0]), head[1])) as tf.Scalar, vars);
+          const y = tf.oneHot(
+            tf.tensor1d(
+              Array.from(batch, (i) => labels[i]),
+              'int32',
+            ),
+            classes,
+          );
+          const { value, grads } = tf.variableGrads(
+            () => tf.losses.softmaxCrossEntropy(y, tf.add(tf.matMul(model.backbone.forward(x, true), head[0]), head[1])) as tf.Scalar,
+            vars,
+          );
           vars.forEach((v, i) => {
             const g = isBiasOrNorm(v) ? grads[v.name] : tf.add(grads[v.name], tf.mul(v, BASELINE_WEIGHT_DECAY));
             momentum[i].assign(tf.add(tf.mul(momentum[i], 0.9), g));
@@ -92,7 +109,11 @@ export async function trainBaseline(
     const features = await embed(model, data, data.test, c.imageSize, 'pool', undefined, 'global');
     const logits = tf.tidy(() => tf.add(tf.matMul(features, head[0]), head[1]));
     features.dispose();
-    const scores = await scoreLogits(logits, Array.from(data.test, (i) => labels[i]), classes);
+    const scores = await scoreLogits(
+      logits,
+      Array.from(data.test, (i) => labels[i]),
+      classes,
+    );
     logits.dispose();
     return { ...scores, curve, lr };
   } finally {

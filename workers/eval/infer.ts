@@ -21,7 +21,14 @@ const THUMB_SIDE = 32;
  * `images` (RGB at the dataset's stored size) against the training split of `data`, whose
  * features under these weights are `train` [N, D] (the caller disposes it).
  */
-export async function infer(w: EvalWeights, c: TrainConfig, data: Dataset, train: tf.Tensor2D, images: { names: string[]; rgb: Uint8Array[]; skipped: SkippedFile[] }, head: ProbeHead | null): Promise<InferenceResult> {
+export async function infer(
+  w: EvalWeights,
+  c: TrainConfig,
+  data: Dataset,
+  train: tf.Tensor2D,
+  images: { names: string[]; rgb: Uint8Array[]; skipped: SkippedFile[] },
+  head: ProbeHead | null,
+): Promise<InferenceResult> {
   const classes = data.summary.classes.map((k) => k.name);
   const base = { step: w.step, snapshot: w.snapshot, classes, skipped: images.skipped, k: Math.min(c.knnK, data.train.length) };
   if (images.rgb.length === 0) return { ...base, items: [] };
@@ -29,7 +36,17 @@ export async function infer(w: EvalWeights, c: TrainConfig, data: Dataset, train
   const pixels = new Uint8Array(images.rgb.length * S * S * 3);
   images.rgb.forEach((x, i) => pixels.set(x, i * S * S * 3));
   // The new images, normalised with the training data's statistics, not their own.
-  const query: Dataset = { ...fromPixels(pixels, { count: images.rgb.length, height: S, width: S, channels: 3 }, new Int32Array(images.rgb.length), [], { id: 'inference', name: 'inference', source: 'dropped images', testFraction: 0, seed: 0 }), mean: data.mean, std: data.std };
+  const query: Dataset = {
+    ...fromPixels(pixels, { count: images.rgb.length, height: S, width: S, channels: 3 }, new Int32Array(images.rgb.length), [], {
+      id: 'inference',
+      name: 'inference',
+      source: 'dropped images',
+      testFraction: 0,
+      seed: 0,
+    }),
+    mean: data.mean,
+    std: data.std,
+  };
   const all = Int32Array.from({ length: images.rgb.length }, (_, i) => i);
   const features = await embed(w.model, query, all, w.config.imageSize, c.featLayer, undefined, c.featPool);
   // The linear probe's classes, when one was trained on these weights' features (same readout).
@@ -55,15 +72,26 @@ export async function infer(w: EvalWeights, c: TrainConfig, data: Dataset, train
     const votes = new Float64Array(classes.length);
     for (let j = 0; j < K; j++) votes[data.labels[trainIndex(q, j)]] += Math.exp(sim[q * K + j] / c.knnT);
     const total = votes.reduce((a, b) => a + b, 0);
-    const top = Array.from(votes, (v, label) => ({ label, p: v / total })).sort((a, b) => b.p - a.p).slice(0, TOP_CLASSES);
+    const top = Array.from(votes, (v, label) => ({ label, p: v / total }))
+      .sort((a, b) => b.p - a.p)
+      .slice(0, TOP_CLASSES);
     const C = classes.length;
-    const probeTop = probe ? Array.from(probe.subarray(q * C, (q + 1) * C), (p, label) => ({ label, p })).sort((a, b) => b.p - a.p).slice(0, TOP_CLASSES) : undefined;
+    const probeTop = probe
+      ? Array.from(probe.subarray(q * C, (q + 1) * C), (p, label) => ({ label, p }))
+          .sort((a, b) => b.p - a.p)
+          .slice(0, TOP_CLASSES)
+      : undefined;
     return {
       name: images.names[q],
       thumb: own.images[q],
       classes: top,
       probe: probeTop,
-      neighbours: shown[q].map((index, j) => ({ index, label: data.labels[index], similarity: sim[q * K + j], thumb: thumbs.images[q * shown[q].length + j] })),
+      neighbours: shown[q].map((index, j) => ({
+        index,
+        label: data.labels[index],
+        similarity: sim[q * K + j],
+        thumb: thumbs.images[q * shown[q].length + j],
+      })),
     };
   });
   return { ...base, items, thumbSize: thumbs.size };

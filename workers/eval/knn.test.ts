@@ -12,9 +12,18 @@ const t2 = (rows: number[][]) => tf.tensor2d(rows);
 describe('weighted k-NN (Wu et al. 2018, DINO eval_knn)', () => {
   it('finds hand-placed neighbours in order of cosine similarity, whatever their length', async () => {
     // Training vectors at angles 0°, 30°, 90°, 180° (lengths vary: only direction counts).
-    const train = t2([[1, 0], [3 * Math.cos(Math.PI / 6), 3 * Math.sin(Math.PI / 6)], [0, 0.5], [-2, 0]]);
+    const train = t2([
+      [1, 0],
+      [3 * Math.cos(Math.PI / 6), 3 * Math.sin(Math.PI / 6)],
+      [0, 0.5],
+      [-2, 0],
+    ]);
     const test = t2([[10, 1]]); // about 5.7°
-    const r = await knnClassify(train, Int32Array.from([0, 0, 1, 1]), test, Int32Array.from([0]), { k: 4, temperature: 0.07, numClasses: 2 });
+    const r = await knnClassify(train, Int32Array.from([0, 0, 1, 1]), test, Int32Array.from([0]), {
+      k: 4,
+      temperature: 0.07,
+      numClasses: 2,
+    });
     expect(Array.from(r.neighbours)).toEqual([0, 1, 2, 3]);
     const cos = (deg: number) => Math.cos(((deg - Math.atan2(1, 10) * (180 / Math.PI)) * Math.PI) / 180);
     expect(Array.from(r.similarities)).toEqual([0, 30, 90, 180].map((d) => expect.closeTo(cos(d), 5)));
@@ -55,7 +64,10 @@ describe('weighted k-NN (Wu et al. 2018, DINO eval_knn)', () => {
     const want: number[] = [];
     for (let i = 0; i < m; i++) {
       const q = unit(te[i]);
-      const sims = tr.map((v, j) => [unit(v).reduce((a, x, z) => a + x * q[z], 0), j]).sort((p, r) => r[0] - p[0]).slice(0, k);
+      const sims = tr
+        .map((v, j) => [unit(v).reduce((a, x, z) => a + x * q[z], 0), j])
+        .sort((p, r) => r[0] - p[0])
+        .slice(0, k);
       const scores = new Array(c).fill(0);
       for (const [s, j] of sims) scores[ytr[j]] += Math.exp(s / T);
       const order = scores.map((_, z) => z).sort((p, r) => scores[r] - scores[p] || p - r);
@@ -76,14 +88,21 @@ describe('weighted k-NN (Wu et al. 2018, DINO eval_knn)', () => {
 
   it('clamps k to the training set, leaks nothing, and refuses empty or mismatched inputs', async () => {
     const before = tf.memory().numTensors;
-    const train = t2([[1, 0], [0, 1]]);
+    const train = t2([
+      [1, 0],
+      [0, 1],
+    ]);
     const test = t2([[1, 0.1]]);
     const r = await knnClassify(train, Int32Array.from([0, 1]), test, Int32Array.from([0]), { k: 20, temperature: 0.07, numClasses: 2 });
     expect(r.neighbours.length).toBe(2);
     const wide = t2([[1, 2, 3]]);
-    await expect(knnClassify(train, Int32Array.from([0, 1]), wide, Int32Array.from([0]), { k: 1, temperature: 1, numClasses: 2 })).rejects.toThrow(/feature sizes differ: training 2, test 3/);
+    await expect(
+      knnClassify(train, Int32Array.from([0, 1]), wide, Int32Array.from([0]), { k: 1, temperature: 1, numClasses: 2 }),
+    ).rejects.toThrow(/feature sizes differ: training 2, test 3/);
     const empty = tf.zeros([0, 2]) as tf.Tensor2D;
-    await expect(knnClassify(train, Int32Array.from([0, 1]), empty, new Int32Array(0), { k: 1, temperature: 1, numClasses: 2 })).rejects.toThrow(/got 2 training and 0 test samples/);
+    await expect(
+      knnClassify(train, Int32Array.from([0, 1]), empty, new Int32Array(0), { k: 1, temperature: 1, numClasses: 2 }),
+    ).rejects.toThrow(/got 2 training and 0 test samples/);
     tf.dispose([train, test, wide, empty]);
     expect(tf.memory().numTensors).toBe(before);
   });

@@ -67,7 +67,10 @@ describe('pca2d', () => {
     return { rows, ab };
   }
 
-  for (const [p, d, branch] of [[40, 6, 'covariance'], [5, 12, 'Gram']] as const) {
+  for (const [p, d, branch] of [
+    [40, 6, 'covariance'],
+    [5, 12, 'Gram'],
+  ] as const) {
     it(`projects onto the directions of largest variance (${branch}, P = ${p}, D = ${d})`, async () => {
       const { rows, ab } = cloud(p, d, 3);
       const x = tf.tensor2d(rows);

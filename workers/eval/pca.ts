@@ -11,7 +11,13 @@ import { mulberry32 } from '../dataset/random';
  * λ_{i+1} / λ_i; the loop stops when no column moves by more than `tol` (1 − |cos|), or after
  * maxIter. Vectors are unit length, signed so that their largest component is positive.
  */
-export function topEigenpairs(a: Float64Array, n: number, k: number, maxIter = 2000, tol = 1e-13): { values: Float64Array; vectors: Float64Array[] } {
+export function topEigenpairs(
+  a: Float64Array,
+  n: number,
+  k: number,
+  maxIter = 2000,
+  tol = 1e-13,
+): { values: Float64Array; vectors: Float64Array[] } {
   if (a.length !== n * n) throw new Error(`expected an ${n}×${n} matrix (${n * n} values), got ${a.length} values`);
   if (k > n) throw new Error(`asked for ${k} eigenvectors of a ${n}×${n} matrix`);
   const rand = mulberry32(12345);
@@ -83,10 +89,16 @@ export async function pca2d(x: tf.Tensor2D): Promise<Pca2d> {
     let trace = 0;
     for (let i = 0; i < m; i++) trace += values[i * m + i];
     const top = topEigenpairs(values, m, k);
-    const explained: [number, number] = [0, 1].map((i) => (i < k && trace > 0 ? Math.max(top.values[i], 0) / trace : 0)) as [number, number];
+    const explained: [number, number] = [0, 1].map((i) => (i < k && trace > 0 ? Math.max(top.values[i], 0) / trace : 0)) as [
+      number,
+      number,
+    ];
     const coords = new Float32Array(2 * p);
     if (byCovariance) {
-      const axes = tf.tensor2d(Float32Array.from({ length: d * 2 }, (_, t) => (t % 2 < k ? top.vectors[t % 2][Math.floor(t / 2)] : 0)), [d, 2]);
+      const axes = tf.tensor2d(
+        Float32Array.from({ length: d * 2 }, (_, t) => (t % 2 < k ? top.vectors[t % 2][Math.floor(t / 2)] : 0)),
+        [d, 2],
+      );
       const projected = tf.matMul(xc, axes);
       coords.set(await projected.data());
       tf.dispose([axes, projected]);

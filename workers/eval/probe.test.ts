@@ -58,7 +58,13 @@ describe('linearProbe', () => {
     const feats = (n: number) => tf.tensor2d(Array.from({ length: n }, () => Array.from({ length: 16 }, () => rand())));
     const labels = (n: number) => Int32Array.from({ length: n }, () => Math.floor(rand() * 4));
     const [trX, teX] = [feats(400), feats(400)];
-    const r = await linearProbe(trX, labels(400), teX, labels(400), { numClasses: 4, epochs: 20, lr: 0.01, weightDecay: 0, optimizer: 'adam' });
+    const r = await linearProbe(trX, labels(400), teX, labels(400), {
+      numClasses: 4,
+      epochs: 20,
+      lr: 0.01,
+      weightDecay: 0,
+      optimizer: 'adam',
+    });
     expect(Math.abs(r.top1 - 0.25)).toBeLessThan(0.075); // 3 standard deviations at 400 samples
     tf.dispose([trX, teX]);
   });
@@ -94,7 +100,9 @@ describe('linearProbe', () => {
     const before = tf.memory().numTensors;
     await linearProbe(tr.x, tr.y, tr.x, tr.y, { numClasses: 2, epochs: 2, lr: 0.1, weightDecay: 0 });
     expect(tf.memory().numTensors).toBe(before);
-    await expect(linearProbe(tr.x, tr.y, tr.x, tr.y, { numClasses: 2, epochs: 5, lr: 0.1, weightDecay: 0 }, undefined, () => true)).rejects.toThrow('linear probe cancelled');
+    await expect(
+      linearProbe(tr.x, tr.y, tr.x, tr.y, { numClasses: 2, epochs: 5, lr: 0.1, weightDecay: 0 }, undefined, () => true),
+    ).rejects.toThrow('linear probe cancelled');
     expect(tf.memory().numTensors).toBe(before);
     tr.x.dispose();
   });

@@ -37,8 +37,13 @@ export interface ProbeResult {
  * std, trains W [D, C] and b [C] on device (no readback inside an epoch), then scores the test set.
  */
 export async function linearProbe(
-  trainX: tf.Tensor2D, trainY: Int32Array, testX: tf.Tensor2D, testY: Int32Array, o: ProbeOptions,
-  onEpoch?: (epoch: number) => void, cancelled: () => boolean = () => false,
+  trainX: tf.Tensor2D,
+  trainY: Int32Array,
+  testX: tf.Tensor2D,
+  testY: Int32Array,
+  o: ProbeOptions,
+  onEpoch?: (epoch: number) => void,
+  cancelled: () => boolean = () => false,
 ): Promise<ProbeResult> {
   const [n, d] = trainX.shape;
   const c = o.numClasses;
@@ -74,7 +79,10 @@ export async function linearProbe(
           if (adam) {
             // Bias-corrected step lr · m̂ / (sqrt(v̂) + ε), m̂ = m / (1 − β1^t), v̂ = v / (1 − β2^t).
             const t = step + 1;
-            for (const [p, g, m, v] of [[w, gw, mw, vw], [b, gb, mb, vb]] as const) {
+            for (const [p, g, m, v] of [
+              [w, gw, mw, vw],
+              [b, gb, mb, vb],
+            ] as const) {
               m.assign(tf.add(tf.mul(m, beta1), tf.mul(g, 1 - beta1)));
               v.assign(tf.add(tf.mul(v, beta2), tf.mul(tf.square(g), 1 - beta2)));
               const mHat = tf.div(m, 1 - beta1 ** t);
@@ -126,6 +134,8 @@ export function probeProbabilities(head: ProbeHead, x: tf.Tensor2D): tf.Tensor2D
   return tf.tidy(() => {
     const d = head.mean.length;
     const w = tf.tensor2d(head.w, [d, head.b.length]);
-    return tf.softmax(tf.add(tf.matMul(tf.div(tf.sub(x, tf.tensor1d(head.mean)), tf.tensor1d(head.std)), w), tf.tensor1d(head.b))) as tf.Tensor2D;
+    return tf.softmax(
+      tf.add(tf.matMul(tf.div(tf.sub(x, tf.tensor1d(head.mean)), tf.tensor1d(head.std)), w), tf.tensor1d(head.b)),
+    ) as tf.Tensor2D;
   });
 }

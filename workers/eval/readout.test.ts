@@ -11,28 +11,44 @@ beforeAll(async () => {
 /** torch.nn.functional.adaptive_avg_pool2d(x, k).flatten(1) on NCHW, written out (aten's
  *  AdaptiveAveragePooling.cpp: start = floor(i·H/k), end = ceil((i+1)·H/k)). x[b][c][y][x]. */
 function torchAdaptive(x: number[][][][], k: number): number[][] {
-  return x.map((chans) => chans.flatMap((plane) => {
-    const h = plane.length, w = plane[0].length;
-    const out: number[] = [];
-    for (let i = 0; i < k; i++) {
-      for (let j = 0; j < k; j++) {
-        let sum = 0, n = 0;
-        for (let y = Math.floor((i * h) / k); y < Math.ceil(((i + 1) * h) / k); y++) {
-          for (let xx = Math.floor((j * w) / k); xx < Math.ceil(((j + 1) * w) / k); xx++) (sum += plane[y][xx]), n++;
+  return x.map((chans) =>
+    chans.flatMap((plane) => {
+      const h = plane.length,
+        w = plane[0].length;
+      const out: number[] = [];
+      for (let i = 0; i < k; i++) {
+        for (let j = 0; j < k; j++) {
+          let sum = 0,
+            n = 0;
+          for (let y = Math.floor((i * h) / k); y < Math.ceil(((i + 1) * h) / k); y++) {
+            for (let xx = Math.floor((j * w) / k); xx < Math.ceil(((j + 1) * w) / k); xx++) (sum += plane[y][xx]), n++;
+          }
+          out.push(sum / n);
         }
-        out.push(sum / n);
       }
-    }
-    return out;
-  }));
+      return out;
+    }),
+  );
 }
 
 describe('gridPool: adaptive average pooling as torch, flattened channel-major', () => {
-  for (const [h, w, k] of [[4, 4, 2], [4, 4, 4], [7, 7, 4], [5, 3, 2], [2, 2, 4], [1, 1, 2], [6, 6, 1]]) {
+  for (const [h, w, k] of [
+    [4, 4, 2],
+    [4, 4, 4],
+    [7, 7, 4],
+    [5, 3, 2],
+    [2, 2, 4],
+    [1, 1, 2],
+    [6, 6, 1],
+  ]) {
     it(`${h}×${w} map to ${k}×${k}`, () => {
-      const b = 2, c = 3;
-      const nchw = Array.from({ length: b }, (_, bi) => Array.from({ length: c }, (_, ci) =>
-        Array.from({ length: h }, (_, y) => Array.from({ length: w }, (_, x) => Math.sin(1 + bi * 7 + ci * 3 + y * 1.3 + x * 0.7)))));
+      const b = 2,
+        c = 3;
+      const nchw = Array.from({ length: b }, (_, bi) =>
+        Array.from({ length: c }, (_, ci) =>
+          Array.from({ length: h }, (_, y) => Array.from({ length: w }, (_, x) => Math.sin(1 + bi * 7 + ci * 3 + y * 1.3 + x * 0.7))),
+        ),
+      );
       const nhwc = tf.transpose(tf.tensor4d(nchw), [0, 2, 3, 1]) as tf.Tensor4D;
       const got = gridPool(nhwc, k);
       expect(got.shape).toEqual([b, c * k * k]);

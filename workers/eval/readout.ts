@@ -21,9 +21,11 @@ export function gridPool(map: tf.Tensor4D, k: number): tf.Tensor2D {
   return tf.tidy(() => {
     const bins: tf.Tensor2D[] = [];
     for (let i = 0; i < k; i++) {
-      const y0 = Math.floor((i * h) / k), y1 = Math.ceil(((i + 1) * h) / k);
+      const y0 = Math.floor((i * h) / k),
+        y1 = Math.ceil(((i + 1) * h) / k);
       for (let j = 0; j < k; j++) {
-        const x0 = Math.floor((j * w) / k), x1 = Math.ceil(((j + 1) * w) / k);
+        const x0 = Math.floor((j * w) / k),
+          x1 = Math.ceil(((j + 1) * w) / k);
         bins.push(tf.mean(tf.slice(map, [0, y0, x0, 0], [b, y1 - y0, x1 - x0, c]), [1, 2]) as tf.Tensor2D);
       }
     }

@@ -19,14 +19,22 @@ function dataset(counts: number[], testFraction: number) {
   const rand = mulberry32(1);
   const labels = Int32Array.from(counts.flatMap((n, k) => new Array(n).fill(k)));
   const n = labels.length;
-  return fromPixels(Uint8Array.from({ length: n * 64 * 3 }, () => Math.floor(rand() * 256)), { count: n, height: 8, width: 8, channels: 3 },
-    labels, counts.map((_, k) => 'abcd'[k]), { id: 'r', name: 'r', source: 'test', testFraction, seed: 0 });
+  return fromPixels(
+    Uint8Array.from({ length: n * 64 * 3 }, () => Math.floor(rand() * 256)),
+    { count: n, height: 8, width: 8, channels: 3 },
+    labels,
+    counts.map((_, k) => 'abcd'[k]),
+    { id: 'r', name: 'r', source: 'test', testFraction, seed: 0 },
+  );
 }
 
 describe('missingClasses', () => {
   it('lists classes without training images and classes without any image', () => {
     // testFraction 0.5: round(0.5 · 1) = 1 sends c's one image to the test split.
-    expect(missingClasses(dataset([20, 20, 1, 0], 0.5))).toEqual([{ name: 'c', train: 0, test: 1 }, { name: 'd', train: 0, test: 0 }]);
+    expect(missingClasses(dataset([20, 20, 1, 0], 0.5))).toEqual([
+      { name: 'c', train: 0, test: 1 },
+      { name: 'd', train: 0, test: 0 },
+    ]);
   });
   it('lists classes without test images', () => {
     // testFraction 0.2: round(0.2 · 2) = 0 test images for c.
@@ -36,7 +44,10 @@ describe('missingClasses', () => {
 });
 
 describe('evaluationReport with missing classes', () => {
-  for (const [counts, f] of [[[20, 20, 1, 0], 0.5], [[20, 20, 2], 0.2]] as const) {
+  for (const [counts, f] of [
+    [[20, 20, 1, 0], 0.5],
+    [[20, 20, 2], 0.2],
+  ] as const) {
     for (const kind of ['knn', 'probe'] as const) {
       it(`${kind}: reports ${JSON.stringify(counts)} at testFraction ${f} instead of failing`, async () => {
         const data = dataset([...counts], f);
@@ -44,7 +55,15 @@ describe('evaluationReport with missing classes', () => {
         const w = takeWeights('run1', { model, step: 7, config: c }, false);
         const cache = new FeatureCache();
         const before = tf.memory().numTensors;
-        const r = await evaluationReport(kind, rowFeatures(cache, w, data, c, () => false), w, data, c, () => {}, () => false);
+        const r = await evaluationReport(
+          kind,
+          rowFeatures(cache, w, data, c, () => false),
+          w,
+          data,
+          c,
+          () => {},
+          () => false,
+        );
         cache.clear();
         expect(tf.memory().numTensors).toBe(before);
         expect(r.missingClasses).toEqual(missingClasses(data));
@@ -70,7 +89,15 @@ describe('evaluationReport with missing classes', () => {
   it('refuses what cannot be evaluated, saying why', () => {
     expect(() => checkEvaluable(dataset([20, 20], 0), 'k-NN')).toThrow('the test split is empty: raise testFraction above 0');
     expect(() => checkEvaluable(dataset([20], 0.2), 'k-NN')).toThrow('k-NN needs at least two classes');
-    const unlabeled = fromPixels(new Uint8Array(4 * 3), { count: 4, height: 1, width: 1, channels: 3 }, new Int32Array(4), [], { id: 'u', name: 'u', source: 't', testFraction: 0.2, seed: 0 });
-    expect(() => checkEvaluable(unlabeled, 'the linear probe')).toThrow('the linear probe needs labels: this dataset has no class subfolders');
+    const unlabeled = fromPixels(new Uint8Array(4 * 3), { count: 4, height: 1, width: 1, channels: 3 }, new Int32Array(4), [], {
+      id: 'u',
+      name: 'u',
+      source: 't',
+      testFraction: 0.2,
+      seed: 0,
+    });
+    expect(() => checkEvaluable(unlabeled, 'the linear probe')).toThrow(
+      'the linear probe needs labels: this dataset has no class subfolders',
+    );
   });
 });

@@ -60,12 +60,20 @@ export async function evaluationReport(
     const { train, test } = await features(name, (done, of) => onProgress(r + (share * done) / Math.max(of, 1), total));
     try {
       if (kind === 'knn') {
-        const k = await knnClassify(train, trainY, test, testY, { k: c.knnK, temperature: c.knnT, numClasses }, (done, of) => onProgress(r + share + ((1 - share) * done) / of, total));
+        const k = await knnClassify(train, trainY, test, testY, { k: c.knnK, temperature: c.knnT, numClasses }, (done, of) =>
+          onProgress(r + share + ((1 - share) * done) / of, total),
+        );
         rows.push({ name, top1: k.top1, top5: k.top5, dim: train.shape[1] });
       } else {
-        const p = await linearProbe(train, trainY, test, testY,
+        const p = await linearProbe(
+          train,
+          trainY,
+          test,
+          testY,
           { numClasses, epochs: c.probeEpochs, lr: c.probeLr, weightDecay: c.probeWeightDecay, optimizer: c.probeOptimizer, seed: c.seed },
-          (e) => onProgress(r + share + ((1 - share) * e) / c.probeEpochs, total), cancelled);
+          (e) => onProgress(r + share + ((1 - share) * e) / c.probeEpochs, total),
+          cancelled,
+        );
         rows.push({ name, top1: p.top1, top5: p.top5, dim: train.shape[1], perClass: p.perClass, confusion: p.confusion });
         if (name === 'trained') onHead?.(p.head);
       }
@@ -75,11 +83,20 @@ export async function evaluationReport(
   }
   const optimizer = c.probeOptimizer === 'adam' ? 'Adam' : 'SGD momentum 0.9';
   return {
-    kind, featLayer: c.featLayer, featPool: c.featPool, trainCount: data.train.length, testCount: data.test.length, step: weights.step, snapshot: weights.snapshot,
+    kind,
+    featLayer: c.featLayer,
+    featPool: c.featPool,
+    trainCount: data.train.length,
+    testCount: data.test.length,
+    step: weights.step,
+    snapshot: weights.snapshot,
     bnAdaptSteps: c.bnAdaptSteps,
     classes: data.summary.classes.map((k) => k.name),
     missingClasses: missingClasses(data),
-    settings: kind === 'knn' ? `k = ${c.knnK}, T = ${c.knnT}` : `${c.probeEpochs} epochs, lr ${c.probeLr}, weight decay ${c.probeWeightDecay}, ${optimizer}, cosine`,
+    settings:
+      kind === 'knn'
+        ? `k = ${c.knnK}, T = ${c.knnT}`
+        : `${c.probeEpochs} epochs, lr ${c.probeLr}, weight decay ${c.probeWeightDecay}, ${optimizer}, cosine`,
     rows,
   };
 }
@@ -90,22 +107,46 @@ export async function evaluationReport(
  * training split with `config`'s settings and `epochs`.
  */
 export async function baselineReport(
-  kind: BaselineKind, model: VicregModel, weights: { step: number; snapshot: boolean }, data: Dataset, config: TrainConfig, epochs: number,
-  onProgress: (done: number, total: number) => void, cancelled: () => boolean,
+  kind: BaselineKind,
+  model: VicregModel,
+  weights: { step: number; snapshot: boolean },
+  data: Dataset,
+  config: TrainConfig,
+  epochs: number,
+  onProgress: (done: number, total: number) => void,
+  cancelled: () => boolean,
 ): Promise<EvalReport> {
   checkEvaluable(data, kind === 'finetune' ? 'fine-tuning' : 'the supervised baseline');
   const t0 = performance.now();
   onProgress(0, epochs + 1);
   const r = await trainBaseline(kind, model, data, config, epochs, (e) => onProgress(e, epochs + 1), cancelled);
   onProgress(epochs + 1, epochs + 1);
-  const lr = kind === 'finetune' ? `lr head ${r.lr.head.toPrecision(2)}, backbone ${r.lr.backbone.toPrecision(2)}` : `lr ${r.lr.head.toPrecision(2)}`;
+  const lr =
+    kind === 'finetune'
+      ? `lr head ${r.lr.head.toPrecision(2)}, backbone ${r.lr.backbone.toPrecision(2)}`
+      : `lr ${r.lr.head.toPrecision(2)}`;
   return {
-    kind, featLayer: 'pool', featPool: 'global', trainCount: data.train.length, testCount: data.test.length, step: kind === 'finetune' ? weights.step : 0, snapshot: kind === 'finetune' && weights.snapshot,
+    kind,
+    featLayer: 'pool',
+    featPool: 'global',
+    trainCount: data.train.length,
+    testCount: data.test.length,
+    step: kind === 'finetune' ? weights.step : 0,
+    snapshot: kind === 'finetune' && weights.snapshot,
     bnAdaptSteps: 0,
     classes: data.summary.classes.map((k) => k.name),
     missingClasses: missingClasses(data),
     settings: `${epochs} epochs, batch ${Math.min(config.batchSize, data.train.length)}, one augmented view, SGD momentum 0.9, ${lr}, weight decay ${BASELINE_WEIGHT_DECAY}, cosine`,
-    rows: [{ name: kind === 'finetune' ? 'fine-tune' : 'supervised', top1: r.top1, top5: r.top5, dim: model.backbone.featureDim, perClass: r.perClass, confusion: r.confusion }],
+    rows: [
+      {
+        name: kind === 'finetune' ? 'fine-tune' : 'supervised',
+        top1: r.top1,
+        top5: r.top5,
+        dim: model.backbone.featureDim,
+        perClass: r.perClass,
+        confusion: r.confusion,
+      },
+    ],
     curve: r.curve,
     seconds: (performance.now() - t0) / 1000,
   };

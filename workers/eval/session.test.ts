@@ -16,14 +16,28 @@ beforeAll(async () => {
   await tf.setBackend('cpu');
 });
 
-const c: TrainConfig = { ...DEFAULT_CONFIG, imageSize: 8, width: 2, projector: '8-8', batchSize: 8, knnK: 5, probeEpochs: 2, metricsEvery: 2 };
+const c: TrainConfig = {
+  ...DEFAULT_CONFIG,
+  imageSize: 8,
+  width: 2,
+  projector: '8-8',
+  batchSize: 8,
+  knnK: 5,
+  probeEpochs: 2,
+  metricsEvery: 2,
+};
 
 /** 60 random 8×8 images in 3 classes; 12 go to the test split. */
 function dataset() {
   const rand = mulberry32(2);
   const n = 60;
-  return fromPixels(Uint8Array.from({ length: n * 64 * 3 }, () => Math.floor(rand() * 256)), { count: n, height: 8, width: 8, channels: 3 },
-    Int32Array.from({ length: n }, (_, i) => i % 3), ['a', 'b', 'c'], { id: 's', name: 's', source: 'test', testFraction: 0.2, seed: 0 });
+  return fromPixels(
+    Uint8Array.from({ length: n * 64 * 3 }, () => Math.floor(rand() * 256)),
+    { count: n, height: 8, width: 8, channels: 3 },
+    Int32Array.from({ length: n }, (_, i) => i % 3),
+    ['a', 'b', 'c'],
+    { id: 's', name: 's', source: 'test', testFraction: 0.2, seed: 0 },
+  );
 }
 
 /** A cache that counts the feature sets it computes. */
@@ -44,10 +58,33 @@ describe('rowFeatures', () => {
     const model = buildModel(c);
     const w = takeWeights('run1', { model, step: 3, config: c }, false);
     const { cache, computed } = countingCache();
-    await evaluationReport('knn', rowFeatures(cache, w, data, c, () => false), w, data, c, () => {}, () => false);
+    await evaluationReport(
+      'knn',
+      rowFeatures(cache, w, data, c, () => false),
+      w,
+      data,
+      c,
+      () => {},
+      () => false,
+    );
     expect(computed()).toBe(3);
-    await evaluationReport('probe', rowFeatures(cache, w, data, c, () => false), w, data, c, () => {}, () => false);
-    const map = await featureMap(cache, w, data, c, () => {}, () => false);
+    await evaluationReport(
+      'probe',
+      rowFeatures(cache, w, data, c, () => false),
+      w,
+      data,
+      c,
+      () => {},
+      () => false,
+    );
+    const map = await featureMap(
+      cache,
+      w,
+      data,
+      c,
+      () => {},
+      () => false,
+    );
     expect(computed()).toBe(3);
     expect(map.key).toBe(featureKey(w, c, 'trained'));
     // Another layer or BatchNorm adaptation are other features.
@@ -97,7 +134,15 @@ describe('evaluating while training', () => {
       const w = takeWeights('run1', control.live!(), true);
       snapshot = { step: w.step, values: bytes(w.model) };
       // Not awaited: the trainer keeps stepping while the evaluation (with BatchNorm adaptation) runs.
-      report = evaluationReport('knn', rowFeatures(cache, w, data, long, () => false), w, data, long, () => {}, () => false).finally(() => w.model.dispose());
+      report = evaluationReport(
+        'knn',
+        rowFeatures(cache, w, data, long, () => false),
+        w,
+        data,
+        long,
+        () => {},
+        () => false,
+      ).finally(() => w.model.dispose());
     });
     const r = await report!;
     expect(snapshot!.step).toBeGreaterThanOrEqual(6);
@@ -120,7 +165,14 @@ describe('feature map and neighbour gallery', () => {
     const model = buildModel(c);
     const w = takeWeights('run1', { model, step: 3, config: c }, false);
     const cache = new FeatureCache();
-    const map = await featureMap(cache, w, data, c, () => {}, () => false);
+    const map = await featureMap(
+      cache,
+      w,
+      data,
+      c,
+      () => {},
+      () => false,
+    );
     expect(map.points.map((p) => p.test)).toEqual(Array.from({ length: 12 }, (_, i) => i));
     expect(map.points.map((p) => p.label)).toEqual(Array.from(data.test, (i) => data.labels[i]));
     for (const p of map.points) expect(Number.isFinite(p.x) && Number.isFinite(p.y)).toBe(true);

@@ -30,7 +30,11 @@ export interface EvalWeights {
 }
 
 /** Copies `from`'s weights now: later steps of a run still training do not reach the copy. */
-export function takeWeights(source: string, from: { model: VicregModel; step: number; config: TrainConfig }, snapshot: boolean): EvalWeights {
+export function takeWeights(
+  source: string,
+  from: { model: VicregModel; step: number; config: TrainConfig },
+  snapshot: boolean,
+): EvalWeights {
   return { source, step: from.step, snapshot, model: cloneModel(from.model, from.config), config: from.config };
 }
 
@@ -44,42 +48,74 @@ export function featureKey(w: EvalWeights, c: TrainConfig, row: RowName): string
 
 /** The table's features, through the cache; each row's encoder is embedded at most once. */
 export function rowFeatures(cache: FeatureCache, w: EvalWeights, data: Dataset, c: TrainConfig, cancelled: () => boolean): RowFeatures {
-  return (row, onProgress) => cache.get(featureKey(w, c, row), data, async () => {
-    const bn = row === 'raw pixels' ? 0 : c.bnAdaptSteps;
-    const total = bn + data.train.length + data.test.length;
-    // BatchNorm adaptation writes running statistics: on a copy of its own, never on w.model.
-    const model = row === 'raw pixels' ? null : row === 'random init' ? buildModel(w.config) : bn > 0 ? cloneModel(w.model, w.config) : w.model;
-    try {
-      if (model && bn > 0) {
-        await adaptBatchNorm(model, data, { steps: bn, batchSize: w.config.batchSize, imageSize: w.config.imageSize, seed: c.seed }, (d) => onProgress(d, total), cancelled);
-      }
-      const layer = row === 'raw pixels' ? 'pixels' : c.featLayer;
-      const check = () => {
-        if (cancelled()) throw new Error('evaluation cancelled');
-      };
-      const train = await embed(model, data, data.train, w.config.imageSize, layer, (d) => (check(), onProgress(bn + d, total)), c.featPool);
+  return (row, onProgress) =>
+    cache.get(featureKey(w, c, row), data, async () => {
+      const bn = row === 'raw pixels' ? 0 : c.bnAdaptSteps;
+      const total = bn + data.train.length + data.test.length;
+      // BatchNorm adaptation writes running statistics: on a copy of its own, never on w.model.
+      const model =
+        row === 'raw pixels' ? null : row === 'random init' ? buildModel(w.config) : bn > 0 ? cloneModel(w.model, w.config) : w.model;
       try {
-        const test = await embed(model, data, data.test, w.config.imageSize, layer, (d) => (check(), onProgress(bn + data.train.length + d, total)), c.featPool);
-        return { train, test };
-      } catch (e) {
-        train.dispose();
-        throw e;
+        if (model && bn > 0) {
+          await adaptBatchNorm(
+            model,
+            data,
+            { steps: bn, batchSize: w.config.batchSize, imageSize: w.config.imageSize, seed: c.seed },
+            (d) => onProgress(d, total),
+            cancelled,
+          );
+        }
+        const layer = row === 'raw pixels' ? 'pixels' : c.featLayer;
+        const check = () => {
+          if (cancelled()) throw new Error('evaluation cancelled');
+        };
+        const train = await embed(
+          model,
+          data,
+          data.train,
+          w.config.imageSize,
+          layer,
+          (d) => (check(), onProgress(bn + d, total)),
+          c.featPool,
+        );
+        try {
+          const test = await embed(
+            model,
+            data,
+            data.test,
+            w.config.imageSize,
+            layer,
+            (d) => (check(), onProgress(bn + data.train.length + d, total)),
+            c.featPool,
+          );
+          return { train, test };
+        } catch (e) {
+          train.dispose();
+          throw e;
+        }
+      } finally {
+        if (model && model !== w.model) model.dispose();
       }
-    } finally {
-      if (model && model !== w.model) model.dispose();
-    }
-  });
+    });
 }
 
 /** Up to `max` positions of the test split, a seeded sample in split order when there are more. */
 export function mapSample(m: number, max: number, seed: number): Int32Array {
   if (m <= max) return Int32Array.from({ length: m }, (_, i) => i);
-  return permutation(m, mulberry32(seed ^ 0x3a9)).subarray(0, max).sort();
+  return permutation(m, mulberry32(seed ^ 0x3a9))
+    .subarray(0, max)
+    .sort();
 }
 
 /** The trained encoder's test features on their top two principal axes, with a thumbnail per point. */
-export async function featureMap(cache: FeatureCache, w: EvalWeights, data: Dataset, c: TrainConfig,
-  onProgress: (done: number, total: number) => void, cancelled: () => boolean): Promise<FeatureMap> {
+export async function featureMap(
+  cache: FeatureCache,
+  w: EvalWeights,
+  data: Dataset,
+  c: TrainConfig,
+  onProgress: (done: number, total: number) => void,
+  cancelled: () => boolean,
+): Promise<FeatureMap> {
   checkEvaluable(data, 'the feature map');
   const key = featureKey(w, c, 'trained');
   const pair = await rowFeatures(cache, w, data, c, cancelled)('trained', onProgress);
@@ -88,12 +124,24 @@ export async function featureMap(cache: FeatureCache, w: EvalWeights, data: Data
   tf.dispose([pair.train, pair.test]);
   try {
     const { coords, explained } = await pca2d(x);
-    const { size, images } = await rgbaImages(data, Array.from(positions, (p) => data.test[p]), THUMB_SIDE);
+    const { size, images } = await rgbaImages(
+      data,
+      Array.from(positions, (p) => data.test[p]),
+      THUMB_SIDE,
+    );
     return {
-      key, step: w.step, snapshot: w.snapshot, featLayer: c.featLayer, featPool: c.featPool, bnAdaptSteps: c.bnAdaptSteps,
-      classes: data.summary.classes.map((k) => k.name), testCount: data.test.length, explained,
+      key,
+      step: w.step,
+      snapshot: w.snapshot,
+      featLayer: c.featLayer,
+      featPool: c.featPool,
+      bnAdaptSteps: c.bnAdaptSteps,
+      classes: data.summary.classes.map((k) => k.name),
+      testCount: data.test.length,
+      explained,
       points: Array.from(positions, (p, i) => ({ x: coords[2 * i], y: coords[2 * i + 1], label: data.labels[data.test[p]], test: p })),
-      thumbSize: size, thumbs: images,
+      thumbSize: size,
+      thumbs: images,
     };
   } finally {
     x.dispose();
@@ -114,7 +162,10 @@ export async function neighbours(pair: FeaturePair, data: Dataset, test: number,
   const index = Array.from(idx, (j) => data.train[j]);
   const { size, images } = await rgbaImages(data, [data.test[test], ...index], THUMB_SIDE);
   return {
-    test, label: data.labels[data.test[test]], thumb: images[0], thumbSize: size,
+    test,
+    label: data.labels[data.test[test]],
+    thumb: images[0],
+    thumbSize: size,
     items: index.map((i, r) => ({ index: i, label: data.labels[i], similarity: sims[r], thumb: images[r + 1] })),
   };
 }

@@ -17,8 +17,13 @@ const c = { ...DEFAULT_CONFIG, imageSize: 8, width: 2, projector: '8-8', batchSi
 function dataset() {
   const rand = mulberry32(5);
   const n = 64;
-  return fromPixels(Uint8Array.from({ length: n * 64 * 3 }, () => 128 + Math.floor(rand() * 128)), { count: n, height: 8, width: 8, channels: 3 },
-    Int32Array.from({ length: n }, (_, i) => i % 2), ['a', 'b'], { id: 'w', name: 'w', source: 'test', testFraction: 0.25, seed: 0 });
+  return fromPixels(
+    Uint8Array.from({ length: n * 64 * 3 }, () => 128 + Math.floor(rand() * 128)),
+    { count: n, height: 8, width: 8, channels: 3 },
+    Int32Array.from({ length: n }, (_, i) => i % 2),
+    ['a', 'b'],
+    { id: 'w', name: 'w', source: 'test', testFraction: 0.25, seed: 0 },
+  );
 }
 
 /** Every variable's bytes, by name. */
@@ -58,7 +63,8 @@ describe('adaptBatchNorm', () => {
     await adaptBatchNorm(copy, data, { steps: 25, batchSize: c.batchSize, imageSize: c.imageSize, seed: 0 }, (d) => progress.push(d));
     const adapted = bytes(copy);
     for (const p of copy.store.params) {
-      if (p.trainable) expect(adapted.get(p.name), p.name).toEqual(original.get(p.name)); // bitwise
+      if (p.trainable)
+        expect(adapted.get(p.name), p.name).toEqual(original.get(p.name)); // bitwise
       else expect(adapted.get(p.name), p.name).not.toEqual(original.get(p.name));
     }
     // The run's own model is untouched, running statistics included.
@@ -95,7 +101,9 @@ describe('adaptBatchNorm', () => {
     expect(bytes(model)).toEqual(original);
     await adaptBatchNorm(model, data, { steps: 3, batchSize: 8, imageSize: 8, seed: 0 });
     expect(tf.memory().numTensors).toBe(before);
-    await expect(adaptBatchNorm(model, data, { steps: 5, batchSize: 8, imageSize: 8, seed: 0 }, undefined, () => true)).rejects.toThrow('BatchNorm adaptation cancelled');
+    await expect(adaptBatchNorm(model, data, { steps: 5, batchSize: 8, imageSize: 8, seed: 0 }, undefined, () => true)).rejects.toThrow(
+      'BatchNorm adaptation cancelled',
+    );
     expect(tf.memory().numTensors).toBe(before);
     model.dispose();
   });

@@ -18,10 +18,13 @@ export function cloneModel(model: VicregModel, config: TrainConfig): VicregModel
   const copy = buildModel(config);
   const from = model.store.params;
   const to = copy.store.params;
-  const same = from.length === to.length && from.every((p, i) => p.name === to[i].name && p.variable.shape.join() === to[i].variable.shape.join());
+  const same =
+    from.length === to.length && from.every((p, i) => p.name === to[i].name && p.variable.shape.join() === to[i].variable.shape.join());
   if (!same) {
     copy.dispose();
-    throw new Error(`cannot copy the weights: the model has ${from.length} variables, a model built from its config has ${to.length} or other shapes`);
+    throw new Error(
+      `cannot copy the weights: the model has ${from.length} variables, a model built from its config has ${to.length} or other shapes`,
+    );
   }
   to.forEach((p, i) => p.variable.assign(from[i].variable));
   return copy;
@@ -45,8 +48,11 @@ const nextTask = () => new Promise<void>((r) => setTimeout(r, 0));
  * each time it is used up.
  */
 export async function adaptBatchNorm(
-  model: VicregModel, data: Dataset, o: BnAdaptOptions,
-  onProgress?: (done: number) => void, cancelled: () => boolean = () => false,
+  model: VicregModel,
+  data: Dataset,
+  o: BnAdaptOptions,
+  onProgress?: (done: number) => void,
+  cancelled: () => boolean = () => false,
 ): Promise<void> {
   const stats = model.store.params.filter((p) => !p.trainable).map((p) => p.variable);
   if (o.steps <= 0 || stats.length === 0) return;

@@ -44,7 +44,14 @@ export function resnetPlan(name: ResnetName, widthMult: number): { stem: number;
     const planes = scaled(RESNET_PLANES[stage], widthMult);
     for (let i = 0; i < n; i++) {
       const stride = i === 0 && stage > 0 ? 2 : 1;
-      blocks.push({ name: `layer${stage + 1}.${i}`, cin, planes, cout: planes * e, stride, downsample: stride !== 1 || cin !== planes * e });
+      blocks.push({
+        name: `layer${stage + 1}.${i}`,
+        cin,
+        planes,
+        cout: planes * e,
+        stride,
+        downsample: stride !== 1 || cin !== planes * e,
+      });
       cin = planes * e;
     }
   });
@@ -88,7 +95,15 @@ export function mobilenetV2Plan(widthMult: number): { first: number; blocks: Inv
     const cout = makeDivisible(c * widthMult);
     for (let i = 0; i < n; i++) {
       const stride = i === 0 ? s : 1;
-      blocks.push({ index: blocks.length + 1, cin, hidden: Math.round(cin * t), cout, stride, expand: t !== 1, residual: stride === 1 && cin === cout });
+      blocks.push({
+        index: blocks.length + 1,
+        cin,
+        hidden: Math.round(cin * t),
+        cout,
+        stride,
+        expand: t !== 1,
+        residual: stride === 1 && cin === cout,
+      });
       cin = cout;
     }
   }

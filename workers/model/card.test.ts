@@ -6,7 +6,18 @@ import { BACKBONES, DEFAULT_CONFIG, type TrainConfig } from '../contract/config'
 import { lars } from '../optim/optimizers';
 import { trainStep } from '../train/step';
 import { applyPreset, RECIPE_IDS } from '../contract/presets';
-import { usesRecompute, cardWarnings, epochSeconds, modelCard, probeConfig, PROBE_MAX_PARAMS, PROBE_MAX_SIZE, tapeFactor, WASM_HEAP_LIMIT, type CardConfig } from './card';
+import {
+  usesRecompute,
+  cardWarnings,
+  epochSeconds,
+  modelCard,
+  probeConfig,
+  PROBE_MAX_PARAMS,
+  PROBE_MAX_SIZE,
+  tapeFactor,
+  WASM_HEAP_LIMIT,
+  type CardConfig,
+} from './card';
 import { buildModel } from './model';
 
 // Importing the wasm backend makes it the default; the other tests build their models on cpu.
@@ -15,7 +26,15 @@ beforeAll(async () => {
 });
 
 const base: TrainConfig = { ...DEFAULT_CONFIG };
-const at224 = (backbone: CardConfig['backbone']): CardConfig => ({ ...base, backbone, imageSize: 224, stem: 'imagenet', widthMult: 1, patchSize: 16, vitDepth: 12 });
+const at224 = (backbone: CardConfig['backbone']): CardConfig => ({
+  ...base,
+  backbone,
+  imageSize: 224,
+  stem: 'imagenet',
+  widthMult: 1,
+  patchSize: 16,
+  vitDepth: 12,
+});
 
 describe('model card: parameters', () => {
   it('backbones at 224 px have the published counts (torchvision / timm totals less the classifier)', () => {
@@ -37,9 +56,20 @@ describe('model card: parameters', () => {
 
   it('every backbone at a reduced size agrees with the real ParamStore (trainable and BatchNorm buffers)', () => {
     for (const backbone of BACKBONES) {
-      const c = { ...base, backbone, imageSize: 32, widthMult: 0.125, width: 4, patchSize: 8, vitDepth: 2, projector: '64-32', stem: backbone === 'resnet50' ? 'imagenet' : 'cifar' } as const;
+      const c = {
+        ...base,
+        backbone,
+        imageSize: 32,
+        widthMult: 0.125,
+        width: 4,
+        patchSize: 8,
+        vitDepth: 2,
+        projector: '64-32',
+        stem: backbone === 'resnet50' ? 'imagenet' : 'cifar',
+      } as const;
       const model = buildModel(c);
-      const count = (trainable: boolean) => model.store.params.filter((p) => p.trainable === trainable).reduce((n, p) => n + p.variable.size, 0);
+      const count = (trainable: boolean) =>
+        model.store.params.filter((p) => p.trainable === trainable).reduce((n, p) => n + p.variable.size, 0);
       const card = modelCard(c);
       expect(card.params.total, backbone).toBe(count(true));
       expect(card.params.buffers, backbone).toBe(count(false));
@@ -72,7 +102,7 @@ describe('model card: FLOPs (2 x multiply-adds of convs, dense layers and attent
 });
 
 describe('model card: training memory', () => {
-  it('weights x (weight + gradient + 2 update temporaries + optimizer slots) + buffers, and the tape\'s activations for both views', () => {
+  it("weights x (weight + gradient + 2 update temporaries + optimizer slots) + buffers, and the tape's activations for both views", () => {
     const c = { ...base, width: 1, imageSize: 2, projector: '2-2', batchSize: 3, optimizer: 'lars' as const };
     const card = modelCard(c);
     // Activations per image: each conv, BN and ReLU output (sides 2, 1, 1, 1; channels 1, 2, 4, 8),
@@ -94,11 +124,24 @@ describe('model card: training memory', () => {
       it(`${backbone}: the estimate${recompute ? ' with recomputation' : ''} is within 1.5× of a measured training step's peak`, async () => {
         registerWasmGradKernels();
         await tf.setBackend('wasm');
-        const c = { ...base, backbone, batchSize: 16, imageSize: 32, width: 16, widthMult: 0.25, patchSize: 4, vitDepth: 2, projector: '64-64' };
+        const c = {
+          ...base,
+          backbone,
+          batchSize: 16,
+          imageSize: 32,
+          width: 16,
+          widthMult: 0.25,
+          patchSize: 4,
+          vitDepth: 2,
+          projector: '64-64',
+        };
         const model = buildModel(c);
         const optimizer = lars(c);
         const ctx = { model, optimizer, config: c, avt: { ema: null }, recompute };
-        const [x1, x2] = [tf.randomUniform([16, 32, 32, 3], 0, 1, 'float32', 1), tf.randomUniform([16, 32, 32, 3], 0, 1, 'float32', 2)] as tf.Tensor4D[];
+        const [x1, x2] = [
+          tf.randomUniform([16, 32, 32, 3], 0, 1, 'float32', 1),
+          tf.randomUniform([16, 32, 32, 3], 0, 1, 'float32', 2),
+        ] as tf.Tensor4D[];
         tf.dispose(tf.tidy(() => trainStep(ctx, x1, x2, 1, 0.01).row));
         const info = await tf.profile(() => tf.dispose(tf.tidy(() => trainStep(ctx, x1, x2, 2, 0.01).row)));
         const measured = info.peakBytes - 2 * x1.size * 4; // less the two input batches
@@ -137,7 +180,14 @@ describe('model card: warnings against backend limits', () => {
   });
 
   it('says nothing when everything fits, and suggests a smaller model when not even a batch of 2 fits', () => {
-    expect(cardWarnings(modelCard(base), base, { ...none, maxBufferSize: 2 ** 30, maxStorageBufferBindingSize: 2 ** 30, maxTotal: WASM_HEAP_LIMIT })).toEqual([]);
+    expect(
+      cardWarnings(modelCard(base), base, {
+        ...none,
+        maxBufferSize: 2 ** 30,
+        maxStorageBufferBindingSize: 2 ** 30,
+        maxTotal: WASM_HEAP_LIMIT,
+      }),
+    ).toEqual([]);
     const w = cardWarnings(card, big, { ...none, backend: 'wasm', maxTotal: 1024 ** 2 });
     expect(w).toHaveLength(1);
     expect(w[0].message).toMatch(/exceeds what wasm can hold.*choose a smaller backbone/);
@@ -173,7 +223,14 @@ it('card.ts and arch.ts import no TF.js', async () => {
 
 describe("auto's probe model (probeConfig)", () => {
   it("is the run's architecture, width and projector, at its image size capped to 64 px", () => {
-    const spec = { backbone: 'resnet50' as const, widthMult: 0.5, stem: 'imagenet' as const, width: 16, projector: '512-512', imageSize: 224 };
+    const spec = {
+      backbone: 'resnet50' as const,
+      widthMult: 0.5,
+      stem: 'imagenet' as const,
+      width: 16,
+      projector: '512-512',
+      imageSize: 224,
+    };
     const c = probeConfig(spec, 8);
     expect(c).toMatchObject({ ...spec, imageSize: PROBE_MAX_SIZE, batchSize: 8 });
     expect(probeConfig({ ...spec, imageSize: 32 }, 8).imageSize).toBe(32);
@@ -190,7 +247,14 @@ describe("auto's probe model (probeConfig)", () => {
     expect(huge).toMatchObject({ projector: '2048-2048', width: 64 });
     expect(modelCard(huge).params.total).toBeLessThan(PROBE_MAX_PARAMS);
     // The published recipes are probed as they are.
-    const resnet = { backbone: 'resnet18' as const, widthMult: 1, stem: 'cifar' as const, width: 16, projector: '2048-2048-2048', imageSize: 32 };
+    const resnet = {
+      backbone: 'resnet18' as const,
+      widthMult: 1,
+      stem: 'cifar' as const,
+      width: 16,
+      projector: '2048-2048-2048',
+      imageSize: 32,
+    };
     expect(probeConfig(resnet, 8)).toMatchObject(resnet);
   });
 });

@@ -83,8 +83,15 @@ function resnetTally(c: CardConfig): Tally {
   const bottleneck = RESNETS[name].block === 'bottleneck';
   for (const b of plan.blocks) {
     const convs: [number, number, number, number][] = bottleneck
-      ? [[1, b.cin, b.planes, 1], [3, b.planes, b.planes, b.stride], [1, b.planes, b.cout, 1]]
-      : [[3, b.cin, b.planes, b.stride], [3, b.planes, b.cout, 1]];
+      ? [
+          [1, b.cin, b.planes, 1],
+          [3, b.planes, b.planes, b.stride],
+          [1, b.planes, b.cout, 1],
+        ]
+      : [
+          [3, b.cin, b.planes, b.stride],
+          [3, b.planes, b.cout, 1],
+        ];
     let hb = h;
     convs.forEach(([k, cin, cout, s], i) => {
       hb = n.conv(hb, k, cin, cout, s, Math.floor(k / 2));
@@ -268,7 +275,11 @@ export function modelCard(c: CardConfig): ModelCard {
     params: { backbone: b.params, projector: p.params, total: b.params + p.params, buffers: b.buffers + p.buffers },
     flops: { backbone: 2 * b.macs, projector: 2 * p.macs, total: 2 * (b.macs + p.macs) },
     memory: {
-      weights, activations, total: weights + activations, largestTensor: c.batchSize * Math.max(b.largest, p.largest) * BYTES, perImage,
+      weights,
+      activations,
+      total: weights + activations,
+      largestTensor: c.batchSize * Math.max(b.largest, p.largest) * BYTES,
+      perImage,
       recompute: { activations: recomputeActivations, total: weights + recomputeActivations, perImage: recomputePerImage },
     },
   };
@@ -297,23 +308,43 @@ const mib = (bytes: number) => `${(bytes / 1024 ** 2).toFixed(bytes < 10 * 1024 
  * grows linearly with it), else a smaller model. A single tensor must fit one storage binding
  * (WebGPU binds each tensor's buffer whole); the sum must fit the heap (WASM).
  */
-export function cardWarnings(card: ModelCard, c: Pick<CardConfig, 'batchSize' | 'backbone' | 'recompute'>, limits: BackendLimits): CardWarning[] {
+export function cardWarnings(
+  card: ModelCard,
+  c: Pick<CardConfig, 'batchSize' | 'backbone' | 'recompute'>,
+  limits: BackendLimits,
+): CardWarning[] {
   const out: CardWarning[] = [];
   const perImageLargest = card.memory.largestTensor / c.batchSize;
   const fix = (maxBatch: number) =>
-    maxBatch >= 2 ? `lower batchSize to at most ${maxBatch}, or lower imageSize or widthMult` : 'lower imageSize or widthMult, or choose a smaller backbone';
-  for (const [name, limit] of [['maxStorageBufferBindingSize', limits.maxStorageBufferBindingSize], ['maxBufferSize', limits.maxBufferSize]] as const) {
+    maxBatch >= 2
+      ? `lower batchSize to at most ${maxBatch}, or lower imageSize or widthMult`
+      : 'lower imageSize or widthMult, or choose a smaller backbone';
+  for (const [name, limit] of [
+    ['maxStorageBufferBindingSize', limits.maxStorageBufferBindingSize],
+    ['maxBufferSize', limits.maxBufferSize],
+  ] as const) {
     if (limit !== null && card.memory.largestTensor > limit) {
-      out.push({ limit: name, message: `The largest activation (${mib(card.memory.largestTensor)}) exceeds ${limits.backend}'s ${name} (${mib(limit)}): ${fix(Math.floor(limit / perImageLargest))}.` });
+      out.push({
+        limit: name,
+        message: `The largest activation (${mib(card.memory.largestTensor)}) exceeds ${limits.backend}'s ${name} (${mib(limit)}): ${fix(Math.floor(limit / perImageLargest))}.`,
+      });
     }
   }
   const max = limits.maxTotal;
   if (max === null) return out;
-  const m = usesRecompute(card, c.recompute, max) ? { ...card.memory.recompute, with: ' with recomputation' } : { ...card.memory, perImage: 2 * tapeFactor(c.backbone) * card.memory.perImage, with: '' };
+  const m = usesRecompute(card, c.recompute, max)
+    ? { ...card.memory.recompute, with: ' with recomputation' }
+    : { ...card.memory, perImage: 2 * tapeFactor(c.backbone) * card.memory.perImage, with: '' };
   if (m.total > max) {
     const maxBatch = Math.floor((max - card.memory.weights) / m.perImage);
-    const turnOn = c.recompute === 'off' && card.memory.recompute.total <= max ? 'set recompute to auto (the same step, for about a third more time), or ' : '';
-    out.push({ limit: 'memory', message: `The estimated training memory${m.with} (${mib(m.total)}) exceeds what ${limits.backend} can hold (${mib(max)}): ${turnOn}${fix(maxBatch)}.` });
+    const turnOn =
+      c.recompute === 'off' && card.memory.recompute.total <= max
+        ? 'set recompute to auto (the same step, for about a third more time), or '
+        : '';
+    out.push({
+      limit: 'memory',
+      message: `The estimated training memory${m.with} (${mib(m.total)}) exceeds what ${limits.backend} can hold (${mib(max)}): ${turnOn}${fix(maxBatch)}.`,
+    });
   }
   return out;
 }
@@ -345,7 +376,10 @@ export function probeConfig(spec: MeasureSpec, batchSize: number): TrainConfig {
   if (modelCard(sized).params.total <= PROBE_MAX_PARAMS) return sized;
   // A config from a URL can ask for any width (a 99999-wide projector is 10^10 weights): the probe
   // ranks backends, so a capped stand-in does, and the card scales by its FLOPs all the same.
-  const projector = sized.projector.split('-').map((w) => Math.min(Number(w), PROBE_MAX_PROJECTOR)).join('-');
+  const projector = sized.projector
+    .split('-')
+    .map((w) => Math.min(Number(w), PROBE_MAX_PROJECTOR))
+    .join('-');
   return { ...sized, projector, width: Math.min(sized.width, PROBE_MAX_WIDTH) };
 }
 

@@ -39,7 +39,9 @@ export function smallCnn(store: ParamStore, width: number): Encoder {
     bn: batchNormParams(store, `backbone.bn${i + 1}`, channels[i + 1]),
     stride,
   }));
-  const convs: Segment[] = stages.map((s) => (h, training) => tf.relu(batchNorm(tf.conv2d(h as tf.Tensor4D, s.kernel as tf.Tensor4D, s.stride, 'same'), s.bn, training)));
+  const convs: Segment[] = stages.map(
+    (s) => (h, training) => tf.relu(batchNorm(tf.conv2d(h as tf.Tensor4D, s.kernel as tf.Tensor4D, s.stride, 'same'), s.bn, training)),
+  );
   const segments = [...convs, globalPool];
   return {
     featureDim: channels[4],

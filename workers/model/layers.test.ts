@@ -16,7 +16,10 @@ function reference(x: tf.Tensor, gamma: tf.Tensor, beta: tf.Tensor): tf.Tensor {
 const maxRel = (a: tf.Tensor, b: tf.Tensor) => tf.tidy(() => tf.max(tf.abs(tf.sub(a, b))).dataSync()[0] / tf.max(tf.abs(b)).dataSync()[0]);
 
 describe('batchNorm in training mode (hand-written gradient)', () => {
-  for (const shape of [[4, 5, 3, 6], [7, 5]]) {
+  for (const shape of [
+    [4, 5, 3, 6],
+    [7, 5],
+  ]) {
     it(`matches TF.js's own differentiation for x ${shape.join('×')}: output, dx, dgamma, dbeta`, () => {
       const store = new ParamStore(0);
       const c = shape[shape.length - 1];
@@ -25,9 +28,11 @@ describe('batchNorm in training mode (hand-written gradient)', () => {
       bn.beta.assign(tf.randomUniform([c], -1, 1, 'float32', 4));
       const x = tf.randomNormal(shape, 2, 3, 'float32', 5);
       const w = tf.randomNormal(shape, 0, 1, 'float32', 6); // a loss that weighs every output differently
-      const loss = (f: (x: tf.Tensor, g: tf.Tensor, b: tf.Tensor) => tf.Tensor) => (xx: tf.Tensor, g: tf.Tensor, b: tf.Tensor) => tf.sum(tf.mul(tf.square(f(xx, g, b)), w));
+      const loss = (f: (x: tf.Tensor, g: tf.Tensor, b: tf.Tensor) => tf.Tensor) => (xx: tf.Tensor, g: tf.Tensor, b: tf.Tensor) =>
+        tf.sum(tf.mul(tf.square(f(xx, g, b)), w));
       // batchNorm reads gamma and beta from its params: route g and b through them for tf.grads.
-      const ours = (xx: tf.Tensor, g: tf.Tensor, b: tf.Tensor) => batchNorm(xx, { ...bn, gamma: g as tf.Variable, beta: b as tf.Variable }, true);
+      const ours = (xx: tf.Tensor, g: tf.Tensor, b: tf.Tensor) =>
+        batchNorm(xx, { ...bn, gamma: g as tf.Variable, beta: b as tf.Variable }, true);
       const got = tf.grads(loss(ours))([x, bn.gamma, bn.beta]);
       const want = tf.grads(loss(reference))([x, bn.gamma, bn.beta]);
       expect(maxRel(ours(x, bn.gamma, bn.beta), reference(x, bn.gamma, bn.beta))).toBeLessThan(1e-5);
@@ -39,7 +44,11 @@ describe('batchNorm in training mode (hand-written gradient)', () => {
   it('moves the running statistics as torch (momentum 0.1, unbiased variance), once per call', () => {
     const store = new ParamStore(0);
     const bn = batchNormParams(store, 'bn', 2);
-    const x = tf.tensor2d([[1, 10], [3, 10], [5, 16]]);
+    const x = tf.tensor2d([
+      [1, 10],
+      [3, 10],
+      [5, 16],
+    ]);
     tf.tidy(() => batchNorm(x, bn, true));
     expect(Array.from(bn.runningMean.dataSync())).toEqual([expect.closeTo(0.3, 6), expect.closeTo(1.2, 6)]);
     expect(Array.from(bn.runningVar.dataSync())).toEqual([expect.closeTo(0.9 + 0.1 * 4, 6), expect.closeTo(0.9 + 0.1 * 12, 6)]);

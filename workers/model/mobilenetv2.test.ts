@@ -46,9 +46,10 @@ describe('MobileNetV2', () => {
   it('gives [B, 1280] for two input sizes, with the torchvision names', () => {
     const store = new ParamStore(1);
     const net = mobilenetV2(store, 0.25);
-    for (const side of [32, 45]) tf.tidy(() => {
-      expect(net.forward(images(2, side), true).shape).toEqual([2, 1280]);
-    });
+    for (const side of [32, 45])
+      tf.tidy(() => {
+        expect(net.forward(images(2, side), true).shape).toEqual([2, 1280]);
+      });
     const names = store.params.map((p) => p.name);
     expect(names).toContain('backbone.features.1.conv.0.0.weight'); // t = 1: depthwise first
     expect(names).toContain('backbone.features.2.conv.3.running_var'); // t = 6: expand, dw, project, BN

@@ -30,27 +30,60 @@ function invertedResidual(store: ParamStore, p: InvertedResidualPlan): Layer[] {
   // torchvision numbers the Sequential: [ConvBNReLU(expand)], ConvBNReLU(dw), conv (project), BN.
   let at = 0;
   if (p.expand) {
-    layers.push({ kernel: convKernel(store, `${n}.0.0.weight`, 1, p.cin, p.hidden), bn: batchNormParams(store, `${n}.0.1`, p.hidden), kind: 'conv1', stride: 1, act: true });
+    layers.push({
+      kernel: convKernel(store, `${n}.0.0.weight`, 1, p.cin, p.hidden),
+      bn: batchNormParams(store, `${n}.0.1`, p.hidden),
+      kind: 'conv1',
+      stride: 1,
+      act: true,
+    });
     at = 1;
   }
-  layers.push({ kernel: depthwiseKernel(store, `${n}.${at}.0.weight`, 3, p.hidden), bn: batchNormParams(store, `${n}.${at}.1`, p.hidden), kind: 'depthwise', stride: p.stride, act: true });
-  layers.push({ kernel: convKernel(store, `${n}.${at + 1}.weight`, 1, p.hidden, p.cout), bn: batchNormParams(store, `${n}.${at + 2}`, p.cout), kind: 'conv1', stride: 1, act: false });
+  layers.push({
+    kernel: depthwiseKernel(store, `${n}.${at}.0.weight`, 3, p.hidden),
+    bn: batchNormParams(store, `${n}.${at}.1`, p.hidden),
+    kind: 'depthwise',
+    stride: p.stride,
+    act: true,
+  });
+  layers.push({
+    kernel: convKernel(store, `${n}.${at + 1}.weight`, 1, p.hidden, p.cout),
+    bn: batchNormParams(store, `${n}.${at + 2}`, p.cout),
+    kind: 'conv1',
+    stride: 1,
+    act: false,
+  });
   return layers;
 }
 
 export function mobilenetV2(store: ParamStore, widthMult: number): Encoder {
   const plan = mobilenetV2Plan(widthMult);
-  const first: Layer = { kernel: convKernel(store, 'backbone.features.0.0.weight', 3, 3, plan.first), bn: batchNormParams(store, 'backbone.features.0.1', plan.first), kind: 'conv3', stride: 2, act: true };
+  const first: Layer = {
+    kernel: convKernel(store, 'backbone.features.0.0.weight', 3, 3, plan.first),
+    bn: batchNormParams(store, 'backbone.features.0.1', plan.first),
+    kind: 'conv3',
+    stride: 2,
+    act: true,
+  };
   const blocks = plan.blocks.map((p) => ({ layers: invertedResidual(store, p), residual: p.residual }));
   const lastIndex = plan.blocks.length + 1;
   const lastCin = plan.blocks[plan.blocks.length - 1].cout;
-  const last: Layer = { kernel: convKernel(store, `backbone.features.${lastIndex}.0.weight`, 1, lastCin, plan.last), bn: batchNormParams(store, `backbone.features.${lastIndex}.1`, plan.last), kind: 'conv1', stride: 1, act: true };
+  const last: Layer = {
+    kernel: convKernel(store, `backbone.features.${lastIndex}.0.weight`, 1, lastCin, plan.last),
+    bn: batchNormParams(store, `backbone.features.${lastIndex}.1`, plan.last),
+    kind: 'conv1',
+    stride: 1,
+    act: true,
+  };
   const maps: Segment[] = [
     (x, training) => applyLayer(x as tf.Tensor4D, first, training),
-    ...blocks.map((b): Segment => (h, training) => {
-      const y = b.layers.reduce((t, l) => applyLayer(t, l, training), h as tf.Tensor4D);
-      return b.residual ? tf.add(h, y) : y;
-    }),
+    ...blocks.map(
+      (b): Segment =>
+        (h, training) => {
+          const y = b.layers.reduce((t, l) => applyLayer(t, l, training), h as tf.Tensor4D);
+          return b.residual ? tf.add(h, y) : y;
+        },
+    ),
     (h, training) => applyLayer(h as tf.Tensor4D, last, training),
   ];
   const segments = [...maps, globalPool];

@@ -1,6 +1,6 @@
 // The VICReg network: backbone then projector, applied to each view separately as in
 // main_vicreg.py (so BatchNorm statistics are per view).
-import * as tf from '@tensorflow/tfjs';
+import type * as tf from '@tensorflow/tfjs';
 import type { TrainConfig } from '../contract/config';
 import type { BackboneConfig } from './arch';
 import { smallCnn, type Encoder } from './encoder';

@@ -20,7 +20,10 @@ export function projector(store: ParamStore, featureDim: number, spec: string): 
   const f = [featureDim, ...parseSpec(spec)];
   const hidden: { fc: Dense; bn: BatchNorm }[] = [];
   for (let i = 0; i < f.length - 2; i++) {
-    hidden.push({ fc: denseParams(store, `projector.${3 * i}`, f[i], f[i + 1], true), bn: batchNormParams(store, `projector.${3 * i + 1}`, f[i + 1]) });
+    hidden.push({
+      fc: denseParams(store, `projector.${3 * i}`, f[i], f[i + 1], true),
+      bn: batchNormParams(store, `projector.${3 * i + 1}`, f[i + 1]),
+    });
   }
   const last = denseParams(store, `projector.${3 * hidden.length}`, f[f.length - 2], f[f.length - 1], false);
   return {

@@ -41,7 +41,10 @@ describe('ResNet', () => {
   });
 
   it('counts match the definition at a width multiplier and with the CIFAR stem', () => {
-    for (const [name, kind, layers] of [['resnet18', 'basic', [2, 2, 2, 2]], ['resnet50', 'bottleneck', [3, 4, 6, 3]]] as const) {
+    for (const [name, kind, layers] of [
+      ['resnet18', 'basic', [2, 2, 2, 2]],
+      ['resnet50', 'bottleneck', [3, 4, 6, 3]],
+    ] as const) {
       const store = new ParamStore(0);
       resnet(store, name, { widthMult: 0.125, stem: 'cifar', zeroInitResidual: false });
       expect(trainableCount(store), name).toBe(byHand(kind, [...layers], 8, 3));
@@ -65,7 +68,11 @@ describe('ResNet', () => {
   });
 
   it('starts each block as the identity with zero-init: gamma = 0 in the last BN of every block, and only there', () => {
-    for (const [name, last] of [['resnet18', 'bn2'], ['resnet34', 'bn2'], ['resnet50', 'bn3']] as const) {
+    for (const [name, last] of [
+      ['resnet18', 'bn2'],
+      ['resnet34', 'bn2'],
+      ['resnet50', 'bn3'],
+    ] as const) {
       for (const zero of [true, false]) {
         const store = new ParamStore(2);
         resnet(store, name, { widthMult: 0.0625, stem: 'cifar', zeroInitResidual: zero });
@@ -75,7 +82,10 @@ describe('ResNet', () => {
         for (const p of gammas) {
           const values = p.variable.dataSync();
           const want = zero && lastOfBlock.includes(p) ? 0 : 1;
-          expect(values.every((v) => v === want), `${p.name} zeroInit=${zero}`).toBe(true);
+          expect(
+            values.every((v) => v === want),
+            `${p.name} zeroInit=${zero}`,
+          ).toBe(true);
         }
         store.dispose();
       }
@@ -86,7 +96,13 @@ describe('ResNet', () => {
     const store = new ParamStore(0);
     resnet(store, 'resnet50', { widthMult: 0.0625, stem: 'imagenet', zeroInitResidual: true });
     const names = store.params.map((p) => p.name);
-    expect(names.slice(0, 5)).toEqual(['backbone.conv1.weight', 'backbone.bn1.weight', 'backbone.bn1.bias', 'backbone.bn1.running_mean', 'backbone.bn1.running_var']);
+    expect(names.slice(0, 5)).toEqual([
+      'backbone.conv1.weight',
+      'backbone.bn1.weight',
+      'backbone.bn1.bias',
+      'backbone.bn1.running_mean',
+      'backbone.bn1.running_var',
+    ]);
     expect(names).toContain('backbone.layer2.0.downsample.0.weight');
     expect(names).toContain('backbone.layer4.2.bn3.running_var');
     expect(new Set(names).size).toBe(names.length);

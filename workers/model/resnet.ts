@@ -34,8 +34,15 @@ interface Block {
 function block(store: ParamStore, p: ResnetBlockPlan, bottleneck: boolean, zeroInit: boolean): Block {
   const n = `backbone.${p.name}`;
   const shapes: [number, number, number, number][] = bottleneck
-    ? [[1, p.cin, p.planes, 1], [3, p.planes, p.planes, p.stride], [1, p.planes, p.cout, 1]]
-    : [[3, p.cin, p.planes, p.stride], [3, p.planes, p.cout, 1]];
+    ? [
+        [1, p.cin, p.planes, 1],
+        [3, p.planes, p.planes, p.stride],
+        [1, p.planes, p.cout, 1],
+      ]
+    : [
+        [3, p.cin, p.planes, p.stride],
+        [3, p.planes, p.cout, 1],
+      ];
   const convs = shapes.map(([k, cin, cout, s], i) => convBn(store, `${n}.conv${i + 1}`, `${n}.bn${i + 1}`, k, cin, cout, s));
   if (zeroInit) tf.tidy(() => convs[convs.length - 1].bn.gamma.assign(tf.zerosLike(convs[convs.length - 1].bn.gamma)));
   const downsample = p.downsample ? convBn(store, `${n}.downsample.0`, `${n}.downsample.1`, 1, p.cin, p.cout, p.stride) : null;
@@ -68,7 +75,14 @@ export function resnet(store: ParamStore, name: ResnetName, o: ResnetOptions): E
     const h = tf.relu(applyConvBn(x as tf.Tensor4D, stem, training)) as tf.Tensor4D;
     return imagenet ? tf.maxPool(h, 3, 2, 1) : h;
   };
-  const maps: Segment[] = [stemSegment, ...blocks.map((b): Segment => (h, training) => applyBlock(h as tf.Tensor4D, b, training))];
+  const maps: Segment[] = [
+    stemSegment,
+    ...blocks.map(
+      (b): Segment =>
+        (h, training) =>
+          applyBlock(h as tf.Tensor4D, b, training),
+    ),
+  ];
   const segments = [...maps, globalPool];
   return {
     featureDim: plan.featureDim,

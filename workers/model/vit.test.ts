@@ -16,7 +16,10 @@ const byHand = (D: number, depth: number, p: number, side: number) => {
 
 describe('ViT', () => {
   it('has the published parameter counts at 224 px (timm ViT-Ti/16 and ViT-S/16 less the head)', () => {
-    for (const [name, D, published] of [['vit-tiny', 192, 5_717_416], ['vit-small', 384, 22_050_664]] as const) {
+    for (const [name, D, published] of [
+      ['vit-tiny', 192, 5_717_416],
+      ['vit-small', 384, 22_050_664],
+    ] as const) {
       const headless = published - (D * 1000 + 1000);
       expect(byHand(D, 12, 16, 224)).toBe(headless);
       const store = new ParamStore(0);
@@ -62,8 +65,12 @@ describe('ViT', () => {
     const store = new ParamStore(0);
     vit(store, 'vit-tiny', { widthMult: 0.125, patchSize: 4, depth: 2, imageSize: 8 });
     expect(store.params.map((p) => p.name).slice(0, 6)).toEqual([
-      'backbone.patch_embed.proj.weight', 'backbone.patch_embed.proj.bias', 'backbone.cls_token', 'backbone.pos_embed',
-      'backbone.blocks.0.norm1.weight', 'backbone.blocks.0.norm1.bias',
+      'backbone.patch_embed.proj.weight',
+      'backbone.patch_embed.proj.bias',
+      'backbone.cls_token',
+      'backbone.pos_embed',
+      'backbone.blocks.0.norm1.weight',
+      'backbone.blocks.0.norm1.bias',
     ]);
     expect(store.params[store.params.length - 1].name).toBe('backbone.norm.bias');
     store.dispose();

@@ -62,20 +62,27 @@ export function vit(store: ParamStore, name: VitName, o: VitOptions): Encoder {
     return tf.add(x, dense(merged, b.proj));
   }
 
-  const mlp = (x: tf.Tensor2D, b: Block) => tf.add(x, dense(gelu(dense(layerNorm(x, b.norm2) as tf.Tensor2D, b.fc1)) as tf.Tensor2D, b.fc2)) as tf.Tensor2D;
+  const mlp = (x: tf.Tensor2D, b: Block) =>
+    tf.add(x, dense(gelu(dense(layerNorm(x, b.norm2) as tf.Tensor2D, b.fc1)) as tf.Tensor2D, b.fc2)) as tf.Tensor2D;
 
   /** [B, H, W, 3] -> the tokens [B·N, D] (the class token first in each image's N), plus position. */
   const embed: Segment = (x) => {
     const B = x.shape[0];
     const patches = tf.fused.conv2d({ x: x as tf.Tensor4D, filter: patchKernel as tf.Tensor4D, strides: p, pad: 'valid', bias: patchBias }); // [B, g, g, D]
     if (patches.shape[1] * patches.shape[2] + 1 !== N) {
-      throw new Error(`this ViT was built for ${N - 1} patches, got a ${x.shape[1]}×${x.shape[2]} image (${patches.shape[1]}×${patches.shape[2]} patches of ${p} px)`);
+      throw new Error(
+        `this ViT was built for ${N - 1} patches, got a ${x.shape[1]}×${x.shape[2]} image (${patches.shape[1]}×${patches.shape[2]} patches of ${p} px)`,
+      );
     }
     const all = tf.concat([tf.broadcastTo(cls, [B, 1, D]), tf.reshape(patches, [B, N - 1, D])], 1); // [B, N, D]
     return tf.reshape(tf.add(all, pos), [B * N, D]);
   };
   /** Each block maps the tokens [B·N, D] to [B·N, D]. */
-  const blockSegments = blocks.map((b): Segment => (h) => mlp(attention(h as tf.Tensor2D, b, h.shape[0] / N), b));
+  const blockSegments = blocks.map(
+    (b): Segment =>
+      (h) =>
+        mlp(attention(h as tf.Tensor2D, b, h.shape[0] / N), b),
+  );
   const toTokens = [embed, ...blockSegments];
   /** The class token, then the final norm (per token, so taking the token first is the same): [B·N, D] -> [B, D]. */
   const classToken: Segment = (h) => {

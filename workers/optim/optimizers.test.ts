@@ -95,7 +95,11 @@ describe('AdamW, two steps by hand (torch.optim.AdamW)', () => {
       return pi * (1 - 0.01 * 0.1) - 0.01 * update;
     });
     expect(Array.from(p.dataSync())).toEqual([expect.closeTo(want[0], 5), expect.closeTo(want[1], 5)]);
-    expect(opt.state().map((s) => [s.slot, s.param])).toEqual([['adamw.m', p], ['adamw.v', p], ['adamw.t', null]]);
+    expect(opt.state().map((s) => [s.slot, s.param])).toEqual([
+      ['adamw.m', p],
+      ['adamw.v', p],
+      ['adamw.t', null],
+    ]);
     opt.dispose();
   });
 
@@ -147,9 +151,20 @@ describe('state and load', () => {
     ['adamw', () => adamw({ weightDecay: 0.01, beta1: 0.9 })],
   ] as const) {
     it(`${name}: a loaded copy continues exactly as the original`, () => {
-      const w = tf.variable(tf.tensor2d([[1, -2], [0.5, 3]]));
+      const w = tf.variable(
+        tf.tensor2d([
+          [1, -2],
+          [0.5, 3],
+        ]),
+      );
       const b = tf.variable(tf.tensor1d([0.1, -0.3]));
-      const g = () => [tf.tensor2d([[0.3, -0.1], [0.2, 0.4]]), tf.tensor1d([0.05, -0.02])];
+      const g = () => [
+        tf.tensor2d([
+          [0.3, -0.1],
+          [0.2, 0.4],
+        ]),
+        tf.tensor1d([0.05, -0.02]),
+      ];
       const original = make();
       original.apply([w, b], g(), 0.1);
       original.apply([w, b], g(), 0.05);

@@ -52,13 +52,23 @@ function slots(prefix: OptimizerSlot) {
 }
 
 /** Loads checkpoint values into the named slot sets; a scalar slot (param null) goes to `scalars`. */
-function loadInto(sets: Record<string, ReturnType<typeof slots>>, scalars: Record<string, tf.Variable>, values: Parameters<Optimizer['load']>[0]) {
+function loadInto(
+  sets: Record<string, ReturnType<typeof slots>>,
+  scalars: Record<string, tf.Variable>,
+  values: Parameters<Optimizer['load']>[0],
+) {
   for (const { slot, param, value } of values) {
     if (param) {
-      if (!Object.hasOwn(sets, slot)) throw new Error(`the checkpoint holds optimizer slot ${slot}, which its optimizer does not have: it was written by another optimizer, or its config was edited`);
+      if (!Object.hasOwn(sets, slot))
+        throw new Error(
+          `the checkpoint holds optimizer slot ${slot}, which its optimizer does not have: it was written by another optimizer, or its config was edited`,
+        );
       sets[slot].set(param, value);
     } else {
-      if (!Object.hasOwn(scalars, slot)) throw new Error(`the checkpoint holds optimizer state ${slot}, which its optimizer does not have: it was written by another optimizer, or its config was edited`);
+      if (!Object.hasOwn(scalars, slot))
+        throw new Error(
+          `the checkpoint holds optimizer state ${slot}, which its optimizer does not have: it was written by another optimizer, or its config was edited`,
+        );
       scalars[slot].assign(value);
     }
   }

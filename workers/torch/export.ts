@@ -19,7 +19,8 @@ export function torchStateDict(c: Checkpoint): [string, SafeTensor][] {
     const t = perm ? permute(values, e.shape, perm) : { values: values.slice(), shape: e.shape };
     out.push([e.name, f32(t.values, t.shape)]);
     // nn.BatchNorm counts its training-mode forwards; main_vicreg.py runs the two views separately.
-    if (e.name.endsWith('.running_var')) out.push([`${e.name.slice(0, -'.running_var'.length)}.num_batches_tracked`, i64Scalar(2 * meta.step)]);
+    if (e.name.endsWith('.running_var'))
+      out.push([`${e.name.slice(0, -'.running_var'.length)}.num_batches_tracked`, i64Scalar(2 * meta.step)]);
   }
   return out;
 }

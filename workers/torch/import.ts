@@ -17,7 +17,8 @@ import { inverse, layoutOf, permute, TO_TORCH } from './layout';
 import { readSafetensors, tensorsCrc32, type SafeTensor } from './safetensors';
 
 /** The first bytes of a zip (a studio checkpoint). */
-export const isZip = (bytes: Uint8Array) => bytes.length >= 4 && bytes[0] === 0x50 && bytes[1] === 0x4b && bytes[2] === 0x03 && bytes[3] === 0x04;
+export const isZip = (bytes: Uint8Array) =>
+  bytes.length >= 4 && bytes[0] === 0x50 && bytes[1] === 0x4b && bytes[2] === 0x03 && bytes[3] === 0x04;
 
 /** The first bytes of a safetensors file: a header length the file can hold, then "{". */
 export function isSafetensors(bytes: Uint8Array): boolean {
@@ -51,7 +52,10 @@ export function inferBackbone(t: Map<string, SafeTensor>): Partial<TrainConfig> 
     const grid = Math.round(Math.sqrt(tokens - 1));
     let depth = 0;
     while (t.has(`backbone.blocks.${depth}.attn.qkv.weight`)) depth++;
-    if (D !== 192 && D !== 384) throw new Error(`the file holds a ViT ${D} wide: the studio builds ViT-Tiny (192) and ViT-Small (384) without metadata; import the file train_vicreg.py wrote, which names its config`);
+    if (D !== 192 && D !== 384)
+      throw new Error(
+        `the file holds a ViT ${D} wide: the studio builds ViT-Tiny (192) and ViT-Small (384) without metadata; import the file train_vicreg.py wrote, which names its config`,
+      );
     return { backbone: D === 192 ? 'vit-tiny' : 'vit-small', widthMult: 1, patchSize: p, vitDepth: depth, imageSize: grid * p };
   }
   if (s('features.0.0.weight')) {
@@ -70,10 +74,17 @@ export function inferBackbone(t: Map<string, SafeTensor>): Partial<TrainConfig> 
     const deep = t.has('backbone.layer3.5.conv1.weight');
     const [stem, , k] = s('conv1.weight')!;
     const imagenet = k === 7;
-    return { backbone: bottleneck ? 'resnet50' : deep ? 'resnet34' : 'resnet18', widthMult: stem / 64, stem: imagenet ? 'imagenet' : 'cifar', imageSize: imagenet ? 112 : 32 };
+    return {
+      backbone: bottleneck ? 'resnet50' : deep ? 'resnet34' : 'resnet18',
+      widthMult: stem / 64,
+      stem: imagenet ? 'imagenet' : 'cifar',
+      imageSize: imagenet ? 112 : 32,
+    };
   }
   if (s('conv4.weight') && s('bn4.weight')) return { backbone: 'small-cnn', width: s('conv1.weight')![0], imageSize: 32 };
-  throw new Error('the file\'s tensors are not those of a backbone the studio builds (small CNN, ResNet-18/34/50, MobileNetV2, ViT-Tiny/Small): none of conv1/layer1, features.0, patch_embed was found');
+  throw new Error(
+    "the file's tensors are not those of a backbone the studio builds (small CNN, ResNet-18/34/50, MobileNetV2, ViT-Tiny/Small): none of conv1/layer1, features.0, patch_embed was found",
+  );
 }
 
 /** The projector spec the tensors describe ("32-16"), or null when the file has none. */
@@ -108,12 +119,18 @@ function toFloat32(name: string, t: SafeTensor): Float32Array {
  * Throws, naming the first differences, when the tensors are not exactly the model's.
  */
 export function checkpointFromSafetensors(bytes: Uint8Array, fileName: string): { checkpoint: Checkpoint; inferred: string | null } {
-  if (bytes.byteLength > MAX_IMPORT_BYTES) throw new Error(`the file is ${(bytes.byteLength / 2 ** 20).toFixed(1)} MiB, more than the ${MAX_IMPORT_BYTES / 2 ** 20} MiB the largest model needs`);
+  if (bytes.byteLength > MAX_IMPORT_BYTES)
+    throw new Error(
+      `the file is ${(bytes.byteLength / 2 ** 20).toFixed(1)} MiB, more than the ${MAX_IMPORT_BYTES / 2 ** 20} MiB the largest model needs`,
+    );
   const file = readSafetensors(bytes);
   const md = file.metadata;
   if (md.tensors_crc32 !== undefined) {
     const crc = tensorsCrc32(file.tensors);
-    if (crc !== md.tensors_crc32) throw new Error(`the file fails its CRC-32 check (its metadata says ${md.tensors_crc32.slice(0, 8)}, the tensors give ${crc}): it was damaged after it was written. Export it again.`);
+    if (crc !== md.tensors_crc32)
+      throw new Error(
+        `the file fails its CRC-32 check (its metadata says ${md.tensors_crc32.slice(0, 8)}, the tensors give ${crc}): it was damaged after it was written. Export it again.`,
+      );
   }
   const tensors = new Map<string, SafeTensor>();
   const dropped: string[] = [];
@@ -136,7 +153,11 @@ export function checkpointFromSafetensors(bytes: Uint8Array, fileName: string): 
     config = parseOrThrow(configSchema, raw, 'the file\'s metadata "config" is damaged');
   } else {
     const backbone = inferBackbone(tensors);
-    config = parseOrThrow(configSchema, { ...DEFAULT_CONFIG, ...backbone, projector: projector ?? DEFAULT_CONFIG.projector, epochs: 1 }, 'the architecture inferred from it does not fit the studio');
+    config = parseOrThrow(
+      configSchema,
+      { ...DEFAULT_CONFIG, ...backbone, projector: projector ?? DEFAULT_CONFIG.projector, epochs: 1 },
+      'the architecture inferred from it does not fit the studio',
+    );
     inferred = `${config.backbone}${config.backbone.startsWith('resnet') ? ` (${config.stem} stem)` : ''}${config.widthMult !== 1 && config.backbone !== 'small-cnn' ? `, width ×${config.widthMult}` : ''}, ${config.imageSize} px${projector ? `, projector ${projector}` : ', no projector (a fresh one is initialised)'}`;
   }
 
@@ -152,13 +173,16 @@ export function checkpointFromSafetensors(bytes: Uint8Array, fileName: string): 
     if (!t) {
       if (e.name.startsWith('projector.') && projector === null) fresh.add(e.name);
       else problems.push(`${e.name} is missing`);
-    } else if (t.shape.join('x') !== torchShape.join('x')) problems.push(`${e.name} is [${t.shape}] in the file, [${torchShape}] in this model`);
+    } else if (t.shape.join('x') !== torchShape.join('x'))
+      problems.push(`${e.name} is [${t.shape}] in the file, [${torchShape}] in this model`);
   }
   const known = new Set(expected.map((e) => e.name));
   for (const name of tensors.keys()) if (!known.has(name)) problems.push(`${name} is not part of this model`);
   if (problems.length) {
     model.dispose();
-    throw new Error(`the file's tensors do not fit ${inferred ?? `the model its metadata describes (${config.backbone})`}: ${problems.slice(0, 3).join('; ')}${problems.length > 3 ? ` (and ${problems.length - 3} more)` : ''}`);
+    throw new Error(
+      `the file's tensors do not fit ${inferred ?? `the model its metadata describes (${config.backbone})`}: ${problems.slice(0, 3).join('; ')}${problems.length > 3 ? ` (and ${problems.length - 3} more)` : ''}`,
+    );
   }
 
   // Values into the studio's layout, back to back, in the model's order.
@@ -203,11 +227,22 @@ export function checkpointFromSafetensors(bytes: Uint8Array, fileName: string): 
     }
   }
   const meta = {
-    format: FORMAT_VERSION, appVersion: md.app_version?.slice(0, 100) || APP_VERSION, runId: newRunId(),
+    format: FORMAT_VERSION,
+    appVersion: md.app_version?.slice(0, 100) || APP_VERSION,
+    runId: newRunId(),
     runName: (md.run_name ?? fileName.replace(/\.safetensors$/i, '')).slice(0, 200) || 'PyTorch weights',
-    createdAt: Date.now(), reason: 'import' as const, ...position, rng: { state: config.seed, epochStart: config.seed },
-    config, dataset: { id: md.dataset_id?.slice(0, 200) ?? 'pytorch', name: md.dataset_name?.slice(0, 200) ?? 'PyTorch' }, normalization,
-    model: entries, optimizer: [], avt: null, values: data.length, metrics: [],
+    createdAt: Date.now(),
+    reason: 'import' as const,
+    ...position,
+    rng: { state: config.seed, epochStart: config.seed },
+    config,
+    dataset: { id: md.dataset_id?.slice(0, 200) ?? 'pytorch', name: md.dataset_name?.slice(0, 200) ?? 'PyTorch' },
+    normalization,
+    model: entries,
+    optimizer: [],
+    avt: null,
+    values: data.length,
+    metrics: [],
   };
   return { checkpoint: { meta: meta as CheckpointMeta, data }, inferred };
 }

@@ -24,7 +24,8 @@ export const inverse = (perm: number[]) => perm.map((_, i) => perm.indexOf(i));
  * a single output channel there, as makeDivisible keeps widths ≥ 8), rank 2 a Linear weight.
  */
 export function layoutOf(backbone: Backbone, name: string, shape: number[]): Layout {
-  if (shape.length === 4) return backbone === 'mobilenetv2' && shape[3] === 1 && shape[2] > 1 && name.startsWith('backbone.features.') ? 'depthwise' : 'conv';
+  if (shape.length === 4)
+    return backbone === 'mobilenetv2' && shape[3] === 1 && shape[2] > 1 && name.startsWith('backbone.features.') ? 'depthwise' : 'conv';
   if (shape.length === 2) return 'dense';
   return 'plain';
 }

@@ -29,15 +29,35 @@ const TORCHRUN = process.env.TORCHRUN ?? '/usr/bin/torchrun';
 /** Runs a command, or fails with its output and what to install. */
 function sh(cmd: string, args: string[], cwd: string): string {
   try {
-    return execFileSync(cmd, args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, OMP_NUM_THREADS: '1' } });
+    return execFileSync(cmd, args, {
+      cwd,
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, OMP_NUM_THREADS: '1' },
+    });
   } catch (e) {
     const x = e as { stdout?: string; stderr?: string };
-    throw new Error(`${cmd} ${args.join(' ')} failed (PyTorch: apt-get install -y python3-torch python3-torchvision):\n${x.stdout ?? ''}\n${x.stderr ?? String(e)}`);
+    throw new Error(
+      `${cmd} ${args.join(' ')} failed (PyTorch: apt-get install -y python3-torch python3-torchvision):\n${x.stdout ?? ''}\n${x.stderr ?? String(e)}`,
+    );
   }
 }
 
 /** The step lines of the script's output (torchrun's tee prefixes each with its rank). */
-const steps = (out: string) => out.split('\n').filter((l) => l.includes('{"step"')).map((l) => JSON.parse(l.slice(l.indexOf('{"step"'))) as { step: number; loss: number; invariance: number; variance: number; covariance: number });
+const steps = (out: string) =>
+  out
+    .split('\n')
+    .filter((l) => l.includes('{"step"'))
+    .map(
+      (l) =>
+        JSON.parse(l.slice(l.indexOf('{"step"'))) as {
+          step: number;
+          loss: number;
+          invariance: number;
+          variance: number;
+          covariance: number;
+        },
+    );
 
 let ck: Checkpoint;
 let dir: string;
@@ -68,7 +88,13 @@ beforeAll(async () => {
 
 describe('the PyTorch project', () => {
   it('holds the five files, and the script is valid Python with the run inlined', () => {
-    expect(Object.keys(unzipSync(torchProjectZip(ck).bytes)).sort()).toEqual(['README.md', 'model.safetensors', 'optimizer.safetensors', 'requirements.txt', 'train_vicreg.py']);
+    expect(Object.keys(unzipSync(torchProjectZip(ck).bytes)).sort()).toEqual([
+      'README.md',
+      'model.safetensors',
+      'optimizer.safetensors',
+      'requirements.txt',
+      'train_vicreg.py',
+    ]);
     const script = trainScript(ck);
     expect(script).not.toMatch(/@@/);
     expect(script).toContain(`"varianceMode": "adaptive"`);
@@ -81,7 +107,11 @@ describe('the PyTorch project', () => {
   });
 
   it("continues on one process, and its first loss is the studio's on the same batch (augmentation off, 1e-4)", () => {
-    const out = sh(PYTHON, ['train_vicreg.py', '--data', 'data', '--out', 'out1', '--no-augment', '--max-steps', '3', '--workers', '0'], dir);
+    const out = sh(
+      PYTHON,
+      ['train_vicreg.py', '--data', 'data', '--out', 'out1', '--no-augment', '--max-steps', '3', '--workers', '0'],
+      dir,
+    );
     const torchSteps = steps(out);
     expect(torchSteps.map((s) => s.step)).toEqual([1, 2, 3].map((k) => 3 * ck.meta.epoch + k)); // 24 images / batch 8
     expect(torchSteps.every((s) => Number.isFinite(s.loss))).toBe(true);
@@ -91,18 +121,35 @@ describe('the PyTorch project', () => {
     const { mean, std } = ck.meta.normalization;
     const trained = runFromCheckpoint(ck, c);
     const studio = tf.tidy(() => {
-      const gray = tf.tensor(images.slice(0, c.batchSize).flatMap((g) => Array.from(g)), [c.batchSize, S, S, 1]).div(255);
+      const gray = tf
+        .tensor(
+          images.slice(0, c.batchSize).flatMap((g) => Array.from(g)),
+          [c.batchSize, S, S, 1],
+        )
+        .div(255);
       const x = tf.sub(tf.concat([gray, gray, gray], 3), mean).div(std) as tf.Tensor4D;
       const z1 = trained.model.forward(x, true).embedding;
       const z2 = trained.model.forward(tf.reverse(x, 2) as tf.Tensor4D, true).embedding;
       const step = 3 * ck.meta.epoch; // the script's step count on its data
-      const t = vicregLoss(z1, z2, { ...c, simCoeff: rampedCoeff(c.simCoeff, step, c.rampSteps, c.rampStart), covCoeff: rampedCoeff(c.covCoeff, step, c.rampSteps, c.rampStart) }, trained.avt, true);
+      const t = vicregLoss(
+        z1,
+        z2,
+        {
+          ...c,
+          simCoeff: rampedCoeff(c.simCoeff, step, c.rampSteps, c.rampStart),
+          covCoeff: rampedCoeff(c.covCoeff, step, c.rampSteps, c.rampStart),
+        },
+        trained.avt,
+        true,
+      );
       t.state.ema?.dispose();
       return [t.loss, t.invariance, t.variance, t.covariance].map((s) => s.dataSync()[0]);
     });
     releaseRun(trained);
     const first = torchSteps[0];
-    console.log(`first step: PyTorch loss ${first.loss} (inv ${first.invariance}, var ${first.variance}, cov ${first.covariance}); studio ${studio[0]} (inv ${studio[1]}, var ${studio[2]}, cov ${studio[3]})`);
+    console.log(
+      `first step: PyTorch loss ${first.loss} (inv ${first.invariance}, var ${first.variance}, cov ${first.covariance}); studio ${studio[0]} (inv ${studio[1]}, var ${studio[2]}, cov ${studio[3]})`,
+    );
     expect(Math.abs(first.loss - studio[0]) / Math.abs(studio[0])).toBeLessThan(1e-4);
     expect(Math.abs(first.variance - studio[2])).toBeLessThan(1e-4 * Math.max(1, Math.abs(studio[2])));
 
@@ -132,14 +179,20 @@ describe('the PyTorch project', () => {
     const caseDir = join(dir, 'roundtrip', 'back');
     mkdirSync(caseDir, { recursive: true });
     writeFileSync(join(caseDir, 'model.safetensors'), written);
-    writeFileSync(join(caseDir, 'io.safetensors'), writeSafetensors([
-      ['x', f32(permute(await x.data() as Float32Array, x.shape, [0, 3, 1, 2]).values, [4, 3, S, S])],
-      ['features', f32(await features.data() as Float32Array, features.shape)],
-      ['projection', f32(await embedding.data() as Float32Array, embedding.shape)],
-    ]));
+    writeFileSync(
+      join(caseDir, 'io.safetensors'),
+      writeSafetensors([
+        ['x', f32(permute((await x.data()) as Float32Array, x.shape, [0, 3, 1, 2]).values, [4, 3, S, S])],
+        ['features', f32((await features.data()) as Float32Array, features.shape)],
+        ['projection', f32((await embedding.data()) as Float32Array, embedding.shape)],
+      ]),
+    );
     tf.dispose([x, features, embedding]);
     releaseRun(back);
-    const r = JSON.parse(sh(PYTHON, [join(__dirname, 'torch_features.py'), join(dir, 'roundtrip')], dir)).back as { features: number; projection: number };
+    const r = JSON.parse(sh(PYTHON, [join(__dirname, 'torch_features.py'), join(dir, 'roundtrip')], dir)).back as {
+      features: number;
+      projection: number;
+    };
     console.log(`round trip through PyTorch: features ${r.features}, projection ${r.projection} (max |torch − studio| / max |studio|)`);
     expect(r.features).toBeLessThan(1e-4);
     expect(r.projection).toBeLessThan(1e-4);
@@ -148,7 +201,25 @@ describe('the PyTorch project', () => {
   it('trains under torchrun with two processes (DistributedDataParallel on gloo)', () => {
     // --redirects/--tee 1: torch 1.13's launcher reads their default 0 (and 3) as None on
     // Python ≥ 3.11 (Std.from_str iterates an IntFlag, which yields only its one-bit members).
-    const out = sh(TORCHRUN, ['--nproc_per_node=2', '--master_port=29517', '--redirects=1', '--tee=1', 'train_vicreg.py', '--data', 'data', '--out', 'out2', '--max-steps', '3', '--workers', '0'], dir);
+    const out = sh(
+      TORCHRUN,
+      [
+        '--nproc_per_node=2',
+        '--master_port=29517',
+        '--redirects=1',
+        '--tee=1',
+        'train_vicreg.py',
+        '--data',
+        'data',
+        '--out',
+        'out2',
+        '--max-steps',
+        '3',
+        '--workers',
+        '0',
+      ],
+      dir,
+    );
     expect(out).toContain('"world": 2');
     const s = steps(out);
     expect(s).toHaveLength(3);

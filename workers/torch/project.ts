@@ -13,10 +13,14 @@ import { torchModelFile, torchOptimizerFile } from './export';
  *  no booleans or nulls; one would be a bug, so it throws). Strings stay escaped, so a run name
  *  cannot end a docstring or a string early. */
 function pythonLiteral(value: unknown, indent?: number): string {
-  const json = JSON.stringify(value, (_, v: unknown) => {
-    if (typeof v === 'boolean' || v === null) throw new Error(`no Python literal for ${String(v)} in the exported config`);
-    return v;
-  }, indent);
+  const json = JSON.stringify(
+    value,
+    (_, v: unknown) => {
+      if (typeof v === 'boolean' || v === null) throw new Error(`no Python literal for ${String(v)} in the exported config`);
+      return v;
+    },
+    indent,
+  );
   return json;
 }
 
@@ -31,7 +35,10 @@ export function trainScript(c: Checkpoint): string {
     .replace('@@APP_VERSION@@', APP_VERSION)
     .replace('@@CONFIG@@', pythonLiteral(m.config, 4))
     .replace('@@NORMALIZATION@@', pythonLiteral(m.normalization))
-    .replace('# @@MODELS@@', `# ----------------------------------------------------------------------------- models\n# The studio's networks under its (torchvision's, timm's) names: workers/torch/models.py.\n${models}`);
+    .replace(
+      '# @@MODELS@@',
+      `# ----------------------------------------------------------------------------- models\n# The studio's networks under its (torchvision's, timm's) names: workers/torch/models.py.\n${models}`,
+    );
 }
 
 export const REQUIREMENTS = `# train_vicreg.py: tested with Debian's torch 1.13 and torchvision 0.14 (CPU, gloo)
@@ -44,7 +51,11 @@ safetensors>=0.3
 
 function readme(c: Checkpoint): string {
   const m = c.meta;
-  const prefix = m.config.backbone.startsWith('resnet') ? `torchvision.models.${m.config.backbone}()` : m.config.backbone === 'mobilenetv2' ? 'torchvision.models.mobilenet_v2().features' : 'the backbone class in train_vicreg.py';
+  const prefix = m.config.backbone.startsWith('resnet')
+    ? `torchvision.models.${m.config.backbone}()`
+    : m.config.backbone === 'mobilenetv2'
+      ? 'torchvision.models.mobilenet_v2().features'
+      : 'the backbone class in train_vicreg.py';
   return `# ${m.runName}, step ${m.step}: continue in PyTorch
 
 Exported by VICReg Studio ${APP_VERSION}. The run stopped at step ${m.step} of ${m.totalSteps} (epoch ${m.epoch}).
@@ -73,7 +84,7 @@ launcher misreads their default there). The images are an ImageFolder (one subfo
     model.load_state_dict(backbone, strict=False)   # strict=False: the studio has no fc layer
 Inputs: RGB in [0, 1], resized to ${m.config.imageSize} px, then (x - mean) / std per channel with
 mean = ${JSON.stringify(m.normalization.mean)}, std = ${JSON.stringify(m.normalization.std)}.
-${m.config.backbone.startsWith('resnet') && m.config.stem === 'cifar' ? 'This ResNet has the CIFAR stem: replace conv1 with nn.Conv2d(3, 64, 3, 1, 1, bias=False) and maxpool with nn.Identity() first.\n' : ''}${m.config.backbone === 'small-cnn' || m.config.widthMult !== 1 ? 'Its widths differ from torchvision\'s: build it with the classes in train_vicreg.py.\n' : ''}
+${m.config.backbone.startsWith('resnet') && m.config.stem === 'cifar' ? 'This ResNet has the CIFAR stem: replace conv1 with nn.Conv2d(3, 64, 3, 1, 1, bias=False) and maxpool with nn.Identity() first.\n' : ''}${m.config.backbone === 'small-cnn' || m.config.widthMult !== 1 ? "Its widths differ from torchvision's: build it with the classes in train_vicreg.py.\n" : ''}
 ## Bring it back
 Import \`checkpoints/model.safetensors\` in the studio's checkpoint list: k-NN, probe, feature map
 and exports work on it.

@@ -23,7 +23,11 @@ export const MAX_HEADER_BYTES = 16 << 20;
 const product = (shape: number[]) => shape.reduce((a, b) => a * b, 1);
 
 /** float32 values as safetensors bytes (little-endian, as every platform the studio runs on). */
-export const f32 = (values: Float32Array, shape: number[]): SafeTensor => ({ dtype: 'F32', shape, data: new Uint8Array(values.buffer, values.byteOffset, values.byteLength) });
+export const f32 = (values: Float32Array, shape: number[]): SafeTensor => ({
+  dtype: 'F32',
+  shape,
+  data: new Uint8Array(values.buffer, values.byteOffset, values.byteLength),
+});
 
 /** One int64 value (PyTorch's BatchNorm num_batches_tracked is a 0-d int64 tensor). */
 export function i64Scalar(value: number): SafeTensor {
@@ -41,7 +45,8 @@ export function writeSafetensors(tensors: [string, SafeTensor][], metadata: Reco
   if (Object.keys(metadata).length) header.__metadata__ = metadata;
   let at = 0;
   for (const [name, t] of tensors) {
-    if (t.data.byteLength !== product(t.shape) * DTYPE_BYTES[t.dtype]) throw new Error(`${name}: ${t.data.byteLength} bytes do not hold a ${t.dtype} tensor of shape [${t.shape}]`);
+    if (t.data.byteLength !== product(t.shape) * DTYPE_BYTES[t.dtype])
+      throw new Error(`${name}: ${t.data.byteLength} bytes do not hold a ${t.dtype} tensor of shape [${t.shape}]`);
     header[name] = { dtype: t.dtype, shape: t.shape, data_offsets: [at, at + t.data.byteLength] };
     at += t.data.byteLength;
   }
@@ -69,7 +74,8 @@ export function readSafetensors(bytes: Uint8Array): SafetensorsFile {
   const fail = (why: string) => new Error(`the file is not a readable safetensors file: ${why}`);
   if (bytes.byteLength < 8) throw fail('shorter than its 8-byte header length');
   const n = new DataView(bytes.buffer, bytes.byteOffset, 8).getBigUint64(0, true);
-  if (n > BigInt(Math.min(MAX_HEADER_BYTES, bytes.byteLength - 8))) throw fail(`its header claims ${n} bytes, more than the file or the ${MAX_HEADER_BYTES >> 20} MiB a header may have`);
+  if (n > BigInt(Math.min(MAX_HEADER_BYTES, bytes.byteLength - 8)))
+    throw fail(`its header claims ${n} bytes, more than the file or the ${MAX_HEADER_BYTES >> 20} MiB a header may have`);
   const start = 8 + Number(n);
   let header: unknown;
   try {
@@ -90,14 +96,18 @@ export function readSafetensors(bytes: Uint8Array): SafetensorsFile {
       continue;
     }
     const e = value as { dtype?: unknown; shape?: unknown; data_offsets?: unknown };
-    if (typeof e !== 'object' || e === null || typeof e.dtype !== 'string' || !Object.hasOwn(DTYPE_BYTES, e.dtype)) throw fail(`${name} has no known dtype`);
-    if (!Array.isArray(e.shape) || e.shape.length > 8 || !e.shape.every((d) => Number.isSafeInteger(d) && d >= 0)) throw fail(`${name} has no valid shape`);
+    if (typeof e !== 'object' || e === null || typeof e.dtype !== 'string' || !Object.hasOwn(DTYPE_BYTES, e.dtype))
+      throw fail(`${name} has no known dtype`);
+    if (!Array.isArray(e.shape) || e.shape.length > 8 || !e.shape.every((d) => Number.isSafeInteger(d) && d >= 0))
+      throw fail(`${name} has no valid shape`);
     const offsets = e.data_offsets;
-    if (!Array.isArray(offsets) || offsets.length !== 2 || !offsets.every((o) => Number.isSafeInteger(o) && o >= 0)) throw fail(`${name} has no valid data_offsets`);
+    if (!Array.isArray(offsets) || offsets.length !== 2 || !offsets.every((o) => Number.isSafeInteger(o) && o >= 0))
+      throw fail(`${name} has no valid data_offsets`);
     const [begin, end] = offsets as [number, number];
     const dtype = e.dtype as Dtype;
     const shape = e.shape as number[];
-    if (end - begin !== product(shape) * DTYPE_BYTES[dtype]) throw fail(`${name} spans ${end - begin} bytes, its ${dtype} shape [${shape}] needs ${product(shape) * DTYPE_BYTES[dtype]}`);
+    if (end - begin !== product(shape) * DTYPE_BYTES[dtype])
+      throw fail(`${name} spans ${end - begin} bytes, its ${dtype} shape [${shape}] needs ${product(shape) * DTYPE_BYTES[dtype]}`);
     if (start + end > bytes.byteLength) throw fail(`${name} lies past the end of the file (truncated?)`);
     entries.push([name, { dtype, shape, begin, data: bytes.subarray(start + begin, start + end) }]);
   }

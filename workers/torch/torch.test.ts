@@ -27,7 +27,13 @@ beforeAll(async () => {
 describe('safetensors', () => {
   it('round trips tensors and metadata, header padded to 8 bytes', () => {
     const a = Float32Array.from({ length: 6 }, (_, i) => i - 2.5);
-    const bytes = writeSafetensors([['a', f32(a, [2, 3])], ['n', i64Scalar(42)]], { config: '{"x":1}' });
+    const bytes = writeSafetensors(
+      [
+        ['a', f32(a, [2, 3])],
+        ['n', i64Scalar(42)],
+      ],
+      { config: '{"x":1}' },
+    );
     const headerLength = Number(new DataView(bytes.buffer).getBigUint64(0, true));
     expect(headerLength % 8).toBe(0);
     const back = readSafetensors(bytes);
@@ -38,7 +44,10 @@ describe('safetensors', () => {
   });
 
   it('refuses a truncated file, a gap, an overlap, an unknown dtype and a huge header, naming the fault', () => {
-    const good = writeSafetensors([['a', f32(new Float32Array(4), [4])], ['b', f32(new Float32Array(2), [2])]]);
+    const good = writeSafetensors([
+      ['a', f32(new Float32Array(4), [4])],
+      ['b', f32(new Float32Array(2), [2])],
+    ]);
     expect(() => readSafetensors(good.subarray(0, good.length - 1))).toThrow(/b lies past the end of the file/);
     const header = (h: object) => {
       const json = new TextEncoder().encode(JSON.stringify(h));
@@ -47,10 +56,18 @@ describe('safetensors', () => {
       out.set(json, 8);
       return out;
     };
-    expect(() => readSafetensors(header({ a: { dtype: 'F32', shape: [2], data_offsets: [0, 8] }, b: { dtype: 'F32', shape: [2], data_offsets: [4, 12] } }))).toThrow(/b starts at byte 4, where 8 was expected/);
-    expect(() => readSafetensors(header({ a: { dtype: 'F32', shape: [2], data_offsets: [8, 16] } }))).toThrow(/a starts at byte 8, where 0 was expected/);
+    expect(() =>
+      readSafetensors(
+        header({ a: { dtype: 'F32', shape: [2], data_offsets: [0, 8] }, b: { dtype: 'F32', shape: [2], data_offsets: [4, 12] } }),
+      ),
+    ).toThrow(/b starts at byte 4, where 8 was expected/);
+    expect(() => readSafetensors(header({ a: { dtype: 'F32', shape: [2], data_offsets: [8, 16] } }))).toThrow(
+      /a starts at byte 8, where 0 was expected/,
+    );
     expect(() => readSafetensors(header({ a: { dtype: 'Q4', shape: [2], data_offsets: [0, 8] } }))).toThrow(/a has no known dtype/);
-    expect(() => readSafetensors(header({ a: { dtype: 'F32', shape: [3], data_offsets: [0, 8] } }))).toThrow(/a spans 8 bytes, its F32 shape \[3\] needs 12/);
+    expect(() => readSafetensors(header({ a: { dtype: 'F32', shape: [3], data_offsets: [0, 8] } }))).toThrow(
+      /a spans 8 bytes, its F32 shape \[3\] needs 12/,
+    );
     const huge = new Uint8Array(16);
     new DataView(huge.buffer).setBigUint64(0, 1n << 40n, true);
     expect(() => readSafetensors(huge)).toThrow(/header claims 1099511627776 bytes/);
@@ -85,8 +102,8 @@ const CASES: Record<string, Partial<TrainConfig>> = {
   'small-cnn-odd': { backbone: 'small-cnn', width: 4, imageSize: 15 }, // odd side: 1 before and after
   'resnet18-cifar': { backbone: 'resnet18', widthMult: 0.125, stem: 'cifar', imageSize: 16 },
   'resnet18-imagenet': { backbone: 'resnet18', widthMult: 0.125, stem: 'imagenet', imageSize: 32 },
-  'resnet50': { backbone: 'resnet50', widthMult: 0.0625, stem: 'cifar', imageSize: 16 },
-  'mobilenetv2': { backbone: 'mobilenetv2', widthMult: 0.35, imageSize: 32 },
+  resnet50: { backbone: 'resnet50', widthMult: 0.0625, stem: 'cifar', imageSize: 16 },
+  mobilenetv2: { backbone: 'mobilenetv2', widthMult: 0.35, imageSize: 32 },
   'vit-tiny': { backbone: 'vit-tiny', widthMult: 0.25, patchSize: 4, vitDepth: 2, imageSize: 16 },
 };
 
@@ -98,16 +115,47 @@ async function randomCheckpoint(c: TrainConfig, seed: number): Promise<{ checkpo
     for (const p of model.store.params) {
       const n = p.variable.size;
       const noise = Float32Array.from({ length: n }, () => rand() * 2 - 1);
-      if (p.name.endsWith('running_var')) p.variable.assign(tf.tensor(noise.map((x) => 0.5 + Math.abs(x)), p.variable.shape));
-      else if (/\.(bn\d|\d+|downsample\.1|norm\d?)\.weight$/.test(p.name) && p.variable.rank === 1) p.variable.assign(tf.tensor(noise.map((x) => 1 + 0.3 * x), p.variable.shape));
-      else p.variable.assign(tf.add(p.variable, tf.tensor(noise.map((x) => 0.1 * x), p.variable.shape)));
+      if (p.name.endsWith('running_var'))
+        p.variable.assign(
+          tf.tensor(
+            noise.map((x) => 0.5 + Math.abs(x)),
+            p.variable.shape,
+          ),
+        );
+      else if (/\.(bn\d|\d+|downsample\.1|norm\d?)\.weight$/.test(p.name) && p.variable.rank === 1)
+        p.variable.assign(
+          tf.tensor(
+            noise.map((x) => 1 + 0.3 * x),
+            p.variable.shape,
+          ),
+        );
+      else
+        p.variable.assign(
+          tf.add(
+            p.variable,
+            tf.tensor(
+              noise.map((x) => 0.1 * x),
+              p.variable.shape,
+            ),
+          ),
+        );
     }
   });
   const optimizer = makeOptimizer(c);
   const { layout, read } = captureTensors(model, optimizer, { ema: null });
   const data = await read();
   optimizer.dispose();
-  const meta = { ...layout, config: c, step: 3, epoch: 0, stepInEpoch: 3, totalSteps: 10 * c.epochs, runName: 'torch test', dataset: { id: 'd', name: 'd' }, normalization: { mean: [0, 0, 0], std: [1, 1, 1] } } as unknown as CheckpointMeta;
+  const meta = {
+    ...layout,
+    config: c,
+    step: 3,
+    epoch: 0,
+    stepInEpoch: 3,
+    totalSteps: 10 * c.epochs,
+    runName: 'torch test',
+    dataset: { id: 'd', name: 'd' },
+    normalization: { mean: [0, 0, 0], std: [1, 1, 1] },
+  } as unknown as CheckpointMeta;
   return { checkpoint: { meta, data }, model };
 }
 
@@ -122,9 +170,9 @@ describe('model.safetensors in PyTorch', () => {
         const x = tf.randomNormal([3, S, S, 3], 0, 1, 'float32', 5) as tf.Tensor4D;
         const { features: y, embedding: z } = model.forward(x, false);
         const io = writeSafetensors([
-          ['x', f32(permute(await x.data() as Float32Array, x.shape, [0, 3, 1, 2]).values, [3, 3, S, S])],
-          ['features', f32(await y.data() as Float32Array, y.shape)],
-          ['projection', f32(await z.data() as Float32Array, z.shape)],
+          ['x', f32(permute((await x.data()) as Float32Array, x.shape, [0, 3, 1, 2]).values, [3, 3, S, S])],
+          ['features', f32((await y.data()) as Float32Array, y.shape)],
+          ['projection', f32((await z.data()) as Float32Array, z.shape)],
         ]);
         tf.dispose([x, y, z]);
         model.dispose();
@@ -139,7 +187,9 @@ describe('model.safetensors in PyTorch', () => {
       try {
         out = execFileSync(PYTHON, [join(__dirname, 'torch_features.py'), dir], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
       } catch (e) {
-        throw new Error(`PyTorch could not check the export (install it: apt-get install -y python3-torch python3-torchvision): ${(e as { stderr?: string }).stderr ?? String(e)}`);
+        throw new Error(
+          `PyTorch could not check the export (install it: apt-get install -y python3-torch python3-torchvision): ${(e as { stderr?: string }).stderr ?? String(e)}`,
+        );
       }
       const result = JSON.parse(out) as Record<string, { features: number; projection: number; dim: number }>;
       console.log('PyTorch agreement (max |torch − studio| / max |studio|):', JSON.stringify(result));

@@ -18,24 +18,45 @@ beforeAll(async () => {
   await tf.setBackend('wasm');
 });
 
-
 describe('memory stays flat for every backbone', () => {
   for (const backbone of BACKBONES) {
     it(backbone, async () => {
       const rand = mulberry32(3);
       const batchSize = TINY[backbone].batchSize ?? 4;
       const n = 10 * batchSize;
-      const data = fromPixels(Uint8Array.from({ length: n * 16 * 16 * 3 }, () => Math.floor(rand() * 256)), { count: n, height: 16, width: 16, channels: 3 },
-        Int32Array.from({ length: n }, (_, i) => i % 2), ['a', 'b'], { id: 'm', name: 'm', source: 'test', testFraction: 0, seed: 0 });
+      const data = fromPixels(
+        Uint8Array.from({ length: n * 16 * 16 * 3 }, () => Math.floor(rand() * 256)),
+        { count: n, height: 16, width: 16, channels: 3 },
+        Int32Array.from({ length: n }, (_, i) => i % 2),
+        ['a', 'b'],
+        { id: 'm', name: 'm', source: 'test', testFraction: 0, seed: 0 },
+      );
       // 10 steps an epoch, 4 epochs; windows of 10 steps, diagnostics every 10: steps 20 and 40
       // close windows in the same phase of the loop.
-      const c: TrainConfig = { ...DEFAULT_CONFIG, backbone, ...TINY[backbone], batchSize, imageSize: 16, projector: '8-8', metricsEvery: 10, diagEvery: 10, epochs: 4, checkpointEvery: 5 };
+      const c: TrainConfig = {
+        ...DEFAULT_CONFIG,
+        backbone,
+        ...TINY[backbone],
+        batchSize,
+        imageSize: 16,
+        projector: '8-8',
+        metricsEvery: 10,
+        diagEvery: 10,
+        epochs: 4,
+        checkpointEvery: 5,
+      };
       const before = tf.memory().numTensors;
       const at = new Map<number, [number, number]>();
       let checkpoints = 0;
-      const run = await train(data, c, new RunControl(), (e) => {
-        if (e.type === 'metrics') at.set(e.records[e.records.length - 1].step, [tf.memory().numTensors, tf.memory().numBytes]);
-      }, { runId: 'm', runName: 'm', checkpoint: async () => void checkpoints++ });
+      const run = await train(
+        data,
+        c,
+        new RunControl(),
+        (e) => {
+          if (e.type === 'metrics') at.set(e.records[e.records.length - 1].step, [tf.memory().numTensors, tf.memory().numBytes]);
+        },
+        { runId: 'm', runName: 'm', checkpoint: async () => void checkpoints++ },
+      );
       expect(run.step).toBe(40);
       expect(checkpoints).toBe(8);
       expect(at.get(20)).toBeDefined();

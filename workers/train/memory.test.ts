@@ -19,8 +19,13 @@ beforeAll(async () => {
 it('keeps tf.memory() identical between step 100 and step 1,000', async () => {
   const rand = mulberry32(7);
   const n = 100;
-  const data = fromPixels(Uint8Array.from({ length: n * 64 * 3 }, () => Math.floor(rand() * 256)), { count: n, height: 8, width: 8, channels: 3 },
-    Int32Array.from({ length: n }, (_, i) => i % 2), ['a', 'b'], { id: 'm', name: 'm', source: 'test', testFraction: 0, seed: 0 });
+  const data = fromPixels(
+    Uint8Array.from({ length: n * 64 * 3 }, () => Math.floor(rand() * 256)),
+    { count: n, height: 8, width: 8, channels: 3 },
+    Int32Array.from({ length: n }, (_, i) => i % 2),
+    ['a', 'b'],
+    { id: 'm', name: 'm', source: 'test', testFraction: 0, seed: 0 },
+  );
   // 25 steps an epoch; steps 100 and 1,000 are both timed diagnostics steps at an epoch start,
   // so the loop is in the same phase when their metrics window arrives.
   const c = { ...DEFAULT_CONFIG, batchSize: 4, imageSize: 8, width: 2, projector: '8-8', metricsEvery: 10, diagEvery: 100, epochs: 41 };

@@ -37,9 +37,16 @@ function halves(n: number) {
   const labels = new Int32Array(n);
   for (let i = 0; i < n; i++) {
     labels[i] = i % 2;
-    for (let y = 0; y < side; y++) for (let x = 0; x < side; x++) px[(i * side + y) * side + x] = (x < side / 2) === (labels[i] === 0) ? 200 + (i % 50) : 10;
+    for (let y = 0; y < side; y++)
+      for (let x = 0; x < side; x++) px[(i * side + y) * side + x] = x < side / 2 === (labels[i] === 0) ? 200 + (i % 50) : 10;
   }
-  return fromPixels(px, { count: n, height: side, width: side, channels: 1 }, labels, ['left', 'right'], { id: 'h', name: 'h', source: 't', testFraction: 0.25, seed: 1 });
+  return fromPixels(px, { count: n, height: side, width: side, channels: 1 }, labels, ['left', 'right'], {
+    id: 'h',
+    name: 'h',
+    source: 't',
+    testFraction: 0.25,
+    seed: 1,
+  });
 }
 
 describe('OnlineKnn', () => {
@@ -62,7 +69,13 @@ describe('OnlineKnn', () => {
     expect(online.test.length).toBe(data.test.length);
     const before = tf.memory().numTensors;
     const lines = await online.baselines(7);
-    expect(lines).toMatchObject({ pixels: 1, trainCount: data.train.length, testCount: data.test.length, features: 'backbone, 4×4 grid', every: 7 });
+    expect(lines).toMatchObject({
+      pixels: 1,
+      trainCount: data.train.length,
+      testCount: data.test.length,
+      features: 'backbone, 4×4 grid',
+      every: 7,
+    });
     const model = buildModel(c);
     const point = await online.record(model, 0, 0);
     expect(point).toEqual({ step: 0, epoch: 0, top1: lines.random });

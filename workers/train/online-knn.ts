@@ -23,10 +23,20 @@ export const ONLINE_SHARE = 0.05;
 const CHUNK = 128; // images per forward pass: bounds the activations held at once
 
 /** Fixed, seeded subsets of the training and test splits (indices into the dataset). */
-export function onlineSubsets(data: Pick<Dataset, 'train' | 'test'>, seed: number, maxTrain = ONLINE_TRAIN, maxTest = ONLINE_TEST): { train: Int32Array; test: Int32Array } {
+export function onlineSubsets(
+  data: Pick<Dataset, 'train' | 'test'>,
+  seed: number,
+  maxTrain = ONLINE_TRAIN,
+  maxTest = ONLINE_TEST,
+): { train: Int32Array; test: Int32Array } {
   const rand = mulberry32((seed ^ 0x6b1d) >>> 0);
   const take = (from: Int32Array, max: number) =>
-    from.length <= max ? from.slice() : permutation(from.length, rand).subarray(0, max).sort().map((i) => from[i]);
+    from.length <= max
+      ? from.slice()
+      : permutation(from.length, rand)
+          .subarray(0, max)
+          .sort()
+          .map((i) => from[i]);
   return { train: take(data.train, maxTrain), test: take(data.test, maxTest) };
 }
 
@@ -43,7 +53,15 @@ export function autoEvery(costMs: number, msPerStep: number, stepsPerEpoch: numb
  * Top-1 of weighted k-NN from the [M, k] best similarities and their training indices (best
  * first), with labels of the training subset and the test subset.
  */
-export function knnTop1(values: ArrayLike<number>, indices: ArrayLike<number>, k: number, trainY: ArrayLike<number>, testY: ArrayLike<number>, numClasses: number, temperature: number): number {
+export function knnTop1(
+  values: ArrayLike<number>,
+  indices: ArrayLike<number>,
+  k: number,
+  trainY: ArrayLike<number>,
+  testY: ArrayLike<number>,
+  numClasses: number,
+  temperature: number,
+): number {
   let right = 0;
   for (let r = 0; r < testY.length; r++) {
     const sims = Array.from({ length: k }, (_, j) => values[r * k + j]);
@@ -62,7 +80,10 @@ export class OnlineKnn {
   private readonly testY: Int32Array;
   private readonly k: number;
 
-  constructor(private data: Dataset, private c: TrainConfig) {
+  constructor(
+    private data: Dataset,
+    private c: TrainConfig,
+  ) {
     ({ train: this.train, test: this.test } = onlineSubsets(data, c.seed));
     this.trainY = Int32Array.from(this.train, (i) => data.labels[i]);
     this.testY = Int32Array.from(this.test, (i) => data.labels[i]);
@@ -121,8 +142,12 @@ export class OnlineKnn {
     const random = buildModel(this.c);
     try {
       return {
-        pixels, random: await this.measure(random), trainCount: this.train.length, testCount: this.test.length,
-        features: featuresLabel(this.c), every,
+        pixels,
+        random: await this.measure(random),
+        trainCount: this.train.length,
+        testCount: this.test.length,
+        features: featuresLabel(this.c),
+        every,
       };
     } finally {
       random.dispose();

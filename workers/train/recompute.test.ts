@@ -23,7 +23,13 @@ function relDiff(a: tf.Tensor, b: tf.Tensor): number {
   return tf.tidy(() => tf.max(tf.abs(tf.sub(a, b))).dataSync()[0] / Math.max(tf.max(tf.abs(b)).dataSync()[0], 1e-30));
 }
 
-const configOf = (backbone: TrainConfig['backbone']): TrainConfig => ({ ...DEFAULT_CONFIG, backbone, ...TINY[backbone], imageSize: 16, projector: '16-16' });
+const configOf = (backbone: TrainConfig['backbone']): TrainConfig => ({
+  ...DEFAULT_CONFIG,
+  backbone,
+  ...TINY[backbone],
+  imageSize: 16,
+  projector: '16-16',
+});
 
 /** Every value the model holds, trainable or not, by parameter name. */
 const snapshot = (m: VicregModel) => Object.fromEntries(m.store.params.map((p) => [p.name, p.variable.clone()]));
@@ -36,12 +42,18 @@ describe('recompute on = recompute off', () => {
       const x1 = images(B, 16, 1);
       const x2 = images(B, 16, 2);
       const models = [buildModel(c), buildModel(c)];
-      const loss = (m: VicregModel) => ([f1, f2]: tf.Tensor[]) =>
-        vicregLoss(m.projector.forward(f1 as tf.Tensor2D, true), m.projector.forward(f2 as tf.Tensor2D, true), c, { ema: null }, false).loss;
+      const loss =
+        (m: VicregModel) =>
+        ([f1, f2]: tf.Tensor[]) =>
+          vicregLoss(m.projector.forward(f1 as tf.Tensor2D, true), m.projector.forward(f2 as tf.Tensor2D, true), c, { ema: null }, false)
+            .loss;
 
       // The gradients alone.
       const [plain, replayed] = models;
-      const g0 = tf.variableGrads(() => loss(plain)([plain.backbone.forward(x1, true), plain.backbone.forward(x2, true)]), plain.store.trainable());
+      const g0 = tf.variableGrads(
+        () => loss(plain)([plain.backbone.forward(x1, true), plain.backbone.forward(x2, true)]),
+        plain.store.trainable(),
+      );
       const g1 = recomputedGrads(replayed.backbone.segments, [x1, x2], replayed.store.trainable(), loss(replayed));
       const names = plain.store.trainable().map((v) => v.name);
       expect(Object.keys(g1).length).toBe(names.length);

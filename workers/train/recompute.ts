@@ -16,7 +16,12 @@ import { replay } from '../model/layers';
  * keeps with tf.keep stays alive. Returns the gradients by variable name, as tf.variableGrads,
  * summed over inputs and segments. Shapes: inputs[v] [B, H, W, 3]; features [B, featureDim].
  */
-export function recomputedGrads(segments: Segment[], inputs: tf.Tensor[], vars: tf.Variable[], head: (features: tf.Tensor[]) => tf.Scalar): Record<string, tf.Tensor> {
+export function recomputedGrads(
+  segments: Segment[],
+  inputs: tf.Tensor[],
+  vars: tf.Variable[],
+  head: (features: tf.Tensor[]) => tf.Scalar,
+): Record<string, tf.Tensor> {
   // Forward, no tape: kept[v][i] is segment i's input for view v; kept[v][n] its features.
   const kept = inputs.map((x) => {
     const list = [x];

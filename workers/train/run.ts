@@ -14,14 +14,28 @@ export class RunControl {
   live: (() => { model: VicregModel; step: number; config: TrainConfig }) | null = null;
   saveRequested = false; // a checkpoint on demand, taken before the next step
   private wake: (() => void) | null = null;
-  pause() { this.paused = true; }
-  resume() { this.paused = false; this.wake?.(); }
-  stop() { this.stopped = true; this.wake?.(); }
-  requestSave() { this.saveRequested = true; this.wake?.(); } // also answered while paused
+  pause() {
+    this.paused = true;
+  }
+  resume() {
+    this.paused = false;
+    this.wake?.();
+  }
+  stop() {
+    this.stopped = true;
+    this.wake?.();
+  }
+  requestSave() {
+    this.saveRequested = true;
+    this.wake?.();
+  } // also answered while paused
   /** Resolves when resumed or stopped. */
   waitWhilePaused(): Promise<void> {
     return new Promise((resolve) => {
-      this.wake = () => { this.wake = null; resolve(); };
+      this.wake = () => {
+        this.wake = null;
+        resolve();
+      };
     });
   }
 }

@@ -12,10 +12,19 @@ import { buildModel } from '../model/model';
 import { adamw, lars, sgd, type Optimizer } from '../optim/optimizers';
 import { trainStep, type StepOutput } from './step';
 
-interface T { shape: number[]; data: number[] }
+interface T {
+  shape: number[];
+  data: number[];
+}
 const ref = JSON.parse(readFileSync(new URL('./fixtures/torch-step.json', import.meta.url), 'utf8')) as {
-  config: Partial<TrainConfig>; x1: T; x2: T; weights: Record<string, T>; running: Record<string, T>; terms: Record<string, number>;
-  grads: Record<string, T>; runningAfter: Record<string, T>;
+  config: Partial<TrainConfig>;
+  x1: T;
+  x2: T;
+  weights: Record<string, T>;
+  running: Record<string, T>;
+  terms: Record<string, number>;
+  grads: Record<string, T>;
+  runningAfter: Record<string, T>;
   adamw: { lr: number; weightDecay: number; weights: Record<string, T> };
   lars: { lr: number; weightDecay: number; eta: number; weights: Record<string, T> };
 };
@@ -37,7 +46,9 @@ function step(optimizer: Optimizer, lr: number) {
     before[p.name] = p.variable.dataSync() as Float32Array;
   }
   const [x1, x2] = [ref.x1, ref.x2].map((v) => tf.tensor4d(v.data, v.shape as [number, number, number, number]));
-  const out = tf.tidy(() => trainStep({ model, optimizer, config: c, avt: { ema: null } }, x1, x2, 0, lr) as unknown as tf.TensorContainer) as unknown as StepOutput;
+  const out = tf.tidy(
+    () => trainStep({ model, optimizer, config: c, avt: { ema: null } }, x1, x2, 0, lr) as unknown as tf.TensorContainer,
+  ) as unknown as StepOutput;
   const [loss, invariance, variance, covariance] = out.row.dataSync();
   const after = Object.fromEntries(model.store.params.map((p) => [p.name, p.variable.dataSync() as Float32Array]));
   tf.dispose([x1, x2, out.row]);
@@ -61,7 +72,13 @@ describe('a training step equals PyTorch (main_vicreg.py) on the same weights an
     for (const [k, v] of Object.entries(ref.terms)) expect(s.terms[k as keyof typeof s.terms], k).toBeCloseTo(v, 4);
     for (const [name, g] of Object.entries(ref.grads)) {
       // A bias followed by BatchNorm has a gradient of exactly 0 (float32 leaves ~1e-6 of noise).
-      close(`grad ${name}`, s.before[name].map((w, i) => w - s.after[name][i]), g.data, 2e-4, name === 'projector.0.bias' ? 1e-5 : 1e-6);
+      close(
+        `grad ${name}`,
+        s.before[name].map((w, i) => w - s.after[name][i]),
+        g.data,
+        2e-4,
+        name === 'projector.0.bias' ? 1e-5 : 1e-6,
+      );
     }
     for (const [name, r] of Object.entries(ref.runningAfter)) close(name, s.after[name], r.data);
   });

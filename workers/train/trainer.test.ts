@@ -20,7 +20,11 @@ function syntheticDataset() {
   const pixels = Uint8Array.from({ length: n * 144 }, () => Math.floor(rand() * 256));
   const labels = Int32Array.from({ length: n }, (_, i) => i % 3);
   return fromPixels(pixels, { count: n, height: 12, width: 12, channels: 1 }, labels, ['a', 'b', 'c'], {
-    id: 'synthetic', name: 'synthetic', source: 'test', testFraction: 0.2, seed: 0,
+    id: 'synthetic',
+    name: 'synthetic',
+    source: 'test',
+    testFraction: 0.2,
+    seed: 0,
   });
 }
 
@@ -115,7 +119,8 @@ describe('train', () => {
     const saved: number[] = [];
     const c = { ...DEFAULT_CONFIG, ...small, epochs: 10, checkpointEvery: 4 };
     const run = await train(data, c, control, emit, {
-      runId: 'nan', runName: 'nan',
+      runId: 'nan',
+      runName: 'nan',
       checkpoint: async (ck) => {
         saved.push(ck.meta.step);
         if (saved.length === 1) {
@@ -140,13 +145,20 @@ describe('train', () => {
     const { events, emit } = collect();
     const saved: Checkpoint[] = [];
     const run = await train(data, { ...DEFAULT_CONFIG, ...small, epochs: 3, knnEvery: 5, checkpointEvery: 100 }, new RunControl(), emit, {
-      runId: 'knn', runName: 'knn', checkpoint: async (ck) => void saved.push(ck),
+      runId: 'knn',
+      runName: 'knn',
+      checkpoint: async (ck) => void saved.push(ck),
     });
     const points = events.flatMap((e) => (e.type === 'knn' ? e.records : []));
     // Step 0 is the random init itself; then every 5 steps; then the last step (36).
     expect(points.map((p) => p.step)).toEqual([0, 5, 10, 15, 20, 25, 30, 35, 36]);
     const lines = events.find((e) => e.type === 'knn-baselines');
-    expect(lines?.type === 'knn-baselines' && lines.baselines).toMatchObject({ trainCount: 96, testCount: 24, every: 5, features: 'backbone, 4×4 grid' });
+    expect(lines?.type === 'knn-baselines' && lines.baselines).toMatchObject({
+      trainCount: 96,
+      testCount: 24,
+      every: 5,
+      features: 'backbone, 4×4 grid',
+    });
     if (lines?.type !== 'knn-baselines') throw new Error('no baselines');
     expect(points[0].top1).toBe(lines.baselines.random);
     for (const p of points) expect(p.top1).toBeGreaterThanOrEqual(0), expect(p.top1).toBeLessThanOrEqual(1);
@@ -163,7 +175,10 @@ describe('train', () => {
     // 12 steps on this CPU take well under the 3 s of timing that the auto spacing needs.
     const data = syntheticDataset();
     const { events, emit } = collect();
-    const run = await train(data, { ...DEFAULT_CONFIG, ...small, epochs: 1, knnEvery: 0 }, new RunControl(), emit, { runId: 'short', runName: 'short' });
+    const run = await train(data, { ...DEFAULT_CONFIG, ...small, epochs: 1, knnEvery: 0 }, new RunControl(), emit, {
+      runId: 'short',
+      runName: 'short',
+    });
     const points = events.flatMap((e) => (e.type === 'knn' ? e.records : []));
     expect(points.map((p) => p.step)).toEqual([0, 12]);
     release(run, data);

@@ -6,7 +6,14 @@ import type { TrainConfig } from '../contract/config';
 import { augmentView, viewOptions } from '../dataset/augment';
 import { uploadBatch, type Dataset } from '../dataset/dataset';
 import { appendHistory } from '../contract/history';
-import { captureTensors, FORMAT_VERSION, restoreTensors, type Checkpoint, type CheckpointMeta, type CheckpointReason } from '../checkpoint/record';
+import {
+  captureTensors,
+  FORMAT_VERSION,
+  restoreTensors,
+  type Checkpoint,
+  type CheckpointMeta,
+  type CheckpointReason,
+} from '../checkpoint/record';
 import { APP_VERSION } from '../contract/version';
 import { mulberry32, permutation } from '../dataset/random';
 import { modelCard, usesRecompute, WASM_HEAP_LIMIT } from '../model/card';
@@ -41,18 +48,28 @@ export interface TrainOptions {
   checkpoint?: (c: Checkpoint, readMs: number) => Promise<void>;
 }
 
-export async function train(data: Dataset, config: TrainConfig, control: RunControl, emit: (e: TrainEvent) => void, o: TrainOptions = { runId: 'run', runName: 'run' }): Promise<TrainedRun> {
+export async function train(
+  data: Dataset,
+  config: TrainConfig,
+  control: RunControl,
+  emit: (e: TrainEvent) => void,
+  o: TrainOptions = { runId: 'run', runName: 'run' },
+): Promise<TrainedRun> {
   let c = config; // its epochs are replaced once a time budget is fixed (below)
   const started = performance.now();
   // Data
   const stepsPerEpoch = Math.floor(data.train.length / c.batchSize);
   if (stepsPerEpoch < 1) {
-    throw new Error(`the training split has ${data.train.length} images, fewer than one batch of ${c.batchSize}: lower batchSize to at most ${data.train.length}`);
+    throw new Error(
+      `the training split has ${data.train.length} images, fewer than one batch of ${c.batchSize}: lower batchSize to at most ${data.train.length}`,
+    );
   }
   let totalSteps = stepsPerEpoch * c.epochs;
   if (o.resume && o.resume.meta.totalSteps !== totalSteps) {
     const m = o.resume.meta;
-    throw new Error(`run "${m.runName}" has ${m.totalSteps / m.config.epochs} steps per epoch; this dataset's split at batch size ${c.batchSize} gives ${stepsPerEpoch}: it cannot continue the same schedule. Open the dataset it trained on, unchanged.`);
+    throw new Error(
+      `run "${m.runName}" has ${m.totalSteps / m.config.epochs} steps per epoch; this dataset's split at batch size ${c.batchSize} gives ${stepsPerEpoch}: it cannot continue the same schedule. Open the dataset it trained on, unchanged.`,
+    );
   }
   const rand = mulberry32(c.seed);
   const inBatch = Int32Array.from({ length: c.batchSize }, (_, k) => k); // crop box b samples image b
@@ -138,7 +155,13 @@ export async function train(data: Dataset, config: TrainConfig, control: RunCont
       const good = records.filter((r) => Number.isFinite(r.loss));
       history = appendHistory(history, good);
       emit({ type: 'metrics', records: good });
-      const diagnostics = diagValues ? unpackDiagnostics(diagValues, diagSteps.map((w) => w.step), dims) : [];
+      const diagnostics = diagValues
+        ? unpackDiagnostics(
+            diagValues,
+            diagSteps.map((w) => w.step),
+            dims,
+          )
+        : [];
       if (diagnostics.length) {
         diagHistory = appendHistory(diagHistory, diagnostics);
         emit({ type: 'diagnostics', records: diagnostics });
@@ -165,11 +188,27 @@ export async function train(data: Dataset, config: TrainConfig, control: RunCont
     const rollover = next >= stepsPerEpoch; // the next step opens a new epoch
     const { layout, read } = captureTensors(model, ctx.optimizer, ctx.avt);
     const meta: CheckpointMeta = {
-      format: FORMAT_VERSION, appVersion: APP_VERSION, runId: o.runId, runName: o.runName, createdAt: Date.now(), reason,
-      step, epoch: rollover ? epoch + 1 : epoch, stepInEpoch: rollover ? 0 : next, totalSteps, finished: step >= totalSteps,
+      format: FORMAT_VERSION,
+      appVersion: APP_VERSION,
+      runId: o.runId,
+      runName: o.runName,
+      createdAt: Date.now(),
+      reason,
+      step,
+      epoch: rollover ? epoch + 1 : epoch,
+      stepInEpoch: rollover ? 0 : next,
+      totalSteps,
+      finished: step >= totalSteps,
       rng: { state: rand.getState(), epochStart: rollover ? rand.getState() : epochStart },
-      config: c, dataset: { id: data.summary.id, name: data.summary.name }, normalization: { mean: data.mean, std: data.std },
-      ...layout, metrics: history, diagnostics: diagHistory, knn: knnHistory, knnBaselines, budget,
+      config: c,
+      dataset: { id: data.summary.id, name: data.summary.name },
+      normalization: { mean: data.mean, std: data.std },
+      ...layout,
+      metrics: history,
+      diagnostics: diagHistory,
+      knn: knnHistory,
+      knnBaselines,
+      budget,
     };
     const sink = o.checkpoint;
     const t0 = performance.now();
@@ -178,7 +217,10 @@ export async function train(data: Dataset, config: TrainConfig, control: RunCont
       if (values.some((v) => !Number.isFinite(v))) {
         // The loss can stay finite while weights are not (ReLU6 clamps NaN activations): stop here,
         // since every later step would train on garbage.
-        emit({ type: 'checkpoint-error', message: `the weights at step ${meta.step} are not finite; the checkpoint was not written and the last good one is kept` });
+        emit({
+          type: 'checkpoint-error',
+          message: `the weights at step ${meta.step} are not finite; the checkpoint was not written and the last good one is kept`,
+        });
         if (!failure) {
           failure = `the weights became non-finite by step ${meta.step} (a gradient overflowed) while the loss stayed finite; training stopped and the last good checkpoint is kept. Lower baseLr, raise the batch size, or resume from that checkpoint.`;
           control.stop();
@@ -196,7 +238,13 @@ export async function train(data: Dataset, config: TrainConfig, control: RunCont
   const planBudget = (msPerStep: number, now: number, measuredWithKnn: boolean) => {
     const overhead = online && knnEvery > 0 && !measuredWithKnn ? Math.min(0.5, knnCostMs / (knnEvery * msPerStep)) : 0;
     const fit = epochsForBudget({
-      budgetMs: c.budgetMinutes * 60_000, elapsedMs: now - started, stepsDone: step, msPerStep, stepsPerEpoch, warmupEpochs: c.warmupEpochs, overhead,
+      budgetMs: c.budgetMinutes * 60_000,
+      elapsedMs: now - started,
+      stepsDone: step,
+      msPerStep,
+      stepsPerEpoch,
+      warmupEpochs: c.warmupEpochs,
+      overhead,
     });
     budget = { budgetMinutes: c.budgetMinutes, msPerStep, epochs: fit.epochs, totalSteps: fit.totalSteps, fits: fit.fits };
     c = { ...c, epochs: fit.epochs };
@@ -216,8 +264,13 @@ export async function train(data: Dataset, config: TrainConfig, control: RunCont
   const pace = (epoch: number) => {
     const now = performance.now();
     if (step === (resume?.step ?? 0) + BUDGET_SKIP_STEPS) timedFrom = { step, at: now };
-    const timed = timedFrom && (budgetOpen || knnEvery === 0) &&
-      budgetReady(step - timedFrom.step, now - timedFrom.at, { warmupDone: step >= schedule.warmupSteps, budgetMs: c.budgetMinutes * 60_000 });
+    const timed =
+      timedFrom &&
+      (budgetOpen || knnEvery === 0) &&
+      budgetReady(step - timedFrom.step, now - timedFrom.at, {
+        warmupDone: step >= schedule.warmupSteps,
+        budgetMs: c.budgetMinutes * 60_000,
+      });
     if (timedFrom && timed) {
       const msPerStep = (now - timedFrom.at) / (step - timedFrom.step);
       if (online && knnEvery === 0) {
@@ -230,7 +283,12 @@ export async function train(data: Dataset, config: TrainConfig, control: RunCont
         const fit = planBudget(msPerStep, now, false);
         if (fit.totalSteps - step > 2 * replanSteps()) replanFrom = { step, at: now };
         if (!fit.fits) {
-          emit({ type: 'warning', step, kind: 'budget', message: `${c.budgetMinutes} min is less than the warmup plus one epoch at ${msPerStep.toFixed(0)} ms per step: the run takes ${fit.epochs} epochs (about ${((fit.totalSteps * msPerStep) / 60_000).toFixed(1)} min). Raise budgetMinutes, lower warmupEpochs, or use a smaller model.` });
+          emit({
+            type: 'warning',
+            step,
+            kind: 'budget',
+            message: `${c.budgetMinutes} min is less than the warmup plus one epoch at ${msPerStep.toFixed(0)} ms per step: the run takes ${fit.epochs} epochs (about ${((fit.totalSteps * msPerStep) / 60_000).toFixed(1)} min). Raise budgetMinutes, lower warmupEpochs, or use a smaller model.`,
+          });
         }
       }
     }
@@ -248,23 +306,32 @@ export async function train(data: Dataset, config: TrainConfig, control: RunCont
     // The device work is queued now, on this step's weights; the points are emitted in order.
     const at = (knnAt = step);
     const point = online!.record(model, step, epoch);
-    const done: Promise<void> = Promise.all([knnDone, point]).then(([, r]) => {
-      knnHistory = appendHistory(knnHistory, [r]);
-      emit({ type: 'knn', records: [r] });
-      for (const w of watch.onKnn(r, knnBaselines!, schedule)) emit({ type: 'warning', ...w });
-    }).catch((e: unknown) => {
-      // A failed evaluation costs a point of the curve, never the run.
-      emit({ type: 'warning', step: at, kind: 'online-knn', message: `the online k-NN at step ${at} failed (${errorMessage(e)}); training goes on` });
-    }).finally(() => {
-      if (knnDone === done) knnDone = null;
-    });
+    const done: Promise<void> = Promise.all([knnDone, point])
+      .then(([, r]) => {
+        knnHistory = appendHistory(knnHistory, [r]);
+        emit({ type: 'knn', records: [r] });
+        for (const w of watch.onKnn(r, knnBaselines!, schedule)) emit({ type: 'warning', ...w });
+      })
+      .catch((e: unknown) => {
+        // A failed evaluation costs a point of the curve, never the run.
+        emit({
+          type: 'warning',
+          step: at,
+          kind: 'online-knn',
+          message: `the online k-NN at step ${at} failed (${errorMessage(e)}); training goes on`,
+        });
+      })
+      .finally(() => {
+        if (knnDone === done) knnDone = null;
+      });
     knnDone = done;
   };
 
   // Loop
   control.live = () => ({ model, step, config: c });
   emit({ type: 'state', state: 'running', step, totalSteps, runId: o.runId });
-  if (resume) emit({ type: 'history', records: history, knn: knnHistory, knnBaselines: knnBaselines ?? undefined, diagnostics: diagHistory });
+  if (resume)
+    emit({ type: 'history', records: history, knn: knnHistory, knnBaselines: knnBaselines ?? undefined, diagnostics: diagHistory });
   else if (knnBaselines) emit({ type: 'knn', records: knnHistory });
   if (knnBaselines) emit({ type: 'knn-baselines', baselines: knnBaselines });
   try {
@@ -307,7 +374,8 @@ export async function train(data: Dataset, config: TrainConfig, control: RunCont
           return [augmentView(x, inBatch, view1, data, rand), augmentView(x, inBatch, view2, data, rand)];
         };
         // tidy keeps every tensor the step returns (nested in the object) and frees the views.
-        const run = (x1: tf.Tensor4D, x2: tf.Tensor4D) => tf.tidy(() => trainStep(ctx, x1, x2, step, lr, diagnose) as unknown as tf.TensorContainer) as unknown as StepOutput;
+        const run = (x1: tf.Tensor4D, x2: tf.Tensor4D) =>
+          tf.tidy(() => trainStep(ctx, x1, x2, step, lr, diagnose) as unknown as tf.TensorContainer) as unknown as StepOutput;
         let out: StepOutput;
         let timing: Pick<MetricRecord, 'dataMs' | 'computeMs'> = {};
         if (diagnose && step > 0) {
@@ -361,7 +429,11 @@ export async function train(data: Dataset, config: TrainConfig, control: RunCont
 }
 
 /** Splits the concatenated diagnostics read (per step: projector then backbone) into records. */
-function unpackDiagnostics(values: ArrayLike<number>, steps: number[], dims: { b: number; projector: number; backbone: number }): DiagnosticsRecord[] {
+function unpackDiagnostics(
+  values: ArrayLike<number>,
+  steps: number[],
+  dims: { b: number; projector: number; backbone: number },
+): DiagnosticsRecord[] {
   const size = (n: number) => 5 + Math.min(dims.b, n) ** 2;
   const records: DiagnosticsRecord[] = [];
   let at = 0;

@@ -3,11 +3,27 @@ import type { DiagnosticsRecord, FeatureDiagnostics, MetricRecord } from '../con
 import { CollapseWatch, COV_STEPS } from './warnings';
 
 const metric = (step: number, over: Partial<MetricRecord> = {}): MetricRecord => ({
-  step, epoch: 0, loss: 20, invariance: 0.1, variance: 0.3, covariance: 1, gammaT: 1, lr: 0.1, imagesPerSec: 10, msPerStep: 100, ...over,
+  step,
+  epoch: 0,
+  loss: 20,
+  invariance: 0.1,
+  variance: 0.3,
+  covariance: 1,
+  gammaT: 1,
+  lr: 0.1,
+  imagesPerSec: 10,
+  msPerStep: 100,
+  ...over,
 });
 const healthy: FeatureDiagnostics = { stdMin: 0.2, stdMean: 0.5, stdMax: 0.9, cosine: 0.1, covSq: 0.01, rankMe: 20 };
-const diag = (step: number, projector: Partial<FeatureDiagnostics> = {}, backbone: Partial<FeatureDiagnostics> = {}): DiagnosticsRecord => ({
-  step, projector: { ...healthy, ...projector }, backbone: { ...healthy, ...backbone },
+const diag = (
+  step: number,
+  projector: Partial<FeatureDiagnostics> = {},
+  backbone: Partial<FeatureDiagnostics> = {},
+): DiagnosticsRecord => ({
+  step,
+  projector: { ...healthy, ...projector },
+  backbone: { ...healthy, ...backbone },
 });
 
 describe('CollapseWatch', () => {
@@ -76,7 +92,14 @@ describe('CollapseWatch.onKnn: below the raw-pixel line for long', () => {
 
   it('starts counting again when the curve crosses the line', () => {
     const w = new CollapseWatch();
-    for (const [s, v] of [[50, 0.7], [75, 0.7], [100, 0.8], [125, 0.7], [150, 0.7]] as const) expect(w.onKnn(point(s, v), lines, schedule)).toEqual([]);
+    for (const [s, v] of [
+      [50, 0.7],
+      [75, 0.7],
+      [100, 0.8],
+      [125, 0.7],
+      [150, 0.7],
+    ] as const)
+      expect(w.onKnn(point(s, v), lines, schedule)).toEqual([]);
     expect(w.onKnn(point(225, 0.7), lines, schedule)).toMatchObject([{ step: 125 }]);
   });
 });

@@ -32,14 +32,25 @@ export class CollapseWatch {
   onMetrics(r: MetricRecord): RunWarning[] {
     const out: RunWarning[] = [];
     if (!Number.isFinite(r.loss)) {
-      this.once(out, 'non-finite', 'non-finite', r.step, `the loss became ${r.loss}, so the run was stopped. Lower baseLr, turn on gradClip, or check the data.`);
+      this.once(
+        out,
+        'non-finite',
+        'non-finite',
+        r.step,
+        `the loss became ${r.loss}, so the run was stopped. Lower baseLr, turn on gradClip, or check the data.`,
+      );
       return out;
     }
     const hingeHigh = r.variance > 0.5 * r.gammaT;
     this.covRun = r.covariance < COV_FLOOR && hingeHigh ? this.covRun + 1 : 0;
     if (this.covRun >= COV_STEPS) {
-      this.once(out, 'cov-zero', 'cov-zero', r.step - COV_STEPS + 1,
-        `covariance term ${r.covariance.toExponential(1)} (near 0) while the variance hinge stays at ${r.variance.toFixed(2)} of at most ${r.gammaT.toFixed(2)}: the embeddings have collapsed to near-constant. Lower baseLr or raise stdCoeff.`);
+      this.once(
+        out,
+        'cov-zero',
+        'cov-zero',
+        r.step - COV_STEPS + 1,
+        `covariance term ${r.covariance.toExponential(1)} (near 0) while the variance hinge stays at ${r.variance.toFixed(2)} of at most ${r.gammaT.toFixed(2)}: the embeddings have collapsed to near-constant. Lower baseLr or raise stdCoeff.`,
+      );
     }
     return out;
   }
@@ -52,12 +63,22 @@ export class CollapseWatch {
       if (f.stdMin < STD_FLOOR) {
         // A constant backbone channel is often a dead ReLU unit rather than collapse: say both.
         const why = where === 'projector' ? 'a collapse risk' : 'a dead ReLU channel or a collapsing dimension';
-        this.once(out, 'std-collapse', `std-${where}`, d.step,
-          `${where} output: the smallest per-dimension std is ${f.stdMin.toPrecision(2)} (< ${STD_FLOOR}), ${why}. If it spreads (see the std charts), raise stdCoeff or lower baseLr.`);
+        this.once(
+          out,
+          'std-collapse',
+          `std-${where}`,
+          d.step,
+          `${where} output: the smallest per-dimension std is ${f.stdMin.toPrecision(2)} (< ${STD_FLOOR}), ${why}. If it spreads (see the std charts), raise stdCoeff or lower baseLr.`,
+        );
       }
       if (f.cosine > COSINE_CEILING) {
-        this.once(out, 'cosine', `cosine-${where}`, d.step,
-          `${where} output: mean pairwise cosine similarity ${f.cosine.toFixed(2)} (> ${COSINE_CEILING}), the features are collapsing towards one direction.`);
+        this.once(
+          out,
+          'cosine',
+          `cosine-${where}`,
+          d.step,
+          `${where} output: mean pairwise cosine similarity ${f.cosine.toFixed(2)} (> ${COSINE_CEILING}), the features are collapsing towards one direction.`,
+        );
       }
     }
     return out;
@@ -79,8 +100,13 @@ export class CollapseWatch {
     this.belowSince ??= r.step;
     this.belowPoints++;
     if (this.belowPoints >= BELOW_PIXELS_POINTS && r.step - this.belowSince >= BELOW_PIXELS_SHARE * schedule.totalSteps) {
-      this.once(out, 'below-pixels', 'below-pixels', this.belowSince,
-        `online k-NN has stayed below the raw-pixel line since step ${this.belowSince} (now ${(100 * r.top1).toFixed(1)}% against ${(100 * lines.pixels).toFixed(1)}%): the encoder has not yet learned more than the pixels hold. Try a longer budget (budgetMinutes), the studio's small-image recipe (Recipe: "Small images in minutes"), or a larger batch.`);
+      this.once(
+        out,
+        'below-pixels',
+        'below-pixels',
+        this.belowSince,
+        `online k-NN has stayed below the raw-pixel line since step ${this.belowSince} (now ${(100 * r.top1).toFixed(1)}% against ${(100 * lines.pixels).toFixed(1)}%): the encoder has not yet learned more than the pixels hold. Try a longer budget (budgetMinutes), the studio's small-image recipe (Recipe: "Small images in minutes"), or a larger batch.`,
+      );
     }
     return out;
   }

@@ -113,7 +113,9 @@ describe('rankMe', () => {
   });
 
   it('of a batch of k orthogonal rows of equal norm is k', () => {
-    const q = randomOrthogonal(6, 3).slice(0, 4).map((r) => r.map((v) => 3 * v)); // [4, 6]
+    const q = randomOrthogonal(6, 3)
+      .slice(0, 4)
+      .map((r) => r.map((v) => 3 * v)); // [4, 6]
     const sigma = singularValuesFromGram(flat(gramOf(q)), 4);
     sigma.forEach((s) => expect(s).toBeCloseTo(3, 10));
     expect(rankMe(sigma)).toBeCloseTo(4, 4);
@@ -137,7 +139,11 @@ function reference(x: number[][]) {
     }
   }
   let off = 0;
-  cov.forEach((r, i) => r.forEach((v, j) => { if (i !== j) off += v * v; }));
+  cov.forEach((r, i) =>
+    r.forEach((v, j) => {
+      if (i !== j) off += v * v;
+    }),
+  );
   const sigma = jacobiEigenvalues(b <= n ? gramOf(x) : gramOf(transpose(x))).map((l) => Math.sqrt(Math.max(l, 0)));
   return {
     stdMin: Math.min(...std),
@@ -186,7 +192,7 @@ describe('packDiagnostics + readDiagnostics', () => {
     x[2] = [0, 0, 0, 0];
     const got = await diagnose(x);
     for (const v of Object.values(got)) expect(Number.isFinite(v)).toBe(true);
-    expect(got.cosine).toBeCloseTo(reference(x.filter((_, i) => i !== 2)).cosine * (4 * 3) / (5 * 4), 4);
+    expect(got.cosine).toBeCloseTo((reference(x.filter((_, i) => i !== 2)).cosine * (4 * 3)) / (5 * 4), 4);
   });
 
   it('leak no tensors', async () => {

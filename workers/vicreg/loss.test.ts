@@ -21,8 +21,12 @@ function run(z1: Mat, z2: Mat, o: Partial<VicregOptions>, state?: AvtState) {
     const t = vicregLoss(tf.tensor2d(z1), tf.tensor2d(z2), o, state);
     const read = (x: tf.Tensor) => x.dataSync()[0];
     return {
-      loss: read(t.loss), invariance: read(t.invariance), variance: read(t.variance),
-      covariance: read(t.covariance), gammaT: read(t.gammaT), ema: t.state.ema ? Array.from(t.state.ema.dataSync()) : null,
+      loss: read(t.loss),
+      invariance: read(t.invariance),
+      variance: read(t.variance),
+      covariance: read(t.covariance),
+      gammaT: read(t.gammaT),
+      ema: t.state.ema ? Array.from(t.state.ema.dataSync()) : null,
     };
   } finally {
     tf.engine().endScope();
@@ -40,7 +44,12 @@ const variants: [string, Partial<VicregOptions>][] = [
 
 describe('vicregLoss against the float64 port of main_vicreg.py', () => {
   for (const [label, opts] of variants) {
-    for (const [B, d] of [[2, 3], [8, 5], [32, 16], [17, 64]]) {
+    for (const [B, d] of [
+      [2, 3],
+      [8, 5],
+      [32, 16],
+      [17, 64],
+    ]) {
       it(`${label}, B=${B}, d=${d}`, () => {
         const rng = mulberry32(B * 1000 + d);
         const z1 = randn(rng, B, d, 0.8, 0.3);
@@ -63,16 +72,19 @@ describe('vicregLoss against the float64 port of main_vicreg.py', () => {
 
   it('is symmetric: loss(z1, z2) = loss(z2, z1)', () => {
     const rng = mulberry32(7);
-    const z1 = randn(rng, 12, 9), z2 = randn(rng, 12, 9, 2);
+    const z1 = randn(rng, 12, 9),
+      z2 = randn(rng, 12, 9, 2);
     for (const [, opts] of variants) {
-      const a = run(z1, z2, opts), b = run(z2, z1, opts);
+      const a = run(z1, z2, opts),
+        b = run(z2, z1, opts);
       close(a.loss, b.loss, 1e-6);
     }
   });
 
   it('SICov is unchanged when z is scaled by c > 0; the official term is not', () => {
     const rng = mulberry32(3);
-    const z1 = randn(rng, 16, 8), z2 = randn(rng, 16, 8);
+    const z1 = randn(rng, 16, 8),
+      z2 = randn(rng, 16, 8);
     const scale = (z: Mat, c: number) => z.map((r) => r.map((v) => v * c));
     const base = run(z1, z2, { covarianceMode: 'sicov' }).covariance;
     for (const c of [0.01, 3, 250]) close(run(scale(z1, c), scale(z2, c), { covarianceMode: 'sicov' }).covariance, base, 1e-4);
@@ -95,7 +107,8 @@ describe('vicregLoss against the float64 port of main_vicreg.py', () => {
     let state: AvtState = { ema: null };
     let ema64: number[] | null = null;
     for (let step = 0; step < 6; step++) {
-      const z1 = randn(rng, 10, 6, 0.5 + step * 0.3), z2 = randn(rng, 10, 6, 0.4 + step * 0.2);
+      const z1 = randn(rng, 10, 6, 0.5 + step * 0.3),
+        z2 = randn(rng, 10, 6, 0.4 + step * 0.2);
       const want = vicreg64(z1, z2, { ...VICREG_DEFAULTS, ...o }, ema64);
       const t = vicregLoss(tf.tensor2d(z1), tf.tensor2d(z2), o, state);
       const got = { loss: t.loss.dataSync()[0], gammaT: t.gammaT.dataSync()[0] };
@@ -111,7 +124,8 @@ describe('vicregLoss against the float64 port of main_vicreg.py', () => {
 
   it('AVT clips gammaT to [gammaMin, gammaMax]', () => {
     const rng = mulberry32(9);
-    const small = randn(rng, 8, 4, 0.01), big = randn(rng, 8, 4, 100);
+    const small = randn(rng, 8, 4, 0.01),
+      big = randn(rng, 8, 4, 100);
     expect(run(small, small, { varianceMode: 'adaptive', gammaMin: 0.3, gammaMax: 2 }).gammaT).toBeCloseTo(0.3, 6);
     expect(run(big, big, { varianceMode: 'adaptive', gammaMin: 0.3, gammaMax: 2 }).gammaT).toBeCloseTo(2, 6);
     expect(run(big, big, { gamma: 1.7 }).gammaT).toBeCloseTo(1.7, 6);
@@ -120,8 +134,10 @@ describe('vicregLoss against the float64 port of main_vicreg.py', () => {
   for (const [label, opts] of variants) {
     it(`gradient w.r.t. z1 matches float64 central differences (${label})`, () => {
       const rng = mulberry32(21);
-      const B = 6, d = 4;
-      const z1 = randn(rng, B, d), z2 = randn(rng, B, d);
+      const B = 6,
+        d = 4;
+      const z1 = randn(rng, B, d),
+        z2 = randn(rng, B, d);
       const o = { ...VICREG_DEFAULTS, ...opts };
       const grad = tf.tidy(() => {
         const g = tf.grad((x: tf.Tensor) => vicregLoss(x as tf.Tensor2D, tf.tensor2d(z2), opts, { ema: null }, false).loss);
@@ -130,13 +146,15 @@ describe('vicregLoss against the float64 port of main_vicreg.py', () => {
       // gammaT is outside the gradient (avtUpdate in loss.ts has a zero gradient): differentiate with it held at its value at z1.
       const frozen = { ...o, varianceMode: 'fixed' as const, gamma: vicreg64(z1, z2, o).gammaT };
       const h = 1e-6;
-      for (let b = 0; b < B; b++) for (let j = 0; j < d; j++) {
-        const plus = z1.map((r) => [...r]), minus = z1.map((r) => [...r]);
-        plus[b][j] += h;
-        minus[b][j] -= h;
-        const fd = (vicreg64(plus, z2, frozen).loss - vicreg64(minus, z2, frozen).loss) / (2 * h);
-        close(grad[b][j], fd, 2e-3, 2e-4);
-      }
+      for (let b = 0; b < B; b++)
+        for (let j = 0; j < d; j++) {
+          const plus = z1.map((r) => [...r]),
+            minus = z1.map((r) => [...r]);
+          plus[b][j] += h;
+          minus[b][j] -= h;
+          const fd = (vicreg64(plus, z2, frozen).loss - vicreg64(minus, z2, frozen).loss) / (2 * h);
+          close(grad[b][j], fd, 2e-3, 2e-4);
+        }
     });
   }
 
@@ -145,14 +163,25 @@ describe('vicregLoss against the float64 port of main_vicreg.py', () => {
     expect(() => vicregLoss(tf.ones([1, 3]), tf.ones([1, 3]))).toThrow(/at least 2.*B = 1/);
     expect(() => vicregLoss(ok, tf.ones([4, 5]))).toThrow(/same shape.*\[4,3\].*\[4,5\]/);
     expect(() => vicregLoss(tf.ones([4]) as unknown as tf.Tensor2D, ok)).toThrow(/\[B, d\]/);
-    expect(() => vicregLoss(tf.tensor2d([[NaN, 1, 2], [0, 1, 2], [1, 1, 1], [2, 2, 2]]), ok)).toThrow(/z1 holds 1 NaN or Infinity/);
+    expect(() =>
+      vicregLoss(
+        tf.tensor2d([
+          [NaN, 1, 2],
+          [0, 1, 2],
+          [1, 1, 1],
+          [2, 2, 2],
+        ]),
+        ok,
+      ),
+    ).toThrow(/z1 holds 1 NaN or Infinity/);
     expect(() => vicregLoss(ok, tf.fill([4, 3], Infinity) as tf.Tensor2D)).toThrow(/z2 holds 12 NaN/);
   });
 
   it('leaks no tensors', () => {
     const before = tf.memory().numTensors;
     const rng = mulberry32(1);
-    const z1 = tf.tensor2d(randn(rng, 8, 4)), z2 = tf.tensor2d(randn(rng, 8, 4));
+    const z1 = tf.tensor2d(randn(rng, 8, 4)),
+      z2 = tf.tensor2d(randn(rng, 8, 4));
     const t = vicregLoss(z1, z2, { varianceMode: 'adaptive' });
     tf.dispose([t.loss, t.invariance, t.variance, t.covariance, t.gammaT, t.state.ema!, z1, z2]);
     expect(tf.memory().numTensors).toBe(before);

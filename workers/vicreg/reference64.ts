@@ -4,9 +4,16 @@
 export type Mat = number[][];
 
 export interface RefOptions {
-  simCoeff: number; stdCoeff: number; covCoeff: number; gamma: number; eps: number;
-  varianceMode: 'fixed' | 'adaptive'; covarianceMode: 'offdiag' | 'sicov';
-  emaMomentum: number; gammaMin: number; gammaMax: number;
+  simCoeff: number;
+  stdCoeff: number;
+  covCoeff: number;
+  gamma: number;
+  eps: number;
+  varianceMode: 'fixed' | 'adaptive';
+  covarianceMode: 'offdiag' | 'sicov';
+  emaMomentum: number;
+  gammaMin: number;
+  gammaMax: number;
 }
 
 const mean = (a: number[]) => a.reduce((s, v) => s + v, 0) / a.length;
@@ -24,13 +31,15 @@ export function std64(zc: Mat, eps: number): number[] {
 }
 
 function cov(zc: Mat): Mat {
-  const B = zc.length, d = zc[0].length;
+  const B = zc.length,
+    d = zc[0].length;
   const c: Mat = Array.from({ length: d }, () => new Array(d).fill(0));
-  for (let i = 0; i < d; i++) for (let k = 0; k < d; k++) {
-    let s = 0;
-    for (let b = 0; b < B; b++) s += zc[b][i] * zc[b][k];
-    c[i][k] = s / (B - 1);
-  }
+  for (let i = 0; i < d; i++)
+    for (let k = 0; k < d; k++) {
+      let s = 0;
+      for (let b = 0; b < B; b++) s += zc[b][i] * zc[b][k];
+      c[i][k] = s / (B - 1);
+    }
   return c;
 }
 
@@ -56,15 +65,26 @@ export function median64(x: number[]): number {
 }
 
 export interface RefResult {
-  loss: number; invariance: number; variance: number; covariance: number; gammaT: number; ema: number[] | null;
+  loss: number;
+  invariance: number;
+  variance: number;
+  covariance: number;
+  gammaT: number;
+  ema: number[] | null;
 }
 
 export function vicreg64(z1: Mat, z2: Mat, o: RefOptions, ema: number[] | null = null): RefResult {
   let inv = 0;
-  z1.forEach((r, b) => r.forEach((v, j) => { inv += (v - z2[b][j]) ** 2; }));
+  z1.forEach((r, b) =>
+    r.forEach((v, j) => {
+      inv += (v - z2[b][j]) ** 2;
+    }),
+  );
   inv /= z1.length * z1[0].length;
-  const x = centre(z1), y = centre(z2);
-  const sx = std64(x, o.eps), sy = std64(y, o.eps);
+  const x = centre(z1),
+    y = centre(z2);
+  const sx = std64(x, o.eps),
+    sy = std64(y, o.eps);
   let gammaT = o.gamma;
   let m: number[] | null = null;
   if (o.varianceMode === 'adaptive') {
