@@ -4,7 +4,7 @@
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { beforeAll, expect, it } from 'vitest';
-import { registerWasmGradKernels } from '../backend/wasm-grads';
+import { registerWasmGradKernels } from '../backend/wasm/register';
 import { DEFAULT_CONFIG } from '../contract/config';
 import { fromPixels } from '../dataset/dataset';
 import { mulberry32 } from '../dataset/random';

@@ -25,10 +25,11 @@ export class RunControl {
     this.stopped = true;
     this.wake?.();
   }
+  /** Also answered while paused. */
   requestSave() {
     this.saveRequested = true;
     this.wake?.();
-  } // also answered while paused
+  }
   /** Resolves when resumed or stopped. */
   waitWhilePaused(): Promise<void> {
     return new Promise((resolve) => {
@@ -51,8 +52,30 @@ export interface TrainedRun {
 }
 
 /** Frees everything a TrainedRun holds on the device. */
-export function releaseRun(run: TrainedRun): void {
+export function releaseRun(run: Pick<TrainedRun, 'model' | 'optimizer' | 'avt'>): void {
   run.model.dispose();
   run.optimizer.dispose();
   run.avt.ema?.dispose();
+}
+
+/** Where a run stands, shared by the loop's parts (./metrics.ts, ./checkpointing.ts, ./pacing.ts). */
+export interface RunLoop {
+  runId: string;
+  /** The resolved config; a time budget replaces its epochs once the steps are timed (./pacing.ts). */
+  config: TrainConfig;
+  step: number;
+  stepsPerEpoch: number;
+  /** The learning-rate schedule; its totalSteps is the run's, moved by a time budget. */
+  schedule: { baseLr: number; batchSize: number; warmupSteps: number; totalSteps: number };
+  /** performance.now() when the run started: a time budget counts from it. */
+  started: number;
+  /** Why the run failed, once it has; the first failure stops it. */
+  failure: string | null;
+}
+
+/** Records the run's first failure and stops it. */
+export function fail(loop: RunLoop, control: RunControl, message: string): void {
+  if (loop.failure) return;
+  loop.failure = message;
+  control.stop();
 }

@@ -1,0 +1,73 @@
+// The worker's training calls (TrainApi in ../contract/api.ts): a run, new or resumed from a
+// stored checkpoint, and the controls the UI drives it with while it trains.
+import type { TrainApi, TrainEvent } from '../contract/api';
+import type { Checkpoint } from '../checkpoint/record';
+import { browserKv, newRunId } from '../checkpoint/run-db';
+import { checkpointWriter, openCheckpoint } from '../checkpoint/service';
+import { announceRunsChanged, withRunLock } from '../checkpoint/tabs';
+import { resplit } from '../dataset/dataset';
+import { disposeEvalCheckpoint, disposeRun, requireBackend, requireDataset, requireIdle, state } from '../state';
+import { RunControl } from './run';
+import { train } from './trainer';
+
+const NO_DATASET = 'load a dataset before training';
+
+export const trainApi: TrainApi = {
+  async train(config, onEvent, from) {
+    requireBackend();
+    const loaded = requireDataset(NO_DATASET);
+    requireIdle();
+    let c = config;
+    let resume: Checkpoint | undefined;
+    let run = { runId: newRunId(), runName: `${loaded.summary.name} ${new Date().toISOString().slice(0, 16).replace('T', ' ')}` };
+    if (from) {
+      const opened = await openCheckpoint(browserKv(), from.runId, from.step);
+      const m = opened.checkpoint.meta;
+      const current = requireDataset(NO_DATASET); // the one loaded once the checkpoint is read
+      if (m.dataset.id !== current.summary.id)
+        throw new Error(`run "${m.runName}" trained on "${m.dataset.name}": open that dataset, then resume`);
+      if (m.finished) throw new Error(`run "${m.runName}" finished at step ${m.step}; there is nothing left to resume`);
+      // The run's own config, but today's runtime settings (backend, readback, checkpoint cadence).
+      c = {
+        ...opened.config,
+        backend: config.backend,
+        recompute: config.recompute,
+        metricsEvery: config.metricsEvery,
+        checkpointEvery: config.checkpointEvery,
+        keepCheckpoints: config.keepCheckpoints,
+      };
+      state.dataset = resplit(current, c.testFraction, c.seed);
+      resume = opened.checkpoint;
+      run = { runId: m.runId, runName: m.runName };
+    }
+    const data = requireDataset(NO_DATASET);
+    // One tab at a time trains a run (../checkpoint/tabs.ts); the others may still read it.
+    // The other tabs hear of the run when it starts and once its lock is free again.
+    return withRunLock(run.runId, run.runName, async () => {
+      announceRunsChanged();
+      disposeRun();
+      disposeEvalCheckpoint();
+      state.runCount++;
+      state.currentRunId = run.runId;
+      const ctl = (state.control = new RunControl());
+      const written = (e: TrainEvent) => {
+        if (e.type === 'checkpoint') announceRunsChanged();
+        onEvent(e);
+      };
+      try {
+        state.lastRun = await train(data, c, ctl, onEvent, {
+          ...run,
+          resume,
+          checkpoint: checkpointWriter(browserKv(), c.keepCheckpoints, written),
+        });
+        return state.lastRun.state;
+      } finally {
+        ctl.stop();
+      }
+    }).finally(announceRunsChanged);
+  },
+  saveCheckpoint: () => state.control?.requestSave(),
+  pause: () => state.control?.pause(),
+  resume: () => state.control?.resume(),
+  stop: () => state.control?.stop(),
+};

@@ -1,0 +1,130 @@
+// The metrics read-back. Each step's loss terms (and, every diagEvery steps, its collapse
+// diagnostics) stay on the device until a window of metricsEvery steps is full; the window is then
+// read in one asynchronous readback. At most one read is in flight, which bounds how far the device
+// queue can run ahead of the loop, and no step waits for its own numbers.
+import * as tf from '@tensorflow/tfjs';
+import type { DiagnosticsRecord, MetricRecord, TrainEvent } from '../contract/api';
+import { appendHistory } from '../contract/history';
+import type { CheckpointMeta } from '../checkpoint/record';
+import { readDiagnostics } from '../vicreg/diagnostics';
+import { fail, type RunControl, type RunLoop } from './run';
+import { PACKED, type StepOutput } from './step';
+import type { CollapseWatch } from './warnings';
+
+/** A step's outputs, still on the device, with what the loop knew when it ran. */
+export type PendingStep = { step: number; epoch: number; lr: number; dataMs?: number; computeMs?: number } & StepOutput;
+
+/** Sizes the diagnostics unpacking needs: the batch and the two embedding widths. */
+export interface DiagnosticsDims {
+  b: number;
+  projector: number;
+  backbone: number;
+}
+
+export class MetricsWindow {
+  history: MetricRecord[];
+  diagnostics: DiagnosticsRecord[];
+  private pending: PendingStep[] = [];
+  private inFlight: Promise<void> = Promise.resolve();
+  private windowStart = performance.now();
+
+  constructor(
+    private readonly loop: RunLoop,
+    private readonly control: RunControl,
+    private readonly watch: CollapseWatch,
+    private readonly emit: (e: TrainEvent) => void,
+    private readonly dims: DiagnosticsDims,
+    resume?: CheckpointMeta,
+  ) {
+    this.history = resume?.metrics ?? [];
+    this.diagnostics = resume?.diagnostics ?? [];
+  }
+
+  /** Queues a step's outputs; a full window goes to be read. */
+  async push(p: PendingStep): Promise<void> {
+    this.pending.push(p);
+    if (this.pending.length >= this.loop.config.metricsEvery) await this.flush();
+  }
+
+  /** Sends the queued steps to be read (after the read in flight), without waiting for them. */
+  async flush(): Promise<void> {
+    if (this.pending.length === 0) return;
+    const window = this.pending;
+    this.pending = [];
+    const block = tf.stack(window.map((w) => w.row));
+    tf.dispose(window.map((w) => w.row));
+    const diagSteps = window.filter((w) => w.diagnostics);
+    const diagTensors = diagSteps.flatMap((w) => [w.diagnostics!.projector, w.diagnostics!.backbone]);
+    const diagBlock = diagSteps.length ? tf.concat(diagTensors) : null;
+    tf.dispose(diagTensors);
+    await this.inFlight;
+    this.inFlight = Promise.all([block.data(), diagBlock?.data()]).then(([values, diagValues]) => {
+      block.dispose();
+      diagBlock?.dispose();
+      this.report(
+        window,
+        values,
+        diagValues
+          ? unpackDiagnostics(
+              diagValues,
+              diagSteps.map((w) => w.step),
+              this.dims,
+            )
+          : [],
+      );
+    });
+  }
+
+  /** Every queued step read and reported. */
+  async drain(): Promise<void> {
+    await this.flush();
+    await this.inFlight;
+  }
+
+  /** Restarts the per-step clock: paused time is not step time. */
+  restartClock(now: number): void {
+    this.windowStart = now;
+  }
+
+  /** Frees the steps never read (a run that threw). */
+  dispose(): void {
+    tf.dispose(this.pending.flatMap((p) => [p.row, ...(p.diagnostics ? [p.diagnostics.projector, p.diagnostics.backbone] : [])]));
+  }
+
+  private report(window: PendingStep[], values: ArrayLike<number>, diagnostics: DiagnosticsRecord[]): void {
+    const now = performance.now();
+    const msPerStep = (now - this.windowStart) / window.length;
+    this.windowStart = now;
+    const batchSize = this.loop.config.batchSize;
+    const records: MetricRecord[] = window.map((w, i) => {
+      const r = Object.fromEntries(PACKED.map((k, j) => [k, values[i * PACKED.length + j]])) as Record<(typeof PACKED)[number], number>;
+      const timing = w.dataMs === undefined ? {} : { dataMs: w.dataMs, computeMs: w.computeMs };
+      return { step: w.step, epoch: w.epoch, lr: w.lr, ...r, msPerStep, imagesPerSec: (1000 * batchSize) / msPerStep, ...timing };
+    });
+    const bad = records.find((r) => !Number.isFinite(r.loss));
+    if (bad)
+      fail(this.loop, this.control, `the loss became ${bad.loss} at step ${bad.step}; training stopped. Lower baseLr or check the data.`);
+    const good = records.filter((r) => Number.isFinite(r.loss));
+    this.history = appendHistory(this.history, good);
+    this.emit({ type: 'metrics', records: good });
+    if (diagnostics.length) {
+      this.diagnostics = appendHistory(this.diagnostics, diagnostics);
+      this.emit({ type: 'diagnostics', records: diagnostics });
+    }
+    const warnings = [...records.flatMap((r) => this.watch.onMetrics(r)), ...diagnostics.flatMap((d) => this.watch.onDiagnostics(d))];
+    for (const w of warnings) this.emit({ type: 'warning', ...w });
+  }
+}
+
+/** Splits the concatenated diagnostics read (per step: projector then backbone) into records. */
+function unpackDiagnostics(values: ArrayLike<number>, steps: number[], dims: DiagnosticsDims): DiagnosticsRecord[] {
+  const size = (n: number) => 5 + Math.min(dims.b, n) ** 2;
+  const records: DiagnosticsRecord[] = [];
+  let at = 0;
+  for (const step of steps) {
+    const p = Array.prototype.slice.call(values, at, (at += size(dims.projector)));
+    const f = Array.prototype.slice.call(values, at, (at += size(dims.backbone)));
+    records.push({ step, projector: readDiagnostics(p, dims.b, dims.projector), backbone: readDiagnostics(f, dims.b, dims.backbone) });
+  }
+  return records;
+}

@@ -1,0 +1,165 @@
+// What the loop decides from measured step times, after each step: a time budget's epochs
+// (./budget.ts) and the spacing of the online k-NN points (./online-knn.ts), and when a k-NN point
+// is due. A resumed run keeps the epochs its budget was given.
+import type { BudgetPlan, KnnBaselines, KnnRecord, TrainEvent } from '../contract/api';
+import { errorMessage } from '../contract/errors';
+import { appendHistory } from '../contract/history';
+import type { CheckpointMeta } from '../checkpoint/record';
+import type { VicregModel } from '../model/model';
+import { BUDGET_SKIP_STEPS, budgetReady, epochsForBudget, REPLAN_MAX_SHARE, REPLAN_MIN_SHARE } from './budget';
+import { autoEvery, type OnlineKnn } from './online-knn';
+import type { RunLoop } from './run';
+import type { CollapseWatch } from './warnings';
+
+type Mark = { step: number; at: number };
+
+export class Pacer {
+  budget: BudgetPlan | null;
+  /** A time budget whose epochs are not fixed yet: until then the loop runs on. */
+  budgetOpen: boolean;
+  knnHistory: KnnRecord[];
+  knnBaselines: KnnBaselines | null = null;
+  /** The online k-NN evaluation in flight, if any. */
+  knnDone: Promise<void> | null = null;
+  private knnEvery: number; // 0 (auto) until the steps are timed
+  private knnCostMs = 0;
+  private knnAt: number; // the step of the last point taken
+  private readonly firstStep: number;
+  private timedFrom: Mark | null = null;
+  private replanFrom: Mark | null = null;
+
+  constructor(
+    private readonly loop: RunLoop,
+    readonly online: OnlineKnn | null,
+    private readonly model: VicregModel,
+    private readonly watch: CollapseWatch,
+    private readonly emit: (e: TrainEvent) => void,
+    resume?: CheckpointMeta,
+  ) {
+    this.budget = resume?.budget ?? null;
+    this.budgetOpen = loop.config.budgetMinutes > 0 && !this.budget;
+    this.knnHistory = resume?.knn ?? [];
+    this.knnEvery = loop.config.knnEvery;
+    this.firstStep = this.knnAt = resume?.step ?? 0;
+  }
+
+  /** The online k-NN's reference lines, before the first step; the random-init encoder's
+   *  evaluation is also what each point will cost. A fresh run's curve starts at step 0 on it. */
+  async start(resumed: boolean): Promise<void> {
+    if (!this.online) return;
+    this.knnBaselines = await this.online.baselines(this.knnEvery);
+    this.knnCostMs = this.online.lastMs;
+    if (!resumed) this.knnHistory = [{ step: 0, epoch: 0, top1: this.knnBaselines.random }];
+  }
+
+  /** After each step: time the steps, fix the budget's epochs and the k-NN spacing once they are
+   *  timed, and launch a k-NN point when one is due (its readback resolves later, off the loop). */
+  after(epoch: number): void {
+    const { loop } = this;
+    const c = loop.config;
+    const now = performance.now();
+    if (loop.step === this.firstStep + BUDGET_SKIP_STEPS) this.timedFrom = { step: loop.step, at: now };
+    const from = this.timedFrom;
+    const budgetMs = c.budgetMinutes * 60_000;
+    const warmupDone = loop.step >= loop.schedule.warmupSteps;
+    if (from && (this.budgetOpen || this.knnEvery === 0) && budgetReady(loop.step - from.step, now - from.at, { warmupDone, budgetMs })) {
+      const msPerStep = (now - from.at) / (loop.step - from.step);
+      if (this.online && this.knnEvery === 0) {
+        this.knnEvery = autoEvery(this.knnCostMs, msPerStep, loop.stepsPerEpoch);
+        this.knnBaselines = { ...this.knnBaselines!, every: this.knnEvery };
+        this.emit({ type: 'knn-baselines', baselines: this.knnBaselines });
+      }
+      if (this.budgetOpen) {
+        this.budgetOpen = false;
+        const fit = this.planBudget(msPerStep, now, false);
+        if (fit.totalSteps - loop.step > 2 * this.replanSteps()) this.replanFrom = { step: loop.step, at: now };
+        if (!fit.fits) {
+          const minutes = ((fit.totalSteps * msPerStep) / 60_000).toFixed(1);
+          this.emit({
+            type: 'warning',
+            step: loop.step,
+            kind: 'budget',
+            message: `${c.budgetMinutes} min is less than the warmup plus one epoch at ${msPerStep.toFixed(0)} ms per step: the run takes ${fit.epochs} epochs (about ${minutes} min). Raise budgetMinutes, lower warmupEpochs, or use a smaller model.`,
+          });
+        }
+      }
+    }
+    const again = this.replanFrom;
+    if (again && loop.step - again.step >= this.replanSteps() && now - again.at >= REPLAN_MIN_SHARE * budgetMs) {
+      this.planBudget((now - again.at) / (loop.step - again.step), now, true);
+      this.replanFrom = null;
+    }
+    // The curve ends at the final weights, even in a run too short to have timed its spacing.
+    const last = loop.step === loop.schedule.totalSteps && !this.budgetOpen;
+    const due = this.knnEvery > 0 && loop.step % this.knnEvery === 0 && !this.knnDone;
+    if (this.online && (due || last)) this.launchKnn(epoch);
+  }
+
+  /** Restarts the step clocks after a pause: paused time is not step time. */
+  resumed(now: number): void {
+    if (this.timedFrom) this.timedFrom = { step: this.loop.step, at: now };
+    if (this.replanFrom) this.replanFrom = { step: this.loop.step, at: now };
+  }
+
+  /** Queues a k-NN point on this step's weights; the points are emitted in order. */
+  launchKnn(epoch: number): void {
+    const step = this.loop.step;
+    if (!this.online || this.knnAt === step) return;
+    this.knnAt = step;
+    const point = this.online.record(this.model, step, epoch);
+    const done: Promise<void> = Promise.all([this.knnDone, point])
+      .then(([, r]) => {
+        this.knnHistory = appendHistory(this.knnHistory, [r]);
+        this.emit({ type: 'knn', records: [r] });
+        for (const w of this.watch.onKnn(r, this.knnBaselines!, this.loop.schedule)) this.emit({ type: 'warning', ...w });
+      })
+      .catch((e: unknown) => {
+        // A failed evaluation costs a point of the curve, never the run.
+        this.emit({
+          type: 'warning',
+          step,
+          kind: 'online-knn',
+          message: `the online k-NN at step ${step} failed (${errorMessage(e)}); training goes on`,
+        });
+      })
+      .finally(() => {
+        if (this.knnDone === done) this.knnDone = null;
+      });
+    this.knnDone = done;
+  }
+
+  /**
+   * Fixes the budget's epochs from a measured step time. Once as the warmup ends, and once more
+   * over a window with its checkpoints and k-NN points (replanSteps, at least REPLAN_MIN_SHARE of
+   * the budget): the cosine has barely left its peak then, so moving its end by 10% moves the
+   * learning rate by about 1% of its peak.
+   */
+  private planBudget(msPerStep: number, now: number, measuredWithKnn: boolean) {
+    const { loop } = this;
+    const c = loop.config;
+    const overhead = this.online && this.knnEvery > 0 && !measuredWithKnn ? Math.min(0.5, this.knnCostMs / (this.knnEvery * msPerStep)) : 0;
+    const fit = epochsForBudget({
+      budgetMs: c.budgetMinutes * 60_000,
+      elapsedMs: now - loop.started,
+      stepsDone: loop.step,
+      msPerStep,
+      stepsPerEpoch: loop.stepsPerEpoch,
+      warmupEpochs: c.warmupEpochs,
+      overhead,
+    });
+    this.budget = { budgetMinutes: c.budgetMinutes, msPerStep, epochs: fit.epochs, totalSteps: fit.totalSteps, fits: fit.fits };
+    loop.config = { ...c, epochs: fit.epochs };
+    loop.schedule.totalSteps = fit.totalSteps;
+    this.emit({ type: 'budget', plan: this.budget });
+    this.emit({ type: 'state', state: 'running', step: loop.step, totalSteps: fit.totalSteps, runId: loop.runId });
+    return fit;
+  }
+
+  /** The re-check times a window with every kind of work in it: an epoch end (its checkpoint) and
+   *  two online k-NN points, which on a small dataset come less often than once an epoch; but at
+   *  most REPLAN_MAX_SHARE of the run, so the schedule it moves has barely left its peak. */
+  private replanSteps(): number {
+    const { stepsPerEpoch, schedule } = this.loop;
+    return Math.max(stepsPerEpoch, Math.min(2 * Math.max(this.knnEvery, 0), Math.floor(REPLAN_MAX_SHARE * schedule.totalSteps)));
+  }
+}
