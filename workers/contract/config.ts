@@ -81,7 +81,7 @@ export interface TrainConfig {
   bnAdaptSteps: number; // forward passes in training mode that re-estimate BatchNorm statistics before extraction; 0 = off
   baselineEpochs: number; // fine-tune and supervised-from-scratch baselines: epochs over the training split
   // Runtime
-  backend: BackendChoice; // auto = first of webgpu, webgl, wasm, cpu that trains
+  backend: BackendChoice; // auto = time every backend that can train and keep the fastest
   recompute: 'auto' | 'on' | 'off'; // per-segment recomputation (gradient checkpointing); auto = on when the card's estimate passes the backend's memory
   metricsEvery: number; // steps per asynchronous metrics readback
   wasmThreads: number; // WASM threads: 0 = one per core (at most 8), 1 = single-threaded; read when WASM starts
@@ -159,6 +159,33 @@ export const DEFAULT_CONFIG: TrainConfig = {
   checkpointEvery: 10,
   keepCheckpoints: 3,
 };
+
+/** The loss settings at their defaults: main_vicreg.py's coefficients (lambda = mu = 25, nu = 1,
+ *  gamma = 1, eps = 1e-4), the fixed hinge and the off-diagonal covariance, and AVT's own defaults.
+ *  workers/vicreg/loss.ts and the official preset take them from here. */
+export const OFFICIAL_LOSS = (({
+  simCoeff,
+  stdCoeff,
+  covCoeff,
+  gamma,
+  eps,
+  varianceMode,
+  covarianceMode,
+  emaMomentum,
+  gammaMin,
+  gammaMax,
+}) => ({
+  simCoeff,
+  stdCoeff,
+  covCoeff,
+  gamma,
+  eps,
+  varianceMode,
+  covarianceMode,
+  emaMomentum,
+  gammaMin,
+  gammaMax,
+}))(DEFAULT_CONFIG);
 
 export type Group = 'Data' | 'Augment' | 'Model' | 'Optim' | 'Loss' | 'Eval' | 'Runtime';
 type Num = { kind: 'int' | 'float'; min: number; max: number };

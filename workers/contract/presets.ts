@@ -4,7 +4,9 @@
 // disjoint fields, so "ResNet-18 at 32 px with the adaptive loss" is one of each. Every preset of a
 // kind names the same fields, so switching back and forth leaves no trace of the other.
 // Selectable in the UI and in the URL as `#preset=<id>`, once per kind (`#preset=small-32&preset=adaptive`).
-import { DEFAULT_CONFIG, FIELDS, parseField, type TrainConfig } from './config';
+import { DEFAULT_CONFIG, FIELDS, OFFICIAL_LOSS, parseField, type TrainConfig } from './config';
+
+const withoutGamma = ({ gamma: _, ...rest }: typeof OFFICIAL_LOSS) => rest;
 
 export interface Preset {
   label: string;
@@ -16,33 +18,13 @@ export const PRESETS = {
   official: {
     label: 'VICReg (official)',
     help: 'The loss exactly as facebookresearch/vicreg main_vicreg.py: lambda = mu = 25, nu = 1, gamma = 1',
-    config: {
-      simCoeff: 25,
-      stdCoeff: 25,
-      covCoeff: 1,
-      gamma: 1,
-      eps: 1e-4,
-      varianceMode: 'fixed',
-      covarianceMode: 'offdiag',
-      rampSteps: 0,
-    },
+    config: { ...OFFICIAL_LOSS, rampSteps: 0 },
   },
   adaptive: {
     label: 'Adaptive (AVT + SICov)',
     help: 'The variance target follows the EMA median std, covariance is trace-normalized, and the invariance and covariance weights ramp up over the first 100 steps',
-    config: {
-      simCoeff: 25,
-      stdCoeff: 25,
-      covCoeff: 1,
-      eps: 1e-4,
-      varianceMode: 'adaptive',
-      covarianceMode: 'sicov',
-      emaMomentum: 0.99,
-      gammaMin: 0.1,
-      gammaMax: 1,
-      rampSteps: 100,
-      rampStart: 0.1,
-    },
+    // The official weights; AVT's target replaces gamma.
+    config: { ...withoutGamma(OFFICIAL_LOSS), varianceMode: 'adaptive', covarianceMode: 'sicov', rampSteps: 100, rampStart: 0.1 },
   },
 } satisfies Record<string, Preset>;
 
@@ -197,7 +179,6 @@ export type AnyPresetId = PresetId | RecipeId;
 const ALL: Record<AnyPresetId, Preset> = { ...RECIPES, ...PRESETS };
 export const ANY_PRESET_IDS = Object.keys(ALL) as AnyPresetId[];
 export const isPresetId = (id: string): id is AnyPresetId => id in ALL;
-export const presetOf = (id: AnyPresetId): Preset => ALL[id];
 
 export function applyPreset(c: TrainConfig, id: AnyPresetId): TrainConfig {
   return { ...c, ...(ALL[id].config as Partial<TrainConfig>) };

@@ -112,7 +112,7 @@ def covariance_term(c):
 
 
 def vicreg_loss(x, y, step, avt):
-    """VICReg Studio's loss (its docs/loss.md): invariance on this process's
+    """VICReg Studio's loss (its docs/objective.md): invariance on this process's
     batch, variance and covariance on the gathered one. AVT updates `avt['ema']` in place."""
     c = CONFIG
     inv = F.mse_loss(x, y)

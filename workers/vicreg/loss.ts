@@ -2,8 +2,9 @@
 // facebookresearch/vicreg main_vicreg.py (VICReg.forward) does, plus two switchable variants:
 // Adaptive Variance Targeting (varianceMode 'adaptive') and Scale-Invariant Covariance
 // (covarianceMode 'sicov'). All functions take projector outputs z of shape [B, d].
-// The formulas, with AVT and SICov, are specified in docs/loss.md.
+// The formulas, with AVT and SICov, are specified in docs/objective.md.
 import * as tf from '@tensorflow/tfjs';
+import { OFFICIAL_LOSS } from '../contract/config';
 
 export interface VicregOptions {
   simCoeff: number;
@@ -18,18 +19,8 @@ export interface VicregOptions {
   gammaMax: number;
 }
 
-export const VICREG_DEFAULTS: VicregOptions = {
-  simCoeff: 25,
-  stdCoeff: 25,
-  covCoeff: 1,
-  gamma: 1,
-  eps: 1e-4,
-  varianceMode: 'fixed',
-  covarianceMode: 'offdiag',
-  emaMomentum: 0.99,
-  gammaMin: 0.1,
-  gammaMax: 1,
-};
+/** The official loss (workers/contract/config.ts DEFAULT_CONFIG, the one place defaults are written). */
+export const VICREG_DEFAULTS: VicregOptions = OFFICIAL_LOSS;
 
 /** AVT state: the EMA m of the per-dimension std, [d]; null before the first step. */
 export interface AvtState {
