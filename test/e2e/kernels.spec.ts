@@ -1,5 +1,5 @@
-// "Check kernels" on each backend that trains with kernels of ours (WASM: wasm-grads.ts and
-// wasm-reduce.ts; WebGPU: webgpu-grads.ts) or with TF.js's own (WebGL): every gradient case
+// "Check kernels" on each backend that trains with kernels of ours (WASM: workers/backend/wasm/;
+// WebGPU: webgpu-grads.ts) or with TF.js's own (WebGL): every gradient case
 // matches TF.js's CPU backend in this browser, and the badge says so with the worst error.
 import { expect, test } from './fixtures';
 

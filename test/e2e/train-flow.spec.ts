@@ -1,6 +1,6 @@
 // The whole flow, once per forced backend: sample dataset, train until the step counter and the
 // loss chart advance, pause (the counter holds), resume (it moves again), stop.
-// WASM trains convolutions with the kernels of workers/backend/wasm-grads.ts.
+// WASM trains convolutions with the kernels of workers/backend/wasm/.
 import { expect, test } from './fixtures';
 import { lossPoints, openWithSample, stepOf, TINY, waitForStep } from './helpers';
 

@@ -1,7 +1,7 @@
-// "Check kernels": the studio's own kernels (wasm-grads.ts, wasm-reduce.ts, webgpu-grads.ts) and
-// the backend's built-in ones that training uses, on the active backend, against TF.js's CPU
-// backend (the reference semantics) on the same seeded data. A user's GPU driver or browser can
-// differ from the ones we test on; this says whether training there computes the right gradients.
+// "Check kernels": the studio's own kernels (wasm/, webgpu-grads.ts) and the backend's built-in
+// ones that training uses, on the active backend, against TF.js's CPU backend (the reference
+// semantics) on the same seeded data. A user's GPU driver or browser can differ from the ones we
+// test on; this says whether training there computes the right gradients.
 import * as tf from '@tensorflow/tfjs';
 import type { KernelCheckReport } from '../contract/api';
 import { errorMessage } from '../contract/errors';
@@ -72,27 +72,23 @@ function cases(): { kernel: string; label: string; run: () => tf.Tensor }[] {
       kernel: 'Conv2DBackpropFilter',
       label,
       run: () =>
-        tf
-          .engine()
-          .runKernel('Conv2DBackpropFilter', { x: tensor(c.x, 10 * n + 1), dy: tensor(info.outShape, 10 * n + 2) }, {
-            strides: c.s,
-            pad: c.pad,
-            dataFormat: 'NHWC',
-            filterShape: filter,
-          } as unknown as tf.NamedAttrMap) as tf.Tensor,
+        tf.engine().runKernel('Conv2DBackpropFilter', { x: tensor(c.x, 10 * n + 1), dy: tensor(info.outShape, 10 * n + 2) }, {
+          strides: c.s,
+          pad: c.pad,
+          dataFormat: 'NHWC',
+          filterShape: filter,
+        } as unknown as tf.NamedAttrMap) as tf.Tensor,
     });
     out.push({
       kernel: 'Conv2DBackpropInput',
       label,
       run: () =>
-        tf
-          .engine()
-          .runKernel('Conv2DBackpropInput', { dy: tensor(info.outShape, 10 * n + 3), filter: tensor(filter, 10 * n + 4) }, {
-            strides: c.s,
-            pad: c.pad,
-            dataFormat: 'NHWC',
-            inputShape: c.x,
-          } as unknown as tf.NamedAttrMap) as tf.Tensor,
+        tf.engine().runKernel('Conv2DBackpropInput', { dy: tensor(info.outShape, 10 * n + 3), filter: tensor(filter, 10 * n + 4) }, {
+          strides: c.s,
+          pad: c.pad,
+          dataFormat: 'NHWC',
+          inputShape: c.x,
+        } as unknown as tf.NamedAttrMap) as tf.Tensor,
     });
     if (c.k === 3) {
       // MobileNetV2's depthwise 3×3, through TF.js's gradient (both depthwise backprop kernels).

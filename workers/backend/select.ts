@@ -1,7 +1,7 @@
 // Backend choice. A candidate counts only when a tiny VICReg training step (conv forward and
 // backward, loss, optimizer update) runs on it and gives a finite loss: setBackend succeeding is
 // not enough (WASM initializes but, in TF.js 4.22, cannot train convolutions without the kernels
-// of ./wasm-grads.ts, tensorflow/tfjs#8474). 'auto' then times a few training steps of the run's
+// of ./wasm/, tensorflow/tfjs#8474). 'auto' then times a few training steps of the run's
 // own model on every working backend and keeps the fastest: a software GPU (SwiftShader) can be
 // many times slower than WASM, so the usual WebGPU-first order is a guess, not a measurement.
 import * as tf from '@tensorflow/tfjs';
@@ -16,7 +16,7 @@ import { probeConfig } from '../model/card';
 import { buildModel } from '../model/model';
 import { lars } from '../optim/optimizers';
 import { trainStep } from '../train/step';
-import { registerWasmGradKernels } from './wasm-grads';
+import { registerWasmGradKernels } from './wasm/register';
 import { registerWebgpuGradKernels } from './webgpu-grads';
 import { withTimeout } from './timeout';
 import { startWasm, type WasmStart } from './wasm-threads';

@@ -3,7 +3,7 @@
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { registerWasmGradKernels } from '../backend/wasm-grads';
+import { registerWasmGradKernels } from '../backend/wasm/register';
 import { applyParams, drawParams } from './augment';
 import { COLOR_JITTER, fusedJitter, jitterPixels } from './jitter';
 import { mulberry32 } from './random';

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { registerWasmGradKernels } from '../backend/wasm-grads';
+import { registerWasmGradKernels } from '../backend/wasm/register';
 import { BACKBONES, DEFAULT_CONFIG, type TrainConfig } from '../contract/config';
 import { lars } from '../optim/optimizers';
 import { trainStep } from '../train/step';

@@ -1,6 +1,6 @@
-// The one way the studio replaces a kernel of TF.js's WASM backend (wasm-grads.ts, wasm-reduce.ts,
-// wasm-copy.ts): the new kernel keeps the old one's setupFunc (it binds the C++ function when the
-// backend starts) and can fall back to the old one for the cases it does not take.
+// The one way the studio replaces a kernel of TF.js's WASM backend (register.ts): the new kernel
+// keeps the old one's setupFunc (it binds the C++ function when the backend starts) and can fall
+// back to the old one for the cases it does not take.
 import * as tf from '@tensorflow/tfjs';
 
 const originals = new Map<string, tf.KernelConfig>();

@@ -10,7 +10,7 @@
 // is the mean over R for every outer index and channel, read in place. Sum is that mean times R.
 import * as tf from '@tensorflow/tfjs';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
-import { originalWasmKernel, replaceWasmKernel } from './wasm-replace';
+import { originalWasmKernel } from './replace';
 
 type Info = tf.TensorInfo;
 type Args = { inputs: { x: Info }; backend: unknown; attrs?: tf.NamedAttrMap };
@@ -63,11 +63,7 @@ function pooled(name: 'Sum' | 'Mean', args: Args): Info {
   return out;
 }
 
-const sumKernel = (args: Args) => pooled('Sum', args);
-const meanKernel = (args: Args) => pooled('Mean', args);
-
-/** Replaces the WASM Sum and Mean once its own are registered; safe to call more than once. */
-export function registerWasmReductions(): void {
-  replaceWasmKernel('Sum', sumKernel as unknown as tf.KernelFunc);
-  replaceWasmKernel('Mean', meanKernel as unknown as tf.KernelFunc);
-}
+/** Sum on wasm (registered by register.ts): one average pool times R where poolingPlan allows. */
+export const sumKernel = (args: Args) => pooled('Sum', args);
+/** Mean on wasm (registered by register.ts): one average pool where poolingPlan allows. */
+export const meanKernel = (args: Args) => pooled('Mean', args);

@@ -1,9 +1,9 @@
-// GatherV2 and SplitV as copies (wasm-copy.ts) against the CPU backend. Runs in Node on WASM.
+// GatherV2 and SplitV as copies (copy.ts) against the CPU backend. Runs in Node on WASM.
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { registerWasmGradKernels } from './wasm-grads';
+import { registerWasmGradKernels } from './register';
 
 beforeAll(async () => {
   registerWasmGradKernels();

@@ -1,6 +1,6 @@
 // GatherV2 and SplitV on the WASM backend as contiguous copies. TF.js 4.22's WASM GatherV2 walks
 // every value through a C++ strides loop, and its SplitV slices along the split axis; on the last
-// axis that is one copy per value. Before the colour jitter was fused on WASM (data/jitter.ts),
+// axis that is one copy per value. Before the colour jitter was fused on WASM (dataset/jitter.ts),
 // the augmentation's tensor path (gathering images for the hue jitter, splitting RGB channels)
 // spent 56% of its time in them (192 of 343 ms for two views at batch 64, 32 px, Node 20); they
 // still serve a ViT's q/k/v split and the linear probe's minibatch gather. Here a gathered slice
@@ -8,7 +8,7 @@
 // Semantics are the kernels' own (tfjs-backend-cpu GatherV2 and SplitV).
 import * as tf from '@tensorflow/tfjs';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
-import { originalWasmKernel, replaceWasmKernel } from './wasm-replace';
+import { originalWasmKernel } from './replace';
 
 type Info = tf.TensorInfo;
 type Args = { inputs: Record<string, Info>; backend: unknown; attrs?: tf.NamedAttrMap };
@@ -18,7 +18,7 @@ const fallback = (name: string, args: Args) => originalWasmKernel(name)(args as 
 const MIN_SLICE = 8;
 
 /** out[b, o, i, :] = x[b, o, indices[b, i], :] with [batch, outer, dim, slice] flattened as TF.js plans it. */
-function gatherV2(args: Args): Info | Info[] {
+export function gatherV2(args: Args): Info | Info[] {
   const backend = args.backend as BackendWasm;
   const { x, indices } = args.inputs;
   const { axis, batchDims } = args.attrs as unknown as tf.GatherV2Attrs;
@@ -48,7 +48,7 @@ function gatherV2(args: Args): Info | Info[] {
 }
 
 /** Splits along the last axis in one pass; other axes go to the WASM kernel (its slices are contiguous there). */
-function splitV(args: Args): Info | Info[] {
+export function splitV(args: Args): Info | Info[] {
   const backend = args.backend as BackendWasm;
   const { x } = args.inputs;
   const { numOrSizeSplits, axis } = args.attrs as unknown as tf.SplitVAttrs;
@@ -70,10 +70,4 @@ function splitV(args: Args): Info | Info[] {
     offset += s;
   });
   return outs;
-}
-
-/** Replaces the WASM GatherV2 and SplitV once its own are registered; safe to call more than once. */
-export function registerWasmCopies(): void {
-  replaceWasmKernel('GatherV2', gatherV2 as unknown as tf.KernelFunc);
-  replaceWasmKernel('SplitV', splitV as unknown as tf.KernelFunc);
 }

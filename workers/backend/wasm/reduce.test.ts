@@ -1,11 +1,11 @@
-// Sum and Mean by average pooling (wasm-reduce.ts) against the CPU backend, which plans the
+// Sum and Mean by average pooling (reduce.ts) against the CPU backend, which plans the
 // reduction, and the WASM kernels it falls back to. Runs in Node on the WASM backend.
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { registerWasmGradKernels } from './wasm-grads';
-import { poolingPlan } from './wasm-reduce';
+import { registerWasmGradKernels } from './register';
+import { poolingPlan } from './reduce';
 
 beforeAll(async () => {
   registerWasmGradKernels();
