@@ -5,7 +5,7 @@
 //   npx tsx bench/backbones.ts resnet18     (only the named backbones)
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
-import { registerWasmGradKernels } from '../workers/backend/wasm-grads';
+import { registerWasmGradKernels } from '../workers/backend/wasm/register';
 import { BACKBONES, DEFAULT_CONFIG, type TrainConfig } from '../workers/contract/config';
 import { modelCard } from '../workers/model/card';
 import { buildModel } from '../workers/model/model';

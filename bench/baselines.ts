@@ -4,16 +4,15 @@
 // Prints the five-row table. Not a test: it takes the budget plus a few minutes.
 //   npm run build && npx tsx bench/baselines.ts [minutes=10] [baselineEpochs=10] [seed=0]
 import { chromium, type Page } from '@playwright/test';
-import { spawn } from 'node:child_process';
 import { appendFileSync } from 'node:fs';
 import { CHROMIUM_ARGS, findChromium } from '../test/chromium';
+import { startPreview } from './preview';
 
 const args = Object.fromEntries(process.argv.slice(2).map((a) => a.split('=', 2) as [string, string]));
 const minutes = Number(args.minutes ?? 10);
 const epochs = Number(args.baselineEpochs ?? 10);
 const seed = Number(args.seed ?? 0);
 const out = args.out ?? 'bench/results/baselines.jsonl';
-const port = 4184;
 
 /** Clicks `kind`'s button and reads its table: { row: top-1 % }, and the seconds it took. */
 async function evaluate(page: Page, kind: string): Promise<{ rows: Record<string, number>; seconds: number }> {
@@ -37,13 +36,12 @@ async function evaluate(page: Page, kind: string): Promise<{ rows: Record<string
   return { rows: Object.fromEntries(rows), seconds };
 }
 
-const server = spawn('npx', ['vite', 'preview', '--host', '127.0.0.1', '--port', String(port), '--strictPort'], { stdio: 'ignore' });
+const server = await startPreview();
 try {
-  await new Promise((r) => setTimeout(r, 3000));
   const browser = await chromium.launch({ executablePath: findChromium(), args: CHROMIUM_ARGS });
   const page = await (await browser.newContext()).newPage();
   page.on('pageerror', (e) => console.log('page error:', e.message));
-  await page.goto(`http://127.0.0.1:${port}/#backend=wasm&seed=${seed}&baselineEpochs=${epochs}`);
+  await page.goto(`${server.url}/#backend=wasm&seed=${seed}&baselineEpochs=${epochs}`);
   await page.getByTestId('sample-dataset').click();
   await page.getByTestId('dataset-summary').waitFor({ timeout: 300_000 });
   await page.waitForFunction(() => !(document.querySelector('[data-testid=train-start]') as HTMLButtonElement | null)?.disabled, null, {
@@ -95,5 +93,5 @@ try {
       '\n',
   );
 } finally {
-  server.kill();
+  await server.stop();
 }

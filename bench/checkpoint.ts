@@ -5,18 +5,16 @@
 // checkpointEvery follow.
 //   npm run build && npx tsx bench/checkpoint.ts "backend=wasm" [seconds]
 import { chromium } from '@playwright/test';
-import { spawn } from 'node:child_process';
 import { DEFAULT_CONFIG } from '../workers/contract/config';
 import { CHROMIUM_ARGS, findChromium } from '../test/chromium';
+import { startPreview } from './preview';
 
 const [hash = 'backend=wasm', seconds = '90'] = process.argv.slice(2);
-const port = 4179;
-const server = spawn('npx', ['vite', 'preview', '--host', '127.0.0.1', '--port', String(port), '--strictPort'], { stdio: 'ignore' });
+const server = await startPreview();
 try {
-  await new Promise((r) => setTimeout(r, 3000));
   const browser = await chromium.launch({ executablePath: findChromium(), args: CHROMIUM_ARGS });
   const page = await browser.newPage();
-  await page.goto(`http://127.0.0.1:${port}/#${hash}`);
+  await page.goto(`${server.url}/#${hash}`);
   await page.getByTestId('backend').waitFor({ timeout: 120_000 });
   await page.getByTestId('sample-dataset').click();
   await page.getByTestId('dataset-summary').waitFor();
@@ -47,5 +45,5 @@ try {
   );
   await browser.close();
 } finally {
-  server.kill();
+  await server.stop();
 }

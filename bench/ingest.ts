@@ -3,17 +3,15 @@
 //   npm run build && npx tsx tools/fashion-folder.ts /tmp/fashion10k 10000
 //   npx tsx bench/ingest.ts /tmp/fashion10k
 import { chromium } from '@playwright/test';
-import { spawn } from 'node:child_process';
 import { CHROMIUM_ARGS, findChromium } from '../test/chromium';
+import { startPreview } from './preview';
 
 const folder = process.argv[2] ?? '/tmp/fashion10k';
-const port = 4179;
-const server = spawn('npx', ['vite', 'preview', '--host', '127.0.0.1', '--port', String(port), '--strictPort'], { stdio: 'ignore' });
+const server = await startPreview();
 try {
-  await new Promise((r) => setTimeout(r, 3000));
   const browser = await chromium.launch({ executablePath: findChromium(), args: CHROMIUM_ARGS });
   const page = await browser.newPage();
-  await page.goto(`http://127.0.0.1:${port}/#backend=cpu`);
+  await page.goto(`${server.url}/#backend=cpu`);
   await page.getByTestId('backend').filter({ hasText: 'cpu' }).waitFor({ timeout: 90_000 });
   const t0 = Date.now();
   await page.getByTestId('folder-input').setInputFiles(folder);
@@ -40,5 +38,5 @@ try {
   );
   await browser.close();
 } finally {
-  server.kill();
+  await server.stop();
 }

@@ -9,7 +9,7 @@ import '@tensorflow/tfjs-backend-wasm';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { spawnSync } from 'node:child_process';
 import { appendFileSync } from 'node:fs';
-import { registerWasmGradKernels } from '../workers/backend/wasm-grads';
+import { registerWasmGradKernels } from '../workers/backend/wasm/register';
 import { DEFAULT_CONFIG, type TrainConfig } from '../workers/contract/config';
 import { RECIPES } from '../workers/contract/presets';
 import { images } from '../workers/model/backbone-test-kit';
@@ -85,7 +85,7 @@ if (args.one) {
         : { recipe, mode, batch: c.batchSize, estimate, error: `crashed: ${(p.stderr || '').trim().split('\n').pop()?.slice(0, 120)}` };
       rows.push(row);
       console.error(JSON.stringify(row));
-      appendFileSync('bench/results/memory.jsonl', JSON.stringify({ at: new Date().toISOString(), ...row }) + '\n');
+      appendFileSync('bench/results/memory.jsonl', `${JSON.stringify({ at: new Date().toISOString(), ...row })}\n`);
     }
   }
   console.log('\n| recipe | batch | recompute | card estimate | measured WASM heap | step s | |\n|---|---|---|---|---|---|---|');

@@ -1,9 +1,9 @@
 // Where a training step's time goes: tf.profile of one step of the studio's model on the WASM
-// backend in Node (single thread, with workers/backend/wasm-grads.ts), kernels summed by name.
+// backend in Node (single thread, with workers/backend/wasm/), kernels summed by name.
 //   npx tsx bench/profile-step.ts ["preset=quick&batchSize=64"]
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
-import { registerWasmGradKernels } from '../workers/backend/wasm-grads';
+import { registerWasmGradKernels } from '../workers/backend/wasm/register';
 import { DEFAULT_CONFIG } from '../workers/contract/config';
 import { configFromHash } from '../workers/contract/url';
 import { modelCard } from '../workers/model/card';

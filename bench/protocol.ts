@@ -7,9 +7,9 @@
 // A folder is one subfolder per class of images (tools/fashion-folder.ts, tools/emoji-dataset.py).
 // One JSON line per run goes to `out` (default bench/results/protocol.jsonl); a table at the end.
 import { chromium, type Page } from '@playwright/test';
-import { spawn } from 'node:child_process';
 import { appendFileSync } from 'node:fs';
 import { CHROMIUM_ARGS, findChromium } from '../test/chromium';
+import { startPreview } from './preview';
 
 const args = Object.fromEntries(process.argv.slice(2).map((a) => a.split('=', 2) as [string, string]));
 const minutes = Number(args.minutes ?? 10);
@@ -17,7 +17,6 @@ const seeds = (args.seeds ?? '0').split(',').map(Number);
 const datasets = (args.data ?? 'sample').split(',');
 const out = args.out ?? 'bench/results/protocol.jsonl';
 const extra = args.hash ?? '';
-const port = 4181;
 
 type Rows = Record<'trained' | 'random init' | 'raw pixels', number>;
 async function table(page: Page, kind: 'knn' | 'probe'): Promise<Rows> {
@@ -30,17 +29,16 @@ async function table(page: Page, kind: 'knn' | 'probe'): Promise<Rows> {
   return Object.fromEntries(rows.map(([k, v]) => [k, 100 * v])) as Rows;
 }
 
-const server = spawn('npx', ['vite', 'preview', '--host', '127.0.0.1', '--port', String(port), '--strictPort'], { stdio: 'ignore' });
+const server = await startPreview();
 const results: { data: string; seed: number; knn: Rows; probe: Rows; epochs: number; seconds: number; features: string }[] = [];
 try {
-  await new Promise((r) => setTimeout(r, 3000));
   const browser = await chromium.launch({ executablePath: findChromium(), args: CHROMIUM_ARGS });
   for (const data of datasets) {
     for (const seed of seeds) {
       const context = await browser.newContext(); // fresh storage: no stored runs, no cached ranking
       const page = await context.newPage();
       page.on('pageerror', (e) => console.log('page error:', e.message));
-      await page.goto(`http://127.0.0.1:${port}/#seed=${seed}${extra ? `&${extra}` : ''}`);
+      await page.goto(`${server.url}/#seed=${seed}${extra ? `&${extra}` : ''}`);
       // Data loads at once; Train waits below for the backend (auto times every backend).
       await page.waitForFunction(
         () => !(document.querySelector('[data-testid=sample-dataset]') as HTMLButtonElement | null)?.disabled,
@@ -74,7 +72,7 @@ try {
       );
       const r = { data, seed, knn, probe, epochs, seconds: Math.round(seconds), features };
       results.push(r);
-      appendFileSync(out, JSON.stringify({ ...r, minutes, hash: extra, summary, at: new Date().toISOString() }) + '\n');
+      appendFileSync(out, `${JSON.stringify({ ...r, minutes, hash: extra, summary, at: new Date().toISOString() })}\n`);
       console.log(
         `${data} seed ${seed}: ${epochs} epochs in ${r.seconds} s; k-NN ${knn.trained.toFixed(1)} / ${knn['random init'].toFixed(1)} / ${knn['raw pixels'].toFixed(1)}, probe ${probe.trained.toFixed(1)} / ${probe['random init'].toFixed(1)} / ${probe['raw pixels'].toFixed(1)} (${features})`,
       );
@@ -83,7 +81,7 @@ try {
   }
   await browser.close();
 } finally {
-  server.kill();
+  await server.stop();
 }
 
 const ms = (v: number[]) => {

@@ -5,13 +5,14 @@
 //   npm run bench -- [backends=wasm,wasm-1t,webgl,webgpu,cpu] (wasm-1t: WASM without threads) [cases=defaults,quick] [maxStepMs=15000]
 //                    [profile=webgpu] [deferred=1,4,15,32]
 import { chromium } from '@playwright/test';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import type { BenchRow } from './step-page';
 import { CHROMIUM_ARGS, findChromium } from '../test/chromium';
 import { DEFAULT_CONFIG } from '../workers/contract/config';
 import { applyPreset, isPresetId } from '../workers/contract/presets';
+import { startPreview } from './preview';
 
 /** A Python with torch, or null: the PyTorch column is then skipped, not an error. */
 function torchPython(): string | null {
@@ -34,22 +35,16 @@ function torchStep(py: string, id: string, batchSize: number, threads: number): 
 }
 
 const hash = process.argv.slice(2).join('&');
-const port = 4180;
-const server = spawn(
-  'npx',
-  ['vite', 'preview', '--config', 'bench/vite.config.ts', '--host', '127.0.0.1', '--port', String(port), '--strictPort'],
-  { stdio: 'ignore' },
-);
+const server = await startPreview({ config: 'bench/vite.config.ts', page: '/step.html' });
 
 const timed = (x: BenchRow['studio']) => ('imagesPerSec' in x ? x : null);
 const pad = (s: string | number, n: number) => String(s).padStart(n);
 
 try {
-  await new Promise((r) => setTimeout(r, 3000));
   const browser = await chromium.launch({ executablePath: findChromium(), args: CHROMIUM_ARGS });
   const page = await browser.newPage();
   page.on('console', (m) => console.error(`  ${m.text()}`));
-  await page.goto(`http://127.0.0.1:${port}/step.html#${hash}`);
+  await page.goto(`${server.url}/step.html#${hash}`);
   await page.waitForFunction(() => window.benchResult !== undefined, null, { timeout: 3_600_000, polling: 1000 });
   const result = await page.evaluate(() => window.benchResult!);
   await browser.close();
@@ -149,5 +144,5 @@ try {
   writeFileSync(file, JSON.stringify({ date: new Date().toISOString(), hash, ...result, torch: torchRows }, null, 1));
   console.log(`\nwrote ${file}`);
 } finally {
-  server.kill();
+  await server.stop();
 }

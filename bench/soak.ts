@@ -6,15 +6,14 @@
 // warm-up. Not a test: it takes about a quarter of an hour.
 //   npm run build && npx tsx bench/soak.ts [steps=2000] [every=20] [out=bench/results/soak.jsonl]
 import { chromium } from '@playwright/test';
-import { spawn } from 'node:child_process';
 import { appendFileSync } from 'node:fs';
 import { CHROMIUM_ARGS, findChromium } from '../test/chromium';
+import { startPreview } from './preview';
 
 const args = Object.fromEntries(process.argv.slice(2).map((a) => a.split('=', 2) as [string, string]));
 const steps = Number(args.steps ?? 2000);
 const every = Number(args.every ?? 20) * 1000;
 const out = args.out ?? 'bench/results/soak.jsonl';
-const port = 4183;
 // Sample: 2,000 images, 1,600 in the training split, batch 64: 25 steps per epoch.
 const epochs = Math.ceil(steps / 25);
 
@@ -28,17 +27,16 @@ interface Sample {
   storage: number;
 }
 
-const server = spawn('npx', ['vite', 'preview', '--host', '127.0.0.1', '--port', String(port), '--strictPort'], { stdio: 'ignore' });
+const server = await startPreview();
 const samples: Sample[] = [];
 try {
-  await new Promise((r) => setTimeout(r, 3000));
   const browser = await chromium.launch({
     executablePath: findChromium(),
     args: [...CHROMIUM_ARGS, '--enable-blink-features=ForceEagerMeasureMemory'],
   });
   const page = await (await browser.newContext()).newPage();
   page.on('pageerror', (e) => console.log('page error:', e.message));
-  await page.goto(`http://127.0.0.1:${port}/#backend=wasm&preset=quick-cpu&epochs=${epochs}&checkpointEvery=50&keepCheckpoints=3`);
+  await page.goto(`${server.url}/#backend=wasm&preset=quick-cpu&epochs=${epochs}&checkpointEvery=50&keepCheckpoints=3`);
   await page.waitForFunction(() => !(document.querySelector('[data-testid=sample-dataset]') as HTMLButtonElement | null)?.disabled, null, {
     timeout: 300_000,
   });
@@ -83,7 +81,7 @@ try {
   }
   await browser.close();
 } finally {
-  server.kill();
+  await server.stop();
 }
 
 // After warm-up (the first quarter of the steps) every figure should stay within a band: report
@@ -100,4 +98,4 @@ for (const [k, v] of Object.entries(summary)) {
   const f = k === 'tensors' ? (n: number) => String(n) : (n: number) => `${(n / 2 ** 20).toFixed(1)} MiB`;
   console.log(`  ${k.padEnd(9)} ${f(v.min)} .. ${f(v.max)}, drift ${f(v.drift)}`);
 }
-appendFileSync(out, JSON.stringify({ date: new Date().toISOString(), steps, samples, summary }) + '\n');
+appendFileSync(out, `${JSON.stringify({ date: new Date().toISOString(), steps, samples, summary })}\n`);

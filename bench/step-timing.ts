@@ -3,18 +3,16 @@
 // every diagEvery-th step (views built and settled, then the step settled); this reads those.
 //   npm run build && npx tsx bench/step-timing.ts "batchSize=64" cpu webgl
 import { chromium } from '@playwright/test';
-import { spawn } from 'node:child_process';
 import { CHROMIUM_ARGS, findChromium } from '../test/chromium';
+import { startPreview } from './preview';
 
 const [hash = '', ...backends] = process.argv.slice(2);
-const port = 4178;
-const server = spawn('npx', ['vite', 'preview', '--host', '127.0.0.1', '--port', String(port), '--strictPort'], { stdio: 'ignore' });
+const server = await startPreview();
 try {
-  await new Promise((r) => setTimeout(r, 3000));
   const browser = await chromium.launch({ executablePath: findChromium(), args: CHROMIUM_ARGS });
   for (const backend of backends.length ? backends : ['cpu', 'webgl', 'webgpu']) {
     const page = await browser.newPage();
-    await page.goto(`http://127.0.0.1:${port}/#${hash}&backend=${backend}&diagEvery=3`);
+    await page.goto(`${server.url}/#${hash}&backend=${backend}&diagEvery=3`);
     await page.getByTestId('backend').filter({ hasText: backend }).waitFor({ timeout: 120_000 });
     await page.getByTestId('sample-dataset').click();
     await page.getByTestId('dataset-summary').waitFor();
@@ -37,5 +35,5 @@ try {
   }
   await browser.close();
 } finally {
-  server.kill();
+  await server.stop();
 }

@@ -10,16 +10,16 @@ import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { appendFileSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { registerWasmGradKernels } from '../workers/backend/wasm-grads';
+import { registerWasmGradKernels } from '../workers/backend/wasm/register';
 import type { EvalReport } from '../workers/contract/api';
 import { FEAT_POOLS, type FeatPool } from '../workers/contract/config';
 import { configFromHash } from '../workers/contract/url';
 import { FeatureCache } from '../workers/eval/cache';
-import { evaluationReport } from '../workers/eval/report';
-import { rowFeatures, takeWeights } from '../workers/eval/session';
+import { takeWeights } from '../workers/eval/session';
 import { releaseRun, RunControl } from '../workers/train/run';
 import { train } from '../workers/train/trainer';
 import { loadNamed } from '../tools/datasets';
+import { evaluateInNode } from '../tools/evaluate';
 
 /** What every recipe starts from, spelled out so that the grid keeps its meaning when the
  *  studio's defaults change: the official augmentations, the small CNN, batch 64, 1 warmup epoch. */
@@ -113,28 +113,8 @@ for (const spec of datasets) {
       const probe = {} as Record<FeatPool, Row>;
       for (const pool of FEAT_POOLS) {
         const c = { ...run.config, featPool: pool };
-        knn[pool] = rowsOf(
-          await evaluationReport(
-            'knn',
-            rowFeatures(cache, w, data, c, () => false),
-            w,
-            data,
-            c,
-            () => {},
-            () => false,
-          ),
-        );
-        probe[pool] = rowsOf(
-          await evaluationReport(
-            'probe',
-            rowFeatures(cache, w, data, c, () => false),
-            w,
-            data,
-            c,
-            () => {},
-            () => false,
-          ),
-        );
+        knn[pool] = rowsOf(await evaluateInNode('knn', cache, w, data, c));
+        probe[pool] = rowsOf(await evaluateInNode('probe', cache, w, data, c));
       }
       w.model.dispose();
       releaseRun(run);
@@ -152,7 +132,7 @@ for (const spec of datasets) {
         probe,
       };
       results.push(r);
-      appendFileSync(out, JSON.stringify({ ...r, at: new Date().toISOString() }) + '\n');
+      appendFileSync(out, `${JSON.stringify({ ...r, at: new Date().toISOString() })}\n`);
       const f = (x: Row) => `${x.trained.toFixed(1)}/${x.random.toFixed(1)}/${x.pixels.toFixed(1)}`;
       process.stderr.write('\n');
       console.log(

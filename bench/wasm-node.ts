@@ -1,4 +1,4 @@
-// Speed of the WASM backend in Node with workers/backend/wasm-grads.ts: its conv gradient kernels
+// Speed of the WASM backend in Node with workers/backend/wasm/: its conv gradient kernels
 // per layer shape of our model (batch 64, 3×3, 'same'), a 1024² matmul for scale, and whole
 // training steps of the default model, before and after the slow kernels are replaced, and on CPU.
 //   npx tsx bench/wasm-node.ts            (about 5 min, most of it the one CPU step;
@@ -6,7 +6,7 @@
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { getThreadsCount } from '@tensorflow/tfjs-backend-wasm';
-import { registerWasmGradKernels } from '../workers/backend/wasm-grads';
+import { registerWasmGradKernels } from '../workers/backend/wasm/register';
 import { DEFAULT_CONFIG } from '../workers/contract/config';
 import { buildModel } from '../workers/model/model';
 import { lars } from '../workers/optim/optimizers';

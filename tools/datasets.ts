@@ -4,6 +4,7 @@
 // tools/emoji-dataset.py writes.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { gunzipSync } from 'node:zlib';
 import { fromPixels, type Dataset } from '../workers/dataset/dataset';
 
@@ -23,7 +24,7 @@ interface U8Meta {
 }
 
 /** A dataset in the sample's format: `<dir>/<json>` names its pixel and label files beside it. */
-export function loadU8(dir: string, json: string, split: { testFraction: number; seed: number }): Dataset {
+export function loadU8(dir: string, json: string, split: { testFraction: number; seed: number }, id = `${dir}/${json}`): Dataset {
   const meta = JSON.parse(readFileSync(join(dir, json), 'utf8')) as U8Meta;
   const pixels = new Uint8Array(readFileSync(join(dir, meta.pixels)));
   const labels = Int32Array.from(readFileSync(join(dir, meta.labels)));
@@ -33,7 +34,7 @@ export function loadU8(dir: string, json: string, split: { testFraction: number;
     labels,
     meta.classes,
     {
-      id: `${dir}/${json}`,
+      id,
       name: meta.name,
       source: meta.source,
       ...split,
@@ -41,9 +42,13 @@ export function loadU8(dir: string, json: string, split: { testFraction: number;
   );
 }
 
-/** The built-in sample (public/sample): Fashion-MNIST's test file, first 200 images per class. */
+/**
+ * The built-in sample (public/sample, tools/make-sample.mjs): Fashion-MNIST's test file, first 200
+ * images per class, under the id the studio gives it (workers/dataset/dataset.ts loadSample, which
+ * fetches the same files over HTTP; Node's fetch reads no file: URLs, hence this reader).
+ */
 export function loadSample(split: { testFraction: number; seed: number }): Dataset {
-  return loadU8(new URL('../../public/sample/', import.meta.url).pathname, 'fashion-mnist-2k.json', split);
+  return loadU8(fileURLToPath(new URL('../public/sample/', import.meta.url)), 'fashion-mnist-2k.json', split, 'sample:fashion-mnist-2k');
 }
 
 /** Images [from, from + count) of Fashion-MNIST's training file, as tools/fashion-folder.ts writes them. */

@@ -1,37 +1,27 @@
-// Trains on the built-in sample set in Node (WASM, as tools/train-node.ts) and prints the
-// evaluation table: k-NN and linear probe top-1/top-5 for the trained encoder, a random-init
-// encoder of the same architecture and seed, and raw pixels. For the numbers in the README.
+// Trains on the built-in sample set in Node (WASM, or BACKEND=cpu, as tools/train-node.ts) and
+// prints the evaluation table: k-NN and linear probe top-1/top-5 for the trained encoder, a
+// random-init encoder of the same architecture and seed, and raw pixels. For the numbers in the
+// README.
 //   npx tsx tools/eval-node.ts                          (DEFAULT_CONFIG: 10 epochs, 32 px, width 16)
 //   BN=0,200 npx tsx tools/eval-node.ts "epochs=2"      (each BatchNorm adaptation setting in turn)
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
-import { readFileSync } from 'node:fs';
-import { registerWasmGradKernels } from '../workers/backend/wasm-grads';
+import { registerWasmGradKernels } from '../workers/backend/wasm/register';
 import type { EvalReport } from '../workers/contract/api';
 import { configFromHash } from '../workers/contract/url';
-import { fromPixels } from '../workers/dataset/dataset';
 import { FeatureCache } from '../workers/eval/cache';
-import { evaluationReport } from '../workers/eval/report';
-import { rowFeatures, takeWeights } from '../workers/eval/session';
+import { takeWeights } from '../workers/eval/session';
 import { RunControl } from '../workers/train/run';
 import { train } from '../workers/train/trainer';
+import { loadSample } from './datasets';
+import { evaluateInNode } from './evaluate';
 
 const { config, warnings } = configFromHash(process.argv[2] ?? '');
 if (warnings.length) throw new Error(warnings.map((w) => `${w.key}=${w.value}: ${w.reason}`).join('; '));
 registerWasmGradKernels();
 await tf.setBackend(process.env.BACKEND ?? 'wasm');
 
-const dir = new URL('../public/sample/', import.meta.url);
-const meta = JSON.parse(readFileSync(new URL('fashion-mnist-2k.json', dir), 'utf8'));
-const pixels = new Uint8Array(readFileSync(new URL(meta.pixels, dir)));
-const labels = Int32Array.from(readFileSync(new URL(meta.labels, dir)));
-const data = fromPixels(pixels, meta, labels, meta.classes, {
-  id: 'sample',
-  name: meta.name,
-  source: meta.source,
-  testFraction: config.testFraction,
-  seed: config.seed,
-});
+const data = loadSample({ testFraction: config.testFraction, seed: config.seed });
 
 let started = performance.now();
 const run = await train(data, config, new RunControl(), (e) => {
@@ -50,17 +40,7 @@ for (const bn of (process.env.BN ?? '0').split(',').map(Number)) {
   const reports: EvalReport[] = [];
   for (const kind of ['knn', 'probe'] as const) {
     started = performance.now();
-    reports.push(
-      await evaluationReport(
-        kind,
-        rowFeatures(cache, w, data, c, () => false),
-        w,
-        data,
-        c,
-        () => {},
-        () => false,
-      ),
-    );
+    reports.push(await evaluateInNode(kind, cache, w, data, c));
     console.log(`${kind}: ${((performance.now() - started) / 1000).toFixed(1)} s (${reports[reports.length - 1].settings})`);
   }
   console.log(

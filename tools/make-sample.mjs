@@ -31,7 +31,7 @@ writeFileSync(join(out, 'fashion-mnist-2k.u8'), Buffer.concat(outPixels));
 writeFileSync(join(out, 'fashion-mnist-2k.labels.u8'), Buffer.from(outLabels));
 writeFileSync(
   join(out, 'fashion-mnist-2k.json'),
-  JSON.stringify(
+  `${JSON.stringify(
     {
       name: 'Fashion-MNIST sample (2,000 images)',
       source: 'Fashion-MNIST test set, first 200 images per class; Zalando SE, MIT licence',
@@ -45,6 +45,6 @@ writeFileSync(
     },
     null,
     2,
-  ) + '\n',
+  )}\n`,
 );
 console.log(`wrote ${outLabels.length} images (${rows}x${cols}) to ${out}`);

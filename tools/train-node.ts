@@ -1,34 +1,23 @@
-// Trains on the built-in sample set in Node (TF.js CPU backend) with the studio's own trainer and
-// prints the loss terms of the first and last step and the last diagnostics. For numbers in notes
-// and for checking a change to the objective without a browser. Runs on WASM (with the studio's
-// gradient kernels); BACKEND=cpu for TF.js's plain CPU backend.
+// Trains on the built-in sample set in Node with the studio's own trainer, on TF.js's WASM backend
+// with the studio's gradient kernels (BACKEND=cpu: TF.js's plain CPU backend instead), and prints
+// the loss terms of the first and last step and the first and last diagnostics. For numbers in
+// notes and for checking a change to the objective without a browser.
 //   npx tsx tools/train-node.ts "preset=adaptive&epochs=2"     (any URL-hash settings)
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
-import { registerWasmGradKernels } from '../workers/backend/wasm-grads';
-import { readFileSync } from 'node:fs';
+import { registerWasmGradKernels } from '../workers/backend/wasm/register';
 import type { DiagnosticsRecord, MetricRecord, TrainEvent } from '../workers/contract/api';
 import { configFromHash } from '../workers/contract/url';
-import { fromPixels } from '../workers/dataset/dataset';
 import { RunControl } from '../workers/train/run';
 import { train } from '../workers/train/trainer';
+import { loadSample } from './datasets';
 
 const { config, warnings } = configFromHash(process.argv[2] ?? '');
 if (warnings.length) throw new Error(warnings.map((w) => `${w.key}=${w.value}: ${w.reason}`).join('; '));
 registerWasmGradKernels();
 await tf.setBackend(process.env.BACKEND ?? 'wasm');
 
-const dir = new URL('../public/sample/', import.meta.url);
-const meta = JSON.parse(readFileSync(new URL('fashion-mnist-2k.json', dir), 'utf8'));
-const pixels = new Uint8Array(readFileSync(new URL(meta.pixels, dir)));
-const labels = Int32Array.from(readFileSync(new URL(meta.labels, dir)));
-const data = fromPixels(pixels, meta, labels, meta.classes, {
-  id: 'sample',
-  name: meta.name,
-  source: meta.source,
-  testFraction: config.testFraction,
-  seed: config.seed,
-});
+const data = loadSample({ testFraction: config.testFraction, seed: config.seed });
 
 const metrics: MetricRecord[] = [];
 const diagnostics: DiagnosticsRecord[] = [];
