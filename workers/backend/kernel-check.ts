@@ -5,18 +5,13 @@
 import * as tf from '@tensorflow/tfjs';
 import type { KernelCheckReport } from '../contract/api';
 import { errorMessage } from '../contract/errors';
+import { lcgValues } from '../dataset/random';
 
 /** Max |active − cpu| over max |cpu|: float32 sums taken in another order stay far below it. */
 export const KERNEL_CHECK_TOLERANCE = 1e-4;
 
 /** Uniform(−1, 1) from a 32-bit LCG (Numerical Recipes constants): the same data on every backend. */
-function values(n: number, seed: number): Float32Array {
-  let s = seed >>> 0;
-  return Float32Array.from({ length: n }, () => {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    return (s / 2 ** 32) * 2 - 1;
-  });
-}
+const values = lcgValues;
 
 const size = (shape: number[]) => shape.reduce((a, b) => a * b, 1);
 const tensor = (shape: number[], seed: number) => tf.tensor(values(size(shape), seed), shape);

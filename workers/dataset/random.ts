@@ -37,3 +37,15 @@ export function permutation(n: number, rand: () => number): Int32Array {
   }
   return p;
 }
+
+/** n values uniform in [-1, 1) from a 32-bit linear congruential generator (Numerical Recipes'
+ *  constants): a cheap, fixed stream of test inputs, the same on every machine. */
+export function lcgValues(n: number, seed: number): Float32Array {
+  let s = seed >>> 0;
+  const out = new Float32Array(n);
+  for (let i = 0; i < n; i++) {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+    out[i] = (s / 2 ** 32) * 2 - 1;
+  }
+  return out;
+}

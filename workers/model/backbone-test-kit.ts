@@ -5,15 +5,11 @@ import { expect } from 'vitest';
 import type { TrainConfig } from '../contract/config';
 import type { Encoder } from './encoder';
 import type { ParamStore } from './layers';
+import { lcgValues } from '../dataset/random';
 
 /** Uniform(−1, 1) images [b, side, side, 3] from a fixed LCG, so every run sees the same data. */
 export function images(b: number, side: number, seed = 1): tf.Tensor4D {
-  let s = seed >>> 0;
-  const v = Float32Array.from({ length: b * side * side * 3 }, () => {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    return (s / 2 ** 32) * 2 - 1;
-  });
-  return tf.tensor4d(v, [b, side, side, 3]);
+  return tf.tensor4d(lcgValues(b * side * side * 3, seed), [b, side, side, 3]);
 }
 
 export const trainableCount = (store: ParamStore) => store.params.filter((p) => p.trainable).reduce((n, p) => n + p.variable.size, 0);

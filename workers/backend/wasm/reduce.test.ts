@@ -6,6 +6,7 @@ import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { registerWasmGradKernels } from './register';
 import { poolingPlan } from './reduce';
+import { lcgValues } from '../../dataset/random';
 
 beforeAll(async () => {
   registerWasmGradKernels();
@@ -13,13 +14,7 @@ beforeAll(async () => {
 });
 
 /** Seeded values in (−1, 1) plus an offset, so a mean is far from 0 and a relative error means something. */
-function values(n: number, seed: number, offset = 0.5): Float32Array {
-  let s = seed >>> 0;
-  return Float32Array.from({ length: n }, () => {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    return (s / 2 ** 32) * 2 - 1 + offset;
-  });
-}
+const values = (n: number, seed: number, offset = 0.5) => lcgValues(n, seed).map((v) => v + offset);
 
 async function on(backend: 'cpu' | 'wasm', f: () => tf.Tensor): Promise<{ values: Float32Array | Int32Array; shape: number[] }> {
   await tf.setBackend(backend);

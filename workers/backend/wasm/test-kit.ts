@@ -6,6 +6,7 @@ import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { afterAll, beforeAll, expect } from 'vitest';
 import { registerWasmGradKernels } from './register';
+import { lcgValues } from '../../dataset/random';
 
 /** Max |wasm − cpu| over max |cpu|; 1e-4 leaves room for float32 sums taken in another order. */
 export const TOLERANCE = 1e-4;
@@ -29,15 +30,7 @@ export function noteError(what: string, err: number): void {
 }
 
 /** Uniform(−1, 1) from a 32-bit LCG (Numerical Recipes constants), so every run sees the same data. */
-export function randomValues(n: number, seed: number): Float32Array {
-  let s = seed >>> 0;
-  const out = new Float32Array(n);
-  for (let i = 0; i < n; i++) {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    out[i] = (s / 2 ** 32) * 2 - 1;
-  }
-  return out;
-}
+export const randomValues = lcgValues;
 
 export const sizeOf = (shape: number[]) => shape.reduce((a, b) => a * b, 1);
 
