@@ -3,8 +3,8 @@
 //
 // A worker can die (out of memory, a crash): its `error` event or a silence longer than
 // ./liveness.ts allows tells; then every call in flight rejects with WorkerLost, the worker is
-// replaced by a fresh one on the next call, and the listeners (src/actions.ts) say what happened
-// and offer to resume from the last checkpoint.
+// replaced by a fresh one on the next call, and the listeners (src/worker-events.ts) say what
+// happened and offer to resume from the last checkpoint.
 import * as Comlink from 'comlink';
 import { GPU_LOST, type WorkerApi } from '../workers/contract/api';
 import { Liveness } from './liveness';

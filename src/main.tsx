@@ -1,9 +1,11 @@
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
-import { followStoredRuns, readGpuLimits, startWorker } from './actions';
 import { App } from './App';
+import { readGpuLimits } from './backend/actions';
+import { followStoredRuns } from './checkpoint/actions';
 import { syncConfigWithHash } from './config/hash';
 import './styles.css';
+import { startWorker } from './worker-events';
 
 syncConfigWithHash();
 followStoredRuns();

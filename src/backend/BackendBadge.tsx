@@ -1,5 +1,6 @@
-import { checkKernels, chooseBackend } from '../actions';
 import { useStore } from '../store';
+import { evaluating, mapping, runActive } from '../store/selectors';
+import { checkKernels, chooseBackend } from './actions';
 
 const HOW = {
   measured: 'fastest measured',
@@ -15,9 +16,9 @@ export function BackendBadge() {
   const status = useStore((s) => s.backendStatus);
   const error = useStore((s) => s.backendError);
   const choice = useStore((s) => s.config.backend);
-  const running = useStore((s) => ['preparing', 'running', 'paused'].includes(s.runState));
+  const running = useStore(runActive);
   const check = useStore((s) => s.kernelCheck);
-  const evaluating = useStore((s) => Object.values(s.evaluation).some((e) => e.status === 'running') || s.featureMap.status === 'running');
+  const computing = useStore((s) => evaluating(s) || mapping(s));
   if (status === 'failed')
     return (
       <div className="badge bad" data-testid="backend-error">
@@ -60,7 +61,7 @@ export function BackendBadge() {
           <button
             className="small"
             data-testid="kernel-check-run"
-            disabled={running || evaluating || check?.status === 'running'}
+            disabled={running || computing || check?.status === 'running'}
             onClick={() => void checkKernels()}
             title="Runs the gradient kernels training uses on this backend and on the CPU reference, and compares them"
           >

@@ -1,21 +1,16 @@
 // Checkpoints kept in this browser: every run's saved steps with their metrics, and what can be
 // done with each (resume, evaluate, export, delete); storage use; importing a checkpoint file.
 import type { CheckpointInfo, DamagedRun, RunRecord } from '../../workers/contract/api';
-import {
-  deleteCheckpoint,
-  evaluateCheckpoint,
-  exportRun,
-  importCheckpointFile,
-  requestPersistence,
-  resumeRun,
-  saveCheckpointNow,
-  toggleCompare,
-} from '../actions';
+import { toggleCompare } from '../compare/actions';
+import { evaluateCheckpoint } from '../eval/actions';
+import { featuresLabel, formatBytes } from '../format';
 import { useStore } from '../store';
-import { featuresLabel } from '../train/format';
+import { backendReady, mayOfferResume, runActive, runTraining } from '../store/selectors';
+import { resumeRun } from '../train/actions';
+import { deleteCheckpoint, exportRun, importCheckpointFile, requestPersistence, saveCheckpointNow } from './actions';
 
-export const formatBytes = (n: number) =>
-  n >= 1e9 ? `${(n / 1e9).toFixed(1)} GB` : n >= 1e6 ? `${(n / 1e6).toFixed(1)} MB` : `${Math.max(1, Math.round(n / 1e3))} kB`;
+/** Why a computing action (Resume, Evaluate, the TF.js exports) is off before the backend is chosen. */
+const WAITS_FOR_BACKEND = 'Waits for the backend to be chosen';
 const formatTime = (ms: number) =>
   new Date(ms).toLocaleString(undefined, { month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit', second: '2-digit' });
 
@@ -42,11 +37,11 @@ function Storage() {
 }
 
 function CheckpointRow({ run, c, latest }: { run: RunRecord; c: CheckpointInfo; latest: boolean }) {
-  const busy = useStore((s) => s.runState === 'running' || s.runState === 'paused' || s.runState === 'preparing' || s.exporting !== null);
+  const busy = useStore((s) => runActive(s) || s.exporting !== null);
   const elsewhere = useStore((s) => s.openElsewhere.includes(run.runId));
   // Resume, Evaluate and the TF.js exports compute: they wait for the backend.
-  const noBackend = useStore((s) => s.backendStatus !== 'ready');
-  const waiting = noBackend ? 'Waits for the backend to be chosen' : undefined;
+  const noBackend = !useStore(backendReady);
+  const waiting = noBackend ? WAITS_FOR_BACKEND : undefined;
   return (
     <tr data-testid="checkpoint" data-step={c.step}>
       <td className="num">{c.step}</td>
@@ -142,7 +137,8 @@ function CheckpointRow({ run, c, latest }: { run: RunRecord; c: CheckpointInfo; 
 
 function Run({ run }: { run: RunRecord }) {
   const compared = useStore((s) => s.compare.some((h) => h.runId === run.runId));
-  const current = useStore((s) => s.currentRunId === run.runId && (s.runState === 'running' || s.runState === 'paused'));
+  // Not while 'preparing': currentRunId still names the previous run until the worker reports the new one.
+  const current = useStore((s) => s.currentRunId === run.runId && runTraining(s));
   const elsewhere = useStore((s) => s.openElsewhere.includes(run.runId));
   const latest = run.checkpoints[run.checkpoints.length - 1];
   return (
@@ -210,9 +206,9 @@ export function CheckpointPanel() {
   const damaged = useStore((s) => s.damagedRuns);
   const notice = useStore((s) => s.checkpointNotice);
   const exporting = useStore((s) => s.exporting);
-  const state = useStore((s) => s.runState);
+  // A checkpoint is of a run that has stepped: not while 'preparing'.
+  const active = useStore(runTraining);
   const every = useStore((s) => s.config.checkpointEvery);
-  const active = state === 'running' || state === 'paused';
   return (
     <section className="panel checkpoints-panel">
       <h2>Checkpoints</h2>
@@ -271,9 +267,9 @@ export function CheckpointPanel() {
 /** Shown once on load when the newest stored run did not finish (a reload or a crash mid-run). */
 export function ResumeOffer() {
   const offer = useStore((s) => s.resumeOffer);
-  const noBackend = useStore((s) => s.backendStatus !== 'ready');
-  const state = useStore((s) => s.runState);
-  if (!offer || (state !== 'idle' && state !== 'failed')) return null; // failed: the worker died mid-run
+  const noBackend = !useStore(backendReady);
+  const shown = useStore(mayOfferResume);
+  if (!offer || !shown) return null;
   const last = offer.checkpoints[offer.checkpoints.length - 1];
   return (
     <section className="resume-offer" data-testid="resume-offer" role="status">
@@ -285,7 +281,7 @@ export function ResumeOffer() {
         className="primary"
         data-testid="resume-offer-accept"
         disabled={noBackend}
-        title={noBackend ? 'Waits for the backend to be chosen' : undefined}
+        title={noBackend ? WAITS_FOR_BACKEND : undefined}
         onClick={() => void resumeRun(offer)}
       >
         Resume

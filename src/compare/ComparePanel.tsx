@@ -5,9 +5,9 @@
 import { useMemo, useState } from 'react';
 import { CartesianGrid, Line, LineChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
 import type { RunHistory, RunRecord } from '../../workers/contract/api';
-import { toggleCompare } from '../actions';
+import { downsample } from '../format';
 import { useStore } from '../store';
-import { downsample } from '../train/format';
+import { toggleCompare } from './actions';
 import { configDiff } from './diff';
 
 const COLOURS = ['#2563eb', '#dc2626', '#047857', '#b45309', '#7c3aed', '#db2777', '#0e7490', '#4b5563'];

@@ -1,6 +1,8 @@
-import { useState } from 'react';
-import { chooseBackend, resplitDataset } from '../actions';
+import { useId, useState } from 'react';
+import { chooseBackend } from '../backend/actions';
+import { resplitDataset } from '../dataset/actions';
 import { useStore } from '../store';
+import { runActive } from '../store/selectors';
 import { checkConfig, FIELDS, parseField, type Group, type TrainConfig } from '../../workers/contract/config';
 import {
   applyPreset,
@@ -23,6 +25,7 @@ export function Field({ name, disabled, label, testId }: { name: keyof TrainConf
   const [draft, setDraft] = useState<string | null>(null);
   const [error, setError] = useState<string | null>(null);
   const spec = FIELDS[name];
+  const id = useId();
   const commit = (raw: string) => {
     const parsed = parseField(name, raw);
     if ('reason' in parsed) {
@@ -43,16 +46,24 @@ export function Field({ name, disabled, label, testId }: { name: keyof TrainConf
     else if ((name === 'seed' || name === 'testFraction') && useStore.getState().dataset) void resplitDataset();
   };
   return (
-    <label className="field" title={spec.help}>
+    // htmlFor as well as nesting: the control is one of two, chosen by the field's kind.
+    <label className="field" title={spec.help} htmlFor={id}>
       <span className="name">{label ?? name}</span>
       {spec.kind === 'enum' ? (
-        <select data-testid={testId ?? `config-${name}`} value={String(value)} disabled={disabled} onChange={(e) => commit(e.target.value)}>
+        <select
+          id={id}
+          data-testid={testId ?? `config-${name}`}
+          value={String(value)}
+          disabled={disabled}
+          onChange={(e) => commit(e.target.value)}
+        >
           {spec.options.map((o) => (
             <option key={o}>{o}</option>
           ))}
         </select>
       ) : (
         <input
+          id={id}
           data-testid={testId ?? `config-${name}`}
           value={draft ?? String(value)}
           disabled={disabled}
@@ -110,7 +121,7 @@ function PresetPicker({ kind, disabled }: { kind: 'recipe' | 'loss'; disabled: b
 }
 
 export function ConfigPanel() {
-  const locked = useStore((s) => ['preparing', 'running', 'paused'].includes(s.runState));
+  const locked = useStore(runActive);
   return (
     <section className="panel config">
       <h2>Configuration</h2>

@@ -25,6 +25,7 @@ export function AugmentPreview() {
   const [draw, setDraw] = useState(0);
   const [preview, setPreview] = useState<Preview | null>(null);
   const [error, setError] = useState<string | null>(null);
+  // biome-ignore lint/correctness/useExhaustiveDependencies: signature is the trigger: a preview is drawn again when a setting it depends on changes, and then reads the whole config
   useEffect(() => {
     if (!dataset) return;
     let current = true;

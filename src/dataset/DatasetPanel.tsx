@@ -1,22 +1,22 @@
 import { useEffect, useRef, useState } from 'react';
 import type { DatasetSummary } from '../../workers/contract/api';
-import { cancelIngest, deleteStoredDataset, ingestFiles, loadSampleDataset, openStoredDataset } from '../actions';
 import { worker } from '../bridge';
+import { formatBytes, formatDuration, taskEta } from '../format';
+import { ProgressBar, useNow } from '../progress';
 import { useStore } from '../store';
-import { eta, formatDuration } from '../train/format';
+import { loadingData, runActive } from '../store/selectors';
+import { cancelIngest, deleteStoredDataset, ingestFiles, loadSampleDataset, openStoredDataset } from './actions';
 import { AugmentPreview } from './AugmentPreview';
 import { filesFromDrop, filesFromInput } from './folder';
-
-export const formatBytes = (b: number) =>
-  b >= 2 ** 30 ? `${(b / 2 ** 30).toFixed(1)} GB` : b >= 2 ** 20 ? `${(b / 2 ** 20).toFixed(1)} MB` : `${Math.ceil(b / 1024)} kB`;
 
 /** Dropping a folder anywhere on the page ingests it. */
 export function usePageDrop() {
   const [over, setOver] = useState(false);
   useEffect(() => {
-    const busy = () =>
-      ['ingesting', 'loading'].includes(useStore.getState().datasetStatus) ||
-      ['running', 'paused', 'preparing'].includes(useStore.getState().runState);
+    const busy = () => {
+      const s = useStore.getState();
+      return loadingData(s) || runActive(s);
+    };
     // A drop on a panel that takes images itself (Inference) is that panel's.
     const elsewhere = (e: DragEvent) => e.target instanceof Element && e.target.closest('[data-drop-target]') !== null;
     const onOver = (e: DragEvent) => {
@@ -50,18 +50,12 @@ export function usePageDrop() {
 
 function IngestBar() {
   const p = useStore((s) => s.ingest);
-  const [now, setNow] = useState(() => performance.now());
-  useEffect(() => {
-    const id = setInterval(() => setNow(performance.now()), 500);
-    return () => clearInterval(id);
-  }, []);
+  const now = useNow(500);
   if (!p) return null;
-  const remaining = eta({ ms: p.startedMs, step: 0 }, p.done, p.total, now);
+  const remaining = taskEta(p, now);
   return (
     <div className="progress" data-testid="ingest-progress">
-      <div className="bar">
-        <div style={{ width: `${p.total ? (100 * p.done) / p.total : 0}%` }} />
-      </div>
+      <ProgressBar done={p.done} total={p.total} />
       <div className="numbers">
         {/* First in the row: the counts after it change width as they grow, and a button that
             moves under the pointer can miss a click. */}
@@ -73,7 +67,7 @@ function IngestBar() {
         </span>
         <span>{p.accepted} images</span>
         <span>{p.skipped > 0 ? `${p.skipped} skipped` : ''}</span>
-        <span>ETA {remaining === null ? '–' : formatDuration(remaining)}</span>
+        <span>ETA {formatDuration(remaining)}</span>
       </div>
     </div>
   );
@@ -81,6 +75,7 @@ function IngestBar() {
 
 function Thumbnails({ id }: { id: string }) {
   const ref = useRef<HTMLDivElement>(null);
+  // biome-ignore lint/correctness/useExhaustiveDependencies: id is what the worker's thumbnails are of (the dataset and its split); the call reads them worker-side, so the effect names it only to run again when it changes
   useEffect(() => {
     let live = true;
     void worker()
@@ -204,9 +199,8 @@ export function DatasetPanel() {
   const dataset = useStore((s) => s.dataset);
   const status = useStore((s) => s.datasetStatus);
   const error = useStore((s) => s.datasetError);
-  const running = useStore((s) => s.runState === 'running' || s.runState === 'paused' || s.runState === 'preparing');
   // Not the backend: data loads while it is measured (only computing waits for it).
-  const busy = running || status === 'loading' || status === 'ingesting';
+  const busy = useStore((s) => runActive(s) || loadingData(s));
   return (
     <section className="panel">
       <h2>Dataset</h2>

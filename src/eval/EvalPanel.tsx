@@ -1,13 +1,13 @@
 import type { EvalKind, EvalReport } from '../../workers/contract/api';
-import { cancelEvaluation, evaluateCheckpoint, runEvaluation } from '../actions';
+import { featuresLabel, formatDuration, percent, taskEta } from '../format';
+import { ProgressBar } from '../progress';
 import { useStore, type Store } from '../store';
-import { eta, featuresLabel, formatDuration } from '../train/format';
-import { drawFeatureMap } from './actions';
+import { evaluating, evaluationBlocked, mapping, runTraining } from '../store/selectors';
+import type { EvalState } from './slice';
+import { cancelEvaluation, drawFeatureMap, evaluateCheckpoint, runEvaluation } from './actions';
 import { FeatureMap } from './FeatureMap';
 import { NeighbourGallery } from './NeighbourGallery';
 
-const pct = (v: number | null) => (v === null ? '–' : `${(100 * v).toFixed(1)}%`);
-const TRAINING = ['running', 'paused'];
 const TITLE: Record<EvalKind, string> = {
   knn: 'Weighted k-NN',
   probe: 'Linear probe',
@@ -15,28 +15,15 @@ const TITLE: Record<EvalKind, string> = {
   supervised: 'Supervised from scratch',
 };
 
-/** Why evaluation cannot run now, or null when it can. */
-export function blocked(s: Store): string | null {
-  if (!s.dataset) return 'Load a dataset first.';
-  if (s.dataset.unlabeled) return 'Probe and k-NN need class subfolders: this dataset is unlabeled.';
-  if (s.dataset.classes.length < 2) return 'Probe and k-NN need at least two classes.';
-  if (s.dataset.testCount === 0) return 'The test split is empty: raise testFraction.';
-  if (s.backendStatus !== 'ready') return 'Evaluation waits for the backend to be chosen (see Train).';
-  if (s.evalSourceName) return null; // a stored checkpoint is chosen (Checkpoints, Evaluate)
-  if (s.runState === 'preparing') return 'Training is starting: evaluate once its first step has run.';
-  if (![...TRAINING, 'done', 'stopped'].includes(s.runState)) return 'Train first: there are no trained weights yet.';
-  return null;
-}
-
 /** Which weights the buttons evaluate. While training, the worker copies the weights when a
  *  button is pressed (workers/eval/session.ts takeWeights) and the run goes on. */
 function mode(s: Store): string | null {
   if (s.evalSourceName) return `Evaluates the stored checkpoint of ${s.evalSourceName}.`;
-  if (TRAINING.includes(s.runState)) {
+  if (runTraining(s)) {
     const goesOn = s.runState === 'running' ? 'training continues, slower while both share the worker' : 'the run stays paused';
     return `Evaluating a snapshot of the weights at the step you press a button (now step ${s.step}); ${goesOn}.`;
   }
-  if (['done', 'stopped'].includes(s.runState))
+  if (s.runState === 'done' || s.runState === 'stopped')
     return `Evaluates the weights of the ${s.runState === 'done' ? 'finished' : 'stopped'} run (step ${s.step}).`;
   return null;
 }
@@ -93,7 +80,7 @@ function Confusion({ report }: { report: EvalReport }) {
                   {v}
                 </td>
               ))}
-              <td>{Number.isNaN(row.perClass![i]) ? 'no test images' : pct(row.perClass![i])}</td>
+              <td>{Number.isNaN(row.perClass![i]) ? 'no test images' : percent(row.perClass![i])}</td>
             </tr>
           ))}
         </tbody>
@@ -102,25 +89,29 @@ function Confusion({ report }: { report: EvalReport }) {
   );
 }
 
+/** An evaluation or the map on its way: how far, about how long is left, and Cancel. */
+function TaskProgress({ testId, title, progress: p }: { testId: string; title: string; progress: NonNullable<EvalState['progress']> }) {
+  // Redrawn with each progress report, which is often enough for the ETA.
+  const remaining = taskEta(p, performance.now());
+  return (
+    <div className="progress" data-testid={testId}>
+      <ProgressBar done={p.done} total={p.total} />
+      <div className="numbers">
+        <span>
+          {title}: {Math.round((100 * p.done) / p.total)}%
+        </span>
+        <span>ETA {formatDuration(remaining)}</span>
+        <button onClick={() => void cancelEvaluation()}>Cancel</button>
+      </div>
+    </div>
+  );
+}
+
 function Results({ kind }: { kind: EvalKind }) {
   const e = useStore((s) => s.evaluation[kind]);
-  const remaining = e.progress ? eta({ ms: e.progress.startedMs, step: 0 }, e.progress.done, e.progress.total, performance.now()) : null;
   return (
     <>
-      {e.progress && (
-        <div className="progress" data-testid={`${kind}-progress`}>
-          <div className="bar">
-            <div style={{ width: `${(100 * e.progress.done) / e.progress.total}%` }} />
-          </div>
-          <div className="numbers">
-            <span>
-              {TITLE[kind]}: {Math.round((100 * e.progress.done) / e.progress.total)}%
-            </span>
-            <span>ETA {remaining === null ? '–' : formatDuration(remaining)}</span>
-            <button onClick={() => void cancelEvaluation()}>Cancel</button>
-          </div>
-        </div>
-      )}
+      {e.progress && <TaskProgress testId={`${kind}-progress`} title={TITLE[kind]} progress={e.progress} />}
       {e.error && (
         <p className="error">
           {TITLE[kind]}: {e.error}
@@ -148,8 +139,8 @@ function Results({ kind }: { kind: EvalKind }) {
                 <tr key={r.name} data-row={r.name} data-top1={r.top1}>
                   <td>{r.name === 'trained' ? 'VICReg (this run)' : r.name}</td>
                   <td>{r.dim}</td>
-                  <td>{pct(r.top1)}</td>
-                  <td>{pct(r.top5)}</td>
+                  <td>{percent(r.top1)}</td>
+                  <td>{percent(r.top5)}</td>
                 </tr>
               ))}
             </tbody>
@@ -172,21 +163,9 @@ function Results({ kind }: { kind: EvalKind }) {
 
 function MapSection() {
   const m = useStore((s) => s.featureMap);
-  const remaining = m.progress ? eta({ ms: m.progress.startedMs, step: 0 }, m.progress.done, m.progress.total, performance.now()) : null;
   return (
     <>
-      {m.progress && (
-        <div className="progress" data-testid="map-progress">
-          <div className="bar">
-            <div style={{ width: `${(100 * m.progress.done) / m.progress.total}%` }} />
-          </div>
-          <div className="numbers">
-            <span>Feature map: {Math.round((100 * m.progress.done) / m.progress.total)}%</span>
-            <span>ETA {remaining === null ? '–' : formatDuration(remaining)}</span>
-            <button onClick={() => void cancelEvaluation()}>Cancel</button>
-          </div>
-        </div>
-      )}
+      {m.progress && <TaskProgress testId="map-progress" title="Feature map" progress={m.progress} />}
       {m.error && <p className="error">Feature map: {m.error}</p>}
       {m.map && <FeatureMap map={m.map} />}
       {m.map && <NeighbourGallery classes={m.map.classes} />}
@@ -195,10 +174,10 @@ function MapSection() {
 }
 
 export function EvalPanel() {
-  const reason = useStore(blocked);
+  const reason = useStore(evaluationBlocked);
   const note = useStore(mode);
-  const busy = useStore((s) => Object.values(s.evaluation).some((e) => e.status === 'running'));
-  const mapping = useStore((s) => s.featureMap.status === 'running');
+  const busy = useStore(evaluating);
+  const drawing = useStore(mapping);
   const source = useStore((s) => s.evalSourceName);
   return (
     <section className="panel eval" data-testid="eval-panel">
@@ -210,7 +189,7 @@ export function EvalPanel() {
         <button data-testid="knn-run" className="primary" disabled={reason !== null || busy} onClick={() => void runEvaluation('knn')}>
           k-NN
         </button>
-        <button data-testid="map-run" disabled={reason !== null || mapping} onClick={() => void drawFeatureMap()}>
+        <button data-testid="map-run" disabled={reason !== null || drawing} onClick={() => void drawFeatureMap()}>
           Feature map
         </button>
         <button

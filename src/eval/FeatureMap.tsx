@@ -3,7 +3,7 @@
 import { useState } from 'react';
 import type { FeatureMap as MapData } from '../../workers/contract/api';
 import { useStore } from '../store';
-import { featuresLabel } from '../train/format';
+import { featuresLabel } from '../format';
 import { openNeighbours } from './actions';
 import { Thumb } from './Thumb';
 
@@ -48,6 +48,7 @@ export function FeatureMap({ map }: { map: MapData }) {
         <svg width={W} height={H} role="img" aria-label="feature map" onMouseLeave={() => setHover(null)}>
           <rect x={0} y={0} width={W} height={H} fill="#fafafa" stroke="#e5e7eb" />
           {map.points.map((p, i) => (
+            // biome-ignore lint/a11y/noStaticElementInteractions: a dot per test image (hundreds) drawn for the pointer; a tab stop each would bury the page's controls
             <circle
               key={p.test}
               data-testid="map-point"

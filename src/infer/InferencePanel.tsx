@@ -3,14 +3,14 @@
 // shows them. Bad files get a reason, as in ingest.
 import { useState } from 'react';
 import type { InferenceResult } from '../../workers/contract/api';
-import { inferImages } from '../actions';
-import { blocked } from '../eval/EvalPanel';
+import { errorMessage } from '../../workers/contract/errors';
 import { Thumb } from '../eval/Thumb';
 import { useStore } from '../store';
-import { errorMessage } from '../../workers/contract/errors';
+import { evaluationBlocked } from '../store/selectors';
+import { inferImages } from './actions';
 
 export function InferencePanel() {
-  const reason = useStore(blocked);
+  const reason = useStore(evaluationBlocked);
   const [result, setResult] = useState<InferenceResult | null>(null);
   const [busy, setBusy] = useState<{ done: number; total: number } | null>(null);
   const [error, setError] = useState<string | null>(null);
@@ -26,6 +26,7 @@ export function InferencePanel() {
     }
   };
   return (
+    // biome-ignore lint/a11y/noStaticElementInteractions: dropping files is the pointer's shortcut to the file input inside, which the keyboard reaches; a drop has no keyboard form to give the section
     <section
       className="panel inference"
       data-testid="inference-panel"

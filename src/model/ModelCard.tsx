@@ -2,8 +2,8 @@
 // workers/model/card.ts (pure arithmetic, no TF.js); the epoch time scales the backend probe's
 // measured ms per image by the FLOPs ratio of this model to the probe's.
 import { epochSeconds, modelCard, probeConfig } from '../../workers/model/card';
+import { formatDuration, formatMemory } from '../format';
 import { useStore } from '../store';
-import { formatDuration } from '../train/format';
 import { useModelVerdict } from './verdict';
 
 /** 1234567 -> "1.23 M" */
@@ -11,7 +11,6 @@ function si(n: number, unit = ''): string {
   const [v, p] = n >= 1e9 ? [n / 1e9, 'G'] : n >= 1e6 ? [n / 1e6, 'M'] : n >= 1e3 ? [n / 1e3, 'k'] : [n, ''];
   return `${v.toFixed(v >= 100 || p === '' ? 0 : 2)} ${p}${unit}`;
 }
-const bytes = (b: number) => (b >= 2 ** 30 ? `${(b / 2 ** 30).toFixed(2)} GiB` : `${(b / 2 ** 20).toFixed(1)} MiB`);
 
 export function ModelCard() {
   const c = useStore((s) => s.config);
@@ -46,8 +45,8 @@ export function ModelCard() {
           data-bytes={card.memory.total}
           title="weights, gradients, optimizer state and both views' activations through TF.js's backward pass"
         >
-          {bytes(card.memory.total)} ({bytes(card.memory.weights)} weights and optimizer, {bytes(card.memory.activations)} activations;
-          largest tensor {bytes(card.memory.largestTensor)})
+          {formatMemory(card.memory.total)} ({formatMemory(card.memory.weights)} weights and optimizer,{' '}
+          {formatMemory(card.memory.activations)} activations; largest tensor {formatMemory(card.memory.largestTensor)})
         </dd>
         <dt>With recomputation</dt>
         <dd
@@ -56,7 +55,7 @@ export function ModelCard() {
           data-on={recompute ? 'yes' : 'no'}
           title="Each block's activations are recomputed in the backward pass instead of kept: one more forward pass of compute"
         >
-          {bytes(card.memory.recompute.total)} (
+          {formatMemory(card.memory.recompute.total)} (
           {recompute
             ? `on${c.recompute === 'auto' ? ': the plain step does not fit this backend' : ''}`
             : `off${c.recompute === 'auto' ? ': the plain step fits' : ''}`}

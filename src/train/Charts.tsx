@@ -2,7 +2,7 @@ import { useMemo } from 'react';
 import { CartesianGrid, Line, LineChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
 import type { DiagnosticsRecord } from '../../workers/contract/api';
 import { useStore } from '../store';
-import { downsample } from './format';
+import { downsample } from '../format';
 import { KnnChart } from './KnnChart';
 
 type Row = { step: number } & Record<string, number>;

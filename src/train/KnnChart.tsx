@@ -2,11 +2,11 @@
 // subsets, with the raw-pixel and random-init accuracies on the same subsets as reference lines,
 // so "has training taught more than the pixels hold?" is read off the chart.
 import { CartesianGrid, Line, LineChart, ReferenceLine, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
+import { percent } from '../format';
 import { useStore } from '../store';
 
 const PIXELS = '#0f766e';
 const RANDOM = '#9ca3af';
-const pct = (v: number) => `${(100 * v).toFixed(1)}%`;
 
 export function KnnChart() {
   const points = useStore((s) => s.knn);
@@ -33,20 +33,20 @@ export function KnnChart() {
         <span className="hint">
           ({lines.features}; {lines.testCount} test / {lines.trainCount} train images{lines.every ? `, every ${lines.every} steps` : ''})
         </span>
-        {last && <span className="last">{pct(last.top1)}</span>}
+        {last && <span className="last">{percent(last.top1)}</span>}
       </figcaption>
       <div className="legend">
         <span>
           <i style={{ background: '#111827' }} />
-          trained {last ? pct(last.top1) : '–'}
+          trained {percent(last?.top1)}
         </span>
         <span>
           <i style={{ background: PIXELS }} />
-          raw pixels {pct(lines.pixels)}
+          raw pixels {percent(lines.pixels)}
         </span>
         <span>
           <i style={{ background: RANDOM }} />
-          random init {pct(lines.random)}
+          random init {percent(lines.random)}
         </span>
         {plan && (
           <span data-testid="budget-plan">
@@ -59,7 +59,7 @@ export function KnnChart() {
           <CartesianGrid strokeDasharray="3 3" stroke="#e5e7eb" />
           <XAxis dataKey="step" type="number" domain={[0, 'dataMax']} tick={{ fontSize: 10 }} />
           <YAxis tick={{ fontSize: 10 }} width={44} domain={[lo, hi]} tickFormatter={(v) => `${Math.round(100 * v)}%`} />
-          <Tooltip formatter={(v) => pct(Number(v))} labelFormatter={(s) => `step ${s}`} />
+          <Tooltip formatter={(v) => percent(Number(v))} labelFormatter={(s) => `step ${s}`} />
           {/* Labels at opposite ends: the two lines are often a point apart. */}
           <ReferenceLine
             y={lines.pixels}

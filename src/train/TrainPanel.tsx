@@ -1,11 +1,14 @@
 import { useEffect, useState } from 'react';
 import type { WorkerMemory } from '../../workers/contract/api';
-import { pauseTraining, readWorkerMemory, resumeTraining, skipMeasurement, startTraining, stopTraining } from '../actions';
+import { skipMeasurement } from '../backend/actions';
 import { Field } from '../config/ConfigPanel';
+import { eta, formatDuration, formatMemory } from '../format';
 import { useModelVerdict } from '../model/verdict';
+import { ProgressBar, useNow } from '../progress';
 import { useStore } from '../store';
+import { backendReady, runActive } from '../store/selectors';
+import { pauseTraining, readWorkerMemory, resumeTraining, startTraining, stopTraining } from './actions';
 import { Charts } from './Charts';
-import { eta, formatDuration } from './format';
 
 function Progress() {
   const step = useStore((s) => s.step);
@@ -17,18 +20,12 @@ function Progress() {
     for (let i = s.metrics.length - 1; i >= 0; i--) if (s.metrics[i].dataMs !== undefined) return s.metrics[i];
     return undefined;
   });
-  const [now, setNow] = useState(() => performance.now());
-  useEffect(() => {
-    if (state !== 'running') return;
-    const id = setInterval(() => setNow(performance.now()), 1000);
-    return () => clearInterval(id);
-  }, [state]);
+  const active = useStore(runActive);
+  const now = useNow(1000, state === 'running');
   const remaining = state === 'running' ? eta(anchor, step, total, now) : null;
   return (
     <div className="progress">
-      <div className="bar">
-        <div style={{ width: `${total ? (100 * step) / total : 0}%` }} />
-      </div>
+      <ProgressBar done={step} total={total} />
       <div className="numbers">
         <span>
           Step <strong data-testid="step">{step}</strong> / {total || '–'}
@@ -44,18 +41,18 @@ function Progress() {
             data {timed.dataMs!.toFixed(0)} ms · compute {timed.computeMs!.toFixed(0)} ms
           </span>
         )}
-        <span>ETA {remaining === null ? '–' : formatDuration(remaining)}</span>
+        <span>ETA {formatDuration(remaining)}</span>
         <span data-testid="run-state" className={`state ${state}`}>
           {state}
         </span>
-        <MemoryReadout active={state === 'running' || state === 'paused'} />
+        <MemoryReadout active={active} />
       </div>
     </div>
   );
 }
 
-/** The worker's tensors and memory, read every few seconds while a run is active: flat over a
- *  long run, or a leak shows here first. */
+/** The worker's tensors and memory, read every few seconds while a run is active (from
+ *  'preparing', when the model is built): flat over a long run, or a leak shows here first. */
 function MemoryReadout({ active }: { active: boolean }) {
   const [m, setM] = useState<WorkerMemory | null>(null);
   useEffect(() => {
@@ -70,7 +67,6 @@ function MemoryReadout({ active }: { active: boolean }) {
     };
   }, [active]);
   if (!m) return null;
-  const mb = (n: number) => `${(n / 2 ** 20).toFixed(1)} MiB`;
   return (
     <span
       className="hint"
@@ -80,8 +76,8 @@ function MemoryReadout({ active }: { active: boolean }) {
       data-heap={m.wasmHeapBytes ?? ''}
       title="TF.js tensors held by the training worker and their size; the WASM heap, which grows and never shrinks"
     >
-      {m.tensors} tensors · {mb(m.bytes)}
-      {m.wasmHeapBytes !== null ? ` · heap ${mb(m.wasmHeapBytes)}` : ''}
+      {m.tensors} tensors · {formatMemory(m.bytes)}
+      {m.wasmHeapBytes !== null ? ` · heap ${formatMemory(m.wasmHeapBytes)}` : ''}
     </span>
   );
 }
@@ -89,12 +85,8 @@ function MemoryReadout({ active }: { active: boolean }) {
 /** While auto times the backends: which one, how far, about how long is left, and Skip. */
 function MeasuringBackends() {
   const p = useStore((s) => s.backendProgress);
-  const [now, setNow] = useState(() => performance.now());
+  const now = useNow(1000);
   const [skipping, setSkipping] = useState(false);
-  useEffect(() => {
-    const id = setInterval(() => setNow(performance.now()), 1000);
-    return () => clearInterval(id);
-  }, []);
   let text = 'choosing the backend';
   if (p) {
     const avg = p.tookMs.length ? p.tookMs.reduce((a, b) => a + b, 0) / p.tookMs.length : null;
@@ -126,8 +118,8 @@ export function TrainPanel() {
   // Train stays off while the model card's estimate passes a limit of the backend.
   const memoryBlock = useModelVerdict().warnings[0]?.message ?? null;
   const backendStatus = useStore((s) => s.backendStatus);
-  const canStart = useStore((s) => s.datasetStatus === 'ready') && backendStatus === 'ready' && !memoryBlock;
-  const active = state === 'running' || state === 'paused' || state === 'preparing';
+  const canStart = useStore((s) => s.datasetStatus === 'ready' && backendReady(s)) && !memoryBlock;
+  const active = useStore(runActive);
   return (
     <section className="panel train">
       <h2>Train</h2>

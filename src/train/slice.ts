@@ -1,13 +1,9 @@
 import type { StateCreator } from 'zustand';
 import type {
-  BackendReport,
   BudgetPlan,
   DiagnosticsRecord,
-  KernelCheckReport,
   KnnBaselines,
   KnnRecord,
-  MeasureProgress,
-  MeasureSpec,
   MetricRecord,
   RunState,
   TrainEvent,
@@ -29,17 +25,6 @@ export interface TrainingWarning {
 }
 
 export interface TrainingSlice {
-  backend: BackendReport | null;
-  backendStatus: 'selecting' | 'ready' | 'failed';
-  backendError: string | null;
-  /** While auto measures: the backend being timed, how far, and when this backend started (ms, performance.now()). */
-  backendProgress: (MeasureProgress & { at: number }) | null;
-  /** The model auto timed the backends with (the model card scales its ms per image by FLOPs). */
-  backendSpec: MeasureSpec | null;
-  /** The WebGPU adapter's buffer limits (the model card checks tensors against them), or null. */
-  gpuLimits: { maxBufferSize: number; maxStorageBufferBindingSize: number } | null;
-  /** The last "Check kernels" on the active backend (cleared when the backend changes). */
-  kernelCheck: { status: 'running' | 'done' | 'failed'; report?: KernelCheckReport; error?: string } | null;
   runState: RunState;
   step: number;
   totalSteps: number;
@@ -54,20 +39,19 @@ export interface TrainingSlice {
   /** How the run's time budget was turned into epochs, once the first steps were timed. */
   budgetPlan: BudgetPlan | null;
   trainingWarnings: TrainingWarning[];
-  setBackend: (report: BackendReport | null, status: TrainingSlice['backendStatus'], error?: string) => void;
   resetRun: () => void;
-  /** Applies one worker event; metrics arrive in windows, appended with one state change each. */
+  /** The run ended with an error outside the worker's own report (a refused start, a dead worker). */
+  failRun: (message: string) => void;
+  /**
+   * Applies one worker event to the store: the run's own state here, checkpoint news to the
+   * checkpoint list (src/checkpoint/slice.ts). Metrics arrive in windows, appended with one state
+   * change each. What an event sets off besides (asking for persistent storage, re-reading the
+   * storage estimate) is src/train/actions.ts's.
+   */
   onTrainEvent: (e: TrainEvent) => void;
 }
 
-export const createTrainingSlice: StateCreator<Store, [], [], TrainingSlice> = (set) => ({
-  backend: null,
-  backendStatus: 'selecting',
-  backendError: null,
-  backendProgress: null,
-  backendSpec: null,
-  gpuLimits: null,
-  kernelCheck: null,
+export const createTrainingSlice: StateCreator<Store, [], [], TrainingSlice> = (set, get) => ({
   runState: 'idle',
   step: 0,
   totalSteps: 0,
@@ -79,14 +63,6 @@ export const createTrainingSlice: StateCreator<Store, [], [], TrainingSlice> = (
   knnBaselines: null,
   budgetPlan: null,
   trainingWarnings: [],
-  setBackend: (backend, backendStatus, error) =>
-    set({
-      backend,
-      backendStatus,
-      backendError: error ?? null,
-      kernelCheck: null,
-      ...(backendStatus !== 'selecting' && { backendProgress: null }),
-    }),
   resetRun: () =>
     set({
       runState: 'preparing',
@@ -101,8 +77,11 @@ export const createTrainingSlice: StateCreator<Store, [], [], TrainingSlice> = (
       runMessage: null,
       etaAnchor: null,
     }),
-  onTrainEvent: (e) =>
-    set((s) => {
+  failRun: (message) => set({ runState: 'failed', runMessage: message }),
+  onTrainEvent: (e) => {
+    if (e.type === 'checkpoint') return get().upsertRun(e.run);
+    if (e.type === 'checkpoint-error') return get().setCheckpoints({ checkpointNotice: { text: e.message, error: true } });
+    set((s): Partial<Store> => {
       if (e.type === 'metrics') {
         const last = e.records[e.records.length - 1];
         return last ? { metrics: appendHistory(s.metrics, e.records, UI_HISTORY_LIMIT), step: Math.max(s.step, last.step) } : {};
@@ -129,6 +108,9 @@ export const createTrainingSlice: StateCreator<Store, [], [], TrainingSlice> = (
         totalSteps: e.totalSteps,
         runMessage: e.message ?? null,
         etaAnchor: resumed ? { ms: performance.now(), step: e.step } : s.etaAnchor,
+        // The run's id marks its checkpoints in the list as the one training here.
+        ...(e.runId && { currentRunId: e.runId }),
       };
-    }),
+    });
+  },
 });
