@@ -2,10 +2,10 @@
 // package's dawn.node), for a machine with a GPU and no browser: images/s, GFLOP/s and the peak of
 // tf.memory().numBytes, with recomputation off and on, plus a matMul ceiling. The same trainStep and
 // kernels as the worker (workers/train/step.ts, workers/backend/webgpu-grads.ts).
-//   DAWN_NODE=path/to/dawn.node node webgpu-node.mjs [cases=defaults,small-32] [batch=256] [steps=5] [modes=off,on]
+//   DAWN_NODE=path/to/dawn.node node webgpu-node.mjs [cases=defaults,small-32] [batch=256] [steps=5] [modes=off,on] [matmul=4096]
 // bench/gpu/pack.sh bundles this with Node and dawn.node for the device machine (bench/gpu/README.md);
 // here, on SwiftShader's Vulkan, it checks the path (not the speed):
-//   VK_ICD_FILENAMES=/usr/lib/chromium/vk_swiftshader_icd.json npx tsx bench/gpu/webgpu-node.ts cases=defaults batch=8 steps=2
+//   VK_ICD_FILENAMES=/usr/lib/chromium/vk_swiftshader_icd.json npx tsx bench/gpu/webgpu-node.ts cases=defaults batch=4 steps=1 matmul=256
 import * as tf from '@tensorflow/tfjs';
 import { createRequire } from 'node:module';
 import { registerWebgpuGradKernels } from '../../workers/backend/webgpu-grads';
@@ -50,14 +50,14 @@ async function timed(f: () => tf.Tensor, n: number): Promise<number> {
   return (performance.now() - t0) / 1000 / n;
 }
 
-// The ceiling: a 4096² matMul (2·n³ FLOPs).
+// The ceiling: an n² matMul (2·n³ FLOPs); 4096 on a GPU, smaller to check the path on SwiftShader.
 {
-  const n = 4096;
+  const n = Number(args.matmul ?? 4096);
   const a = tf.randomUniform([n, n]);
   const b = tf.randomUniform([n, n]);
   await timed(() => tf.sum(tf.matMul(a, b)), 2);
   const s = await timed(() => tf.tidy(() => tf.sum(tf.matMul(a, b))), 5);
-  console.log(`matMul ${n}²: ${((2 * n ** 3) / s / 1e9).toFixed(0)} GFLOP/s`);
+  console.log(`matMul ${n}²: ${((2 * n ** 3) / s / 1e9).toPrecision(3)} GFLOP/s`);
   tf.dispose([a, b]);
 }
 
