@@ -277,11 +277,16 @@ export type TrainEvent =
   | { type: 'diagnostics'; records: DiagnosticsRecord[] }
   | { type: 'warning'; step: number; kind: WarningKind; message: string };
 
-export interface WorkerApi {
+// The worker's calls, one interface per capability, so that each folder's api.ts (workers/backend/,
+// dataset/, train/, eval/, checkpoint/) is checked against its own part; workers/worker.ts exposes
+// them as one object.
+
+/** Choosing the backend that computes, and what the UI asks of the worker itself. */
+export interface BackendApi {
   /** Chooses and initializes a backend; each candidate must run a training step to count. With
    *  'auto' and no `prefer`, every working backend is timed on `spec` and the fastest wins; with
-   *  `prefer` (an earlier ranking), the first of those that works is taken without timing. */
-  /** `exclude`: backends not to try, with the reason shown (a GPU device lost on this page). */
+   *  `prefer` (an earlier ranking), the first of those that works is taken without timing.
+   *  `exclude`: backends not to try, with the reason shown (a GPU device lost on this page). */
   selectBackend(
     choice: BackendChoice,
     spec: MeasureSpec,
@@ -293,6 +298,14 @@ export interface WorkerApi {
   skipMeasurement(): Promise<void>;
   /** Runs the gradient kernels on the active backend and on CPU and compares them (not while training). */
   checkKernels(): Promise<KernelCheckReport>;
+  /** Answers at once: the UI's heartbeat (src/liveness.ts). */
+  ping(): Promise<true>;
+  /** What the worker holds now: TF.js tensors and their bytes, and the WASM heap when that backend runs. */
+  memory(): Promise<WorkerMemory>;
+}
+
+/** The dataset every other call works on, and the ones stored in this browser. */
+export interface DatasetApi {
   /** Loads the built-in sample dataset from `baseUrl` (the app's public/ root). */
   loadSample(baseUrl: string, testFraction: number, seed: number): Promise<DatasetSummary>;
   /** Decodes, resizes and stores a folder of images; a duplicate (same files) is reused. */
@@ -312,6 +325,23 @@ export interface WorkerApi {
   /** Draws two views of `count` training images (one per class first) with the config's recipe;
    *  `draw` picks a new set of random parameters for the same seed. */
   previewAugment(config: TrainConfig, count: number, draw: number): Promise<AugmentPreview>;
+}
+
+/** A training run and the controls the UI drives it with. */
+export interface TrainApi {
+  /** Trains until done or stopped; progress arrives through onEvent. With `from`, continues that
+   *  stored run from its latest checkpoint (or `step`) with its own config: the loaded dataset must
+   *  be the run's, and the split is drawn again from the run's seed and testFraction. */
+  train(config: TrainConfig, onEvent: (e: TrainEvent) => void, from?: { runId: string; step?: number }): Promise<RunState>;
+  /** A checkpoint of the running (or paused) run now. */
+  saveCheckpoint(): void;
+  pause(): void;
+  resume(): void;
+  stop(): void;
+}
+
+/** Evaluation of one set of weights: the last run's (a snapshot while it trains), or a stored checkpoint's. */
+export interface EvalApi {
   /** k-NN or linear probe of the last run's encoder (after Stop or the end; while it trains, of a
    *  snapshot of its weights taken now), a random-init encoder of the same architecture and seed,
    *  and raw pixels; progress as (done, total). */
@@ -325,16 +355,13 @@ export interface WorkerApi {
   infer(files: File[], config: TrainConfig, onProgress: (done: number, total: number) => void): Promise<InferenceResult>;
   /** Cancels every evaluation, feature map included, that is running. */
   cancelEvaluation(): void;
-  /** Trains until done or stopped; progress arrives through onEvent. With `from`, continues that
-   *  stored run from its latest checkpoint (or `step`) with its own config: the loaded dataset must
-   *  be the run's, and the split is drawn again from the run's seed and testFraction. */
-  train(config: TrainConfig, onEvent: (e: TrainEvent) => void, from?: { runId: string; step?: number }): Promise<RunState>;
-  /** A checkpoint of the running (or paused) run now. */
-  saveCheckpoint(): void;
-  /** Answers at once: the UI's heartbeat (src/liveness.ts). */
-  ping(): Promise<true>;
-  /** What the worker holds now: TF.js tensors and their bytes, and the WASM heap when that backend runs. */
-  memory(): Promise<WorkerMemory>;
+  /** Evaluate (Probe, k-NN, map) this stored checkpoint instead of the last run, until the next
+   *  run starts or `null` is passed. Returns the name shown beside the results. */
+  evaluateCheckpoint(source: { runId: string; step?: number } | null): Promise<string | null>;
+}
+
+/** The runs stored in this browser: listing, comparing, deleting, exporting and importing them. */
+export interface CheckpointApi {
   listRuns(): Promise<StoredRuns>;
   /** A stored run's histories (from its latest checkpoint), for comparing runs. */
   runHistory(runId: string): Promise<RunHistory>;
@@ -353,10 +380,7 @@ export interface WorkerApi {
   /** Checks a checkpoint file fully, then stores it as a new run; a refused file leaves storage
    *  untouched. Pass the bytes with Comlink.transfer: they are not needed on the UI side. */
   importCheckpoint(bytes: Uint8Array, fileName: string): Promise<RunRecord>;
-  /** Evaluate (Probe, k-NN, map) this stored checkpoint instead of the last run, until the next
-   *  run starts or `null` is passed. Returns the name shown beside the results. */
-  evaluateCheckpoint(source: { runId: string; step?: number } | null): Promise<string | null>;
-  pause(): void;
-  resume(): void;
-  stop(): void;
 }
+
+/** Everything the worker answers; the UI holds a Comlink.Remote<WorkerApi> (src/bridge.ts). */
+export type WorkerApi = BackendApi & DatasetApi & TrainApi & EvalApi & CheckpointApi;

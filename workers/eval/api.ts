@@ -1,0 +1,150 @@
+// The worker's evaluation calls (EvalApi in ../contract/api.ts) on the weights ../state.ts's
+// evalWeights picks: the last run's, a snapshot of the one training, or a stored checkpoint's.
+import type { EvalApi, EvalReport } from '../contract/api';
+import type { TrainConfig } from '../contract/config';
+import { browserKv, recordResults } from '../checkpoint/run-db';
+import { openCheckpoint, runFromCheckpoint } from '../checkpoint/service';
+import { announceRunsChanged } from '../checkpoint/tabs';
+import { resplit, type Dataset } from '../dataset/dataset';
+import { decodeImages, MAX_INFER_IMAGES } from '../dataset/ingest';
+import { buildModel } from '../model/model';
+import {
+  baselines,
+  cancelCheck,
+  disposeEvalCheckpoint,
+  evalWeights,
+  features,
+  probeHeads,
+  rememberBaseline,
+  rememberProbeHead,
+  requireBackend,
+  requireDataset,
+  state,
+} from '../state';
+import type { BaselineKind } from './finetune';
+import { infer } from './infer';
+import { baselineReport, evaluationReport } from './report';
+import { featureKey, featureMap, neighbours, rowFeatures, type EvalWeights } from './session';
+import { cloneModel } from './weights';
+
+export const evalApi: EvalApi = {
+  async evaluate(config, kind, onProgress) {
+    requireBackend();
+    const data = requireDataset();
+    const cancelled = cancelCheck();
+    const w = evalWeights();
+    const runId = state.evalCheckpoint?.runId ?? state.currentRunId;
+    state.evaluations++;
+    try {
+      const report =
+        kind === 'finetune' || kind === 'supervised'
+          ? await baseline(kind, w, data, config, onProgress, cancelled)
+          : await evaluationReport(
+              kind,
+              rowFeatures(features, w, data, config, cancelled),
+              w,
+              data,
+              config,
+              onProgress,
+              cancelled,
+              (head) => rememberProbeHead(featureKey(w, config, 'trained'), head),
+            );
+      if (runId && (await recordResults(browserKv(), runId, report.step, report).catch(() => null))) announceRunsChanged();
+      return report;
+    } finally {
+      state.evaluations--;
+      w.model.dispose();
+    }
+  },
+  async featureMap(config, onProgress) {
+    requireBackend();
+    const data = requireDataset();
+    const cancelled = cancelCheck();
+    const w = evalWeights();
+    state.evaluations++;
+    try {
+      return await featureMap(features, w, data, config, onProgress, cancelled);
+    } finally {
+      state.evaluations--;
+      w.model.dispose();
+    }
+  },
+  async neighbours(key, test, k) {
+    const data = requireDataset();
+    const pair = features.peek(key, data);
+    if (!pair) throw new Error('the features of this map are no longer cached (another dataset, split or run): draw the map again');
+    try {
+      return await neighbours(pair, data, test, k);
+    } finally {
+      pair.train.dispose();
+      pair.test.dispose();
+    }
+  },
+  async infer(files, config, onProgress) {
+    requireBackend();
+    const data = requireDataset('load the dataset the weights were trained on first: new images are compared with its training split');
+    if (files.length > MAX_INFER_IMAGES) throw new Error(`${files.length} images: give at most ${MAX_INFER_IMAGES} at a time`);
+    if (data.summary.unlabeled || data.summary.classes.length < 2)
+      throw new Error('inference names classes: it needs a dataset with at least two class folders');
+    const cancelled = cancelCheck();
+    const w = evalWeights();
+    state.evaluations++;
+    try {
+      const images = await decodeImages(files, data.shape.height);
+      const pair = await rowFeatures(features, w, data, config, cancelled)('trained', onProgress);
+      pair.test.dispose();
+      try {
+        return await infer(w, config, data, pair.train, images, probeHeads.get(featureKey(w, config, 'trained')) ?? null);
+      } finally {
+        pair.train.dispose();
+      }
+    } finally {
+      state.evaluations--;
+      w.model.dispose();
+    }
+  },
+  cancelEvaluation: () => {
+    state.evalGeneration++;
+  },
+  async evaluateCheckpoint(source) {
+    requireBackend();
+    disposeEvalCheckpoint();
+    if (!source) return null;
+    const { checkpoint, config } = await openCheckpoint(browserKv(), source.runId, source.step);
+    const m = checkpoint.meta;
+    if (state.dataset && m.dataset.id === state.dataset.summary.id)
+      state.dataset = resplit(state.dataset, config.testFraction, config.seed);
+    state.evalCheckpoint = {
+      key: `ckpt:${m.runId}:${m.step}`,
+      name: `${m.runName}, step ${m.step}`,
+      runId: m.runId,
+      run: runFromCheckpoint(checkpoint, config),
+    };
+    return state.evalCheckpoint.name;
+  },
+};
+
+/** A fine-tune or supervised report, cached per weights and settings as features are: the same
+ *  request answers at once. Fine-tune trains a copy of the weights; supervised a fresh init of
+ *  their architecture. */
+async function baseline(
+  kind: BaselineKind,
+  w: EvalWeights,
+  data: Dataset,
+  config: TrainConfig,
+  onProgress: (done: number, total: number) => void,
+  cancelled: () => boolean,
+): Promise<EvalReport> {
+  const key = `${kind}|${kind === 'finetune' ? featureKey(w, config, 'trained') : `${w.source}|random`}|${data.summary.id}|${config.seed}|${config.testFraction}|${config.baselineEpochs}`;
+  const cached = baselines.get(key);
+  if (cached) return { ...cached, cached: true };
+  const model = kind === 'finetune' ? cloneModel(w.model, w.config) : buildModel({ ...w.config, seed: config.seed });
+  let report: EvalReport;
+  try {
+    report = await baselineReport(kind, model, w, data, { ...w.config, seed: config.seed }, config.baselineEpochs, onProgress, cancelled);
+  } finally {
+    model.dispose();
+  }
+  rememberBaseline(key, report);
+  return report;
+}
