@@ -243,7 +243,7 @@ describe('importing a mutated checkpoint', () => {
         await render(kv);
         stage = 'resume';
         if (!checkpoint.meta.finished) {
-          let resumed;
+          let resumed: Awaited<ReturnType<typeof resumeTwoSteps>>;
           try {
             resumed = await resumeTwoSteps(checkpoint);
           } catch (e) {

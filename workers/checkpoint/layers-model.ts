@@ -200,7 +200,7 @@ export async function layersFiles(model: tf.LayersModel, weightsFile = 'weights.
     }),
   );
   const a = artifacts as tf.io.ModelArtifacts | null;
-  if (!a || !a.weightData || !a.weightSpecs) throw new Error('TF.js returned no weights for the layers model');
+  if (!a?.weightData || !a.weightSpecs) throw new Error('TF.js returned no weights for the layers model');
   const json = {
     format: 'layers-model',
     generatedBy: `TensorFlow.js tfjs-layers v${tf.version_layers}`,

@@ -19,8 +19,11 @@ beforeAll(async () => {
   releaseRun(a.result);
 });
 
+// biome-ignore lint/suspicious/noExplicitAny: a record as JSON.parse gives it back, edited freely by the cases
+type JsonRecord = Record<string, any>;
+
 /** The record as JSON would give it back, changed by `edit`. */
-const edited = (edit: (m: Record<string, any>) => void) => {
+const edited = (edit: (m: JsonRecord) => void) => {
   const m = JSON.parse(JSON.stringify(ck.meta));
   edit(m);
   return m;
@@ -32,7 +35,7 @@ describe('the checkpoint record schema', () => {
   });
 
   it('names the field and the fault of each kind of damage', () => {
-    const cases: [(m: Record<string, any>) => void, RegExp][] = [
+    const cases: [(m: JsonRecord) => void, RegExp][] = [
       [(m) => (m.config.batchSize = 99999), /config\.batchSize is above 4096/],
       [(m) => (m.config.optimizer = 'adam'), /config\.optimizer is not one of lars, adamw, sgd/],
       [
@@ -95,7 +98,7 @@ describe('damaged run records in IndexedDB', () => {
     const kv = memoryKv();
     await saveCheckpoint(kv, ck, 3);
     await saveCheckpoint(kv, { ...ck, meta: { ...ck.meta, runId: 'r2', runName: 'second' } }, 3);
-    const r2 = kv.map.get('run:r2') as Record<string, any>;
+    const r2 = kv.map.get('run:r2') as JsonRecord;
     kv.map.set('run:r2', { ...r2, name: { text: 'not a string' } }); // as another version could write it
     const { runs, damaged } = await listRuns(kv);
     expect(runs.map((r) => r.runId)).toEqual(['r1']);

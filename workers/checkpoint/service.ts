@@ -1,7 +1,7 @@
 // What the worker does with checkpoints: write them as training goes, turn a stored one back into
 // a run (to resume or to evaluate), and package one as a file (checkpoint, weights, embeddings).
 import type { ExportFile, RunRecord, TrainEvent } from '../contract/api';
-import type { TrainConfig } from '../contract/config';
+import { withRuntime, type TrainConfig } from '../contract/config';
 import type { Dataset } from '../dataset/dataset';
 import { embed } from '../eval/features';
 import { buildModel } from '../model/model';
@@ -35,6 +35,17 @@ export async function openCheckpoint(kv: Kv, runId: string, step?: number): Prom
 }
 
 /** The checkpoint's model, optimizer and AVT state on the current backend; the caller disposes. */
+/** A stored run, checked, to continue on the dataset loaded once it is read, with today's runtime
+ *  settings; throws, saying what to do, when it trained on another dataset or has finished. */
+export async function openForResume(kv: Kv, from: { runId: string; step?: number }, loaded: () => Dataset, today: TrainConfig) {
+  const { checkpoint, config } = await openCheckpoint(kv, from.runId, from.step);
+  const m = checkpoint.meta;
+  if (m.dataset.id !== loaded().summary.id)
+    throw new Error(`run "${m.runName}" trained on "${m.dataset.name}": open that dataset, then resume`);
+  if (m.finished) throw new Error(`run "${m.runName}" finished at step ${m.step}; there is nothing left to resume`);
+  return { checkpoint, config: withRuntime(config, today), run: { runId: m.runId, runName: m.runName } };
+}
+
 export function runFromCheckpoint(checkpoint: Checkpoint, config: TrainConfig): TrainedRun {
   const model = buildModel(config);
   const optimizer = makeOptimizer(config);
@@ -126,6 +137,6 @@ export async function embeddingsFile(
   return {
     name: `${fileStem(name, run.step)}-embeddings-${c.featLayer === 'pool' ? `pool-${c.featPool}` : c.featLayer}.csv`,
     mime: 'text/csv',
-    bytes: new TextEncoder().encode(lines.join('\n') + '\n'),
+    bytes: new TextEncoder().encode(`${lines.join('\n')}\n`),
   };
 }

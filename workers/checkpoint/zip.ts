@@ -176,7 +176,7 @@ export function metricsCsv(records: MetricRecord[], knn: KnnRecord[] = [], lines
     byStep.set(p.step, row);
   }
   const rows = [...byStep.entries()].sort((a, b) => a[0] - b[0]).map(([, r]) => csvLine(r));
-  return [csvLine([...cols, 'knnTop1', 'knnPixels', 'knnRandom']), ...rows].join('\n') + '\n';
+  return `${[csvLine([...cols, 'knnTop1', 'knnPixels', 'knnRandom']), ...rows].join('\n')}\n`;
 }
 
 export interface WeightsExport {

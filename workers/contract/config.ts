@@ -380,6 +380,15 @@ export function parseField<K extends keyof TrainConfig>(key: K, raw: string): { 
   return { value: n as TrainConfig[K] };
 }
 
+/** The settings of how this browser runs a run (group Runtime), not of what it trains. */
+export const RUNTIME_KEYS = (Object.keys(FIELDS) as (keyof TrainConfig)[]).filter((k) => FIELDS[k].group === 'Runtime');
+
+/** A stored run's config with this session's runtime settings: a resumed run trains as it did, on
+ *  today's backend, threads, readback and checkpoint cadence. */
+export function withRuntime(run: TrainConfig, today: TrainConfig): TrainConfig {
+  return { ...run, ...Object.fromEntries(RUNTIME_KEYS.map((k) => [k, today[k]])) };
+}
+
 /** Cross-field checks a single field cannot make. */
 export function checkConfig(c: TrainConfig): ConfigWarning[] {
   const w: ConfigWarning[] = [];

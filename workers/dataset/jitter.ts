@@ -16,7 +16,7 @@ export interface JitterAttrs {
   gray: ArrayLike<number>; // [n] 1 = grayscale afterwards
 }
 
-const clamp01 = (v: number) => (v < 0 ? 0 : v > 1 ? 1 : v);
+const clamp01 = (v: number) => (v < 0 ? 0 : Math.min(v, 1));
 const mod = (a: number, b: number) => ((a % b) + b) % b; // floored, as tf.mod
 const grayOf = (r: number, g: number, b: number) =>
   Math.fround(Math.fround(Math.fround(0.2989 * r) + Math.fround(0.587 * g)) + Math.fround(0.114 * b));

@@ -3,7 +3,7 @@
 import type { TrainApi, TrainEvent } from '../contract/api';
 import type { Checkpoint } from '../checkpoint/record';
 import { browserKv, newRunId } from '../checkpoint/run-db';
-import { checkpointWriter, openCheckpoint } from '../checkpoint/service';
+import { checkpointWriter, openForResume } from '../checkpoint/service';
 import { announceRunsChanged, withRunLock } from '../checkpoint/tabs';
 import { resplit } from '../dataset/dataset';
 import { disposeEvalCheckpoint, disposeRun, requireBackend, requireDataset, requireIdle, state } from '../state';
@@ -21,24 +21,11 @@ export const trainApi: TrainApi = {
     let resume: Checkpoint | undefined;
     let run = { runId: newRunId(), runName: `${loaded.summary.name} ${new Date().toISOString().slice(0, 16).replace('T', ' ')}` };
     if (from) {
-      const opened = await openCheckpoint(browserKv(), from.runId, from.step);
-      const m = opened.checkpoint.meta;
-      const current = requireDataset(NO_DATASET); // the one loaded once the checkpoint is read
-      if (m.dataset.id !== current.summary.id)
-        throw new Error(`run "${m.runName}" trained on "${m.dataset.name}": open that dataset, then resume`);
-      if (m.finished) throw new Error(`run "${m.runName}" finished at step ${m.step}; there is nothing left to resume`);
-      // The run's own config, but today's runtime settings (backend, readback, checkpoint cadence).
-      c = {
-        ...opened.config,
-        backend: config.backend,
-        recompute: config.recompute,
-        metricsEvery: config.metricsEvery,
-        checkpointEvery: config.checkpointEvery,
-        keepCheckpoints: config.keepCheckpoints,
-      };
-      state.dataset = resplit(current, c.testFraction, c.seed);
+      const opened = await openForResume(browserKv(), from, () => requireDataset(NO_DATASET), config);
+      c = opened.config;
+      state.dataset = resplit(requireDataset(NO_DATASET), c.testFraction, c.seed);
       resume = opened.checkpoint;
-      run = { runId: m.runId, runName: m.runName };
+      run = opened.run;
     }
     const data = requireDataset(NO_DATASET);
     // One tab at a time trains a run (../checkpoint/tabs.ts); the others may still read it.
