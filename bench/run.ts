@@ -3,7 +3,7 @@
 // images/s and GFLOP/s, the backend's matMul ceiling, their ratio, the plain TF.js step and the
 // speed-up) and writes it as JSON under bench/results/.
 //   npm run bench -- [backends=wasm,wasm-1t,webgl,webgpu,cpu] (wasm-1t: WASM without threads) [cases=defaults,quick] [maxStepMs=15000]
-//                    [profile=webgpu] [deferred=1,4,15,32]
+//                    [profile=webgpu] [deferred=1,4,15,32] [recompute=on|off|auto]
 import { chromium } from '@playwright/test';
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';

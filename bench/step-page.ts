@@ -32,7 +32,12 @@ const CEILING_N = Number(params.get('n') ?? 1024);
 
 /** The model cases: every recipe (workers/contract/presets.ts RECIPES), 'defaults' among them. */
 function cases(): [string, TrainConfig][] {
-  const all = RECIPE_IDS.map((id): [string, TrainConfig] => [id, applyPreset(DEFAULT_CONFIG, id)]);
+  // `recompute=on|off|auto` overrides every case's setting (auto: as the studio decides).
+  const recompute = params.get('recompute') as TrainConfig['recompute'] | null;
+  const all = RECIPE_IDS.map((id): [string, TrainConfig] => [
+    id,
+    { ...applyPreset(DEFAULT_CONFIG, id), ...(recompute ? { recompute } : {}) },
+  ]);
   const wanted = params.get('cases')?.split(',');
   return wanted ? all.filter(([id]) => wanted.includes(id)) : all;
 }

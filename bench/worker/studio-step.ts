@@ -4,9 +4,8 @@ import * as Comlink from 'comlink';
 import * as tf from '@tensorflow/tfjs';
 import { selectBackend } from '../../workers/backend/select';
 import type { BackendName, TrainConfig } from '../../workers/contract/config';
-import { buildModel } from '../../workers/model/model';
-import { makeOptimizer } from '../../workers/optim/optimizers';
-import { trainStep, type StepContext } from '../../workers/train/step';
+import { trainStep } from '../../workers/train/step';
+import { stepContext } from '../../workers/train/trainer';
 import { matMulCeiling, randomViews, timeSteps } from './timing';
 
 const api = {
@@ -21,8 +20,8 @@ const api = {
   setFlag: (name: string, value: number | boolean) => tf.env().set(name, value),
   /** tf.profile of one step after a warm-up: kernel time summed by kernel name, largest first. */
   async profile(config: TrainConfig): Promise<{ name: string; ms: number; calls: number }[]> {
-    const model = buildModel(config);
-    const ctx: StepContext = { model, optimizer: makeOptimizer(config), config, avt: { ema: null } };
+    const ctx = stepContext(config); // as the trainer makes it: recomputation where it would
+    const model = ctx.model;
     const [x1, x2] = randomViews(config.batchSize, config.imageSize);
     try {
       const step = (i: number) => tf.tidy(() => trainStep(ctx, x1, x2, i, 0.01).row);
@@ -49,8 +48,8 @@ const api = {
     }
   },
   async step(config: TrainConfig) {
-    const model = buildModel(config);
-    const ctx: StepContext = { model, optimizer: makeOptimizer(config), config, avt: { ema: null } };
+    const ctx = stepContext(config); // as the trainer makes it: recomputation where it would
+    const model = ctx.model;
     const [x1, x2] = randomViews(config.batchSize, config.imageSize);
     let step = 0;
     try {

@@ -122,7 +122,7 @@ function startLoop(data: Dataset, c: TrainConfig, runId: string, resume?: Checkp
 
 /** Model, optimizer and AVT state, restored from the checkpoint on a resume. Recomputation where
  *  the plain step would not fit the backend (the WASM heap; a GPU's total memory is unknown). */
-function stepContext(c: TrainConfig, resume?: Checkpoint): StepContext {
+export function stepContext(c: TrainConfig, resume?: Checkpoint): StepContext {
   const model = buildModel(c);
   const recompute = usesRecompute(modelCard(c), c.recompute, tf.getBackend() === 'wasm' ? WASM_HEAP_LIMIT : null);
   const ctx: StepContext = { model, optimizer: makeOptimizer(c), config: c, avt: { ema: null }, recompute };
