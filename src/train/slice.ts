@@ -51,8 +51,8 @@ export interface TrainingSlice {
   onTrainEvent: (e: TrainEvent) => void;
 }
 
-export const createTrainingSlice: StateCreator<Store, [], [], TrainingSlice> = (set, get) => ({
-  runState: 'idle',
+/** A run before its first event: no steps, no history, no message. */
+const freshRun = () => ({
   step: 0,
   totalSteps: 0,
   runMessage: null,
@@ -63,20 +63,12 @@ export const createTrainingSlice: StateCreator<Store, [], [], TrainingSlice> = (
   knnBaselines: null,
   budgetPlan: null,
   trainingWarnings: [],
-  resetRun: () =>
-    set({
-      runState: 'preparing',
-      step: 0,
-      totalSteps: 0,
-      metrics: [],
-      diagnostics: [],
-      knn: [],
-      knnBaselines: null,
-      budgetPlan: null,
-      trainingWarnings: [],
-      runMessage: null,
-      etaAnchor: null,
-    }),
+});
+
+export const createTrainingSlice: StateCreator<Store, [], [], TrainingSlice> = (set, get) => ({
+  runState: 'idle',
+  ...freshRun(),
+  resetRun: () => set({ runState: 'preparing', ...freshRun() }),
   failRun: (message) => set({ runState: 'failed', runMessage: message }),
   onTrainEvent: (e) => {
     if (e.type === 'checkpoint') return get().upsertRun(e.run);

@@ -7,25 +7,13 @@ import type {
   DiagnosticsRecord,
   EvalKind,
   EvalRowName,
-  FeatureDiagnostics,
   KnnBaselines,
   KnnRecord,
   MetricRecord,
   RunRecord,
 } from './records';
 
-export type {
-  BudgetPlan,
-  CheckpointInfo,
-  DiagnosticsRecord,
-  EvalKind,
-  EvalRowName,
-  FeatureDiagnostics,
-  KnnBaselines,
-  KnnRecord,
-  MetricRecord,
-  RunRecord,
-};
+export type * from './records';
 
 /** A checkpoint file larger than this is refused before it is read (the largest recipe's is ~0.3 GB). */
 export const MAX_IMPORT_BYTES = 1 << 30;

@@ -160,25 +160,14 @@ export const DEFAULT_CONFIG: TrainConfig = {
   keepCheckpoints: 3,
 };
 
+const LOSS_KEYS = ['simCoeff', 'stdCoeff', 'covCoeff', 'gamma', 'eps', 'varianceMode', 'covarianceMode'] as const;
+const AVT_KEYS = ['emaMomentum', 'gammaMin', 'gammaMax'] as const;
+/** The settings the loss reads (workers/vicreg/loss.ts). */
+export type LossOptions = Pick<TrainConfig, (typeof LOSS_KEYS)[number] | (typeof AVT_KEYS)[number]>;
 /** The loss settings at their defaults: main_vicreg.py's coefficients (lambda = mu = 25, nu = 1,
  *  gamma = 1, eps = 1e-4), the fixed hinge and the off-diagonal covariance, and AVT's own defaults.
  *  workers/vicreg/loss.ts and the official preset take them from here. */
-const LOSS_KEYS = [
-  'simCoeff',
-  'stdCoeff',
-  'covCoeff',
-  'gamma',
-  'eps',
-  'varianceMode',
-  'covarianceMode',
-  'emaMomentum',
-  'gammaMin',
-  'gammaMax',
-] as const;
-export const OFFICIAL_LOSS = Object.fromEntries(LOSS_KEYS.map((k) => [k, DEFAULT_CONFIG[k]])) as Pick<
-  TrainConfig,
-  (typeof LOSS_KEYS)[number]
->;
+export const OFFICIAL_LOSS = Object.fromEntries([...LOSS_KEYS, ...AVT_KEYS].map((k) => [k, DEFAULT_CONFIG[k]])) as LossOptions;
 
 export type Group = 'Data' | 'Augment' | 'Model' | 'Optim' | 'Loss' | 'Eval' | 'Runtime';
 type Num = { kind: 'int' | 'float'; min: number; max: number };

@@ -64,6 +64,16 @@ const recipe = (own: Partial<Pick<TrainConfig, (typeof RECIPE_KEYS)[number]>>): 
 
 /** The official augmentations (facebookresearch/vicreg augmentations.py), for the recipes that use them. */
 export const OFFICIAL_BLUR = { blurProb1: 1, blurProb2: 0.1 } as const;
+/** main_vicreg.py's projector and optimizer: 8192-8192-8192 there, a quarter here; LARS at base lr
+ *  0.2 per 256 images, weight decay 1e-6, trust coefficient 0.001, 10 warmup epochs. */
+const OFFICIAL_OPTIM = {
+  projector: '2048-2048-2048',
+  optimizer: 'lars',
+  baseLr: 0.2,
+  weightDecay: 1e-6,
+  eta: 0.001,
+  warmupEpochs: 10,
+} as const;
 
 /**
  * Architecture recipes. Augmentation not named is the studio default's (DEFAULT_CONFIG: crop
@@ -109,12 +119,7 @@ export const RECIPES = {
       widthMult: 1,
       stem: 'imagenet',
       zeroInitResidual: 'on',
-      projector: '2048-2048-2048',
-      optimizer: 'lars',
-      baseLr: 0.2,
-      weightDecay: 1e-6,
-      eta: 0.001,
-      warmupEpochs: 10,
+      ...OFFICIAL_OPTIM,
       ...OFFICIAL_BLUR,
     }),
   },
@@ -145,12 +150,7 @@ export const RECIPES = {
       batchSize: 32,
       backbone: 'mobilenetv2',
       widthMult: 1,
-      projector: '2048-2048-2048',
-      optimizer: 'lars',
-      baseLr: 0.2,
-      weightDecay: 1e-6,
-      eta: 0.001,
-      warmupEpochs: 10,
+      ...OFFICIAL_OPTIM,
       ...OFFICIAL_BLUR,
     }),
   },

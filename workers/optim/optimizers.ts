@@ -101,9 +101,7 @@ export function lars(o: { weightDecay: number; momentum: number; eta: number; ex
             const q = tf.where(tf.greater(pNorm, 0), tf.where(tf.greater(dNorm, 0), tf.div(tf.mul(pNorm, o.eta), dNorm), one), one);
             dp = tf.mul(dp, q);
           }
-          const m = mu.get(p);
-          m.assign(tf.add(tf.mul(m, o.momentum), dp));
-          p.assign(tf.sub(p, tf.mul(m, lr)));
+          heavyBall(p, mu.get(p), dp, o.momentum, lr);
         });
       });
     },
@@ -111,6 +109,13 @@ export function lars(o: { weightDecay: number; momentum: number; eta: number; ex
     load: (values) => loadInto({ 'lars.mu': mu }, {}, values),
     dispose: mu.dispose,
   };
+}
+
+/** The momentum step LARS and SGD share: m ← momentum·m + g, then p ← p − lr·m (torch.optim.SGD
+ *  with dampening 0; main_vicreg.py's LARS.step ends the same way). */
+function heavyBall(p: tf.Variable, m: tf.Variable, g: tf.Tensor, momentum: number, lr: number): void {
+  m.assign(tf.add(tf.mul(m, momentum), g));
+  p.assign(tf.sub(p, tf.mul(m, lr)));
 }
 
 /** SGD with momentum and coupled weight decay (torch.optim.SGD, dampening 0). */
@@ -121,9 +126,7 @@ export function sgd(o: { weightDecay: number; momentum: number }): Optimizer {
       tf.tidy(() => {
         vars.forEach((p, i) => {
           const g = isBiasOrNorm(p) ? grads[i] : tf.add(grads[i], tf.mul(p, o.weightDecay));
-          const m = mu.get(p);
-          m.assign(tf.add(tf.mul(m, o.momentum), g));
-          p.assign(tf.sub(p, tf.mul(m, lr)));
+          heavyBall(p, mu.get(p), g, o.momentum, lr);
         });
       });
     },

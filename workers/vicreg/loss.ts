@@ -4,20 +4,9 @@
 // (covarianceMode 'sicov'). All functions take projector outputs z of shape [B, d].
 // The formulas, with AVT and SICov, are specified in docs/objective.md.
 import * as tf from '@tensorflow/tfjs';
-import { OFFICIAL_LOSS } from '../contract/config';
+import { OFFICIAL_LOSS, type LossOptions } from '../contract/config';
 
-export interface VicregOptions {
-  simCoeff: number;
-  stdCoeff: number;
-  covCoeff: number;
-  gamma: number;
-  eps: number;
-  varianceMode: 'fixed' | 'adaptive';
-  covarianceMode: 'offdiag' | 'sicov';
-  emaMomentum: number;
-  gammaMin: number;
-  gammaMax: number;
-}
+export type VicregOptions = LossOptions;
 
 /** The official loss (workers/contract/config.ts DEFAULT_CONFIG, the one place defaults are written). */
 export const VICREG_DEFAULTS: VicregOptions = OFFICIAL_LOSS;

@@ -1,20 +1,11 @@
 // Float64 reference of the VICReg objective for tests: a line-by-line port of
 // facebookresearch/vicreg main_vicreg.py, VICReg.forward (commit a73f567), on plain number arrays,
 // plus AVT and SICov as workers/vicreg/loss.ts states them. Rows are samples: z[b][j], shape [B, d].
+import type { LossOptions } from '../contract/config';
 export type Mat = number[][];
 
-export interface RefOptions {
-  simCoeff: number;
-  stdCoeff: number;
-  covCoeff: number;
-  gamma: number;
-  eps: number;
-  varianceMode: 'fixed' | 'adaptive';
-  covarianceMode: 'offdiag' | 'sicov';
-  emaMomentum: number;
-  gammaMin: number;
-  gammaMax: number;
-}
+/** The loss's settings (workers/contract/config.ts): only their shape is shared with the code checked. */
+export type RefOptions = LossOptions;
 
 const mean = (a: number[]) => a.reduce((s, v) => s + v, 0) / a.length;
 

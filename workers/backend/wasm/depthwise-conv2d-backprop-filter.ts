@@ -3,10 +3,10 @@
 // CPU backend's kernel of the same name, dilations included
 // (tfjs-backend-cpu/src/kernels/DepthwiseConv2dNativeBackpropFilter.ts).
 // Each tap's window is a contiguous run thanks to the stride-phase split of phases.ts.
-import * as tf from '@tensorflow/tfjs';
+import type * as tf from '@tensorflow/tfjs';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { free, gatherRuns, type Info, type KernelArgs, run, view } from './heap';
-import { dyOnGrid, phaseLayout, toPhasesT, windowStart } from './phases';
+import { depthwiseInfo, dyOnGrid, phaseLayout, toPhasesT, windowStart } from './phases';
 
 /**
  * DepthwiseConv2dNativeBackpropFilter, with M the channel multiplier:
@@ -17,16 +17,8 @@ import { dyOnGrid, phaseLayout, toPhasesT, windowStart } from './phases';
 export function depthwiseConv2dNativeBackpropFilter({ inputs, backend: b, attrs }: KernelArgs<'x' | 'dy'>): Info {
   const backend = b as BackendWasm;
   const { x, dy } = inputs;
-  const { strides, dilations, pad, dimRoundingMode, filterShape } = attrs as unknown as tf.DepthwiseConv2dNativeBackpropFilterAttrs;
-  const c = tf.backend_util.computeConv2DInfo(
-    x.shape as [number, number, number, number],
-    filterShape,
-    strides,
-    dilations,
-    pad,
-    dimRoundingMode,
-    true,
-  );
+  const a = attrs as unknown as tf.DepthwiseConv2dNativeBackpropFilterAttrs;
+  const c = depthwiseInfo(x.shape, a.filterShape, a);
   const C = c.inChannels;
   const M = c.outChannels / C;
   const g = phaseLayout(c);
@@ -49,5 +41,5 @@ export function depthwiseConv2dNativeBackpropFilter({ inputs, backend: b, attrs 
   free(backend, xT, dyT);
   const out = run(backend, 'Concat', perTap, { axis: 0 }); // [taps, C·M]
   free(backend, ...perTap);
-  return view(out, [...filterShape]);
+  return view(out, [...a.filterShape]);
 }

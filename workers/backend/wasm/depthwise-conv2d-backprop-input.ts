@@ -3,10 +3,10 @@
 // CPU backend's kernel of the same name, dilations included
 // (tfjs-backend-cpu/src/kernels/DepthwiseConv2dNativeBackpropInput.ts).
 // Each tap's contribution is placed by the stride-phase split of phases.ts.
-import * as tf from '@tensorflow/tfjs';
+import type * as tf from '@tensorflow/tfjs';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { free, gatherRuns, type Info, type KernelArgs, run, view } from './heap';
-import { dyOnGrid, phaseLayout, scatterTaps } from './phases';
+import { depthwiseInfo, dyOnGrid, phaseLayout, scatterTaps } from './phases';
 
 /**
  * DepthwiseConv2dNativeBackpropInput: dx[b, h, w, c] = Σ over taps (i, j) and m of
@@ -17,16 +17,8 @@ import { dyOnGrid, phaseLayout, scatterTaps } from './phases';
 export function depthwiseConv2dNativeBackpropInput({ inputs, backend: b, attrs }: KernelArgs<'dy' | 'filter'>): Info {
   const backend = b as BackendWasm;
   const { dy, filter } = inputs;
-  const { strides, dilations, pad, dimRoundingMode, inputShape } = attrs as unknown as tf.DepthwiseConv2dNativeBackpropInputAttrs;
-  const c = tf.backend_util.computeConv2DInfo(
-    inputShape,
-    filter.shape as [number, number, number, number],
-    strides,
-    dilations,
-    pad,
-    dimRoundingMode,
-    true,
-  );
+  const a = attrs as unknown as tf.DepthwiseConv2dNativeBackpropInputAttrs;
+  const c = depthwiseInfo(a.inputShape, filter.shape, a);
   const C = c.inChannels;
   const M = c.outChannels / C;
   const g = phaseLayout(c);

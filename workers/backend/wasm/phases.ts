@@ -4,8 +4,16 @@
 //   x'[b, y·s + i·d, x·s + j·d] = phase(i·d mod s, j·d mod s)[b, y + ⌊i·d/s⌋, x + ⌊j·d/s⌋].
 // Each phase is flattened to [B, Hq, Wq] (phaseLayout), where "+ (q, p)" is "+ q·Wq + p", and dy,
 // padded with zeros to the same grid, cancels the positions that wrap into the next image row.
+import * as tf from '@tensorflow/tfjs';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { type ConvInfo, free, type Info, run, view, windowOf } from './heap';
+
+type Shape4 = [number, number, number, number];
+type DepthwiseAttrs = Pick<tf.DepthwiseConv2dNativeBackpropFilterAttrs, 'strides' | 'dilations' | 'pad' | 'dimRoundingMode'>;
+
+/** The depthwise convolution's geometry for x [B, H, W, C] and filter [kh, kw, C, M]. */
+export const depthwiseInfo = (xShape: number[], filterShape: number[], a: DepthwiseAttrs): ConvInfo =>
+  tf.backend_util.computeConv2DInfo(xShape as Shape4, filterShape as Shape4, a.strides, a.dilations, a.pad, a.dimRoundingMode, true);
 
 /**
  * Geometry of the phase split (pure). Phase (rh, rw) holds the padded rows ≡ rh (mod sh) and
