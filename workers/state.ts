@@ -95,13 +95,26 @@ export function requireBackend(): void {
 export function evalWeights(): EvalWeights {
   const { evalCheckpoint, control, lastRun, runCount } = state;
   if (evalCheckpoint) return takeWeights(evalCheckpoint.key, evalCheckpoint.run, false);
-  if (control && !control.stopped) {
+  if (control && training()) {
     const live = control.live?.();
     if (!live) throw new Error('the run is still preparing: evaluate once its first step has run');
     return takeWeights(`run${runCount}`, live, true);
   }
   if (!lastRun) throw new Error('train first: there are no trained weights to evaluate yet');
   return takeWeights(`run${runCount}`, lastRun, false);
+}
+
+/** Runs `f` on a copy of the weights to evaluate (evalWeights), counted as an evaluation in
+ *  progress (checkKernels waits for none to run); the copy is freed when `f` settles. */
+export async function withEvalWeights<T>(f: (w: EvalWeights) => Promise<T>): Promise<T> {
+  const w = evalWeights();
+  state.evaluations++;
+  try {
+    return await f(w);
+  } finally {
+    state.evaluations--;
+    w.model.dispose();
+  }
 }
 
 /** A cancel check for an evaluation starting now. */

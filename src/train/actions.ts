@@ -2,6 +2,7 @@
 // on their way to the store. Module level, writing the store, as the other actions
 // (src/backend/actions.ts).
 import { RUN_OPEN_ELSEWHERE, type RunRecord, type TrainEvent } from '../../workers/contract/api';
+import { withRuntime } from '../../workers/contract/config';
 import { errorMessage } from '../../workers/contract/errors';
 import { callback, stepTook, worker } from '../bridge';
 import { refreshRuns, refreshStorage, requestPersistence, showCheckpointNotice } from '../checkpoint/actions';
@@ -65,9 +66,8 @@ export async function resumeRun(run: RunRecord, step?: number): Promise<void> {
     }
     if (store().dataset?.id !== run.dataset.id) return; // opening failed; the dataset panel says why
   }
-  const { config } = store();
-  const { backend, metricsEvery, checkpointEvery, keepCheckpoints } = config;
-  store().setConfig({ ...run.config, backend, metricsEvery, checkpointEvery, keepCheckpoints });
+  // The run's settings with this browser's runtime ones, as the worker resumes it (withRuntime).
+  store().setConfig(withRuntime(run.config, store().config));
   store().resetRun();
   try {
     await worker().train(store().config, callback(trainEvents()), { runId: run.runId, step });

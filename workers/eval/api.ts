@@ -12,7 +12,6 @@ import {
   baselines,
   cancelCheck,
   disposeEvalCheckpoint,
-  evalWeights,
   features,
   probeHeads,
   rememberBaseline,
@@ -20,6 +19,7 @@ import {
   requireBackend,
   requireDataset,
   state,
+  withEvalWeights,
 } from '../state';
 import type { BaselineKind } from './finetune';
 import { infer } from './infer';
@@ -32,10 +32,8 @@ export const evalApi: EvalApi = {
     requireBackend();
     const data = requireDataset();
     const cancelled = cancelCheck();
-    const w = evalWeights();
-    const runId = state.evalCheckpoint?.runId ?? state.currentRunId;
-    state.evaluations++;
-    try {
+    return withEvalWeights(async (w) => {
+      const runId = state.evalCheckpoint?.runId ?? state.currentRunId;
       const report =
         kind === 'finetune' || kind === 'supervised'
           ? await baseline(kind, w, data, config, onProgress, cancelled)
@@ -51,23 +49,13 @@ export const evalApi: EvalApi = {
             );
       if (runId && (await recordResults(browserKv(), runId, report.step, report).catch(() => null))) announceRunsChanged();
       return report;
-    } finally {
-      state.evaluations--;
-      w.model.dispose();
-    }
+    });
   },
   async featureMap(config, onProgress) {
     requireBackend();
     const data = requireDataset();
     const cancelled = cancelCheck();
-    const w = evalWeights();
-    state.evaluations++;
-    try {
-      return await featureMap(features, w, data, config, onProgress, cancelled);
-    } finally {
-      state.evaluations--;
-      w.model.dispose();
-    }
+    return withEvalWeights((w) => featureMap(features, w, data, config, onProgress, cancelled));
   },
   async neighbours(key, test, k) {
     const data = requireDataset();
@@ -87,9 +75,7 @@ export const evalApi: EvalApi = {
     if (data.summary.unlabeled || data.summary.classes.length < 2)
       throw new Error('inference names classes: it needs a dataset with at least two class folders');
     const cancelled = cancelCheck();
-    const w = evalWeights();
-    state.evaluations++;
-    try {
+    return withEvalWeights(async (w) => {
       const images = await decodeImages(files, data.shape.height);
       const pair = await rowFeatures(features, w, data, config, cancelled)('trained', onProgress);
       pair.test.dispose();
@@ -98,10 +84,7 @@ export const evalApi: EvalApi = {
       } finally {
         pair.train.dispose();
       }
-    } finally {
-      state.evaluations--;
-      w.model.dispose();
-    }
+    });
   },
   cancelEvaluation: () => {
     state.evalGeneration++;

@@ -30,7 +30,7 @@ export class Pacer {
 
   constructor(
     private readonly loop: RunLoop,
-    readonly online: OnlineKnn | null,
+    private readonly online: OnlineKnn | null,
     private readonly model: VicregModel,
     private readonly watch: CollapseWatch,
     private readonly emit: (e: TrainEvent) => void,
