@@ -1,5 +1,5 @@
 import { useEffect, useState } from 'react';
-import type { WorkerMemory } from '../../workers/contract/api';
+import { LOOP_PHASES, type WorkerMemory } from '../../workers/contract/api';
 import { skipMeasurement } from '../backend/actions';
 import { Field } from '../config/ConfigPanel';
 import { eta, formatDuration, formatMemory } from '../format';
@@ -47,6 +47,41 @@ function Progress() {
         </span>
         <MemoryReadout active={active} />
       </div>
+      <LoopPhases />
+    </div>
+  );
+}
+
+const PHASE_NAMES: Record<(typeof LOOP_PHASES)[number] | 'idle', string> = {
+  step: 'step',
+  data: 'views',
+  readback: 'readback',
+  knn: 'online k-NN',
+  checkpoint: 'checkpoints',
+  other: 'other',
+  idle: 'idle',
+};
+
+/** Where the loop's time goes, as shares of its wall time: the step's share is how busy the
+ *  training thread keeps the backend with training itself. */
+function LoopPhases() {
+  const r = useStore((s) => s.phases);
+  if (!r || r.wallMs <= 0) return null;
+  const parts = [...LOOP_PHASES.map((p) => [p, r.ms[p]] as const), ['idle', r.idleMs] as const].filter(([, ms]) => ms / r.wallMs >= 0.005);
+  const share = (ms: number) => `${((100 * ms) / r.wallMs).toFixed(0)}%`;
+  return (
+    <div
+      className="loop-phases hint"
+      data-testid="loop-phases"
+      data-report={JSON.stringify(r)}
+      title={`The training thread's time over ${r.steps} steps (${formatDuration(r.wallMs)}): ${(r.images / (r.wallMs / 1000)).toFixed(0)} img/s over the whole loop, ${(r.images / (r.ms.step / 1000)).toFixed(0)} img/s in the step alone`}
+    >
+      <span className="loop-bar" aria-hidden="true">
+        {parts.map(([p, ms]) => (
+          <span key={p} className={`phase-${p}`} style={{ width: share(ms) }} />
+        ))}
+      </span>
+      <span>time: {parts.map(([p, ms]) => `${PHASE_NAMES[p]} ${share(ms)}`).join(' · ')}</span>
     </div>
   );
 }

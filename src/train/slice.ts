@@ -5,6 +5,7 @@ import type {
   KnnBaselines,
   KnnRecord,
   MetricRecord,
+  PhaseReport,
   RunState,
   TrainEvent,
   WarningKind,
@@ -39,6 +40,8 @@ export interface TrainingSlice {
   /** How the run's time budget was turned into epochs, once the first steps were timed. */
   budgetPlan: BudgetPlan | null;
   trainingWarnings: TrainingWarning[];
+  /** Where the training loop's time went so far (workers/train/phases.ts). */
+  phases: PhaseReport | null;
   resetRun: () => void;
   /** The run ended with an error outside the worker's own report (a refused start, a dead worker). */
   failRun: (message: string) => void;
@@ -63,6 +66,7 @@ const freshRun = () => ({
   knnBaselines: null,
   budgetPlan: null,
   trainingWarnings: [],
+  phases: null,
 });
 
 export const createTrainingSlice: StateCreator<Store, [], [], TrainingSlice> = (set, get) => ({
@@ -82,6 +86,7 @@ export const createTrainingSlice: StateCreator<Store, [], [], TrainingSlice> = (
       if (e.type === 'knn') return { knn: s.knn.concat(e.records.filter((r) => !s.knn.some((k) => k.step === r.step))) };
       if (e.type === 'knn-baselines') return { knnBaselines: e.baselines };
       if (e.type === 'budget') return { budgetPlan: e.plan };
+      if (e.type === 'phases') return { phases: e.report };
       if (e.type === 'warning') return { trainingWarnings: [...s.trainingWarnings, { step: e.step, kind: e.kind, message: e.message }] };
       // A resumed run: its charts start from the checkpoint's history.
       if (e.type === 'history') {

@@ -27,6 +27,21 @@ export const RUN_OPEN_ELSEWHERE = 'RunOpenElsewhere';
 /** The BroadcastChannel on which a change to the stored runs is announced (workers/checkpoint/tabs.ts). */
 export const RUNS_CHANNEL = 'vicreg-studio-runs';
 
+/** The phases of the training loop's wall time, as the worker thread that runs the step sees them
+ *  (workers/train/phases.ts): the two views, the step, the metrics readback, the online k-NN,
+ *  checkpoints, the rest of the loop's bookkeeping; what is left is idle (waiting). */
+export const LOOP_PHASES = ['data', 'step', 'readback', 'knn', 'checkpoint', 'other'] as const;
+export type LoopPhase = (typeof LOOP_PHASES)[number];
+
+/** The loop's time so far: wall time from the first step, each phase's busy time, the rest idle (ms). */
+export interface PhaseReport {
+  steps: number;
+  images: number;
+  wallMs: number;
+  ms: Record<LoopPhase, number>;
+  idleMs: number;
+}
+
 export type WarningKind = 'std-collapse' | 'cosine' | 'cov-zero' | 'non-finite' | 'below-pixels' | 'budget' | 'online-knn';
 
 export interface BackendAttempt {
@@ -263,7 +278,8 @@ export type TrainEvent =
   | { type: 'checkpoint-error'; message: string }
   | { type: 'metrics'; records: MetricRecord[] }
   | { type: 'diagnostics'; records: DiagnosticsRecord[] }
-  | { type: 'warning'; step: number; kind: WarningKind; message: string };
+  | { type: 'warning'; step: number; kind: WarningKind; message: string }
+  | { type: 'phases'; report: PhaseReport };
 
 // The worker's calls, one interface per capability, so that each folder's api.ts (workers/backend/,
 // dataset/, train/, eval/, checkpoint/) is checked against its own part; workers/worker.ts exposes

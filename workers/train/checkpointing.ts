@@ -49,7 +49,8 @@ export class Checkpointer {
     const step = loop.step;
     this.savedStep = step;
     const rollover = next >= loop.stepsPerEpoch; // the next step opens a new epoch
-    const { layout, read } = captureTensors(this.ctx.model, this.ctx.optimizer, this.ctx.avt);
+    const clock = loop.phases;
+    const { layout, read } = clock.time('checkpoint', () => captureTensors(this.ctx.model, this.ctx.optimizer, this.ctx.avt));
     const meta: CheckpointMeta = {
       format: FORMAT_VERSION,
       appVersion: APP_VERSION,
@@ -74,7 +75,7 @@ export class Checkpointer {
       budget: this.pacer.budget,
     };
     const t0 = performance.now();
-    this.saving = read().then((values) => {
+    this.saving = clock.time('checkpoint', read).then((values) => {
       const readMs = performance.now() - t0;
       if (values.some((v) => !Number.isFinite(v))) {
         // The loss can stay finite while weights are not (ReLU6 clamps NaN activations): stop here,
@@ -90,7 +91,7 @@ export class Checkpointer {
         );
         return;
       }
-      return sink({ meta, data: values }, readMs);
+      return clock.time('checkpoint', () => sink({ meta, data: values }, readMs));
     });
   }
 }

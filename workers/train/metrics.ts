@@ -51,28 +51,26 @@ export class MetricsWindow {
     if (this.pending.length === 0) return;
     const window = this.pending;
     this.pending = [];
-    const block = tf.stack(window.map((w) => w.row));
-    tf.dispose(window.map((w) => w.row));
+    const clock = this.loop.phases;
     const diagSteps = window.filter((w) => w.diagnostics);
-    const diagTensors = diagSteps.flatMap((w) => [w.diagnostics!.projector, w.diagnostics!.backbone]);
-    const diagBlock = diagSteps.length ? tf.concat(diagTensors) : null;
-    tf.dispose(diagTensors);
-    await this.inFlight;
-    this.inFlight = Promise.all([block.data(), diagBlock?.data()]).then(([values, diagValues]) => {
-      block.dispose();
-      diagBlock?.dispose();
-      this.report(
-        window,
-        values,
-        diagValues
-          ? unpackDiagnostics(
-              diagValues,
-              diagSteps.map((w) => w.step),
-              this.dims,
-            )
-          : [],
-      );
+    const [block, diagBlock] = clock.time('readback', () => {
+      const rows = tf.stack(window.map((w) => w.row));
+      tf.dispose(window.map((w) => w.row));
+      const diagTensors = diagSteps.flatMap((w) => [w.diagnostics!.projector, w.diagnostics!.backbone]);
+      const diag = diagSteps.length ? tf.concat(diagTensors) : null;
+      tf.dispose(diagTensors);
+      return [rows, diag] as const;
     });
+    await this.inFlight;
+    const read = clock.time('readback', () => Promise.all([block.data(), diagBlock?.data()]));
+    this.inFlight = read.then(([values, diagValues]) =>
+      clock.time('readback', () => {
+        block.dispose();
+        diagBlock?.dispose();
+        const steps = diagSteps.map((w) => w.step);
+        this.report(window, values, diagValues ? unpackDiagnostics(diagValues, steps, this.dims) : []);
+      }),
+    );
   }
 
   /** Every queued step read and reported. */
@@ -107,6 +105,7 @@ export class MetricsWindow {
     const good = records.filter((r) => Number.isFinite(r.loss));
     this.history = appendHistory(this.history, good);
     this.emit({ type: 'metrics', records: good });
+    this.emit({ type: 'phases', report: this.loop.phases.report() });
     if (diagnostics.length) {
       this.diagnostics = appendHistory(this.diagnostics, diagnostics);
       this.emit({ type: 'diagnostics', records: diagnostics });

@@ -106,7 +106,7 @@ export class Pacer {
     const step = this.loop.step;
     if (!this.online || this.knnAt === step) return;
     this.knnAt = step;
-    const point = this.online.record(this.model, step, epoch);
+    const point = this.loop.phases.time('knn', () => this.online!.record(this.model, step, epoch));
     const done: Promise<void> = Promise.all([this.knnDone, point])
       .then(([, r]) => {
         this.knnHistory = appendHistory(this.knnHistory, [r]);

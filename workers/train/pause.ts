@@ -10,8 +10,8 @@ export interface PauseHooks {
   drain: () => Promise<void>;
   /** Tells the UI the run is paused or running again. */
   state: (state: 'paused' | 'running') => void;
-  /** After the pause, with the time it ended: paused time is not step time. */
-  resumed: (now: number) => void;
+  /** After the pause, with the time it ended and how long it lasted: paused time is not step time. */
+  resumed: (now: number, pausedMs: number) => void;
 }
 
 /** Waits while the run is paused; returns false when the run was stopped instead. */
@@ -24,12 +24,14 @@ export async function pausePoint(control: RunControl, hooks: PauseHooks): Promis
   await answerSave();
   if (!control.paused) return true;
   await hooks.drain();
+  const since = performance.now();
   hooks.state('paused');
   while (control.paused && !control.stopped) {
     await control.waitWhilePaused();
     await answerSave();
   }
-  hooks.resumed(performance.now());
+  const now = performance.now();
+  hooks.resumed(now, now - since);
   if (control.stopped) return false;
   hooks.state('running');
   return true;

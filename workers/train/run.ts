@@ -3,8 +3,9 @@
 import type { TrainConfig } from '../contract/config';
 import type { VicregModel } from '../model/model';
 import type { Optimizer } from '../optim/optimizers';
+import type { PhaseClock } from './phases';
 import type { StepContext } from './step';
-import type { RunState } from '../contract/api';
+import type { PhaseReport, RunState } from '../contract/api';
 
 /** Cooperative control: the loop checks these flags every step, so TF.js state survives a pause or a stop. */
 export class RunControl {
@@ -49,6 +50,8 @@ export interface TrainedRun {
   optimizer: Optimizer;
   avt: StepContext['avt'];
   config: TrainConfig; // the resolved config the weights were trained with
+  /** Where the loop's time went (./phases.ts). */
+  phases?: PhaseReport;
 }
 
 /** Frees everything a TrainedRun holds on the device. */
@@ -71,6 +74,8 @@ export interface RunLoop {
   started: number;
   /** Why the run failed, once it has; the first failure stops it. */
   failure: string | null;
+  /** The loop thread's time by phase. */
+  phases: PhaseClock;
 }
 
 /** Records the run's first failure and stops it. */

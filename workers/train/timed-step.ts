@@ -8,6 +8,7 @@ import type { TrainConfig } from '../contract/config';
 import { augmentView, viewOptions } from '../dataset/augment';
 import { uploadBatch, type Dataset } from '../dataset/dataset';
 import type { Rng } from '../dataset/random';
+import type { PhaseClock } from './phases';
 import { trainStep, type StepContext, type StepOutput } from './step';
 
 export type Views = (batch: Int32Array, rand: Rng) => [tf.Tensor4D, tf.Tensor4D];
@@ -39,6 +40,7 @@ export interface StepRequest {
   diagnose: boolean;
   /** Waits until every queued metric is read: a timed step starts from an empty queue. */
   drain: () => Promise<void>;
+  clock: PhaseClock;
 }
 
 /** Runs one step; its outputs stay on the device. Timed when it diagnoses (not the first step, whose
@@ -47,19 +49,20 @@ export async function runStep(r: StepRequest): Promise<{ out: StepOutput; timing
   // tidy keeps every tensor the step returns (nested in the object) and frees the views.
   const run = (x1: tf.Tensor4D, x2: tf.Tensor4D) =>
     tf.tidy(() => trainStep(r.ctx, x1, x2, r.step, r.lr, r.diagnose) as unknown as tf.TensorContainer) as unknown as StepOutput;
+  const { clock } = r;
+  const views = () => clock.time('data', () => tf.tidy(r.views) as [tf.Tensor4D, tf.Tensor4D]);
   if (!(r.diagnose && r.step > 0)) {
-    const out = tf.tidy(() => {
-      const [x1, x2] = r.views();
-      return run(x1, x2) as unknown as tf.TensorContainer;
-    }) as unknown as StepOutput;
+    const [x1, x2] = views();
+    const out = clock.time('step', () => run(x1, x2));
+    tf.dispose([x1, x2]);
     return { out, timing: {} };
   }
   await r.drain();
   const t0 = performance.now();
-  const [x1, x2] = tf.tidy(r.views) as [tf.Tensor4D, tf.Tensor4D];
+  const [x1, x2] = views();
   await settle([x1, x2]);
   const t1 = performance.now();
-  const out = run(x1, x2);
+  const out = clock.time('step', () => run(x1, x2));
   tf.dispose([x1, x2]);
   await settle([out.row]);
   return { out, timing: { dataMs: t1 - t0, computeMs: performance.now() - t1 } };

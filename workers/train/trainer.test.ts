@@ -74,6 +74,15 @@ describe('train', () => {
     for (const r of timed) expect(r.dataMs).toBeGreaterThan(0), expect(r.computeMs).toBeGreaterThan(0);
     // After the first windows (optimizer slots are created lazily) the live tensors do not grow.
     expect(memory[memory.length - 1]).toEqual(memory[3]);
+    // Where the loop's time went: every step counted, the step the largest phase, nothing over
+    // the wall time; the UI had the same report as the run's last event of its kind.
+    const phases = run.phases!;
+    expect([phases.steps, phases.images]).toEqual([steps, steps * 8]);
+    const busy = Object.values(phases.ms).reduce((a, b) => a + b, 0);
+    expect(busy + phases.idleMs).toBeCloseTo(phases.wallMs, 3);
+    expect(Math.max(...Object.values(phases.ms))).toBe(phases.ms.step);
+    const reports = events.flatMap((e) => (e.type === 'phases' ? [e.report] : []));
+    expect(reports.at(-1)).toEqual(phases);
     release(run, data);
   });
 

@@ -17,6 +17,7 @@ import { Checkpointer, type CheckpointSink } from './checkpointing';
 import { MetricsWindow } from './metrics';
 import { OnlineKnn } from './online-knn';
 import { Pacer } from './pacing';
+import { PhaseClock } from './phases';
 import { pausePoint } from './pause';
 import { releaseRun, type RunControl, type RunLoop, type TrainedRun } from './run';
 import type { StepContext } from './step';
@@ -55,25 +56,29 @@ export async function train(
   const position = () => ({ step: loop.step, totalSteps: loop.schedule.totalSteps, runId: o.runId });
   const state = (s: 'running' | 'paused') => emit({ type: 'state', state: s, ...position() });
   const drain = () => metrics.drain();
-  const resumed = (now: number) => {
+  const resumed = (now: number, pausedMs: number) => {
     metrics.restartClock(now);
     pacer.resumed(now);
+    loop.phases.skip(pausedMs);
   };
   control.live = () => ({ model: ctx.model, step: loop.step, config: loop.config });
   announce(emit, state, metrics, pacer, !!resume);
+  const clock = loop.phases;
+  clock.begin();
   try {
     for (let epoch = resume?.epoch ?? 0; epoch < (pacer.budgetOpen ? Infinity : loop.config.epochs) && !control.stopped; epoch++) {
-      const { order, first } = epochOrder(data, rand, checkpoints, resume, epoch);
+      const { order, first } = clock.time('other', () => epochOrder(data, rand, checkpoints, resume, epoch));
       let next = first; // index of the next step within this epoch
       for (let i = next; i < loop.stepsPerEpoch && !control.stopped; i++) {
         if (!(await pausePoint(control, { save: () => checkpoints.save('manual', epoch, i), drain, state, resumed }))) break;
         const batch = order.subarray(i * c.batchSize, (i + 1) * c.batchSize).map((k) => data.train[k]);
         const lr = learningRate(loop.step, loop.schedule);
         const diagnose = loop.step === 0 || (loop.step + 1) % c.diagEvery === 0;
-        const { out, timing } = await runStep({ ctx, views: () => views(batch, rand), step: loop.step, lr, diagnose, drain });
+        const { out, timing } = await runStep({ ctx, views: () => views(batch, rand), step: loop.step, lr, diagnose, drain, clock });
         next = i + 1;
+        clock.stepDone(c.batchSize);
         await metrics.push({ step: ++loop.step, epoch, lr, ...out, ...timing });
-        pacer.after(epoch);
+        clock.time('other', () => pacer.after(epoch));
         const reason =
           next === loop.stepsPerEpoch ? (loop.step >= loop.schedule.totalSteps && !pacer.budgetOpen ? 'end' : 'epoch') : 'interval';
         if (reason !== 'interval' || loop.step % c.checkpointEvery === 0) await checkpoints.save(reason, epoch, next);
@@ -87,6 +92,7 @@ export async function train(
     await pacer.knnDone;
     await drain();
     await checkpoints.saving;
+    clock.end();
   } catch (e) {
     releaseRun(ctx);
     throw e;
@@ -94,8 +100,17 @@ export async function train(
     metrics.dispose();
   }
   const end = loop.failure ? 'failed' : control.stopped ? 'stopped' : 'done';
+  emit({ type: 'phases', report: clock.report() });
   emit({ type: 'state', state: end, ...position(), message: loop.failure ?? undefined });
-  return { state: end, step: loop.step, model: ctx.model, optimizer: ctx.optimizer, avt: ctx.avt, config: loop.config };
+  return {
+    state: end,
+    step: loop.step,
+    model: ctx.model,
+    optimizer: ctx.optimizer,
+    avt: ctx.avt,
+    config: loop.config,
+    phases: clock.report(),
+  };
 }
 
 // A worker's message loop only runs between macrotasks; yielding each step lets Pause and Stop in.
@@ -117,7 +132,16 @@ function startLoop(data: Dataset, c: TrainConfig, runId: string, resume?: Checkp
     );
   }
   const schedule = { baseLr: c.baseLr, batchSize: c.batchSize, warmupSteps: c.warmupEpochs * stepsPerEpoch, totalSteps };
-  return { runId, config: c, step: resume?.step ?? 0, stepsPerEpoch, schedule, started: performance.now(), failure: null };
+  return {
+    runId,
+    config: c,
+    step: resume?.step ?? 0,
+    stepsPerEpoch,
+    schedule,
+    started: performance.now(),
+    failure: null,
+    phases: new PhaseClock(),
+  };
 }
 
 /** Model, optimizer and AVT state, restored from the checkpoint on a resume. Recomputation where

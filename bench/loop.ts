@@ -1,0 +1,69 @@
+// The whole training loop as a user runs it: the production build in headless Chromium, the
+// built-in sample, Train pressed with the default recipe (online k-NN, metrics, checkpoints to
+// IndexedDB, the charts drawing), a fixed number of epochs. Prints whole-loop images/s beside the
+// step's own images/s and where the training thread's time went (workers/train/phases.ts), as the
+// Train panel reports it at the end of the run.
+//   npm run bench:loop -- [epochs=10] [runs=1] [any setting, e.g. wasmThreads=1 backend=wasm]
+import { chromium } from '@playwright/test';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { hostname } from 'node:os';
+import { LOOP_PHASES, type PhaseReport } from '../workers/contract/api';
+import { CHROMIUM_ARGS, findChromium } from '../test/chromium';
+import { startPreview } from './preview';
+
+const args = new Map(process.argv.slice(2).map((a) => a.split('=') as [string, string]));
+const runs = Number(args.get('runs') ?? 1);
+args.delete('runs');
+const settings = new Map<string, string>([['backend', 'wasm'], ['epochs', '10'], ...args]);
+const hash = [...settings].map(([k, v]) => `${k}=${v}`).join('&');
+
+const server = await startPreview();
+const results: { run: number; report: PhaseReport; userAgent: string }[] = [];
+try {
+  const browser = await chromium.launch({ executablePath: findChromium(), args: CHROMIUM_ARGS });
+  for (let run = 0; run < runs; run++) {
+    const context = await browser.newContext(); // a fresh profile: empty IndexedDB
+    const page = await context.newPage();
+    page.on('pageerror', (e) => console.error(`  page error: ${e.message}`));
+    await page.goto(`${server.url}/#${hash}`);
+    await page.getByTestId('sample-dataset').click();
+    await page.getByTestId('dataset-summary').waitFor();
+    const start = page.getByTestId('train-start');
+    await start.waitFor();
+    await page.waitForFunction(() => !(document.querySelector('[data-testid="train-start"]') as HTMLButtonElement).disabled, null, {
+      timeout: 300_000,
+    });
+    await start.click();
+    await page
+      .getByTestId('run-state')
+      .filter({ hasText: /done|failed|stopped/ })
+      .waitFor({ timeout: 3_600_000 });
+    const state = await page.getByTestId('run-state').textContent();
+    if (state !== 'done') throw new Error(`the run ended ${state}`);
+    // The final report follows the last metrics; give the UI a moment to apply it.
+    await page.waitForTimeout(500);
+    const report = JSON.parse((await page.getByTestId('loop-phases').getAttribute('data-report'))!) as PhaseReport;
+    results.push({ run, report, userAgent: await page.evaluate(() => navigator.userAgent) });
+    print(run, report);
+    await context.close();
+  }
+  await browser.close();
+} finally {
+  await server.stop();
+}
+
+function print(run: number, r: PhaseReport): void {
+  const perSec = (ms: number) => (r.images / (ms / 1000)).toFixed(1);
+  const pct = (ms: number) => `${((100 * ms) / r.wallMs).toFixed(1)}%`.padStart(6);
+  console.log(`\nrun ${run + 1}: #${hash}`);
+  console.log(`  ${r.steps} steps, ${r.images} images in ${(r.wallMs / 1000).toFixed(1)} s`);
+  console.log(`  whole loop ${perSec(r.wallMs)} img/s; the step alone ${perSec(r.ms.step)} img/s`);
+  console.log('  phase        ms/step   share');
+  for (const p of LOOP_PHASES) console.log(`  ${p.padEnd(11)} ${(r.ms[p] / r.steps).toFixed(1).padStart(8)}  ${pct(r.ms[p])}`);
+  console.log(`  ${'idle'.padEnd(11)} ${(r.idleMs / r.steps).toFixed(1).padStart(8)}  ${pct(r.idleMs)}`);
+}
+
+mkdirSync('bench/results', { recursive: true });
+const file = `bench/results/loop-${new Date().toISOString().slice(0, 19).replace(/[T:]/g, '-')}-${hostname()}.json`;
+writeFileSync(file, JSON.stringify({ hash, runs: results }, null, 2));
+console.log(`\nwrote ${file}`);
