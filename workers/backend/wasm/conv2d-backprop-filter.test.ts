@@ -1,9 +1,19 @@
 // Conv2DBackpropFilter (conv2d-backprop-filter.ts) against the CPU backend's, on every conv
 // geometry of test-kit.ts, with its memory budgets lowered so that each case also runs split.
 import * as tf from '@tensorflow/tfjs';
-import { describe, it } from 'vitest';
+import { it } from 'vitest';
 import { BUDGETS } from './conv2d-backprop-filter';
-import { type Case, CASES, dyShapeOf, expectSameOnBoth, label, randomValues, sizeOf, setUpWasmKernels } from './test-kit';
+import {
+  type Case,
+  CASES,
+  describeEachBuild,
+  dyShapeOf,
+  expectSameOnBoth,
+  label,
+  randomValues,
+  sizeOf,
+  setUpWasmKernels,
+} from './test-kit';
 
 setUpWasmKernels();
 
@@ -32,7 +42,7 @@ async function expectFilterGradient(c: Case, n: number): Promise<void> {
   );
 }
 
-describe('Conv2DBackpropFilter on wasm matches cpu', () => {
+describeEachBuild('Conv2DBackpropFilter on wasm matches cpu', () => {
   CASES.forEach((c, n) => it(label(c), () => expectFilterGradient(c, n)));
 
   it('sums batch chunks and stacks im2col blocks exactly as one block (budgets lowered to split every case)', async () => {

@@ -5,6 +5,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { type ConvInfo, free, gatherRuns, type Info, type KernelArgs, run, toNHWC, view, windowOf } from './heap';
+import { nativeKernels, offsetOf } from './native/module';
 
 /** Memory bounds of the filter gradient, in float32 values (tests lower them to split small cases). */
 export const BUDGETS = {
@@ -100,6 +101,30 @@ export function conv2DBackpropFilter({ inputs, backend: b, attrs }: KernelArgs<'
     return out;
   }
   const c = tf.backend_util.computeConv2DInfo(x.shape as [number, number, number, number], filterShape, strides, 1, pad, dimRoundingMode);
+  const native = nativeKernels(backend);
+  if (native && x.dtype === 'float32' && dy.dtype === 'float32') {
+    const out = backend.makeOutput([...filterShape], 'float32');
+    if (tf.util.sizeFromShape(filterShape) === 0) return out;
+    native.exports.conv2d_filter_grad(
+      offsetOf(backend, x),
+      offsetOf(backend, dy),
+      offsetOf(backend, out),
+      c.batchSize,
+      c.inHeight,
+      c.inWidth,
+      c.inChannels,
+      c.outHeight,
+      c.outWidth,
+      c.outChannels,
+      c.filterHeight,
+      c.filterWidth,
+      c.strideHeight,
+      c.strideWidth,
+      c.padInfo.top,
+      c.padInfo.left,
+    );
+    return out;
+  }
   const B = c.batchSize;
   const { Hp, Wq } = paddedExtent(c);
   const perImage = Hp * Wq * c.strideWidth * c.inChannels;

@@ -3,11 +3,11 @@
 import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
 import { inputGradAxis } from './conv2d-backprop-input';
-import { CASES, dyShapeOf, expectSameOnBoth, label, randomValues, sizeOf, setUpWasmKernels } from './test-kit';
+import { CASES, describeEachBuild, dyShapeOf, expectSameOnBoth, label, randomValues, sizeOf, setUpWasmKernels } from './test-kit';
 
 setUpWasmKernels();
 
-describe('Conv2DBackpropInput (replacing the slow WASM one) on wasm matches cpu', () => {
+describeEachBuild('Conv2DBackpropInput (replacing the slow WASM one) on wasm matches cpu', () => {
   CASES.forEach((c, n) => {
     it(label(c), async () => {
       const dyShape = dyShapeOf(c, false);

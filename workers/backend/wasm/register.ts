@@ -6,6 +6,7 @@
 // the augmentation's tensor path (copy.ts). Each kernel's file says why and how.
 import * as tf from '@tensorflow/tfjs';
 import { batchMatMul } from './batch-mat-mul';
+import { conv2d } from './conv2d';
 import { conv2DBackpropFilter } from './conv2d-backprop-filter';
 import { conv2DBackpropInput } from './conv2d-backprop-input';
 import { gatherV2, splitV } from './copy';
@@ -26,6 +27,7 @@ const MISSING = [
 
 /** Kernels it has but runs far slower than it could (each file says how much slower). */
 const REPLACED = [
+  as('Conv2D', conv2d),
   as('Sum', sumKernel),
   as('Mean', meanKernel),
   as('GatherV2', gatherV2),

@@ -2,11 +2,37 @@
 // against TF.js's CPU backend (the reference semantics), and the conv geometries every conv
 // gradient is checked on. Runs in Node: the WASM backend finds its .wasm files beside its Node
 // bundle in node_modules.
+import { setFlagsFromString } from 'node:v8';
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
-import { afterAll, beforeAll, expect } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect } from 'vitest';
 import { registerWasmGradKernels } from './register';
 import { lcgValues } from '../../dataset/random';
+import { nativeOptions, relaxedSimdSupported } from './native/module';
+
+// Node 20's V8 has relaxed SIMD behind a flag (on by default from Node 22): on, so the relaxed
+// build of the native kernels is tested here as Chromium runs it.
+setFlagsFromString('--experimental-wasm-relaxed-simd');
+
+/** The builds of the native kernels (native/kernels.c) a kernel test runs on: relaxed SIMD, plain
+ *  SIMD, and none (the kernel's TF.js route, taken where the native kernels cannot run). */
+export const NATIVE_BUILDS = ['relaxed', 'plain', 'off'] as const;
+
+/** describe(name) once per native build, with that build in force for its tests. */
+export function describeEachBuild(name: string, body: (build: (typeof NATIVE_BUILDS)[number]) => void): void {
+  for (const build of NATIVE_BUILDS) {
+    describe(`${name} (native kernels: ${build})`, () => {
+      beforeAll(() => {
+        if (build === 'relaxed') expect(relaxedSimdSupported()).toBe(true);
+        nativeOptions.simd = build === 'relaxed' ? 'auto' : build;
+      });
+      afterEach(() => {
+        nativeOptions.simd = 'auto';
+      });
+      body(build);
+    });
+  }
+}
 
 /** Max |wasm − cpu| over max |cpu|; 1e-4 leaves room for float32 sums taken in another order. */
 export const TOLERANCE = 1e-4;
