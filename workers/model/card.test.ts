@@ -105,9 +105,9 @@ describe('model card: training memory', () => {
   it("weights x (weight + gradient + 2 update temporaries + optimizer slots) + buffers, and the tape's activations for both views", () => {
     const c = { ...base, width: 1, imageSize: 2, projector: '2-2', batchSize: 3, optimizer: 'lars' as const };
     const card = modelCard(c);
-    // Activations per image: each conv, BN and ReLU output (sides 2, 1, 1, 1; channels 1, 2, 4, 8),
-    // pooled features 8, projector Linear 2, BN 2, ReLU 2, Linear 2.
-    const perImage = 3 * (4 * 1 + 1 * 2 + 1 * 4 + 1 * 8) + 8 + 4 * 2;
+    // Activations per image: each conv and BN + ReLU output (sides 2, 1, 1, 1; channels 1, 2, 4, 8),
+    // pooled features 8, projector Linear 2, BN + ReLU 2, Linear 2.
+    const perImage = 2 * (4 * 1 + 1 * 2 + 1 * 4 + 1 * 8) + 8 + 3 * 2;
     expect(card.memory.perImage).toBe(4 * perImage);
     expect(card.memory.activations).toBe(tapeFactor('small-cnn') * 4 * perImage * 2 * 3);
     expect(card.memory.weights).toBe(4 * (5 * card.params.total + card.params.buffers));

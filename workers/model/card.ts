@@ -73,8 +73,7 @@ function resnetTally(c: CardConfig): Tally {
   const n = new Counter();
   const imagenet = c.stem === 'imagenet';
   let h = n.conv(c.imageSize, imagenet ? 7 : 3, 3, plan.stem, imagenet ? 2 : 1, imagenet ? 3 : 1);
-  n.bn(h, plan.stem);
-  n.keep(h * h * plan.stem); // ReLU
+  n.bn(h, plan.stem); // with its ReLU (one kernel)
   if (imagenet) {
     h = outSize(h, 3, 2, 1);
     n.keep(h * h * plan.stem);
@@ -93,11 +92,10 @@ function resnetTally(c: CardConfig): Tally {
           [3, b.planes, b.cout, 1],
         ];
     let hb = h;
-    convs.forEach(([k, cin, cout, s], i) => {
+    for (const [k, cin, cout, s] of convs) {
       hb = n.conv(hb, k, cin, cout, s, Math.floor(k / 2));
-      n.bn(hb, cout);
-      if (i < convs.length - 1) n.keep(hb * hb * cout); // ReLU
-    });
+      n.bn(hb, cout); // the first ones with their ReLU (one kernel)
+    }
     if (b.downsample) {
       n.conv(h, 1, b.cin, b.cout, b.stride, 0);
       n.bn(hb, b.cout);
@@ -175,8 +173,7 @@ function smallCnnTally(c: CardConfig): Tally {
   // encoder.ts pads 'same': ⌈h / s⌉, which torch padding 1 also gives for a 3×3 kernel.
   [1, 2, 2, 2].forEach((s, i) => {
     h = n.conv(h, 3, ch[i], ch[i + 1], s, 1);
-    n.bn(h, ch[i + 1]);
-    n.keep(h * h * ch[i + 1]);
+    n.bn(h, ch[i + 1]); // with its ReLU (one kernel)
     n.mark(h * h * ch[i + 1]);
   });
   return n.t;
@@ -220,8 +217,7 @@ export function projectorTally(inDim: number, spec: string): Tally {
   const n = new Counter();
   for (let i = 0; i < f.length - 2; i++) {
     n.dense(1, f[i], f[i + 1], true);
-    n.bn(1, f[i + 1]);
-    n.keep(f[i + 1]); // ReLU
+    n.bn(1, f[i + 1]); // with its ReLU (one kernel)
   }
   n.dense(1, f[f.length - 2], f[f.length - 1], false);
   return n.t;
@@ -237,7 +233,10 @@ const BYTES = 4; // float32
  * measured on cpu and wasm alike: 2.5 to 3.1 for the conv nets, 3.7 to 4.6 for the ViTs. TF.js
  * keeps the gradient of every tensor until the end of the backward pass (tfjs-core tape.ts
  * backpropagateGradients disposes none of them). With TF.js's own BatchNorm gradient the conv nets
- * measured 6.7 to 7.7: layers.ts gives BatchNorm a hand-written one for that reason.
+ * measured 6.7 to 7.7: layers.ts gives BatchNorm a hand-written one for that reason. A BatchNorm
+ * followed by ReLU counts one output: one fused kernel on WASM, WebGPU and CPU
+ * (model/batchnorm.ts); WebGL's composite route keeps one more, about a third more activations
+ * for the conv nets there.
  */
 export const tapeFactor = (backbone: CardConfig['backbone']) => (backbone.startsWith('vit') ? 4.5 : 3);
 

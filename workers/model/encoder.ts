@@ -40,7 +40,7 @@ export function smallCnn(store: ParamStore, width: number): Encoder {
     stride,
   }));
   const convs: Segment[] = stages.map(
-    (s) => (h, training) => tf.relu(batchNorm(tf.conv2d(h as tf.Tensor4D, s.kernel as tf.Tensor4D, s.stride, 'same'), s.bn, training)),
+    (s) => (h, training) => batchNorm(tf.conv2d(h as tf.Tensor4D, s.kernel as tf.Tensor4D, s.stride, 'same'), s.bn, training, true),
   );
   const segments = [...convs, globalPool];
   return {

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { fusedOptions } from './batchnorm';
 import { batchNorm, batchNormParams, ParamStore } from './layers';
 
 beforeAll(async () => {
@@ -15,12 +16,19 @@ function reference(x: tf.Tensor, gamma: tf.Tensor, beta: tf.Tensor): tf.Tensor {
 
 const maxRel = (a: tf.Tensor, b: tf.Tensor) => tf.tidy(() => tf.max(tf.abs(tf.sub(a, b))).dataSync()[0] / tf.max(tf.abs(b)).dataSync()[0]);
 
-describe('batchNorm in training mode (hand-written gradient)', () => {
-  for (const shape of [
-    [4, 5, 3, 6],
-    [7, 5],
-  ]) {
-    it(`matches TF.js's own differentiation for x ${shape.join('×')}: output, dx, dgamma, dbeta`, () => {
+describe.each([
+  ['the fused kernels (./batchnorm.ts)', true],
+  ['the composite route (hand-written gradient)', false],
+])('batchNorm in training mode, %s', (_, fused) => {
+  beforeAll(() => void (fusedOptions.enabled = fused));
+  afterAll(() => void (fusedOptions.enabled = true));
+  for (const [shape, relu] of [
+    [[4, 5, 3, 6], false],
+    [[7, 5], false],
+    [[4, 5, 3, 6], true],
+    [[7, 5], true],
+  ] as const) {
+    it(`matches TF.js's own differentiation for x ${shape.join('×')}${relu ? ', then ReLU' : ''}: output, dx, dgamma, dbeta`, () => {
       const store = new ParamStore(0);
       const c = shape[shape.length - 1];
       const bn = batchNormParams(store, 'bn', c);
@@ -32,10 +40,11 @@ describe('batchNorm in training mode (hand-written gradient)', () => {
         tf.sum(tf.mul(tf.square(f(xx, g, b)), w));
       // batchNorm reads gamma and beta from its params: route g and b through them for tf.grads.
       const ours = (xx: tf.Tensor, g: tf.Tensor, b: tf.Tensor) =>
-        batchNorm(xx, { ...bn, gamma: g as tf.Variable, beta: b as tf.Variable }, true);
+        batchNorm(xx, { ...bn, gamma: g as tf.Variable, beta: b as tf.Variable }, true, relu);
+      const theirs = (xx: tf.Tensor, g: tf.Tensor, b: tf.Tensor) => (relu ? tf.relu(reference(xx, g, b)) : reference(xx, g, b));
       const got = tf.grads(loss(ours))([x, bn.gamma, bn.beta]);
-      const want = tf.grads(loss(reference))([x, bn.gamma, bn.beta]);
-      expect(maxRel(ours(x, bn.gamma, bn.beta), reference(x, bn.gamma, bn.beta))).toBeLessThan(1e-5);
+      const want = tf.grads(loss(theirs))([x, bn.gamma, bn.beta]);
+      expect(maxRel(ours(x, bn.gamma, bn.beta), theirs(x, bn.gamma, bn.beta))).toBeLessThan(1e-5);
       got.forEach((g, i) => expect(maxRel(g, want[i]), ['dx', 'dgamma', 'dbeta'][i]).toBeLessThan(1e-4));
       store.dispose();
     });

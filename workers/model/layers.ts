@@ -1,6 +1,7 @@
 // Building blocks with explicit variables: every weight has a stable name (for checkpoints), and
 // BatchNorm keeps its running statistics as non-trainable variables updated in training mode.
 import * as tf from '@tensorflow/tfjs';
+import { BN_TRAIN, BN_TRAIN_GRAD, type BnTrainAttrs, type BnTrainGradAttrs, fusedBatchNorm } from './batchnorm';
 
 export interface Param {
   name: string;
@@ -82,14 +83,57 @@ const BN_EPS = 1e-5; // torch BatchNorm default
 const BN_MOMENTUM = 0.1; // torch: running = (1 − 0.1)·running + 0.1·batch
 
 /**
- * BatchNorm over every axis but the last (NHWC or [B, c]). In training mode it normalizes with
- * the batch's biased variance and moves the running statistics with the unbiased one, as torch.
- * The running-stat assignment happens inside the gradient scope on purpose: TF.js tapes only
- * trainable variables, so it is not differentiated.
+ * BatchNorm over every axis but the last (NHWC or [B, c]), then ReLU with `relu`. In training mode
+ * it normalizes with the batch's biased variance and moves the running statistics with the
+ * unbiased one, as torch. The running-stat assignment happens inside the gradient scope on
+ * purpose: TF.js tapes only trainable variables, so it is not differentiated. Training runs as
+ * one fused kernel per direction where the backend has them (./batchnorm.ts).
  */
-export function batchNorm(x: tf.Tensor, bn: BatchNorm, training: boolean): tf.Tensor {
-  if (!training) return tf.batchNorm(x, bn.runningMean, bn.runningVar, bn.beta, bn.gamma, BN_EPS);
-  return batchNormTraining(x, bn.gamma, bn.beta, bn);
+export function batchNorm(x: tf.Tensor, bn: BatchNorm, training: boolean, relu = false): tf.Tensor {
+  if (!training) {
+    const y = tf.batchNorm(x, bn.runningMean, bn.runningVar, bn.beta, bn.gamma, BN_EPS);
+    return relu ? tf.relu(y) : y;
+  }
+  if (fusedBatchNorm()) return fusedBatchNormTraining(x, bn, relu);
+  const y = batchNormTraining(x, bn.gamma, bn.beta, bn);
+  return relu ? tf.relu(y) : y;
+}
+
+/** Moves the running statistics by torch's rule, from the batch's mean and biased variance over n values. */
+function updateRunningStats(bn: BatchNorm, mean: tf.Tensor, variance: tf.Tensor, n: number): void {
+  if (replaying) return;
+  bn.runningMean.assign(tf.add(tf.mul(bn.runningMean, 1 - BN_MOMENTUM), tf.mul(mean, BN_MOMENTUM)));
+  bn.runningVar.assign(tf.add(tf.mul(bn.runningVar, 1 - BN_MOMENTUM), tf.mul(variance, (BN_MOMENTUM * n) / Math.max(n - 1, 1))));
+}
+
+/** Training-mode BatchNorm (+ ReLU) as the backend's two fused kernels (./batchnorm.ts); it keeps
+ *  x and y for the backward pass, which recomputes x̂ from them. */
+function fusedBatchNormTraining(x: tf.Tensor, bn: BatchNorm, relu: boolean): tf.Tensor {
+  const n = x.size / x.shape[x.rank - 1];
+  const f = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+    const [input, g, b, save] = args as [tf.Tensor, tf.Tensor, tf.Tensor, tf.GradSaveFunc];
+    const attrs: BnTrainAttrs = { eps: BN_EPS, relu };
+    const [y, mean, variance, invStd] = tf
+      .engine()
+      .runKernel(BN_TRAIN, { x: input, gamma: g, beta: b }, attrs as unknown as tf.NamedAttrMap) as tf.Tensor[];
+    updateRunningStats(bn, mean, variance, n);
+    save([input, y, mean, invStd, g]);
+    return {
+      value: y,
+      gradFunc: (dy: tf.Tensor | tf.Tensor[], saved: tf.Tensor[]) => {
+        const [xs, ys, m, s, gam] = saved;
+        const grad: BnTrainGradAttrs = { relu };
+        return tf
+          .engine()
+          .runKernel(
+            BN_TRAIN_GRAD,
+            { dy: dy as tf.Tensor, x: xs, y: ys, mean: m, invStd: s, gamma: gam },
+            grad as unknown as tf.NamedAttrMap,
+          ) as tf.Tensor[];
+      },
+    };
+  });
+  return f(x, bn.gamma, bn.beta) as tf.Tensor;
 }
 
 /**
@@ -106,10 +150,7 @@ function batchNormTraining(x: tf.Tensor, gamma: tf.Variable, beta: tf.Variable, 
   const f = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
     const [input, g, b, save] = args as [tf.Tensor, tf.Tensor, tf.Tensor, tf.GradSaveFunc];
     const { mean, variance } = tf.moments(input, axes);
-    if (!replaying) {
-      bn.runningMean.assign(tf.add(tf.mul(bn.runningMean, 1 - BN_MOMENTUM), tf.mul(mean, BN_MOMENTUM)));
-      bn.runningVar.assign(tf.add(tf.mul(bn.runningVar, 1 - BN_MOMENTUM), tf.mul(variance, (BN_MOMENTUM * n) / Math.max(n - 1, 1))));
-    }
+    updateRunningStats(bn, mean, variance, n);
     const invStd = tf.rsqrt(tf.add(variance, BN_EPS)); // [c]
     const xhat = tf.mul(tf.sub(input, mean), invStd);
     save([xhat, invStd, g]);

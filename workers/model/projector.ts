@@ -1,6 +1,6 @@
 // The projector of main_vicreg.py (Projector): for "f0-f1-...-fn", Linear-BN-ReLU for each hidden
 // size and a final Linear without bias.
-import * as tf from '@tensorflow/tfjs';
+import type * as tf from '@tensorflow/tfjs';
 import { batchNorm, batchNormParams, dense, denseParams, type BatchNorm, type Dense, type ParamStore } from './layers';
 
 export function parseSpec(spec: string): number[] {
@@ -30,7 +30,7 @@ export function projector(store: ParamStore, featureDim: number, spec: string): 
     outDim: f[f.length - 1],
     forward(y, training) {
       let h = y;
-      for (const l of hidden) h = tf.relu(batchNorm(dense(h, l.fc), l.bn, training)) as tf.Tensor2D;
+      for (const l of hidden) h = batchNorm(dense(h, l.fc), l.bn, training, true) as tf.Tensor2D;
       return dense(h, last);
     },
   };

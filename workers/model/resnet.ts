@@ -22,9 +22,9 @@ function convBn(store: ParamStore, conv: string, bn: string, k: number, cin: num
   return { kernel: convKernel(store, `${conv}.weight`, k, cin, cout), bn: batchNormParams(store, bn, cout), k, stride };
 }
 
-/** conv (torch padding ⌊k/2⌋) then BN: [B, H, W, cin] -> [B, Ho, Wo, cout]. */
-const applyConvBn = (x: tf.Tensor4D, l: ConvBn, training: boolean) =>
-  batchNorm(conv(x, l.kernel, l.stride, Math.floor(l.k / 2)), l.bn, training) as tf.Tensor4D;
+/** conv (torch padding ⌊k/2⌋) then BN, then ReLU with `relu`: [B, H, W, cin] -> [B, Ho, Wo, cout]. */
+const applyConvBn = (x: tf.Tensor4D, l: ConvBn, training: boolean, relu = false) =>
+  batchNorm(conv(x, l.kernel, l.stride, Math.floor(l.k / 2)), l.bn, training, relu) as tf.Tensor4D;
 
 interface Block {
   convs: ConvBn[]; // basic: 3×3, 3×3; bottleneck: 1×1, 3×3 (strided), 1×1
@@ -52,8 +52,7 @@ function block(store: ParamStore, p: ResnetBlockPlan, bottleneck: boolean, zeroI
 function applyBlock(x: tf.Tensor4D, b: Block, training: boolean): tf.Tensor4D {
   let h = x;
   b.convs.forEach((l, i) => {
-    h = applyConvBn(h, l, training);
-    if (i < b.convs.length - 1) h = tf.relu(h);
+    h = applyConvBn(h, l, training, i < b.convs.length - 1);
   });
   const shortcut = b.downsample ? applyConvBn(x, b.downsample, training) : x;
   return tf.relu(tf.add(h, shortcut)) as tf.Tensor4D;
@@ -72,7 +71,7 @@ export function resnet(store: ParamStore, name: ResnetName, o: ResnetOptions): E
   const bottleneck = RESNETS[name].block === 'bottleneck';
   const blocks = plan.blocks.map((p) => block(store, p, bottleneck, o.zeroInitResidual));
   const stemSegment: Segment = (x, training) => {
-    const h = tf.relu(applyConvBn(x as tf.Tensor4D, stem, training)) as tf.Tensor4D;
+    const h = applyConvBn(x as tf.Tensor4D, stem, training, true);
     return imagenet ? tf.maxPool(h, 3, 2, 1) : h;
   };
   const maps: Segment[] = [

@@ -5,7 +5,9 @@
 // model at its defaults), its Sum and Mean a tenth (reduce.ts), its GatherV2 and SplitV over half of
 // the augmentation's tensor path (copy.ts). Each kernel's file says why and how.
 import * as tf from '@tensorflow/tfjs';
+import { BN_TRAIN, BN_TRAIN_GRAD } from '../../model/batchnorm';
 import { batchMatMul } from './batch-mat-mul';
+import { batchNormTrain, batchNormTrainGrad } from './batchnorm';
 import { conv2d } from './conv2d';
 import { conv2DBackpropFilter } from './conv2d-backprop-filter';
 import { conv2DBackpropInput } from './conv2d-backprop-input';
@@ -25,6 +27,9 @@ const MISSING = [
   as('DepthwiseConv2dNativeBackpropInput', depthwiseConv2dNativeBackpropInput),
 ];
 
+/** The studio's own fused kernels (workers/model/batchnorm.ts), where the native kernels run. */
+const FUSED = [as(BN_TRAIN, batchNormTrain), as(BN_TRAIN_GRAD, batchNormTrainGrad)];
+
 /** Kernels it has but runs far slower than it could (each file says how much slower). */
 const REPLACED = [
   as('Conv2D', conv2d),
@@ -43,6 +48,9 @@ const REPLACED = [
  */
 export function registerWasmGradKernels({ replaceSlow = true } = {}): void {
   for (const k of MISSING) {
+    if (!tf.getKernel(k.kernelName, 'wasm')) tf.registerKernel(k);
+  }
+  for (const k of FUSED) {
     if (!tf.getKernel(k.kernelName, 'wasm')) tf.registerKernel(k);
   }
   if (!replaceSlow) return;

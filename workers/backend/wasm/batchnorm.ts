@@ -1,0 +1,69 @@
+// BatchNorm + ReLU in training mode (workers/model/batchnorm.ts) on the WASM backend, as the native
+// kernels (native/kernels.c bn_*): the statistics in two passes, then one pass for y; backward one
+// pass for the two sums and one for dx. Without the native kernels (an unknown TF.js glue) the
+// same loops run in JavaScript on the heap (model/batchnorm.ts), slower but the same numbers.
+import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
+import { type BnTrainAttrs, type BnTrainGradAttrs, bnTrainBackward, bnTrainForward } from '../../model/batchnorm';
+import type { Info, KernelArgs } from './heap';
+import { nativeKernels, offsetOf } from './native/module';
+
+const channels = (x: Info) => x.shape[x.shape.length - 1];
+const heap = (backend: BackendWasm, t: Info) => backend.typedArrayFromHeap(t) as Float32Array;
+
+export function batchNormTrain({ inputs, backend: b, attrs }: KernelArgs<'x' | 'gamma' | 'beta'>): Info[] {
+  const backend = b as BackendWasm;
+  const { x, gamma, beta } = inputs;
+  const { eps, relu } = attrs as unknown as BnTrainAttrs;
+  const C = channels(x);
+  const N = C === 0 ? 0 : x.shape.reduce((a, d) => a * d, 1) / C;
+  const y = backend.makeOutput(x.shape, 'float32');
+  const [mean, variance, invStd] = [0, 1, 2].map(() => backend.makeOutput([C], 'float32'));
+  const k = nativeKernels(backend)?.exports;
+  if (!k) {
+    const r = bnTrainForward(heap(backend, x), C, heap(backend, gamma), heap(backend, beta), { eps, relu });
+    for (const [t, v] of [
+      [y, r.y],
+      [mean, r.mean],
+      [variance, r.variance],
+      [invStd, r.invStd],
+    ] as const)
+      heap(backend, t).set(v);
+    return [y, mean, variance, invStd];
+  }
+  const scratch = backend.makeOutput([2 * C], 'float32'); // C float64
+  const at = (t: Info) => offsetOf(backend, t);
+  k.bn_stats(at(x), N, C, eps, at(mean), at(variance), at(invStd), at(scratch));
+  k.bn_relu_forward(at(x), N, C, at(mean), at(invStd), at(gamma), at(beta), at(y), relu ? 1 : 0);
+  backend.disposeData(scratch.dataId);
+  return [y, mean, variance, invStd];
+}
+
+export function batchNormTrainGrad({ inputs, backend: b, attrs }: KernelArgs<'dy' | 'x' | 'y' | 'mean' | 'invStd' | 'gamma'>): Info[] {
+  const backend = b as BackendWasm;
+  const { dy, x, y, mean, invStd, gamma } = inputs;
+  const { relu } = attrs as unknown as BnTrainGradAttrs;
+  const C = channels(x);
+  const N = C === 0 ? 0 : x.shape.reduce((a, d) => a * d, 1) / C;
+  const dx = backend.makeOutput(x.shape, 'float32');
+  const dGamma = backend.makeOutput([C], 'float32');
+  const dBeta = backend.makeOutput([C], 'float32');
+  const k = nativeKernels(backend)?.exports;
+  if (!k) {
+    const h = (t: Info) => heap(backend, t);
+    const r = bnTrainBackward(h(dy), h(x), h(y), h(mean), h(invStd), h(gamma), { relu });
+    for (const [t, v] of [
+      [dx, r.dx],
+      [dGamma, r.dGamma],
+      [dBeta, r.dBeta],
+    ] as const)
+      h(t).set(v);
+    return [dx, dGamma, dBeta];
+  }
+  const scratch = backend.makeOutput([4 * C], 'float32'); // 2·C float64
+  const at = (t: Info) => offsetOf(backend, t);
+  const r = relu ? 1 : 0;
+  k.bn_relu_backward_sums(at(dy), at(y), at(x), N, C, at(mean), at(invStd), at(dBeta), at(dGamma), r, at(scratch));
+  k.bn_relu_backward_dx(at(dy), at(y), at(x), N, C, at(mean), at(invStd), at(gamma), at(dBeta), at(dGamma), at(dx), r);
+  backend.disposeData(scratch.dataId);
+  return [dx, dGamma, dBeta];
+}
