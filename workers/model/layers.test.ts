@@ -22,12 +22,13 @@ describe.each([
 ])('batchNorm in training mode, %s', (_, fused) => {
   beforeAll(() => void (fusedOptions.enabled = fused));
   afterAll(() => void (fusedOptions.enabled = true));
-  for (const [shape, relu] of [
+  const cases: [number[], boolean][] = [
     [[4, 5, 3, 6], false],
     [[7, 5], false],
     [[4, 5, 3, 6], true],
     [[7, 5], true],
-  ] as const) {
+  ];
+  for (const [shape, relu] of cases) {
     it(`matches TF.js's own differentiation for x ${shape.join('×')}${relu ? ', then ReLU' : ''}: output, dx, dgamma, dbeta`, () => {
       const store = new ParamStore(0);
       const c = shape[shape.length - 1];
