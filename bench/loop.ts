@@ -18,7 +18,7 @@ const settings = new Map<string, string>([['backend', 'wasm'], ['epochs', '10'],
 const hash = [...settings].map(([k, v]) => `${k}=${v}`).join('&');
 
 const server = await startPreview();
-const results: { run: number; report: PhaseReport; userAgent: string }[] = [];
+const results: { run: number; report: PhaseReport; uiBusy: number; userAgent: string }[] = [];
 try {
   const browser = await chromium.launch({ executablePath: findChromium(), args: CHROMIUM_ARGS });
   for (let run = 0; run < runs; run++) {
@@ -33,6 +33,14 @@ try {
     await page.waitForFunction(() => !(document.querySelector('[data-testid="train-start"]') as HTMLButtonElement).disabled, null, {
       timeout: 300_000,
     });
+    // The page's own thread (React, the charts) shares the machine with the training: its busy
+    // time, from Chrome's Performance domain, is printed beside the loop's.
+    const cdp = await context.newCDPSession(page);
+    await cdp.send('Performance.enable');
+    const taskSeconds = async () =>
+      (await cdp.send('Performance.getMetrics')).metrics.find((m) => m.name === 'TaskDuration')?.value ?? Number.NaN;
+    const t0 = await taskSeconds();
+    const wall0 = performance.now();
     await start.click();
     await page
       .getByTestId('run-state')
@@ -42,9 +50,10 @@ try {
     if (state !== 'done') throw new Error(`the run ended ${state}`);
     // The final report follows the last metrics; give the UI a moment to apply it.
     await page.waitForTimeout(500);
+    const uiBusy = ((await taskSeconds()) - t0) / ((performance.now() - wall0 - 500) / 1000);
     const report = JSON.parse((await page.getByTestId('loop-phases').getAttribute('data-report'))!) as PhaseReport;
-    results.push({ run, report, userAgent: await page.evaluate(() => navigator.userAgent) });
-    print(run, report);
+    results.push({ run, report, uiBusy, userAgent: await page.evaluate(() => navigator.userAgent) });
+    print(run, report, uiBusy);
     await context.close();
   }
   await browser.close();
@@ -52,7 +61,7 @@ try {
   await server.stop();
 }
 
-function print(run: number, r: PhaseReport): void {
+function print(run: number, r: PhaseReport, uiBusy: number): void {
   const perSec = (ms: number) => (r.images / (ms / 1000)).toFixed(1);
   const pct = (ms: number) => `${((100 * ms) / r.wallMs).toFixed(1)}%`.padStart(6);
   console.log(`\nrun ${run + 1}: #${hash}`);
@@ -61,6 +70,7 @@ function print(run: number, r: PhaseReport): void {
   console.log('  phase        ms/step   share');
   for (const p of LOOP_PHASES) console.log(`  ${p.padEnd(11)} ${(r.ms[p] / r.steps).toFixed(1).padStart(8)}  ${pct(r.ms[p])}`);
   console.log(`  ${'idle'.padEnd(11)} ${(r.idleMs / r.steps).toFixed(1).padStart(8)}  ${pct(r.idleMs)}`);
+  console.log(`  views rendered: ${r.views}; the page's own thread busy ${(100 * uiBusy).toFixed(0)}% of the time`);
 }
 
 mkdirSync('bench/results', { recursive: true });

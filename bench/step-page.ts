@@ -137,7 +137,7 @@ async function run(): Promise<BenchRow[]> {
       try {
         row.studio = await studio.step(c);
         log(
-          `  ${id} (batch ${b}): studio ${row.studio.imagesPerSec.toFixed(1)} img/s, ${((row.studio.imagesPerSec * flops) / 1e9).toFixed(2)} GFLOP/s`,
+          `  ${id} (batch ${b}): studio ${row.studio.imagesPerSec.toFixed(1)} img/s (best of ${row.studio.steps}; mean ${((1000 * b) / row.studio.meanMsPerStep).toFixed(1)}), ${((row.studio.imagesPerSec * flops) / 1e9).toFixed(2)} GFLOP/s`,
         );
       } catch (e) {
         row.studio = { skipped: errorMessage(e) };

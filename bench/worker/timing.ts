@@ -28,6 +28,7 @@ export async function matMulCeiling(n = 1024, budgetMs = 8000): Promise<{ gflops
 export interface StepTiming {
   batchSize: number;
   msPerStep: number; // best of the timed steps
+  meanMsPerStep: number; // mean of the timed steps
   imagesPerSec: number;
   steps: number; // timed steps
   warmupMs: number;
@@ -55,7 +56,8 @@ export async function timeSteps(
     if (performance.now() - start > o.maxMs) break;
   }
   const msPerStep = Math.min(...times);
-  return { batchSize, msPerStep, imagesPerSec: (1000 * batchSize) / msPerStep, steps: times.length, warmupMs, loss };
+  const meanMsPerStep = times.reduce((a, b) => a + b, 0) / times.length;
+  return { batchSize, msPerStep, meanMsPerStep, imagesPerSec: (1000 * batchSize) / msPerStep, steps: times.length, warmupMs, loss };
 }
 
 /** Random views [B, S, S, 3] for a step: the benchmark times the step, not the augmentation. */

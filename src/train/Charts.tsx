@@ -1,4 +1,4 @@
-import { useMemo } from 'react';
+import { memo, useMemo } from 'react';
 import { CartesianGrid, Line, LineChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
 import type { DiagnosticsRecord } from '../../workers/contract/api';
 import { useStore } from '../store';
@@ -71,7 +71,8 @@ function flattenDiagnostics(d: DiagnosticsRecord): Row {
   return row;
 }
 
-function Chart({ spec, rows }: { spec: ChartSpec; rows: Row[] }) {
+/** Redrawn only when its own rows change: the diagnostics charts not at every metrics window. */
+const Chart = memo(function Chart({ spec, rows }: { spec: ChartSpec; rows: Row[] }) {
   const data = useMemo(() => downsample(rows, 400), [rows]);
   const last = rows[rows.length - 1];
   // data-finite lets a test (and a curious user in devtools) see that no series holds NaN or ±Inf.
@@ -110,7 +111,7 @@ function Chart({ spec, rows }: { spec: ChartSpec; rows: Row[] }) {
       </ResponsiveContainer>
     </figure>
   );
-}
+});
 
 export function Charts() {
   const metrics = useStore((s) => s.metrics) as unknown as Row[];

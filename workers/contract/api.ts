@@ -40,6 +40,8 @@ export interface PhaseReport {
   wallMs: number;
   ms: Record<LoopPhase, number>;
   idleMs: number;
+  /** Where the views were rendered: a second worker, or the training thread itself. */
+  views: 'worker' | 'inline' | null;
 }
 
 export type WarningKind = 'std-collapse' | 'cosine' | 'cov-zero' | 'non-finite' | 'below-pixels' | 'budget' | 'online-knn';

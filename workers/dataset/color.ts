@@ -5,6 +5,9 @@
 // factor at its identity value (1 for brightness, contrast, saturation; 0 for hue; false for masks)
 // leaves that sample unchanged, which is how a batch applies a transform to some samples only.
 import * as tf from '@tensorflow/tfjs';
+import { blurKernelSize, gaussianTaps } from './pixels';
+
+export { blurKernelSize, gaussianTaps };
 
 /** [B] -> [B, 1, 1, 1], to scale whole images. */
 const perSample = (f: tf.Tensor1D) => tf.reshape(f, [-1, 1, 1, 1]);
@@ -86,26 +89,6 @@ export function adjustHue(x: tf.Tensor4D, f: tf.Tensor1D): tf.Tensor4D {
     const ramp = tf.clipByValue(tf.minimum(k, tf.sub(4, k)), 0, 1);
     return tf.sub(maxc, tf.mul(tf.mul(maxc, s), ramp)) as tf.Tensor4D;
   });
-}
-
-/** Odd kernel side about 10% of the image side, at least 3 (BYOL/torchvision GaussianBlur sizing). */
-export function blurKernelSize(side: number): number {
-  const k = Math.max(3, Math.round(0.1 * side));
-  return k % 2 === 1 ? k : k + 1;
-}
-
-/** Normalized 1-D Gaussian weights of `size` taps; sigma 0 gives the identity (a delta). */
-export function gaussianTaps(sigma: number, size: number): Float32Array {
-  const c = (size - 1) / 2;
-  const w = new Float32Array(size);
-  if (!(sigma > 0)) {
-    w[c] = 1;
-    return w;
-  }
-  let sum = 0;
-  for (let j = 0; j < size; j++) sum += w[j] = Math.exp(-((j - c) ** 2) / (2 * sigma * sigma));
-  for (let j = 0; j < size; j++) w[j] /= sum;
-  return w;
 }
 
 /**

@@ -1,11 +1,12 @@
-// The augmentation preview: the same drawParams/applyParams the trainer uses, on a few training
+// The augmentation preview: the same drawParams and renderer the trainer uses, on a few training
 // images, returned as RGBA bytes (before normalization, so the user sees what the model sees).
 import * as tf from '@tensorflow/tfjs';
 import type { AugmentPreview } from '../contract/api';
 import type { TrainConfig } from '../contract/config';
-import { applyParams, drawParams, viewOptions } from './augment';
+import { drawParams, viewOptions } from './augment';
 import { uploadBatch, type Dataset } from './dataset';
 import { mulberry32 } from './random';
+import { renderView } from './render';
 
 /** Up to `count` images of `pool` (default: the training split), the first of each class before any second one. */
 export function previewIndices(data: Dataset, count: number, pool: ArrayLike<number> = data.train): Int32Array {
@@ -43,11 +44,15 @@ export async function previewAugment(data: Dataset, c: TrainConfig, count: numbe
   const rand = mulberry32((c.seed * 1_000_003 + draw * 7919) >>> 0);
   const p1 = drawParams(idx.length, h, w, viewOptions(c, 1, data.summary), rand);
   const p2 = drawParams(idx.length, h, w, viewOptions(c, 2, data.summary), rand);
-  const [original, view1, view2] = tf.tidy(() => {
-    const x = uploadBatch(data, idx);
-    const all = Int32Array.from(idx, (_, k) => k);
-    return [x, applyParams(x, all, p1, c.imageSize), applyParams(x, all, p2, c.imageSize)];
-  });
+  // The renderer the trainer's views come from (./render.ts), before normalization.
+  const source = { pixels: data.pixels, ...data.shape, gray: data.summary.grayscale };
+  const unit = { mean: [0, 0, 0], std: [1, 1, 1] };
+  const shape: [number, number, number, number] = [idx.length, c.imageSize, c.imageSize, 3];
+  const [original, view1, view2] = tf.tidy(() => [
+    uploadBatch(data, idx),
+    tf.tensor4d(renderView(source, idx, p1, c.imageSize, unit), shape),
+    tf.tensor4d(renderView(source, idx, p2, c.imageSize, unit), shape),
+  ]);
   try {
     const [o, v1, v2] = await Promise.all([toRgba(original), toRgba(view1), toRgba(view2)]);
     const names = data.summary.classes.map((k) => k.name);

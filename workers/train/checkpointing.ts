@@ -5,7 +5,7 @@ import type { TrainEvent } from '../contract/api';
 import { APP_VERSION } from '../contract/version';
 import { captureTensors, FORMAT_VERSION, type Checkpoint, type CheckpointMeta, type CheckpointReason } from '../checkpoint/record';
 import type { Dataset } from '../dataset/dataset';
-import type { Rng } from '../dataset/random';
+import type { Draws } from './draws';
 import type { MetricsWindow } from './metrics';
 import type { Pacer } from './pacing';
 import { fail, type RunControl, type RunLoop } from './run';
@@ -18,15 +18,13 @@ export type CheckpointSink = (c: Checkpoint, readMs: number) => Promise<void>;
 export class Checkpointer {
   /** The write in flight (resolved when none is). */
   saving: Promise<void> = Promise.resolve();
-  /** The generator's state when the current epoch began: a resumed epoch replays its shuffle from it. */
-  epochStart = 0;
   private savedStep: number;
 
   constructor(
     private readonly loop: RunLoop,
     private readonly control: RunControl,
     private readonly ctx: StepContext,
-    private readonly rand: Rng,
+    private readonly draws: Draws,
     private readonly data: Dataset,
     private readonly metrics: MetricsWindow,
     private readonly pacer: Pacer,
@@ -63,7 +61,7 @@ export class Checkpointer {
       stepInEpoch: rollover ? 0 : next,
       totalSteps: loop.schedule.totalSteps,
       finished: step >= loop.schedule.totalSteps,
-      rng: { state: this.rand.getState(), epochStart: rollover ? this.rand.getState() : this.epochStart },
+      rng: this.draws.rngAt(epoch, next),
       config: loop.config,
       dataset: { id: this.data.summary.id, name: this.data.summary.name },
       normalization: { mean: this.data.mean, std: this.data.std },

@@ -14,6 +14,8 @@ export class PhaseClock {
   private endedAt: number | null = null;
   private steps = 0;
   private images = 0;
+  /** Where the views are rendered (../dataset/views.ts), as the loop last saw it. */
+  views: PhaseReport['views'] = null;
 
   /** The loop's first step starts now. */
   begin(now = performance.now()): void {
@@ -57,6 +59,6 @@ export class PhaseClock {
   report(now = performance.now()): PhaseReport {
     const wallMs = this.startedAt === null ? 0 : (this.endedAt ?? now) - this.startedAt;
     const busy = LOOP_PHASES.reduce((s, p) => s + this.ms[p], 0);
-    return { steps: this.steps, images: this.images, wallMs, ms: { ...this.ms }, idleMs: Math.max(0, wallMs - busy) };
+    return { steps: this.steps, images: this.images, wallMs, ms: { ...this.ms }, idleMs: Math.max(0, wallMs - busy), views: this.views };
   }
 }

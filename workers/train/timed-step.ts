@@ -1,28 +1,65 @@
-// One training step as the loop runs it: the batch's two augmented views made on the device, then
-// the step itself (./step.ts). Every diagEvery steps the step is timed: the device queue drains,
-// then the views and the step are each waited for, which splits the time into data and compute.
-// These are the only places the loop waits for the device on purpose.
+// One training step as the loop runs it: the batch's two augmented views, rendered ahead by the
+// augmentation worker (../dataset/views.ts) and uploaded, then the step itself (./step.ts). Every
+// diagEvery steps the step is timed: the device queue drains, then the views and the step are
+// each waited for, which splits the time into data and compute. These are the only places the
+// loop waits for the device on purpose.
 import * as tf from '@tensorflow/tfjs';
 import type { MetricRecord } from '../contract/api';
-import type { TrainConfig } from '../contract/config';
-import { augmentView, viewOptions } from '../dataset/augment';
-import { uploadBatch, type Dataset } from '../dataset/dataset';
-import type { Rng } from '../dataset/random';
+import type { ViewPair, ViewSource } from '../dataset/views';
+import type { Draws, StepDraw } from './draws';
 import type { PhaseClock } from './phases';
 import { trainStep, type StepContext, type StepOutput } from './step';
 
-export type Views = (batch: Int32Array, rand: Rng) => [tf.Tensor4D, tf.Tensor4D];
+/** Bytes of views requested ahead at most (one step is always requested ahead). */
+const AHEAD_BYTES = 64 * 2 ** 20;
 
-/** The two views of a batch ([B, H, W, 3] each), drawn from `rand`: two independent augmentations
- *  of each image, as facebookresearch/vicreg augmentations.py's TrainTransform draws them. */
-export function twoViews(data: Dataset, c: TrainConfig): Views {
-  const inBatch = Int32Array.from({ length: c.batchSize }, (_, k) => k); // crop box b samples image b
-  const view1 = viewOptions(c, 1, data.summary);
-  const view2 = viewOptions(c, 2, data.summary);
-  return (batch, rand) => {
-    const x = uploadBatch(data, batch);
-    return [augmentView(x, inBatch, view1, data, rand), augmentView(x, inBatch, view2, data, rand)];
-  };
+/**
+ * The steps' views in order: each step's draws (./draws.ts) are handed to the view source one or
+ * two steps before the step that trains on them, so that the views render while the step before
+ * computes.
+ */
+export class StepViews {
+  private readonly ahead: StepDraw[] = [];
+  private readonly depth: number;
+
+  constructor(
+    private readonly draws: Draws,
+    private readonly source: ViewSource,
+    private readonly shape: [number, number, number, number], // [B, S, S, 3]
+  ) {
+    const pairBytes = 2 * 4 * shape.reduce((a, b) => a * b, 1);
+    this.depth = pairBytes * 2 <= AHEAD_BYTES ? 2 : 1;
+  }
+
+  /** The next step's views on the device ([B, S, S, 3] each), its draws checked against the
+   *  loop's position; keeps the steps after it requested. */
+  async next(epoch: number, index: number, clock: PhaseClock): Promise<[tf.Tensor4D, tf.Tensor4D]> {
+    this.fill();
+    const draw = this.ahead.shift()!;
+    if (draw.epoch !== epoch || draw.index !== index) {
+      throw new Error(`the views drawn for step ${draw.index} of epoch ${draw.epoch} reached step ${index} of epoch ${epoch}`);
+    }
+    // Charged to 'data' while it runs on this thread (no worker); waiting for the worker is idle.
+    const pair: ViewPair = await clock.time('data', () => this.source.take());
+    clock.views = this.source.where;
+    const views = clock.time('data', () => pair.map((v) => tf.tensor4d(v, this.shape)) as [tf.Tensor4D, tf.Tensor4D]);
+    // WASM copies the values into its heap; other backends may keep the array itself.
+    if (tf.getBackend() === 'wasm') this.source.recycle(pair);
+    this.fill();
+    return views;
+  }
+
+  dispose(): void {
+    this.source.dispose();
+  }
+
+  private fill(): void {
+    while (this.ahead.length < this.depth) {
+      const d = this.draws.next();
+      this.source.request(d);
+      this.ahead.push(d);
+    }
+  }
 }
 
 /** Resolves when the device has computed `tensors` (a one-number reduction is read back). */
@@ -34,7 +71,8 @@ async function settle(tensors: tf.Tensor[]): Promise<void> {
 
 export interface StepRequest {
   ctx: StepContext;
-  views: () => [tf.Tensor4D, tf.Tensor4D];
+  /** The step's two views on the device; the step disposes them. */
+  views: () => Promise<[tf.Tensor4D, tf.Tensor4D]>;
   step: number;
   lr: number;
   diagnose: boolean;
@@ -46,23 +84,25 @@ export interface StepRequest {
 /** Runs one step; its outputs stay on the device. Timed when it diagnoses (not the first step, whose
  *  time is the kernels' warm-up). */
 export async function runStep(r: StepRequest): Promise<{ out: StepOutput; timing: Pick<MetricRecord, 'dataMs' | 'computeMs'> }> {
-  // tidy keeps every tensor the step returns (nested in the object) and frees the views.
-  const run = (x1: tf.Tensor4D, x2: tf.Tensor4D) =>
-    tf.tidy(() => trainStep(r.ctx, x1, x2, r.step, r.lr, r.diagnose) as unknown as tf.TensorContainer) as unknown as StepOutput;
   const { clock } = r;
-  const views = () => clock.time('data', () => tf.tidy(r.views) as [tf.Tensor4D, tf.Tensor4D]);
+  // tidy keeps every tensor the step returns (nested in the object).
+  const run = (x1: tf.Tensor4D, x2: tf.Tensor4D) =>
+    clock.time(
+      'step',
+      () => tf.tidy(() => trainStep(r.ctx, x1, x2, r.step, r.lr, r.diagnose) as unknown as tf.TensorContainer) as unknown as StepOutput,
+    );
   if (!(r.diagnose && r.step > 0)) {
-    const [x1, x2] = views();
-    const out = clock.time('step', () => run(x1, x2));
+    const [x1, x2] = await r.views();
+    const out = run(x1, x2);
     tf.dispose([x1, x2]);
     return { out, timing: {} };
   }
   await r.drain();
   const t0 = performance.now();
-  const [x1, x2] = views();
+  const [x1, x2] = await r.views();
   await settle([x1, x2]);
   const t1 = performance.now();
-  const out = clock.time('step', () => run(x1, x2));
+  const out = run(x1, x2);
   tf.dispose([x1, x2]);
   await settle([out.row]);
   return { out, timing: { dataMs: t1 - t0, computeMs: performance.now() - t1 } };

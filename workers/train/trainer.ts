@@ -8,7 +8,8 @@ import type { TrainEvent } from '../contract/api';
 import type { TrainConfig } from '../contract/config';
 import { restoreTensors, type Checkpoint, type CheckpointMeta } from '../checkpoint/record';
 import type { Dataset } from '../dataset/dataset';
-import { mulberry32, permutation, type Rng } from '../dataset/random';
+import { mulberry32 } from '../dataset/random';
+import { type AugmentPort, viewSource } from '../dataset/views';
 import { modelCard, usesRecompute, WASM_HEAP_LIMIT } from '../model/card';
 import { buildModel } from '../model/model';
 import { makeOptimizer } from '../optim/optimizers';
@@ -21,7 +22,8 @@ import { PhaseClock } from './phases';
 import { pausePoint } from './pause';
 import { releaseRun, type RunControl, type RunLoop, type TrainedRun } from './run';
 import type { StepContext } from './step';
-import { runStep, twoViews } from './timed-step';
+import { Draws } from './draws';
+import { runStep, StepViews } from './timed-step';
 import { CollapseWatch } from './warnings';
 
 type Emit = (e: TrainEvent) => void;
@@ -43,8 +45,7 @@ export async function train(
 ): Promise<TrainedRun> {
   const resume = o.resume?.meta;
   const loop = startLoop(data, c, o.runId, resume);
-  const rand = mulberry32(c.seed);
-  const views = twoViews(data, c);
+  const draws = new Draws(data, c, mulberry32(c.seed), loop.stepsPerEpoch, resume);
   const ctx = stepContext(c, o.resume);
   const watch = new CollapseWatch();
   const online = c.knnEvery >= 0 && OnlineKnn.possible(data) ? new OnlineKnn(data, c) : null;
@@ -52,7 +53,7 @@ export async function train(
   await pacer.start(!!resume);
   const dims = { b: c.batchSize, projector: ctx.model.projector.outDim, backbone: ctx.model.backbone.featureDim };
   const metrics = new MetricsWindow(loop, control, watch, emit, dims, resume); // its clock starts now
-  const checkpoints = new Checkpointer(loop, control, ctx, rand, data, metrics, pacer, emit, { ...o, sink: o.checkpoint }, !!resume);
+  const checkpoints = new Checkpointer(loop, control, ctx, draws, data, metrics, pacer, emit, { ...o, sink: o.checkpoint }, !!resume);
   const position = () => ({ step: loop.step, totalSteps: loop.schedule.totalSteps, runId: o.runId });
   const state = (s: 'running' | 'paused') => emit({ type: 'state', state: s, ...position() });
   const drain = () => metrics.drain();
@@ -63,18 +64,18 @@ export async function train(
   };
   control.live = () => ({ model: ctx.model, step: loop.step, config: loop.config });
   announce(emit, state, metrics, pacer, !!resume);
+  const views = new StepViews(draws, viewSource(data, c.imageSize, augmentWorker), [c.batchSize, c.imageSize, c.imageSize, 3]);
   const clock = loop.phases;
   clock.begin();
   try {
     for (let epoch = resume?.epoch ?? 0; epoch < (pacer.budgetOpen ? Infinity : loop.config.epochs) && !control.stopped; epoch++) {
-      const { order, first } = clock.time('other', () => epochOrder(data, rand, checkpoints, resume, epoch));
-      let next = first; // index of the next step within this epoch
+      let next = epoch === resume?.epoch ? resume.stepInEpoch : 0; // index of the next step within this epoch
       for (let i = next; i < loop.stepsPerEpoch && !control.stopped; i++) {
         if (!(await pausePoint(control, { save: () => checkpoints.save('manual', epoch, i), drain, state, resumed }))) break;
-        const batch = order.subarray(i * c.batchSize, (i + 1) * c.batchSize).map((k) => data.train[k]);
         const lr = learningRate(loop.step, loop.schedule);
         const diagnose = loop.step === 0 || (loop.step + 1) % c.diagEvery === 0;
-        const { out, timing } = await runStep({ ctx, views: () => views(batch, rand), step: loop.step, lr, diagnose, drain, clock });
+        const pair = () => views.next(epoch, i, clock);
+        const { out, timing } = await runStep({ ctx, views: pair, step: loop.step, lr, diagnose, drain, clock });
         next = i + 1;
         clock.stepDone(c.batchSize);
         await metrics.push({ step: ++loop.step, epoch, lr, ...out, ...timing });
@@ -98,6 +99,7 @@ export async function train(
     throw e;
   } finally {
     metrics.dispose();
+    views.dispose();
   }
   const end = loop.failure ? 'failed' : control.stopped ? 'stopped' : 'done';
   emit({ type: 'phases', report: clock.report() });
@@ -112,6 +114,12 @@ export async function train(
     phases: clock.report(),
   };
 }
+
+/** The augmentation worker (../dataset/augment-worker.ts), where this environment has workers. */
+const augmentWorker =
+  typeof Worker === 'undefined'
+    ? null
+    : () => new Worker(new URL('../dataset/augment-worker.ts', import.meta.url), { type: 'module' }) as unknown as AugmentPort;
 
 // A worker's message loop only runs between macrotasks; yielding each step lets Pause and Stop in.
 const nextTask = () => new Promise<void>((r) => setTimeout(r, 0));
@@ -159,18 +167,6 @@ export function stepContext(c: TrainConfig, resume?: Checkpoint): StepContext {
     }
   }
   return ctx;
-}
-
-/** An epoch's shuffle and the index of its first step. A resumed epoch replays its shuffle from the
- *  generator state it began with, then picks up the generator where the checkpoint left it: the
- *  same batches and views as without a break. */
-function epochOrder(data: Dataset, rand: Rng, checkpoints: Checkpointer, resume: CheckpointMeta | undefined, epoch: number) {
-  const resumed = resume && epoch === resume.epoch;
-  if (resumed) rand.setState(resume.rng.epochStart);
-  checkpoints.epochStart = rand.getState();
-  const order = permutation(data.train.length, rand);
-  if (resumed && resume.stepInEpoch > 0) rand.setState(resume.rng.state);
-  return { order, first: resumed ? resume.stepInEpoch : 0 };
 }
 
 /** The run's first events: running, then a resumed run's history or a fresh run's k-NN start. */
