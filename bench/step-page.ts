@@ -7,6 +7,7 @@ import { applyPreset, RECIPE_IDS } from '../workers/contract/presets';
 import { modelCard } from '../workers/model/card';
 import type { PlainBench } from './worker/plain-step';
 import type { StudioBench } from './worker/studio-step';
+import type { DispatchCount } from './worker/dispatches';
 import type { StepTiming } from './worker/timing';
 import { errorMessage } from '../workers/contract/errors';
 
@@ -60,6 +61,8 @@ function batchFor(c: TrainConfig, flops: number, ceiling: number): number | null
  *  the step at each WEBGPU_DEFERRED_SUBMIT_BATCH_SIZE. */
 export interface BenchExtras {
   profile?: { backend: string; case: string; kernels: { name: string; ms: number; calls: number }[] };
+  /** `dispatches=1` on webgpu: one step of each case at its recipe's batch, counted, not timed. */
+  dispatches?: { case: string; batchSize: number; count: DispatchCount }[];
   deferred?: { value: number; imagesPerSec: number }[];
 }
 const extras: BenchExtras = {};
@@ -95,6 +98,16 @@ async function run(): Promise<BenchRow[]> {
           .map((k) => `${k.name} ${((100 * k.ms) / total).toFixed(0)}%`)
           .join(', ')}`,
       );
+    }
+    if (backend === 'webgpu' && params.get('dispatches')) {
+      extras.dispatches = [];
+      for (const [id, c] of cases()) {
+        const count = await studio.dispatches(c);
+        extras.dispatches.push({ case: id, batchSize: c.batchSize, count });
+        log(`webgpu ${id} (batch ${c.batchSize}): ${count.dispatches} dispatches and ${count.readbacks} readbacks in one training step`);
+        log(`  by kernel: ${count.byKernel.map((k) => `${k.name} ${k.dispatches}`).join(', ')}`);
+      }
+      continue;
     }
     if (backend === 'webgpu' && params.get('deferred')) {
       const [id, c] = cases()[0];

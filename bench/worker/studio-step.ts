@@ -5,7 +5,9 @@ import * as tf from '@tensorflow/tfjs';
 import { selectBackend } from '../../workers/backend/select';
 import type { BackendName, TrainConfig } from '../../workers/contract/config';
 import { trainStep } from '../../workers/train/step';
+import { releaseRun } from '../../workers/train/run';
 import { stepContext } from '../../workers/train/trainer';
+import { countDispatches, type DispatchCount } from './dispatches';
 import { matMulCeiling, randomViews, timeSteps } from './timing';
 
 const api = {
@@ -45,6 +47,20 @@ const api = {
       ctx.avt.ema?.dispose();
       ctx.optimizer.dispose();
       model.dispose();
+    }
+  },
+  /** One training step's GPU dispatches and readbacks (./dispatches.ts), after a warm-up step. */
+  async dispatches(config: TrainConfig): Promise<DispatchCount> {
+    const ctx = stepContext(config);
+    const [x1, x2] = randomViews(config.batchSize, config.imageSize);
+    try {
+      // The first step makes the optimizer's slots; its work need not finish for the second to be
+      // recorded, and nothing is read back (on a software GPU a step at the recipe's batch takes minutes).
+      tf.dispose(tf.tidy(() => trainStep(ctx, x1, x2, 0, 0.01).row));
+      return countDispatches(() => tf.dispose(tf.tidy(() => trainStep(ctx, x1, x2, 1, 0.01).row)));
+    } finally {
+      tf.dispose([x1, x2]);
+      releaseRun(ctx);
     }
   },
   async step(config: TrainConfig) {

@@ -18,7 +18,7 @@ let persistenceAsked = false;
 /** Training events: checkpoint news goes to the checkpoint list at once, the rest (throttled) to
  *  the run; what the store keeps of each is src/train/slice.ts's onTrainEvent. */
 function trainEvents(): (e: TrainEvent) => void {
-  const run = throttledEvents(store().onTrainEvent);
+  const run = throttledEvents(store().onTrainEvent, (step) => useStore.setState((s) => (step > s.step ? { step } : {})));
   return (e) => {
     const s = store();
     if (e.type === 'metrics') for (const r of e.records) stepTook(r.msPerStep);

@@ -19,6 +19,30 @@ describe('throttledEvents', () => {
     expect(applied.map((e) => [e.type, steps(e)])).toEqual([['metrics', [1, 2, 3]]]);
   });
 
+  it('reports the step of each metrics window at once, while the charts wait', () => {
+    const seen: number[] = [];
+    const send = throttledEvents(
+      () => {},
+      (step) => seen.push(step),
+    );
+    send({ type: 'metrics', records: [metric(1), metric(2)] });
+    send({ type: 'metrics', records: [metric(3)] });
+    expect(seen).toEqual([2, 3]);
+  });
+
+  it("keeps only the latest report of the loop's time, applied with the metrics", () => {
+    const applied: TrainEvent[] = [];
+    const send = throttledEvents((e) => applied.push(e));
+    const report = (steps: number) => ({ steps, images: steps, wallMs: 1, ms: {} as never, idleMs: 0, views: null });
+    send({ type: 'metrics', records: [metric(1)] });
+    send({ type: 'phases', report: report(1) });
+    send({ type: 'phases', report: report(2) });
+    expect(applied).toEqual([]);
+    vi.advanceTimersByTime(CHART_INTERVAL_MS);
+    expect(applied.map((e) => e.type)).toEqual(['metrics', 'phases']);
+    expect((applied[1] as { report: { steps: number } }).report.steps).toBe(2);
+  });
+
   it('applies what is pending before any other event, so order is kept', () => {
     const applied: TrainEvent[] = [];
     const send = throttledEvents((e) => applied.push(e));

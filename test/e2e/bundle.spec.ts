@@ -17,6 +17,13 @@ test('the main bundle holds no TF.js; the worker bundle does', () => {
   const assets = readdirSync(join(dist, 'assets')).filter((f) => f.endsWith('.js'));
   const workers = assets.filter((f) => f.startsWith('worker'));
   expect(workers.length).toBe(1);
+  // The training worker starts the augmentation worker (workers/dataset/augment-worker.ts), by
+  // URL too; it renders views without TF.js.
+  const helpers = assets.filter((f) => f.startsWith('augment-worker'));
+  expect(helpers.length).toBe(1);
+  expect(readFileSync(join(dist, 'assets', workers[0]), 'utf8')).toContain(helpers[0]);
+  const helperCode = readFileSync(join(dist, 'assets', helpers[0]), 'utf8');
+  for (const marker of TFJS_MARKERS) expect(helperCode.includes(marker), `${helpers[0]} contains ${marker}`).toBe(false);
   // Walk the entry's imports, static and dynamic; the worker is reached only as a URL, not an import.
   const seen = new Set<string>();
   const visit = (file: string) => {
@@ -26,7 +33,9 @@ test('the main bundle holds no TF.js; the worker bundle does', () => {
     for (const m of code.matchAll(/(?:from|import)\s*\(?\s*["']\.\/([^"']+\.js)["']/g)) visit(m[1]);
   };
   visit(entry!);
-  expect([...seen, ...workers].sort(), 'the scripts reached from the entry, and the worker, are the whole build').toEqual(assets.sort());
+  expect([...seen, ...workers, ...helpers].sort(), 'the scripts reached from the entry, and the workers, are the whole build').toEqual(
+    assets.sort(),
+  );
   for (const file of seen) {
     expect(workers).not.toContain(file);
     const code = readFileSync(join(dist, 'assets', file), 'utf8');

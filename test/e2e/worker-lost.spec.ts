@@ -9,7 +9,8 @@ const savedSteps = async (page: Page) =>
   (await page.getByTestId('checkpoint').evaluateAll((rows) => rows.map((r) => Number(r.getAttribute('data-step'))))).sort((a, b) => a - b);
 
 async function trainingWorker(page: Page) {
-  const w = page.workers().find((x) => /worker/.test(x.url()) && !/pthread|wasm/.test(x.url()));
+  // The training worker's chunk (assets/worker-<hash>.js), not the augmentation worker it starts.
+  const w = page.workers().find((x) => /\/worker-[^/]*\.js/.test(x.url()));
   expect(w, 'the training worker').toBeTruthy();
   return w!;
 }

@@ -73,7 +73,7 @@ export function fromPixels(
       ...extra,
     },
     pixels,
-    shape,
+    shape: { count, height, width, channels }, // not the caller's object, which may hold more (the sample's meta)
     labels,
     train: split.train,
     test: split.test,

@@ -39,13 +39,13 @@ async function toRgba(x: tf.Tensor4D): Promise<Uint8ClampedArray[]> {
 
 export async function previewAugment(data: Dataset, c: TrainConfig, count: number, draw: number): Promise<AugmentPreview> {
   const idx = previewIndices(data, count);
-  const { height: h, width: w } = data.shape;
+  const { height: h, width: w, channels } = data.shape;
   // Its own generator (seed and draw), so the preview never moves the training run's stream.
   const rand = mulberry32((c.seed * 1_000_003 + draw * 7919) >>> 0);
   const p1 = drawParams(idx.length, h, w, viewOptions(c, 1, data.summary), rand);
   const p2 = drawParams(idx.length, h, w, viewOptions(c, 2, data.summary), rand);
   // The renderer the trainer's views come from (./render.ts), before normalization.
-  const source = { pixels: data.pixels, ...data.shape, gray: data.summary.grayscale };
+  const source = { pixels: data.pixels, height: h, width: w, channels, gray: data.summary.grayscale };
   const unit = { mean: [0, 0, 0], std: [1, 1, 1] };
   const shape: [number, number, number, number] = [idx.length, c.imageSize, c.imageSize, 3];
   const [original, view1, view2] = tf.tidy(() => [
