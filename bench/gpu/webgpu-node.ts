@@ -1,14 +1,14 @@
 // The studio's training step on TF.js's WebGPU backend in Node, through Dawn (the `webgpu` npm
 // package's dawn.node), for a machine with a GPU and no browser: images/s, GFLOP/s and the peak of
 // tf.memory().numBytes, with recomputation off and on, plus a matMul ceiling. The same trainStep and
-// kernels as the worker (workers/train/step.ts, workers/backend/webgpu-grads.ts).
+// kernels as the worker (workers/train/step.ts, workers/backend/webgpu-kernels.ts).
 //   DAWN_NODE=path/to/dawn.node node webgpu-node.mjs [cases=defaults,small-32] [batch=256] [steps=5] [modes=off,on] [matmul=4096]
 // bench/gpu/pack.sh bundles this with Node and dawn.node for the device machine (bench/gpu/README.md);
 // here, on SwiftShader's Vulkan, it checks the path (not the speed):
 //   VK_ICD_FILENAMES=/usr/lib/chromium/vk_swiftshader_icd.json npx tsx bench/gpu/webgpu-node.ts cases=defaults batch=4 steps=1 matmul=256
 import * as tf from '@tensorflow/tfjs';
 import { createRequire } from 'node:module';
-import { registerWebgpuGradKernels } from '../../workers/backend/webgpu-grads';
+import { registerWebgpuKernels } from '../../workers/backend/webgpu-kernels';
 import { DEFAULT_CONFIG } from '../../workers/contract/config';
 import { applyPreset, isPresetId } from '../../workers/contract/presets';
 import { images } from '../../workers/model/backbone-test-kit';
@@ -32,7 +32,7 @@ Object.assign(globalThis, dawn.globals);
 Object.defineProperty(globalThis, 'navigator', { value: { gpu: dawn.create([]) }, configurable: true });
 await import('@tensorflow/tfjs-backend-webgpu'); // registers itself only where navigator.gpu exists
 
-registerWebgpuGradKernels();
+registerWebgpuKernels();
 if (!(await tf.setBackend('webgpu')))
   throw new Error('the webgpu backend did not start: no adapter (is a Vulkan driver found? VK_ICD_FILENAMES)');
 await tf.ready();

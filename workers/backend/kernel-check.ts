@@ -1,4 +1,4 @@
-// "Check kernels": the studio's own kernels (wasm/, webgpu-grads.ts) and the backend's built-in
+// "Check kernels": the studio's own kernels (wasm/, webgpu-*.ts) and the backend's built-in
 // ones that training uses, on the active backend, against TF.js's CPU backend (the reference
 // semantics) on the same seeded data. A user's GPU driver or browser can differ from the ones we
 // test on; this says whether training there computes the right gradients.
@@ -6,6 +6,8 @@ import * as tf from '@tensorflow/tfjs';
 import type { KernelCheckReport } from '../contract/api';
 import { errorMessage } from '../contract/errors';
 import { lcgValues } from '../dataset/random';
+import { BN_RUNNING, BN_TRAIN, BN_TRAIN_GRAD, fusedBatchNorm } from '../model/batchnorm';
+import { fusedSgdStep, SGD_STEP } from '../optim/sgd-step';
 
 /** Max |active − cpu| over max |cpu|: float32 sums taken in another order stay far below it. */
 export const KERNEL_CHECK_TOLERANCE = 1e-4;
@@ -115,6 +117,48 @@ function cases(): { kernel: string; label: string; run: () => tf.Tensor }[] {
         return tf.concat([tf.sum(x, axes), tf.mean(x, axes)]);
       },
     });
+  }
+  // The fused BatchNorm + ReLU (model/batchnorm.ts) where the backend has it: forward (y and the
+  // statistics), backward (dx, dγ, dβ) and a running statistic, on data whose mean is far from 0.
+  if (fusedBatchNorm()) {
+    for (const shape of [
+      [16, 6, 6, 8],
+      [32, 24],
+    ]) {
+      const C = shape[shape.length - 1];
+      const n = size(shape) / C;
+      const x = () => tf.add(tf.mul(tensor(shape, 81), 3), 20);
+      const forward = () =>
+        tf
+          .engine()
+          .runKernel(BN_TRAIN, { x: x(), gamma: tensor([C], 82), beta: tensor([C], 83) }, { eps: 1e-5, relu: true }) as tf.Tensor[];
+      out.push({
+        kernel: 'BatchNorm + ReLU (training)',
+        label: shape.join('×'),
+        run: () => {
+          const [y, stats] = forward();
+          const grads = tf
+            .engine()
+            .runKernel(BN_TRAIN_GRAD, { dy: tensor(shape, 84), x: x(), y, stats, gamma: tensor([C], 82) }, { relu: true }) as tf.Tensor[];
+          const moved = tf.engine().runKernel(BN_RUNNING, { running: tensor([C], 85), stats }, { row: 1, momentum: 0.1, n }) as tf.Tensor;
+          return tf.concat([y, stats, ...grads, moved].map((t) => tf.reshape(t, [-1])));
+        },
+      });
+    }
+  }
+  // SGD's fused step (optim/sgd-step.ts), with and without weight decay.
+  if (fusedSgdStep()) {
+    for (const weightDecay of [5e-4, 0]) {
+      out.push({
+        kernel: 'SGD step',
+        label: `weight decay ${weightDecay}`,
+        run: () => {
+          const [p, m, g] = [91, 92, 93].map((seed) => tensor([37, 19], seed));
+          const next = tf.engine().runKernel(SGD_STEP, { p, m, g }, { lr: 0.05, momentum: 0.9, weightDecay }) as tf.Tensor[];
+          return tf.concat(next.map((t) => tf.reshape(t, [-1])));
+        },
+      });
+    }
   }
   return out;
 }

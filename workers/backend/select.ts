@@ -17,7 +17,7 @@ import { buildModel } from '../model/model';
 import { lars } from '../optim/optimizers';
 import { trainStep } from '../train/step';
 import { registerWasmGradKernels } from './wasm/register';
-import { registerWebgpuGradKernels } from './webgpu-grads';
+import { registerWebgpuKernels } from './webgpu-kernels';
 import { withTimeout } from './timeout';
 import { startWasm, type WasmStart } from './wasm-threads';
 import { errorMessage } from '../contract/errors';
@@ -30,7 +30,7 @@ setWasmPaths({
   'tfjs-backend-wasm-threaded-simd.wasm': wasmThreaded,
 });
 registerWasmGradKernels();
-registerWebgpuGradKernels();
+registerWebgpuKernels();
 
 /**
  * Builds a throwaway model of `config`, hands `use` a function that runs one training step on

@@ -1,7 +1,15 @@
 // Building blocks with explicit variables: every weight has a stable name (for checkpoints), and
 // BatchNorm keeps its running statistics as non-trainable variables updated in training mode.
 import * as tf from '@tensorflow/tfjs';
-import { BN_TRAIN, BN_TRAIN_GRAD, type BnTrainAttrs, type BnTrainGradAttrs, fusedBatchNorm } from './batchnorm';
+import {
+  BN_RUNNING,
+  BN_TRAIN,
+  BN_TRAIN_GRAD,
+  type BnRunningAttrs,
+  type BnTrainAttrs,
+  type BnTrainGradAttrs,
+  fusedBatchNorm,
+} from './batchnorm';
 
 export interface Param {
   name: string;
@@ -106,30 +114,30 @@ function updateRunningStats(bn: BatchNorm, mean: tf.Tensor, variance: tf.Tensor,
   bn.runningVar.assign(tf.add(tf.mul(bn.runningVar, 1 - BN_MOMENTUM), tf.mul(variance, (BN_MOMENTUM * n) / Math.max(n - 1, 1))));
 }
 
-/** Training-mode BatchNorm (+ ReLU) as the backend's two fused kernels (./batchnorm.ts); it keeps
+/** Training-mode BatchNorm (+ ReLU) as the backend's fused kernels (./batchnorm.ts); it keeps
  *  x and y for the backward pass, which recomputes x̂ from them. */
 function fusedBatchNormTraining(x: tf.Tensor, bn: BatchNorm, relu: boolean): tf.Tensor {
   const n = x.size / x.shape[x.rank - 1];
+  const run = (name: string, inputs: tf.NamedTensorMap, attrs: object) =>
+    tf.engine().runKernel(name, inputs, attrs as unknown as tf.NamedAttrMap) as tf.Tensor | tf.Tensor[];
   const f = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
     const [input, g, b, save] = args as [tf.Tensor, tf.Tensor, tf.Tensor, tf.GradSaveFunc];
-    const attrs: BnTrainAttrs = { eps: BN_EPS, relu };
-    const [y, mean, variance, invStd] = tf
-      .engine()
-      .runKernel(BN_TRAIN, { x: input, gamma: g, beta: b }, attrs as unknown as tf.NamedAttrMap) as tf.Tensor[];
-    updateRunningStats(bn, mean, variance, n);
-    save([input, y, mean, invStd, g]);
+    const [y, stats] = run(BN_TRAIN, { x: input, gamma: g, beta: b }, { eps: BN_EPS, relu } satisfies BnTrainAttrs) as tf.Tensor[];
+    if (!replaying) {
+      for (const [row, running] of [
+        [0, bn.runningMean],
+        [1, bn.runningVar],
+      ] as const) {
+        running.assign(run(BN_RUNNING, { running, stats }, { row, momentum: BN_MOMENTUM, n } satisfies BnRunningAttrs) as tf.Tensor);
+      }
+    }
+    save([input, y, stats, g]);
     return {
       value: y,
       gradFunc: (dy: tf.Tensor | tf.Tensor[], saved: tf.Tensor[]) => {
-        const [xs, ys, m, s, gam] = saved;
+        const [xs, ys, st, gam] = saved;
         const grad: BnTrainGradAttrs = { relu };
-        return tf
-          .engine()
-          .runKernel(
-            BN_TRAIN_GRAD,
-            { dy: dy as tf.Tensor, x: xs, y: ys, mean: m, invStd: s, gamma: gam },
-            grad as unknown as tf.NamedAttrMap,
-          ) as tf.Tensor[];
+        return run(BN_TRAIN_GRAD, { dy: dy as tf.Tensor, x: xs, y: ys, stats: st, gamma: gam }, grad) as tf.Tensor[];
       },
     };
   });

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { adamw, clipByGlobalNorm, lars, sgd } from './optimizers';
+import { sgdStepOptions } from './sgd-step';
 import { learningRate, rampedCoeff } from './schedule';
 
 beforeAll(async () => {
@@ -49,7 +50,12 @@ describe('LARS, one step by hand (main_vicreg.py LARS.step)', () => {
   });
 });
 
-describe('SGD with momentum, two steps by hand (torch.optim.SGD, dampening 0)', () => {
+describe.each([
+  ['the fused step (./sgd-step.ts)', true],
+  ['the composite route', false],
+])('SGD with momentum, two steps by hand (torch.optim.SGD, dampening 0): %s', (_, fused) => {
+  beforeAll(() => void (sgdStepOptions.enabled = fused));
+  afterAll(() => void (sgdStepOptions.enabled = true));
   // p = [[1, -2]], g = [[0.5, 0.5]], wd = 0.1, momentum 0.9, lr 0.1.
   // step 1: d = g + 0.1·p = [0.6, 0.3]; mu = d; p = [0.94, -2.03].
   // step 2: d = [0.5 + 0.094, 0.5 − 0.203] = [0.594, 0.297]; mu = 0.9·[0.6, 0.3] + d = [1.134, 0.567];
@@ -72,6 +78,23 @@ describe('SGD with momentum, two steps by hand (torch.optim.SGD, dampening 0)', 
     expect(Array.from(b.dataSync())).toEqual([expect.closeTo(0.95, 6), expect.closeTo(-2.05, 6)]);
     opt.dispose();
   });
+});
+
+it('the fused SGD step gives the composite route bits for bits, with and without weight decay', () => {
+  const run = (fused: boolean) => {
+    sgdStepOptions.enabled = fused;
+    const w = tf.variable(tf.randomNormal([13, 7], 0, 1, 'float32', 1));
+    const b = tf.variable(tf.randomNormal([7], 0, 1, 'float32', 2));
+    const opt = sgd({ weightDecay: 5e-4, momentum: 0.9 });
+    for (let k = 0; k < 3; k++)
+      opt.apply([w, b], [tf.randomNormal([13, 7], 0, 1, 'float32', 3 + k), tf.randomNormal([7], 0, 1, 'float32', 9 + k)], 0.07);
+    const out = [...w.dataSync(), ...b.dataSync(), ...opt.state().flatMap((s) => [...s.variable.dataSync()])];
+    opt.dispose();
+    tf.dispose([w, b]);
+    return out;
+  };
+  expect(run(true)).toEqual(run(false));
+  sgdStepOptions.enabled = true;
 });
 
 describe('AdamW, two steps by hand (torch.optim.AdamW)', () => {

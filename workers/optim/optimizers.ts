@@ -2,6 +2,7 @@
 // checkpoint can hold it. Each update runs inside one tf.tidy and reads nothing back.
 import * as tf from '@tensorflow/tfjs';
 import type { TrainConfig } from '../contract/config';
+import { fusedSgdStep, SGD_STEP, type SgdStepAttrs } from './sgd-step';
 
 /** One piece of optimizer state: a slot of a parameter (momentum, moments) or a scalar (param null). */
 export interface SlotState {
@@ -118,6 +119,17 @@ function heavyBall(p: tf.Variable, m: tf.Variable, g: tf.Tensor, momentum: numbe
   p.assign(tf.sub(p, tf.mul(m, lr)));
 }
 
+/** SGD's weight decay and heavy-ball step as one kernel where the backend has it (./sgd-step.ts). */
+function sgdUpdate(p: tf.Variable, m: tf.Variable, g: tf.Tensor, a: SgdStepAttrs): void {
+  if (!fusedSgdStep()) {
+    heavyBall(p, m, a.weightDecay === 0 ? g : tf.add(g, tf.mul(p, a.weightDecay)), a.momentum, a.lr);
+    return;
+  }
+  const [nextM, nextP] = tf.engine().runKernel(SGD_STEP, { p, m, g }, a as unknown as tf.NamedAttrMap) as tf.Tensor[];
+  m.assign(nextM);
+  p.assign(nextP);
+}
+
 /** SGD with momentum and coupled weight decay (torch.optim.SGD, dampening 0). */
 export function sgd(o: { weightDecay: number; momentum: number }): Optimizer {
   const mu = slots('sgd.mu');
@@ -125,8 +137,8 @@ export function sgd(o: { weightDecay: number; momentum: number }): Optimizer {
     apply(vars, grads, lr) {
       tf.tidy(() => {
         vars.forEach((p, i) => {
-          const g = isBiasOrNorm(p) ? grads[i] : tf.add(grads[i], tf.mul(p, o.weightDecay));
-          heavyBall(p, mu.get(p), g, o.momentum, lr);
+          const weightDecay = isBiasOrNorm(p) ? 0 : o.weightDecay;
+          sgdUpdate(p, mu.get(p), grads[i], { lr, momentum: o.momentum, weightDecay });
         });
       });
     },

@@ -3,7 +3,14 @@
 // pass for the two sums and one for dx. Without the native kernels (an unknown TF.js glue) the
 // same loops run in JavaScript on the heap (model/batchnorm.ts), slower but the same numbers.
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
-import { type BnTrainAttrs, type BnTrainGradAttrs, bnTrainBackward, bnTrainForward } from '../../model/batchnorm';
+import {
+  type BnRunningAttrs,
+  type BnTrainAttrs,
+  type BnTrainGradAttrs,
+  bnRunning,
+  bnTrainBackward,
+  bnTrainForward,
+} from '../../model/batchnorm';
 import type { Info, KernelArgs } from './heap';
 import { nativeKernels, offsetOf } from './native/module';
 
@@ -17,30 +24,26 @@ export function batchNormTrain({ inputs, backend: b, attrs }: KernelArgs<'x' | '
   const C = channels(x);
   const N = C === 0 ? 0 : x.shape.reduce((a, d) => a * d, 1) / C;
   const y = backend.makeOutput(x.shape, 'float32');
-  const [mean, variance, invStd] = [0, 1, 2].map(() => backend.makeOutput([C], 'float32'));
+  const stats = backend.makeOutput([3, C], 'float32'); // mean, variance, invStd
   const k = nativeKernels(backend)?.exports;
   if (!k) {
     const r = bnTrainForward(heap(backend, x), C, heap(backend, gamma), heap(backend, beta), { eps, relu });
-    for (const [t, v] of [
-      [y, r.y],
-      [mean, r.mean],
-      [variance, r.variance],
-      [invStd, r.invStd],
-    ] as const)
-      heap(backend, t).set(v);
-    return [y, mean, variance, invStd];
+    heap(backend, y).set(r.y);
+    heap(backend, stats).set(r.stats);
+    return [y, stats];
   }
   const scratch = backend.makeOutput([2 * C], 'float32'); // C float64
   const at = (t: Info) => offsetOf(backend, t);
-  k.bn_stats(at(x), N, C, eps, at(mean), at(variance), at(invStd), at(scratch));
-  k.bn_relu_forward(at(x), N, C, at(mean), at(invStd), at(gamma), at(beta), at(y), relu ? 1 : 0);
+  const [mean, variance, invStd] = [0, 1, 2].map((row) => at(stats) + 4 * row * C);
+  k.bn_stats(at(x), N, C, eps, mean, variance, invStd, at(scratch));
+  k.bn_relu_forward(at(x), N, C, mean, invStd, at(gamma), at(beta), at(y), relu ? 1 : 0);
   backend.disposeData(scratch.dataId);
-  return [y, mean, variance, invStd];
+  return [y, stats];
 }
 
-export function batchNormTrainGrad({ inputs, backend: b, attrs }: KernelArgs<'dy' | 'x' | 'y' | 'mean' | 'invStd' | 'gamma'>): Info[] {
+export function batchNormTrainGrad({ inputs, backend: b, attrs }: KernelArgs<'dy' | 'x' | 'y' | 'stats' | 'gamma'>): Info[] {
   const backend = b as BackendWasm;
-  const { dy, x, y, mean, invStd, gamma } = inputs;
+  const { dy, x, y, stats, gamma } = inputs;
   const { relu } = attrs as unknown as BnTrainGradAttrs;
   const C = channels(x);
   const N = C === 0 ? 0 : x.shape.reduce((a, d) => a * d, 1) / C;
@@ -50,7 +53,7 @@ export function batchNormTrainGrad({ inputs, backend: b, attrs }: KernelArgs<'dy
   const k = nativeKernels(backend)?.exports;
   if (!k) {
     const h = (t: Info) => heap(backend, t);
-    const r = bnTrainBackward(h(dy), h(x), h(y), h(mean), h(invStd), h(gamma), { relu });
+    const r = bnTrainBackward(h(dy), h(x), h(y), h(stats), h(gamma), { relu });
     for (const [t, v] of [
       [dx, r.dx],
       [dGamma, r.dGamma],
@@ -61,9 +64,19 @@ export function batchNormTrainGrad({ inputs, backend: b, attrs }: KernelArgs<'dy
   }
   const scratch = backend.makeOutput([4 * C], 'float32'); // 2·C float64
   const at = (t: Info) => offsetOf(backend, t);
+  const [mean, invStd] = [at(stats), at(stats) + 8 * C];
   const r = relu ? 1 : 0;
-  k.bn_relu_backward_sums(at(dy), at(y), at(x), N, C, at(mean), at(invStd), at(dBeta), at(dGamma), r, at(scratch));
-  k.bn_relu_backward_dx(at(dy), at(y), at(x), N, C, at(mean), at(invStd), at(gamma), at(dBeta), at(dGamma), at(dx), r);
+  k.bn_relu_backward_sums(at(dy), at(y), at(x), N, C, mean, invStd, at(dBeta), at(dGamma), r, at(scratch));
+  k.bn_relu_backward_dx(at(dy), at(y), at(x), N, C, mean, invStd, at(gamma), at(dBeta), at(dGamma), at(dx), r);
   backend.disposeData(scratch.dataId);
   return [dx, dGamma, dBeta];
+}
+
+/** The running statistic: C values, in JavaScript on the heap. */
+export function batchNormRunning({ inputs, backend: b, attrs }: KernelArgs<'running' | 'stats'>): Info {
+  const backend = b as BackendWasm;
+  const { running, stats } = inputs;
+  const out = backend.makeOutput(running.shape, 'float32');
+  heap(backend, out).set(bnRunning(heap(backend, running), heap(backend, stats), attrs as unknown as BnRunningAttrs));
+  return out;
 }

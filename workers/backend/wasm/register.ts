@@ -5,9 +5,9 @@
 // model at its defaults), its Sum and Mean a tenth (reduce.ts), its GatherV2 and SplitV over half of
 // the augmentation's tensor path (copy.ts). Each kernel's file says why and how.
 import * as tf from '@tensorflow/tfjs';
-import { BN_TRAIN, BN_TRAIN_GRAD } from '../../model/batchnorm';
+import { BN_RUNNING, BN_TRAIN, BN_TRAIN_GRAD } from '../../model/batchnorm';
 import { batchMatMul } from './batch-mat-mul';
-import { batchNormTrain, batchNormTrainGrad } from './batchnorm';
+import { batchNormRunning, batchNormTrain, batchNormTrainGrad } from './batchnorm';
 import { conv2d } from './conv2d';
 import { conv2DBackpropFilter } from './conv2d-backprop-filter';
 import { conv2DBackpropInput } from './conv2d-backprop-input';
@@ -28,7 +28,7 @@ const MISSING = [
 ];
 
 /** The studio's own fused kernels (workers/model/batchnorm.ts), where the native kernels run. */
-const FUSED = [as(BN_TRAIN, batchNormTrain), as(BN_TRAIN_GRAD, batchNormTrainGrad)];
+const FUSED = [as(BN_TRAIN, batchNormTrain), as(BN_TRAIN_GRAD, batchNormTrainGrad), as(BN_RUNNING, batchNormRunning)];
 
 /** Kernels it has but runs far slower than it could (each file says how much slower). */
 const REPLACED = [
