@@ -20,11 +20,12 @@ const hash = [...settings].map(([k, v]) => `${k}=${v}`).join('&');
 const server = await startPreview();
 const results: { run: number; report: PhaseReport; uiBusy: number; userAgent: string }[] = [];
 try {
-  const browser = await chromium.launch({ executablePath: findChromium(), args: CHROMIUM_ARGS });
+  const browser = await chromium.launch({ executablePath: findChromium(), args: [...CHROMIUM_ARGS, ...(process.env.JSFLAGS ? [`--js-flags=${process.env.JSFLAGS}`] : [])] });
   for (let run = 0; run < runs; run++) {
     const context = await browser.newContext(); // a fresh profile: empty IndexedDB
     const page = await context.newPage();
     page.on('pageerror', (e) => console.error(`  page error: ${e.message}`));
+    page.on('console', (m) => m.text().startsWith('YIELD') && console.log(m.text()));
     await page.goto(`${server.url}/#${hash}`);
     await page.getByTestId('sample-dataset').click();
     await page.getByTestId('dataset-summary').waitFor();
@@ -42,6 +43,10 @@ try {
     const t0 = await taskSeconds();
     const wall0 = performance.now();
     await start.click();
+    if (process.env.BACKGROUND) {
+      const other = await context.newPage();
+      await other.bringToFront();
+    }
     await page
       .getByTestId('run-state')
       .filter({ hasText: /done|failed|stopped/ })
@@ -70,6 +75,7 @@ function print(run: number, r: PhaseReport, uiBusy: number): void {
   console.log('  phase        ms/step   share');
   for (const p of LOOP_PHASES) console.log(`  ${p.padEnd(11)} ${(r.ms[p] / r.steps).toFixed(1).padStart(8)}  ${pct(r.ms[p])}`);
   console.log(`  ${'idle'.padEnd(11)} ${(r.idleMs / r.steps).toFixed(1).padStart(8)}  ${pct(r.idleMs)}`);
+  for (const [why, ms] of Object.entries(r.waits ?? {})) console.log(`    idle waiting for ${why}: ${(ms / r.steps).toFixed(1)} ms/step`);
   console.log(`  views rendered: ${r.views}; the page's own thread busy ${(100 * uiBusy).toFixed(0)}% of the time`);
 }
 

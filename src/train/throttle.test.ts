@@ -33,7 +33,7 @@ describe('throttledEvents', () => {
   it("keeps only the latest report of the loop's time, applied with the metrics", () => {
     const applied: TrainEvent[] = [];
     const send = throttledEvents((e) => applied.push(e));
-    const report = (steps: number) => ({ steps, images: steps, wallMs: 1, ms: {} as never, idleMs: 0, views: null });
+    const report = (steps: number) => ({ steps, images: steps, wallMs: 1, ms: {} as never, idleMs: 0, views: null, waits: {} });
     send({ type: 'metrics', records: [metric(1)] });
     send({ type: 'phases', report: report(1) });
     send({ type: 'phases', report: report(2) });

@@ -42,6 +42,9 @@ export interface PhaseReport {
   idleMs: number;
   /** Where the views were rendered: a second worker, or the training thread itself. */
   views: 'worker' | 'inline' | null;
+  /** The idle time by what the loop was waiting for (ms): the views, a readback, the previous
+   *  checkpoint's write, the next task (where messages get in), a timed step's device. */
+  waits: Record<string, number>;
 }
 
 export type WarningKind = 'std-collapse' | 'cosine' | 'cov-zero' | 'non-finite' | 'below-pixels' | 'budget' | 'online-knn';

@@ -21,7 +21,7 @@ export interface PixelSource {
 /** byte / 255 as float32, as dataset.ts uploadBatch gives the backend. */
 const UNIT = Float32Array.from({ length: 256 }, (_, i) => i / 255);
 
-const clamp01 = (v: number) => (v < 0 ? 0 : v > 1 ? 1 : v);
+const clamp01 = (v: number) => (v < 0 ? 0 : Math.min(v, 1));
 
 /** Where cropAndResize samples along one axis: for each output index the two source indices
  *  and the weight of the second (−1: outside, extrapolated to 0). */

@@ -40,14 +40,14 @@ export class Checkpointer {
     const { loop, run } = this;
     const sink = run.sink;
     if (!sink || loop.failure || loop.step === this.savedStep) return;
-    await this.metrics.drain();
-    await this.pacer.knnDone;
+    const clock = loop.phases;
+    await clock.wait('checkpoint: readback', this.metrics.drain());
+    await clock.wait('checkpoint: online k-NN', Promise.resolve(this.pacer.knnDone));
     if (loop.failure) return;
-    await this.saving;
+    await clock.wait('checkpoint: the previous write', this.saving);
     const step = loop.step;
     this.savedStep = step;
     const rollover = next >= loop.stepsPerEpoch; // the next step opens a new epoch
-    const clock = loop.phases;
     const { layout, read } = clock.time('checkpoint', () => captureTensors(this.ctx.model, this.ctx.optimizer, this.ctx.avt));
     const meta: CheckpointMeta = {
       format: FORMAT_VERSION,

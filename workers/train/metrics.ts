@@ -61,7 +61,7 @@ export class MetricsWindow {
       tf.dispose(diagTensors);
       return [rows, diag] as const;
     });
-    await this.inFlight;
+    await clock.wait('readback', this.inFlight);
     const read = clock.time('readback', () => Promise.all([block.data(), diagBlock?.data()]));
     this.inFlight = read.then(([values, diagValues]) =>
       clock.time('readback', () => {

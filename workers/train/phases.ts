@@ -16,6 +16,7 @@ export class PhaseClock {
   private images = 0;
   /** Where the views are rendered (../dataset/views.ts), as the loop last saw it. */
   views: PhaseReport['views'] = null;
+  private waits: Record<string, number> = {};
 
   /** The loop's first step starts now. */
   begin(now = performance.now()): void {
@@ -56,9 +57,27 @@ export class PhaseClock {
     }
   }
 
+  /** Awaits `p`, the loop idle meanwhile, and counts the time against `reason`. */
+  async wait<T>(reason: string, p: Promise<T>): Promise<T> {
+    const t0 = performance.now();
+    try {
+      return await p;
+    } finally {
+      this.waits[reason] = (this.waits[reason] ?? 0) + performance.now() - t0;
+    }
+  }
+
   report(now = performance.now()): PhaseReport {
     const wallMs = this.startedAt === null ? 0 : (this.endedAt ?? now) - this.startedAt;
     const busy = LOOP_PHASES.reduce((s, p) => s + this.ms[p], 0);
-    return { steps: this.steps, images: this.images, wallMs, ms: { ...this.ms }, idleMs: Math.max(0, wallMs - busy), views: this.views };
+    return {
+      steps: this.steps,
+      images: this.images,
+      wallMs,
+      ms: { ...this.ms },
+      idleMs: Math.max(0, wallMs - busy),
+      views: this.views,
+      waits: { ...this.waits },
+    };
   }
 }

@@ -40,7 +40,10 @@ export class StepViews {
       throw new Error(`the views drawn for step ${draw.index} of epoch ${draw.epoch} reached step ${index} of epoch ${epoch}`);
     }
     // Charged to 'data' while it runs on this thread (no worker); waiting for the worker is idle.
-    const pair: ViewPair = await clock.time('data', () => this.source.take());
+    const pair: ViewPair = await clock.wait(
+      'views',
+      clock.time('data', () => this.source.take()),
+    );
     clock.views = this.source.where;
     const views = clock.time('data', () => pair.map((v) => tf.tensor4d(v, this.shape)) as [tf.Tensor4D, tf.Tensor4D]);
     // WASM copies the values into its heap; other backends may keep the array itself.
@@ -97,13 +100,13 @@ export async function runStep(r: StepRequest): Promise<{ out: StepOutput; timing
     tf.dispose([x1, x2]);
     return { out, timing: {} };
   }
-  await r.drain();
+  await clock.wait('readback', r.drain());
   const t0 = performance.now();
   const [x1, x2] = await r.views();
-  await settle([x1, x2]);
+  await clock.wait('timed step', settle([x1, x2]));
   const t1 = performance.now();
   const out = run(x1, x2);
   tf.dispose([x1, x2]);
-  await settle([out.row]);
+  await clock.wait('timed step', settle([out.row]));
   return { out, timing: { dataMs: t1 - t0, computeMs: performance.now() - t1 } };
 }
