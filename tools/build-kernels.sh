@@ -5,6 +5,7 @@
 # C compiler). Needs clang, wasm-ld and llvm-objdump 19 (Debian: apt-get install -y clang-19 lld-19).
 #   plain SIMD / relaxed SIMD (f32x4.relaxed_madd)  ×  TF.js's single-threaded build (its memory
 #   unshared) / its threaded build (shared memory, up to 4 GiB)
+# -ffp-contract=off: a multiply-add is fused only where kernels.c writes MADD, never by the compiler.
 # Every module imports env.memory and has no data, stack or start function of its own: a stack
 # frame (the shadow stack pointer, global 0) would land on TF.js's own data, so a build whose code
 # reads or writes a global is refused here, and native/module.test.ts checks the committed binaries.
@@ -16,7 +17,7 @@ src=workers/backend/wasm/native/kernels.c
 out=workers/backend/wasm/native/binaries.ts
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-common=(--target=wasm32 -O3 -msimd128 -mbulk-memory -fno-math-errno -nostdlib -Wl,--no-entry -Wl,--import-memory -Wl,--strip-all)
+common=(--target=wasm32 -O3 -msimd128 -mbulk-memory -ffp-contract=off -fno-math-errno -nostdlib -Wl,--no-entry -Wl,--import-memory -Wl,--strip-all)
 declare -A flags=(
   [simd]=""
   [relaxed]="-mrelaxed-simd -DRELAXED"

@@ -3,8 +3,8 @@
 //   g' = g + wd·p;  m' = momentum·m + g';  p' = p − lr·m'.
 // Composed from TF.js ops it is four to six elementwise kernels a parameter, about a hundred a
 // default step: GPU dispatches that cost launch overhead for a few hundred thousand values. The
-// CPU and WASM backends run it here (the loop below); WebGPU in WGSL (backend/webgpu-optim.ts);
-// WebGL takes the composite route (optimizers.ts heavyBall).
+// CPU backend runs it here (the loop below), WASM as a native kernel (backend/wasm/sgd-step.ts),
+// WebGPU in WGSL (backend/webgpu-optim.ts); WebGL takes the composite route (optimizers.ts).
 import * as tf from '@tensorflow/tfjs';
 
 export const SGD_STEP = 'VicregSgdStep';
@@ -43,21 +43,7 @@ function cpuKernel({ inputs: { p, m, g }, backend, attrs }: Args): tf.TensorInfo
   return [b.makeTensorInfo(p.shape, 'float32', r.nextM), b.makeTensorInfo(p.shape, 'float32', r.nextP)];
 }
 
-function wasmKernel({ inputs: { p, m, g }, backend, attrs }: Args): tf.TensorInfo[] {
-  const b = backend as { makeOutput(shape: number[], dtype: string): tf.TensorInfo; typedArrayFromHeap(t: tf.TensorInfo): Float32Array };
-  const nextM = b.makeOutput(p.shape, 'float32');
-  const nextP = b.makeOutput(p.shape, 'float32');
-  const h = (t: tf.TensorInfo) => b.typedArrayFromHeap(t); // views after the allocations (the heap may grow)
-  const r = sgdStep(h(p), h(m), h(g), attrs as unknown as SgdStepAttrs);
-  h(nextM).set(r.nextM);
-  h(nextP).set(r.nextP);
-  return [nextM, nextP];
-}
-
-for (const [backendName, kernelFunc] of [
-  ['cpu', cpuKernel],
-  ['wasm', wasmKernel],
-] as const) {
+for (const [backendName, kernelFunc] of [['cpu', cpuKernel]] as const) {
   if (!tf.getKernel(SGD_STEP, backendName))
     tf.registerKernel({ kernelName: SGD_STEP, backendName, kernelFunc: kernelFunc as unknown as tf.KernelFunc });
 }

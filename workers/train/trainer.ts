@@ -128,6 +128,10 @@ const augmentWorker =
  * yield measured 12.6 ms a step that way (bench/loop.ts), 5% of a default step.
  */
 const nextTask = (() => {
+  // Node (tests, tools/train-node.ts): setImmediate, as a port there drains every message posted
+  // while it drains, which would starve the timers.
+  const immediate = (globalThis as { setImmediate?: (f: () => void) => void }).setImmediate;
+  if (immediate) return () => new Promise<void>((r) => immediate(r));
   if (typeof MessageChannel === 'undefined') return () => new Promise<void>((r) => setTimeout(r, 0));
   const channel = new MessageChannel();
   const waiting: (() => void)[] = [];

@@ -6,7 +6,8 @@
 // the augmentation's tensor path (copy.ts). Each kernel's file says why and how.
 import * as tf from '@tensorflow/tfjs';
 import { BN_RUNNING, BN_TRAIN, BN_TRAIN_GRAD } from '../../model/batchnorm';
-import { batchMatMul } from './batch-mat-mul';
+import { batchMatMul, fusedMatMul } from './batch-mat-mul';
+import { SGD_STEP } from '../../optim/sgd-step';
 import { batchNormRunning, batchNormTrain, batchNormTrainGrad } from './batchnorm';
 import { conv2d } from './conv2d';
 import { conv2DBackpropFilter } from './conv2d-backprop-filter';
@@ -16,6 +17,7 @@ import { depthwiseConv2dNativeBackpropFilter } from './depthwise-conv2d-backprop
 import { depthwiseConv2dNativeBackpropInput } from './depthwise-conv2d-backprop-input';
 import { meanKernel, sumKernel } from './reduce';
 import { replaceWasmKernel } from './replace';
+import { sgdStepKernel } from './sgd-step';
 import { tile } from './tile';
 
 const as = (kernelName: string, f: unknown): tf.KernelConfig => ({ kernelName, backendName: 'wasm', kernelFunc: f as tf.KernelFunc });
@@ -27,8 +29,13 @@ const MISSING = [
   as('DepthwiseConv2dNativeBackpropInput', depthwiseConv2dNativeBackpropInput),
 ];
 
-/** The studio's own fused kernels (workers/model/batchnorm.ts), where the native kernels run. */
-const FUSED = [as(BN_TRAIN, batchNormTrain), as(BN_TRAIN_GRAD, batchNormTrainGrad), as(BN_RUNNING, batchNormRunning)];
+/** The studio's own fused kernels (workers/model/batchnorm.ts, workers/optim/sgd-step.ts). */
+const FUSED = [
+  as(BN_TRAIN, batchNormTrain),
+  as(BN_TRAIN_GRAD, batchNormTrainGrad),
+  as(BN_RUNNING, batchNormRunning),
+  as(SGD_STEP, sgdStepKernel),
+];
 
 /** Kernels it has but runs far slower than it could (each file says how much slower). */
 const REPLACED = [
@@ -40,6 +47,7 @@ const REPLACED = [
   as('Conv2DBackpropInput', conv2DBackpropInput),
   as('Tile', tile),
   as('BatchMatMul', batchMatMul),
+  as('_FusedMatMul', fusedMatMul),
 ];
 
 /**

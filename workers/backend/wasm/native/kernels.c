@@ -449,3 +449,90 @@ void bn_relu_backward_dx(const float *dy, const float *y, const float *x, int N,
     }
   }
 }
+
+// ---------------------------------------------------------------------------------------------
+// SGD's step of one parameter (workers/optim/sgd-step.ts): g' = g + wd·p; m' = momentum·m + g';
+// p' = p − lr·m'. Multiplies and adds, never fused, in the composite route's order: the same bits
+// as TF.js's own elementwise kernels give.
+
+EXPORT(sgd_step)
+void sgd_step(const float *p, const float *m, const float *g, float *nextM, float *nextP, int n, float lr, float momentum,
+              float wd) {
+  const v4 vl = wasm_f32x4_splat(lr), vm = wasm_f32x4_splat(momentum), vw = wasm_f32x4_splat(wd);
+  int i = 0;
+  for (; i + 4 <= n; i += 4) {
+    const v4 pv = wasm_v128_load(p + i);
+    v4 gv = wasm_v128_load(g + i);
+    if (wd != 0.f) gv = wasm_f32x4_add(gv, wasm_f32x4_mul(pv, vw));
+    const v4 mv = wasm_f32x4_add(wasm_f32x4_mul(wasm_v128_load(m + i), vm), gv);
+    wasm_v128_store(nextM + i, mv);
+    wasm_v128_store(nextP + i, wasm_f32x4_sub(pv, wasm_f32x4_mul(mv, vl)));
+  }
+  for (; i < n; i++) {
+    const float gi = wd != 0.f ? g[i] + p[i] * wd : g[i];
+    nextM[i] = m[i] * momentum + gi;
+    nextP[i] = p[i] - nextM[i] * lr;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Matrix product, C[M, N] = A[M, K] · B[K, N] (+ bias[N]), over a batch: A's element (m, k) at
+// a + m·sam + k·sak (any strides, so a transposed A needs no copy), B row-major [K, N]. A register
+// tile holds 4 rows × 8 columns of C; B is read as vectors, A as broadcasts, as in conv2d. No
+// packing: for the projector's small products (K, N ≤ 1024) that packing was most of the time
+// XNNPACK spent (docs/performance.md); larger ones stay with XNNPACK, which blocks for the cache.
+
+#define GEMM_TILE(MR, NR)                                                                                     \
+  INLINE void gemm_tile_##MR##_##NR(const float *a, int sam, int sak, const float *b, int N, int K, float *c,    \
+                                    const float *bias) {                                                      \
+    v4 acc[MR][NR];                                                                                           \
+    for (int m = 0; m < MR; m++)                                                                              \
+      for (int n = 0; n < NR; n++) acc[m][n] = bias ? wasm_v128_load(bias + 4 * n) : wasm_f32x4_splat(0.f);   \
+    for (int k = 0; k < K; k++) {                                                                             \
+      v4 bv[NR];                                                                                              \
+      for (int n = 0; n < NR; n++) bv[n] = wasm_v128_load(b + k * N + 4 * n);                                  \
+      for (int m = 0; m < MR; m++) {                                                                          \
+        v4 av = wasm_v128_load32_splat(a + m * sam + k * sak);                                                \
+        for (int n = 0; n < NR; n++) acc[m][n] = MADD(av, bv[n], acc[m][n]);                                  \
+      }                                                                                                       \
+    }                                                                                                         \
+    for (int m = 0; m < MR; m++)                                                                              \
+      for (int n = 0; n < NR; n++) wasm_v128_store(c + m * N + 4 * n, acc[m][n]);                              \
+  }
+
+GEMM_TILE(4, 2)
+GEMM_TILE(4, 1)
+GEMM_TILE(1, 2)
+GEMM_TILE(1, 1)
+
+INLINE void gemm_scalar(const float *a, int sam, int sak, const float *b, int N, int K, float *c, const float *bias,
+                        int rows, int n0) {
+  for (int m = 0; m < rows; m++)
+    for (int n = n0; n < N; n++) {
+      float s = bias ? bias[n] : 0.f;
+      for (int k = 0; k < K; k++) s += a[m * sam + k * sak] * b[k * N + n];
+      c[m * N + n] = s;
+    }
+}
+
+#define GEMM_ROWS(MR)                                                                                          \
+  {                                                                                                            \
+    int n = 0;                                                                                                 \
+    for (; n + 8 <= N; n += 8) gemm_tile_##MR##_2(ab + m * sam, sam, sak, bb + n, N, K, cb + m * N + n, bias ? bias + n : 0); \
+    for (; n + 4 <= N; n += 4) gemm_tile_##MR##_1(ab + m * sam, sam, sak, bb + n, N, K, cb + m * N + n, bias ? bias + n : 0); \
+    if (n < N) gemm_scalar(ab + m * sam, sam, sak, bb, N, K, cb + m * N, bias, MR, n);                         \
+  }
+
+/** batch: products; aBatch, bBatch: the strides between the batch's A and B (0: shared). */
+EXPORT(gemm)
+void gemm(const float *a, const float *b, float *c, const float *bias, int batch, int M, int N, int K, int sam, int sak,
+          int aBatch, int bBatch) {
+  for (int t = 0; t < batch; t++) {
+    const float *ab = a + t * aBatch;
+    const float *bb = b + t * bBatch;
+    float *cb = c + t * M * N;
+    int m = 0;
+    for (; m + 4 <= M; m += 4) GEMM_ROWS(4)
+    for (; m < M; m++) GEMM_ROWS(1)
+  }
+}

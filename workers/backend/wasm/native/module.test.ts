@@ -9,7 +9,16 @@ setFlagsFromString('--experimental-wasm-relaxed-simd'); // Node 20; on by defaul
 
 const decode = (b64: string) => Uint8Array.from(atob(b64), (ch) => ch.charCodeAt(0));
 const BUILDS = { simd, relaxed, simdShared, relaxedShared };
-const KERNELS = ['conv2d', 'conv2d_filter_grad', 'bn_stats', 'bn_relu_forward', 'bn_relu_backward_sums', 'bn_relu_backward_dx'];
+const KERNELS = [
+  'conv2d',
+  'conv2d_filter_grad',
+  'bn_stats',
+  'bn_relu_forward',
+  'bn_relu_backward_sums',
+  'bn_relu_backward_dx',
+  'sgd_step',
+  'gemm',
+];
 
 /** The ids of a module's sections, in order (WebAssembly binary format §5.5.2). */
 function sectionIds(bytes: Uint8Array): number[] {

@@ -16,6 +16,8 @@ export interface NativeExports {
   bn_relu_forward: Kernel;
   bn_relu_backward_sums: Kernel;
   bn_relu_backward_dx: Kernel;
+  sgd_step: Kernel;
+  gemm: Kernel;
 }
 
 export interface Native {
