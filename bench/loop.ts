@@ -1,85 +1,173 @@
 // The whole training loop as a user runs it: the production build in headless Chromium, the
 // built-in sample, Train pressed with the default recipe (online k-NN, metrics, checkpoints to
-// IndexedDB, the charts drawing), a fixed number of epochs. Prints whole-loop images/s beside the
-// step's own images/s and where the training thread's time went (workers/train/phases.ts), as the
-// Train panel reports it at the end of the run.
-//   npm run bench:loop -- [epochs=10] [runs=1] [any setting, e.g. wasmThreads=1 backend=wasm]
-import { chromium } from '@playwright/test';
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { hostname } from 'node:os';
+// IndexedDB, the charts drawing), a fixed number of epochs. Prints whole-loop images/s, measured
+// from outside (the page's step count, from the first step it shows to the end of the run) and
+// by the worker, beside the step's own images/s and where the training thread's time went
+// (workers/train/phases.ts), as the Train panel reports it at the end of the run.
+//   npm run bench:loop -- [epochs=10] [runs=1] [ref=<git revision>] [any setting, e.g. backend=wasm]
+// ref: the same protocol on that revision's build too (git archive into a temporary folder, built
+// there with this node_modules), run alternately with the working tree's, ref first: the
+// before/after of a change, one right after the other. An old revision has no time report; the
+// outside figure is the one to compare.
+import { chromium, type BrowserContext } from '@playwright/test';
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { hostname, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { LOOP_PHASES, type PhaseReport } from '../workers/contract/api';
 import { CHROMIUM_ARGS, findChromium } from '../test/chromium';
 import { startPreview } from './preview';
 
 const args = new Map(process.argv.slice(2).map((a) => a.split('=') as [string, string]));
 const runs = Number(args.get('runs') ?? 1);
+const ref = args.get('ref');
 args.delete('runs');
+args.delete('ref');
 const settings = new Map<string, string>([['backend', 'wasm'], ['epochs', '10'], ...args]);
 const hash = [...settings].map(([k, v]) => `${k}=${v}`).join('&');
+const repo = fileURLToPath(new URL('..', import.meta.url));
 
-const server = await startPreview();
-const results: { run: number; report: PhaseReport; uiBusy: number; userAgent: string }[] = [];
+interface Result {
+  build: string;
+  run: number;
+  steps: number;
+  seconds: number;
+  imagesPerSec: number;
+  report: PhaseReport | null;
+  uiBusy: number;
+}
+
+/** The revision's app, built in a temporary folder with this repository's node_modules. */
+function buildRevision(rev: string): string {
+  const dir = mkdtempSync(join(tmpdir(), 'vicreg-loop-ref-'));
+  const archive = spawnSync('git', ['archive', rev], { cwd: repo, maxBuffer: 1 << 30 });
+  if (archive.status !== 0) throw new Error(`git archive ${rev}: ${archive.stderr.toString().trim()}`);
+  spawnSync('tar', ['-x', '-C', dir], { input: archive.stdout });
+  symlinkSync(join(repo, 'node_modules'), join(dir, 'node_modules'));
+  const build = spawnSync('npx', ['vite', 'build', '--logLevel', 'error'], { cwd: dir, encoding: 'utf8' });
+  if (build.status !== 0) throw new Error(`building ${rev}: ${build.stderr}`);
+  return dir;
+}
+
+async function measure(context: BrowserContext, url: string, build: string, run: number): Promise<Result> {
+  const page = await context.newPage();
+  page.on('pageerror', (e) => console.error(`  page error: ${e.message}`));
+  await page.goto(`${url}/#${hash}`);
+  await page.getByTestId('sample-dataset').click();
+  await page.getByTestId('dataset-summary').waitFor();
+  await page.waitForFunction(() => !(document.querySelector('[data-testid="train-start"]') as HTMLButtonElement).disabled, null, {
+    timeout: 300_000,
+  });
+  // The page's own thread (React, the charts) shares the machine with the training: its busy
+  // time, from Chrome's Performance domain, is printed beside the loop's.
+  const cdp = await context.newCDPSession(page);
+  await cdp.send('Performance.enable');
+  const taskSeconds = async () =>
+    (await cdp.send('Performance.getMetrics')).metrics.find((m) => m.name === 'TaskDuration')?.value ?? Number.NaN;
+  const t0 = await taskSeconds();
+  const wall0 = performance.now();
+  // From outside: when the page first shows a step, and when the run is done, by the page's clock.
+  // (A string, not a function: the bundler that runs this script would name its inner functions
+  // with a helper the page does not have.)
+  await page.evaluate(`(() => {
+    const marks = (window.loopMarks = {});
+    const read = () => Number(document.querySelector('[data-testid="step"]')?.textContent ?? 0);
+    const poll = () => {
+      const step = read();
+      if (!marks.first && step > 0) marks.first = { t: performance.now(), step };
+      if (/done|failed|stopped/.test(document.querySelector('[data-testid="run-state"]')?.textContent ?? '')) {
+        marks.done = { t: performance.now(), step };
+        return;
+      }
+      setTimeout(poll, 20);
+    };
+    poll();
+  })()`);
+  await page.getByTestId('train-start').click();
+  await page.waitForFunction(() => (window as unknown as { loopMarks: { done?: unknown } }).loopMarks.done, null, {
+    timeout: 3_600_000,
+    polling: 500,
+  });
+  const state = await page.getByTestId('run-state').textContent();
+  if (state !== 'done') throw new Error(`the run ended ${state}`);
+  const marks = await page.evaluate(
+    () => (window as unknown as { loopMarks: { first: { t: number; step: number }; done: { t: number; step: number } } }).loopMarks,
+  );
+  await page.waitForTimeout(500); // the final time report follows the last metrics
+  const uiBusy = ((await taskSeconds()) - t0) / ((performance.now() - wall0) / 1000);
+  const raw = await page
+    .getByTestId('loop-phases')
+    .getAttribute('data-report', { timeout: 1000 })
+    .catch(() => null);
+  const batch = Number(settings.get('batchSize') ?? 128);
+  const steps = marks.done.step - marks.first.step;
+  const seconds = (marks.done.t - marks.first.t) / 1000;
+  await page.close();
+  return {
+    build,
+    run,
+    steps,
+    seconds,
+    imagesPerSec: (steps * batch) / seconds,
+    report: raw ? (JSON.parse(raw) as PhaseReport) : null,
+    uiBusy,
+  };
+}
+
+function print(r: Result): void {
+  console.log(`\n${r.build}, run ${r.run + 1}: #${hash}`);
+  console.log(`  whole loop, from outside: ${r.imagesPerSec.toFixed(1)} img/s (${r.steps} steps in ${r.seconds.toFixed(1)} s)`);
+  console.log(`  the page's own thread busy ${(100 * r.uiBusy).toFixed(0)}% of the time`);
+  const p = r.report;
+  if (!p) return;
+  const perSec = (ms: number) => (p.images / (ms / 1000)).toFixed(1);
+  const pct = (ms: number) => `${((100 * ms) / p.wallMs).toFixed(1)}%`.padStart(6);
+  console.log(`  the worker's report: ${p.steps} steps, whole loop ${perSec(p.wallMs)} img/s; the step alone ${perSec(p.ms.step)} img/s`);
+  console.log('  phase        ms/step   share');
+  for (const ph of LOOP_PHASES) console.log(`  ${ph.padEnd(11)} ${(p.ms[ph] / p.steps).toFixed(1).padStart(8)}  ${pct(p.ms[ph])}`);
+  console.log(`  ${'idle'.padEnd(11)} ${(p.idleMs / p.steps).toFixed(1).padStart(8)}  ${pct(p.idleMs)}`);
+  for (const [why, ms] of Object.entries(p.waits ?? {})) console.log(`    waiting for ${why}: ${(ms / p.steps).toFixed(1)} ms/step`);
+  console.log(`  views rendered: ${p.views}`);
+}
+
+const refDir = ref ? buildRevision(ref) : null;
+const servers = [
+  ...(refDir ? [{ build: `ref ${ref}`, server: await startPreview({ config: join(refDir, 'vite.config.ts') }) }] : []),
+  { build: 'working tree', server: await startPreview() },
+];
+const results: Result[] = [];
 try {
-  const browser = await chromium.launch({ executablePath: findChromium(), args: [...CHROMIUM_ARGS, ...(process.env.JSFLAGS ? [`--js-flags=${process.env.JSFLAGS}`] : [])] });
+  // flags=cpu: no GPU emulation (SwiftShader) for the page's own drawing, as on a machine whose
+  // compositor is not software; WebGPU and WebGL are then unavailable, WASM is what is measured.
+  const cpuOnly = process.env.LOOP_FLAGS === 'cpu';
+  const flags = cpuOnly ? [...CHROMIUM_ARGS.filter((f) => !/webgpu|swiftshader|angle/.test(f)), '--disable-gpu'] : CHROMIUM_ARGS;
+  const browser = await chromium.launch({ executablePath: findChromium(), args: flags });
   for (let run = 0; run < runs; run++) {
-    const context = await browser.newContext(); // a fresh profile: empty IndexedDB
-    const page = await context.newPage();
-    page.on('pageerror', (e) => console.error(`  page error: ${e.message}`));
-    page.on('console', (m) => m.text().startsWith('YIELD') && console.log(m.text()));
-    await page.goto(`${server.url}/#${hash}`);
-    await page.getByTestId('sample-dataset').click();
-    await page.getByTestId('dataset-summary').waitFor();
-    const start = page.getByTestId('train-start');
-    await start.waitFor();
-    await page.waitForFunction(() => !(document.querySelector('[data-testid="train-start"]') as HTMLButtonElement).disabled, null, {
-      timeout: 300_000,
-    });
-    // The page's own thread (React, the charts) shares the machine with the training: its busy
-    // time, from Chrome's Performance domain, is printed beside the loop's.
-    const cdp = await context.newCDPSession(page);
-    await cdp.send('Performance.enable');
-    const taskSeconds = async () =>
-      (await cdp.send('Performance.getMetrics')).metrics.find((m) => m.name === 'TaskDuration')?.value ?? Number.NaN;
-    const t0 = await taskSeconds();
-    const wall0 = performance.now();
-    await start.click();
-    if (process.env.BACKGROUND) {
-      const other = await context.newPage();
-      await other.bringToFront();
+    for (const { build, server } of servers) {
+      const context = await browser.newContext(); // a fresh profile: empty IndexedDB
+      const r = await measure(context, server.url, build, run);
+      results.push(r);
+      print(r);
+      await context.close();
     }
-    await page
-      .getByTestId('run-state')
-      .filter({ hasText: /done|failed|stopped/ })
-      .waitFor({ timeout: 3_600_000 });
-    const state = await page.getByTestId('run-state').textContent();
-    if (state !== 'done') throw new Error(`the run ended ${state}`);
-    // The final report follows the last metrics; give the UI a moment to apply it.
-    await page.waitForTimeout(500);
-    const uiBusy = ((await taskSeconds()) - t0) / ((performance.now() - wall0 - 500) / 1000);
-    const report = JSON.parse((await page.getByTestId('loop-phases').getAttribute('data-report'))!) as PhaseReport;
-    results.push({ run, report, uiBusy, userAgent: await page.evaluate(() => navigator.userAgent) });
-    print(run, report, uiBusy);
-    await context.close();
   }
   await browser.close();
 } finally {
-  await server.stop();
+  for (const { server } of servers) await server.stop();
+  if (refDir) rmSync(refDir, { recursive: true, force: true });
 }
 
-function print(run: number, r: PhaseReport, uiBusy: number): void {
-  const perSec = (ms: number) => (r.images / (ms / 1000)).toFixed(1);
-  const pct = (ms: number) => `${((100 * ms) / r.wallMs).toFixed(1)}%`.padStart(6);
-  console.log(`\nrun ${run + 1}: #${hash}`);
-  console.log(`  ${r.steps} steps, ${r.images} images in ${(r.wallMs / 1000).toFixed(1)} s`);
-  console.log(`  whole loop ${perSec(r.wallMs)} img/s; the step alone ${perSec(r.ms.step)} img/s`);
-  console.log('  phase        ms/step   share');
-  for (const p of LOOP_PHASES) console.log(`  ${p.padEnd(11)} ${(r.ms[p] / r.steps).toFixed(1).padStart(8)}  ${pct(r.ms[p])}`);
-  console.log(`  ${'idle'.padEnd(11)} ${(r.idleMs / r.steps).toFixed(1).padStart(8)}  ${pct(r.idleMs)}`);
-  for (const [why, ms] of Object.entries(r.waits ?? {})) console.log(`    idle waiting for ${why}: ${(ms / r.steps).toFixed(1)} ms/step`);
-  console.log(`  views rendered: ${r.views}; the page's own thread busy ${(100 * uiBusy).toFixed(0)}% of the time`);
+if (servers.length > 1) {
+  console.log('\nwhole loop, from outside (img/s):');
+  for (const { build } of servers) {
+    const v = results.filter((r) => r.build === build).map((r) => r.imagesPerSec);
+    console.log(
+      `  ${build.padEnd(24)} ${v.map((x) => x.toFixed(1)).join(', ')}  (mean ${(v.reduce((a, b) => a + b, 0) / v.length).toFixed(1)})`,
+    );
+  }
 }
-
 mkdirSync('bench/results', { recursive: true });
 const file = `bench/results/loop-${new Date().toISOString().slice(0, 19).replace(/[T:]/g, '-')}-${hostname()}.json`;
-writeFileSync(file, JSON.stringify({ hash, runs: results }, null, 2));
+writeFileSync(file, JSON.stringify({ hash, ref: ref ?? null, results }, null, 2));
 console.log(`\nwrote ${file}`);

@@ -2,6 +2,7 @@
 // (https://vite.dev/guide/api-javascript#preview), in the benchmark's process, so it stops with
 // the script, however the script ends. Port 0 has the system pick a free port, so benchmarks run
 // side by side, or beside the browser tests (playwright.config.ts, E2E_PORT), without colliding.
+import { dirname, isAbsolute } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { preview } from 'vite';
 
@@ -12,15 +13,18 @@ export interface Preview {
 }
 
 /**
- * Serves a build with `config` (a Vite config, relative to the repository; default: the studio's
+ * Serves a build with `config` (a Vite config, relative to the repository or absolute; default: the studio's
  * vite.config.ts and its dist/) and resolves once `page` answers. With no build (or, for
  * bench/step.html, none of the benchmark page) it answers 404: better said now than as a timeout
  * in the browser.
  */
 export async function startPreview(options: { config?: string; page?: string } = {}): Promise<Preview> {
   const { config = 'vite.config.ts', page = '/' } = options;
+  const configFile = isAbsolute(config) ? config : fileURLToPath(new URL(`../${config}`, import.meta.url));
   const server = await preview({
-    configFile: fileURLToPath(new URL(`../${config}`, import.meta.url)),
+    configFile,
+    // An absolute config is another tree's (bench/loop.ts ref=): its own folder is the root.
+    ...(isAbsolute(config) ? { root: dirname(configFile) } : {}),
     logLevel: 'warn',
     preview: { host: '127.0.0.1', port: 0, strictPort: true, open: false },
   });
