@@ -5,6 +5,8 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { config, dataset, memoryKv, run } from './testing';
+
+const configDefault = config;
 import { DEFAULT_CONFIG, type TrainConfig } from '../contract/config';
 import { buildModel } from '../model/model';
 import { makeOptimizer } from '../optim/optimizers';
@@ -54,9 +56,15 @@ describe('checkpoints during training', () => {
   });
 
   // Exactness of resume: a resumed run and an uninterrupted one from the same seed agree
-  // bit for bit, in the middle of an epoch and at an epoch boundary.
-  for (const at of [10, 12]) {
-    it(`resuming at step ${at} reproduces the uninterrupted run exactly (weights, optimizer, AVT, losses)`, async () => {
+  // bit for bit, in the middle of an epoch and at an epoch boundary; with progressive resolution
+  // too (8 px for the first 9 of its 24 steps, 16 after), which a resume must take up at its step.
+  const progressiveRun = { ...config, imageSize: 16, progressiveFrom: 8, progressiveUntil: 0.75 };
+  for (const [at, config] of [
+    [10, configDefault],
+    [12, configDefault],
+    [10, progressiveRun],
+  ] as const) {
+    it(`resuming at step ${at} reproduces the uninterrupted run exactly (weights, optimizer, AVT, losses)${config.progressiveFrom ? ', progressive resolution' : ''}`, async () => {
       const a = await run(config);
       const ck = a.saved.find((c) => c.meta.step === at)!;
       // The restored optimizer state is the saved one.
@@ -97,6 +105,16 @@ describe('checkpoints during training', () => {
       releaseRun(b.result);
     });
   }
+
+  it('progressive resolution trains on smaller crops first: not the run at the full size', async () => {
+    const grown = await run({ ...config, imageSize: 16, progressiveFrom: 8 });
+    const full = await run({ ...config, imageSize: 16 });
+    const loss = (r: typeof grown) => r.records.map((x) => x.loss);
+    expect(loss(grown).slice(0, 1)).not.toEqual(loss(full).slice(0, 1));
+    expect(loss(grown).every(Number.isFinite)).toBe(true);
+    releaseRun(grown.result);
+    releaseRun(full.result);
+  });
 
   it('Stop and Save take a checkpoint at the current step', async () => {
     const control = new RunControl();

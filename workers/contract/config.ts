@@ -15,6 +15,8 @@ export interface TrainConfig {
   // Data
   seed: number; // one seed for init, shuffling and augmentation
   imageSize: number; // px, side of the square crop fed to the encoder
+  progressiveFrom: number; // px: the crop side the run starts at, growing to imageSize (FFCV's progressive resizing); 0 = off
+  progressiveUntil: number; // share of the run by which the crop side reaches imageSize
   batchSize: number; // images per view per step
   testFraction: number; // share of each class held out for evaluation
   // Augment (official augmentations.py; "1"/"2" = view 1/view 2, the only settings that differ)
@@ -92,6 +94,8 @@ export interface TrainConfig {
 export const DEFAULT_CONFIG: TrainConfig = {
   seed: 0,
   imageSize: 32,
+  progressiveFrom: 0,
+  progressiveUntil: 0.75,
   batchSize: 128,
   testFraction: 0.2,
   cropScaleMin: 0.08,
@@ -179,6 +183,20 @@ export type FieldSpec = { group: Group; help: string } & (Num | Choice | Text);
 export const FIELDS: { [K in keyof TrainConfig]: FieldSpec } = {
   seed: { group: 'Data', kind: 'int', min: 0, max: 2 ** 31 - 1, help: 'Seed for init, shuffling and augmentation' },
   imageSize: { group: 'Data', kind: 'int', min: 8, max: 256, help: 'Crop side in pixels fed to the encoder' },
+  progressiveFrom: {
+    group: 'Data',
+    kind: 'int',
+    min: 0,
+    max: 256,
+    help: 'Progressive resolution: the crop side at the start, growing in steps of 8 px to imageSize (a step at half the side costs a quarter); 0 = off',
+  },
+  progressiveUntil: {
+    group: 'Data',
+    kind: 'float',
+    min: 0.05,
+    max: 1,
+    help: 'Progressive resolution: the share of the run by which the crop side reaches imageSize',
+  },
   batchSize: { group: 'Data', kind: 'int', min: 2, max: 4096, help: 'Images per view per step (VICReg needs at least 2)' },
   testFraction: { group: 'Data', kind: 'float', min: 0, max: 0.9, help: 'Share of each class held out for evaluation' },
   cropScaleMin: { group: 'Augment', kind: 'float', min: 0.01, max: 1, help: 'Smallest crop area as a share of the image' },
@@ -390,6 +408,13 @@ export function checkConfig(c: TrainConfig): ConfigWarning[] {
   }
   if (c.gammaMin > c.gammaMax) {
     w.push({ key: 'gammaMin', value: String(c.gammaMin), reason: `gammaMin must not exceed gammaMax (${c.gammaMax})` });
+  }
+  if (c.backbone.startsWith('vit') && c.progressiveFrom > 0) {
+    w.push({
+      key: 'progressiveFrom',
+      value: String(c.progressiveFrom),
+      reason: 'a ViT learns position embeddings for one grid of patches: progressive resolution needs a convolutional backbone (set 0)',
+    });
   }
   if (c.backbone.startsWith('vit') && c.patchSize > c.imageSize) {
     w.push({ key: 'patchSize', value: String(c.patchSize), reason: `a ViT needs patchSize at most imageSize (${c.imageSize})` });

@@ -36,7 +36,7 @@ const requests: ViewRequest[] = Array.from({ length: 5 }, (_, k) => {
   const rand = mulberry32(k + 1);
   const batch = Int32Array.from({ length: 4 }, (_, i) => (k * 4 + i) % 20);
   const params = [1, 2].map((v) => drawParams(4, 8, 8, viewOptions({ ...DEFAULT_CONFIG, imageSize: S }, v as 1 | 2), rand));
-  return { batch, params: params as ViewRequest['params'] };
+  return { batch, params: params as ViewRequest['params'], imageSize: k === 4 ? S + 2 : S }; // one at another side
 });
 
 /** A worker stand-in: answers each message on a later task with augmentReply; `failAt` makes it fail there. */
@@ -65,13 +65,13 @@ function fakeWorker(failAt = -1): AugmentPort & { sent: AugmentMessage[]; termin
 
 describe('view sources', () => {
   const inline = () => {
-    const v = new InlineViews(data, S);
+    const v = new InlineViews(data);
     return requests.map((r) => v.render(r));
   };
 
   it('a worker renders the same bytes as the calling thread, in request order', async () => {
     const port = fakeWorker();
-    const v = new WorkerViews(port, data, S);
+    const v = new WorkerViews(port, data);
     for (const r of requests) v.request(r);
     const got = [];
     for (let k = 0; k < requests.length; k++) got.push(await v.take());
@@ -83,7 +83,7 @@ describe('view sources', () => {
 
   it('takes the buffers it is given back to render into', async () => {
     const port = fakeWorker();
-    const v = new WorkerViews(port, data, S);
+    const v = new WorkerViews(port, data);
     v.request(requests[0]);
     const first = await v.take();
     v.recycle(first);
@@ -96,7 +96,7 @@ describe('view sources', () => {
 
   it('a worker that fails mid-run hands its queue to the calling thread: no step lost, same bytes', async () => {
     const port = fakeWorker(2);
-    const v = new WorkerViews(port, data, S);
+    const v = new WorkerViews(port, data);
     const got = [];
     v.request(requests[0]);
     v.request(requests[1]);
@@ -109,12 +109,12 @@ describe('view sources', () => {
   });
 
   it('renders on the calling thread where no worker can start', async () => {
-    const v = viewSource(data, S, () => {
+    const v = viewSource(data, () => {
       throw new Error('no nested workers here');
     });
     expect(v.where).toBe('inline');
     v.request(requests[3]);
     expect(await v.take()).toEqual(inline()[3]);
-    expect(viewSource(data, S, null).where).toBe('inline');
+    expect(viewSource(data, null).where).toBe('inline');
   });
 });

@@ -10,10 +10,11 @@ import { type PixelSource, renderView } from './render';
 /** Views [B, S, S, 3] (normalized float32) of one step: view 1 and view 2. */
 export type ViewPair = [Float32Array, Float32Array];
 
-/** A step's images and both views' draws. */
+/** A step's images, both views' draws, and the side to render them at. */
 export interface ViewRequest {
   batch: Int32Array;
   params: [ViewParams, ViewParams];
+  imageSize: number;
 }
 
 export interface ViewSource {
@@ -30,8 +31,8 @@ export interface ViewSource {
 
 /** Messages to the augmentation worker. */
 export type AugmentMessage =
-  | { type: 'init'; source: PixelSource; imageSize: number; mean: number[]; std: number[] }
-  | { type: 'render'; id: number; batch: Int32Array; params: [ViewParams, ViewParams]; buffers: ArrayBuffer[] };
+  | { type: 'init'; source: PixelSource; mean: number[]; std: number[] }
+  | { type: 'render'; id: number; request: ViewRequest; buffers: ArrayBuffer[] };
 /** Its answers: a rendered pair, or why it failed. */
 export type AugmentReply = { id: number; views: ViewPair } | { id: number; error: string };
 
@@ -54,10 +55,7 @@ export class InlineViews implements ViewSource {
   private queue: ViewRequest[] = [];
   private spare: Float32Array[] = [];
   private readonly source: PixelSource;
-  constructor(
-    private readonly data: Dataset,
-    private readonly imageSize: number,
-  ) {
+  constructor(private readonly data: Dataset) {
     const { height, width, channels } = data.shape;
     this.source = { pixels: data.pixels, height, width, channels, gray: data.summary.grayscale };
   }
@@ -70,14 +68,14 @@ export class InlineViews implements ViewSource {
     return this.render(r);
   }
   render(r: ViewRequest): ViewPair {
-    const n = r.batch.length * this.imageSize * this.imageSize * 3;
+    const n = r.batch.length * r.imageSize * r.imageSize * 3;
     const buffer = () => {
       const b = this.spare.pop();
       return b && b.length === n ? b : new Float32Array(n);
     };
     return [
-      renderView(this.source, r.batch, r.params[0], this.imageSize, this.data, buffer()),
-      renderView(this.source, r.batch, r.params[1], this.imageSize, this.data, buffer()),
+      renderView(this.source, r.batch, r.params[0], r.imageSize, this.data, buffer()),
+      renderView(this.source, r.batch, r.params[1], r.imageSize, this.data, buffer()),
     ];
   }
   recycle(pair: ViewPair): void {
@@ -115,12 +113,11 @@ export class WorkerViews implements ViewSource {
   constructor(
     private readonly port: AugmentPort,
     private readonly data: Dataset,
-    private readonly imageSize: number,
   ) {
     const source = pixelSource(data);
     port.onmessage = (e) => this.answer(e.data);
     port.onerror = () => this.failOver();
-    port.postMessage({ type: 'init', source, imageSize, mean: [...data.mean], std: [...data.std] });
+    port.postMessage({ type: 'init', source, mean: [...data.mean], std: [...data.std] });
   }
 
   request(r: ViewRequest): void {
@@ -132,7 +129,7 @@ export class WorkerViews implements ViewSource {
     this.waiting.set(id, { request: r });
     this.order.push(id);
     const buffers = this.spare.splice(0, 2);
-    this.port.postMessage({ type: 'render', id, batch: r.batch, params: r.params, buffers }, buffers);
+    this.port.postMessage({ type: 'render', id, request: r, buffers }, buffers);
   }
 
   take(): Promise<ViewPair> {
@@ -179,7 +176,7 @@ export class WorkerViews implements ViewSource {
   private failOver(): void {
     if (this.fallback) return;
     this.where = 'inline';
-    this.fallback = new InlineViews(this.data, this.imageSize);
+    this.fallback = new InlineViews(this.data);
     this.port.terminate();
     for (const [id, w] of this.waiting) {
       if (w.done) continue;
@@ -205,12 +202,13 @@ export function augmentReply(state: { init?: Extract<AugmentMessage, { type: 'in
   const init = state.init;
   if (!init) return { id: m.id, error: 'the augmentation worker was not given a dataset' };
   try {
-    const n = m.batch.length * init.imageSize * init.imageSize * 3;
+    const { batch, params, imageSize } = m.request;
+    const n = batch.length * imageSize * imageSize * 3;
     const out = (k: number) => (m.buffers[k] && m.buffers[k].byteLength === 4 * n ? new Float32Array(m.buffers[k]) : new Float32Array(n));
     const stats = { mean: init.mean, std: init.std };
     const views: ViewPair = [
-      renderView(init.source, m.batch, m.params[0], init.imageSize, stats, out(0)),
-      renderView(init.source, m.batch, m.params[1], init.imageSize, stats, out(1)),
+      renderView(init.source, batch, params[0], imageSize, stats, out(0)),
+      renderView(init.source, batch, params[1], imageSize, stats, out(1)),
     ];
     return { id: m.id, views };
   } catch (e) {
@@ -219,13 +217,13 @@ export function augmentReply(state: { init?: Extract<AugmentMessage, { type: 'in
 }
 
 /** A second worker where this environment can start one, else the calling thread. */
-export function viewSource(data: Dataset, imageSize: number, startWorker: (() => AugmentPort) | null): ViewSource {
+export function viewSource(data: Dataset, startWorker: (() => AugmentPort) | null): ViewSource {
   if (startWorker) {
     try {
-      return new WorkerViews(startWorker(), data, imageSize);
+      return new WorkerViews(startWorker(), data);
     } catch {
       // No nested workers here (or a CSP that forbids them): render on this thread.
     }
   }
-  return new InlineViews(data, imageSize);
+  return new InlineViews(data);
 }

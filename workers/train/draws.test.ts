@@ -33,7 +33,7 @@ describe('Draws', () => {
       for (let index = 0; index < perEpoch; index++) {
         const batch = order.subarray(index * 8, (index + 1) * 8).map((k) => data.train[k]);
         const params = [1, 2].map((v) => drawParams(8, 6, 6, viewOptions(c, v as 1 | 2, data.summary), rand));
-        want.push({ epoch, index, batch, params } as StepDraw);
+        want.push({ epoch, index, batch, params, imageSize: c.imageSize } as StepDraw);
       }
     }
     same(want, take(new Draws(data, c, mulberry32(c.seed), perEpoch), 15));

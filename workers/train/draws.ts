@@ -9,12 +9,14 @@ import { drawParams, viewOptions, type AugmentOptions, type ViewParams } from '.
 import type { Dataset } from '../dataset/dataset';
 import { permutation, type Rng } from '../dataset/random';
 
-/** One step's draws: its place in the run, its images (dataset indices) and both views' parameters. */
+/** One step's draws: its place in the run, its images (dataset indices), both views' parameters
+ *  and the side its views are rendered at (./resolution.ts). */
 export interface StepDraw {
   epoch: number;
   index: number; // the step within its epoch
   batch: Int32Array;
   params: [ViewParams, ViewParams];
+  imageSize: number;
 }
 
 /** What a checkpoint keeps of the generator (checkpoint/record.ts): its state before the next
@@ -39,6 +41,8 @@ export class Draws {
     private readonly rand: Rng,
     private readonly stepsPerEpoch: number,
     resume?: Pick<CheckpointMeta, 'epoch' | 'stepInEpoch' | 'rng'>,
+    /** The views' side at a step of the run (0-based); the config's imageSize when not given. */
+    private readonly sideOf: (step: number) => number = () => c.imageSize,
   ) {
     this.views = [viewOptions(c, 1, data.summary), viewOptions(c, 2, data.summary)];
     this.epoch = resume?.epoch ?? 0;
@@ -64,7 +68,7 @@ export class Draws {
     const { height: h, width: w } = this.data.shape;
     const params: [ViewParams, ViewParams] = [drawParams(B, h, w, this.views[0], this.rand), drawParams(B, h, w, this.views[1], this.rand)];
     this.index++;
-    return { epoch, index, batch, params };
+    return { epoch, index, batch, params, imageSize: this.sideOf(epoch * this.stepsPerEpoch + index) };
   }
 
   /** The generator to record in a checkpoint whose next step is step `next` of `epoch` (or, at

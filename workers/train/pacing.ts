@@ -8,6 +8,7 @@ import type { CheckpointMeta } from '../checkpoint/record';
 import type { VicregModel } from '../model/model';
 import { BUDGET_SKIP_STEPS, budgetReady, epochsForBudget, REPLAN_MAX_SHARE, REPLAN_MIN_SHARE } from './budget';
 import { autoEvery, type OnlineKnn } from './online-knn';
+import { meanCost, progressive, relativeCost, sideAt } from './resolution';
 import type { RunLoop } from './run';
 import type { CollapseWatch } from './warnings';
 
@@ -64,6 +65,7 @@ export class Pacer {
     const warmupDone = loop.step >= loop.schedule.warmupSteps;
     if (from && (this.budgetOpen || this.knnEvery === 0) && budgetReady(loop.step - from.step, now - from.at, { warmupDone, budgetMs })) {
       const msPerStep = (now - from.at) / (loop.step - from.step);
+      const msFull = (now - from.at) / this.stepCost(from.step, loop.step, this.budgetOpen);
       if (this.online && this.knnEvery === 0) {
         this.knnEvery = autoEvery(this.knnCostMs, msPerStep, loop.stepsPerEpoch);
         this.knnBaselines = { ...this.knnBaselines!, every: this.knnEvery };
@@ -71,7 +73,7 @@ export class Pacer {
       }
       if (this.budgetOpen) {
         this.budgetOpen = false;
-        const fit = this.planBudget(msPerStep, now, false);
+        const fit = this.planBudget(msFull, now, false);
         if (fit.totalSteps - loop.step > 2 * this.replanSteps()) this.replanFrom = { step: loop.step, at: now };
         if (!fit.fits) {
           const minutes = ((fit.totalSteps * msPerStep) / 60_000).toFixed(1);
@@ -86,7 +88,7 @@ export class Pacer {
     }
     const again = this.replanFrom;
     if (again && loop.step - again.step >= this.replanSteps() && now - again.at >= REPLAN_MIN_SHARE * budgetMs) {
-      this.planBudget((now - again.at) / (loop.step - again.step), now, true);
+      this.planBudget((now - again.at) / this.stepCost(again.step, loop.step, false), now, true);
       this.replanFrom = null;
     }
     // The curve ends at the final weights, even in a run too short to have timed its spacing.
@@ -128,25 +130,45 @@ export class Pacer {
     this.knnDone = done;
   }
 
+  /** Steps [from, to) in units of a full-size step (./resolution.ts: a smaller crop costs less),
+   *  at the sides they ran at: the starting side while the length was `open`. */
+  private stepCost(from: number, to: number, open: boolean): number {
+    const c = this.loop.config;
+    let cost = 0;
+    for (let s = from; s < to; s++) cost += relativeCost(c, sideAt(c, s, open ? null : this.loop.schedule.totalSteps));
+    return Math.max(cost, 1e-9);
+  }
+
   /**
-   * Fixes the budget's epochs from a measured step time. Once as the warmup ends, and once more
+   * Fixes the budget's epochs from a measured step time (of a full-size step: with progressive
+   * resolution the remaining steps are priced at their sides, ./resolution.ts meanCost, which
+   * depends on the length being solved for, hence a few rounds). Once as the warmup ends, and once more
    * over a window with its checkpoints and k-NN points (replanSteps, at least REPLAN_MIN_SHARE of
    * the budget): the cosine has barely left its peak then, so moving its end by 10% moves the
    * learning rate by about 1% of its peak.
    */
-  private planBudget(msPerStep: number, now: number, measuredWithKnn: boolean) {
+  private planBudget(msFull: number, now: number, measuredWithKnn: boolean) {
     const { loop } = this;
     const c = loop.config;
-    const overhead = this.online && this.knnEvery > 0 && !measuredWithKnn ? Math.min(0.5, this.knnCostMs / (this.knnEvery * msPerStep)) : 0;
-    const fit = epochsForBudget({
-      budgetMs: c.budgetMinutes * 60_000,
-      elapsedMs: now - loop.started,
-      stepsDone: loop.step,
-      msPerStep,
-      stepsPerEpoch: loop.stepsPerEpoch,
-      warmupEpochs: c.warmupEpochs,
-      overhead,
-    });
+    const plan = (msPerStep: number) => {
+      const overhead =
+        this.online && this.knnEvery > 0 && !measuredWithKnn ? Math.min(0.5, this.knnCostMs / (this.knnEvery * msPerStep)) : 0;
+      return epochsForBudget({
+        budgetMs: c.budgetMinutes * 60_000,
+        elapsedMs: now - loop.started,
+        stepsDone: loop.step,
+        msPerStep,
+        stepsPerEpoch: loop.stepsPerEpoch,
+        warmupEpochs: c.warmupEpochs,
+        overhead,
+      });
+    };
+    let msPerStep = msFull;
+    let fit = plan(msPerStep);
+    for (let round = 0; round < 4 && progressive(c); round++) {
+      msPerStep = msFull * meanCost(c, loop.step, fit.totalSteps);
+      fit = plan(msPerStep);
+    }
     this.budget = { budgetMinutes: c.budgetMinutes, msPerStep, epochs: fit.epochs, totalSteps: fit.totalSteps, fits: fit.fits };
     loop.config = { ...c, epochs: fit.epochs };
     loop.schedule.totalSteps = fit.totalSteps;

@@ -22,12 +22,13 @@ export class StepViews {
   private readonly ahead: StepDraw[] = [];
   private readonly depth: number;
 
+  /** `largest`: the batch and the largest side its views take. */
   constructor(
     private readonly draws: Draws,
     private readonly source: ViewSource,
-    private readonly shape: [number, number, number, number], // [B, S, S, 3]
+    largest: { batchSize: number; imageSize: number },
   ) {
-    const pairBytes = 2 * 4 * shape.reduce((a, b) => a * b, 1);
+    const pairBytes = 2 * 4 * 3 * largest.batchSize * largest.imageSize ** 2;
     this.depth = pairBytes * 2 <= AHEAD_BYTES ? 2 : 1;
   }
 
@@ -45,7 +46,8 @@ export class StepViews {
       clock.time('data', () => this.source.take()),
     );
     clock.views = this.source.where;
-    const views = clock.time('data', () => pair.map((v) => tf.tensor4d(v, this.shape)) as [tf.Tensor4D, tf.Tensor4D]);
+    const shape: [number, number, number, number] = [draw.batch.length, draw.imageSize, draw.imageSize, 3];
+    const views = clock.time('data', () => pair.map((v) => tf.tensor4d(v, shape)) as [tf.Tensor4D, tf.Tensor4D]);
     // WASM copies the values into its heap; other backends may keep the array itself.
     if (tf.getBackend() === 'wasm') this.source.recycle(pair);
     this.fill();

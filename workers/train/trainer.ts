@@ -18,6 +18,7 @@ import { Checkpointer, type CheckpointSink } from './checkpointing';
 import { MetricsWindow } from './metrics';
 import { OnlineKnn } from './online-knn';
 import { Pacer } from './pacing';
+import { sideAt } from './resolution';
 import { PhaseClock } from './phases';
 import { pausePoint } from './pause';
 import { releaseRun, type RunControl, type RunLoop, type TrainedRun } from './run';
@@ -45,7 +46,9 @@ export async function train(
 ): Promise<TrainedRun> {
   const resume = o.resume?.meta;
   const loop = startLoop(data, c, o.runId, resume);
-  const draws = new Draws(data, c, mulberry32(c.seed), loop.stepsPerEpoch, resume);
+  // The views' side at a step: progressive resolution's once the run's length is fixed (./resolution.ts).
+  const side = (step: number) => sideAt(c, step, pacer.budgetOpen ? null : loop.schedule.totalSteps);
+  const draws = new Draws(data, c, mulberry32(c.seed), loop.stepsPerEpoch, resume, side);
   const ctx = stepContext(c, o.resume);
   const watch = new CollapseWatch();
   const online = c.knnEvery >= 0 && OnlineKnn.possible(data) ? new OnlineKnn(data, c) : null;
@@ -64,7 +67,7 @@ export async function train(
   };
   control.live = () => ({ model: ctx.model, step: loop.step, config: loop.config });
   announce(emit, state, metrics, pacer, !!resume);
-  const views = new StepViews(draws, viewSource(data, c.imageSize, augmentWorker), [c.batchSize, c.imageSize, c.imageSize, 3]);
+  const views = new StepViews(draws, viewSource(data, augmentWorker), c);
   const clock = loop.phases;
   clock.begin();
   try {

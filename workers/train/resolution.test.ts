@@ -1,0 +1,27 @@
+import { describe, expect, it } from 'vitest';
+import { meanCost, relativeCost, sideAt } from './resolution';
+
+const c = { imageSize: 32, progressiveFrom: 16, progressiveUntil: 0.75 };
+
+describe('progressive resolution', () => {
+  it('grows 16 -> 24 -> 32 px in steps of 8 and holds the full size from progressiveUntil on', () => {
+    const sides = Array.from({ length: 100 }, (_, s) => sideAt(c, s, 100));
+    expect(sides.slice(0, 37).every((x) => x === 16)).toBe(true); // side < 24 until half the ramp
+    expect(sides.slice(38, 75).every((x) => x === 24)).toBe(true);
+    expect(sides.slice(75).every((x) => x === 32)).toBe(true);
+  });
+
+  it('trains at the starting side while a budget has not fixed the length, and is off at 0', () => {
+    expect(sideAt(c, 500, null)).toBe(16);
+    expect(sideAt({ ...c, progressiveFrom: 0 }, 0, 100)).toBe(32);
+    expect(sideAt({ ...c, progressiveFrom: 32 }, 0, 100)).toBe(32);
+  });
+
+  it('prices a step by its pixels: the mean over the run is what a budget plans with', () => {
+    expect(relativeCost(c, 16)).toBe(0.25);
+    // 37.5% at 16 px, 37.5% at 24 px, 25% at 32 px: 0.375·0.25 + 0.375·0.5625 + 0.25·1.
+    expect(meanCost(c, 0, 1000)).toBeCloseTo(0.375 * 0.25 + 0.375 * 0.5625 + 0.25, 2);
+    expect(meanCost(c, 750, 1000)).toBe(1);
+    expect(meanCost({ ...c, progressiveFrom: 0 }, 0, 1000)).toBe(1);
+  });
+});

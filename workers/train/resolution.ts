@@ -1,0 +1,35 @@
+// Progressive resolution (FFCV's progressive resizing: Leclerc et al., "FFCV", CVPR 2023): the run
+// starts on small crops and grows them to imageSize, in steps of 8 px, by progressiveUntil of the
+// run; the rest trains at full size, so the BatchNorm statistics and the evaluation are full-size.
+// A step's cost grows with its pixels: a 16-px step of a 32-px recipe costs about a quarter, so the
+// same time buys more epochs. A time budget plans with that cost (meanCost).
+import type { TrainConfig } from '../contract/config';
+
+type Progressive = Pick<TrainConfig, 'imageSize' | 'progressiveFrom' | 'progressiveUntil'>;
+
+/** Sides grow by this many pixels: the small CNN's last map (side / 8) stays whole. */
+const QUANTUM = 8;
+
+/** Whether the run grows its crops at all. */
+export const progressive = (c: Progressive) => c.progressiveFrom > 0 && c.progressiveFrom < c.imageSize;
+
+/** The crop side of step `step` (0-based) of a run of `totalSteps`; null: the run's length is not
+ *  fixed yet (a time budget still timing its steps), which trains at the starting side. */
+export function sideAt(c: Progressive, step: number, totalSteps: number | null): number {
+  if (!progressive(c)) return c.imageSize;
+  if (totalSteps === null) return c.progressiveFrom;
+  const f = Math.min(1, step / Math.max(1, c.progressiveUntil * totalSteps));
+  const side = c.progressiveFrom + (c.imageSize - c.progressiveFrom) * f;
+  return Math.min(c.imageSize, Math.max(c.progressiveFrom, QUANTUM * Math.floor(side / QUANTUM)));
+}
+
+/** A step's cost at `side` relative to one at imageSize: its pixels' share. */
+export const relativeCost = (c: Progressive, side: number) => (side / c.imageSize) ** 2;
+
+/** The mean relative cost of steps [from, totalSteps) of a run of totalSteps. */
+export function meanCost(c: Progressive, from: number, totalSteps: number): number {
+  if (!progressive(c) || from >= totalSteps) return 1;
+  let sum = 0;
+  for (let s = from; s < totalSteps; s++) sum += relativeCost(c, sideAt(c, s, totalSteps));
+  return sum / (totalSteps - from);
+}
