@@ -7,8 +7,9 @@ import { chromium, type Page } from '@playwright/test';
 import { appendFileSync } from 'node:fs';
 import { CHROMIUM_ARGS, findChromium } from '../test/chromium';
 import { startPreview } from './preview';
+import { benchArgs } from './args';
 
-const args = Object.fromEntries(process.argv.slice(2).map((a) => a.split('=', 2) as [string, string]));
+const args = benchArgs();
 const minutes = Number(args.minutes ?? 10);
 const epochs = Number(args.baselineEpochs ?? 10);
 const seed = Number(args.seed ?? 0);

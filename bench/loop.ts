@@ -4,7 +4,7 @@
 // from outside (the page's step count, from the first step it shows to the end of the run) and
 // by the worker, beside the step's own images/s and where the training thread's time went
 // (workers/train/phases.ts), as the Train panel reports it at the end of the run.
-//   npm run bench:loop -- [epochs=10] [runs=1] [ref=<git revision>] [any setting, e.g. backend=wasm]
+//   npm run bench:loop -- [epochs=10] [runs=1] [ref=<git revision>] [gpu=none] [any setting, e.g. backend=wasm]
 // ref: the same protocol on that revision's build too (git archive into a temporary folder, built
 // there with this node_modules), run alternately with the working tree's, ref first: the
 // before/after of a change, one right after the other. An old revision has no time report; the
@@ -16,14 +16,19 @@ import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { LOOP_PHASES, type PhaseReport } from '../workers/contract/api';
-import { CHROMIUM_ARGS, findChromium } from '../test/chromium';
+import { CHROMIUM_ARGS, CPU_ONLY_ARGS, findChromium } from '../test/chromium';
+import { benchArgs } from './args';
 import { startPreview } from './preview';
 
-const args = new Map(process.argv.slice(2).map((a) => a.split('=') as [string, string]));
+const args = new Map(Object.entries(benchArgs()));
 const runs = Number(args.get('runs') ?? 1);
 const ref = args.get('ref');
+// gpu=none: Chrome as on a machine without a GPU (test/chromium.ts CPU_ONLY_ARGS); the default
+// emulates one with SwiftShader, as the browser tests do.
+const gpu = args.get('gpu') ?? 'swiftshader';
 args.delete('runs');
 args.delete('ref');
+args.delete('gpu');
 const settings = new Map<string, string>([['backend', 'wasm'], ['epochs', '10'], ...args]);
 const hash = [...settings].map(([k, v]) => `${k}=${v}`).join('&');
 const repo = fileURLToPath(new URL('..', import.meta.url));
@@ -138,11 +143,7 @@ const servers = [
 ];
 const results: Result[] = [];
 try {
-  // flags=cpu: no GPU emulation (SwiftShader) for the page's own drawing, as on a machine whose
-  // compositor is not software; WebGPU and WebGL are then unavailable, WASM is what is measured.
-  const cpuOnly = process.env.LOOP_FLAGS === 'cpu';
-  const flags = cpuOnly ? [...CHROMIUM_ARGS.filter((f) => !/webgpu|swiftshader|angle/.test(f)), '--disable-gpu'] : CHROMIUM_ARGS;
-  const browser = await chromium.launch({ executablePath: findChromium(), args: flags });
+  const browser = await chromium.launch({ executablePath: findChromium(), args: gpu === 'none' ? CPU_ONLY_ARGS : CHROMIUM_ARGS });
   for (let run = 0; run < runs; run++) {
     for (const { build, server } of servers) {
       const context = await browser.newContext(); // a fresh profile: empty IndexedDB

@@ -18,9 +18,10 @@ import { buildModel } from '../workers/model/model';
 import { makeOptimizer } from '../workers/optim/optimizers';
 import { trainStep } from '../workers/train/step';
 import { errorMessage } from '../workers/contract/errors';
+import { benchArgs } from './args';
 
 type RecipeId = keyof typeof RECIPES;
-const args = Object.fromEntries(process.argv.slice(2).map((a) => a.split('=', 2) as [string, string]));
+const args = benchArgs();
 const GiB = 2 ** 30;
 const heap = () => ((tf.backend() as BackendWasm).wasm as unknown as { HEAPU8: Uint8Array }).HEAPU8.byteLength;
 

@@ -3,20 +3,23 @@
 // upload), set the budget field beside Train, press Train, wait for the end, press k-NN and
 // Linear probe, and read trained / random init / raw pixels off the result tables. Not a test:
 // each run takes the budget plus a minute.
-//   npm run build && npx tsx bench/protocol.ts minutes=10 seeds=0,1,2 data=sample,/tmp/fashion-b [hash=...]
+//   npm run build && npx tsx bench/protocol.ts minutes=10 seeds=0,1,2 data=sample,/tmp/fashion-b [hash=...] [gpu=none]
 // A folder is one subfolder per class of images (tools/fashion-folder.ts, tools/emoji-dataset.py).
 // One JSON line per run goes to `out` (default bench/results/protocol.jsonl); a table at the end.
 import { chromium, type Page } from '@playwright/test';
 import { appendFileSync } from 'node:fs';
-import { CHROMIUM_ARGS, findChromium } from '../test/chromium';
+import { CHROMIUM_ARGS, CPU_ONLY_ARGS, findChromium } from '../test/chromium';
 import { startPreview } from './preview';
+import { benchArgs } from './args';
 
-const args = Object.fromEntries(process.argv.slice(2).map((a) => a.split('=', 2) as [string, string]));
+const args = benchArgs();
 const minutes = Number(args.minutes ?? 10);
 const seeds = (args.seeds ?? '0').split(',').map(Number);
 const datasets = (args.data ?? 'sample').split(',');
 const out = args.out ?? 'bench/results/protocol.jsonl';
 const extra = args.hash ?? '';
+// gpu=none: Chrome as on a machine without a GPU (test/chromium.ts CPU_ONLY_ARGS).
+const launchArgs = args.gpu === 'none' ? CPU_ONLY_ARGS : CHROMIUM_ARGS;
 
 type Rows = Record<'trained' | 'random init' | 'raw pixels', number>;
 async function table(page: Page, kind: 'knn' | 'probe'): Promise<Rows> {
@@ -32,7 +35,7 @@ async function table(page: Page, kind: 'knn' | 'probe'): Promise<Rows> {
 const server = await startPreview();
 const results: { data: string; seed: number; knn: Rows; probe: Rows; epochs: number; seconds: number; features: string }[] = [];
 try {
-  const browser = await chromium.launch({ executablePath: findChromium(), args: CHROMIUM_ARGS });
+  const browser = await chromium.launch({ executablePath: findChromium(), args: launchArgs });
   for (const data of datasets) {
     for (const seed of seeds) {
       const context = await browser.newContext(); // fresh storage: no stored runs, no cached ranking

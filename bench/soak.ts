@@ -9,8 +9,9 @@ import { chromium } from '@playwright/test';
 import { appendFileSync } from 'node:fs';
 import { CHROMIUM_ARGS, findChromium } from '../test/chromium';
 import { startPreview } from './preview';
+import { benchArgs } from './args';
 
-const args = Object.fromEntries(process.argv.slice(2).map((a) => a.split('=', 2) as [string, string]));
+const args = benchArgs();
 const steps = Number(args.steps ?? 2000);
 const every = Number(args.every ?? 20) * 1000;
 const out = args.out ?? 'bench/results/soak.jsonl';

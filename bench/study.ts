@@ -20,6 +20,7 @@ import { releaseRun, RunControl } from '../workers/train/run';
 import { train } from '../workers/train/trainer';
 import { loadNamed } from '../tools/datasets';
 import { evaluateInNode } from '../tools/evaluate';
+import { benchArgs } from './args';
 
 /** What every recipe starts from, spelled out so that the grid keeps its meaning when the
  *  studio's defaults change: the official augmentations, the small CNN, batch 64, 1 warmup epoch. */
@@ -57,7 +58,7 @@ const GRID: Record<string, string> = {
   defaults: '',
 };
 
-const args = Object.fromEntries(process.argv.slice(2).map((a) => a.split('=', 2) as [string, string]));
+const args = benchArgs();
 const minutes = Number(args.minutes ?? 3);
 const seeds = (args.seeds ?? '0').split(',').map(Number);
 const datasets = (args.data ?? 'sample').split(',');

@@ -37,3 +37,10 @@ export const CHROMIUM_ARGS = [
   '--enable-unsafe-swiftshader',
   '--use-angle=swiftshader',
 ];
+
+/**
+ * The same without the GPU emulation: the page draws with Chrome's software compositor, as Chrome
+ * does on a machine without a GPU, rather than through SwiftShader's emulated GL, which on a
+ * 2-core machine took about a fifth of the training's speed (bench/loop.ts). No WebGL or WebGPU.
+ */
+export const CPU_ONLY_ARGS = [...CHROMIUM_ARGS.filter((f) => !/webgpu|swiftshader|angle/.test(f)), '--disable-gpu'];

@@ -1,9 +1,10 @@
-// Two-view augmentation as batched tensor ops on the active backend, the official recipe
-// (facebookresearch/vicreg augmentations.py, TrainTransform): RandomResizedCrop, horizontal flip,
-// ColorJitter (p 0.8, its four parts in random order), RandomGrayscale (p 0.2), GaussianBlur
-// (p 1.0 / 0.1), Solarization (p 0.0 / 0.2), Normalize. Random parameters are drawn on the CPU
-// from the one seeded generator (a few numbers per image) and uploaded; pixels never leave the
-// device.
+// Two-view augmentation, the official recipe (facebookresearch/vicreg augmentations.py,
+// TrainTransform): RandomResizedCrop, horizontal flip, ColorJitter (p 0.8, its four parts in random
+// order), RandomGrayscale (p 0.2), GaussianBlur (p 1.0 / 0.1), Solarization (p 0.0 / 0.2),
+// Normalize. Random parameters are drawn on the CPU from the one seeded generator (a few numbers
+// per image, drawParams). Training renders them on the CPU in the augmentation worker
+// (./render.ts, ./views.ts); applyParams here is the same as batched tensor ops on the active
+// backend, the reference the renderer is tested against and the route of the fine-tuning baseline.
 import * as tf from '@tensorflow/tfjs';
 import type { TrainConfig } from '../contract/config';
 import { adjustBrightness, adjustContrast, adjustHue, adjustSaturation, gaussianBlur, grayscale, solarize } from './color';

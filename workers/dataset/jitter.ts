@@ -1,10 +1,8 @@
-// ColorJitter and RandomGrayscale fused into one pass over the pixels, for the backends whose
-// tensors live in CPU memory (WASM, CPU). The tensor version (augment.ts applyParams with color.ts)
-// is about 90 elementwise ops per view, each a pass over the batch; on WASM they took 120 of the
-// 165 ms of two views at batch 64, 32 px (Node 20, after backend/wasm/copy.ts). Here each pixel goes
-// through its sample's jitter parts in its drawn order, with the same formulas as color.ts
-// (torchvision's _functional_tensor.py), in one loop. GPU backends keep the tensor version: their
-// pixels would have to come back to the CPU.
+// ColorJitter and RandomGrayscale fused into one pass over the pixels (./pixels.ts) as a kernel of
+// the backends whose tensors live in CPU memory (WASM, CPU), for augment.ts applyParams. The tensor
+// version (color.ts) is about 90 elementwise ops per view, each a pass over the batch; on WASM they
+// took 120 of the 165 ms of two views at batch 64, 32 px (Node 20, after backend/wasm/copy.ts).
+// GPU backends keep the tensor version: their pixels would have to come back to the CPU.
 import * as tf from '@tensorflow/tfjs';
 import { type JitterAttrs, jitterPixels } from './pixels';
 

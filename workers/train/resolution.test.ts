@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { meanCost, relativeCost, sideAt } from './resolution';
+import { FIXED_SHARE, meanCost, relativeCost, sideAt } from './resolution';
 
 const c = { imageSize: 32, progressiveFrom: 16, progressiveUntil: 0.75 };
 
@@ -17,10 +17,12 @@ describe('progressive resolution', () => {
     expect(sideAt({ ...c, progressiveFrom: 32 }, 0, 100)).toBe(32);
   });
 
-  it('prices a step by its pixels: the mean over the run is what a budget plans with', () => {
-    expect(relativeCost(c, 16)).toBe(0.25);
-    // 37.5% at 16 px, 37.5% at 24 px, 25% at 32 px: 0.375·0.25 + 0.375·0.5625 + 0.25·1.
-    expect(meanCost(c, 0, 1000)).toBeCloseTo(0.375 * 0.25 + 0.375 * 0.5625 + 0.25, 2);
+  it('prices a step by a fixed share and its pixels: the mean over the run is what a budget plans with', () => {
+    const cost = (side: number) => FIXED_SHARE + (1 - FIXED_SHARE) * (side / 32) ** 2;
+    expect(relativeCost(c, 16)).toBeCloseTo(cost(16), 12);
+    expect(relativeCost(c, 32)).toBe(1);
+    // 37.5% at 16 px, 37.5% at 24 px, 25% at 32 px.
+    expect(meanCost(c, 0, 1000)).toBeCloseTo(0.375 * cost(16) + 0.375 * cost(24) + 0.25, 2);
     expect(meanCost(c, 750, 1000)).toBe(1);
     expect(meanCost({ ...c, progressiveFrom: 0 }, 0, 1000)).toBe(1);
   });

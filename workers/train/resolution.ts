@@ -1,8 +1,8 @@
 // Progressive resolution (FFCV's progressive resizing: Leclerc et al., "FFCV", CVPR 2023): the run
 // starts on small crops and grows them to imageSize, in steps of 8 px, by progressiveUntil of the
 // run; the rest trains at full size, so the BatchNorm statistics and the evaluation are full-size.
-// A step's cost grows with its pixels: a 16-px step of a 32-px recipe costs about a quarter, so the
-// same time buys more epochs. A time budget plans with that cost (meanCost).
+// A step's cost grows with its pixels: a 16-px step of a 32-px recipe took 0.43 of a full one, so
+// the same time buys more epochs. A time budget plans with that cost (meanCost).
 import type { TrainConfig } from '../contract/config';
 
 type Progressive = Pick<TrainConfig, 'imageSize' | 'progressiveFrom' | 'progressiveUntil'>;
@@ -23,8 +23,16 @@ export function sideAt(c: Progressive, step: number, totalSteps: number | null):
   return Math.min(c.imageSize, Math.max(c.progressiveFrom, QUANTUM * Math.floor(side / QUANTUM)));
 }
 
-/** A step's cost at `side` relative to one at imageSize: its pixels' share. */
-export const relativeCost = (c: Progressive, side: number) => (side / c.imageSize) ** 2;
+/**
+ * Share of a full-size step's time that does not shrink with the crop: the projector, the loss,
+ * the optimizer, each kernel's fixed cost. Measured on the default recipe (WASM, one thread, 2-core
+ * VM; bench/loop.ts at a fixed imageSize): a 16-px step took 0.43 and a 24-px step 0.69 of a 32-px
+ * one, where pixels alone would say 0.25 and 0.56.
+ */
+export const FIXED_SHARE = 0.25;
+
+/** A step's cost at `side` relative to one at imageSize: a fixed part, the rest by its pixels. */
+export const relativeCost = (c: Progressive, side: number) => FIXED_SHARE + (1 - FIXED_SHARE) * (side / c.imageSize) ** 2;
 
 /** The mean relative cost of steps [from, totalSteps) of a run of totalSteps. */
 export function meanCost(c: Progressive, from: number, totalSteps: number): number {
