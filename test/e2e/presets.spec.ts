@@ -18,8 +18,9 @@ async function chartsFilled(page: Page) {
       id === 'chart-knn' ? 1 : id!.startsWith('chart-std') || ['chart-rankme', 'chart-cosine', 'chart-covsq'].includes(id!) ? 10 : 49;
     expect(points, id!).toBeGreaterThan(least);
     await expect(chart, id!).toHaveAttribute('data-finite', 'true');
-    // Every series is drawn as a line.
-    expect(await chart.locator('path.recharts-line-curve').count(), id!).toBeGreaterThan(0);
+    // Every series is drawn as a line; a chart scrolled away draws when it comes on screen.
+    await chart.scrollIntoViewIfNeeded();
+    await expect.poll(() => chart.locator('path.recharts-line-curve').count(), { message: id! }).toBeGreaterThan(0);
   }
 }
 
