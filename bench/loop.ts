@@ -95,7 +95,10 @@ async function measure(context: BrowserContext, url: string, build: string, run:
     polling: 500,
   });
   const state = await page.getByTestId('run-state').textContent();
-  if (state !== 'done') throw new Error(`the run ended ${state}`);
+  if (state !== 'done') {
+    const why = await page.locator('.warnings').allTextContents();
+    throw new Error(`${build}: the run ended ${state}: ${why.join(' | ')}`);
+  }
   const marks = await page.evaluate(
     () => (window as unknown as { loopMarks: { first: { t: number; step: number }; done: { t: number; step: number } } }).loopMarks,
   );

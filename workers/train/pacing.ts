@@ -8,7 +8,7 @@ import type { CheckpointMeta } from '../checkpoint/record';
 import type { VicregModel } from '../model/model';
 import { BUDGET_SKIP_STEPS, budgetReady, epochsForBudget, REPLAN_MAX_SHARE, REPLAN_MIN_SHARE } from './budget';
 import { autoEvery, type OnlineKnn } from './online-knn';
-import { meanCost, progressive, relativeCost, sideAt } from './resolution';
+import { FIXED_SHARE, fitFixedShare, meanCost, progressive, relativeCost, sideAt } from './resolution';
 import type { RunLoop } from './run';
 import type { CollapseWatch } from './warnings';
 
@@ -28,6 +28,12 @@ export class Pacer {
   private readonly firstStep: number;
   private timedFrom: Mark | null = null;
   private replanFrom: Mark | null = null;
+  /** Progressive resolution: the fixed share of a step's cost (./resolution.ts), a first guess
+   *  until the run has timed two sides; the steps' time by side; the last step's end. */
+  private share = FIXED_SHARE;
+  private shareFitted = false;
+  private readonly bySide = new Map<number, { steps: number; ms: number }>();
+  private lastAt: number | null = null;
 
   constructor(
     private readonly loop: RunLoop,
@@ -91,14 +97,42 @@ export class Pacer {
       this.planBudget((now - again.at) / this.stepCost(again.step, loop.step, false), now, true);
       this.replanFrom = null;
     }
+    if (budgetMs > 0 && progressive(c) && from) this.timeSides(now);
     // The curve ends at the final weights, even in a run too short to have timed its spacing.
     const last = loop.step === loop.schedule.totalSteps && !this.budgetOpen;
     const due = this.knnEvery > 0 && loop.step % this.knnEvery === 0 && !this.knnDone;
     if (this.online && (due || last)) this.launchKnn(epoch);
   }
 
+  /**
+   * Progressive resolution under a budget: each step's wall time (its k-NN points and checkpoints
+   * included) by the side it ran at; once a second side has run as long as the re-check's window,
+   * the fixed share is fitted from the two and the budget planned again with it, once.
+   */
+  private timeSides(now: number): void {
+    const { loop } = this;
+    const c = loop.config;
+    const last = this.lastAt;
+    this.lastAt = now;
+    if (last === null || this.shareFitted) return;
+    const side = sideAt(c, loop.step - 1, this.budgetOpen ? null : loop.schedule.totalSteps);
+    const t = this.bySide.get(side) ?? { steps: 0, ms: 0 };
+    this.bySide.set(side, { steps: t.steps + 1, ms: t.ms + (now - last) });
+    const window = this.replanSteps();
+    const timed = [...this.bySide].filter(([, v]) => v.steps >= window).map(([s, v]) => ({ side: s, ms: v.ms / v.steps }));
+    const current = timed.find((t) => t.side === side);
+    const other = timed.find((t) => t.side !== side);
+    if (this.budgetOpen || !current || !other) return;
+    this.shareFitted = true;
+    const share = fitFixedShare(c, other, current);
+    if (share === null) return;
+    this.share = share;
+    if (loop.schedule.totalSteps - loop.step > window) this.planBudget(current.ms / relativeCost(c, side, share), now, true);
+  }
+
   /** Restarts the step clocks after a pause: paused time is not step time. */
   resumed(now: number): void {
+    if (this.lastAt !== null) this.lastAt = now;
     if (this.timedFrom) this.timedFrom = { step: this.loop.step, at: now };
     if (this.replanFrom) this.replanFrom = { step: this.loop.step, at: now };
   }
@@ -135,7 +169,7 @@ export class Pacer {
   private stepCost(from: number, to: number, open: boolean): number {
     const c = this.loop.config;
     let cost = 0;
-    for (let s = from; s < to; s++) cost += relativeCost(c, sideAt(c, s, open ? null : this.loop.schedule.totalSteps));
+    for (let s = from; s < to; s++) cost += relativeCost(c, sideAt(c, s, open ? null : this.loop.schedule.totalSteps), this.share);
     return Math.max(cost, 1e-9);
   }
 
@@ -166,7 +200,7 @@ export class Pacer {
     let msPerStep = msFull;
     let fit = plan(msPerStep);
     for (let round = 0; round < 4 && progressive(c); round++) {
-      msPerStep = msFull * meanCost(c, loop.step, fit.totalSteps);
+      msPerStep = msFull * meanCost(c, loop.step, fit.totalSteps, this.share);
       fit = plan(msPerStep);
     }
     this.budget = { budgetMinutes: c.budgetMinutes, msPerStep, epochs: fit.epochs, totalSteps: fit.totalSteps, fits: fit.fits };

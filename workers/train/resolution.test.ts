@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { FIXED_SHARE, meanCost, relativeCost, sideAt } from './resolution';
+import { FIXED_SHARE, fitFixedShare, meanCost, relativeCost, sideAt } from './resolution';
 
 const c = { imageSize: 32, progressiveFrom: 16, progressiveUntil: 0.75 };
 
@@ -25,5 +25,18 @@ describe('progressive resolution', () => {
     expect(meanCost(c, 0, 1000)).toBeCloseTo(0.375 * cost(16) + 0.375 * cost(24) + 0.25, 2);
     expect(meanCost(c, 750, 1000)).toBe(1);
     expect(meanCost({ ...c, progressiveFrom: 0 }, 0, 1000)).toBe(1);
+  });
+
+  it('fits the fixed share from step times at two sides, and says when two sides cannot tell', () => {
+    // ms = A + B·side², A = 60, B = 0.25: a 32-px step 316 ms, of it 60 fixed.
+    const ms = (side: number) => 60 + 0.25 * side ** 2;
+    expect(fitFixedShare(c, { side: 16, ms: ms(16) }, { side: 24, ms: ms(24) })).toBeCloseTo(60 / ms(32), 12);
+    expect(fitFixedShare(c, { side: 24, ms: ms(24) }, { side: 16, ms: ms(16) })).toBeCloseTo(60 / ms(32), 12);
+    // The default recipe as measured (16 px: 0.43 of a 32-px step) gives about FIXED_SHARE.
+    expect(fitFixedShare(c, { side: 16, ms: 0.43 }, { side: 32, ms: 1 })).toBeCloseTo(FIXED_SHARE, 1);
+    expect(fitFixedShare(c, { side: 16, ms: 100 }, { side: 16, ms: 120 })).toBeNull();
+    expect(fitFixedShare(c, { side: 16, ms: 100 }, { side: 24, ms: 90 })).toBeNull();
+    // Pixels that cost nothing would price every side alike: capped below 1.
+    expect(fitFixedShare(c, { side: 16, ms: 100 }, { side: 24, ms: 100.001 })).toBe(0.95);
   });
 });
