@@ -4,7 +4,7 @@
 // from outside (the page's step count, from the first step it shows to the end of the run) and
 // by the worker, beside the step's own images/s and where the training thread's time went
 // (workers/train/phases.ts), as the Train panel reports it at the end of the run.
-//   npm run bench:loop -- [epochs=10] [runs=1] [ref=<git revision>] [gpu=none] [any setting, e.g. backend=wasm]
+//   npm run bench:loop -- [epochs=10] [runs=1] [ref=<git revision>] [gpu=none] [profile=page] [any setting, e.g. backend=wasm]
 // ref: the same protocol on that revision's build too (git archive into a temporary folder, built
 // there with this node_modules), run alternately with the working tree's, ref first: the
 // before/after of a change, one right after the other. An old revision has no time report; the
@@ -26,6 +26,16 @@ const ref = args.get('ref');
 // gpu=none: Chrome as on a machine without a GPU (test/chromium.ts CPU_ONLY_ARGS); the default
 // emulates one with SwiftShader, as the browser tests do.
 const gpu = args.get('gpu') ?? 'swiftshader';
+// profile=page: the page's own thread sampled by V8's profiler during the run, its self time by
+// function printed, to see what the UI spends of the CPU the training needs.
+const profilePage = args.get('profile') === 'page';
+// profile=trace: Chrome's timeline trace of the run, the page's main-thread time by event (layout,
+// paint, script ...) printed: what V8's profiler shows only as '(program)'.
+const tracePage = args.get('profile') === 'trace';
+// view=away: the page scrolled to its end once Train is pressed, the charts off screen (they do not
+// draw there): what the page's drawing costs the loop.
+const scrollAway = args.get('view') === 'away';
+for (const k of ['profile', 'view']) args.delete(k);
 args.delete('runs');
 args.delete('ref');
 args.delete('gpu');
@@ -89,11 +99,22 @@ async function measure(context: BrowserContext, url: string, build: string, run:
     };
     poll();
   })()`);
+  if (profilePage) {
+    await cdp.send('Profiler.enable');
+    await cdp.send('Profiler.setSamplingInterval', { interval: 500 });
+    await cdp.send('Profiler.start');
+  }
+  const browser = context.browser();
+  if (tracePage && browser)
+    await browser.startTracing(page, { categories: ['devtools.timeline', 'disabled-by-default-devtools.timeline'] });
   await page.getByTestId('train-start').click();
+  if (scrollAway) await page.evaluate('window.scrollTo(0, document.documentElement.scrollHeight)');
   await page.waitForFunction(() => (window as unknown as { loopMarks: { done?: unknown } }).loopMarks.done, null, {
     timeout: 3_600_000,
     polling: 500,
   });
+  if (profilePage) printProfile((await cdp.send('Profiler.stop')).profile);
+  if (tracePage && browser) printTrace(JSON.parse((await browser.stopTracing()).toString()));
   const state = await page.getByTestId('run-state').textContent();
   if (state !== 'done') {
     const why = await page.locator('.warnings').allTextContents();
@@ -121,6 +142,64 @@ async function measure(context: BrowserContext, url: string, build: string, run:
     report: raw ? (JSON.parse(raw) as PhaseReport) : null,
     uiBusy,
   };
+}
+
+type CpuProfile = {
+  nodes: { id: number; callFrame: { functionName: string; url: string; lineNumber: number } }[];
+  samples?: number[];
+  timeDeltas?: number[];
+};
+
+/** Self time by function (name, file, line), the top 20, and by file. */
+function printProfile(profile: CpuProfile): void {
+  const frame = new Map(profile.nodes.map((n) => [n.id, n.callFrame]));
+  const byFn = new Map<string, number>();
+  const byFile = new Map<string, number>();
+  let total = 0;
+  (profile.samples ?? []).forEach((id, i) => {
+    const us = profile.timeDeltas?.[i + 1] ?? 0; // a sample's time runs to the next one
+    const f = frame.get(id);
+    if (!f || f.functionName === '(idle)') return;
+    const file = f.url.split('/').pop() || f.functionName;
+    const key = `${f.functionName || '(anonymous)'} ${file}:${f.lineNumber + 1}`;
+    byFn.set(key, (byFn.get(key) ?? 0) + us);
+    byFile.set(file, (byFile.get(file) ?? 0) + us);
+    total += us;
+  });
+  const top = (m: Map<string, number>, n: number) =>
+    [...m]
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, n)
+      .map(([k, us]) => `    ${(us / 1000).toFixed(0).padStart(7)} ms  ${((100 * us) / total).toFixed(1).padStart(5)}%  ${k}`);
+  console.log(`  the page's thread, busy ${(total / 1000).toFixed(0)} ms (V8 samples), by function:`);
+  for (const l of top(byFn, 20)) console.log(l);
+  console.log('  by file:');
+  for (const l of top(byFile, 8)) console.log(l);
+}
+
+type TraceEvent = { name: string; ph: string; pid: number; tid: number; ts: number; dur?: number; args?: { name?: string } };
+
+/** The renderer's main thread: each event's self time (its duration less its children's), by name. */
+function printTrace(trace: { traceEvents: TraceEvent[] }): void {
+  const ev = trace.traceEvents;
+  const main = ev.find((e) => e.name === 'thread_name' && e.args?.name === 'CrRendererMain');
+  if (!main) return console.log('  no CrRendererMain in the trace');
+  const xs = ev
+    .filter((e) => e.pid === main.pid && e.tid === main.tid && e.ph === 'X' && e.dur)
+    .sort((a, b) => a.ts - b.ts || b.dur! - a.dur!);
+  const self = new Map<string, number>();
+  const stack: TraceEvent[] = [];
+  for (const e of xs) {
+    while (stack.length && stack.at(-1)!.ts + stack.at(-1)!.dur! <= e.ts) stack.pop();
+    const parent = stack.at(-1);
+    if (parent) self.set(parent.name, (self.get(parent.name) ?? 0) - e.dur!);
+    self.set(e.name, (self.get(e.name) ?? 0) + e.dur!);
+    stack.push(e);
+  }
+  const total = [...self.values()].reduce((a, b) => a + b, 0);
+  console.log(`  the page's main thread in Chrome's trace: ${(total / 1000).toFixed(0)} ms, self time by event:`);
+  for (const [k, us] of [...self].sort((a, b) => b[1] - a[1]).slice(0, 15))
+    console.log(`    ${(us / 1000).toFixed(0).padStart(7)} ms  ${((100 * us) / total).toFixed(1).padStart(5)}%  ${k}`);
 }
 
 function print(r: Result): void {
@@ -173,5 +252,5 @@ if (servers.length > 1) {
 }
 mkdirSync('bench/results', { recursive: true });
 const file = `bench/results/loop-${new Date().toISOString().slice(0, 19).replace(/[T:]/g, '-')}-${hostname()}.json`;
-writeFileSync(file, JSON.stringify({ hash, ref: ref ?? null, results }, null, 2));
+writeFileSync(file, JSON.stringify({ hash, ref: ref ?? null, gpu, results }, null, 2));
 console.log(`\nwrote ${file}`);

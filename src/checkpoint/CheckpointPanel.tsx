@@ -11,8 +11,16 @@ import { deleteCheckpoint, exportRun, importCheckpointFile, requestPersistence, 
 
 /** Why a computing action (Resume, Evaluate, the TF.js exports) is off before the backend is chosen. */
 const WAITS_FOR_BACKEND = 'Waits for the backend to be chosen';
-const formatTime = (ms: number) =>
-  new Date(ms).toLocaleString(undefined, { month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit', second: '2-digit' });
+// One formatter for every row: toLocaleString builds a new one at each call, and the list is drawn
+// again at every checkpoint while a run trains.
+const TIME_FORMAT = new Intl.DateTimeFormat(undefined, {
+  month: 'short',
+  day: 'numeric',
+  hour: '2-digit',
+  minute: '2-digit',
+  second: '2-digit',
+});
+const formatTime = (ms: number) => TIME_FORMAT.format(ms);
 
 function Storage() {
   const storage = useStore((s) => s.storage);

@@ -50,7 +50,7 @@ export function usePageDrop() {
 
 function IngestBar() {
   const p = useStore((s) => s.ingest);
-  const now = useNow(500);
+  const now = useNow(500, p !== null);
   if (!p) return null;
   const remaining = taskEta(p, now);
   return (

@@ -96,6 +96,7 @@ const Chart = memo(function Chart({ spec, rows }: { spec: ChartSpec; rows: Row[]
   if (onScreen) drawn.current = rows;
   const plotted = drawn.current;
   const data = useMemo(() => downsample(plotted, 400), [plotted]);
+  const plot = usePlot(spec, data);
   const last = rows[rows.length - 1];
   // data-finite lets a test (and a curious user in devtools) see that no series holds NaN or ±Inf.
   const finite = rows.every((r) => spec.series.every((s) => Number.isFinite(r[s.key])));
@@ -128,6 +129,16 @@ const Chart = memo(function Chart({ spec, rows }: { spec: ChartSpec; rows: Row[]
           ))}
         </div>
       )}
+      {plot}
+    </figure>
+  );
+});
+
+/** The plot itself, one element per `data`: while the chart is away its element stays the same,
+ *  so React does not enter recharts at all (its selectors cost the page's thread at every window). */
+function usePlot(spec: ChartSpec, data: Row[]): React.ReactElement {
+  return useMemo(
+    () => (
       <ResponsiveContainer width="100%" height={150}>
         <LineChart data={data} margin={{ top: 4, right: 8, bottom: 0, left: 0 }}>
           <CartesianGrid strokeDasharray="3 3" stroke="#e5e7eb" />
@@ -139,9 +150,10 @@ const Chart = memo(function Chart({ spec, rows }: { spec: ChartSpec; rows: Row[]
           ))}
         </LineChart>
       </ResponsiveContainer>
-    </figure>
+    ),
+    [spec, data],
   );
-});
+}
 
 export function Charts() {
   const metrics = useStore((s) => s.metrics) as unknown as Row[];
