@@ -183,7 +183,10 @@ type TraceEvent = { name: string; ph: string; pid: number; tid: number; ts: numb
 function printTrace(trace: { traceEvents: TraceEvent[] }): void {
   const ev = trace.traceEvents;
   const main = ev.find((e) => e.name === 'thread_name' && e.args?.name === 'CrRendererMain');
-  if (!main) return console.log('  no CrRendererMain in the trace');
+  if (!main) {
+    console.log('  no CrRendererMain in the trace');
+    return;
+  }
   const xs = ev
     .filter((e) => e.pid === main.pid && e.tid === main.tid && e.ph === 'X' && e.dur)
     .sort((a, b) => a.ts - b.ts || b.dur! - a.dur!);
