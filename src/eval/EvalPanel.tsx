@@ -1,4 +1,5 @@
 import type { EvalKind, EvalReport } from '../../workers/contract/api';
+import { wilson } from '../../workers/eval/intervals';
 import { featuresLabel, formatDuration, percent, taskEta } from '../format';
 import { ProgressBar } from '../progress';
 import { useStore, type Store } from '../store';
@@ -131,6 +132,9 @@ function Results({ kind }: { kind: EvalKind }) {
                 <th>Features</th>
                 <th>dim</th>
                 <th>top-1</th>
+                <th title="Wilson score interval for a proportion: where the top-1 of this encoder would fall for 95 of 100 test sets of this size drawn like this one">
+                  95% interval
+                </th>
                 <th>top-5</th>
               </tr>
             </thead>
@@ -140,6 +144,7 @@ function Results({ kind }: { kind: EvalKind }) {
                   <td>{r.name === 'trained' ? 'VICReg (this run)' : r.name}</td>
                   <td>{r.dim}</td>
                   <td>{percent(r.top1)}</td>
+                  <Top1Interval top1={r.top1} n={e.report!.testCount} />
                   <td>{percent(r.top5)}</td>
                 </tr>
               ))}
@@ -158,6 +163,17 @@ function Results({ kind }: { kind: EvalKind }) {
         </>
       )}
     </>
+  );
+}
+
+/** The 95% interval of a top-1 measured on `n` test images (Wilson, ../../workers/eval/intervals.ts):
+ *  one run on a few hundred images carries several points either way. */
+function Top1Interval({ top1, n }: { top1: number; n: number }) {
+  const w = wilson(Math.round(top1 * n), n);
+  return (
+    <td data-testid="top1-interval" data-lo={w.lo} data-hi={w.hi}>
+      {(100 * w.lo).toFixed(1)}–{percent(w.hi)}
+    </td>
   );
 }
 

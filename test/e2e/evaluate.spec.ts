@@ -19,13 +19,26 @@ test('k-NN and the linear probe report top-1 and top-5 for the trained encoder a
   const rows = await table
     .locator('tbody tr')
     .evaluateAll((trs) => trs.map((tr) => [tr.getAttribute('data-row'), Number(tr.getAttribute('data-top1')), tr.textContent]));
+  // Every top-1 with its 95% interval on the 400 test images: around it, at most ±5 points wide.
+  const intervals = await table
+    .getByTestId('top1-interval')
+    .evaluateAll((tds) => tds.map((td) => [Number(td.getAttribute('data-lo')), Number(td.getAttribute('data-hi')), td.textContent]));
+  expect(intervals).toHaveLength(3);
+  intervals.forEach(([lo, hi, text], i) => {
+    const top1 = rows[i][1] as number;
+    expect(lo as number).toBeLessThan(top1);
+    expect(hi as number).toBeGreaterThan(top1);
+    expect((hi as number) - (lo as number)).toBeGreaterThan(0.02);
+    expect((hi as number) - (lo as number)).toBeLessThan(0.1);
+    expect(text).toMatch(/^\d+\.\d–\d+\.\d%$/);
+  });
   console.log('k-NN:', rows.map(([n, a]) => `${n} ${(100 * Number(a)).toFixed(1)}%`).join(', '));
   expect(rows.map((r) => r[0])).toEqual(['trained', 'random init', 'raw pixels']);
   // Ten balanced classes: chance is 10%; every row must do clearly better, and report top-5.
   for (const [name, top1, text] of rows) {
     expect(top1 as number, name as string).toBeGreaterThan(0.3);
     expect(top1 as number, name as string).toBeLessThanOrEqual(1);
-    expect(text).toMatch(/\d+\.\d%\d+\.\d%$/);
+    expect(text).toMatch(/\d+\.\d%\d+\.\d–\d+\.\d%\d+\.\d%$/);
   }
 
   await page.getByTestId('probe-run').click();
