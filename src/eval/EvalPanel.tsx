@@ -1,5 +1,6 @@
+import { useMemo } from 'react';
 import type { EvalKind, EvalReport } from '../../workers/contract/api';
-import { wilson } from '../../workers/eval/intervals';
+import { pairedBootstrap, verdict, wilson } from '../../workers/eval/intervals';
 import { featuresLabel, formatDuration, percent, taskEta } from '../format';
 import { ProgressBar } from '../progress';
 import { useStore, type Store } from '../store';
@@ -110,6 +111,9 @@ function TaskProgress({ testId, title, progress: p }: { testId: string; title: s
 
 function Results({ kind }: { kind: EvalKind }) {
   const e = useStore((s) => s.evaluation[kind]);
+  // The paired column where the report holds VICReg's row beside others (k-NN, probe).
+  const trained = e.report?.rows.find((r) => r.name === 'trained');
+  const paired = !!trained?.correct && (e.report?.rows.length ?? 0) > 1;
   return (
     <>
       {e.progress && <TaskProgress testId={`${kind}-progress`} title={TITLE[kind]} progress={e.progress} />}
@@ -136,6 +140,11 @@ function Results({ kind }: { kind: EvalKind }) {
                   95% interval
                 </th>
                 <th>top-5</th>
+                {paired && (
+                  <th title="VICReg's top-1 minus this row's, with its 95% interval from a paired bootstrap over the shared test images; a verdict only when the interval leaves out zero">
+                    VICReg − row
+                  </th>
+                )}
               </tr>
             </thead>
             <tbody>
@@ -146,6 +155,7 @@ function Results({ kind }: { kind: EvalKind }) {
                   <td>{percent(r.top1)}</td>
                   <Top1Interval top1={r.top1} n={e.report!.testCount} />
                   <td>{percent(r.top5)}</td>
+                  {paired && <PairedCell trained={trained!} row={r} />}
                 </tr>
               ))}
             </tbody>
@@ -163,6 +173,26 @@ function Results({ kind }: { kind: EvalKind }) {
         </>
       )}
     </>
+  );
+}
+
+type Row = EvalReport['rows'][number];
+
+/** VICReg's row against another of the same report: the difference, its paired 95% interval over
+ *  the shared test images, and a verdict only where the interval leaves out zero. */
+function PairedCell({ trained, row }: { trained: Row; row: Row }) {
+  const d = useMemo(
+    () => (row === trained || !trained.correct || !row.correct ? null : pairedBootstrap(trained.correct, row.correct)),
+    [trained, row],
+  );
+  if (!d) return <td>–</td>;
+  const pts = (v: number) => `${v >= 0 ? '+' : '−'}${Math.abs(100 * v).toFixed(1)}`;
+  const says = verdict(d);
+  return (
+    <td data-testid="paired-difference" data-diff={d.diff} data-lo={d.lo} data-hi={d.hi} data-verdict={says}>
+      {pts(d.diff)} ({pts(d.lo)} to {pts(d.hi)}):{' '}
+      {says === 'within noise' ? 'within noise' : says === 'higher' ? 'VICReg higher' : 'VICReg lower'}
+    </td>
   );
 }
 

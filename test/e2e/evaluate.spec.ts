@@ -32,13 +32,36 @@ test('k-NN and the linear probe report top-1 and top-5 for the trained encoder a
     expect((hi as number) - (lo as number)).toBeLessThan(0.1);
     expect(text).toMatch(/^\d+\.\d–\d+\.\d%$/);
   });
+  // VICReg against each baseline, paired over the same test images: the difference of the rows'
+  // top-1 inside its interval, and a verdict exactly when the interval leaves out zero.
+  const paired = await table
+    .getByTestId('paired-difference')
+    .evaluateAll((tds) =>
+      tds.map((td) =>
+        ['diff', 'lo', 'hi'].map((k) => Number(td.getAttribute(`data-${k}`))).concat([td.getAttribute('data-verdict') as never]),
+      ),
+    );
+  expect(paired).toHaveLength(2);
+  paired.forEach(([diff, lo, hi, says], i) => {
+    expect(diff).toBeCloseTo((rows[0][1] as number) - (rows[i + 1][1] as number), 9);
+    expect(lo).toBeLessThanOrEqual(diff);
+    expect(hi).toBeGreaterThanOrEqual(diff);
+    expect(hi - lo).toBeLessThan(0.15);
+    expect(says).toBe(lo > 0 ? 'higher' : hi < 0 ? 'lower' : 'within noise');
+  });
+  console.log(
+    'k-NN, VICReg − row:',
+    paired.map(([d, lo, hi, v]) => `${(100 * d).toFixed(1)} (${(100 * lo).toFixed(1)} to ${(100 * hi).toFixed(1)}) ${v}`).join('; '),
+  );
   console.log('k-NN:', rows.map(([n, a]) => `${n} ${(100 * Number(a)).toFixed(1)}%`).join(', '));
   expect(rows.map((r) => r[0])).toEqual(['trained', 'random init', 'raw pixels']);
   // Ten balanced classes: chance is 10%; every row must do clearly better, and report top-5.
   for (const [name, top1, text] of rows) {
     expect(top1 as number, name as string).toBeGreaterThan(0.3);
     expect(top1 as number, name as string).toBeLessThanOrEqual(1);
-    expect(text).toMatch(/\d+\.\d%\d+\.\d–\d+\.\d%\d+\.\d%$/);
+    expect(text).toMatch(
+      /\d+\.\d%\d+\.\d–\d+\.\d%\d+\.\d%(–|[+−]\d+\.\d \([+−]\d+\.\d to [+−]\d+\.\d\): (within noise|VICReg higher|VICReg lower))$/,
+    );
   }
 
   await page.getByTestId('probe-run').click();

@@ -183,6 +183,9 @@ export interface EvalReport {
     dim: number;
     perClass?: number[]; // probe: accuracy per class (NaN for a class with no test images)
     confusion?: number[][]; // probe: [true][predicted] counts
+    /** [testCount] 1 where this row's top-1 class is right: the rows of one report share the test
+     *  images, so their differences are compared paired (../eval/intervals.ts pairedBootstrap). */
+    correct?: Uint8Array;
   }[];
   /** Fine-tune and supervised: the mean training loss per epoch, and the time it all took. */
   curve?: { epoch: number; loss: number }[];

@@ -32,6 +32,7 @@ export interface BaselineResult {
   top5: number | null;
   perClass: number[];
   confusion: number[][];
+  correct: Uint8Array; // [test images] 1 where the top-1 class is right
   curve: { epoch: number; loss: number }[]; // mean training loss per epoch
   lr: { head: number; backbone: number };
 }

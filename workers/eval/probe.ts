@@ -30,6 +30,7 @@ export interface ProbeResult {
   top5: number | null;
   perClass: number[]; // accuracy per true class (NaN for a class with no test samples)
   confusion: number[][]; // [true][predicted] counts
+  correct: Uint8Array; // [M] 1 where the top-1 class is right: what a paired comparison of two rows resamples
 }
 
 /**
@@ -120,13 +121,15 @@ export async function scoreLogits(logits: tf.Tensor, y: ArrayLike<number>, c: nu
   const m = y.length;
   const confusion = Array.from({ length: c }, () => new Array<number>(c).fill(0));
   let right5 = 0;
+  const correct = new Uint8Array(m);
   for (let i = 0; i < m; i++) {
     confusion[y[i]][top[i * k]]++;
+    correct[i] = top[i * k] === y[i] ? 1 : 0;
     for (let j = 0; j < k; j++) if (top[i * k + j] === y[i]) right5++;
   }
   const perClass = confusion.map((row, t) => row[t] / row.reduce((a, v) => a + v, 0));
   const right1 = confusion.reduce((a, row, t) => a + row[t], 0);
-  return { top1: right1 / m, top5: c >= 5 ? right5 / m : null, perClass, confusion };
+  return { top1: right1 / m, top5: c >= 5 ? right5 / m : null, perClass, confusion, correct };
 }
 
 /** Class probabilities of features x [n, D] under a trained head: [n, C]. */

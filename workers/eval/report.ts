@@ -63,7 +63,8 @@ export async function evaluationReport(
         const k = await knnClassify(train, trainY, test, testY, { k: c.knnK, temperature: c.knnT, numClasses }, (done, of) =>
           onProgress(r + share + ((1 - share) * done) / of, total),
         );
-        rows.push({ name, top1: k.top1, top5: k.top5, dim: train.shape[1] });
+        const correct = Uint8Array.from(k.predictions, (p, i) => (p === testY[i] ? 1 : 0));
+        rows.push({ name, top1: k.top1, top5: k.top5, dim: train.shape[1], correct });
       } else {
         const p = await linearProbe(
           train,
@@ -74,7 +75,15 @@ export async function evaluationReport(
           (e) => onProgress(r + share + ((1 - share) * e) / c.probeEpochs, total),
           cancelled,
         );
-        rows.push({ name, top1: p.top1, top5: p.top5, dim: train.shape[1], perClass: p.perClass, confusion: p.confusion });
+        rows.push({
+          name,
+          top1: p.top1,
+          top5: p.top5,
+          dim: train.shape[1],
+          perClass: p.perClass,
+          confusion: p.confusion,
+          correct: p.correct,
+        });
         if (name === 'trained') onHead?.(p.head);
       }
     } finally {
@@ -145,6 +154,7 @@ export async function baselineReport(
         dim: model.backbone.featureDim,
         perClass: r.perClass,
         confusion: r.confusion,
+        correct: r.correct,
       },
     ],
     curve: r.curve,
