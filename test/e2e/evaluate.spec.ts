@@ -49,6 +49,7 @@ test('k-NN and the linear probe report top-1 and top-5 for the trained encoder a
     expect(hi - lo).toBeLessThan(0.15);
     expect(says).toBe(lo > 0 ? 'higher' : hi < 0 ? 'lower' : 'within noise');
   });
+  await table.screenshot({ path: 'test-results/evaluate-knn.png' });
   console.log(
     'k-NN, VICReg − row:',
     paired.map(([d, lo, hi, v]) => `${(100 * d).toFixed(1)} (${(100 * lo).toFixed(1)} to ${(100 * hi).toFixed(1)}) ${v}`).join('; '),
