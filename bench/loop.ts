@@ -35,10 +35,8 @@ const tracePage = args.get('profile') === 'trace';
 // view=away: the page scrolled to its end once Train is pressed, the charts off screen (they do not
 // draw there): what the page's drawing costs the loop.
 const scrollAway = args.get('view') === 'away';
-for (const k of ['profile', 'view']) args.delete(k);
-args.delete('runs');
-args.delete('ref');
-args.delete('gpu');
+// What is the bench's own, not a setting of the run:
+for (const k of ['runs', 'ref', 'gpu', 'profile', 'view']) args.delete(k);
 const settings = new Map<string, string>([['backend', 'wasm'], ['epochs', '10'], ...args]);
 const hash = [...settings].map(([k, v]) => `${k}=${v}`).join('&');
 const repo = fileURLToPath(new URL('..', import.meta.url));

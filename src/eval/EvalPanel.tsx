@@ -113,7 +113,7 @@ function Results({ kind }: { kind: EvalKind }) {
   const e = useStore((s) => s.evaluation[kind]);
   // The paired column where the report holds VICReg's row beside others (k-NN, probe).
   const trained = e.report?.rows.find((r) => r.name === 'trained');
-  const paired = !!trained?.correct && (e.report?.rows.length ?? 0) > 1;
+  const pairWith = trained?.correct && e.report!.rows.length > 1 ? trained : null;
   return (
     <>
       {e.progress && <TaskProgress testId={`${kind}-progress`} title={TITLE[kind]} progress={e.progress} />}
@@ -140,7 +140,7 @@ function Results({ kind }: { kind: EvalKind }) {
                   95% interval
                 </th>
                 <th>top-5</th>
-                {paired && (
+                {pairWith && (
                   <th title="VICReg's top-1 minus this row's, with its 95% interval from a paired bootstrap over the shared test images; a verdict only when the interval leaves out zero">
                     VICReg − row
                   </th>
@@ -155,7 +155,7 @@ function Results({ kind }: { kind: EvalKind }) {
                   <td>{percent(r.top1)}</td>
                   <Top1Interval top1={r.top1} n={e.report!.testCount} />
                   <td>{percent(r.top5)}</td>
-                  {paired && <PairedCell trained={trained!} row={r} />}
+                  {pairWith && <PairedCell trained={pairWith} row={r} />}
                 </tr>
               ))}
             </tbody>

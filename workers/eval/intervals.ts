@@ -1,5 +1,5 @@
-// How sure an accuracy is. One run on a few hundred test images carries about ±2 points at 85%, so
-// a top-1 is shown with its 95% interval, and "A beats B" is said only when the paired interval of
+// How sure an accuracy is. At 85% on 400 test images the 95% interval is about ±3.5 points, so
+// a top-1 is shown with its interval, and "A beats B" is said only when the paired interval of
 // their difference leaves out zero. All rows of an evaluation share one test split, so a difference
 // is paired: resampling the test images resamples both rows' right and wrong answers together,
 // which is much tighter than two independent intervals when the rows agree on most images.
