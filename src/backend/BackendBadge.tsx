@@ -87,16 +87,24 @@ function KernelCheck() {
   const r = check.report!;
   const bad = r.cases.filter((c) => !c.ok);
   const worst = Math.max(...r.cases.map((c) => c.error));
+  const split = r.split;
+  const ok = bad.length === 0 && !split?.differ;
   return (
     <div
-      className={`kernel-check ${bad.length ? 'bad' : 'ok'}`}
+      className={`kernel-check ${ok ? 'ok' : 'bad'}`}
       data-testid="kernel-check"
-      data-ok={String(bad.length === 0)}
+      data-ok={String(ok)}
       data-worst={worst}
+      data-split-threads={split?.threads}
+      data-split-differ={split?.differ}
     >
       {bad.length === 0
         ? `${r.cases.length} kernel cases on ${r.backend} match the CPU reference (worst relative error ${worst.toExponential(1)}, ${(r.ms / 1000).toFixed(1)} s)`
         : `${bad.length} of ${r.cases.length} kernel cases on ${r.backend} differ from the CPU reference by more than ${r.tolerance}: training there may be wrong. Choose another backend.`}
+      {split &&
+        (split.differ === 0
+          ? `; split over ${split.threads} threads, all ${split.cases} give the same bits as on one thread`
+          : `. Split over ${split.threads} threads, ${split.differ} of ${split.cases} cases differ from one thread: set wasmThreads = 1 and report it.`)}
       {bad.length > 0 && (
         <ul>
           {bad.map((c) => (

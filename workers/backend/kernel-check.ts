@@ -3,11 +3,14 @@
 // semantics) on the same seeded data. A user's GPU driver or browser can differ from the ones we
 // test on; this says whether training there computes the right gradients.
 import * as tf from '@tensorflow/tfjs';
+import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import type { KernelCheckReport } from '../contract/api';
 import { errorMessage } from '../contract/errors';
 import { lcgValues } from '../dataset/random';
 import { BN_RUNNING, BN_TRAIN, BN_TRAIN_GRAD, fusedBatchNorm } from '../model/batchnorm';
 import { fusedSgdStep, SGD_STEP } from '../optim/sgd-step';
+import { nativeKernels } from './wasm/native/module';
+import { poolOptions } from './wasm/native/pool';
 
 /** Max |active − cpu| over max |cpu|: float32 sums taken in another order stay far below it. */
 export const KERNEL_CHECK_TOLERANCE = 1e-4;
@@ -163,6 +166,37 @@ function cases(): { kernel: string; label: string; run: () => tf.Tensor }[] {
   return out;
 }
 
+const valuesOf = async (run: () => tf.Tensor) => {
+  const t = tf.tidy(run);
+  const v = (await t.data()) as Float32Array;
+  t.dispose();
+  return v;
+};
+
+/**
+ * With the WASM kernel pool running: every case with each native call split over the threads
+ * against the same case on the calling thread alone. The split must not change one bit.
+ */
+async function checkSplit(): Promise<KernelCheckReport['split']> {
+  const pool = tf.getBackend() === 'wasm' ? nativeKernels(tf.backend() as unknown as BackendWasm)?.pool : null;
+  if (!pool || pool.ready === 0) return undefined;
+  const saved = { ...poolOptions };
+  let differ = 0;
+  const all = cases();
+  try {
+    for (const c of all) {
+      Object.assign(poolOptions, { minWork: 0, off: false });
+      const split = new Uint32Array((await valuesOf(c.run)).buffer);
+      poolOptions.off = true;
+      const whole = new Uint32Array((await valuesOf(c.run)).buffer);
+      if (split.length !== whole.length || split.some((v, i) => v !== whole[i])) differ++;
+    }
+  } finally {
+    Object.assign(poolOptions, saved);
+  }
+  return { threads: pool.ready + 1, cases: all.length, differ };
+}
+
 /** Runs every case on the active backend and on cpu; leaves the active backend active. */
 export async function checkKernels(): Promise<KernelCheckReport> {
   const active = tf.getBackend();
@@ -171,10 +205,7 @@ export async function checkKernels(): Promise<KernelCheckReport> {
   for (const c of cases()) {
     const on = async (backend: string) => {
       await tf.setBackend(backend);
-      const t = tf.tidy(c.run);
-      const v = (await t.data()) as Float32Array;
-      t.dispose();
-      return v;
+      return valuesOf(c.run);
     };
     let error: number;
     let message: string | undefined;
@@ -196,5 +227,6 @@ export async function checkKernels(): Promise<KernelCheckReport> {
     }
     results.push({ kernel: c.kernel, label: c.label, error, ok: error <= KERNEL_CHECK_TOLERANCE, message });
   }
-  return { backend: active, tolerance: KERNEL_CHECK_TOLERANCE, ms: Math.round(performance.now() - t0), cases: results };
+  const split = await checkSplit();
+  return { backend: active, tolerance: KERNEL_CHECK_TOLERANCE, ms: Math.round(performance.now() - t0), cases: results, split };
 }

@@ -100,6 +100,8 @@ export interface KernelCheckReport {
   tolerance: number; // max relative error that passes
   ms: number;
   cases: { kernel: string; label: string; error: number; ok: boolean; message?: string }[];
+  /** WASM with the kernel pool: every case split over `threads` threads against one, bit for bit. */
+  split?: { threads: number; cases: number; differ: number };
 }
 
 /** A file the ingest left out, and why. */

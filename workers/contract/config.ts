@@ -86,7 +86,7 @@ export interface TrainConfig {
   backend: BackendChoice; // auto = time every backend that can train and keep the fastest
   recompute: 'auto' | 'on' | 'off'; // per-segment recomputation (gradient checkpointing); auto = on when the card's estimate passes the backend's memory
   metricsEvery: number; // steps per asynchronous metrics readback
-  wasmThreads: number; // WASM threads: 0 = one per core (at most 8), 1 = single-threaded; read when WASM starts
+  wasmThreads: number; // WASM threads: 0 = one per core (at most 8), 1 = single-threaded; read when WASM starts (docs/performance.md §3)
   checkpointEvery: number; // steps between automatic checkpoints (also at each epoch end and on Stop)
   keepCheckpoints: number; // checkpoints kept per run in the browser's storage; older ones are pruned
 }
@@ -159,7 +159,7 @@ export const DEFAULT_CONFIG: TrainConfig = {
   backend: 'auto',
   recompute: 'auto',
   metricsEvery: 4,
-  wasmThreads: 1,
+  wasmThreads: 0,
   checkpointEvery: 10,
   keepCheckpoints: 3,
 };
@@ -353,7 +353,7 @@ export const FIELDS: { [K in keyof TrainConfig]: FieldSpec } = {
     kind: 'int',
     min: 0,
     max: 8,
-    help: 'WASM threads: 1 = none (fastest measured on 2 cores), 0 = one per core; applies when the page loads',
+    help: 'WASM threads: 0 = one per core (at most 8; fastest measured on 2 cores), 1 = single-threaded; applies when the page loads',
   },
   checkpointEvery: {
     group: 'Runtime',

@@ -52,7 +52,10 @@ function nativeMatMul(backend: BackendWasm, a: Info, b: Info, transposeA: boolea
   }
   const bt = transposeB ? flip(backend, b) : b; // [.., K, N]
   const [sam, sak] = transposeA ? [1, M] : [K, 1];
-  native.exports.gemm(
+  native.run(
+    'gemm',
+    batch * Math.ceil(M / 4),
+    batch * M * N * K,
     offsetOf(backend, a),
     offsetOf(backend, bt),
     offsetOf(backend, out),

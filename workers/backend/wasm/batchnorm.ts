@@ -25,7 +25,7 @@ export function batchNormTrain({ inputs, backend: b, attrs }: KernelArgs<'x' | '
   const N = C === 0 ? 0 : x.shape.reduce((a, d) => a * d, 1) / C;
   const y = backend.makeOutput(x.shape, 'float32');
   const stats = backend.makeOutput([3, C], 'float32'); // mean, variance, invStd
-  const k = nativeKernels(backend)?.exports;
+  const k = nativeKernels(backend);
   if (!k) {
     const r = bnTrainForward(heap(backend, x), C, heap(backend, gamma), heap(backend, beta), { eps, relu });
     heap(backend, y).set(r.y);
@@ -35,8 +35,11 @@ export function batchNormTrain({ inputs, backend: b, attrs }: KernelArgs<'x' | '
   const scratch = backend.makeOutput([2 * C], 'float32'); // C float64
   const at = (t: Info) => offsetOf(backend, t);
   const [mean, variance, invStd] = [0, 1, 2].map((row) => at(stats) + 4 * row * C);
-  k.bn_stats(at(x), N, C, eps, mean, variance, invStd, at(scratch));
-  k.bn_relu_forward(at(x), N, C, mean, invStd, at(gamma), at(beta), at(y), relu ? 1 : 0);
+  const [blocks, work] = [Math.ceil(C / 4), N * C];
+  // The column sums run whole: split by channels (the split that keeps their bits) every thread
+  // reads every row, and two threads took longer than one (Node 20, 2 cores).
+  k.exports.bn_stats(at(x), N, C, eps, mean, variance, invStd, at(scratch), 0, blocks);
+  k.run('bn_relu_forward', N, work, at(x), N, C, mean, invStd, at(gamma), at(beta), at(y), relu ? 1 : 0);
   backend.disposeData(scratch.dataId);
   return [y, stats];
 }
@@ -50,7 +53,7 @@ export function batchNormTrainGrad({ inputs, backend: b, attrs }: KernelArgs<'dy
   const dx = backend.makeOutput(x.shape, 'float32');
   const dGamma = backend.makeOutput([C], 'float32');
   const dBeta = backend.makeOutput([C], 'float32');
-  const k = nativeKernels(backend)?.exports;
+  const k = nativeKernels(backend);
   if (!k) {
     const h = (t: Info) => heap(backend, t);
     const r = bnTrainBackward(h(dy), h(x), h(y), h(stats), h(gamma), { relu });
@@ -66,8 +69,9 @@ export function batchNormTrainGrad({ inputs, backend: b, attrs }: KernelArgs<'dy
   const at = (t: Info) => offsetOf(backend, t);
   const [mean, invStd] = [at(stats), at(stats) + 8 * C];
   const r = relu ? 1 : 0;
-  k.bn_relu_backward_sums(at(dy), at(y), at(x), N, C, mean, invStd, at(dBeta), at(dGamma), r, at(scratch));
-  k.bn_relu_backward_dx(at(dy), at(y), at(x), N, C, mean, invStd, at(gamma), at(dBeta), at(dGamma), at(dx), r);
+  const [blocks, work] = [Math.ceil(C / 4), N * C];
+  k.exports.bn_relu_backward_sums(at(dy), at(y), at(x), N, C, mean, invStd, at(dBeta), at(dGamma), r, at(scratch), 0, blocks); // whole, as bn_stats
+  k.run('bn_relu_backward_dx', N, work, at(dy), at(y), at(x), N, C, mean, invStd, at(gamma), at(dBeta), at(dGamma), at(dx), r);
   backend.disposeData(scratch.dataId);
   return [dx, dGamma, dBeta];
 }

@@ -105,7 +105,10 @@ export function conv2DBackpropFilter({ inputs, backend: b, attrs }: KernelArgs<'
   if (native && x.dtype === 'float32' && dy.dtype === 'float32') {
     const out = backend.makeOutput([...filterShape], 'float32');
     if (tf.util.sizeFromShape(filterShape) === 0) return out;
-    native.exports.conv2d_filter_grad(
+    native.run(
+      'conv2d_filter_grad',
+      c.filterHeight * c.filterWidth * Math.ceil(c.inChannels / 4),
+      tf.util.sizeFromShape(filterShape) * c.batchSize * c.outHeight * c.outWidth,
       offsetOf(backend, x),
       offsetOf(backend, dy),
       offsetOf(backend, out),

@@ -37,7 +37,11 @@ export function conv2d(args: KernelArgs<'x' | 'filter'>): Info {
   if (tf.util.sizeFromShape(c.outShape) === 0) return out;
   const zeros = backend.makeOutput([Math.max(4, c.inChannels)], 'float32');
   (backend.typedArrayFromHeap(zeros) as Float32Array).fill(0);
-  native.exports.conv2d(
+  const units = Math.ceil((c.batchSize * c.outHeight * c.outWidth) / 4);
+  native.run(
+    'conv2d',
+    units,
+    tf.util.sizeFromShape(c.outShape) * c.filterHeight * c.filterWidth * c.inChannels,
     offsetOf(backend, x),
     offsetOf(backend, filter),
     offsetOf(backend, out),

@@ -10,6 +10,11 @@
 //
 // Layouts are TF.js's: NHWC activations, filters [kh, kw, Ci, Co], BatchNorm over the leading axes
 // of [N, C]. Every count is in floats; channels that are not a multiple of 4 take scalar tails.
+//
+// Every kernel but sgd_step takes its share of the work as its last two arguments, the units
+// [u0, u1) (each kernel says what a unit is): native/pool.ts splits one call over threads by
+// ranges of units. A unit's outputs are computed in the same order whichever range holds it (no
+// sum crosses units), so a split call writes the same bits as the whole range on one thread.
 #include <wasm_simd128.h>
 
 typedef v128_t v4;
@@ -159,18 +164,19 @@ INLINE void conv_any_scalar(const float *x, int p, int H, int W, int Ci, int Ho,
 
 /**
  * `zeros`: at least Ci zeros, read where a tap falls outside x. Positions go four at a time: along
- * a row whose taps all fall inside x with no bounds checks, otherwise through conv_any.
+ * a row whose taps all fall inside x with no bounds checks, otherwise through conv_any. Units:
+ * groups of four positions, [u0, u1) of ceil(B·Ho·Wo / 4).
  */
 EXPORT(conv2d)
 void conv2d(const float *x, const float *w, float *y, const float *zeros, int B, int H, int W, int Ci, int Ho, int Wo,
-            int Co, int kh, int kw, int sh, int sw, int pt, int pl) {
+            int Co, int kh, int kw, int sh, int sw, int pt, int pl, int u0, int u1) {
   const int rowStride = W * Ci; // x: one input row
   const int span = kw * Ci;     // one tap row's inputs of one position, contiguous in NHWC
   // Columns whose kw taps all fall inside x: ox·sw − pl ≥ 0 and ox·sw − pl + kw − 1 ≤ W − 1.
   const int oxa = min_i(Wo, max_i(0, ceil_div(pl, sw)));
   const int oxb = max_i(oxa, min_i(Wo, floor_div(W - kw + pl, sw) + 1));
-  const int P = B * Ho * Wo;
-  int p = 0;
+  const int P = min_i(B * Ho * Wo, 4 * u1);
+  int p = 4 * u0;
   for (; p + 4 <= P; p += 4) {
     const Origin o = origin_of(p, Ho, Wo, sh, sw, pt, pl);
     const int ox = p % Wo;
@@ -258,39 +264,36 @@ INLINE void filter_scalar(const float *x, const float *dy, float *dw, int b0, in
                     ci + m, co, first);                                                                        \
   }
 
+/** Units: (tap, block of 4 input channels) pairs, [u0, u1) of kh·kw·ceil(Ci / 4). */
 EXPORT(conv2d_filter_grad)
 void conv2d_filter_grad(const float *x, const float *dy, float *dw, int B, int H, int W, int Ci, int Ho, int Wo, int Co,
-                        int kh, int kw, int sh, int sw, int pt, int pl) {
+                        int kh, int kw, int sh, int sw, int pt, int pl, int u0, int u1) {
   const int chunk = max_i(1, 256 / max_i(1, Ho * Wo)); // images per sweep
+  const int blocks = (Ci + 3) / 4;
   for (int b0 = 0; b0 < B; b0 += chunk) {
     const int b1 = min_i(B, b0 + chunk);
     const int first = b0 == 0;
-    for (int i = 0; i < kh; i++) {
+    for (int u = u0; u < u1; u++) {
+      const int tap = u / blocks, ci = (u % blocks) * 4;
+      const int i = tap / kw, j = tap % kw;
       // Output rows where tap row i falls inside x: 0 ≤ oy·sh + i − pt ≤ H − 1.
       const int oy0 = min_i(Ho, max_i(0, ceil_div(pt - i, sh)));
       const int oy1 = max_i(oy0, min_i(Ho, floor_div(H - 1 + pt - i, sh) + 1));
-      for (int j = 0; j < kw; j++) {
-        const int ox0 = min_i(Wo, max_i(0, ceil_div(pl - j, sw)));
-        const int ox1 = max_i(ox0, min_i(Wo, floor_div(W - 1 + pl - j, sw) + 1));
-        const int iyOff = i - pt, ixOff = j - pl;
-        float *dwTap = dw + (i * kw + j) * Ci * Co;
-        if (oy1 <= oy0 || ox1 <= ox0) {
-          if (first)
-            for (int k = 0; k < Ci * Co; k++) dwTap[k] = 0.f;
-          continue;
-        }
-        int ci = 0;
-        for (; ci + 4 <= Ci; ci += 4) {
-          float *dwt = dwTap + ci * Co;
-          FILTER_ROWS(4)
-        }
-        float *dwt = dwTap + ci * Co;
-        switch (Ci - ci) {
-        case 3: FILTER_ROWS(3) break;
-        case 2: FILTER_ROWS(2) break;
-        case 1: FILTER_ROWS(1) break;
-        default: break;
-        }
+      const int ox0 = min_i(Wo, max_i(0, ceil_div(pl - j, sw)));
+      const int ox1 = max_i(ox0, min_i(Wo, floor_div(W - 1 + pl - j, sw) + 1));
+      const int iyOff = i - pt, ixOff = j - pl;
+      float *dwt = dw + (tap * Ci + ci) * Co;
+      const int rows = min_i(4, Ci - ci);
+      if (oy1 <= oy0 || ox1 <= ox0) {
+        if (first)
+          for (int k = 0; k < rows * Co; k++) dwt[k] = 0.f;
+        continue;
+      }
+      switch (rows) {
+      case 4: FILTER_ROWS(4) break;
+      case 3: FILTER_ROWS(3) break;
+      case 2: FILTER_ROWS(2) break;
+      default: FILTER_ROWS(1) break;
       }
     }
   }
@@ -305,13 +308,13 @@ void conv2d_filter_grad(const float *x, const float *dy, float *dw, int B, int H
 
 #define BLOCK 64
 
-/** out[c] = Σ_n x[n, c] (float64 across blocks of rows), for c < C. */
-INLINE void column_sums(const float *x, int N, int C, double *out, const float *shift) {
-  for (int c = 0; c < C; c++) out[c] = 0.0;
+/** out[c] = Σ_n x[n, c] (float64 across blocks of rows), for c0 ≤ c < c1 (c0 a multiple of 4). */
+INLINE void column_sums(const float *x, int N, int C, int c0, int c1, double *out, const float *shift) {
+  for (int c = c0; c < c1; c++) out[c] = 0.0;
   for (int n0 = 0; n0 < N; n0 += BLOCK) {
     const int n1 = min_i(N, n0 + BLOCK);
-    int c = 0;
-    for (; c + 4 <= C; c += 4) {
+    int c = c0;
+    for (; c + 4 <= c1; c += 4) {
       v4 s = wasm_f32x4_splat(0.f);
       if (shift) {
         v4 m = wasm_v128_load(shift + c);
@@ -327,7 +330,7 @@ INLINE void column_sums(const float *x, int N, int C, double *out, const float *
       out[c + 2] += wasm_f32x4_extract_lane(s, 2);
       out[c + 3] += wasm_f32x4_extract_lane(s, 3);
     }
-    for (; c < C; c++) {
+    for (; c < c1; c++) {
       float s = 0.f;
       for (int n = n0; n < n1; n++) {
         float d = x[n * C + c] - (shift ? shift[c] : 0.f);
@@ -340,25 +343,28 @@ INLINE void column_sums(const float *x, int N, int C, double *out, const float *
 
 /**
  * Statistics of x [N, C]: mean[c], var[c] (biased) and invStd[c] = 1/√(var + eps). `scratch` holds
- * C float64 values.
+ * C float64 values. Units: blocks of 4 channels, [u0, u1) of ceil(C / 4).
  */
 EXPORT(bn_stats)
-void bn_stats(const float *x, int N, int C, float eps, float *mean, float *var, float *invStd, double *scratch) {
-  column_sums(x, N, C, scratch, 0);
-  for (int c = 0; c < C; c++) mean[c] = (float)(scratch[c] / N);
-  column_sums(x, N, C, scratch, mean);
-  for (int c = 0; c < C; c++) {
+void bn_stats(const float *x, int N, int C, float eps, float *mean, float *var, float *invStd, double *scratch, int u0,
+              int u1) {
+  const int c0 = 4 * u0, c1 = min_i(C, 4 * u1);
+  column_sums(x, N, C, c0, c1, scratch, 0);
+  for (int c = c0; c < c1; c++) mean[c] = (float)(scratch[c] / N);
+  column_sums(x, N, C, c0, c1, scratch, mean);
+  for (int c = c0; c < c1; c++) {
     var[c] = (float)(scratch[c] / N);
     invStd[c] = 1.f / __builtin_sqrtf(var[c] + eps);
   }
 }
 
-/** y = max(0, (x − mean)·invStd·γ + β) over x [N, C]; relu = 0 leaves out the max. */
+/** y = max(0, (x − mean)·invStd·γ + β) over x [N, C]; relu = 0 leaves out the max. Units: rows,
+ *  [u0, u1) of N. */
 EXPORT(bn_relu_forward)
 void bn_relu_forward(const float *x, int N, int C, const float *mean, const float *invStd, const float *gamma,
-                     const float *beta, float *y, int relu) {
+                     const float *beta, float *y, int relu, int u0, int u1) {
   const v4 zero = wasm_f32x4_splat(0.f);
-  for (int n = 0; n < N; n++) {
+  for (int n = u0; n < u1 && n < N; n++) {
     const float *xr = x + n * C;
     float *yr = y + n * C;
     int c = 0;
@@ -376,18 +382,20 @@ void bn_relu_forward(const float *x, int N, int C, const float *mean, const floa
 
 /**
  * The backward reductions: with g = dy·[y > 0] (dy where relu = 0) and x̂ = (x − mean)·invStd,
- * dBeta[c] = Σ_n g, dGamma[c] = Σ_n g·x̂. `scratch` holds 2·C float64 values.
+ * dBeta[c] = Σ_n g, dGamma[c] = Σ_n g·x̂. `scratch` holds 2·C float64 values. Units: blocks of 4
+ * channels, [u0, u1) of ceil(C / 4).
  */
 EXPORT(bn_relu_backward_sums)
 void bn_relu_backward_sums(const float *dy, const float *y, const float *x, int N, int C, const float *mean,
-                           const float *invStd, float *dBeta, float *dGamma, int relu, double *scratch) {
+                           const float *invStd, float *dBeta, float *dGamma, int relu, double *scratch, int u0, int u1) {
+  const int c0 = 4 * u0, c1 = min_i(C, 4 * u1);
   double *sb = scratch, *sg = scratch + C;
-  for (int c = 0; c < C; c++) sb[c] = sg[c] = 0.0;
+  for (int c = c0; c < c1; c++) sb[c] = sg[c] = 0.0;
   const v4 zero = wasm_f32x4_splat(0.f);
   for (int n0 = 0; n0 < N; n0 += BLOCK) {
     const int n1 = min_i(N, n0 + BLOCK);
-    int c = 0;
-    for (; c + 4 <= C; c += 4) {
+    int c = c0;
+    for (; c + 4 <= c1; c += 4) {
       v4 b = zero, g = zero;
       const v4 m = wasm_v128_load(mean + c), s = wasm_v128_load(invStd + c);
       for (int n = n0; n < n1; n++) {
@@ -406,7 +414,7 @@ void bn_relu_backward_sums(const float *dy, const float *y, const float *x, int 
       sg[c + 2] += wasm_f32x4_extract_lane(g, 2);
       sg[c + 3] += wasm_f32x4_extract_lane(g, 3);
     }
-    for (; c < C; c++) {
+    for (; c < c1; c++) {
       float b = 0.f, g = 0.f;
       for (int n = n0; n < n1; n++) {
         float d = relu && !(y[n * C + c] > 0.f) ? 0.f : dy[n * C + c];
@@ -417,20 +425,21 @@ void bn_relu_backward_sums(const float *dy, const float *y, const float *x, int 
       sg[c] += g;
     }
   }
-  for (int c = 0; c < C; c++) {
+  for (int c = c0; c < c1; c++) {
     dBeta[c] = (float)sb[c];
     dGamma[c] = (float)sg[c];
   }
 }
 
-/** dx = γ·invStd·(g − dBeta/N − x̂·dGamma/N) over [N, C] (Ioffe & Szegedy 2015), g and x̂ as above. */
+/** dx = γ·invStd·(g − dBeta/N − x̂·dGamma/N) over [N, C] (Ioffe & Szegedy 2015), g and x̂ as above.
+ *  Units: rows, [u0, u1) of N. */
 EXPORT(bn_relu_backward_dx)
 void bn_relu_backward_dx(const float *dy, const float *y, const float *x, int N, int C, const float *mean,
                          const float *invStd, const float *gamma, const float *dBeta, const float *dGamma, float *dx,
-                         int relu) {
+                         int relu, int u0, int u1) {
   const v4 zero = wasm_f32x4_splat(0.f);
   const float inv = 1.f / (float)N;
-  for (int n = 0; n < N; n++) {
+  for (int n = u0; n < u1 && n < N; n++) {
     int c = 0;
     for (; c + 4 <= C; c += 4) {
       const v4 s = wasm_v128_load(invStd + c);
@@ -523,16 +532,20 @@ INLINE void gemm_scalar(const float *a, int sam, int sak, const float *b, int N,
     if (n < N) gemm_scalar(ab + m * sam, sam, sak, bb, N, K, cb + m * N, bias, MR, n);                         \
   }
 
-/** batch: products; aBatch, bBatch: the strides between the batch's A and B (0: shared). */
+/** batch: products; aBatch, bBatch: the strides between the batch's A and B (0: shared). Units:
+ *  blocks of 4 rows of one product, [u0, u1) of batch·ceil(M / 4). */
 EXPORT(gemm)
 void gemm(const float *a, const float *b, float *c, const float *bias, int batch, int M, int N, int K, int sam, int sak,
-          int aBatch, int bBatch) {
-  for (int t = 0; t < batch; t++) {
+          int aBatch, int bBatch, int u0, int u1) {
+  const int blocks = (M + 3) / 4;
+  for (int u = u0; u < u1; u++) {
+    const int t = u / blocks;
     const float *ab = a + t * aBatch;
     const float *bb = b + t * bBatch;
     float *cb = c + t * M * N;
-    int m = 0;
-    for (; m + 4 <= M; m += 4) GEMM_ROWS(4)
-    for (; m < M; m++) GEMM_ROWS(1)
+    int m = (u % blocks) * 4;
+    if (m + 4 <= M) GEMM_ROWS(4)
+    else
+      for (; m < M; m++) GEMM_ROWS(1)
   }
 }

@@ -91,13 +91,13 @@ describe('the native kernels as committed', () => {
       const scratch = region(4 * C); // 2·C float64
       const outputs = [y, dw, stats, by, dbg, bdx, scratch];
       const before = f32.slice();
-      k.conv2d(x.byte, w.byte, y.byte, zeros.byte, B, H, W, Ci, 3, 3, Co, 3, 3, 2, 2, 1, 1);
-      k.conv2d_filter_grad(x.byte, y.byte, dw.byte, B, H, W, Ci, 3, 3, Co, 3, 3, 2, 2, 1, 1);
+      k.conv2d(x.byte, w.byte, y.byte, zeros.byte, B, H, W, Ci, 3, 3, Co, 3, 3, 2, 2, 1, 1, 0, Math.ceil((B * 9) / 4));
+      k.conv2d_filter_grad(x.byte, y.byte, dw.byte, B, H, W, Ci, 3, 3, Co, 3, 3, 2, 2, 1, 1, 0, 9);
       const [mean, variance, invStd] = [0, 1, 2].map((j) => stats.byte + 4 * j * C);
-      k.bn_stats(bx.byte, N, C, 1e-5, mean, variance, invStd, scratch.byte);
-      k.bn_relu_forward(bx.byte, N, C, mean, invStd, params.byte, params.byte + 4 * C, by.byte, 1);
-      k.bn_relu_backward_sums(bx.byte, by.byte, bx.byte, N, C, mean, invStd, dbg.byte, dbg.byte + 4 * C, 1, scratch.byte);
-      k.bn_relu_backward_dx(bx.byte, by.byte, bx.byte, N, C, mean, invStd, params.byte, dbg.byte, dbg.byte + 4 * C, bdx.byte, 1);
+      k.bn_stats(bx.byte, N, C, 1e-5, mean, variance, invStd, scratch.byte, 0, 2);
+      k.bn_relu_forward(bx.byte, N, C, mean, invStd, params.byte, params.byte + 4 * C, by.byte, 1, 0, N);
+      k.bn_relu_backward_sums(bx.byte, by.byte, bx.byte, N, C, mean, invStd, dbg.byte, dbg.byte + 4 * C, 1, scratch.byte, 0, 2);
+      k.bn_relu_backward_dx(bx.byte, by.byte, bx.byte, N, C, mean, invStd, params.byte, dbg.byte, dbg.byte + 4 * C, bdx.byte, 1, 0, N);
       const inside = (i: number) => outputs.some((r) => i >= r.start && i < r.start + r.n);
       let changedOutside = 0;
       for (let i = 0; i < f32.length; i++) if (!inside(i) && !Object.is(f32[i], before[i])) changedOutside++;

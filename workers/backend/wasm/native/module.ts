@@ -1,9 +1,12 @@
 // The studio's hand-written kernels (kernels.c) instantiated on TF.js's own WASM memory, so they
 // read and write tensors where TF.js keeps them: no copies in or out. Relaxed SIMD (a fused
 // multiply-add) where the engine validates it, plain SIMD otherwise; the shared-memory build when
-// TF.js runs its threaded build. One instance per backend.
-import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
+// TF.js runs its threaded build. One instance per backend; with the threaded build on n threads,
+// n − 1 helper workers run the same kernels on the same memory (pool.ts), and each call is split
+// over all n.
+import { type BackendWasm, getThreadsCount } from '@tensorflow/tfjs-backend-wasm';
 import { relaxed, relaxedShared, simd as plain, simdShared } from './binaries';
+import { KernelPool, type KernelTable, type ParallelKernel } from './pool';
 
 /** One export of kernels.c: byte offsets into TF.js's memory and sizes, in the C signature's order. */
 type Kernel = (...offsetsAndSizes: number[]) => void;
@@ -25,6 +28,13 @@ export interface Native {
   /** Which build runs: relaxed SIMD (fused multiply-add) or plain SIMD. */
   simd: 'relaxed' | 'plain';
   shared: boolean;
+  /** The helper threads (none on the single-threaded build, or where workers cannot start). */
+  pool: KernelPool | null;
+  /**
+   * `kernel`(...args, u0, u1) over the units [0, units) (kernels.c says what a unit is for each),
+   * split over the pool's threads when `work` (multiply-adds or values touched) is worth it.
+   */
+  run(kernel: ParallelKernel, units: number, work: number, ...args: number[]): void;
 }
 
 const decode = (b64: string): Uint8Array<ArrayBuffer> => {
@@ -53,6 +63,17 @@ function memoryOf(backend: BackendWasm): WebAssembly.Memory | null {
 
 const instances = new WeakMap<object, Map<string, Native>>();
 
+/** `helpers` workers serving the kernels on `memory`, or null where none can start. */
+function startPool(module: WebAssembly.Module, memory: WebAssembly.Memory, helpers: number): KernelPool | null {
+  if (helpers < 1 || typeof Worker === 'undefined') return null;
+  const pool = new KernelPool(helpers);
+  for (let i = 0; i < helpers; i++) {
+    const worker = new Worker(new URL('./pool-worker.ts', import.meta.url), { type: 'module', name: `kernels ${i + 1}` });
+    worker.postMessage({ module, memory, control: pool.control });
+  }
+  return pool;
+}
+
 /** The kernels on `backend`'s memory, or null when its memory cannot be reached (an unknown glue). */
 export function nativeKernels(backend: BackendWasm): Native | null {
   const memory = nativeOptions.simd === 'off' ? null : memoryOf(backend);
@@ -66,7 +87,14 @@ export function nativeKernels(backend: BackendWasm): Native | null {
   const bytes = simd === 'relaxed' ? (shared ? relaxedShared : relaxed) : shared ? simdShared : plain;
   const module = new WebAssembly.Module(decode(bytes));
   const instance = new WebAssembly.Instance(module, { env: { memory } });
-  const native: Native = { exports: instance.exports as unknown as NativeExports, simd, shared };
+  const exports = instance.exports as unknown as NativeExports;
+  // Helpers start while the first steps run; until one is ready, calls run on this thread alone.
+  const pool = shared ? startPool(module, memory, getThreadsCount() - 1) : null;
+  const table = exports as unknown as KernelTable;
+  const run: Native['run'] = pool
+    ? (kernel, units, work, ...args) => pool.run(table, kernel, units, work, args)
+    : (kernel, units, _work, ...args) => table[kernel](...args, 0, units);
+  const native: Native = { exports, simd, shared, pool, run };
   if (!byKey) instances.set(memory, (byKey = new Map()));
   byKey.set(key, native);
   return native;
