@@ -160,9 +160,10 @@ function Results({ kind }: { kind: EvalKind }) {
               ))}
             </tbody>
           </table>
+          {e.report.cost && <Cost cost={e.report.cost} testId={`${kind}-cost`} />}
           {e.report.curve && (
             <p className="hint" data-testid={`${kind}-curve`} data-seconds={e.report.seconds}>
-              Training loss by epoch: {e.report.curve.map((p) => p.loss.toFixed(3)).join(' → ')}
+              Training loss by epoch: {curveText(e.report.curve)}
               {e.report.seconds !== undefined
                 ? ` (took ${formatDuration(1000 * e.report.seconds)}${e.report.cached ? '; the result kept from then' : ''})`
                 : ''}
@@ -177,6 +178,34 @@ function Results({ kind }: { kind: EvalKind }) {
 }
 
 type Row = EvalReport['rows'][number];
+
+/** The loss by epoch, its first and last few where there are many. */
+function curveText(curve: NonNullable<EvalReport['curve']>): string {
+  const text = (p: { loss: number }) => p.loss.toFixed(3);
+  if (curve.length <= 12) return curve.map(text).join(' → ');
+  return `${curve.slice(0, 6).map(text).join(' → ')} → … → ${curve.slice(-5).map(text).join(' → ')}`;
+}
+
+/** What a baseline cost, and what it was made equal to. */
+function Cost({ cost, testId }: { cost: NonNullable<EvalReport['cost']>; testId: string }) {
+  const trained = `${cost.epochs} ${cost.epochs === 1 ? 'epoch' : 'epochs'}, ${cost.steps} steps, ${formatDuration(1000 * cost.seconds)} of training`;
+  const equal =
+    cost.budgetSeconds !== undefined
+      ? `the same time as ${cost.basis ?? 'the budget'} (${formatDuration(1000 * cost.budgetSeconds)}), its epochs set from ${cost.msPerStep?.toFixed(0)} ms a step timed over its first steps`
+      : `epochs from ${cost.basis ?? 'baselineEpochs'}`;
+  return (
+    <p
+      className="hint"
+      data-testid={testId}
+      data-epochs={cost.epochs}
+      data-steps={cost.steps}
+      data-seconds={cost.seconds}
+      data-budget-seconds={cost.budgetSeconds}
+    >
+      Cost: {trained}; equal to {equal}.
+    </p>
+  );
+}
 
 /** VICReg's row against another of the same report: the difference, its paired 95% interval over
  *  the shared test images, and a verdict only where the interval leaves out zero. */
@@ -241,7 +270,7 @@ export function EvalPanel() {
         <button
           data-testid="finetune-run"
           disabled={reason !== null || busy}
-          title="Baseline: this run's encoder and a linear head trained end to end (the backbone at a tenth of the head's learning rate), baselineEpochs epochs"
+          title="Baseline: this run's encoder and a linear head trained end to end (the backbone at a tenth of the head's learning rate), as long as the run trained (baselineEpochs = 0) or baselineEpochs epochs"
           onClick={() => void runEvaluation('finetune')}
         >
           Fine-tune
@@ -249,7 +278,7 @@ export function EvalPanel() {
         <button
           data-testid="supervised-run"
           disabled={reason !== null || busy}
-          title="Baseline: the same architecture from a random init, trained with labels (cross-entropy), baselineEpochs epochs"
+          title="Baseline: the same architecture from a random init, trained with labels (cross-entropy), as long as the run trained (baselineEpochs = 0) or baselineEpochs epochs"
           onClick={() => void runEvaluation('supervised')}
         >
           Supervised

@@ -29,3 +29,21 @@ test('fine-tune and supervised rows appear with finite accuracies, curves and pe
   await expect(page.getByTestId('finetune-curve')).toContainText('the result kept from then');
   await expect(page.getByTestId('finetune-curve')).toHaveAttribute('data-seconds', first!);
 });
+
+test('by default a baseline trains as long as the run did, and says what it cost', async ({ page }) => {
+  await openWithSample(page, `${TINY}&epochs=2&backend=wasm`, 'wasm');
+  await page.getByTestId('train-start').click();
+  await expect(page.getByTestId('run-state')).toHaveText('done', { timeout: 120_000 });
+  await page.getByTestId('supervised-run').click();
+  const cost = page.getByTestId('supervised-cost');
+  await expect(cost).toBeVisible({ timeout: 180_000 });
+  await expect(cost).toContainText("equal to the same time as the run's training time");
+  const budget = Number(await cost.getAttribute('data-budget-seconds'));
+  const epochs = Number(await cost.getAttribute('data-epochs'));
+  const steps = Number(await cost.getAttribute('data-steps'));
+  expect(budget).toBeGreaterThan(0);
+  expect(budget).toBeLessThan(120);
+  expect(epochs).toBeGreaterThanOrEqual(1);
+  expect(steps % epochs).toBe(0); // whole epochs
+  await expect(cost).toContainText(`Cost: ${epochs} ${epochs === 1 ? 'epoch' : 'epochs'}, ${steps} steps`);
+});

@@ -17,13 +17,16 @@ test('the main bundle holds no TF.js; the worker bundle does', () => {
   const assets = readdirSync(join(dist, 'assets')).filter((f) => f.endsWith('.js'));
   const workers = assets.filter((f) => f.startsWith('worker'));
   expect(workers.length).toBe(1);
-  // The training worker starts the augmentation worker (workers/dataset/augment-worker.ts), by
-  // URL too; it renders views without TF.js.
-  const helpers = assets.filter((f) => f.startsWith('augment-worker'));
-  expect(helpers.length).toBe(1);
-  expect(readFileSync(join(dist, 'assets', workers[0]), 'utf8')).toContain(helpers[0]);
-  const helperCode = readFileSync(join(dist, 'assets', helpers[0]), 'utf8');
-  for (const marker of TFJS_MARKERS) expect(helperCode.includes(marker), `${helpers[0]} contains ${marker}`).toBe(false);
+  // The training worker starts two kinds of helper worker by URL too, neither with TF.js: the
+  // augmentation worker (workers/dataset/augment-worker.ts renders views) and the kernel pool's
+  // (workers/backend/wasm/native/pool-worker.ts runs the native kernels on TF.js's memory).
+  const helpers = assets.filter((f) => f.startsWith('augment-worker') || f.startsWith('pool-worker'));
+  expect(helpers.length).toBe(2);
+  for (const helper of helpers) {
+    expect(readFileSync(join(dist, 'assets', workers[0]), 'utf8')).toContain(helper);
+    const helperCode = readFileSync(join(dist, 'assets', helper), 'utf8');
+    for (const marker of TFJS_MARKERS) expect(helperCode.includes(marker), `${helper} contains ${marker}`).toBe(false);
+  }
   // Walk the entry's imports, static and dynamic; the worker is reached only as a URL, not an import.
   const seen = new Set<string>();
   const visit = (file: string) => {

@@ -52,6 +52,12 @@ describe('checkpoints during training', () => {
     for (const c of a.saved) expect(validateCheckpoint(c.meta, c.data).meta.config).toEqual(config);
     expect(last.meta.avt?.shape).toEqual([16]);
     expect(last.meta.optimizer.map((e) => e.slot)).toEqual(last.meta.model.filter((e) => !/running_/.test(e.name)).map(() => 'lars.mu'));
+    // The training time to each checkpoint (what a baseline at equal cost gets): growing, and the
+    // run's own at its end.
+    const times = a.saved.map((c) => c.meta.trainedMs!);
+    expect(times[0]).toBeGreaterThan(0);
+    for (let k = 1; k < times.length; k++) expect(times[k]).toBeGreaterThan(times[k - 1]);
+    expect(a.result.trainedMs).toBeGreaterThanOrEqual(times[times.length - 1]);
     releaseRun(a.result);
   });
 
@@ -86,6 +92,8 @@ describe('checkpoints during training', () => {
 
       const b = await run(config, ck);
       expect(b.result.step).toBe(24);
+      // Its training time goes on from the checkpoint's.
+      expect(b.saved[0].meta.trainedMs).toBeGreaterThan(ck.meta.trainedMs!);
       expect(b.events[1]).toEqual({
         type: 'history',
         records: ck.meta.metrics,

@@ -81,6 +81,7 @@ export const checkpointMetaSchema = v.pipe(
     knn: v.optional(historySchema(knnRecordSchema)), // online k-NN points, downsampled the same way (absent before the online k-NN existed)
     knnBaselines: v.optional(v.nullable(knnBaselinesSchema)), // its reference lines
     budget: v.optional(v.nullable(budgetPlanSchema)), // how a time budget was turned into epochs (config.epochs holds the result)
+    trainedMs: v.optional(v.pipe(finite, v.minValue(0, 'is negative'))), // the loop's wall time to this step, across resumes (absent before it was kept)
   }),
   v.check((m) => m.step <= m.totalSteps, `has step past totalSteps`),
   v.check((m) => m.finished === (m.step === m.totalSteps), 'says finished where step and totalSteps disagree'),

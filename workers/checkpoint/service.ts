@@ -52,7 +52,7 @@ export function runFromCheckpoint(checkpoint: Checkpoint, config: TrainConfig): 
   try {
     const avt = restoreTensors(checkpoint, model, optimizer);
     const m = checkpoint.meta;
-    return { state: m.finished ? 'done' : 'stopped', step: m.step, model, optimizer, avt, config };
+    return { state: m.finished ? 'done' : 'stopped', step: m.step, model, optimizer, avt, config, trainedMs: m.trainedMs };
   } catch (e) {
     optimizer.dispose();
     model.dispose();

@@ -192,6 +192,10 @@ export interface EvalReport {
   /** Fine-tune and supervised: the mean training loss per epoch, and the time it all took. */
   curve?: { epoch: number; loss: number }[];
   seconds?: number;
+  /** Fine-tune and supervised: epochs and steps trained and their seconds; with a budget (the run's
+   *  own training time, for a comparison at equal cost), the budget and the step time it was
+   *  planned from. */
+  cost?: { epochs: number; steps: number; seconds: number; budgetSeconds?: number; msPerStep?: number; basis?: string };
   cached?: boolean; // the same weights and settings were trained before in this page: that result, at once
 }
 

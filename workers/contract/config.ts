@@ -81,7 +81,8 @@ export interface TrainConfig {
   probeWeightDecay: number; // linear probe: L2 on the weights
   probeOptimizer: 'sgd' | 'adam'; // linear probe: SGD momentum 0.9 or Adam (both with cosine decay)
   bnAdaptSteps: number; // forward passes in training mode that re-estimate BatchNorm statistics before extraction; 0 = off
-  baselineEpochs: number; // fine-tune and supervised-from-scratch baselines: epochs over the training split
+  baselineEpochs: number; // fine-tune and supervised-from-scratch baselines: epochs over the training split; 0 = the run's training time
+  baselineAugment: 'light' | 'view'; // their augmentation: a mild crop and a flip, or VICReg's view 1
   // Runtime
   backend: BackendChoice; // auto = time every backend that can train and keep the fastest
   recompute: 'auto' | 'on' | 'off'; // per-segment recomputation (gradient checkpointing); auto = on when the card's estimate passes the backend's memory
@@ -155,7 +156,8 @@ export const DEFAULT_CONFIG: TrainConfig = {
   probeWeightDecay: 5e-4,
   probeOptimizer: 'sgd',
   bnAdaptSteps: 0,
-  baselineEpochs: 10,
+  baselineEpochs: 0,
+  baselineAugment: 'light',
   backend: 'auto',
   recompute: 'auto',
   metricsEvery: 4,
@@ -336,9 +338,15 @@ export const FIELDS: { [K in keyof TrainConfig]: FieldSpec } = {
   baselineEpochs: {
     group: 'Eval',
     kind: 'int',
-    min: 1,
+    min: 0,
     max: 1000,
-    help: 'Fine-tune and supervised baselines: epochs of cross-entropy training over the training split',
+    help: 'Fine-tune and supervised baselines: 0 = as long as the run trained (its epochs set from their own step time: a comparison at equal cost), else epochs of cross-entropy training over the training split',
+  },
+  baselineAugment: {
+    group: 'Eval',
+    kind: 'enum',
+    options: ['light', 'view'],
+    help: "Fine-tune and supervised baselines' augmentation: light = a random resized crop of scale 0.7–1 and a flip (better for supervised training, docs/recipes.md), view = VICReg's view 1",
   },
   backend: { group: 'Runtime', kind: 'enum', options: BACKENDS, help: 'auto times every backend that can train and keeps the fastest' },
   recompute: {

@@ -21,7 +21,7 @@ import {
   state,
   withEvalWeights,
 } from '../state';
-import type { BaselineKind } from './finetune';
+import { type BaselineKind, baselineLength } from './finetune';
 import { infer } from './infer';
 import { baselineReport, evaluationReport } from './report';
 import { featureKey, featureMap, neighbours, rowFeatures, type EvalWeights } from './session';
@@ -118,13 +118,16 @@ async function baseline(
   onProgress: (done: number, total: number) => void,
   cancelled: () => boolean,
 ): Promise<EvalReport> {
-  const key = `${kind}|${kind === 'finetune' ? featureKey(w, config, 'trained') : `${w.source}|random`}|${data.summary.id}|${config.seed}|${config.testFraction}|${config.baselineEpochs}`;
+  const length = baselineLength(w.trainedMs, w.config.epochs, config);
+  const key = `${kind}|${kind === 'finetune' ? featureKey(w, config, 'trained') : `${w.source}|random`}|${data.summary.id}|${config.seed}|${config.testFraction}|${JSON.stringify(length)}|${config.baselineAugment}`;
   const cached = baselines.get(key);
   if (cached) return { ...cached, cached: true };
   const model = kind === 'finetune' ? cloneModel(w.model, w.config) : buildModel({ ...w.config, seed: config.seed });
   let report: EvalReport;
   try {
-    report = await baselineReport(kind, model, w, data, { ...w.config, seed: config.seed }, config.baselineEpochs, onProgress, cancelled);
+    // The weights' config for the architecture; the page's for what the evaluation itself sets.
+    const settings = { ...w.config, seed: config.seed, baselineAugment: config.baselineAugment };
+    report = await baselineReport(kind, model, w, data, settings, length, onProgress, cancelled);
   } finally {
     model.dispose();
   }

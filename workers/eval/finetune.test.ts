@@ -4,7 +4,16 @@ import { DEFAULT_CONFIG, type TrainConfig } from '../contract/config';
 import { fromPixels } from '../dataset/dataset';
 import { mulberry32 } from '../dataset/random';
 import { buildModel } from '../model/model';
-import { baselineLearningRates, trainBaseline } from './finetune';
+import {
+  BASELINE_WARMUP_STEPS,
+  baselineLength,
+  baselineLearningRates,
+  baselineRate,
+  baselineView,
+  epochsForTime,
+  MAX_BASELINE_EPOCHS,
+  trainBaseline,
+} from './finetune';
 
 beforeAll(async () => {
   await tf.setBackend('cpu');
@@ -53,7 +62,7 @@ const config: TrainConfig = {
 describe('the fine-tune and supervised baselines', () => {
   it("fine-tune trains the backbone at a tenth of the head's learning rate; supervised at the same", () => {
     expect(baselineLearningRates('finetune', 256)).toEqual({ head: 0.1, backbone: 0.01 });
-    expect(baselineLearningRates('supervised', 128)).toEqual({ head: 0.05, backbone: 0.05 });
+    expect(baselineLearningRates('supervised', 128)).toEqual({ head: 0.2, backbone: 0.2 });
   });
 
   it('supervised from scratch: the loss goes down on a separable set and the test split is classified', async () => {
@@ -66,7 +75,7 @@ describe('the fine-tune and supervised baselines', () => {
       model,
       data,
       config,
-      8,
+      { epochs: 8 },
       (_, loss) => losses.push(loss),
       () => false,
     );
@@ -88,7 +97,7 @@ describe('the fine-tune and supervised baselines', () => {
       model,
       data,
       config,
-      1,
+      { epochs: 1 },
       () => {},
       () => false,
     );
@@ -99,11 +108,86 @@ describe('the fine-tune and supervised baselines', () => {
         model,
         data,
         config,
-        3,
+        { epochs: 3 },
         () => {},
         () => true,
       ),
     ).rejects.toThrow('fine-tuning cancelled');
     model.dispose();
+  });
+
+  it('with a budget: the first steps are timed, the epochs set from them, and the cost says so', async () => {
+    const data = halves();
+    const model = buildModel(config);
+    const planned: number[] = [];
+    const r = await trainBaseline(
+      'supervised',
+      model,
+      data,
+      config,
+      { budgetMs: 1, basis: "the run's training time" },
+      (_, __, epochs) => planned.push(epochs),
+      () => false,
+    );
+    // 1 ms holds less than an epoch: one epoch, at least.
+    expect(r.cost.epochs).toBe(1);
+    expect(planned).toEqual([1]);
+    expect(r.cost.steps).toBe(Math.floor(data.train.length / Math.min(config.batchSize, data.train.length)));
+    expect(r.cost.budgetSeconds).toBe(0.001);
+    expect(r.cost.msPerStep).toBeGreaterThan(0);
+    expect(r.cost.seconds).toBeGreaterThan(0);
+    expect(r.cost.basis).toBe("the run's training time");
+    model.dispose();
+  });
+});
+
+describe('the length of a baseline', () => {
+  it('epochsForTime: whole epochs that fit, at least 1, at most the cap', () => {
+    expect(epochsForTime(10_000, 100, 10)).toBe(10);
+    expect(epochsForTime(10_999, 100, 10)).toBe(10);
+    expect(epochsForTime(50, 100, 10)).toBe(1);
+    expect(epochsForTime(1e12, 1, 1)).toBe(MAX_BASELINE_EPOCHS);
+  });
+
+  it('baselineRate: linear warmup to 1, then a cosine from 1 to 0 at the last step', () => {
+    const W = BASELINE_WARMUP_STEPS;
+    expect(baselineRate(0, 100, W)).toBeCloseTo(1 / W, 12);
+    expect(baselineRate(W - 1, 100, W)).toBe(1);
+    expect(baselineRate(W, 100, W)).toBe(1);
+    expect(baselineRate(W + 45, 100, W)).toBeCloseTo(0.5, 12);
+    expect(baselineRate(100, 100, W)).toBeCloseTo(0, 12);
+    for (let s = W; s < 99; s++) expect(baselineRate(s + 1, 100, W)).toBeLessThan(baselineRate(s, 100, W));
+  });
+
+  it("baselineLength: epochs when asked for, else the run's time, else the budget field, else its epochs", () => {
+    expect(baselineLength(5000, 30, { baselineEpochs: 7, budgetMinutes: 2 })).toEqual({ epochs: 7, basis: 'baselineEpochs' });
+    expect(baselineLength(5000.4, 30, { baselineEpochs: 0, budgetMinutes: 2 })).toEqual({
+      budgetMs: 5000,
+      basis: "the run's training time",
+    });
+    expect(baselineLength(undefined, 30, { baselineEpochs: 0, budgetMinutes: 2 })).toEqual({
+      budgetMs: 120_000,
+      basis: 'the time budget field',
+    });
+    expect(baselineLength(undefined, 30, { baselineEpochs: 0, budgetMinutes: 0 })).toMatchObject({ epochs: 30 });
+  });
+});
+
+describe('the augmentation of a baseline', () => {
+  it("'view' is VICReg's view 1; 'light' keeps its size and flip, crops mildly, and drops colour, blur and solarization", () => {
+    const c = { ...DEFAULT_CONFIG, jitterProb: 0.8, blurProb1: 1, solarizeProb1: 0.2, grayscaleProb: 0.2 };
+    const view = baselineView('view', c, { grayscale: false });
+    expect(view).toMatchObject({ jitterProb: 0.8, blurProb: 1, solarizeProb: 0.2, cropScaleMin: c.cropScaleMin });
+    const light = baselineView('light', c, { grayscale: false });
+    expect(light).toMatchObject({
+      imageSize: c.imageSize,
+      flipProb: c.flipProb,
+      cropScaleMin: 0.7,
+      cropScaleMax: 1,
+      jitterProb: 0,
+      grayscaleProb: 0,
+      blurProb: 0,
+      solarizeProb: 0,
+    });
   });
 });

@@ -5,10 +5,14 @@
 //               (facebookresearch/vicreg evaluate.py --weights finetune with --lr-backbone);
 //   supervised  from a random init, backbone and head at the same rate (the supervised reference
 //               that JAX/Flax and PyTorch VICReg notebooks put beside the linear probe).
+// The rate warms up linearly over the first steps, then decays by a cosine. Its length is a number
+// of epochs, or a wall-clock budget (the run's own training time: a comparison at equal cost),
+// turned into epochs from the step time measured over the first steps, as the VICReg run's budget
+// is (workers/train/budget.ts).
 // Then the test split, in inference mode: top-1, top-5, per-class accuracy and the confusion.
 import * as tf from '@tensorflow/tfjs';
 import type { TrainConfig } from '../contract/config';
-import { augmentView, viewOptions } from '../dataset/augment';
+import { type AugmentOptions, augmentView, viewOptions } from '../dataset/augment';
 import { uploadBatch, type Dataset } from '../dataset/dataset';
 import { mulberry32, permutation } from '../dataset/random';
 import type { VicregModel } from '../model/model';
@@ -18,14 +22,65 @@ import { scoreLogits } from './probe';
 
 export type BaselineKind = 'finetune' | 'supervised';
 
-/** Learning rates per group: lr = 0.1 · batch / 256 for the head (evaluate.py's lr-head scale);
- *  the backbone at a tenth of it when fine-tuning, the same when trained from scratch. */
+/** Learning rates per group. Fine-tune: 0.1 · batch / 256 for the head (evaluate.py's lr-head
+ *  scale), the backbone at a tenth of it. Supervised from scratch: 0.4 · batch / 256 for both, the
+ *  best of bench/supervised.ts's sweep (docs/recipes.md, "The supervised reference"). */
 export function baselineLearningRates(kind: BaselineKind, batchSize: number): { head: number; backbone: number } {
+  if (kind === 'supervised') return { head: (0.4 * batchSize) / 256, backbone: (0.4 * batchSize) / 256 };
   const head = (0.1 * batchSize) / 256;
-  return { head, backbone: kind === 'finetune' ? head / 10 : head };
+  return { head, backbone: head / 10 };
 }
 
 export const BASELINE_WEIGHT_DECAY = 5e-4;
+
+/** Steps of linear warmup (an epoch where the split is smaller): a fixed count, so the first steps,
+ *  which time a budgeted run, need not know its length. */
+export const BASELINE_WARMUP_STEPS = 10;
+/** Steps timed before a budgeted run fixes its epochs (the first included: a conservative estimate). */
+export const CALIBRATION_STEPS = 4;
+export const MAX_BASELINE_EPOCHS = 1000;
+
+/**
+ * The augmentation a baseline trains with: 'view' is VICReg's view 1 (the run's own settings);
+ * 'light' is what supervised training of small images usually takes (a mild random resized crop,
+ * scale 0.7–1, and a horizontal flip; no colour, blur or solarization), as the PyTorch lab's
+ * supervised.py (a ±3 px translation and a flip).
+ */
+export type BaselineAugment = 'view' | 'light';
+export function baselineView(augment: BaselineAugment, c: TrainConfig, data: { grayscale: boolean }): AugmentOptions {
+  const view = viewOptions(c, 1, data);
+  if (augment === 'view') return view;
+  return { ...view, cropScaleMin: 0.7, cropScaleMax: 1, jitterProb: 0, grayscaleProb: 0, blurProb: 0, solarizeProb: 0 };
+}
+
+/** How long a baseline trains: whole epochs, or as many as fit in `budgetMs` of training; `basis`
+ *  says what it was made equal to, in words ("the run's training time"). */
+export type BaselineLength = ({ epochs: number } | { budgetMs: number }) & { basis?: string };
+
+/** How long a baseline trains: baselineEpochs, or with 0 as long as the weights trained
+ *  (`trainedMs`; else the budget field, else the run's epochs where neither is known, e.g. a
+ *  checkpoint from before the time was kept). */
+export function baselineLength(
+  trainedMs: number | undefined,
+  runEpochs: number,
+  config: Pick<TrainConfig, 'baselineEpochs' | 'budgetMinutes'>,
+): BaselineLength {
+  if (config.baselineEpochs > 0) return { epochs: config.baselineEpochs, basis: 'baselineEpochs' };
+  if (trainedMs && trainedMs > 0) return { budgetMs: Math.round(trainedMs), basis: "the run's training time" };
+  if (config.budgetMinutes > 0) return { budgetMs: config.budgetMinutes * 60_000, basis: 'the time budget field' };
+  return { epochs: runEpochs, basis: "the run's epochs (its training time was not recorded)" };
+}
+
+/** Epochs of `stepsPerEpoch` steps at `msPerStep` that fit in `budgetMs`: at least 1. */
+export function epochsForTime(budgetMs: number, msPerStep: number, stepsPerEpoch: number): number {
+  return Math.max(1, Math.min(MAX_BASELINE_EPOCHS, Math.floor(budgetMs / (msPerStep * stepsPerEpoch))));
+}
+
+/** The rate's multiplier at `step` of `total`: linear warmup over `warmup` steps, then cosine to 0. */
+export function baselineRate(step: number, total: number, warmup: number): number {
+  if (step < warmup) return (step + 1) / warmup;
+  return 0.5 * (1 + Math.cos((Math.PI * (step - warmup)) / Math.max(1, total - warmup)));
+}
 
 export interface BaselineResult {
   top1: number;
@@ -35,29 +90,40 @@ export interface BaselineResult {
   correct: Uint8Array; // [test images] 1 where the top-1 class is right
   curve: { epoch: number; loss: number }[]; // mean training loss per epoch
   lr: { head: number; backbone: number };
+  /** What it cost: epochs and steps trained, training seconds (the test split's scoring left out),
+   *  and for a budgeted run the budget and the step time measured for it. */
+  cost: { epochs: number; steps: number; seconds: number; budgetSeconds?: number; msPerStep?: number; basis?: string };
 }
 
 /**
- * Trains `model`'s backbone (it is changed: pass a copy) with a fresh linear head for `epochs`,
- * then scores the test split. No readback inside an epoch but the one that ends it.
+ * Trains `model`'s backbone (it is changed: pass a copy) with a fresh linear head for `length`,
+ * then scores the test split. No readback inside an epoch but the one that ends it, and, for a
+ * budget, the one that times the first steps. `onEpoch` gets the epochs planned (known once timed).
  */
 export async function trainBaseline(
   kind: BaselineKind,
   model: VicregModel,
   data: Dataset,
   c: TrainConfig,
-  epochs: number,
-  onEpoch: (epoch: number, loss: number) => void,
+  length: BaselineLength,
+  onEpoch: (epoch: number, loss: number, epochs: number) => void,
   cancelled: () => boolean,
+  recipe: { lrHead?: number; weightDecay?: number; augment?: BaselineAugment } = {}, // bench/supervised.ts's sweep; the defaults otherwise
 ): Promise<BaselineResult> {
   const classes = data.summary.classes.length;
   const labels = data.labels;
   const bs = Math.min(c.batchSize, data.train.length);
   const stepsPerEpoch = Math.floor(data.train.length / bs);
-  const total = stepsPerEpoch * epochs;
-  const lr = baselineLearningRates(kind, bs);
+  const warmup = Math.min(BASELINE_WARMUP_STEPS, stepsPerEpoch);
+  const budgetMs = 'budgetMs' in length ? length.budgetMs : null;
+  let epochs = budgetMs === null ? (length as { epochs: number }).epochs : MAX_BASELINE_EPOCHS; // until timed
+  let msPerStep: number | undefined;
+  const t0 = performance.now();
+  const rule = baselineLearningRates(kind, bs);
+  const lr = recipe.lrHead === undefined ? rule : { head: recipe.lrHead, backbone: (recipe.lrHead * rule.backbone) / rule.head };
+  const weightDecay = recipe.weightDecay ?? BASELINE_WEIGHT_DECAY;
   const rand = mulberry32(c.seed ^ (kind === 'finetune' ? 0x51f7 : 0x5c9a));
-  const view = viewOptions(c, 1, data.summary);
+  const view = baselineView(recipe.augment ?? c.baselineAugment, c, data.summary);
   const inBatch = Int32Array.from({ length: bs }, (_, k) => k);
   const d = model.backbone.featureDim;
   // The head: torch nn.Linear's default init, U(±1/sqrt(d)).
@@ -76,7 +142,12 @@ export async function trainBaseline(
       const order = permutation(data.train.length, rand);
       let lossSum: tf.Scalar = tf.scalar(0);
       for (let s = 0; s < stepsPerEpoch; s++, step++) {
-        const q = 0.5 * (1 + Math.cos((Math.PI * step) / total)); // cosine decay to 0
+        if (budgetMs !== null && msPerStep === undefined && step === Math.min(CALIBRATION_STEPS, stepsPerEpoch)) {
+          await lossSum.data(); // the steps so far have run
+          msPerStep = (performance.now() - t0) / step;
+          epochs = epochsForTime(budgetMs, msPerStep, stepsPerEpoch);
+        }
+        const q = baselineRate(step, stepsPerEpoch * epochs, warmup);
         const batch = order.subarray(s * bs, (s + 1) * bs).map((k) => data.train[k]);
         const next = tf.tidy(() => {
           const x = augmentView(uploadBatch(data, batch), inBatch, view, data, rand);
@@ -92,7 +163,7 @@ export async function trainBaseline(
             vars,
           );
           vars.forEach((v, i) => {
-            const g = isBiasOrNorm(v) ? grads[v.name] : tf.add(grads[v.name], tf.mul(v, BASELINE_WEIGHT_DECAY));
+            const g = isBiasOrNorm(v) ? grads[v.name] : tf.add(grads[v.name], tf.mul(v, weightDecay));
             momentum[i].assign(tf.add(tf.mul(momentum[i], 0.9), g));
             v.assign(tf.sub(v, tf.mul(momentum[i], q * (i < backbone.length ? lr.backbone : lr.head))));
           });
@@ -103,9 +174,15 @@ export async function trainBaseline(
       }
       const loss = (await lossSum.data())[0] / stepsPerEpoch;
       lossSum.dispose();
+      if (budgetMs !== null && msPerStep === undefined) {
+        // An epoch shorter than the timed steps: time it whole.
+        msPerStep = (performance.now() - t0) / step;
+        epochs = epochsForTime(budgetMs, msPerStep, stepsPerEpoch);
+      }
       curve.push({ epoch: epoch + 1, loss });
-      onEpoch(epoch + 1, loss);
+      onEpoch(epoch + 1, loss, epochs);
     }
+    const seconds = (performance.now() - t0) / 1000;
     // The test split through the trained backbone (inference mode) and head.
     const features = await embed(model, data, data.test, c.imageSize, 'pool', undefined, 'global');
     const logits = tf.tidy(() => tf.add(tf.matMul(features, head[0]), head[1]));
@@ -116,7 +193,14 @@ export async function trainBaseline(
       classes,
     );
     logits.dispose();
-    return { ...scores, curve, lr };
+    const cost = {
+      epochs,
+      steps: step,
+      seconds,
+      ...(budgetMs === null ? {} : { budgetSeconds: budgetMs / 1000, msPerStep }),
+      ...(length.basis ? { basis: length.basis } : {}),
+    };
+    return { ...scores, curve, lr, cost };
   } finally {
     tf.dispose([...head, ...momentum]);
   }

@@ -8,7 +8,7 @@ import type { Dataset } from '../dataset/dataset';
 import type { FeaturePair } from './cache';
 import { knnClassify } from './knn';
 import { linearProbe, type ProbeHead } from './probe';
-import { BASELINE_WEIGHT_DECAY, trainBaseline, type BaselineKind } from './finetune';
+import { BASELINE_WEIGHT_DECAY, type BaselineKind, type BaselineLength, trainBaseline } from './finetune';
 import type { VicregModel } from '../model/model';
 
 export type RowName = EvalReport['rows'][number]['name'];
@@ -113,7 +113,7 @@ export async function evaluationReport(
 /**
  * The fine-tune or supervised baseline (./finetune.ts) as a one-row report: `model` is a copy of
  * the run's weights (fine-tune) or a fresh init of its architecture (supervised), trained on the
- * training split with `config`'s settings and `epochs`.
+ * training split with `config`'s settings for `length` (epochs, or the run's training time).
  */
 export async function baselineReport(
   kind: BaselineKind,
@@ -121,14 +121,17 @@ export async function baselineReport(
   weights: { step: number; snapshot: boolean },
   data: Dataset,
   config: TrainConfig,
-  epochs: number,
+  length: BaselineLength,
   onProgress: (done: number, total: number) => void,
   cancelled: () => boolean,
 ): Promise<EvalReport> {
   checkEvaluable(data, kind === 'finetune' ? 'fine-tuning' : 'the supervised baseline');
   const t0 = performance.now();
-  onProgress(0, epochs + 1);
-  const r = await trainBaseline(kind, model, data, config, epochs, (e) => onProgress(e, epochs + 1), cancelled);
+  // Until a budgeted run has timed its steps its epochs are unknown: progress counts from 1 then.
+  const planned = 'epochs' in length ? length.epochs : 1;
+  onProgress(0, planned + 1);
+  const r = await trainBaseline(kind, model, data, config, length, (e, epochs) => onProgress(e, epochs + 1), cancelled);
+  const epochs = r.cost.epochs;
   onProgress(epochs + 1, epochs + 1);
   const lr =
     kind === 'finetune'
@@ -145,7 +148,7 @@ export async function baselineReport(
     bnAdaptSteps: 0,
     classes: data.summary.classes.map((k) => k.name),
     missingClasses: missingClasses(data),
-    settings: `${epochs} epochs, batch ${Math.min(config.batchSize, data.train.length)}, one augmented view, SGD momentum 0.9, ${lr}, weight decay ${BASELINE_WEIGHT_DECAY}, cosine`,
+    settings: `${epochs} epochs, batch ${Math.min(config.batchSize, data.train.length)}, ${config.baselineAugment === 'light' ? 'a light crop and flip' : "VICReg's view 1"}, SGD momentum 0.9, ${lr}, weight decay ${BASELINE_WEIGHT_DECAY}, warmup then cosine`,
     rows: [
       {
         name: kind === 'finetune' ? 'fine-tune' : 'supervised',
@@ -159,5 +162,6 @@ export async function baselineReport(
     ],
     curve: r.curve,
     seconds: (performance.now() - t0) / 1000,
+    cost: r.cost,
   };
 }

@@ -27,15 +27,16 @@ export interface EvalWeights {
   snapshot: boolean; // copied from a run that is still training
   model: VicregModel;
   config: TrainConfig; // the config they were trained with (architecture, imageSize)
+  trainedMs?: number; // how long the run trained to reach them (unknown for older checkpoints)
 }
 
 /** Copies `from`'s weights now: later steps of a run still training do not reach the copy. */
 export function takeWeights(
   source: string,
-  from: { model: VicregModel; step: number; config: TrainConfig },
+  from: { model: VicregModel; step: number; config: TrainConfig; trainedMs?: number },
   snapshot: boolean,
 ): EvalWeights {
-  return { source, step: from.step, snapshot, model: cloneModel(from.model, from.config), config: from.config };
+  return { source, step: from.step, snapshot, model: cloneModel(from.model, from.config), config: from.config, trainedMs: from.trainedMs };
 }
 
 /** Cache key of one row's features: the weights, the layer and the BatchNorm adaptation. Random

@@ -8,7 +8,7 @@ import type { Dataset } from '../dataset/dataset';
 import type { Draws } from './draws';
 import type { MetricsWindow } from './metrics';
 import type { Pacer } from './pacing';
-import { fail, type RunControl, type RunLoop } from './run';
+import { fail, type RunControl, type RunLoop, trainedMs } from './run';
 import type { StepContext } from './step';
 
 /** Receives each complete checkpoint (and how long copying it off the device took) and stores it;
@@ -71,6 +71,7 @@ export class Checkpointer {
       knn: this.pacer.knnHistory,
       knnBaselines: this.pacer.knnBaselines,
       budget: this.pacer.budget,
+      trainedMs: trainedMs(loop),
     };
     const t0 = performance.now();
     this.saving = clock.time('checkpoint', read).then((values) => {

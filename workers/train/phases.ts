@@ -34,6 +34,11 @@ export class PhaseClock {
     this.endedAt = now;
   }
 
+  /** The loop's wall time so far, paused time left out. */
+  wallMs(now = performance.now()): number {
+    return this.startedAt === null ? 0 : (this.endedAt ?? now) - this.startedAt;
+  }
+
   /** Paused time is neither busy nor idle: the wall clock skips it. */
   skip(ms: number): void {
     if (this.startedAt !== null) this.startedAt += ms;

@@ -11,8 +11,9 @@ import type { PhaseReport, RunState } from '../contract/api';
 export class RunControl {
   paused = false;
   stopped = false;
-  /** While the run trains: its model, the steps taken and its config, for evaluating a snapshot. */
-  live: (() => { model: VicregModel; step: number; config: TrainConfig }) | null = null;
+  /** While the run trains: its model, the steps taken, its config and training time so far, for
+   *  evaluating a snapshot. */
+  live: (() => { model: VicregModel; step: number; config: TrainConfig; trainedMs: number }) | null = null;
   saveRequested = false; // a checkpoint on demand, taken before the next step
   private wake: (() => void) | null = null;
   pause() {
@@ -52,6 +53,9 @@ export interface TrainedRun {
   config: TrainConfig; // the resolved config the weights were trained with
   /** Where the loop's time went (./phases.ts). */
   phases?: PhaseReport;
+  /** The loop's wall time up to `step`, across resumes, paused time left out; unknown for a
+   *  checkpoint written before it was recorded. What a baseline at equal cost gets. */
+  trainedMs?: number;
 }
 
 /** Frees everything a TrainedRun holds on the device. */
@@ -76,7 +80,12 @@ export interface RunLoop {
   failure: string | null;
   /** The loop thread's time by phase. */
   phases: PhaseClock;
+  /** Training time before this session of the run: the resumed checkpoint's trainedMs. */
+  trainedBeforeMs: number;
 }
+
+/** The run's training time up to now (TrainedRun.trainedMs). */
+export const trainedMs = (loop: RunLoop): number => loop.trainedBeforeMs + loop.phases.wallMs();
 
 /** Records the run's first failure and stops it. */
 export function fail(loop: RunLoop, control: RunControl, message: string): void {

@@ -21,7 +21,7 @@ import { Pacer } from './pacing';
 import { sideAt } from './resolution';
 import { PhaseClock } from './phases';
 import { pausePoint } from './pause';
-import { releaseRun, type RunControl, type RunLoop, type TrainedRun } from './run';
+import { releaseRun, type RunControl, type RunLoop, type TrainedRun, trainedMs } from './run';
 import type { StepContext } from './step';
 import { Draws } from './draws';
 import { runStep, StepViews } from './timed-step';
@@ -65,7 +65,7 @@ export async function train(
     pacer.resumed(now);
     loop.phases.skip(pausedMs);
   };
-  control.live = () => ({ model: ctx.model, step: loop.step, config: loop.config });
+  control.live = () => ({ model: ctx.model, step: loop.step, config: loop.config, trainedMs: trainedMs(loop) });
   announce(emit, state, metrics, pacer, !!resume);
   const views = new StepViews(draws, viewSource(data, augmentWorker), c);
   const clock = loop.phases;
@@ -115,6 +115,7 @@ export async function train(
     avt: ctx.avt,
     config: loop.config,
     phases: clock.report(),
+    trainedMs: trainedMs(loop),
   };
 }
 
@@ -171,6 +172,7 @@ function startLoop(data: Dataset, c: TrainConfig, runId: string, resume?: Checkp
     started: performance.now(),
     failure: null,
     phases: new PhaseClock(),
+    trainedBeforeMs: resume?.trainedMs ?? 0,
   };
 }
 
