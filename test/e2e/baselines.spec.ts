@@ -19,6 +19,8 @@ test('fine-tune and supervised rows appear with finite accuracies, curves and pe
     expect(top1).toBeGreaterThan(0);
     expect(top1).toBeLessThanOrEqual(1);
     await expect(page.getByTestId(`${kind}-curve`)).toContainText(/Training loss by epoch: \d+\.\d{3} \(took/);
+    // Fine-tuning starts from the linear probe, on the readout the page evaluates with (LP-FT).
+    if (kind === 'finetune') await expect(table.locator('caption')).toContainText('LP-FT from the linear probe on the 4x4 grid');
     await page.getByTestId(`${kind}-confusion`).locator('summary').click();
     await expect(page.getByTestId(`${kind}-confusion`).locator('tbody tr')).toHaveCount(10);
   }

@@ -23,6 +23,7 @@ import {
 } from '../state';
 import { type BaselineKind, baselineLength } from './finetune';
 import { infer } from './infer';
+import { linearProbe, type ProbeHead, probeOptions } from './probe';
 import { baselineReport, evaluationReport } from './report';
 import { featureKey, featureMap, neighbours, rowFeatures, type EvalWeights } from './session';
 import { cloneModel } from './weights';
@@ -107,6 +108,31 @@ export const evalApi: EvalApi = {
   },
 };
 
+/** The linear probe of `w`'s trained features under `config`'s readout and probe settings: kept
+ *  from the probe button, or fit now (and kept). */
+async function probeHead(w: EvalWeights, data: Dataset, config: TrainConfig, cancelled: () => boolean): Promise<ProbeHead> {
+  const key = featureKey(w, config, 'trained');
+  const kept = probeHeads.get(key);
+  if (kept) return kept;
+  const { train, test } = await rowFeatures(features, w, data, config, cancelled)('trained', () => {});
+  try {
+    const p = await linearProbe(
+      train,
+      Int32Array.from(data.train, (i) => data.labels[i]),
+      test,
+      Int32Array.from(data.test, (i) => data.labels[i]),
+      probeOptions(config, data.summary.classes.length),
+      undefined,
+      cancelled,
+    );
+    rememberProbeHead(key, p.head);
+    return p.head;
+  } finally {
+    train.dispose();
+    test.dispose();
+  }
+}
+
 /** A fine-tune or supervised report, cached per weights and settings as features are: the same
  *  request answers at once. Fine-tune trains a copy of the weights; supervised a fresh init of
  *  their architecture. */
@@ -119,15 +145,22 @@ async function baseline(
   cancelled: () => boolean,
 ): Promise<EvalReport> {
   const length = baselineLength(w.trainedMs, w.config.epochs, config);
-  const key = `${kind}|${kind === 'finetune' ? featureKey(w, config, 'trained') : `${w.source}|random`}|${data.summary.id}|${config.seed}|${config.testFraction}|${JSON.stringify(length)}|${config.baselineAugment}`;
+  const probeSettings = `${config.probeEpochs}|${config.probeLr}|${config.probeWeightDecay}|${config.probeOptimizer}`;
+  const key = `${kind}|${kind === 'finetune' ? `${featureKey(w, config, 'trained')}|${probeSettings}` : `${w.source}|random`}|${data.summary.id}|${config.seed}|${config.testFraction}|${JSON.stringify(length)}|${config.baselineAugment}`;
   const cached = baselines.get(key);
   if (cached) return { ...cached, cached: true };
+  // LP-FT starts from the trained encoder's linear probe on the readout the page evaluates with:
+  // the one the probe button fit, or one fit now.
+  const probe =
+    kind === 'finetune' && config.featLayer === 'pool'
+      ? { head: await probeHead(w, data, config, cancelled), pool: config.featPool }
+      : undefined;
   const model = kind === 'finetune' ? cloneModel(w.model, w.config) : buildModel({ ...w.config, seed: config.seed });
   let report: EvalReport;
   try {
     // The weights' config for the architecture; the page's for what the evaluation itself sets.
     const settings = { ...w.config, seed: config.seed, baselineAugment: config.baselineAugment };
-    report = await baselineReport(kind, model, w, data, settings, length, onProgress, cancelled);
+    report = await baselineReport(kind, model, w, data, settings, length, onProgress, cancelled, probe);
   } finally {
     model.dispose();
   }

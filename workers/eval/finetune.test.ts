@@ -4,6 +4,8 @@ import { DEFAULT_CONFIG, type TrainConfig } from '../contract/config';
 import { fromPixels } from '../dataset/dataset';
 import { mulberry32 } from '../dataset/random';
 import { buildModel } from '../model/model';
+import { embed } from './features';
+import { linearProbe } from './probe';
 import {
   BASELINE_WARMUP_STEPS,
   baselineLength,
@@ -137,6 +139,46 @@ describe('the fine-tune and supervised baselines', () => {
     expect(r.cost.msPerStep).toBeGreaterThan(0);
     expect(r.cost.seconds).toBeGreaterThan(0);
     expect(r.cost.basis).toBe("the run's training time");
+    model.dispose();
+  });
+});
+
+describe('LP-FT', () => {
+  it('fine-tunes from the probe on its readout and standardization: at lr 0 it predicts as the probe does', async () => {
+    const data = halves();
+    const model = buildModel(config);
+    const trainY = Int32Array.from(data.train, (i) => data.labels[i]);
+    const testY = Int32Array.from(data.test, (i) => data.labels[i]);
+    const [train, test] = await Promise.all([data.train, data.test].map((idx) => embed(model, data, idx, 8, 'pool', undefined, '2x2')));
+    const probe = await linearProbe(train, trainY, test, testY, { numClasses: 2, epochs: 20, lr: 0.1, weightDecay: 0, seed: 1 });
+    tf.dispose([train, test]);
+    const r = await trainBaseline(
+      'finetune',
+      model,
+      data,
+      config,
+      { epochs: 1 },
+      () => {},
+      () => false,
+      { lrHead: 0 },
+      { head: probe.head, pool: '2x2' },
+    );
+    // BatchNorm's running statistics moved in training mode; with the weights unchanged, the probe's
+    // head on the features as they are now must give exactly the fine-tuned predictions.
+    const after = await embed(model, data, data.test, 8, 'pool', undefined, '2x2');
+    const h = probe.head;
+    const predicted = tf.tidy(() =>
+      tf
+        .add(
+          tf.matMul(tf.div(tf.sub(after, tf.tensor1d(h.mean)), tf.tensor1d(h.std)), tf.tensor2d(h.w, [h.mean.length, 2])),
+          tf.tensor1d(h.b),
+        )
+        .argMax(1),
+    );
+    const want = Uint8Array.from(await predicted.data(), (p, i) => (p === testY[i] ? 1 : 0));
+    tf.dispose([after, predicted]);
+    expect(Array.from(r.correct)).toEqual(Array.from(want));
+    expect(r.top1).toBeGreaterThan(0.9);
     model.dispose();
   });
 });

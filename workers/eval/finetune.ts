@@ -1,8 +1,11 @@
 // The two baselines that answer "was self-supervised pretraining worth it?": the backbone with a
-// linear head on its global pool, trained end to end with cross-entropy on the training split,
-// one augmented view per image (view 1's settings), SGD with momentum 0.9 and cosine decay:
-//   fine-tune   from the run's weights, the backbone at a tenth of the head's learning rate
-//               (facebookresearch/vicreg evaluate.py --weights finetune with --lr-backbone);
+// linear head, trained end to end with cross-entropy on the training split, one augmented view per
+// image (baselineView), SGD with momentum 0.9:
+//   fine-tune   from the run's weights and their linear probe (LP-FT, Kumar et al. 2022: the head
+//               starts trained, on the probe's readout and standardization), the backbone at a
+//               tenth of the head's learning rate (facebookresearch/vicreg evaluate.py --weights
+//               finetune with --lr-backbone), BatchNorm in training mode as evaluate.py's
+//               model.train() has it;
 //   supervised  from a random init, backbone and head at the same rate (the supervised reference
 //               that JAX/Flax and PyTorch VICReg notebooks put beside the linear probe).
 // The rate warms up linearly over the first steps, then decays by a cosine. Its length is a number
@@ -11,13 +14,15 @@
 // is (workers/train/budget.ts).
 // Then the test split, in inference mode: top-1, top-5, per-class accuracy and the confusion.
 import * as tf from '@tensorflow/tfjs';
-import type { TrainConfig } from '../contract/config';
+import type { FeatPool, TrainConfig } from '../contract/config';
 import { type AugmentOptions, augmentView, viewOptions } from '../dataset/augment';
 import { uploadBatch, type Dataset } from '../dataset/dataset';
 import { mulberry32, permutation } from '../dataset/random';
 import type { VicregModel } from '../model/model';
 import { isBiasOrNorm } from '../optim/optimizers';
 import { embed } from './features';
+import type { ProbeHead } from './probe';
+import { gridPool, gridSide } from './readout';
 import { scoreLogits } from './probe';
 
 export type BaselineKind = 'finetune' | 'supervised';
@@ -51,6 +56,14 @@ export function baselineView(augment: BaselineAugment, c: TrainConfig, data: { g
   const view = viewOptions(c, 1, data);
   if (augment === 'view') return view;
   return { ...view, cropScaleMin: 0.7, cropScaleMax: 1, jitterProb: 0, grayscaleProb: 0, blurProb: 0, solarizeProb: 0 };
+}
+
+/** LP-FT (Kumar et al., ICLR 2022, "Fine-Tuning can Distort Pretrained Features"): fine-tuning
+ *  starts from the trained linear probe, on the readout it was fit on (the k × k grid of the last
+ *  map where that is the setting), so the first steps do not wreck the features with a random head. */
+export interface ProbeStart {
+  head: ProbeHead;
+  pool: FeatPool;
 }
 
 /** How long a baseline trains: whole epochs, or as many as fit in `budgetMs` of training; `basis`
@@ -109,6 +122,7 @@ export async function trainBaseline(
   onEpoch: (epoch: number, loss: number, epochs: number) => void,
   cancelled: () => boolean,
   recipe: { lrHead?: number; weightDecay?: number; augment?: BaselineAugment } = {}, // bench/supervised.ts's sweep; the defaults otherwise
+  probe?: ProbeStart, // LP-FT: start from this linear probe, on its readout
 ): Promise<BaselineResult> {
   const classes = data.summary.classes.length;
   const labels = data.labels;
@@ -126,11 +140,24 @@ export async function trainBaseline(
   const view = baselineView(recipe.augment ?? c.baselineAugment, c, data.summary);
   const inBatch = Int32Array.from({ length: bs }, (_, k) => k);
   const d = model.backbone.featureDim;
-  // The head: torch nn.Linear's default init, U(±1/sqrt(d)).
-  const head = tf.tidy(() => [
-    tf.variable(tf.randomUniform([d, classes], -1 / Math.sqrt(d), 1 / Math.sqrt(d), 'float32', c.seed)),
-    tf.variable(tf.zeros([classes])),
-  ]);
+  // The head: the probe's (LP-FT), or torch nn.Linear's default init, U(±1/sqrt(d)), on the pool.
+  const pool: FeatPool = probe?.pool ?? 'global';
+  const head = tf.tidy(() =>
+    probe
+      ? [tf.variable(tf.tensor2d(probe.head.w, [probe.head.mean.length, classes])), tf.variable(tf.tensor1d(probe.head.b))]
+      : [
+          tf.variable(tf.randomUniform([d, classes], -1 / Math.sqrt(d), 1 / Math.sqrt(d), 'float32', c.seed)),
+          tf.variable(tf.zeros([classes])),
+        ],
+  );
+  // The probe's standardization, fixed: at the first step the head sees the features it was fit on.
+  const standard = probe ? tf.tidy(() => [tf.tensor1d(probe.head.mean), tf.tensor1d(probe.head.std)]) : null;
+  /** Backbone features [B, D] under `pool` in training or inference mode, standardized as the probe's. */
+  const features = (x: tf.Tensor4D, training: boolean): tf.Tensor2D =>
+    tf.tidy(() => {
+      const f = pool === 'global' ? model.backbone.forward(x, training) : gridPool(model.backbone.map(x, training), gridSide(pool));
+      return standard ? (tf.div(tf.sub(f, standard[0]), standard[1]) as tf.Tensor2D) : f;
+    });
   const backbone = model.store.params.filter((p) => p.trainable && p.name.startsWith('backbone.')).map((p) => p.variable);
   const vars = [...backbone, ...head];
   const momentum = tf.tidy(() => vars.map((v) => tf.variable(tf.zerosLike(v))));
@@ -159,7 +186,7 @@ export async function trainBaseline(
             classes,
           );
           const { value, grads } = tf.variableGrads(
-            () => tf.losses.softmaxCrossEntropy(y, tf.add(tf.matMul(model.backbone.forward(x, true), head[0]), head[1])) as tf.Scalar,
+            () => tf.losses.softmaxCrossEntropy(y, tf.add(tf.matMul(features(x, true), head[0]), head[1])) as tf.Scalar,
             vars,
           );
           vars.forEach((v, i) => {
@@ -184,9 +211,9 @@ export async function trainBaseline(
     }
     const seconds = (performance.now() - t0) / 1000;
     // The test split through the trained backbone (inference mode) and head.
-    const features = await embed(model, data, data.test, c.imageSize, 'pool', undefined, 'global');
-    const logits = tf.tidy(() => tf.add(tf.matMul(features, head[0]), head[1]));
-    features.dispose();
+    const test = await embed(model, data, data.test, c.imageSize, 'pool', undefined, pool);
+    const logits = tf.tidy(() => tf.add(tf.matMul(standard ? tf.div(tf.sub(test, standard[0]), standard[1]) : test, head[0]), head[1]));
+    test.dispose();
     const scores = await scoreLogits(
       logits,
       Array.from(data.test, (i) => labels[i]),
@@ -202,6 +229,6 @@ export async function trainBaseline(
     };
     return { ...scores, curve, lr, cost };
   } finally {
-    tf.dispose([...head, ...momentum]);
+    tf.dispose([...head, ...momentum, ...(standard ?? [])]);
   }
 }

@@ -16,6 +16,14 @@ export interface ProbeOptions {
   seed?: number;
 }
 
+/** The probe's options as the page sets them. */
+export function probeOptions(
+  c: { probeEpochs: number; probeLr: number; probeWeightDecay: number; probeOptimizer: 'sgd' | 'adam'; seed: number },
+  numClasses: number,
+): ProbeOptions {
+  return { numClasses, epochs: c.probeEpochs, lr: c.probeLr, weightDecay: c.probeWeightDecay, optimizer: c.probeOptimizer, seed: c.seed };
+}
+
 /** A trained probe, to classify new features: softmax(((x − mean) / std) W + b). */
 export interface ProbeHead {
   mean: Float32Array; // [D]

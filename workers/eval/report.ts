@@ -7,8 +7,8 @@ import type { TrainConfig } from '../contract/config';
 import type { Dataset } from '../dataset/dataset';
 import type { FeaturePair } from './cache';
 import { knnClassify } from './knn';
-import { linearProbe, type ProbeHead } from './probe';
-import { BASELINE_WEIGHT_DECAY, type BaselineKind, type BaselineLength, trainBaseline } from './finetune';
+import { linearProbe, type ProbeHead, probeOptions } from './probe';
+import { BASELINE_WEIGHT_DECAY, type BaselineKind, type BaselineLength, type ProbeStart, trainBaseline } from './finetune';
 import type { VicregModel } from '../model/model';
 
 export type RowName = EvalReport['rows'][number]['name'];
@@ -71,7 +71,7 @@ export async function evaluationReport(
           trainY,
           test,
           testY,
-          { numClasses, epochs: c.probeEpochs, lr: c.probeLr, weightDecay: c.probeWeightDecay, optimizer: c.probeOptimizer, seed: c.seed },
+          probeOptions(c, numClasses),
           (e) => onProgress(r + share + ((1 - share) * e) / c.probeEpochs, total),
           cancelled,
         );
@@ -124,13 +124,14 @@ export async function baselineReport(
   length: BaselineLength,
   onProgress: (done: number, total: number) => void,
   cancelled: () => boolean,
+  probe?: ProbeStart, // fine-tune: LP-FT from this probe
 ): Promise<EvalReport> {
   checkEvaluable(data, kind === 'finetune' ? 'fine-tuning' : 'the supervised baseline');
   const t0 = performance.now();
   // Until a budgeted run has timed its steps its epochs are unknown: progress counts from 1 then.
   const planned = 'epochs' in length ? length.epochs : 1;
   onProgress(0, planned + 1);
-  const r = await trainBaseline(kind, model, data, config, length, (e, epochs) => onProgress(e, epochs + 1), cancelled);
+  const r = await trainBaseline(kind, model, data, config, length, (e, epochs) => onProgress(e, epochs + 1), cancelled, {}, probe);
   const epochs = r.cost.epochs;
   onProgress(epochs + 1, epochs + 1);
   const lr =
@@ -140,7 +141,7 @@ export async function baselineReport(
   return {
     kind,
     featLayer: 'pool',
-    featPool: 'global',
+    featPool: probe?.pool ?? 'global',
     trainCount: data.train.length,
     testCount: data.test.length,
     step: kind === 'finetune' ? weights.step : 0,
@@ -148,7 +149,7 @@ export async function baselineReport(
     bnAdaptSteps: 0,
     classes: data.summary.classes.map((k) => k.name),
     missingClasses: missingClasses(data),
-    settings: `${epochs} epochs, batch ${Math.min(config.batchSize, data.train.length)}, ${config.baselineAugment === 'light' ? 'a light crop and flip' : "VICReg's view 1"}, SGD momentum 0.9, ${lr}, weight decay ${BASELINE_WEIGHT_DECAY}, warmup then cosine`,
+    settings: `${probe ? `LP-FT from the linear probe on ${probe.pool === 'global' ? 'the global pool' : `the ${probe.pool} grid`}, ` : ''}${epochs} epochs, batch ${Math.min(config.batchSize, data.train.length)}, ${config.baselineAugment === 'light' ? 'a light crop and flip' : "VICReg's view 1"}, SGD momentum 0.9, ${lr}, weight decay ${BASELINE_WEIGHT_DECAY}, warmup then cosine`,
     rows: [
       {
         name: kind === 'finetune' ? 'fine-tune' : 'supervised',
