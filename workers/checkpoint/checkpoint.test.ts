@@ -352,7 +352,7 @@ describe('checkpoint files', () => {
       'projector/weights.bin',
     ]);
     expect(strFromU8(files['metrics.csv']).split('\n')[0]).toBe(
-      'step,epoch,lr,loss,invariance,variance,covariance,gammaT,imagesPerSec,knnTop1,knnPixels,knnRandom',
+      'step,epoch,lr,loss,invariance,variance,covariance,gammaT,imagesPerSec,knnTop1,knnTop1Lo95,knnTop1Hi95,knnPixels,knnRandom',
     );
     expect(strFromU8(files['README.txt'])).toMatch(/tf.loadLayersModel/);
     // What a user does: unzip to a folder, then load model.json, whose manifest names the weight

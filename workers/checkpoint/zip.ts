@@ -6,6 +6,7 @@ import { MAX_IMPORT_BYTES, type KnnBaselines, type KnnRecord, type MetricRecord 
 export { MAX_IMPORT_BYTES };
 import { APP_VERSION } from '../contract/version';
 import { crc32 } from './crc32';
+import { wilson } from '../eval/intervals';
 import { csvLine } from './csv';
 
 export { crc32 };
@@ -162,21 +163,27 @@ function inflate(bytes: Uint8Array, name: string, entry: ZipEntry): Uint8Array {
 }
 
 /**
- * One row per step: the loss terms, and where an online k-NN point was taken, its top-1 with the
- * two reference lines (raw pixels, random init) beside it. Steps with only one of the two leave
- * the other's columns empty (step 0 is the random init's k-NN point).
+ * One row per step: the loss terms, and where an online k-NN point was taken, its top-1 with its
+ * 95% Wilson interval over the k-NN's test subset, and the two reference lines (raw pixels, random
+ * init) beside it. Steps with only one of the two leave the other's columns empty (step 0 is the
+ * random init's k-NN point).
  */
 export function metricsCsv(records: MetricRecord[], knn: KnnRecord[] = [], lines: KnnBaselines | null = null): string {
   const cols = ['step', 'epoch', 'lr', 'loss', 'invariance', 'variance', 'covariance', 'gammaT', 'imagesPerSec'] as const;
+  const knnCols = ['knnTop1', 'knnTop1Lo95', 'knnTop1Hi95', 'knnPixels', 'knnRandom'] as const;
+  const none = knnCols.map(() => undefined);
+  const n = lines?.testCount ?? 0;
+  const round = (x: number) => Number(x.toFixed(4));
   const byStep = new Map<number, unknown[]>();
-  for (const r of records) byStep.set(r.step, [...cols.map((k) => r[k]), undefined, undefined, undefined]);
+  for (const r of records) byStep.set(r.step, [...cols.map((k) => r[k]), ...none]);
   for (const p of knn) {
-    const row = byStep.get(p.step) ?? [p.step, p.epoch, ...cols.slice(2).map(() => undefined), undefined, undefined, undefined];
-    row.splice(cols.length, 3, p.top1, lines?.pixels, lines?.random);
+    const row = byStep.get(p.step) ?? [p.step, p.epoch, ...cols.slice(2).map(() => undefined), ...none];
+    const ci = n > 0 ? wilson(Math.round(p.top1 * n), n) : null;
+    row.splice(cols.length, knnCols.length, p.top1, ci && round(ci.lo), ci && round(ci.hi), lines?.pixels, lines?.random);
     byStep.set(p.step, row);
   }
   const rows = [...byStep.entries()].sort((a, b) => a[0] - b[0]).map(([, r]) => csvLine(r));
-  return `${[csvLine([...cols, 'knnTop1', 'knnPixels', 'knnRandom']), ...rows].join('\n')}\n`;
+  return `${[csvLine([...cols, ...knnCols]), ...rows].join('\n')}\n`;
 }
 
 export interface WeightsExport {

@@ -78,7 +78,11 @@ describe('OnlineKnn', () => {
     });
     const model = buildModel(c);
     const point = await online.record(model, 0, 0);
-    expect(point).toEqual({ step: 0, epoch: 0, top1: lines.random });
+    expect(point.record).toEqual({ step: 0, epoch: 0, top1: lines.random });
+    // Paired with the pixel line on the same images: the difference is the two top-1s'.
+    expect(point.vsPixels!.diff).toBeCloseTo(lines.random - lines.pixels, 12);
+    expect(point.vsPixels!.lo).toBeLessThanOrEqual(point.vsPixels!.diff);
+    expect(point.vsPixels!.hi).toBeGreaterThanOrEqual(point.vsPixels!.diff);
     model.dispose();
     expect(tf.memory().numTensors).toBe(before);
   });

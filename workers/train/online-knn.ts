@@ -9,6 +9,7 @@ import type { TrainConfig } from '../contract/config';
 import type { Dataset } from '../dataset/dataset';
 import { mulberry32, permutation } from '../dataset/random';
 import { evalInput } from '../eval/features';
+import { type PairedDifference, pairedBootstrap } from '../eval/intervals';
 import { l2Normalize, ranking, vote } from '../eval/knn';
 import { readout } from '../eval/readout';
 import { buildModel, type VicregModel } from '../model/model';
@@ -50,10 +51,10 @@ export function autoEvery(costMs: number, msPerStep: number, stepsPerEpoch: numb
 }
 
 /**
- * Top-1 of weighted k-NN from the [M, k] best similarities and their training indices (best
- * first), with labels of the training subset and the test subset.
+ * Which test images weighted k-NN gets right ([M], 1 or 0), from the [M, k] best similarities and
+ * their training indices (best first), with labels of the training subset and the test subset.
  */
-export function knnTop1(
+export function knnCorrect(
   values: ArrayLike<number>,
   indices: ArrayLike<number>,
   k: number,
@@ -61,14 +62,25 @@ export function knnTop1(
   testY: ArrayLike<number>,
   numClasses: number,
   temperature: number,
-): number {
-  let right = 0;
+): Uint8Array {
+  const right = new Uint8Array(testY.length);
   for (let r = 0; r < testY.length; r++) {
     const sims = Array.from({ length: k }, (_, j) => values[r * k + j]);
     const labels = Array.from({ length: k }, (_, j) => trainY[indices[r * k + j]]);
-    if (ranking(vote(sims, labels, numClasses, temperature))[0] === testY[r]) right++;
+    if (ranking(vote(sims, labels, numClasses, temperature))[0] === testY[r]) right[r] = 1;
   }
-  return right / Math.max(testY.length, 1);
+  return right;
+}
+
+/** The share of them right: top-1. */
+const share = (right: Uint8Array) => right.reduce((a, b) => a + b, 0) / Math.max(right.length, 1);
+export const knnTop1 = (...args: Parameters<typeof knnCorrect>): number => share(knnCorrect(...args));
+
+/** An online k-NN point, and the trained curve against the raw-pixel line on the same test images:
+ *  the paired difference (trained − pixels) with its 95% bootstrap interval. */
+export interface KnnPoint {
+  record: KnnRecord;
+  vsPixels: PairedDifference | null;
 }
 
 type Features = (x: tf.Tensor4D) => tf.Tensor2D;
@@ -123,27 +135,31 @@ export class OnlineKnn {
   /** Wall time of the last measurement, queueing to readback (ms). */
   lastMs = 0;
 
-  /** Top-1 of `model` (null: raw pixels); the device work is queued now, the readback awaited. */
-  async measure(model: VicregModel | null): Promise<number> {
+  /** Which test images `model` (null: raw pixels) gets right; the device work is queued now, the
+   *  readback awaited. */
+  async measure(model: VicregModel | null): Promise<Uint8Array> {
     const t0 = performance.now();
     const { values, indices } = this.topk(this.features(model));
     try {
       const [v, i] = await Promise.all([values.data(), indices.data()]);
       this.lastMs = performance.now() - t0;
-      return knnTop1(v, i, this.k, this.trainY, this.testY, this.data.summary.classes.length, this.c.knnT);
+      return knnCorrect(v, i, this.k, this.trainY, this.testY, this.data.summary.classes.length, this.c.knnT);
     } finally {
       tf.dispose([values, indices]);
     }
   }
 
+  /** The raw-pixel line's answers, once baselines() has run. */
+  private pixels: Uint8Array | null = null;
+
   /** The reference lines: raw pixels and a random-init encoder of the run's architecture and seed. */
   async baselines(every: number): Promise<KnnBaselines> {
-    const pixels = await this.measure(null);
+    this.pixels = await this.measure(null);
     const random = buildModel(this.c);
     try {
       return {
-        pixels,
-        random: await this.measure(random),
+        pixels: share(this.pixels),
+        random: share(await this.measure(random)),
         trainCount: this.train.length,
         testCount: this.test.length,
         features: featuresLabel(this.c),
@@ -154,8 +170,9 @@ export class OnlineKnn {
     }
   }
 
-  /** One point of the curve. */
-  async record(model: VicregModel, step: number, epoch: number): Promise<KnnRecord> {
-    return { step, epoch, top1: await this.measure(model) };
+  /** One point of the curve, paired with the raw-pixel line where baselines() has run. */
+  async record(model: VicregModel, step: number, epoch: number): Promise<KnnPoint> {
+    const right = await this.measure(model);
+    return { record: { step, epoch, top1: share(right) }, vsPixels: this.pixels && pairedBootstrap(right, this.pixels) };
   }
 }

@@ -144,10 +144,10 @@ export class Pacer {
     this.knnAt = step;
     const point = this.loop.phases.time('knn', () => this.online!.record(this.model, step, epoch));
     const done: Promise<void> = Promise.all([this.knnDone, point])
-      .then(([, r]) => {
+      .then(([, { record: r, vsPixels }]) => {
         this.knnHistory = appendHistory(this.knnHistory, [r]);
         this.emit({ type: 'knn', records: [r] });
-        for (const w of this.watch.onKnn(r, this.knnBaselines!, this.loop.schedule)) this.emit({ type: 'warning', ...w });
+        for (const w of this.watch.onKnn(r, this.knnBaselines!, this.loop.schedule, vsPixels)) this.emit({ type: 'warning', ...w });
       })
       .catch((e: unknown) => {
         // A failed evaluation costs a point of the curve, never the run.

@@ -90,6 +90,19 @@ describe('CollapseWatch.onKnn: below the raw-pixel line for long', () => {
     expect(w.onKnn(point(300, 0.7), lines, schedule)).toEqual([]);
   });
 
+  it('with the paired interval: only points below beyond noise count, and the notice says by how much', () => {
+    const w = new CollapseWatch();
+    const below = { diff: -0.04, lo: -0.07, hi: -0.01, resamples: 2000 };
+    const noise = { diff: -0.02, lo: -0.05, hi: 0.01, resamples: 2000 };
+    // Below the line but within noise: no run of points starts.
+    for (const s of [50, 100, 150, 200]) expect(w.onKnn(point(s, 0.74), lines, schedule, noise)).toEqual([]);
+    expect(w.onKnn(point(250, 0.72), lines, schedule, below)).toEqual([]);
+    expect(w.onKnn(point(300, 0.72), lines, schedule, below)).toEqual([]);
+    const fired = w.onKnn(point(350, 0.72), lines, schedule, below);
+    expect(fired).toMatchObject([{ step: 250, kind: 'below-pixels' }]);
+    expect(fired[0].message).toContain('-4.0 points, 95% paired interval -7.0 to -1.0');
+  });
+
   it('starts counting again when the curve crosses the line', () => {
     const w = new CollapseWatch();
     for (const [s, v] of [

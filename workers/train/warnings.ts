@@ -3,6 +3,7 @@
 // Each kind fires once per run per feature set, at the first step its condition holds, so the
 // user sees when trouble began rather than a flood.
 import type { DiagnosticsRecord, KnnBaselines, KnnRecord, MetricRecord, WarningKind } from '../contract/api';
+import type { PairedDifference } from '../eval/intervals';
 
 export interface RunWarning {
   step: number;
@@ -87,12 +88,19 @@ export class CollapseWatch {
   /**
    * From the online k-NN curve: after the warmup, once the trained encoder has stayed below the
    * raw-pixel line for BELOW_PIXELS_POINTS points in a row spanning at least BELOW_PIXELS_SHARE of
-   * the run, say so with what tends to help (docs/recipes.md).
+   * the run, say so with what tends to help (docs/recipes.md). Below means below beyond noise where
+   * the point comes with its paired difference to the line (`vsPixels`, trained − pixels on the same
+   * test images): its 95% interval under zero; a point within noise breaks the run of points.
    */
-  onKnn(r: KnnRecord, lines: Pick<KnnBaselines, 'pixels'>, schedule: { warmupSteps: number; totalSteps: number }): RunWarning[] {
+  onKnn(
+    r: KnnRecord,
+    lines: Pick<KnnBaselines, 'pixels'>,
+    schedule: { warmupSteps: number; totalSteps: number },
+    vsPixels: PairedDifference | null = null,
+  ): RunWarning[] {
     const out: RunWarning[] = [];
     if (r.step <= schedule.warmupSteps) return out;
-    if (r.top1 >= lines.pixels) {
+    if (vsPixels ? vsPixels.hi >= 0 : r.top1 >= lines.pixels) {
       this.belowSince = null;
       this.belowPoints = 0;
       return out;
@@ -105,7 +113,7 @@ export class CollapseWatch {
         'below-pixels',
         'below-pixels',
         this.belowSince,
-        `online k-NN has stayed below the raw-pixel line since step ${this.belowSince} (now ${(100 * r.top1).toFixed(1)}% against ${(100 * lines.pixels).toFixed(1)}%): the encoder has not yet learned more than the pixels hold. Try a longer budget (budgetMinutes), the studio's small-image recipe (Recipe: "Small images in minutes"), or a larger batch.`,
+        `online k-NN has stayed below the raw-pixel line since step ${this.belowSince} (now ${(100 * r.top1).toFixed(1)}% against ${(100 * lines.pixels).toFixed(1)}%${vsPixels ? `, ${(100 * vsPixels.diff).toFixed(1)} points, 95% paired interval ${(100 * vsPixels.lo).toFixed(1)} to ${(100 * vsPixels.hi).toFixed(1)}` : ''}): the encoder has not yet learned more than the pixels hold. Try a longer budget (budgetMinutes), the studio's small-image recipe (Recipe: "Small images in minutes"), or a larger batch.`,
       );
     }
     return out;
