@@ -111,9 +111,13 @@ function TaskProgress({ testId, title, progress: p }: { testId: string; title: s
 
 function Results({ kind }: { kind: EvalKind }) {
   const e = useStore((s) => s.evaluation[kind]);
-  // The paired column where the report holds VICReg's row beside others (k-NN, probe).
+  const probe = useStore((s) => s.evaluation.probe.report);
+  // The paired column: against VICReg's row of the same table (k-NN, probe), or, for a baseline
+  // (fine-tune, supervised), against the linear probe's VICReg row where it read the same test images.
   const trained = e.report?.rows.find((r) => r.name === 'trained');
-  const pairWith = trained?.correct && e.report!.rows.length > 1 ? trained : null;
+  const probeTrained =
+    e.report?.curve && probe?.split && probe.split === e.report.split ? probe.rows.find((r) => r.name === 'trained') : undefined;
+  const pairWith = trained?.correct && e.report!.rows.length > 1 ? trained : probeTrained?.correct ? probeTrained : null;
   return (
     <>
       {e.progress && <TaskProgress testId={`${kind}-progress`} title={TITLE[kind]} progress={e.progress} />}
@@ -141,8 +145,8 @@ function Results({ kind }: { kind: EvalKind }) {
                 </th>
                 <th>top-5</th>
                 {pairWith && (
-                  <th title="VICReg's top-1 minus this row's, with its 95% interval from a paired bootstrap over the shared test images; a verdict only when the interval leaves out zero">
-                    VICReg − row
+                  <th title="VICReg's top-1 (for a baseline: VICReg's linear probe on the same test images) minus this row's, with its 95% interval from a paired bootstrap over the shared test images; a verdict only when the interval leaves out zero">
+                    {pairWith === trained ? 'VICReg − row' : 'VICReg probe − row'}
                   </th>
                 )}
               </tr>

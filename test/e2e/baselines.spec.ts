@@ -36,6 +36,8 @@ test('by default a baseline trains as long as the run did, and says what it cost
   await openWithSample(page, `${TINY}&epochs=2&backend=wasm`, 'wasm');
   await page.getByTestId('train-start').click();
   await expect(page.getByTestId('run-state')).toHaveText('done', { timeout: 120_000 });
+  await page.getByTestId('probe-run').click();
+  await expect(page.getByTestId('probe-accuracy')).toBeVisible({ timeout: 180_000 });
   await page.getByTestId('supervised-run').click();
   const cost = page.getByTestId('supervised-cost');
   await expect(cost).toBeVisible({ timeout: 180_000 });
@@ -48,4 +50,13 @@ test('by default a baseline trains as long as the run did, and says what it cost
   expect(epochs).toBeGreaterThanOrEqual(1);
   expect(steps % epochs).toBe(0); // whole epochs
   await expect(cost).toContainText(`Cost: ${epochs} ${epochs === 1 ? 'epoch' : 'epochs'}, ${steps} steps`);
+  // Against the linear probe's VICReg row on the same test images: a paired difference and a verdict.
+  const table = page.getByTestId('supervised-accuracy');
+  await expect(table.locator('th', { hasText: 'VICReg probe − row' })).toHaveCount(1);
+  const paired = table.getByTestId('paired-difference');
+  await expect(paired).toHaveCount(1);
+  expect(['higher', 'lower', 'within noise']).toContain(await paired.getAttribute('data-verdict'));
+  const probeTop1 = Number(await page.getByTestId('probe-accuracy').locator('tr[data-row="trained"]').getAttribute('data-top1'));
+  const rowTop1 = Number(await table.locator('tr[data-row="supervised"]').getAttribute('data-top1'));
+  expect(Number(await paired.getAttribute('data-diff'))).toBeCloseTo(probeTop1 - rowTop1, 9);
 });

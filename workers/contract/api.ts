@@ -178,6 +178,9 @@ export interface EvalReport {
   /** Classes without training or without test images: reported, and left out of nothing else
    *  (top-1 counts the test images there are; a class with no test images has no accuracy). */
   missingClasses: { name: string; train: number; test: number }[];
+  /** Which test images were read (a hash of their indices): reports with the same split can be
+   *  compared image by image. */
+  split?: string;
   rows: {
     name: EvalRowName;
     top1: number;

@@ -5,7 +5,7 @@ import { fromPixels } from '../dataset/dataset';
 import { mulberry32 } from '../dataset/random';
 import { buildModel } from '../model/model';
 import { FeatureCache } from './cache';
-import { checkEvaluable, evaluationReport, missingClasses } from './report';
+import { checkEvaluable, evaluationReport, missingClasses, splitKey } from './report';
 import { rowFeatures, takeWeights } from './session';
 
 beforeAll(async () => {
@@ -27,6 +27,17 @@ function dataset(counts: number[], testFraction: number) {
     { id: 'r', name: 'r', source: 'test', testFraction, seed: 0 },
   );
 }
+
+describe('splitKey', () => {
+  const of = (id: string, test: number[]) => splitKey({ summary: { id }, test: Int32Array.from(test) });
+  it('is the same for the same test images of the same dataset, and differs otherwise', () => {
+    expect(of('a', [1, 5, 9])).toBe(of('a', [1, 5, 9]));
+    expect(of('a', [1, 5, 9])).not.toBe(of('a', [1, 5, 8]));
+    expect(of('a', [1, 5, 9])).not.toBe(of('a', [5, 1, 9])); // another order pairs other images
+    expect(of('a', [1, 5, 9])).not.toBe(of('b', [1, 5, 9]));
+    expect(of('a', [1, 5, 9])).toMatch(/^3:[0-9a-f]+$/);
+  });
+});
 
 describe('missingClasses', () => {
   it('lists classes without training images and classes without any image', () => {

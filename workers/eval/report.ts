@@ -18,6 +18,18 @@ export const ROWS: RowName[] = ['trained', 'random init', 'raw pixels'];
  *  caller of the report disposes nothing: the report disposes what this returns. */
 export type RowFeatures = (row: RowName, onProgress: (done: number, total: number) => void) => Promise<FeaturePair>;
 
+/** The test split's identity: FNV-1a over the dataset's id and the test images' indices. */
+export function splitKey(data: Pick<Dataset, 'test'> & { summary: { id: string } }): string {
+  let h = 0x811c9dc5;
+  const mix = (v: number) => {
+    h ^= v;
+    h = Math.imul(h, 0x01000193) >>> 0;
+  };
+  for (let i = 0; i < data.summary.id.length; i++) mix(data.summary.id.charCodeAt(i));
+  for (const i of data.test) mix(i);
+  return `${data.test.length}:${h.toString(16)}`;
+}
+
 /** Classes with no training or no test images, with their counts. */
 export function missingClasses(data: Dataset): EvalReport['missingClasses'] {
   const names = data.summary.classes.map((k) => k.name);
@@ -97,6 +109,7 @@ export async function evaluationReport(
     featPool: c.featPool,
     trainCount: data.train.length,
     testCount: data.test.length,
+    split: splitKey(data),
     step: weights.step,
     snapshot: weights.snapshot,
     bnAdaptSteps: c.bnAdaptSteps,
@@ -144,6 +157,7 @@ export async function baselineReport(
     featPool: probe?.pool ?? 'global',
     trainCount: data.train.length,
     testCount: data.test.length,
+    split: splitKey(data),
     step: kind === 'finetune' ? weights.step : 0,
     snapshot: kind === 'finetune' && weights.snapshot,
     bnAdaptSteps: 0,
