@@ -67,8 +67,13 @@ test('export downloads the weights zip, the checkpoint file and the PyTorch proj
   const metrics = strFromU8(files['metrics.csv']).trim().split('\n');
   // A header, the online k-NN's step-0 point (the random init), then one row per step.
   expect(metrics).toHaveLength(102);
-  expect(metrics[0]).toMatch(/,knnTop1,knnPixels,knnRandom$/);
-  expect(metrics[metrics.length - 1]).toMatch(/^100,.*,0\.\d+,0\.\d+,0\.\d+$/); // the curve ends at the last step
+  expect(metrics[0]).toMatch(/,knnTop1,knnTop1Lo95,knnTop1Hi95,knnPixels,knnRandom$/);
+  // The curve ends at the last step: its top-1, that top-1's 95% interval, and the two lines.
+  const last = metrics[metrics.length - 1];
+  expect(last).toMatch(/^100,.*,0\.\d+,0\.\d+,0\.\d+,0\.\d+,0\.\d+$/);
+  const [top1, lo, hi] = last.split(',').slice(-5).map(Number);
+  expect(lo).toBeLessThan(top1);
+  expect(hi).toBeGreaterThan(top1);
   expect(strFromU8(files['README.txt'])).toContain('tf.loadLayersModel');
 
   const [ckpt] = await Promise.all([page.waitForEvent('download'), row.getByTestId('export-checkpoint').click()]);
