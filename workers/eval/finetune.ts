@@ -109,9 +109,10 @@ export interface BaselineResult {
 }
 
 /**
- * Trains `model`'s backbone (it is changed: pass a copy) with a fresh linear head for `length`,
- * then scores the test split. No readback inside an epoch but the one that ends it, and, for a
- * budget, the one that times the first steps. `onEpoch` gets the epochs planned (known once timed).
+ * Trains `model`'s backbone (it is changed: pass a copy) with a linear head (fresh, or the probe's
+ * with `probe`) for `length`, then scores the test split. No readback inside an epoch but the one
+ * that ends it, and, for a budget, the one that times the first steps. `onEpoch` gets the epochs
+ * planned (known once timed).
  */
 export async function trainBaseline(
   kind: BaselineKind,
@@ -130,7 +131,7 @@ export async function trainBaseline(
   const stepsPerEpoch = Math.floor(data.train.length / bs);
   const warmup = Math.min(BASELINE_WARMUP_STEPS, stepsPerEpoch);
   const budgetMs = 'budgetMs' in length ? length.budgetMs : null;
-  let epochs = budgetMs === null ? (length as { epochs: number }).epochs : MAX_BASELINE_EPOCHS; // until timed
+  let epochs = 'epochs' in length ? length.epochs : MAX_BASELINE_EPOCHS; // a budget's, until timed
   let msPerStep: number | undefined;
   const t0 = performance.now();
   const rule = baselineLearningRates(kind, bs);
@@ -151,13 +152,11 @@ export async function trainBaseline(
         ],
   );
   // The probe's standardization, fixed: at the first step the head sees the features it was fit on.
-  const standard = probe ? tf.tidy(() => [tf.tensor1d(probe.head.mean), tf.tensor1d(probe.head.std)]) : null;
-  /** Backbone features [B, D] under `pool` in training or inference mode, standardized as the probe's. */
-  const features = (x: tf.Tensor4D, training: boolean): tf.Tensor2D =>
-    tf.tidy(() => {
-      const f = pool === 'global' ? model.backbone.forward(x, training) : gridPool(model.backbone.map(x, training), gridSide(pool));
-      return standard ? (tf.div(tf.sub(f, standard[0]), standard[1]) as tf.Tensor2D) : f;
-    });
+  const standard = probe ? [tf.tensor1d(probe.head.mean), tf.tensor1d(probe.head.std)] : null;
+  const standardize = (f: tf.Tensor2D): tf.Tensor2D => (standard ? tf.div(tf.sub(f, standard[0]), standard[1]) : f);
+  /** Backbone features [B, D] under `pool` in training mode, standardized as the probe's (inside the step's tidy). */
+  const features = (x: tf.Tensor4D): tf.Tensor2D =>
+    standardize(pool === 'global' ? model.backbone.forward(x, true) : gridPool(model.backbone.map(x, true), gridSide(pool)));
   const backbone = model.store.params.filter((p) => p.trainable && p.name.startsWith('backbone.')).map((p) => p.variable);
   const vars = [...backbone, ...head];
   const momentum = tf.tidy(() => vars.map((v) => tf.variable(tf.zerosLike(v))));
@@ -186,7 +185,7 @@ export async function trainBaseline(
             classes,
           );
           const { value, grads } = tf.variableGrads(
-            () => tf.losses.softmaxCrossEntropy(y, tf.add(tf.matMul(features(x, true), head[0]), head[1])) as tf.Scalar,
+            () => tf.losses.softmaxCrossEntropy(y, tf.add(tf.matMul(features(x), head[0]), head[1])) as tf.Scalar,
             vars,
           );
           vars.forEach((v, i) => {
@@ -212,7 +211,7 @@ export async function trainBaseline(
     const seconds = (performance.now() - t0) / 1000;
     // The test split through the trained backbone (inference mode) and head.
     const test = await embed(model, data, data.test, c.imageSize, 'pool', undefined, pool);
-    const logits = tf.tidy(() => tf.add(tf.matMul(standard ? tf.div(tf.sub(test, standard[0]), standard[1]) : test, head[0]), head[1]));
+    const logits = tf.tidy(() => tf.add(tf.matMul(standardize(test), head[0]), head[1]));
     test.dispose();
     const scores = await scoreLogits(
       logits,

@@ -79,10 +79,18 @@ describe('OnlineKnn', () => {
     const model = buildModel(c);
     const point = await online.record(model, 0, 0);
     expect(point.record).toEqual({ step: 0, epoch: 0, top1: lines.random });
-    // Paired with the pixel line on the same images: the difference is the two top-1s'.
-    expect(point.vsPixels!.diff).toBeCloseTo(lines.random - lines.pixels, 12);
-    expect(point.vsPixels!.lo).toBeLessThanOrEqual(point.vsPixels!.diff);
-    expect(point.vsPixels!.hi).toBeGreaterThanOrEqual(point.vsPixels!.diff);
+    expect(lines.random).toBe(1); // on the line: no paired difference is computed
+    expect(point.vsPixels).toBeNull();
+    // An encoder whose weights are all zero sees every image alike: below the line, and paired with
+    // it on the same images, the difference is the two top-1s' and its interval under zero.
+    tf.tidy(() => {
+      for (const p of model.store.params) p.variable.assign(tf.zerosLike(p.variable));
+    });
+    const flat = await online.record(model, 1, 0);
+    expect(flat.record.top1).toBeLessThan(1);
+    expect(flat.vsPixels!.diff).toBeCloseTo(flat.record.top1 - lines.pixels, 12);
+    expect(flat.vsPixels!.lo).toBeLessThanOrEqual(flat.vsPixels!.diff);
+    expect(flat.vsPixels!.hi).toBeLessThan(0);
     model.dispose();
     expect(tf.memory().numTensors).toBe(before);
   });

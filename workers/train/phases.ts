@@ -73,7 +73,7 @@ export class PhaseClock {
   }
 
   report(now = performance.now()): PhaseReport {
-    const wallMs = this.startedAt === null ? 0 : (this.endedAt ?? now) - this.startedAt;
+    const wallMs = this.wallMs(now);
     const busy = LOOP_PHASES.reduce((s, p) => s + this.ms[p], 0);
     return {
       steps: this.steps,
