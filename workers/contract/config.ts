@@ -5,7 +5,7 @@ export const BACKENDS = ['auto', 'webgpu', 'webgl', 'wasm', 'cpu'] as const;
 export type BackendChoice = (typeof BACKENDS)[number];
 export type BackendName = Exclude<BackendChoice, 'auto'>;
 
-export const BACKBONES = ['small-cnn', 'resnet18', 'resnet34', 'resnet50', 'mobilenetv2', 'vit-tiny', 'vit-small'] as const;
+export const BACKBONES = ['small-cnn', 'resnet18', 'resnet34', 'resnet50', 'resnet50v2', 'mobilenetv2', 'vit-tiny', 'vit-small'] as const;
 export type Backbone = (typeof BACKBONES)[number];
 
 export const FEAT_POOLS = ['global', '2x2', '4x4'] as const;
@@ -222,7 +222,7 @@ export const FIELDS: { [K in keyof TrainConfig]: FieldSpec } = {
     group: 'Model',
     kind: 'enum',
     options: BACKBONES,
-    help: 'Encoder: small CNN, ResNet-18/34/50, MobileNetV2 or ViT-Tiny/Small',
+    help: 'Encoder: small CNN, ResNet-18/34/50, ResNet50V2 (Keras, pre-activation), MobileNetV2 or ViT-Tiny/Small',
   },
   width: { group: 'Model', kind: 'int', min: 1, max: 512, help: 'Small CNN: channels of the first conv layer (x2 per stage)' },
   widthMult: {
@@ -236,7 +236,7 @@ export const FIELDS: { [K in keyof TrainConfig]: FieldSpec } = {
     group: 'Model',
     kind: 'enum',
     options: ['cifar', 'imagenet'],
-    help: 'ResNet stem: cifar = 3x3 stride 1 (small images), imagenet = 7x7 stride 2 + max-pool',
+    help: 'ResNet and ResNet50V2 stem: cifar = 3x3 stride 1 (small images), imagenet = 7x7 stride 2 + max-pool',
   },
   zeroInitResidual: {
     group: 'Model',

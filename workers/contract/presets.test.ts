@@ -40,10 +40,34 @@ function tinyData() {
 }
 
 describe('presets', () => {
-  it('recipes cover every backbone family: small CNN, ResNet, MobileNetV2, ViT', () => {
+  it('recipes cover every backbone family: small CNN, ResNet, ResNet50V2, MobileNetV2, ViT', () => {
     const backbones = new Set(RECIPE_IDS.map((id) => RECIPES[id].config.backbone));
-    expect([...backbones].sort()).toEqual(['mobilenetv2', 'resnet18', 'small-cnn', 'vit-small']);
+    expect([...backbones].sort()).toEqual(['mobilenetv2', 'resnet18', 'resnet50v2', 'small-cnn', 'vit-small']);
     expect(BACKBONES).toEqual(expect.arrayContaining([...backbones]));
+  });
+
+  it("the Adaptive VICReg seed's recipe (configs/default.yaml) brings its own loss: AVT in [0.5, 2] and SICov", () => {
+    const c = applyPreset(DEFAULT_CONFIG, 'seed-resnet50v2');
+    expect(c).toMatchObject({
+      backbone: 'resnet50v2',
+      stem: 'imagenet',
+      imageSize: 32,
+      batchSize: 512,
+      projector: '1024-1024-256',
+      optimizer: 'adamw',
+      weightDecay: 1e-4,
+      warmupEpochs: 0,
+      varianceMode: 'adaptive',
+      covarianceMode: 'sicov',
+      emaMomentum: 0.99,
+      gammaMin: 0.5,
+      gammaMax: 2,
+    });
+    expect((c.baseLr * c.batchSize) / 256).toBeCloseTo(3e-4, 12); // the seed's lr at its batch
+    expect(matchingRecipe(c)).toBe('seed-resnet50v2');
+    expect(matchingPreset(c)).toBe('adaptive-seed');
+    // Another recipe after it keeps the loss the user has (recipes name no loss field).
+    expect(matchingPreset(applyPreset(c, 'small-32'))).toBe('adaptive-seed');
   });
 
   it('the published numbers: solo-learn CIFAR (32 px) and ViT-S/16 recipes', () => {

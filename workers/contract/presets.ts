@@ -12,6 +12,8 @@ export interface Preset {
   label: string;
   help: string;
   config: Partial<TrainConfig>;
+  /** A recipe published with its own loss settings: the loss preset applied with it. */
+  loss?: 'official' | 'adaptive' | 'adaptive-seed';
 }
 
 export const PRESETS = {
@@ -25,6 +27,20 @@ export const PRESETS = {
     help: 'The variance target follows the EMA median std, covariance is trace-normalized, and the invariance and covariance weights ramp up over the first 100 steps',
     // The official weights; AVT's target replaces gamma.
     config: { ...withoutGamma(OFFICIAL_LOSS), varianceMode: 'adaptive', covarianceMode: 'sicov', rampSteps: 100, rampStart: 0.1 },
+  },
+  'adaptive-seed': {
+    label: 'Adaptive (seed: gammaT in [0.5, 2])',
+    help: 'The Adaptive preset with the AVT bounds the Adaptive VICReg seed publishes (nkabra56/adaptive-vicreg-tf configs/default.yaml: ema_beta 0.99, gamma_min 0.5, gamma_max 2.0)',
+    config: {
+      ...withoutGamma(OFFICIAL_LOSS),
+      varianceMode: 'adaptive',
+      covarianceMode: 'sicov',
+      rampSteps: 100,
+      rampStart: 0.1,
+      emaMomentum: 0.99,
+      gammaMin: 0.5,
+      gammaMax: 2,
+    },
   },
 } satisfies Record<string, Preset>;
 
@@ -154,6 +170,23 @@ export const RECIPES = {
       ...OFFICIAL_BLUR,
     }),
   },
+  'seed-resnet50v2': {
+    label: 'Adaptive VICReg (seed recipe): ResNet50V2, 32 px',
+    help: "The Adaptive VICReg seed's published settings (nkabra56/adaptive-vicreg-tf configs/default.yaml): Keras's ResNet50V2 with its own stem at 32 px, batch 512, projector 1024-1024-256, AdamW at lr 3e-4 (1.5e-4 per 256 images) with weight decay 1e-4 and no warmup, AVT (gammaT in [0.5, 2]) and SICov. The studio's crops, jitter and projector biases stay (the seed crops a padded image and has no projector biases)",
+    loss: 'adaptive-seed',
+    config: recipe({
+      imageSize: 32,
+      batchSize: 512,
+      backbone: 'resnet50v2',
+      widthMult: 1,
+      stem: 'imagenet',
+      projector: '1024-1024-256',
+      optimizer: 'adamw',
+      baseLr: 1.5e-4,
+      weightDecay: 1e-4,
+      warmupEpochs: 0,
+    }),
+  },
   'quick-cpu': {
     label: 'Quick CPU run',
     help: 'The small CNN of width 24 at 32 px with a 512-wide projector and the official LARS schedule and augmentations: an epoch over 2,000 images in about a minute on a 2-core laptop (WASM)',
@@ -180,8 +213,10 @@ const ALL: Record<AnyPresetId, Preset> = { ...RECIPES, ...PRESETS };
 export const ANY_PRESET_IDS = Object.keys(ALL) as AnyPresetId[];
 export const isPresetId = (id: string): id is AnyPresetId => id in ALL;
 
+/** The config with the preset's fields, and a recipe's own loss preset where it has one. */
 export function applyPreset(c: TrainConfig, id: AnyPresetId): TrainConfig {
-  return { ...c, ...(ALL[id].config as Partial<TrainConfig>) };
+  const p: Preset = ALL[id];
+  return { ...c, ...p.config, ...(p.loss ? PRESETS[p.loss].config : {}) } as TrainConfig;
 }
 
 const holds = (c: TrainConfig, p: Preset) => Object.entries(p.config).every(([k, v]) => c[k as keyof TrainConfig] === v);

@@ -45,7 +45,8 @@ describe('configFromHash / configToHash', () => {
       {
         key: 'preset',
         value: 'magic',
-        reason: 'expected one of defaults, small-32, medium-96, vit-s16-96, large-224-cpu, quick-cpu, official, adaptive',
+        reason:
+          'expected one of defaults, small-32, medium-96, vit-s16-96, large-224-cpu, seed-resnet50v2, quick-cpu, official, adaptive, adaptive-seed',
       },
     ]);
   });

@@ -58,6 +58,51 @@ export function resnetPlan(name: ResnetName, widthMult: number): { stem: number;
   return { stem, blocks, featureDim: cin };
 }
 
+// ResNet50V2 (He et al. 2016b, "Identity Mappings in Deep Residual Networks": pre-activation
+// blocks) exactly as Keras builds it (keras/src/applications/resnet_v2.py, stack_residual_blocks_v2
+// and residual_block_v2): four stacks of bottlenecks whose stride sits on the LAST block of a stack
+// (torchvision's v1.5 and timm's resnetv2 put it on the first), a 1×1 conv shortcut only on each
+// stack's first block, an identity (subsampled where strided) elsewhere, and BatchNorm + ReLU after
+// the last stack ("post_bn"). Convs that no BatchNorm follows carry a bias.
+/** Per stack: filters (the bottleneck width), blocks, and the stride of its last block. */
+export const RESNET50V2_STACKS = [
+  [64, 3, 2],
+  [128, 4, 2],
+  [256, 6, 2],
+  [512, 3, 1],
+] as const;
+
+export interface PreactBlockPlan {
+  name: string; // Keras's layer prefix: "conv3_block4"
+  cin: number;
+  filters: number; // width of the inner convs
+  cout: number; // 4 · filters
+  stride: number; // on the 3×3 conv, and the shortcut's subsampling
+  convShortcut: boolean; // 1×1 conv (with bias) on the pre-activation, the stack's first block
+}
+
+/** The stem's width and every block of ResNet50V2 at a width multiplier. */
+export function resnetV2Plan(widthMult: number): { stem: number; blocks: PreactBlockPlan[]; featureDim: number } {
+  const stem = scaled(64, widthMult);
+  const blocks: PreactBlockPlan[] = [];
+  let cin = stem;
+  RESNET50V2_STACKS.forEach(([f, n, lastStride], stack) => {
+    const filters = scaled(f, widthMult);
+    for (let i = 0; i < n; i++) {
+      blocks.push({
+        name: `conv${stack + 2}_block${i + 1}`,
+        cin,
+        filters,
+        cout: 4 * filters,
+        stride: i === n - 1 ? lastStride : 1,
+        convShortcut: i === 0,
+      });
+      cin = 4 * filters;
+    }
+  });
+  return { stem, blocks, featureDim: cin };
+}
+
 // MobileNetV2 (Sandler et al. 2018; torchvision mobilenetv2.py).
 /** Inverted residual settings: expansion t, output channels c, repeats n, first stride s. */
 export const MOBILENETV2_SETTINGS = [

@@ -35,6 +35,7 @@ export const TINY: Record<TrainConfig['backbone'], Partial<TrainConfig>> = {
   resnet18: { widthMult: 0.0625, stem: 'cifar' },
   resnet34: { widthMult: 0.0625, stem: 'imagenet' },
   resnet50: { widthMult: 0.0625, stem: 'cifar' },
+  resnet50v2: { widthMult: 0.0625, stem: 'imagenet', imageSize: 32 },
   // Batch 8: at batch 4 its last BatchNorms (1×1 maps, 4 values a channel) overflowed a gradient.
   mobilenetv2: { widthMult: 0.125, batchSize: 8 },
   'vit-tiny': { widthMult: 0.25, patchSize: 8, vitDepth: 2 },

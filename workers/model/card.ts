@@ -13,7 +13,7 @@
 //               tapeFactor for the backward pass, for both views of a batch.
 import type { MeasureSpec } from '../contract/api';
 import { DEFAULT_CONFIG, type TrainConfig } from '../contract/config';
-import { mobilenetV2Plan, outSize, RESNETS, resnetPlan, vitPlan, type BackboneConfig } from './arch';
+import { mobilenetV2Plan, outSize, RESNETS, resnetPlan, resnetV2Plan, vitPlan, type BackboneConfig } from './arch';
 
 export type CardConfig = BackboneConfig & Pick<TrainConfig, 'projector' | 'imageSize' | 'batchSize' | 'optimizer' | 'recompute'>;
 
@@ -44,13 +44,15 @@ class Counter {
     this.segmentStart = this.t.activations;
     this.t.kept += out;
   }
-  /** Bias-free k×k conv, torch padding: cin·cout·k² weights (groups: depthwise when cin = groups). */
-  conv(h: number, k: number, cin: number, cout: number, stride: number, pad: number, groups = 1): number {
+  /** k×k conv, torch padding: cin·cout·k² weights (groups: depthwise when cin = groups); a bias
+   *  adds cout weights and its own output (a separate add). */
+  conv(h: number, k: number, cin: number, cout: number, stride: number, pad: number, groups = 1, bias = false): number {
     const ho = outSize(h, k, stride, pad);
     const w = (k * k * cin * cout) / groups;
-    this.t.params += w;
+    this.t.params += w + (bias ? cout : 0);
     this.t.macs += ho * ho * w;
     this.keep(ho * ho * cout);
+    if (bias) this.keep(ho * ho * cout);
     return ho;
   }
   /** BatchNorm over c channels of an h×h map: gamma, beta; running mean, variance. */
@@ -104,6 +106,37 @@ function resnetTally(c: CardConfig): Tally {
     n.mark(hb * hb * b.cout);
     h = hb;
   }
+  return n.t;
+}
+
+/** ResNet50V2 of arch.ts; see resnetv2.ts. */
+function resnetV2Tally(c: CardConfig): Tally {
+  const plan = resnetV2Plan(c.widthMult);
+  const n = new Counter();
+  const imagenet = c.stem === 'imagenet';
+  let h = n.conv(c.imageSize, imagenet ? 7 : 3, 3, plan.stem, imagenet ? 2 : 1, imagenet ? 3 : 1, 1, true);
+  if (imagenet) {
+    n.keep((h + 2) * (h + 2) * plan.stem); // zero padding
+    h = outSize(h + 2, 3, 2, 0);
+    n.keep(h * h * plan.stem);
+  }
+  n.mark(h * h * plan.stem);
+  for (const b of plan.blocks) {
+    n.bn(h, b.cin); // preact, with its ReLU (one kernel)
+    const ho = outSize(h, 3, b.stride, 1);
+    if (b.convShortcut) n.conv(h, 1, b.cin, b.cout, b.stride, 0, 1, true);
+    else if (b.stride > 1) n.keep(ho * ho * b.cout); // subsampled identity
+    n.conv(h, 1, b.cin, b.filters, 1, 0);
+    n.bn(h, b.filters);
+    n.conv(h, 3, b.filters, b.filters, b.stride, 1);
+    n.bn(ho, b.filters);
+    n.conv(ho, 1, b.filters, b.cout, 1, 0, 1, true);
+    n.keep(ho * ho * b.cout); // residual add
+    n.mark(ho * ho * b.cout);
+    h = ho;
+  }
+  n.bn(h, plan.featureDim); // post_bn, with its ReLU
+  n.mark(h * h * plan.featureDim);
   return n.t;
 }
 
@@ -187,6 +220,8 @@ export function backboneTally(c: CardConfig): Tally {
     case 'resnet34':
     case 'resnet50':
       return resnetTally(c);
+    case 'resnet50v2':
+      return resnetV2Tally(c);
     case 'mobilenetv2':
       return mobilenetV2Tally(c);
     case 'vit-tiny':
@@ -203,6 +238,8 @@ export function featureDim(c: BackboneConfig & { imageSize: number }): number {
     case 'resnet34':
     case 'resnet50':
       return resnetPlan(c.backbone, c.widthMult).featureDim;
+    case 'resnet50v2':
+      return resnetV2Plan(c.widthMult).featureDim;
     case 'mobilenetv2':
       return mobilenetV2Plan(c.widthMult).last;
     case 'vit-tiny':

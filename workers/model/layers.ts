@@ -37,6 +37,11 @@ export class ParamStore {
   heNormal(name: string, shape: number[], fanIn: number): tf.Variable {
     return this.add(name, tf.randomNormal(shape, 0, Math.sqrt(2 / fanIn), 'float32', this.nextSeed++), true);
   }
+  /** Keras's glorot_uniform (its default kernel init): U(−l, l), l = sqrt(6 / (fanIn + fanOut)). */
+  glorotUniform(name: string, shape: number[], fanIn: number, fanOut: number): tf.Variable {
+    const l = Math.sqrt(6 / (fanIn + fanOut));
+    return this.add(name, tf.randomUniform(shape, -l, l, 'float32', this.nextSeed++), true);
+  }
   /** torch nn.Linear default: U(−1/sqrt(fanIn), 1/sqrt(fanIn)). */
   uniformFanIn(name: string, shape: number[], fanIn: number): tf.Variable {
     const b = 1 / Math.sqrt(fanIn);
@@ -63,14 +68,24 @@ export interface BatchNorm {
   beta: tf.Variable; // [c], trainable
   runningMean: tf.Variable; // [c]
   runningVar: tf.Variable; // [c]
+  eps: number;
+  momentum: number; // torch's: running = (1 − momentum)·running + momentum·batch
 }
 
-export function batchNormParams(store: ParamStore, name: string, c: number): BatchNorm {
+/** torch's BatchNorm defaults. */
+export const TORCH_BN = { eps: 1e-5, momentum: 0.1 } as const;
+/** Keras's, as keras/src/applications/resnet_v2.py builds them: epsilon 1.001e-5, momentum 0.99
+ *  (Keras weighs the old value by its momentum: torch's 0.01). */
+export const KERAS_BN = { eps: 1.001e-5, momentum: 0.01 } as const;
+
+export function batchNormParams(store: ParamStore, name: string, c: number, o: { eps: number; momentum: number } = TORCH_BN): BatchNorm {
   return {
     gamma: store.constant(`${name}.weight`, [c], 1, true),
     beta: store.constant(`${name}.bias`, [c], 0, true),
     runningMean: store.constant(`${name}.running_mean`, [c], 0, false),
     runningVar: store.constant(`${name}.running_var`, [c], 1, false),
+    eps: o.eps,
+    momentum: o.momentum,
   };
 }
 
@@ -87,9 +102,6 @@ export function replay<T>(f: () => T): T {
   }
 }
 
-const BN_EPS = 1e-5; // torch BatchNorm default
-const BN_MOMENTUM = 0.1; // torch: running = (1 − 0.1)·running + 0.1·batch
-
 /**
  * BatchNorm over every axis but the last (NHWC or [B, c]), then ReLU with `relu`. In training mode
  * it normalizes with the batch's biased variance and moves the running statistics with the
@@ -99,7 +111,7 @@ const BN_MOMENTUM = 0.1; // torch: running = (1 − 0.1)·running + 0.1·batch
  */
 export function batchNorm(x: tf.Tensor, bn: BatchNorm, training: boolean, relu = false): tf.Tensor {
   if (!training) {
-    const y = tf.batchNorm(x, bn.runningMean, bn.runningVar, bn.beta, bn.gamma, BN_EPS);
+    const y = tf.batchNorm(x, bn.runningMean, bn.runningVar, bn.beta, bn.gamma, bn.eps);
     return relu ? tf.relu(y) : y;
   }
   if (fusedBatchNorm()) return fusedBatchNormTraining(x, bn, relu);
@@ -110,8 +122,9 @@ export function batchNorm(x: tf.Tensor, bn: BatchNorm, training: boolean, relu =
 /** Moves the running statistics by torch's rule, from the batch's mean and biased variance over n values. */
 function updateRunningStats(bn: BatchNorm, mean: tf.Tensor, variance: tf.Tensor, n: number): void {
   if (replaying) return;
-  bn.runningMean.assign(tf.add(tf.mul(bn.runningMean, 1 - BN_MOMENTUM), tf.mul(mean, BN_MOMENTUM)));
-  bn.runningVar.assign(tf.add(tf.mul(bn.runningVar, 1 - BN_MOMENTUM), tf.mul(variance, (BN_MOMENTUM * n) / Math.max(n - 1, 1))));
+  const m = bn.momentum;
+  bn.runningMean.assign(tf.add(tf.mul(bn.runningMean, 1 - m), tf.mul(mean, m)));
+  bn.runningVar.assign(tf.add(tf.mul(bn.runningVar, 1 - m), tf.mul(variance, (m * n) / Math.max(n - 1, 1))));
 }
 
 /** Training-mode BatchNorm (+ ReLU) as the backend's fused kernels (./batchnorm.ts); it keeps
@@ -122,13 +135,13 @@ function fusedBatchNormTraining(x: tf.Tensor, bn: BatchNorm, relu: boolean): tf.
     tf.engine().runKernel(name, inputs, attrs as unknown as tf.NamedAttrMap) as tf.Tensor | tf.Tensor[];
   const f = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
     const [input, g, b, save] = args as [tf.Tensor, tf.Tensor, tf.Tensor, tf.GradSaveFunc];
-    const [y, stats] = run(BN_TRAIN, { x: input, gamma: g, beta: b }, { eps: BN_EPS, relu } satisfies BnTrainAttrs) as tf.Tensor[];
+    const [y, stats] = run(BN_TRAIN, { x: input, gamma: g, beta: b }, { eps: bn.eps, relu } satisfies BnTrainAttrs) as tf.Tensor[];
     if (!replaying) {
       for (const [row, running] of [
         [0, bn.runningMean],
         [1, bn.runningVar],
       ] as const) {
-        running.assign(run(BN_RUNNING, { running, stats }, { row, momentum: BN_MOMENTUM, n } satisfies BnRunningAttrs) as tf.Tensor);
+        running.assign(run(BN_RUNNING, { running, stats }, { row, momentum: bn.momentum, n } satisfies BnRunningAttrs) as tf.Tensor);
       }
     }
     save([input, y, stats, g]);
@@ -159,7 +172,7 @@ function batchNormTraining(x: tf.Tensor, gamma: tf.Variable, beta: tf.Variable, 
     const [input, g, b, save] = args as [tf.Tensor, tf.Tensor, tf.Tensor, tf.GradSaveFunc];
     const { mean, variance } = tf.moments(input, axes);
     updateRunningStats(bn, mean, variance, n);
-    const invStd = tf.rsqrt(tf.add(variance, BN_EPS)); // [c]
+    const invStd = tf.rsqrt(tf.add(variance, bn.eps)); // [c]
     const xhat = tf.mul(tf.sub(input, mean), invStd);
     save([xhat, invStd, g]);
     return {

@@ -8,6 +8,7 @@ import { ParamStore } from './layers';
 import { mobilenetV2 } from './mobilenetv2';
 import { projector, type Projector } from './projector';
 import { resnet } from './resnet';
+import { resnetV2 } from './resnetv2';
 import { vit } from './vit';
 
 /** What fixes the network's shape and init (a ViT's position embedding depends on imageSize). */
@@ -21,6 +22,8 @@ export function buildBackbone(store: ParamStore, c: ModelConfig): Encoder {
     case 'resnet34':
     case 'resnet50':
       return resnet(store, c.backbone, { widthMult: c.widthMult, stem: c.stem, zeroInitResidual: c.zeroInitResidual === 'on' });
+    case 'resnet50v2':
+      return resnetV2(store, { widthMult: c.widthMult, stem: c.stem });
     case 'mobilenetv2':
       return mobilenetV2(store, c.widthMult);
     case 'vit-tiny':

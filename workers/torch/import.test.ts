@@ -93,6 +93,7 @@ describe('importing .safetensors', () => {
       { backbone: 'resnet18', widthMult: 0.125, stem: 'cifar', imageSize: 32 },
       { backbone: 'resnet34', widthMult: 0.0625, stem: 'imagenet', imageSize: 112 },
       { backbone: 'resnet50', widthMult: 0.0625, stem: 'cifar', imageSize: 32 },
+      { backbone: 'resnet50v2', widthMult: 0.0625, stem: 'imagenet', imageSize: 112 },
       { backbone: 'mobilenetv2', widthMult: 0.35, imageSize: 112 },
       { backbone: 'vit-tiny', widthMult: 1, patchSize: 8, vitDepth: 2, imageSize: 32 },
     ];
@@ -100,7 +101,16 @@ describe('importing .safetensors', () => {
       const c: TrainConfig = { ...DEFAULT_CONFIG, ...patch };
       const original = await randomCheckpoint(c);
       const { checkpoint, inferred } = checkpointFromSafetensors(
-        bareBackbone(original, c.backbone.startsWith('vit') ? 'head' : c.backbone === 'mobilenetv2' ? 'classifier.1' : 'fc'),
+        bareBackbone(
+          original,
+          c.backbone.startsWith('vit')
+            ? 'head'
+            : c.backbone === 'mobilenetv2'
+              ? 'classifier.1'
+              : c.backbone === 'resnet50v2'
+                ? 'predictions'
+                : 'fc',
+        ),
         'resnet.safetensors',
       );
       const got = checkpoint.meta.config;

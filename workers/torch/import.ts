@@ -28,7 +28,7 @@ export function isSafetensors(bytes: Uint8Array): boolean {
 }
 
 /** Keys a backbone file may carry that the studio's model has no use for. */
-const DROPPED = /(^|\.)(num_batches_tracked)$|^(backbone\.)?(fc|head|classifier)\.|^(backbone\.)?(fc_norm|head_drop)\./;
+const DROPPED = /(^|\.)(num_batches_tracked)$|^(backbone\.)?(fc|head|classifier|predictions)\.|^(backbone\.)?(fc_norm|head_drop)\./;
 
 /** A name as the studio's model spells it: DDP's "module." gone, "backbone." added to backbone weights. */
 function studioName(name: string): string {
@@ -81,9 +81,14 @@ export function inferBackbone(t: Map<string, SafeTensor>): Partial<TrainConfig> 
       imageSize: imagenet ? 112 : 32,
     };
   }
+  if (s('conv1_conv.weight') && s('conv2_block1_1_conv.weight')) {
+    // ResNet50V2 under Keras's layer names (workers/torch/models.py ResNet50V2).
+    const [stem, , k] = s('conv1_conv.weight')!;
+    return { backbone: 'resnet50v2', widthMult: stem / 64, stem: k === 7 ? 'imagenet' : 'cifar', imageSize: k === 7 ? 112 : 32 };
+  }
   if (s('conv4.weight') && s('bn4.weight')) return { backbone: 'small-cnn', width: s('conv1.weight')![0], imageSize: 32 };
   throw new Error(
-    "the file's tensors are not those of a backbone the studio builds (small CNN, ResNet-18/34/50, MobileNetV2, ViT-Tiny/Small): none of conv1/layer1, features.0, patch_embed was found",
+    "the file's tensors are not those of a backbone the studio builds (small CNN, ResNet-18/34/50, ResNet50V2, MobileNetV2, ViT-Tiny/Small): none of conv1/layer1, conv1_conv, features.0, patch_embed was found",
   );
 }
 

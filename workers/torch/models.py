@@ -6,6 +6,7 @@ torchvision's and timm's), so a `model.safetensors` exported by VICReg Studio lo
                   TensorFlow's 'same' padding (at stride 2 on an even side: 0 before, 1 after)
     resnet18/34/50  torchvision's BasicBlock / Bottleneck (v1.5), widths scaled by widthMult;
                   stem 'cifar' (3x3 stride 1, no max-pool) or 'imagenet' (torchvision's own)
+    resnet50v2    Keras's ResNet50V2 (pre-activation) under Keras's layer names
     mobilenetv2   torchvision.models.mobilenet_v2(width_mult=widthMult).features
     vit-tiny/small  timm's VisionTransformer names (patch_embed.proj, cls_token, pos_embed,
                   blocks.i.{norm1, attn.qkv, attn.proj, norm2, mlp.fc1, mlp.fc2}, norm), class token
@@ -160,6 +161,72 @@ class ResNet(nn.Module):
         return self.feature_map(x).mean((2, 3))
 
 
+class PreactBlock(nn.Module):
+    """Keras's residual_block_v2 (keras/src/applications/resnet_v2.py): BN-ReLU first; a 1x1 conv
+    shortcut (with bias) on the pre-activation where conv_shortcut, else the raw input, subsampled
+    where strided (MaxPooling2D(1, stride)); 1x1, 3x3 (strided, zero-padded by 1), 1x1 with bias."""
+
+    def __init__(self, cin, filters, stride, conv_shortcut):
+        super().__init__()
+        self.stride = stride
+        bn = lambda c: nn.BatchNorm2d(c, eps=1.001e-5, momentum=0.01)  # Keras: epsilon 1.001e-5, momentum 0.99
+        self.preact_bn = bn(cin)
+        self.shortcut = nn.Conv2d(cin, 4 * filters, 1, stride) if conv_shortcut else None
+        self.conv1 = nn.Conv2d(cin, filters, 1, bias=False)
+        self.bn1 = bn(filters)
+        self.conv2 = nn.Conv2d(filters, filters, 3, stride, 1, bias=False)
+        self.bn2 = bn(filters)
+        self.conv3 = nn.Conv2d(filters, 4 * filters, 1)
+
+    def forward(self, x):
+        pre = F.relu(self.preact_bn(x))
+        shortcut = self.shortcut(pre) if self.shortcut is not None else x[:, :, ::self.stride, ::self.stride]
+        h = F.relu(self.bn1(self.conv1(pre)))
+        h = F.relu(self.bn2(self.conv2(h)))
+        return shortcut + self.conv3(h)
+
+
+class ResNet50V2(nn.Module):
+    """tf.keras.applications.ResNet50V2(include_top=False), widths scaled by width_mult, under
+    Keras's layer names (conv1_conv, conv2_block1_preact_bn, conv2_block1_0_conv, ..., post_bn), so
+    a Keras h5 maps one to one. Each stack's stride sits on its LAST block, as Keras builds it; timm's
+    resnetv2_50 puts it on the first and has no conv biases, so its names would mislead."""
+
+    _NAMES = {'preact_bn': 'preact_bn', 'shortcut': '0_conv', 'conv1': '1_conv', 'bn1': '1_bn',
+              'conv2': '2_conv', 'bn2': '2_bn', 'conv3': '3_conv'}
+
+    def __init__(self, width_mult=1.0, stem='imagenet'):
+        super().__init__()
+        w = scaled(64, width_mult)
+        self.imagenet = stem == 'imagenet'
+        self.conv1_conv = nn.Conv2d(3, w, 7, 2, 3) if self.imagenet else nn.Conv2d(3, w, 3, 1, 1)
+        self.blocks = []
+        cin = w
+        for stack, (f, n, last_stride) in enumerate([(64, 3, 2), (128, 4, 2), (256, 6, 2), (512, 3, 1)]):
+            filters = scaled(f, width_mult)
+            for i in range(n):
+                b = PreactBlock(cin, filters, last_stride if i == n - 1 else 1, i == 0)
+                name = f'conv{stack + 2}_block{i + 1}'
+                self.blocks.append(b)
+                for mine, keras in self._NAMES.items():  # the block's layers under Keras's flat names
+                    if getattr(b, mine) is not None:
+                        self.add_module(f'{name}_{keras}', getattr(b, mine))
+                cin = 4 * filters
+        self.post_bn = nn.BatchNorm2d(cin, eps=1.001e-5, momentum=0.01)
+        self.dim = cin
+
+    def feature_map(self, x):
+        x = self.conv1_conv(x)
+        if self.imagenet:  # ZeroPadding2D(1) then MaxPooling2D(3, 2): zeros, not -inf, pad the pool
+            x = F.max_pool2d(F.pad(x, (1, 1, 1, 1)), 3, 2)
+        for b in self.blocks:
+            x = b(x)
+        return F.relu(self.post_bn(x))
+
+    def forward(self, x):
+        return self.feature_map(x).mean((2, 3))
+
+
 class MobileNetV2(nn.Module):
     def __init__(self, width_mult=1.0):
         super().__init__()
@@ -246,6 +313,8 @@ def build_backbone(c):
     b = c['backbone']
     if b == 'small-cnn':
         return SmallCNN(c['width'])
+    if b == 'resnet50v2':
+        return ResNet50V2(c['widthMult'], c['stem'])
     if b.startswith('resnet'):
         return ResNet(b, c['widthMult'], c['stem'])
     if b == 'mobilenetv2':

@@ -51,11 +51,14 @@ safetensors>=0.3
 
 function readme(c: Checkpoint): string {
   const m = c.meta;
-  const prefix = m.config.backbone.startsWith('resnet')
-    ? `torchvision.models.${m.config.backbone}()`
-    : m.config.backbone === 'mobilenetv2'
-      ? 'torchvision.models.mobilenet_v2().features'
-      : 'the backbone class in train_vicreg.py';
+  const prefix =
+    m.config.backbone === 'resnet50v2'
+      ? `ResNet50V2(${m.config.widthMult}, '${m.config.stem}')  # the class in train_vicreg.py: Keras's network under Keras's layer names`
+      : m.config.backbone.startsWith('resnet')
+        ? `torchvision.models.${m.config.backbone}()`
+        : m.config.backbone === 'mobilenetv2'
+          ? 'torchvision.models.mobilenet_v2().features'
+          : 'the backbone class in train_vicreg.py';
   return `# ${m.runName}, step ${m.step}: continue in PyTorch
 
 Exported by VICReg Studio ${APP_VERSION}. The run stopped at step ${m.step} of ${m.totalSteps} (epoch ${m.epoch}).
@@ -84,7 +87,7 @@ launcher misreads their default there). The images are an ImageFolder (one subfo
     model.load_state_dict(backbone, strict=False)   # strict=False: the studio has no fc layer
 Inputs: RGB in [0, 1], resized to ${m.config.imageSize} px, then (x - mean) / std per channel with
 mean = ${JSON.stringify(m.normalization.mean)}, std = ${JSON.stringify(m.normalization.std)}.
-${m.config.backbone.startsWith('resnet') && m.config.stem === 'cifar' ? 'This ResNet has the CIFAR stem: replace conv1 with nn.Conv2d(3, 64, 3, 1, 1, bias=False) and maxpool with nn.Identity() first.\n' : ''}${m.config.backbone === 'small-cnn' || m.config.widthMult !== 1 ? "Its widths differ from torchvision's: build it with the classes in train_vicreg.py.\n" : ''}
+${m.config.backbone.startsWith('resnet') && m.config.backbone !== 'resnet50v2' && m.config.stem === 'cifar' ? 'This ResNet has the CIFAR stem: replace conv1 with nn.Conv2d(3, 64, 3, 1, 1, bias=False) and maxpool with nn.Identity() first.\n' : ''}${m.config.backbone === 'small-cnn' || m.config.widthMult !== 1 ? "Its widths differ from torchvision's: build it with the classes in train_vicreg.py.\n" : ''}
 ## Bring it back
 Import \`checkpoints/model.safetensors\` in the studio's checkpoint list: k-NN, probe, feature map
 and exports work on it.
