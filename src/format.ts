@@ -1,4 +1,5 @@
 // How the panels write durations, sizes and shares, one way each across the studio.
+import { wilson } from '../workers/eval/intervals';
 
 /** "1 h 02 min", "3 min 05 s", "12 s"; "–" for no time (an ETA before there is a pace). */
 export function formatDuration(ms: number | null): string {
@@ -43,3 +44,12 @@ export const formatMemory = (b: number): string => (b >= 2 ** 30 ? `${(b / 2 ** 
 export const percent = (v: number | null | undefined): string => (v === null || v === undefined ? '–' : `${(100 * v).toFixed(1)}%`);
 
 export { featuresLabel } from '../workers/contract/labels';
+
+/** A top-1 with its 95% Wilson interval over the n test images it was measured on: "83.3 (79.4–86.6)";
+ *  the bare figure where n is unknown (results stored before n was). */
+export function top1WithInterval(top1: number | undefined, n: number | undefined): string {
+  if (top1 === undefined) return '–';
+  if (!n) return (100 * top1).toFixed(1);
+  const w = wilson(Math.round(top1 * n), n);
+  return `${(100 * top1).toFixed(1)} (${(100 * w.lo).toFixed(1)}–${(100 * w.hi).toFixed(1)})`;
+}

@@ -3,7 +3,7 @@
 import type { CheckpointInfo, DamagedRun, RunRecord } from '../../workers/contract/api';
 import { toggleCompare } from '../compare/actions';
 import { evaluateCheckpoint } from '../eval/actions';
-import { featuresLabel, formatBytes } from '../format';
+import { featuresLabel, formatBytes, top1WithInterval } from '../format';
 import { useStore } from '../store';
 import { backendReady, mayOfferResume, runActive, runTraining } from '../store/selectors';
 import { resumeRun } from '../train/actions';
@@ -64,8 +64,11 @@ function CheckpointRow({ run, c, latest }: { run: RunRecord; c: CheckpointInfo; 
           if (!r) return null;
           const f = (v: number | undefined) => (v === undefined ? '–' : (100 * v).toFixed(1));
           return (
-            <span key={k} title={`top-1 on the test split (${featuresLabel(r)} features): trained / random init / raw pixels`}>
-              {k === 'knn' ? 'k-NN' : 'probe'} {f(r.top1.trained)}{' '}
+            <span
+              key={k}
+              title={`top-1 on the test split${r.testCount ? ` of ${r.testCount} images, with its 95% interval` : ''} (${featuresLabel(r)} features): trained / random init / raw pixels`}
+            >
+              {k === 'knn' ? 'k-NN' : 'probe'} {top1WithInterval(r.top1.trained, r.testCount)}{' '}
               <span className="hint">
                 ({f(r.top1['random init'])} / {f(r.top1['raw pixels'])})
               </span>

@@ -5,7 +5,7 @@
 import { useMemo, useState } from 'react';
 import { CartesianGrid, Line, LineChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
 import type { RunHistory, RunRecord } from '../../workers/contract/api';
-import { downsample } from '../format';
+import { downsample, top1WithInterval } from '../format';
 import { useStore } from '../store';
 import { toggleCompare } from './actions';
 import { configDiff } from './diff';
@@ -81,10 +81,15 @@ function CompareChart({ metric, runs, labels, axis }: { metric: Metric; runs: Ru
   );
 }
 
-/** The best top-1 of the trained encoder over a run's checkpoints, per evaluation. */
+/** The best top-1 of the trained encoder over a run's checkpoints, per evaluation, with its 95% interval. */
 function best(run: RunRecord | undefined, kind: 'knn' | 'probe'): string {
-  const values = (run?.checkpoints ?? []).map((c) => c.results?.[kind]?.top1.trained).filter((v): v is number => v !== undefined);
-  return values.length ? (100 * Math.max(...values)).toFixed(1) : '–';
+  const results = (run?.checkpoints ?? []).flatMap((c) => {
+    const r = c.results?.[kind];
+    return r?.top1.trained === undefined ? [] : [{ top1: r.top1.trained, n: r.testCount }];
+  });
+  if (!results.length) return '–';
+  const top = results.reduce((a, b) => (b.top1 > a.top1 ? b : a));
+  return top1WithInterval(top.top1, top.n);
 }
 
 export function ComparePanel() {

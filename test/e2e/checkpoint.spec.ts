@@ -128,7 +128,7 @@ test('export downloads the weights zip, the checkpoint file and the PyTorch proj
   await imported.getByTestId('checkpoint-evaluate').click();
   await page.getByTestId('knn-run').click();
   await expect(page.getByTestId('knn-accuracy')).toBeVisible({ timeout: 120_000 });
-  await expect(imported.getByTestId('checkpoint-results')).toContainText(/k-NN \d+\.\d/);
+  await expect(imported.getByTestId('checkpoint-results')).toContainText(/k-NN \d+\.\d \(\d+\.\d–\d+\.\d\)/);
   await imported.getByRole('button', { name: 'Delete run' }).click();
   await expect(page.getByTestId('checkpoint-run')).toHaveCount(1);
 
@@ -156,6 +156,6 @@ test('any stored checkpoint can be evaluated, and its figures stay with it in th
   const table = page.getByTestId('knn-accuracy');
   await expect(table).toBeVisible({ timeout: 120_000 });
   await expect(table).toContainText('step 40');
-  await expect(row.getByTestId('checkpoint-results')).toContainText(/k-NN \d+\.\d/);
+  await expect(row.getByTestId('checkpoint-results')).toContainText(/k-NN \d+\.\d \(\d+\.\d–\d+\.\d\)/);
   await expect(page.locator('[data-testid=checkpoint][data-step="100"]').getByTestId('checkpoint-results')).toHaveText('');
 });

@@ -207,7 +207,10 @@ export async function recordResults(kv: Kv, runId: string, step: number, report:
     const info = run?.checkpoints.find((c) => c.step === step);
     if (!run || !info) return null;
     const top1 = Object.fromEntries(report.rows.map((r) => [r.name, r.top1]));
-    info.results = { ...info.results, [report.kind]: { featLayer: report.featLayer, featPool: report.featPool, top1 } };
+    info.results = {
+      ...info.results,
+      [report.kind]: { featLayer: report.featLayer, featPool: report.featPool, top1, testCount: report.testCount },
+    };
     tx.set(runKey(runId), run);
     return run;
   });

@@ -158,6 +158,7 @@ const evalResultSchema = v.object({
   top1: v.object(
     Object.fromEntries(EVAL_ROWS.map((r) => [r, v.optional(share)])) as Record<EvalRowName, v.OptionalSchema<typeof share, undefined>>,
   ),
+  testCount: v.optional(int(1, 2 ** 31)), // test images the top-1s were measured on: their intervals follow
 });
 
 export const CHECKPOINT_REASONS = ['interval', 'epoch', 'stop', 'end', 'manual', 'import'] as const;

@@ -1,0 +1,46 @@
+// Every accuracy the page shows carries its 95% interval, and a tie planted on purpose reads
+// "within noise". The plant: baseLr = 0 leaves the trained weights exactly at their init (the same
+// seed builds the random-init row), and BatchNorm adaptation over the same seeded batches brings
+// both encoders' running statistics to the same values (momentum 0.1 a batch: 0.9^100 of where each
+// started is left), so the "trained" and "random init" rows are one encoder and must not be told
+// apart, by k-NN or by the probe.
+import { expect, test } from './fixtures';
+import { openWithSample, TINY } from './helpers';
+
+test('every accuracy has its interval; a planted tie between trained and random init reads within noise', async ({ page }) => {
+  await openWithSample(page, `${TINY}&epochs=1&baseLr=0&bnAdaptSteps=100&backend=wasm`, 'wasm');
+  await page.getByTestId('train-start').click();
+  await expect(page.getByTestId('run-state')).toHaveText('done', { timeout: 120_000 });
+  for (const kind of ['knn', 'probe']) {
+    await page.getByTestId(`${kind}-run`).click();
+    const table = page.getByTestId(`${kind}-accuracy`);
+    await expect(table).toContainText('on 400 test images', { timeout: 120_000 });
+    // An interval in every row, around its top-1.
+    const rows = await table.locator('tbody tr').evaluateAll((trs) =>
+      trs.map((tr) => {
+        const w = tr.querySelector('[data-testid=top1-interval]');
+        return [tr.getAttribute('data-row'), tr.getAttribute('data-top1'), w?.getAttribute('data-lo'), w?.getAttribute('data-hi')];
+      }),
+    );
+    expect(rows.map((r) => r[0])).toEqual(['trained', 'random init', 'raw pixels']);
+    for (const [name, top1, lo, hi] of rows) {
+      expect(Number(lo), `${kind} ${name}`).toBeLessThan(Number(top1));
+      expect(Number(hi), `${kind} ${name}`).toBeGreaterThan(Number(top1));
+    }
+    // The planted tie: the same encoder twice.
+    const tie = table.locator('tr[data-row="random init"]').getByTestId('paired-difference');
+    const [diff, lo, hi] = await Promise.all(['data-diff', 'data-lo', 'data-hi'].map(async (a) => Number(await tie.getAttribute(a))));
+    console.log(`${kind}: trained − random init = ${(100 * diff).toFixed(2)} (${(100 * lo).toFixed(2)} to ${(100 * hi).toFixed(2)})`);
+    expect(Math.abs(diff)).toBeLessThan(0.01);
+    expect(lo).toBeLessThanOrEqual(0);
+    expect(hi).toBeGreaterThanOrEqual(0);
+    await expect(tie).toHaveAttribute('data-verdict', 'within noise');
+    await expect(tie).toContainText('within noise');
+    await expect(tie).not.toContainText('VICReg higher');
+  }
+  // The stored results carry the interval as well.
+  const step = await page.getByTestId('step').textContent();
+  const stored = page.locator(`[data-testid=checkpoint][data-step="${step}"]`).getByTestId('checkpoint-results');
+  await expect(stored).toContainText(/k-NN \d+\.\d \(\d+\.\d–\d+\.\d\)/);
+  await expect(stored).toContainText(/probe \d+\.\d \(\d+\.\d–\d+\.\d\)/);
+});
