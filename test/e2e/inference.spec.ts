@@ -1,5 +1,6 @@
 // Inference on new images: three images of the sample's kind get classes and nearest training
-// images; a file that is not an image, and a truncated one, get reasons.
+// images; a file that is not an image, and a truncated one, get reasons; the linear probe's head,
+// kept with the checkpoint, classifies after a reload.
 import { readFileSync } from 'node:fs';
 import { png } from '../png';
 import { expect, test } from './fixtures';
@@ -42,6 +43,21 @@ test('three new images get classes and neighbours; a non-image and a truncated f
   await page.getByTestId('infer-input').setInputFiles([{ name: 'shirt.png', mimeType: 'image/png', buffer: image(3) }]);
   await expect(page.getByTestId('infer-item')).toHaveCount(1, { timeout: 120_000 });
   await expect(page.getByTestId('infer-probe')).toContainText(/linear probe: .+ \d+%, .+ \d+%, .+ \d+%/);
+  const probeSays = await page.getByTestId('infer-probe').textContent();
+
+  // The probe head is kept with the checkpoint: after a reload, the stored weights classify with it
+  // at once, the same probabilities, no probe run needed.
+  const step = await page.getByTestId('step').textContent();
+  await page.reload();
+  await expect(page.getByTestId('backend')).toHaveText('wasm', { timeout: 90_000 });
+  await page.getByTestId('sample-dataset').click();
+  await expect(page.getByTestId('dataset-summary')).toContainText('2000 images');
+  await page.locator(`[data-testid=checkpoint][data-step="${step}"]`).getByTestId('checkpoint-evaluate').click();
+  await expect(page.getByTestId('eval-mode')).toContainText(`step ${step}`);
+  await page.getByTestId('infer-input').setInputFiles([{ name: 'shirt.png', mimeType: 'image/png', buffer: image(3) }]);
+  await expect(page.getByTestId('infer-item')).toHaveCount(1, { timeout: 120_000 });
+  await expect(page.getByTestId('infer-probe')).toHaveText(probeSays!);
+  await expect(page.getByTestId('probe-accuracy')).toHaveCount(0); // no probe was run on this page
 
   // Images dropped on the panel are classified there (not taken for a new dataset).
   const png64 = image(1500).toString('base64');

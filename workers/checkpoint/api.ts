@@ -6,6 +6,7 @@ import { resplit } from '../dataset/dataset';
 import { requireBackend, requireDataset, state, trainingHere } from '../state';
 import { torchProjectZip } from '../torch/project';
 import { releaseRun } from '../train/run';
+import { loadProbes } from './probe-store';
 import { browserKv, deleteCheckpoint, listRuns, removeOrphans } from './run-db';
 import { checkpointFile, embeddingsFile, importCheckpoint, openCheckpoint, runFromCheckpoint, weightsFile } from './service';
 import { announceRunsChanged, openRunIds } from './tabs';
@@ -44,7 +45,8 @@ export const checkpointApi: CheckpointApi = {
     announceRunsChanged();
   },
   async exportCheckpoint(runId, step) {
-    return checkpointFile((await openCheckpoint(browserKv(), runId, step)).checkpoint);
+    const { checkpoint } = await openCheckpoint(browserKv(), runId, step);
+    return checkpointFile(checkpoint, await loadProbes(browserKv(), runId, checkpoint.meta.step));
   },
   async exportPytorch(runId, step) {
     const { name, bytes } = torchProjectZip((await openCheckpoint(browserKv(), runId, step)).checkpoint);
@@ -53,7 +55,7 @@ export const checkpointApi: CheckpointApi = {
   async exportWeights(runId, step) {
     requireBackend();
     const { checkpoint, config } = await openCheckpoint(browserKv(), runId, step);
-    return weightsFile(checkpoint, config);
+    return weightsFile(checkpoint, config, await loadProbes(browserKv(), runId, checkpoint.meta.step));
   },
   async exportEmbeddings(runId, step, onProgress) {
     requireBackend();

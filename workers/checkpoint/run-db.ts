@@ -7,6 +7,7 @@ import * as v from 'valibot';
 import type { CheckpointInfo, DamagedRun, EvalReport, RunRecord, StoredRuns } from '../contract/api';
 import { parseOrThrow, runRecordSchema } from '../contract/records';
 import type { Checkpoint, CheckpointMeta } from './record';
+import { probeKey } from './probe-store';
 import { errorMessage } from '../contract/errors';
 
 /** Reads and writes inside one transaction. Await nothing but these reads inside it (IndexedDB
@@ -74,6 +75,12 @@ export function browserKv(): Kv {
 
 const runKey = (runId: string) => `run:${runId}`;
 
+/** A checkpoint and the probe heads kept with it (./probe-store.ts) go together. */
+function delCheckpoint(tx: KvTx, key: string): void {
+  tx.del(key);
+  tx.del(probeKey(key));
+}
+
 /** A run's record inside a transaction, or undefined when there is none or it fails its schema
  *  (a write then starts the record afresh rather than build on damage). */
 async function readRun(tx: KvTx, runId: string): Promise<RunRecord | undefined> {
@@ -123,7 +130,7 @@ export async function saveCheckpoint(kv: Kv, c: Checkpoint, keep: number, readMs
       };
       tx.set(key, c);
       tx.set(runKey(m.runId), run);
-      for (const old of before) if (!kept.includes(old)) tx.del(old.key);
+      for (const old of before) if (!kept.includes(old)) delCheckpoint(tx, old.key);
       return run;
     });
     info.readMs = readMs;
@@ -187,7 +194,8 @@ export async function loadCheckpoint(kv: Kv, runId: string, step?: number): Prom
 export async function deleteCheckpoint(kv: Kv, runId: string, step?: number): Promise<void> {
   await kv.transaction(async (tx) => {
     if (step === undefined) {
-      for (const k of await tx.keys()) if (k === runKey(runId) || k.startsWith(`ckpt:${runId}:`)) tx.del(k);
+      for (const k of await tx.keys())
+        if (k === runKey(runId) || k.startsWith(`ckpt:${runId}:`) || k.startsWith(`probe:ckpt:${runId}:`)) tx.del(k);
       return;
     }
     const run = await readRun(tx, runId);
@@ -196,7 +204,7 @@ export async function deleteCheckpoint(kv: Kv, runId: string, step?: number): Pr
     const left = run.checkpoints.filter((c) => !gone.includes(c));
     if (left.length) tx.set(runKey(runId), { ...run, checkpoints: left });
     else tx.del(runKey(runId));
-    for (const c of gone) tx.del(c.key);
+    for (const c of gone) delCheckpoint(tx, c.key);
   });
 }
 
@@ -226,7 +234,9 @@ export async function removeOrphans(kv: Kv): Promise<number> {
     const all = await tx.keys();
     const runs = await Promise.all(all.filter((k) => k.startsWith('run:')).map((k) => tx.get<RunRecord>(k)));
     const used = new Set(runs.flatMap((r) => (r && Array.isArray(r.checkpoints) ? r.checkpoints.map((c) => c.key) : [])));
-    const orphans = all.filter((k) => k.startsWith('ckpt:') && !used.has(k));
+    const orphans = all.filter(
+      (k) => (k.startsWith('ckpt:') && !used.has(k)) || (k.startsWith('probe:') && !used.has(k.slice('probe:'.length))),
+    );
     for (const k of orphans) tx.del(k);
     return orphans.length;
   });

@@ -11,7 +11,8 @@ import { encoderLayers, layersFiles, lookupFor, projectorLayers } from './layers
 import { csvLine } from './csv';
 import { checkLayout, restoreTensors, validateCheckpoint, type Checkpoint } from './record';
 import { loadCheckpoint, newRunId, saveCheckpoint, type Kv } from './run-db';
-import { checkpointZip, fileStem, readCheckpointZip, weightsZip } from './zip';
+import { checkpointZip, fileStem, readCheckpointZip, readProbesZip, weightsZip } from './zip';
+import { storeProbes, type StoredProbes } from './probe-store';
 import { checkpointFromSafetensors, isSafetensors, isZip } from '../torch/import';
 import { errorMessage } from '../contract/errors';
 
@@ -79,7 +80,10 @@ export async function importCheckpoint(kv: Kv, bytes: Uint8Array, keep: number, 
       model.dispose();
     }
   });
-  return storeImport(kv, read, keep);
+  const probes = readProbesZip(bytes);
+  const record = await storeImport(kv, read, keep);
+  if (probes) await storeProbes(kv, { runId: record.runId, step: read.meta.step }, probes);
+  return record;
 }
 
 /** An imported checkpoint, checked as any other and restored once on a throwaway model, stored
@@ -92,18 +96,18 @@ async function storeImport(kv: Kv, read: Checkpoint, keep: number): Promise<RunR
   return record;
 }
 
-export function checkpointFile(c: Checkpoint): ExportFile {
-  return { name: `${fileStem(c.meta.runName, c.meta.step)}.vicreg.zip`, mime: 'application/zip', bytes: checkpointZip(c) };
+export function checkpointFile(c: Checkpoint, probes: StoredProbes | null = null): ExportFile {
+  return { name: `${fileStem(c.meta.runName, c.meta.step)}.vicreg.zip`, mime: 'application/zip', bytes: checkpointZip(c, probes) };
 }
 
-export async function weightsFile(c: Checkpoint, config: TrainConfig): Promise<ExportFile> {
+export async function weightsFile(c: Checkpoint, config: TrainConfig, probes: StoredProbes | null = null): Promise<ExportFile> {
   const get = lookupFor(c);
   const encoder = encoderLayers(config, get);
   const featureDim = encoder.outputs[0].shape[1] as number;
   const projector = projectorLayers(config, featureDim, get);
   try {
     const files = { encoder: await layersFiles(encoder), projector: await layersFiles(projector), featureDim, ...c.meta.normalization };
-    return { name: `${fileStem(c.meta.runName, c.meta.step)}-weights.zip`, mime: 'application/zip', bytes: weightsZip(c, files) };
+    return { name: `${fileStem(c.meta.runName, c.meta.step)}-weights.zip`, mime: 'application/zip', bytes: weightsZip(c, files, probes) };
   } finally {
     encoder.dispose();
     projector.dispose();

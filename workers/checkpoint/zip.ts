@@ -8,6 +8,7 @@ import { APP_VERSION } from '../contract/version';
 import { crc32 } from './crc32';
 import { wilson } from '../eval/intervals';
 import { csvLine } from './csv';
+import { probesFromJson, probesToJson, type StoredProbes } from './probe-store';
 
 export { crc32 };
 import { validateRecord, valuesMismatch, type Checkpoint, type CheckpointMeta } from './record';
@@ -21,11 +22,27 @@ export function fileStem(runName: string, step: number): string {
   return `${runName.replace(/[^A-Za-z0-9.-]+/g, '-').replace(/^-+|-+$/g, '') || 'run'}-step${step}`;
 }
 
-/** checkpoint.json + tensors.bin (float32, little-endian, in the record's order). */
-export function checkpointZip(c: Checkpoint): Uint8Array {
+/** The linear-probe heads kept with a checkpoint (./probe-store.ts), in its exports. */
+export const PROBES_JSON = 'probe-heads.json';
+
+/** checkpoint.json + tensors.bin (float32, little-endian, in the record's order), and the probe
+ *  heads kept with it where there are any. */
+export function checkpointZip(c: Checkpoint, probes: StoredProbes | null = null): Uint8Array {
   const bin = new Uint8Array(c.data.buffer, c.data.byteOffset, c.data.byteLength);
   // Already dense float noise: storing is as small as deflating and much faster.
-  return zipSync({ [CHECKPOINT_JSON]: strToU8(JSON.stringify(c.meta, null, 1)), [CHECKPOINT_BIN]: [bin, { level: 0 }] });
+  return zipSync({
+    [CHECKPOINT_JSON]: strToU8(JSON.stringify(c.meta, null, 1)),
+    [CHECKPOINT_BIN]: [bin, { level: 0 }],
+    ...(probes && Object.keys(probes.heads).length ? { [PROBES_JSON]: strToU8(probesToJson(probes)) } : {}),
+  });
+}
+
+/** The probe heads an exported checkpoint carries, or null; a damaged or oversized file is refused. */
+export function readProbesZip(bytes: Uint8Array): StoredProbes | null {
+  const entry = zipEntries(bytes).get(PROBES_JSON);
+  if (!entry) return null;
+  if (entry.originalSize > MAX_RECORD_BYTES) throw new Error(`${PROBES_JSON} declares ${mb(entry.originalSize)}: the file is damaged`);
+  return probesFromJson(strFromU8(inflate(bytes, PROBES_JSON, entry)));
 }
 
 /** checkpoint.json is the record without tensors: its history is capped at 2,000 records (~1 MB). */
@@ -207,6 +224,9 @@ Files
                                                features [batch, ${w.featureDim}] -> embedding
   config.json                                  the resolved training config
   metrics.csv                                  the loss terms per step and the online k-NN curve (downsampled for long runs)
+  probe-heads.json                             (when a linear probe was fit on these weights) per readout, the
+                                               probe: softmax(((features - mean) / std) W + b), W [D, C] row-major,
+                                               classes in "classes"; readout "pool:global|bn0" = the encoder's output
 
 Load it (browser: serve the folder; Node: @tensorflow/tfjs-node, or read the files yourself)
   const encoder = await tf.loadLayersModel('https://your.host/encoder/model.json');
@@ -223,8 +243,9 @@ Input normalization (required; the same as in the studio)
 `;
 }
 
-export function weightsZip(c: Checkpoint, w: WeightsExport): Uint8Array {
+export function weightsZip(c: Checkpoint, w: WeightsExport, probes: StoredProbes | null = null): Uint8Array {
   const files: Zippable = {
+    ...(probes && Object.keys(probes.heads).length ? { [PROBES_JSON]: strToU8(probesToJson(probes)) } : {}),
     'encoder/model.json': strToU8(w.encoder.modelJson),
     'encoder/weights.bin': [w.encoder.weights, { level: 0 }],
     'projector/model.json': strToU8(w.projector.modelJson),

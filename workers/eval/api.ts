@@ -2,6 +2,7 @@
 // evalWeights picks: the last run's, a snapshot of the one training, or a stored checkpoint's.
 import type { EvalApi, EvalReport } from '../contract/api';
 import type { TrainConfig } from '../contract/config';
+import { loadProbeHead, saveProbeHead } from '../checkpoint/probe-store';
 import { browserKv, recordResults } from '../checkpoint/run-db';
 import { openCheckpoint, runFromCheckpoint } from '../checkpoint/service';
 import { announceRunsChanged } from '../checkpoint/tabs';
@@ -25,7 +26,7 @@ import { type BaselineKind, baselineLength } from './finetune';
 import { infer } from './infer';
 import { linearProbe, type ProbeHead, probeOptions } from './probe';
 import { baselineReport, evaluationReport } from './report';
-import { featureKey, featureMap, neighbours, rowFeatures, type EvalWeights } from './session';
+import { featureKey, featureMap, neighbours, readoutKey, rowFeatures, type EvalWeights } from './session';
 import { cloneModel } from './weights';
 
 export const evalApi: EvalApi = {
@@ -46,7 +47,7 @@ export const evalApi: EvalApi = {
               config,
               onProgress,
               cancelled,
-              (head) => rememberProbeHead(featureKey(w, config, 'trained'), head),
+              (head) => void keepProbeHead(w, config, data, head),
             );
       if (runId && (await recordResults(browserKv(), runId, report.step, report).catch(() => null))) announceRunsChanged();
       return report;
@@ -81,7 +82,7 @@ export const evalApi: EvalApi = {
       const pair = await rowFeatures(features, w, data, config, cancelled)('trained', onProgress);
       pair.test.dispose();
       try {
-        return await infer(w, config, data, pair.train, images, probeHeads.get(featureKey(w, config, 'trained')) ?? null);
+        return await infer(w, config, data, pair.train, images, await keptProbeHead(w, config, data));
       } finally {
         pair.train.dispose();
       }
@@ -108,11 +109,35 @@ export const evalApi: EvalApi = {
   },
 };
 
+/** Where the weights evaluated are stored: the checkpoint's run, or the run training or trained here. */
+const storedRun = () => state.evalCheckpoint?.runId ?? state.currentRunId;
+const fitOn = (data: Dataset) => ({ datasetId: data.summary.id, classes: data.summary.classes.map((k) => k.name) });
+
+/** Keeps a fitted probe head in memory and with the stored checkpoint of these weights
+ *  (../checkpoint/probe-store.ts), so that inference and LP-FT after a reload use it. */
+async function keepProbeHead(w: EvalWeights, config: TrainConfig, data: Dataset, head: ProbeHead): Promise<void> {
+  rememberProbeHead(featureKey(w, config, 'trained'), head);
+  const runId = storedRun();
+  if (runId) await saveProbeHead(browserKv(), { runId, step: w.step }, readoutKey(config), fitOn(data), head).catch(() => false);
+}
+
+/** The probe head fit on these weights and this readout: in memory, else kept with their checkpoint. */
+async function keptProbeHead(w: EvalWeights, config: TrainConfig, data: Dataset): Promise<ProbeHead | null> {
+  const key = featureKey(w, config, 'trained');
+  const inMemory = probeHeads.get(key);
+  if (inMemory) return inMemory;
+  const runId = storedRun();
+  const stored = runId
+    ? await loadProbeHead(browserKv(), { runId, step: w.step }, readoutKey(config), fitOn(data)).catch(() => null)
+    : null;
+  if (stored) rememberProbeHead(key, stored);
+  return stored;
+}
+
 /** The linear probe of `w`'s trained features under `config`'s readout and probe settings: kept
  *  from the probe button, or fit now (and kept). */
 async function probeHead(w: EvalWeights, data: Dataset, config: TrainConfig, cancelled: () => boolean): Promise<ProbeHead> {
-  const key = featureKey(w, config, 'trained');
-  const kept = probeHeads.get(key);
+  const kept = await keptProbeHead(w, config, data);
   if (kept) return kept;
   const { train, test } = await rowFeatures(features, w, data, config, cancelled)('trained', () => {});
   try {
@@ -125,7 +150,7 @@ async function probeHead(w: EvalWeights, data: Dataset, config: TrainConfig, can
       undefined,
       cancelled,
     );
-    rememberProbeHead(key, p.head);
+    await keepProbeHead(w, config, data, p.head);
     return p.head;
   } finally {
     train.dispose();

@@ -44,8 +44,12 @@ export function takeWeights(
 export function featureKey(w: EvalWeights, c: TrainConfig, row: RowName): string {
   if (row === 'raw pixels') return `pixels|${w.config.imageSize}`;
   const weights = row === 'trained' ? `${w.source}@${w.step}` : `${w.source}|random`;
-  return `${weights}|${c.featLayer}${c.featLayer === 'pool' ? `:${c.featPool}` : ''}|bn${c.bnAdaptSteps}`;
+  return `${weights}|${readoutKey(c)}`;
 }
+
+/** What an encoder's features are read as: its layer, pooling and BatchNorm adaptation ("pool:4x4|bn0"). */
+export const readoutKey = (c: Pick<TrainConfig, 'featLayer' | 'featPool' | 'bnAdaptSteps'>) =>
+  `${c.featLayer}${c.featLayer === 'pool' ? `:${c.featPool}` : ''}|bn${c.bnAdaptSteps}`;
 
 /** The table's features, through the cache; each row's encoder is embedded at most once. */
 export function rowFeatures(cache: FeatureCache, w: EvalWeights, data: Dataset, c: TrainConfig, cancelled: () => boolean): RowFeatures {
