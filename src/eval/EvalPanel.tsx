@@ -99,8 +99,9 @@ function TaskProgress({ testId, title, progress: p }: { testId: string; title: s
     <div className="progress" data-testid={testId}>
       <ProgressBar done={p.done} total={p.total} />
       <div className="numbers">
-        <span>
-          {title}: {Math.round((100 * p.done) / p.total)}%
+        <span data-phase={p.phase}>
+          {title}
+          {p.phase ? ` (${p.phase})` : ''}: {Math.round((100 * p.done) / p.total)}%
         </span>
         <span>ETA {formatDuration(remaining)}</span>
         <button onClick={() => void cancelEvaluation()}>Cancel</button>

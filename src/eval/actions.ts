@@ -15,7 +15,12 @@ export async function runEvaluation(kind: EvalKind): Promise<void> {
   const { config, setEvaluation } = store();
   const startedMs = performance.now();
   setEvaluation(kind, { status: 'running', error: null, progress: { done: 0, total: 1, startedMs } });
-  const onProgress = callback((done: number, total: number) => store().setEvaluation(kind, { progress: { done, total, startedMs } }));
+  // Each phase has its own bar and clock (LP-FT fits its probe first, then fine-tunes).
+  const onProgress = callback((done: number, total: number, phase?: string) => {
+    const p = store().evaluation[kind].progress;
+    const since = p && p.phase === phase ? p.startedMs : performance.now();
+    store().setEvaluation(kind, { progress: { done, total, startedMs: since, phase } });
+  });
   try {
     const report = await worker().evaluate(config, kind, onProgress);
     store().setEvaluation(kind, { status: 'done', report, progress: null });

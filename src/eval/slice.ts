@@ -2,7 +2,7 @@ import type { StateCreator } from 'zustand';
 import type { EvalKind, EvalReport, FeatureMap, NeighbourGallery } from '../../workers/contract/api';
 import type { Store } from '../store';
 
-type Progress = { done: number; total: number; startedMs: number } | null;
+type Progress = { done: number; total: number; startedMs: number; phase?: string } | null;
 
 export interface EvalState {
   status: 'idle' | 'running' | 'done' | 'failed';

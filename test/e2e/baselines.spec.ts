@@ -12,9 +12,22 @@ test('fine-tune and supervised rows appear with finite accuracies, curves and pe
     ['finetune', 'fine-tune'],
     ['supervised', 'supervised'],
   ] as const) {
+    // Every phase the progress bar names, seen as it changes (the probe phases can be brief).
+    await page.evaluate(() => {
+      const seen = new Set<string>();
+      (window as unknown as { phases: Set<string> }).phases = seen;
+      new MutationObserver(() => {
+        for (const el of document.querySelectorAll('[data-phase]')) seen.add(el.getAttribute('data-phase')!);
+      }).observe(document.body, { subtree: true, childList: true, attributes: true, attributeFilter: ['data-phase'] });
+    });
     await page.getByTestId(`${kind}-run`).click();
     const table = page.getByTestId(`${kind}-accuracy`);
     await expect(table).toBeVisible({ timeout: 180_000 });
+    const phases = await page.evaluate(() => [...(window as unknown as { phases: Set<string> }).phases]);
+    // No probe was run on the page: LP-FT fits its own first, with its own progress.
+    expect(phases).toEqual(
+      kind === 'finetune' ? ['embedding the images for its linear probe', 'fitting the linear probe it starts from'] : [],
+    );
     const top1 = Number(await table.locator(`tr[data-row="${row}"]`).getAttribute('data-top1'));
     expect(top1).toBeGreaterThan(0);
     expect(top1).toBeLessThanOrEqual(1);

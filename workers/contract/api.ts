@@ -366,7 +366,8 @@ export interface EvalApi {
   /** k-NN or linear probe of the last run's encoder (after Stop or the end; while it trains, of a
    *  snapshot of its weights taken now), a random-init encoder of the same architecture and seed,
    *  and raw pixels; progress as (done, total). */
-  evaluate(config: TrainConfig, kind: EvalKind, onProgress: (done: number, total: number) => void): Promise<EvalReport>;
+  /** onProgress's phase names a preliminary step (LP-FT fitting its probe first); none for the evaluation itself. */
+  evaluate(config: TrainConfig, kind: EvalKind, onProgress: (done: number, total: number, phase?: string) => void): Promise<EvalReport>;
   /** PCA map of the trained encoder's test features (embedded once per weights and cached). */
   featureMap(config: TrainConfig, onProgress: (done: number, total: number) => void): Promise<FeatureMap>;
   /** The k nearest training images of test image `test`, from the features of `key` (a FeatureMap's). */

@@ -136,10 +136,23 @@ async function keptProbeHead(w: EvalWeights, config: TrainConfig, data: Dataset)
 
 /** The linear probe of `w`'s trained features under `config`'s readout and probe settings: kept
  *  from the probe button, or fit now (and kept). */
-async function probeHead(w: EvalWeights, data: Dataset, config: TrainConfig, cancelled: () => boolean): Promise<ProbeHead> {
+async function probeHead(
+  w: EvalWeights,
+  data: Dataset,
+  config: TrainConfig,
+  cancelled: () => boolean,
+  onProgress: (done: number, total: number, phase: string) => void,
+): Promise<ProbeHead> {
   const kept = await keptProbeHead(w, config, data);
   if (kept) return kept;
-  const { train, test } = await rowFeatures(features, w, data, config, cancelled)('trained', () => {});
+  const { train, test } = await rowFeatures(
+    features,
+    w,
+    data,
+    config,
+    cancelled,
+  )('trained', (d, t) => onProgress(d, t, 'embedding the images for its linear probe'));
+  onProgress(0, config.probeEpochs, 'fitting the linear probe it starts from');
   try {
     const p = await linearProbe(
       train,
@@ -147,7 +160,7 @@ async function probeHead(w: EvalWeights, data: Dataset, config: TrainConfig, can
       test,
       Int32Array.from(data.test, (i) => data.labels[i]),
       probeOptions(config, data.summary.classes.length),
-      undefined,
+      (epoch) => onProgress(epoch, config.probeEpochs, 'fitting the linear probe it starts from'),
       cancelled,
     );
     await keepProbeHead(w, config, data, p.head);
@@ -166,7 +179,7 @@ async function baseline(
   w: EvalWeights,
   data: Dataset,
   config: TrainConfig,
-  onProgress: (done: number, total: number) => void,
+  onProgress: (done: number, total: number, phase?: string) => void,
   cancelled: () => boolean,
 ): Promise<EvalReport> {
   const length = baselineLength(w.trainedMs, w.config.epochs, config);
@@ -178,7 +191,7 @@ async function baseline(
   // the one the probe button fit, or one fit now.
   const probe =
     kind === 'finetune' && config.featLayer === 'pool'
-      ? { head: await probeHead(w, data, config, cancelled), pool: config.featPool }
+      ? { head: await probeHead(w, data, config, cancelled, onProgress), pool: config.featPool }
       : undefined;
   const model = kind === 'finetune' ? cloneModel(w.model, w.config) : buildModel({ ...w.config, seed: config.seed });
   let report: EvalReport;
