@@ -1,6 +1,7 @@
 import { useMemo } from 'react';
 import type { EvalKind, EvalReport } from '../../workers/contract/api';
 import { pairedBootstrap, verdict, wilson } from '../../workers/eval/intervals';
+import { RepeatSection } from './Repeat';
 import { featuresLabel, formatDuration, percent, taskEta } from '../format';
 import { ProgressBar } from '../progress';
 import { useStore, type Store } from '../store';
@@ -309,6 +310,7 @@ export function EvalPanel() {
       <Results kind="finetune" />
       <Results kind="supervised" />
       <MapSection />
+      <RepeatSection />
     </section>
   );
 }

@@ -6,6 +6,10 @@ import { errorMessage } from '../../workers/contract/errors';
 import { callback, worker } from '../bridge';
 import { refreshRuns, showCheckpointNotice } from '../checkpoint/actions';
 import { useStore } from '../store';
+import { runActive } from '../store/selectors';
+import { resplitDataset } from '../dataset/actions';
+import { startTraining, stopTraining } from '../train/actions';
+import { REPEAT_KINDS, type SeedResult } from './repeat';
 import { closedGallery } from './slice';
 
 /** The store as it is at the moment of the call (after an await, what changed meanwhile). */
@@ -31,6 +35,69 @@ export async function runEvaluation(kind: EvalKind): Promise<void> {
 }
 
 export const cancelEvaluation = () => worker().cancelEvaluation();
+
+let repeatStopped = false;
+
+/** Resolves once the run's final state has reached the store (its events arrive throttled, after
+ *  the worker's train call returns). */
+function runSettled(): Promise<void> {
+  return new Promise((resolve) => {
+    if (!runActive(store())) return resolve();
+    const unsubscribe = useStore.subscribe((s) => {
+      if (runActive(s)) return;
+      unsubscribe();
+      resolve();
+    });
+  });
+}
+
+/**
+ * Trains the current settings under `n` seeds from the current one (each seed draws its own split),
+ * runs k-NN and the probe after each, and keeps their top-1s for the mean ± sd table; the seed the
+ * page had comes back at the end. Stop ends the run in progress and keeps the seeds done.
+ */
+export async function repeatOverSeeds(n: number): Promise<void> {
+  const base = store().config.seed;
+  const seeds = Array.from({ length: n }, (_, i) => base + i);
+  repeatStopped = false;
+  store().setRepeat({ status: 'running', seeds, results: [], error: null });
+  try {
+    for (const seed of seeds) {
+      store().setConfig({ seed });
+      await resplitDataset();
+      await startTraining();
+      await runSettled();
+      if (repeatStopped) break;
+      if (store().runState !== 'done')
+        throw new Error(`the run of seed ${seed} ended ${store().runState}: ${store().runMessage ?? 'see Train'}`);
+      const top1 = { knn: {}, probe: {} } as SeedResult['top1'];
+      for (const kind of REPEAT_KINDS) {
+        await runEvaluation(kind);
+        const e = store().evaluation[kind];
+        if (!e.report) throw new Error(`${kind === 'knn' ? 'k-NN' : 'the probe'} of seed ${seed} failed: ${e.error ?? 'no report'}`);
+        for (const r of e.report.rows) top1[kind][r.name] = r.top1;
+        if (repeatStopped) break;
+      }
+      store().setRepeat({ results: [...store().repeat.results, { seed, step: store().step, top1 }] });
+      if (repeatStopped) break;
+    }
+    store().setRepeat({ status: repeatStopped ? 'stopped' : 'done' });
+  } catch (e) {
+    store().setRepeat({ status: 'failed', error: errorMessage(e) });
+  } finally {
+    if (store().config.seed !== base) {
+      store().setConfig({ seed: base });
+      await resplitDataset();
+    }
+  }
+}
+
+/** Ends a repeat after the step it is on: the run in progress stops, the seeds done stay. */
+export function stopRepeat(): void {
+  repeatStopped = true;
+  if (store().runState === 'running' || store().runState === 'paused') void stopTraining();
+  else void cancelEvaluation();
+}
 
 /** Evaluations (Probe, k-NN, map) use this stored checkpoint until a run starts or it is cleared. */
 export async function evaluateCheckpoint(runId: string | null, step?: number): Promise<void> {

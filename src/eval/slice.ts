@@ -1,6 +1,7 @@
 import type { StateCreator } from 'zustand';
 import type { EvalKind, EvalReport, FeatureMap, NeighbourGallery } from '../../workers/contract/api';
 import type { Store } from '../store';
+import type { SeedResult } from './repeat';
 
 type Progress = { done: number; total: number; startedMs: number; phase?: string } | null;
 
@@ -25,7 +26,17 @@ export interface GalleryState {
   error: string | null;
 }
 
+/** "Repeat over seeds" (./repeat.ts): the seeds asked for, those done, and where it stands. */
+export interface RepeatState {
+  status: 'idle' | 'running' | 'done' | 'stopped' | 'failed';
+  seeds: number[];
+  results: SeedResult[];
+  error: string | null;
+}
+
 export interface EvaluationSlice {
+  repeat: RepeatState;
+  setRepeat: (patch: Partial<RepeatState>) => void;
   evaluation: Record<EvalKind, EvalState>;
   featureMap: MapState;
   gallery: GalleryState;
@@ -39,6 +50,8 @@ export const closedGallery: GalleryState = { status: 'idle', test: null, gallery
 
 export const createEvaluationSlice: StateCreator<Store, [], [], EvaluationSlice> = (set) => ({
   evaluation: { knn: idle, probe: idle, finetune: idle, supervised: idle },
+  repeat: { status: 'idle', seeds: [], results: [], error: null },
+  setRepeat: (patch) => set((s) => ({ repeat: { ...s.repeat, ...patch } })),
   featureMap: { status: 'idle', progress: null, map: null, error: null },
   gallery: closedGallery,
   setEvaluation: (kind, patch) => set((s) => ({ evaluation: { ...s.evaluation, [kind]: { ...s.evaluation[kind], ...patch } } })),

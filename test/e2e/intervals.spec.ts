@@ -44,3 +44,47 @@ test('every accuracy has its interval; a planted tie between trained and random 
   await expect(stored).toContainText(/k-NN \d+\.\d \(\d+\.\d–\d+\.\d\)/);
   await expect(stored).toContainText(/probe \d+\.\d \(\d+\.\d–\d+\.\d\)/);
 });
+
+test('repeat over seeds trains and evaluates each seed and gives mean ± sd, then puts the seed back', async ({ page }) => {
+  await openWithSample(page, `${TINY}&epochs=1&seed=5&backend=wasm`, 'wasm');
+  await page.getByTestId('repeat-n').fill('2');
+  await expect(page.getByTestId('repeat-status')).toContainText('seeds 5 to 6');
+  await page.getByTestId('repeat-run').click();
+  const table = page.getByTestId('repeat-table');
+  await expect(table).toHaveAttribute('data-seeds', '2', { timeout: 300_000 });
+  await expect(page.getByTestId('repeat-status')).toHaveText('2 seeds done');
+  await expect(table.locator('thead th')).toHaveText(['row', 'seed 5', 'seed 6', 'mean ± sd']);
+  const rows = await table
+    .locator('tbody tr')
+    .evaluateAll((trs) =>
+      trs.map((tr) => [
+        tr.getAttribute('data-row'),
+        Number(tr.getAttribute('data-mean')),
+        Number(tr.getAttribute('data-sd')),
+        tr.textContent,
+      ]),
+    );
+  console.log('repeat over seeds:', rows.map((r) => r[3]).join(' | '));
+  expect(rows.map((r) => r[0])).toEqual([
+    'k-NN: VICReg',
+    'k-NN: random init',
+    'k-NN: raw pixels',
+    'k-NN: VICReg − random init',
+    'k-NN: VICReg − raw pixels',
+    'probe: VICReg',
+    'probe: random init',
+    'probe: raw pixels',
+    'probe: VICReg − random init',
+    'probe: VICReg − raw pixels',
+  ]);
+  for (const [label, mean, sd, text] of rows) {
+    expect(Number.isFinite(mean), String(label)).toBe(true);
+    expect(sd as number).toBeGreaterThanOrEqual(0);
+    expect(text).toMatch(/^.+?(−?\+?\d+\.\d){2}[+−]?\d+\.\d ± \d+\.\d$/);
+  }
+  // Two seeds, two splits: the raw pixels differ only by the split, so they moved.
+  expect(rows.find((r) => r[0] === 'k-NN: raw pixels')![2]).toBeGreaterThan(0);
+  // The page's own seed is back, with its split.
+  await expect(page.getByTestId('config-seed')).toHaveValue('5');
+  await expect(page.locator('[data-testid=checkpoint-run]')).toHaveCount(2);
+});
