@@ -402,6 +402,8 @@ describe('layers export of every convolutional backbone', () => {
     ['ResNet-18, ImageNet stem (odd side)', { backbone: 'resnet18', widthMult: 0.125, stem: 'imagenet', zeroInitResidual: 'off' }, 37],
     ['ResNet-50', { backbone: 'resnet50', widthMult: 0.0625, stem: 'imagenet', zeroInitResidual: 'off' }, 32],
     ['MobileNetV2', { backbone: 'mobilenetv2', widthMult: 0.25 }, 33],
+    ['ResNet50V2, Keras stem (odd side)', { backbone: 'resnet50v2', widthMult: 0.0625, stem: 'imagenet' }, 45],
+    ['ResNet50V2, CIFAR stem', { backbone: 'resnet50v2', widthMult: 0.0625, stem: 'cifar' }, 16],
   ];
   for (const [label, patch, side] of cases) {
     it(`${label}: the exported encoder gives the studio's features`, async () => {

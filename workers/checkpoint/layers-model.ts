@@ -1,15 +1,15 @@
 // The encoder and the projector as TF.js layers models, so the weights leave the studio in a
 // format `tf.loadLayersModel` reads anywhere (browser, Node). Each layer mirrors the studio's own
-// op: Conv2D without bias = tf.conv2d 'same'; BatchNormalization(epsilon 1e-5) in inference =
+// op: Conv2D without bias = tf.conv2d 'same'; BatchNormalization (epsilon as the model's) in inference =
 // tf.batchNorm with the running statistics; Dense = the fused matMul. The weights are the
 // checkpoint's, copied by their stable names.
 import * as tf from '@tensorflow/tfjs';
 import type { TrainConfig } from '../contract/config';
-import { mobilenetV2Plan, RESNETS, resnetPlan, type ResnetName } from '../model/arch';
+import { mobilenetV2Plan, RESNETS, resnetPlan, resnetV2Plan, type ResnetName } from '../model/arch';
 import { parseSpec } from '../model/projector';
 import type { Checkpoint } from './record';
 
-const BN_EPS = 1e-5; // as workers/model/layers.ts
+import { KERAS_BN, TORCH_BN } from '../model/layers';
 
 type Lookup = (name: string) => tf.Tensor;
 
@@ -23,9 +23,15 @@ export function lookupFor(c: Checkpoint): Lookup {
   };
 }
 
-function bn(h: tf.SymbolicTensor, name: string, weights: [string, tf.Tensor[]][], get: Lookup): tf.SymbolicTensor {
+function bn(
+  h: tf.SymbolicTensor,
+  name: string,
+  weights: [string, tf.Tensor[]][],
+  get: Lookup,
+  epsilon: number = TORCH_BN.eps,
+): tf.SymbolicTensor {
   weights.push([name, [get(`${name}.weight`), get(`${name}.bias`), get(`${name}.running_mean`), get(`${name}.running_var`)]]);
-  return tf.layers.batchNormalization({ epsilon: BN_EPS, name }).apply(h) as tf.SymbolicTensor;
+  return tf.layers.batchNormalization({ epsilon, name }).apply(h) as tf.SymbolicTensor;
 }
 
 /** workers/model/encoder.ts smallCnn: [B, H, W, 3] (any H, W) -> [B, 8·width]. */
@@ -62,13 +68,14 @@ function torchConv(
   weights: Built['weights'],
   get: Lookup,
   depthwise = false,
+  useBias = false,
 ): Sym {
   const pad = Math.floor(k / 2);
   if (pad > 0) h = tf.layers.zeroPadding2d({ padding: pad, name: `${name}.pad` }).apply(h) as Sym;
-  weights.push([name, [get(`${name}.weight`)]]);
+  weights.push([name, useBias ? [get(`${name}.weight`), get(`${name}.bias`)] : [get(`${name}.weight`)]]);
   const layer = depthwise
     ? tf.layers.depthwiseConv2d({ kernelSize: k, strides, padding: 'valid', useBias: false, name })
-    : tf.layers.conv2d({ filters, kernelSize: k, strides, padding: 'valid', useBias: false, name });
+    : tf.layers.conv2d({ filters, kernelSize: k, strides, padding: 'valid', useBias, name });
   return layer.apply(h) as Sym;
 }
 
@@ -143,6 +150,37 @@ function mobilenetV2Layers(config: TrainConfig, get: Lookup): Built {
   return { model: tf.model({ inputs: input, outputs: h, name: 'encoder' }), weights };
 }
 
+/** workers/model/resnetv2.ts: Keras's ResNet50V2 in the layers Keras builds it from. */
+function resnetV2Layers(config: TrainConfig, get: Lookup): Built {
+  const plan = resnetV2Plan(config.widthMult);
+  const imagenet = config.stem === 'imagenet';
+  const weights: Built['weights'] = [];
+  const conv = (h: Sym, name: string, k: number, filters: number, strides: number, bias: boolean) =>
+    torchConv(h, `backbone.${name}`, k, filters, strides, weights, get, false, bias);
+  const kbn = (h: Sym, name: string) => bn(h, `backbone.${name}`, weights, get, KERAS_BN.eps);
+  const input = tf.input({ shape: [null, null, 3], name: 'image' });
+  let h = conv(input, 'conv1_conv', imagenet ? 7 : 3, plan.stem, imagenet ? 2 : 1, true);
+  if (imagenet) {
+    h = tf.layers.zeroPadding2d({ padding: 1, name: 'backbone.pool1_pad' }).apply(h) as Sym;
+    h = tf.layers.maxPooling2d({ poolSize: 3, strides: 2, padding: 'valid', name: 'backbone.pool1_pool' }).apply(h) as Sym;
+  }
+  for (const p of plan.blocks) {
+    const pre = relu(kbn(h, `${p.name}_preact_bn`), `backbone.${p.name}_preact_relu`);
+    const shortcut = p.convShortcut
+      ? conv(pre, `${p.name}_0_conv`, 1, p.cout, p.stride, true)
+      : p.stride > 1
+        ? (tf.layers.maxPooling2d({ poolSize: 1, strides: p.stride, name: `backbone.${p.name}_0_pool` }).apply(h) as Sym)
+        : h;
+    let y = relu(kbn(conv(pre, `${p.name}_1_conv`, 1, p.filters, 1, false), `${p.name}_1_bn`), `backbone.${p.name}_1_relu`);
+    y = relu(kbn(conv(y, `${p.name}_2_conv`, 3, p.filters, p.stride, false), `${p.name}_2_bn`), `backbone.${p.name}_2_relu`);
+    y = conv(y, `${p.name}_3_conv`, 1, p.cout, 1, true);
+    h = tf.layers.add({ name: `backbone.${p.name}_out` }).apply([shortcut, y]) as Sym;
+  }
+  h = relu(kbn(h, 'post_bn'), 'backbone.post_relu');
+  h = tf.layers.globalAveragePooling2d({ name: 'backbone.pool' }).apply(h) as Sym;
+  return { model: tf.model({ inputs: input, outputs: h, name: 'encoder' }), weights };
+}
+
 // A ViT needs multi-head attention, which tfjs-layers 4.22 does not have as a layer: its weights
 // leave as the full checkpoint file instead.
 const ENCODERS: Partial<Record<TrainConfig['backbone'], (c: TrainConfig, get: Lookup) => Built>> = {
@@ -150,6 +188,7 @@ const ENCODERS: Partial<Record<TrainConfig['backbone'], (c: TrainConfig, get: Lo
   resnet18: resnetLayers,
   resnet34: resnetLayers,
   resnet50: resnetLayers,
+  resnet50v2: resnetV2Layers,
   mobilenetv2: mobilenetV2Layers,
 };
 
