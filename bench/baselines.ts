@@ -36,11 +36,14 @@ async function evaluate(page: Page, kind: string): Promise<Table> {
   await page.waitForFunction(
     (k) => {
       const b = document.querySelector(`[data-testid=${k}-run]`) as HTMLButtonElement | null;
-      return !!document.querySelector(`[data-testid=${k}-accuracy]`) && !!b && !b.disabled;
+      const failed = document.querySelector(`[data-testid=${k}-error]`);
+      return (failed || document.querySelector(`[data-testid=${k}-accuracy]`)) && !!b && !b.disabled;
     },
     kind,
     { timeout: 3_600_000, polling: 500 },
   );
+  const failed = page.getByTestId(`${kind}-error`);
+  if ((await failed.count()) > 0) throw new Error(`${kind} failed: ${await failed.textContent()}`);
   const seconds = (Date.now() - t0) / 1000;
   console.log(`${kind}: ${seconds.toFixed(0)} s`);
   // Raw attributes from the page, numbers here: a function defined inside the page callback would

@@ -124,7 +124,7 @@ function Results({ kind }: { kind: EvalKind }) {
     <>
       {e.progress && <TaskProgress testId={`${kind}-progress`} title={TITLE[kind]} progress={e.progress} />}
       {e.error && (
-        <p className="error">
+        <p className="error" data-testid={`${kind}-error`}>
           {TITLE[kind]}: {e.error}
         </p>
       )}

@@ -1,6 +1,7 @@
 // Frozen features for evaluation: each image once, without augmentation (resized to imageSize,
 // normalized with the dataset statistics), through the encoder in inference mode (BatchNorm
 // running statistics), in chunks so that any dataset size fits.
+import { nextTask } from '../train/next-task';
 import * as tf from '@tensorflow/tfjs';
 import type { FeatPool } from '../contract/config';
 import { uploadBatch, type Dataset } from '../dataset/dataset';
@@ -28,7 +29,6 @@ export function evalInput(data: Dataset, indices: ArrayLike<number>, imageSize: 
     return tf.div(tf.sub(x, data.mean), data.std) as tf.Tensor4D;
   });
 }
-const nextTask = () => new Promise<void>((r) => setTimeout(r, 0));
 
 /** [N] image indices -> [N, D] features on device; the caller disposes them. */
 export async function embed(

@@ -90,6 +90,33 @@ describe('the fine-tune and supervised baselines', () => {
     model.dispose();
   });
 
+  it("yields to the worker's message loop as it trains: a task queued at the start runs before it ends", async () => {
+    // A worker answers the page (Cancel, the liveness ping) only between macrotasks, and awaiting a
+    // tensor's data() does not end one (a microtask): a browser fine-tune of minutes once went
+    // unanswered for 30 s and was taken for a crashed worker.
+    const data = halves();
+    const model = buildModel(config);
+    let ran = false;
+    let stepsBefore = -1;
+    let epochsDone = 0;
+    setImmediate(() => {
+      ran = true;
+      stepsBefore = epochsDone;
+    });
+    await trainBaseline(
+      'supervised',
+      model,
+      data,
+      config,
+      { epochs: 2 },
+      (e) => void (epochsDone = e),
+      () => false,
+    );
+    expect(ran).toBe(true);
+    expect(stepsBefore).toBe(0); // within the first epoch, not after the last
+    model.dispose();
+  });
+
   it('fine-tune changes the backbone it is given (a copy), and cancels between epochs', async () => {
     const data = halves();
     const model = buildModel(config);

@@ -13,6 +13,7 @@
 // turned into epochs from the step time measured over the first steps, as the VICReg run's budget
 // is (workers/train/budget.ts).
 // Then the test split, in inference mode: top-1, top-5, per-class accuracy and the confusion.
+import { nextTask } from '../train/next-task';
 import * as tf from '@tensorflow/tfjs';
 import type { FeatPool, TrainConfig } from '../contract/config';
 import { type AugmentOptions, augmentView, viewOptions } from '../dataset/augment';
@@ -197,6 +198,9 @@ export async function trainBaseline(
         });
         lossSum.dispose();
         lossSum = next;
+        // A step of a big model can take seconds: let Cancel and the liveness ping in after each
+        // (awaiting data() alone never yields on WASM, where it resolves in a microtask).
+        await nextTask();
       }
       const loss = (await lossSum.data())[0] / stepsPerEpoch;
       lossSum.dispose();

@@ -3,6 +3,7 @@
 // (Kingma & Ba 2015, torch.optim.Adam defaults β = (0.9, 0.999), ε = 1e-8), both with cosine
 // decay of the learning rate; weight decay (L2 added to the gradient, as torch's weight_decay)
 // on the weights, not the bias.
+import { nextTask } from '../train/next-task';
 import * as tf from '@tensorflow/tfjs';
 import { mulberry32, permutation } from '../dataset/random';
 
@@ -106,7 +107,8 @@ export async function linearProbe(
           }
         });
       }
-      await w.data(); // one wait per epoch keeps the queue short and lets Cancel in
+      await w.data(); // one wait per epoch keeps the queue short
+      await nextTask(); // and lets Cancel and the liveness ping in
       onEpoch?.(epoch + 1);
     }
     const logits = tf.tidy(() => tf.add(tf.matMul(tf.div(tf.sub(testX, mean), std), w), b));

@@ -1,6 +1,7 @@
 // The weights an evaluation works on: always a copy, so that nothing it does (BatchNorm
 // adaptation) reaches the run that may still be training or be resumed, and so that a new run,
 // which frees the old model, cannot pull the weights from under an evaluation in progress.
+import { nextTask } from '../train/next-task';
 import * as tf from '@tensorflow/tfjs';
 import type { TrainConfig } from '../contract/config';
 import type { Dataset } from '../dataset/dataset';
@@ -36,8 +37,6 @@ export interface BnAdaptOptions {
   imageSize: number;
   seed: number;
 }
-
-const nextTask = () => new Promise<void>((r) => setTimeout(r, 0));
 
 /**
  * BatchNorm adaptation: `steps` forward passes in training mode over unlabeled training images

@@ -3,6 +3,7 @@
 // (./pause.ts), the step as run and timed (./timed-step.ts), and what step times decide: a time
 // budget's epochs and the online k-NN's spacing (./pacing.ts). Control is cooperative: the loop
 // checks pause and stop flags every step, so TF.js state survives a pause or a stop.
+import { nextTask } from './next-task';
 import * as tf from '@tensorflow/tfjs';
 import type { TrainEvent } from '../contract/api';
 import type { TrainConfig } from '../contract/config';
@@ -124,28 +125,6 @@ const augmentWorker =
   typeof Worker === 'undefined'
     ? null
     : () => new Worker(new URL('../dataset/augment-worker.ts', import.meta.url), { type: 'module' }) as unknown as AugmentPort;
-
-/**
- * A worker's message loop only runs between macrotasks; yielding each step lets Pause and Stop in.
- * Through a MessageChannel rather than setTimeout(0): a chain of timeouts each set from the last is
- * clamped to at least 4 ms from the sixth on (HTML, timer initialisation steps), and the loop's
- * yield measured 12.6 ms a step that way (bench/loop.ts), 5% of a default step.
- */
-const nextTask = (() => {
-  // Node (tests, tools/train-node.ts): setImmediate, as a port there drains every message posted
-  // while it drains, which would starve the timers.
-  const immediate = (globalThis as { setImmediate?: (f: () => void) => void }).setImmediate;
-  if (immediate) return () => new Promise<void>((r) => immediate(r));
-  if (typeof MessageChannel === 'undefined') return () => new Promise<void>((r) => setTimeout(r, 0));
-  const channel = new MessageChannel();
-  const waiting: (() => void)[] = [];
-  channel.port1.onmessage = () => waiting.shift()?.();
-  return () =>
-    new Promise<void>((r) => {
-      waiting.push(r);
-      channel.port2.postMessage(null);
-    });
-})();
 
 /** The run's position at its start, after checking that the data gives whole batches and, on a
  *  resume, the same schedule. */
