@@ -90,10 +90,8 @@ async function evaluate(page: Page, kind: string): Promise<Table> {
 }
 
 const fmt = (r: Row) => `${r.top1.toFixed(1)} (${r.lo.toFixed(1)}–${r.hi.toFixed(1)})`;
-const fmtDiff = (r: Row) =>
-  r.diff
-    ? `${r.diff.d >= 0 ? '+' : '−'}${Math.abs(r.diff.d).toFixed(1)} (${r.diff.lo.toFixed(1)} to ${r.diff.hi.toFixed(1)}): ${r.diff.verdict}`
-    : '–';
+const signed = (v: number) => `${v >= 0 ? '+' : '−'}${Math.abs(v).toFixed(1)}`;
+const fmtDiff = (r: Row) => (r.diff ? `${signed(r.diff.d)} (${signed(r.diff.lo)} to ${signed(r.diff.hi)}): ${r.diff.verdict}` : '–');
 const meanSd = (xs: number[]) => {
   const m = xs.reduce((a, b) => a + b, 0) / xs.length;
   const sd = xs.length > 1 ? Math.sqrt(xs.reduce((a, b) => a + (b - m) ** 2, 0) / (xs.length - 1)) : 0;
