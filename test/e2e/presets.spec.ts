@@ -1,6 +1,7 @@
 // Each preset trains the sample set for a few dozen steps and fills every chart series (loss
 // terms, schedules and collapse diagnostics) with finite numbers.
 import { expect, test, type Page } from './fixtures';
+import { DEFAULT_CONFIG } from '../../workers/contract/config';
 import { PRESET_IDS, PRESETS } from '../../workers/contract/presets';
 import { openWithSample, stepOf } from './helpers';
 
@@ -33,10 +34,14 @@ for (const id of PRESET_IDS) {
     expect(await stepOf(page)).toBe(50);
     await chartsFilled(page);
     await expect(page.locator('.warnings .error')).toHaveCount(0);
-    // gammaT: fixed at 1 for the official loss; the clipped EMA median for AVT.
+    // gammaT: fixed at 1 for the official loss; the EMA median clipped to [gammaMin, gammaMax] for AVT.
     const gamma = await page.getByTestId('chart-gamma').locator('.last').textContent();
+    const c = { ...DEFAULT_CONFIG, ...PRESETS[id].config };
     if (id === 'official') expect(gamma).toBe('1.00');
-    else expect(Number(gamma)).toBeLessThanOrEqual(1);
+    else {
+      expect(Number(gamma)).toBeLessThanOrEqual(c.gammaMax);
+      expect(Number(gamma)).toBeGreaterThanOrEqual(c.gammaMin);
+    }
   });
 }
 

@@ -7,6 +7,7 @@ import { buildModel } from '../model/model';
 import { embed } from './features';
 import { linearProbe } from './probe';
 import {
+  foldStandardization,
   BASELINE_WARMUP_STEPS,
   baselineLength,
   baselineLearningRates,
@@ -211,6 +212,31 @@ describe('LP-FT', () => {
 });
 
 describe('the length of a baseline', () => {
+  it("folding the probe's standardization into its weights gives the same logits, and a constant feature a zero weight", () => {
+    const rand = mulberry32(8);
+    const [D, C] = [5, 3];
+    const head = {
+      mean: Float32Array.from({ length: D }, () => rand() - 0.5),
+      std: Float32Array.from({ length: D }, (_, j) => (j === 4 ? 1e-3 : 0.2 + rand())), // feature 4: constant in training
+      w: Float32Array.from({ length: D * C }, (_, i) => (Math.floor(i / C) === 4 ? 0 : rand() - 0.5)),
+      b: Float32Array.from({ length: C }, () => rand() - 0.5),
+    };
+    const f = foldStandardization(head);
+    for (let n = 0; n < 5; n++) {
+      const x = Array.from({ length: D }, () => 2 * rand() - 1);
+      for (let k = 0; k < C; k++) {
+        let standard = head.b[k];
+        let raw = f.b[k];
+        for (let j = 0; j < D; j++) {
+          standard += ((x[j] - head.mean[j]) / head.std[j]) * head.w[j * C + k];
+          raw += x[j] * f.w[j * C + k];
+        }
+        expect(raw).toBeCloseTo(standard, 5);
+      }
+    }
+    expect(Array.from(f.w.subarray(4 * C, 5 * C))).toEqual([0, 0, 0]);
+  });
+
   it('epochsForTime: whole epochs that fit, at least 1, at most the cap', () => {
     expect(epochsForTime(10_000, 100, 10)).toBe(10);
     expect(epochsForTime(10_999, 100, 10)).toBe(10);

@@ -110,6 +110,31 @@ export interface BaselineResult {
 }
 
 /**
+ * The probe's standardization folded into its weights: ((x − mean) / std) W + b = x W' + b' with
+ * W'[j] = W[j] / std[j] and b' = b − Σ_j (mean[j] / std[j]) W[j], the same logits at the start.
+ * Why: fine-tuned in the standardized space, a feature the probe saw as constant (std at its floor,
+ * 1e-3) scales its own gradient and its effect on the logits by 1/std each once the backbone wakes
+ * it, an effective step 10^6 times the others'; on the sample one seed's LP-FT fell 11.5 points
+ * below its probe that way (docs/recipes.md §7). In the raw space, as Kumar et al.'s logistic
+ * regression head is, such a feature starts at W' = 0 and learns at the head's rate.
+ * head.w [D, C] row-major, mean and std [D], b [C] -> w [D, C], b [C].
+ */
+export function foldStandardization(head: ProbeHead): { w: Float32Array; b: Float32Array } {
+  const D = head.mean.length;
+  const C = head.b.length;
+  const w = new Float32Array(D * C);
+  const b = Float64Array.from(head.b);
+  for (let j = 0; j < D; j++) {
+    const s = head.std[j];
+    for (let k = 0; k < C; k++) {
+      w[j * C + k] = head.w[j * C + k] / s;
+      b[k] -= (head.mean[j] / s) * head.w[j * C + k];
+    }
+  }
+  return { w, b: Float32Array.from(b) };
+}
+
+/**
  * Trains `model`'s backbone (it is changed: pass a copy) with a linear head (fresh, or the probe's
  * with `probe`) for `length`, then scores the test split. No readback inside an epoch but the one
  * that ends it, and, for a budget, the one that times the first steps. `onEpoch` gets the epochs
@@ -144,20 +169,18 @@ export async function trainBaseline(
   const d = model.backbone.featureDim;
   // The head: the probe's (LP-FT), or torch nn.Linear's default init, U(±1/sqrt(d)), on the pool.
   const pool: FeatPool = probe?.pool ?? 'global';
+  const folded = probe ? foldStandardization(probe.head) : null;
   const head = tf.tidy(() =>
-    probe
-      ? [tf.variable(tf.tensor2d(probe.head.w, [probe.head.mean.length, classes])), tf.variable(tf.tensor1d(probe.head.b))]
+    folded
+      ? [tf.variable(tf.tensor2d(folded.w, [probe!.head.mean.length, classes])), tf.variable(tf.tensor1d(folded.b))]
       : [
           tf.variable(tf.randomUniform([d, classes], -1 / Math.sqrt(d), 1 / Math.sqrt(d), 'float32', c.seed)),
           tf.variable(tf.zeros([classes])),
         ],
   );
-  // The probe's standardization, fixed: at the first step the head sees the features it was fit on.
-  const standard = probe ? [tf.tensor1d(probe.head.mean), tf.tensor1d(probe.head.std)] : null;
-  const standardize = (f: tf.Tensor2D): tf.Tensor2D => (standard ? tf.div(tf.sub(f, standard[0]), standard[1]) : f);
-  /** Backbone features [B, D] under `pool` in training mode, standardized as the probe's (inside the step's tidy). */
+  /** Backbone features [B, D] under `pool` in training mode (inside the step's tidy). */
   const features = (x: tf.Tensor4D): tf.Tensor2D =>
-    standardize(pool === 'global' ? model.backbone.forward(x, true) : gridPool(model.backbone.map(x, true), gridSide(pool)));
+    pool === 'global' ? model.backbone.forward(x, true) : gridPool(model.backbone.map(x, true), gridSide(pool));
   const backbone = model.store.params.filter((p) => p.trainable && p.name.startsWith('backbone.')).map((p) => p.variable);
   const vars = [...backbone, ...head];
   const momentum = tf.tidy(() => vars.map((v) => tf.variable(tf.zerosLike(v))));
@@ -215,7 +238,7 @@ export async function trainBaseline(
     const seconds = (performance.now() - t0) / 1000;
     // The test split through the trained backbone (inference mode) and head.
     const test = await embed(model, data, data.test, c.imageSize, 'pool', undefined, pool);
-    const logits = tf.tidy(() => tf.add(tf.matMul(standardize(test), head[0]), head[1]));
+    const logits = tf.tidy(() => tf.add(tf.matMul(test, head[0]), head[1]));
     test.dispose();
     const scores = await scoreLogits(
       logits,
@@ -232,6 +255,6 @@ export async function trainBaseline(
     };
     return { ...scores, curve, lr, cost };
   } finally {
-    tf.dispose([...head, ...momentum, ...(standard ?? [])]);
+    tf.dispose([...head, ...momentum]);
   }
 }
