@@ -11,6 +11,7 @@ import { appendFileSync } from 'node:fs';
 import { CHROMIUM_ARGS, findChromium } from '../test/chromium';
 import { startPreview } from './preview';
 import { benchArgs } from './args';
+import { meanSd } from '../workers/eval/intervals';
 
 const args = benchArgs();
 const minutes = Number(args.minutes ?? 10);
@@ -92,10 +93,9 @@ async function evaluate(page: Page, kind: string): Promise<Table> {
 const fmt = (r: Row) => `${r.top1.toFixed(1)} (${r.lo.toFixed(1)}–${r.hi.toFixed(1)})`;
 const signed = (v: number) => `${v >= 0 ? '+' : '−'}${Math.abs(v).toFixed(1)}`;
 const fmtDiff = (r: Row) => (r.diff ? `${signed(r.diff.d)} (${signed(r.diff.lo)} to ${signed(r.diff.hi)}): ${r.diff.verdict}` : '–');
-const meanSd = (xs: number[]) => {
-  const m = xs.reduce((a, b) => a + b, 0) / xs.length;
-  const sd = xs.length > 1 ? Math.sqrt(xs.reduce((a, b) => a + (b - m) ** 2, 0) / (xs.length - 1)) : 0;
-  return `${m.toFixed(1)} ± ${sd.toFixed(1)}`;
+const fmtMeanSd = (xs: number[]) => {
+  const { mean, sd } = meanSd(xs);
+  return `${mean.toFixed(1)} ± ${sd.toFixed(1)}`;
 };
 
 type Five = { name: string; row: Row; cost: string }[];
@@ -182,7 +182,9 @@ try {
     for (let i = 0; i < all[0].length; i++) {
       const rows = all.map((f) => f[i].row);
       const diffs = rows.flatMap((r) => (r.diff ? [r.diff.d] : []));
-      console.log(`| ${all[0][i].name} | ${meanSd(rows.map((r) => r.top1))} | ${diffs.length === rows.length ? meanSd(diffs) : '–'} |`);
+      console.log(
+        `| ${all[0][i].name} | ${fmtMeanSd(rows.map((r) => r.top1))} | ${diffs.length === rows.length ? fmtMeanSd(diffs) : '–'} |`,
+      );
     }
   }
 } finally {

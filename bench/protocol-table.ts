@@ -4,6 +4,7 @@
 // how much of the budget the runs used.
 //   npx tsx bench/protocol-table.ts bench/results/protocol-10min.jsonl
 import { readFileSync } from 'node:fs';
+import { meanSd } from '../workers/eval/intervals';
 
 type Rows = Record<'trained' | 'random init' | 'raw pixels', number>;
 interface Run {
@@ -23,11 +24,9 @@ const runs = readFileSync(file, 'utf8')
   .map((l) => JSON.parse(l) as Run);
 
 /** "mean ± sd" with the sample standard deviation (n − 1); one run shows its value alone. */
-function meanSd(v: number[], digits = 1): string {
-  const m = v.reduce((a, b) => a + b, 0) / v.length;
-  if (v.length < 2) return m.toFixed(digits);
-  const sd = Math.sqrt(v.reduce((a, b) => a + (b - m) ** 2, 0) / (v.length - 1));
-  return `${m.toFixed(digits)} ± ${sd.toFixed(digits)}`;
+function fmtMeanSd(v: number[], digits = 1): string {
+  const { mean, sd } = meanSd(v);
+  return v.length < 2 ? mean.toFixed(digits) : `${mean.toFixed(digits)} ± ${sd.toFixed(digits)}`;
 }
 
 const name = (d: string) =>
@@ -46,9 +45,9 @@ console.log(
 console.log('|---|---|---|---|---|---|---|---|');
 for (const [data, rs] of groups) {
   const col = (m: 'knn' | 'probe') =>
-    (['trained', 'random init', 'raw pixels'] as const).map((k) => meanSd(rs.map((r) => r[m][k]))).join(' / ');
-  const margin = (k: 'raw pixels' | 'random init') => meanSd(rs.map((r) => r.knn.trained - r.knn[k]));
-  const used = meanSd(
+    (['trained', 'random init', 'raw pixels'] as const).map((k) => fmtMeanSd(rs.map((r) => r[m][k]))).join(' / ');
+  const margin = (k: 'raw pixels' | 'random init') => fmtMeanSd(rs.map((r) => r.knn.trained - r.knn[k]));
+  const used = fmtMeanSd(
     rs.map((r) => (100 * r.seconds) / (60 * r.minutes)),
     0,
   );

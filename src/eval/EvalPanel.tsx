@@ -1,7 +1,6 @@
 import { useMemo } from 'react';
 import type { EvalKind, EvalReport } from '../../workers/contract/api';
 import { pairedBootstrap, verdict, wilson } from '../../workers/eval/intervals';
-import { RepeatSection } from './Repeat';
 import { featuresLabel, formatDuration, percent, taskEta } from '../format';
 import { ProgressBar } from '../progress';
 import { useStore, type Store } from '../store';
@@ -10,6 +9,7 @@ import type { EvalState } from './slice';
 import { cancelEvaluation, drawFeatureMap, evaluateCheckpoint, runEvaluation } from './actions';
 import { FeatureMap } from './FeatureMap';
 import { NeighbourGallery } from './NeighbourGallery';
+import { RepeatSection } from './Repeat';
 
 const TITLE: Record<EvalKind, string> = {
   knn: 'Weighted k-NN',

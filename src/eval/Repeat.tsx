@@ -6,8 +6,9 @@ import { backendReady, evaluating, runActive } from '../store/selectors';
 import { repeatOverSeeds, stopRepeat } from './actions';
 import { summarize } from './repeat';
 
+/** Percentage points; a difference with its sign. */
 const pts = (v: number | undefined, signed: boolean) =>
-  v === undefined ? '–' : `${signed && v >= 0 ? '+' : ''}${signed && v < 0 ? '−' : ''}${(100 * Math.abs(signed ? v : v)).toFixed(1)}`;
+  v === undefined ? '–' : signed ? `${v < 0 ? '−' : '+'}${(100 * Math.abs(v)).toFixed(1)}` : (100 * v).toFixed(1);
 
 export function RepeatSection() {
   const r = useStore((s) => s.repeat);

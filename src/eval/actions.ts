@@ -6,7 +6,7 @@ import { errorMessage } from '../../workers/contract/errors';
 import { callback, worker } from '../bridge';
 import { refreshRuns, showCheckpointNotice } from '../checkpoint/actions';
 import { useStore } from '../store';
-import { runActive } from '../store/selectors';
+import { runActive, runTraining } from '../store/selectors';
 import { resplitDataset } from '../dataset/actions';
 import { startTraining, stopTraining } from '../train/actions';
 import { REPEAT_KINDS, type SeedResult } from './repeat';
@@ -95,7 +95,7 @@ export async function repeatOverSeeds(n: number): Promise<void> {
 /** Ends a repeat after the step it is on: the run in progress stops, the seeds done stay. */
 export function stopRepeat(): void {
   repeatStopped = true;
-  if (store().runState === 'running' || store().runState === 'paused') void stopTraining();
+  if (runTraining(store())) void stopTraining();
   else void cancelEvaluation();
 }
 

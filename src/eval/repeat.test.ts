@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { meanSd, summarize, type SeedResult } from './repeat';
+import { meanSd } from '../../workers/eval/intervals';
+import { summarize, type SeedResult } from './repeat';
 
 describe('repeat over seeds', () => {
   it('mean and sample standard deviation by hand', () => {

@@ -3,6 +3,7 @@
 // reports: one run's top-1 moves by a few points with the seed alone, more than most differences
 // between settings.
 import type { EvalRowName } from '../../workers/contract/api';
+import { meanSd } from '../../workers/eval/intervals';
 
 export const REPEAT_KINDS = ['knn', 'probe'] as const;
 export type RepeatKind = (typeof REPEAT_KINDS)[number];
@@ -12,13 +13,6 @@ export interface SeedResult {
   seed: number;
   step: number;
   top1: Record<RepeatKind, Partial<Record<EvalRowName, number>>>;
-}
-
-/** Mean and sample standard deviation (n − 1; 0 for one value). */
-export function meanSd(xs: number[]): { mean: number; sd: number } {
-  const mean = xs.reduce((a, b) => a + b, 0) / xs.length;
-  const sd = xs.length > 1 ? Math.sqrt(xs.reduce((a, b) => a + (b - mean) ** 2, 0) / (xs.length - 1)) : 0;
-  return { mean, sd };
 }
 
 export interface SummaryRow {

@@ -24,7 +24,10 @@ export interface StoredProbes {
 /** At most this many readouts a checkpoint (a head of a 4×4 ResNet-50 readout is 1.3 MB). */
 export const MAX_HEADS = 4;
 
-export const probeKey = (checkpointKey: string) => `probe:${checkpointKey}`;
+const PREFIX = 'probe:';
+export const probeKey = (checkpointKey: string) => `${PREFIX}${checkpointKey}`;
+/** The checkpoint key a probe record belongs to, or null for a key that is not one. */
+export const probeOwner = (key: string) => (key.startsWith(PREFIX) ? key.slice(PREFIX.length) : null);
 
 /** Whether a head's sizes agree with each other and with `classes` (a damaged record must not classify). */
 export function headFits(h: ProbeHeadValues, classes: number): boolean {

@@ -7,7 +7,7 @@ import * as v from 'valibot';
 import type { CheckpointInfo, DamagedRun, EvalReport, RunRecord, StoredRuns } from '../contract/api';
 import { parseOrThrow, runRecordSchema } from '../contract/records';
 import type { Checkpoint, CheckpointMeta } from './record';
-import { probeKey } from './probe-store';
+import { probeKey, probeOwner } from './probe-store';
 import { errorMessage } from '../contract/errors';
 
 /** Reads and writes inside one transaction. Await nothing but these reads inside it (IndexedDB
@@ -195,7 +195,7 @@ export async function deleteCheckpoint(kv: Kv, runId: string, step?: number): Pr
   await kv.transaction(async (tx) => {
     if (step === undefined) {
       for (const k of await tx.keys())
-        if (k === runKey(runId) || k.startsWith(`ckpt:${runId}:`) || k.startsWith(`probe:ckpt:${runId}:`)) tx.del(k);
+        if (k === runKey(runId) || k.startsWith(`ckpt:${runId}:`) || probeOwner(k)?.startsWith(`ckpt:${runId}:`)) tx.del(k);
       return;
     }
     const run = await readRun(tx, runId);
@@ -234,9 +234,10 @@ export async function removeOrphans(kv: Kv): Promise<number> {
     const all = await tx.keys();
     const runs = await Promise.all(all.filter((k) => k.startsWith('run:')).map((k) => tx.get<RunRecord>(k)));
     const used = new Set(runs.flatMap((r) => (r && Array.isArray(r.checkpoints) ? r.checkpoints.map((c) => c.key) : [])));
-    const orphans = all.filter(
-      (k) => (k.startsWith('ckpt:') && !used.has(k)) || (k.startsWith('probe:') && !used.has(k.slice('probe:'.length))),
-    );
+    const orphans = all.filter((k) => {
+      const owner = probeOwner(k);
+      return owner !== null ? !used.has(owner) : k.startsWith('ckpt:') && !used.has(k);
+    });
     for (const k of orphans) tx.del(k);
     return orphans.length;
   });

@@ -25,6 +25,10 @@ export function fileStem(runName: string, step: number): string {
 /** The linear-probe heads kept with a checkpoint (./probe-store.ts), in its exports. */
 export const PROBES_JSON = 'probe-heads.json';
 
+/** probe-heads.json where there are heads to carry. */
+const probeFiles = (probes: StoredProbes | null): Zippable =>
+  probes && Object.keys(probes.heads).length ? { [PROBES_JSON]: strToU8(probesToJson(probes)) } : {};
+
 /** checkpoint.json + tensors.bin (float32, little-endian, in the record's order), and the probe
  *  heads kept with it where there are any. */
 export function checkpointZip(c: Checkpoint, probes: StoredProbes | null = null): Uint8Array {
@@ -33,7 +37,7 @@ export function checkpointZip(c: Checkpoint, probes: StoredProbes | null = null)
   return zipSync({
     [CHECKPOINT_JSON]: strToU8(JSON.stringify(c.meta, null, 1)),
     [CHECKPOINT_BIN]: [bin, { level: 0 }],
-    ...(probes && Object.keys(probes.heads).length ? { [PROBES_JSON]: strToU8(probesToJson(probes)) } : {}),
+    ...probeFiles(probes),
   });
 }
 
@@ -245,7 +249,7 @@ Input normalization (required; the same as in the studio)
 
 export function weightsZip(c: Checkpoint, w: WeightsExport, probes: StoredProbes | null = null): Uint8Array {
   const files: Zippable = {
-    ...(probes && Object.keys(probes.heads).length ? { [PROBES_JSON]: strToU8(probesToJson(probes)) } : {}),
+    ...probeFiles(probes),
     'encoder/model.json': strToU8(w.encoder.modelJson),
     'encoder/weights.bin': [w.encoder.weights, { level: 0 }],
     'projector/model.json': strToU8(w.projector.modelJson),

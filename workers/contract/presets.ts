@@ -12,8 +12,6 @@ export interface Preset {
   label: string;
   help: string;
   config: Partial<TrainConfig>;
-  /** A recipe published with its own loss settings: the loss preset applied with it. */
-  loss?: 'official' | 'adaptive' | 'adaptive-seed';
 }
 
 export const PRESETS = {
@@ -173,7 +171,6 @@ export const RECIPES = {
   'seed-resnet50v2': {
     label: 'Adaptive VICReg (seed recipe): ResNet50V2, 32 px',
     help: "The Adaptive VICReg seed's published settings (nkabra56/adaptive-vicreg-tf configs/default.yaml): Keras's ResNet50V2 with its own stem at 32 px, batch 512, projector 1024-1024-256, AdamW at lr 3e-4 (1.5e-4 per 256 images) with weight decay 1e-4 and no warmup, AVT (gammaT in [0.5, 2]) and SICov. The studio's crops, jitter and projector biases stay (the seed crops a padded image and has no projector biases)",
-    loss: 'adaptive-seed',
     config: recipe({
       imageSize: 32,
       batchSize: 512,
@@ -213,10 +210,13 @@ const ALL: Record<AnyPresetId, Preset> = { ...RECIPES, ...PRESETS };
 export const ANY_PRESET_IDS = Object.keys(ALL) as AnyPresetId[];
 export const isPresetId = (id: string): id is AnyPresetId => id in ALL;
 
+/** Recipes published with their own loss settings: the loss preset applied with them. */
+const RECIPE_LOSS: Partial<Record<RecipeId, PresetId>> = { 'seed-resnet50v2': 'adaptive-seed' };
+
 /** The config with the preset's fields, and a recipe's own loss preset where it has one. */
 export function applyPreset(c: TrainConfig, id: AnyPresetId): TrainConfig {
-  const p: Preset = ALL[id];
-  return { ...c, ...p.config, ...(p.loss ? PRESETS[p.loss].config : {}) } as TrainConfig;
+  const loss = RECIPE_LOSS[id as RecipeId];
+  return { ...c, ...(ALL[id].config as Partial<TrainConfig>), ...(loss ? PRESETS[loss].config : {}) } as TrainConfig;
 }
 
 const holds = (c: TrainConfig, p: Preset) => Object.entries(p.config).every(([k, v]) => c[k as keyof TrainConfig] === v);

@@ -1,12 +1,12 @@
 // Frozen features for evaluation: each image once, without augmentation (resized to imageSize,
 // normalized with the dataset statistics), through the encoder in inference mode (BatchNorm
 // running statistics), in chunks so that any dataset size fits.
-import { nextTask } from '../train/next-task';
 import * as tf from '@tensorflow/tfjs';
 import type { FeatPool } from '../contract/config';
 import { uploadBatch, type Dataset } from '../dataset/dataset';
 import type { VicregModel } from '../model/model';
 import { readout } from './readout';
+import { nextTask } from '../train/next-task';
 
 /** 'pool': the backbone's pooled output (the representation); 'proj': the projector output. */
 export type FeatLayer = 'pool' | 'proj' | 'pixels';

@@ -13,7 +13,6 @@
 // turned into epochs from the step time measured over the first steps, as the VICReg run's budget
 // is (workers/train/budget.ts).
 // Then the test split, in inference mode: top-1, top-5, per-class accuracy and the confusion.
-import { nextTask } from '../train/next-task';
 import * as tf from '@tensorflow/tfjs';
 import type { FeatPool, TrainConfig } from '../contract/config';
 import { type AugmentOptions, augmentView, viewOptions } from '../dataset/augment';
@@ -25,6 +24,7 @@ import { embed } from './features';
 import type { ProbeHead } from './probe';
 import { gridPool, gridSide } from './readout';
 import { scoreLogits } from './probe';
+import { nextTask } from '../train/next-task';
 
 export type BaselineKind = 'finetune' | 'supervised';
 

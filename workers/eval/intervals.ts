@@ -101,3 +101,11 @@ export function verdict(d: Interval): 'higher' | 'lower' | 'within noise' {
   if (d.hi < 0) return 'lower';
   return 'within noise';
 }
+
+/** Mean and sample standard deviation (n − 1; 0 for one value) of figures over seeds: the spread a
+ *  protocol reports across runs, where the intervals above are one run's. */
+export function meanSd(xs: number[]): { mean: number; sd: number } {
+  const mean = xs.reduce((a, b) => a + b, 0) / xs.length;
+  const sd = xs.length > 1 ? Math.sqrt(xs.reduce((a, b) => a + (b - mean) ** 2, 0) / (xs.length - 1)) : 0;
+  return { mean, sd };
+}

@@ -3,9 +3,9 @@
 // (Kingma & Ba 2015, torch.optim.Adam defaults β = (0.9, 0.999), ε = 1e-8), both with cosine
 // decay of the learning rate; weight decay (L2 added to the gradient, as torch's weight_decay)
 // on the weights, not the bias.
-import { nextTask } from '../train/next-task';
 import * as tf from '@tensorflow/tfjs';
 import { mulberry32, permutation } from '../dataset/random';
+import { nextTask } from '../train/next-task';
 
 export interface ProbeOptions {
   numClasses: number;

@@ -1,13 +1,13 @@
 // The weights an evaluation works on: always a copy, so that nothing it does (BatchNorm
 // adaptation) reaches the run that may still be training or be resumed, and so that a new run,
 // which frees the old model, cannot pull the weights from under an evaluation in progress.
-import { nextTask } from '../train/next-task';
 import * as tf from '@tensorflow/tfjs';
 import type { TrainConfig } from '../contract/config';
 import type { Dataset } from '../dataset/dataset';
 import { mulberry32, permutation } from '../dataset/random';
 import { buildModel, type VicregModel } from '../model/model';
 import { evalInput } from './features';
+import { nextTask } from '../train/next-task';
 
 /**
  * A scratch model of the same config whose variables hold `model`'s current values. A variable's

@@ -29,7 +29,18 @@ export interface Encoder {
 export const chain = (segments: Segment[], x: tf.Tensor, training: boolean): tf.Tensor => segments.reduce((h, s) => s(h, training), x);
 
 /** The global average pool that ends the conv nets: [B, h, w, c] -> [B, c]. */
-export const globalPool: Segment = (h) => tf.mean(h, [1, 2]);
+const globalPool: Segment = (h) => tf.mean(h, [1, 2]);
+
+/** A conv net as an Encoder: `maps` ([B, H, W, 3] to its last map, in segments), then the global pool. */
+export function pooledEncoder(featureDim: number, maps: Segment[]): Encoder {
+  const segments = [...maps, globalPool];
+  return {
+    featureDim,
+    segments,
+    map: (x, training) => chain(maps, x, training) as tf.Tensor4D,
+    forward: (x, training) => chain(segments, x, training) as tf.Tensor2D, // [B, featureDim]
+  };
+}
 
 export function smallCnn(store: ParamStore, width: number): Encoder {
   const channels = [3, width, 2 * width, 4 * width, 8 * width];
@@ -42,11 +53,5 @@ export function smallCnn(store: ParamStore, width: number): Encoder {
   const convs: Segment[] = stages.map(
     (s) => (h, training) => batchNorm(tf.conv2d(h as tf.Tensor4D, s.kernel as tf.Tensor4D, s.stride, 'same'), s.bn, training, true),
   );
-  const segments = [...convs, globalPool];
-  return {
-    featureDim: channels[4],
-    segments,
-    map: (x, training) => chain(convs, x, training) as tf.Tensor4D,
-    forward: (x, training) => chain(segments, x, training) as tf.Tensor2D,
-  };
+  return pooledEncoder(channels[4], convs);
 }

@@ -4,7 +4,7 @@
 // global average pooling. ReLU6 throughout. Names follow torchvision's `features` list.
 import * as tf from '@tensorflow/tfjs';
 import { mobilenetV2Plan, type InvertedResidualPlan } from './arch';
-import { chain, globalPool, type Encoder, type Segment } from './encoder';
+import { pooledEncoder, type Encoder, type Segment } from './encoder';
 import { batchNorm, batchNormParams, conv, convKernel, depthwiseKernel, type BatchNorm, type ParamStore } from './layers';
 
 interface Layer {
@@ -86,11 +86,5 @@ export function mobilenetV2(store: ParamStore, widthMult: number): Encoder {
     ),
     (h, training) => applyLayer(h as tf.Tensor4D, last, training),
   ];
-  const segments = [...maps, globalPool];
-  return {
-    featureDim: plan.last,
-    segments,
-    map: (x, training) => chain(maps, x, training) as tf.Tensor4D,
-    forward: (x, training) => chain(segments, x, training) as tf.Tensor2D, // [B, featureDim]
-  };
+  return pooledEncoder(plan.last, maps);
 }

@@ -8,7 +8,7 @@
 // (Goyal et al. 2017; main_vicreg.py builds its backbone with zero_init_residual=True).
 import * as tf from '@tensorflow/tfjs';
 import { RESNETS, resnetPlan, type ResnetBlockPlan, type ResnetName } from './arch';
-import { chain, globalPool, type Encoder, type Segment } from './encoder';
+import { pooledEncoder, type Encoder, type Segment } from './encoder';
 import { batchNorm, batchNormParams, conv, convKernel, type BatchNorm, type ParamStore } from './layers';
 
 interface ConvBn {
@@ -82,11 +82,5 @@ export function resnet(store: ParamStore, name: ResnetName, o: ResnetOptions): E
           applyBlock(h as tf.Tensor4D, b, training),
     ),
   ];
-  const segments = [...maps, globalPool];
-  return {
-    featureDim: plan.featureDim,
-    segments,
-    map: (x, training) => chain(maps, x, training) as tf.Tensor4D,
-    forward: (x, training) => chain(segments, x, training) as tf.Tensor2D, // [B, featureDim]
-  };
+  return pooledEncoder(plan.featureDim, maps);
 }

@@ -11,7 +11,7 @@
 // Init as Keras: glorot_uniform kernels, zero biases; BatchNorm epsilon 1.001e-5, momentum 0.99.
 import * as tf from '@tensorflow/tfjs';
 import { resnetV2Plan, type PreactBlockPlan } from './arch';
-import { chain, globalPool, type Encoder, type Segment } from './encoder';
+import { pooledEncoder, type Encoder, type Segment } from './encoder';
 import { batchNorm, batchNormParams, conv, KERAS_BN, type BatchNorm, type ParamStore } from './layers';
 
 interface Conv {
@@ -126,11 +126,5 @@ export function resnetV2(store: ParamStore, o: ResnetV2Options): Encoder {
     ),
     (h, training) => batchNorm(h, post, training, true), // post_bn, post_relu
   ];
-  const segments = [...maps, globalPool];
-  return {
-    featureDim: plan.featureDim,
-    segments,
-    map: (x, training) => chain(maps, x, training) as tf.Tensor4D,
-    forward: (x, training) => chain(segments, x, training) as tf.Tensor2D, // [B, featureDim]
-  };
+  return pooledEncoder(plan.featureDim, maps);
 }

@@ -3,7 +3,6 @@
 // (./pause.ts), the step as run and timed (./timed-step.ts), and what step times decide: a time
 // budget's epochs and the online k-NN's spacing (./pacing.ts). Control is cooperative: the loop
 // checks pause and stop flags every step, so TF.js state survives a pause or a stop.
-import { nextTask } from './next-task';
 import * as tf from '@tensorflow/tfjs';
 import type { TrainEvent } from '../contract/api';
 import type { TrainConfig } from '../contract/config';
@@ -27,6 +26,7 @@ import type { StepContext } from './step';
 import { Draws } from './draws';
 import { runStep, StepViews } from './timed-step';
 import { CollapseWatch } from './warnings';
+import { nextTask } from './next-task';
 
 type Emit = (e: TrainEvent) => void;
 
