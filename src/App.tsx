@@ -3,6 +3,7 @@ import { CheckpointPanel, ResumeOffer } from './checkpoint/CheckpointPanel';
 import { ComparePanel } from './compare/ComparePanel';
 import { ConfigPanel } from './config/ConfigPanel';
 import { DatasetPanel, usePageDrop } from './dataset/DatasetPanel';
+import { EmbeddingsPanel } from './embed/EmbeddingsPanel';
 import { EvalPanel } from './eval/EvalPanel';
 import { InferencePanel } from './infer/InferencePanel';
 import { ModelCard } from './model/ModelCard';
@@ -46,6 +47,9 @@ export function App() {
           </PanelBoundary>
           <PanelBoundary name="Evaluation">
             <EvalPanel />
+          </PanelBoundary>
+          <PanelBoundary name="Embeddings">
+            <EmbeddingsPanel />
           </PanelBoundary>
           <PanelBoundary name="Inference">
             <InferencePanel />

@@ -7,6 +7,7 @@ import { backendApi } from './backend/api';
 import { checkpointApi } from './checkpoint/api';
 import type { WorkerApi } from './contract/api';
 import { datasetApi } from './dataset/api';
+import { embedApi } from './embed/api';
 import { evalApi } from './eval/api';
 import { state } from './state';
 import { trainApi } from './train/api';
@@ -17,4 +18,4 @@ self.addEventListener('message', (e: MessageEvent) => {
   if ((e.data as { type?: string } | null)?.type === 'vicreg:destroy-gpu-device') state.gpu?.destroy();
 });
 
-Comlink.expose({ ...backendApi, ...datasetApi, ...trainApi, ...evalApi, ...checkpointApi } satisfies WorkerApi);
+Comlink.expose({ ...backendApi, ...datasetApi, ...trainApi, ...evalApi, ...embedApi, ...checkpointApi } satisfies WorkerApi);

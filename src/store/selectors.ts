@@ -41,3 +41,14 @@ export function evaluationBlocked(s: Store): string | null {
   if (!hasWeights(s)) return 'Train first: there are no trained weights yet.';
   return null;
 }
+
+/** Why the dataset cannot be mapped now (embeddings panel), or null when it can: unlike k-NN and
+ *  the probe it needs no labels. */
+export function embeddingBlocked(s: Store): string | null {
+  if (!s.dataset) return 'Load a dataset first.';
+  if (!backendReady(s)) return 'Mapping waits for the backend to be chosen (see Train).';
+  if (s.evalSourceName) return null;
+  if (s.runState === 'preparing') return 'Training is starting: map once its first step has run.';
+  if (!hasWeights(s)) return 'Train first (or Evaluate a stored checkpoint): the map shows what an encoder learned.';
+  return null;
+}

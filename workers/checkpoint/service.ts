@@ -2,7 +2,7 @@
 // a run (to resume or to evaluate), and package one as a file (checkpoint, weights, embeddings).
 import type { ExportFile, RunRecord, TrainEvent } from '../contract/api';
 import { withRuntime, type TrainConfig } from '../contract/config';
-import type { Dataset } from '../dataset/dataset';
+import { type Dataset, imageName } from '../dataset/dataset';
 import { embed } from '../eval/features';
 import { buildModel } from '../model/model';
 import { makeOptimizer } from '../optim/optimizers';
@@ -133,7 +133,7 @@ export async function embeddingsFile(
   const header = ['path', 'split', 'class', ...Array.from({ length: dim }, (_, j) => `f${j}`)].join(',');
   const lines = [header];
   for (let i = 0; i < all.length; i++) {
-    const path = data.paths?.[i] ?? `image-${i}`;
+    const path = imageName(data, i);
     const cls = classes.length ? classes[data.labels[i]] : '';
     const row = Array.from(values.subarray(i * dim, (i + 1) * dim), (v) => v.toPrecision(7));
     lines.push([csvLine([path, split[i] ? 'test' : 'train', cls]), ...row].join(','));

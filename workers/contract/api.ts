@@ -404,5 +404,112 @@ export interface CheckpointApi {
   importCheckpoint(bytes: Uint8Array, fileName: string): Promise<RunRecord>;
 }
 
+/** Every image of the loaded dataset embedded once with the weights under evaluation (and, when
+ *  asked, a random-init encoder of their architecture): what the embeddings panel maps and curates
+ *  (workers/embed/). Arrays are per image, in the dataset's order. */
+export interface EmbeddingSet {
+  /** The weights and readout the features come from; later calls check they still hold. */
+  key: string;
+  name: string; // "run 3, step 720", or the checkpoint's name
+  step: number;
+  snapshot: boolean;
+  count: number;
+  dims: number;
+  /** Bytes the features take in the worker (trained and random init). */
+  bytes: number;
+  featLayer: string;
+  classes: string[]; // empty when unlabeled
+  labels: Int32Array; // -1 where unlabeled
+  split: Uint8Array; // 0 train, 1 test
+  names: string[]; // each image's path in its folder (the sample's: "class/index")
+  /** Each encoder's features on their first two principal axes, [N, 2] row-major, and the share
+   *  of the variance each axis holds. */
+  pca: { trained: Float32Array; random: Float32Array | null; explained: [number, number]; explainedRandom: [number, number] | null };
+  ms: number;
+}
+
+/** What embedding the whole dataset will hold before it starts. */
+export interface EmbeddingPlan {
+  count: number;
+  dims: number;
+  /** N × dims × 4 bytes per encoder. */
+  bytes: number;
+  /** The thumbnails kept for hover and zoom (32 × 32 RGBA at most, per image). */
+  atlasBytes: number;
+}
+
+export type MapWhich = 'trained' | 'random';
+
+export interface CurationOptions {
+  k: number; // neighbours per image in the label vote
+  outlierK: number; // neighbours per image in the outlier score
+  duplicateThreshold: number; // cosine at or above which two images are near duplicates
+  outliers: number; // how many of the top outliers to list
+  suspects: number; // how many label suspects to list
+}
+
+export interface CurationReport {
+  k: number;
+  outlierK: number;
+  /** Groups of byte-identical images (same decoded pixels). */
+  exact: number[][];
+  /** Groups linked by cosine ≥ the threshold among each image's k nearest, largest first. */
+  near: { members: number[]; minSim: number; maxSim: number }[];
+  /** Per image, in [0, 1]: the higher percentile rank of knnDistance and atypicality. */
+  outlierScores: Float32Array;
+  /** Mean cosine distance to the outlierK nearest, per image. */
+  knnDistance: Float32Array;
+  /** Length of the centred feature in standard units per dimension (/ sqrt(dims)), per image. */
+  atypicality: Float32Array;
+  outliers: number[]; // top outliers, highest first
+  /** Images whose neighbours' weighted vote names another class, most confident first (labeled data only). */
+  suspects: { index: number; given: number; suggested: number; confidence: number }[];
+  /** The k-NN vote's class per image (-1 unlabeled data), for colouring the map. */
+  predicted: Int32Array;
+  ms: number;
+}
+
+export interface ClusterReport {
+  k: number;
+  assign: Int32Array;
+  sizes: number[];
+  exemplars: number[][];
+  silhouette: number;
+  inertia: number;
+  ms: number;
+}
+
+export interface EmbedApi {
+  /** Size and memory of embedding every image with the evaluated weights' readout under `config`. */
+  embeddingPlan(config: TrainConfig): Promise<EmbeddingPlan>;
+  /** Embeds every image (train and test split) with the evaluated weights and, with `withRandom`,
+   *  a random-init encoder; keeps the features in the worker; PCA of each. */
+  embedAll(
+    config: TrainConfig,
+    withRandom: boolean,
+    onProgress: (done: number, total: number, phase: string) => void,
+  ): Promise<EmbeddingSet>;
+  /** UMAP of one encoder's features, progressive: onFrame gets the layout ([N, 2]) as it settles. */
+  umapLayout(which: MapWhich, onFrame: (coords: Float32Array, epoch: number, epochs: number) => void): Promise<Float32Array>;
+  /** Duplicates, outliers, label suspects (on the trained features). */
+  curate(options: CurationOptions, onProgress: (done: number, total: number, phase: string) => void): Promise<CurationReport>;
+  /** The k images most similar to one image, or to the mean direction of several ("more like this"). */
+  similar(indices: number[], k: number, which: MapWhich): Promise<{ indices: number[]; sims: number[] }>;
+  /** Spherical k-means on the trained features. */
+  clusters(k: number, seed: number): Promise<ClusterReport>;
+  /** Silhouette of k-means for each k, and the best. */
+  suggestClusters(
+    ks: number[],
+    onProgress: (done: number, total: number) => void,
+  ): Promise<{ best: number; scores: { k: number; silhouette: number }[] }>;
+  /** A diverse subset of m images to label first (k-center greedy). */
+  diverseSubset(m: number): Promise<{ picked: number[]; radius: number[] }>;
+  /** RGBA thumbnails of these images (at most 32 px a side). */
+  thumbs(indices: number[]): Promise<{ size: number; images: Uint8ClampedArray[] }>;
+  /** Makes `labels` (one class name per image) the dataset's classes, stored with it in this
+   *  browser when it is stored), split again by testFraction and seed; the relabelled summary. */
+  applyLabels(labels: string[], testFraction: number, seed: number): Promise<DatasetSummary>;
+}
+
 /** Everything the worker answers; the UI holds a Comlink.Remote<WorkerApi> (src/bridge.ts). */
-export type WorkerApi = BackendApi & DatasetApi & TrainApi & EvalApi & CheckpointApi;
+export type WorkerApi = BackendApi & DatasetApi & TrainApi & EvalApi & EmbedApi & CheckpointApi;

@@ -115,6 +115,16 @@ export async function loadDataset(id: string): Promise<{ meta: StoredMeta; pixel
   return { meta, pixels };
 }
 
+/** Gives a stored dataset new classes (labels one per image, each < classNames.length); its pixels stay. */
+export async function saveLabels(id: string, classNames: string[], labels: Int32Array): Promise<void> {
+  const raw = await get<unknown>(metaKey(id), db);
+  if (raw === undefined) throw new Error(`no stored dataset ${id}; it may have been deleted`);
+  const meta: StoredMeta = parseOrThrow(storedMetaSchema, raw, `stored dataset ${id} is damaged (delete it and add the folder again)`);
+  const next = { ...meta, classNames, classes: classNames.length, labels };
+  parseOrThrow(storedMetaSchema, next, 'the new labels do not fit the stored dataset');
+  await set(metaKey(id), next, db);
+}
+
 export async function deleteDataset(id: string): Promise<void> {
   await del(metaKey(id), db); // unlisted first: a half-deleted dataset is never offered
   // Its parts by key, not by the record's count: a damaged record goes whole too.

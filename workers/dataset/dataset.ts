@@ -141,6 +141,20 @@ export async function loadSample(baseUrl: string, testFraction: number, seed: nu
 }
 
 /** Draws the split again (seed or testFraction changed); the images stay. */
+/** The same images under new labels (class `classNames[labels[i]]` each), split again. */
+export function relabel(d: Dataset, labels: Int32Array, classNames: string[], testFraction: number, seed: number): Dataset {
+  if (labels.length !== d.shape.count) throw new Error(`${labels.length} labels for ${d.shape.count} images`);
+  const { skipped, sizeRange, storedBytes, notStored } = d.summary;
+  const source = d.summary.unlabeled ? `${d.summary.source}, labelled here` : d.summary.source;
+  return {
+    ...fromPixels(d.pixels, d.shape, labels, classNames, { ...d.summary, source, testFraction, seed }, { skipped, sizeRange, storedBytes, notStored }),
+    paths: d.paths,
+  };
+}
+
+/** Image i's name in exports and lists: its path in the folder, else "image-i". */
+export const imageName = (d: Pick<Dataset, 'paths'>, i: number): string => d.paths?.[i] ?? `image-${i}`;
+
 export function resplit(d: Dataset, testFraction: number, seed: number): Dataset {
   const names = d.summary.unlabeled ? [] : d.summary.classes.map((c) => c.name);
   const { skipped, sizeRange, storedBytes, notStored } = d.summary;

@@ -30,7 +30,8 @@ export function evalInput(data: Dataset, indices: ArrayLike<number>, imageSize: 
   });
 }
 
-/** [N] image indices -> [N, D] features on device; the caller disposes them. */
+/** [N] image indices -> [N, D] features on device; the caller disposes them. No indices (an
+ *  unlabeled folder's empty test split) give a [0, 0] tensor. */
 export async function embed(
   model: VicregModel | null,
   data: Dataset,
@@ -40,6 +41,7 @@ export async function embed(
   onProgress?: (done: number) => void,
   pool: FeatPool = 'global',
 ): Promise<tf.Tensor2D> {
+  if (indices.length === 0) return tf.tensor2d([], [0, 0]);
   const parts: tf.Tensor2D[] = [];
   try {
     for (let start = 0; start < indices.length; start += CHUNK) {

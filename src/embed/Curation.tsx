@@ -1,0 +1,276 @@
+// The lists a curator works through (duplicates, outliers, label suspects, a diverse subset) and
+// the clusters that become labels. Each list can become the selection, to look at it on the map,
+// name it or export it.
+import { useState } from 'react';
+import {
+  CURATION_DEFAULTS,
+  applyLabels,
+  curate,
+  diverseSubset,
+  draftLabels,
+  exportCuration,
+  exportLabels,
+  renameCluster,
+  runClusters,
+  select,
+  suggestClusters,
+} from './actions';
+import type { EmbedState } from './slice';
+import { ThumbGrid } from './ThumbGrid';
+
+function NumberInput({
+  label,
+  value,
+  onChange,
+  min,
+  max,
+  step,
+  testId,
+}: {
+  label: string;
+  value: number;
+  onChange: (v: number) => void;
+  min: number;
+  max: number;
+  step: number;
+  testId: string;
+}) {
+  return (
+    <label>
+      {label}{' '}
+      <input
+        type="number"
+        data-testid={testId}
+        value={value}
+        min={min}
+        max={max}
+        step={step}
+        onChange={(e) => onChange(Number(e.target.value))}
+        style={{ width: '5em' }}
+      />
+    </label>
+  );
+}
+
+export function Curation({ e }: { e: EmbedState }) {
+  const [opts, setOpts] = useState(CURATION_DEFAULTS);
+  const [m, setM] = useState(50);
+  const set = e.set!;
+  const c = e.curation;
+  const cls = (k: number) => (k >= 0 ? set.classes[k] : '—');
+  const nearCount = c ? c.near.reduce((a, g) => a + g.members.length, 0) : 0;
+  return (
+    <div className="curation" data-testid="embed-curation">
+      <h3>Curation</h3>
+      <div className="controls">
+        <NumberInput
+          testId="embed-threshold"
+          label="Near duplicates at cosine ≥"
+          value={opts.duplicateThreshold}
+          min={0.5}
+          max={1}
+          step={0.005}
+          onChange={(v) => setOpts({ ...opts, duplicateThreshold: v })}
+        />
+        <NumberInput
+          testId="embed-k"
+          label="neighbours k"
+          value={opts.k}
+          min={1}
+          max={16}
+          step={1}
+          onChange={(v) => setOpts({ ...opts, k: v })}
+        />
+        <button data-testid="embed-curate" disabled={!!e.busy} onClick={() => void curate(opts)}>
+          Find again
+        </button>
+        <button data-testid="embed-export-curation" disabled={!c} onClick={() => exportCuration()}>
+          Export findings CSV
+        </button>
+        <span className="hint">
+          Exact search: one N × N product on the device in blocks ({((set.count * set.count * set.dims * 2) / 1e9).toFixed(1)} GFLOP).
+        </span>
+      </div>
+      {c && (
+        <>
+          <details open data-testid="embed-exact" data-groups={c.exact.length}>
+            <summary>
+              Exact duplicates: {c.exact.length} group{c.exact.length === 1 ? '' : 's'} of identical pixels
+              {c.exact.length > 0 && (
+                <button className="link" onClick={(ev) => (ev.preventDefault(), select(c.exact.flat()))}>
+                  select all
+                </button>
+              )}
+            </summary>
+            {c.exact.slice(0, 20).map((g) => (
+              <ThumbGrid
+                key={g[0]}
+                testId="embed-exact-group"
+                names={set.names}
+                items={g.map((i) => ({ index: i, caption: cls(set.labels[i]) }))}
+                onPick={(i) => select([i])}
+              />
+            ))}
+          </details>
+          <details data-testid="embed-near" data-groups={c.near.length}>
+            <summary>
+              Near duplicates: {c.near.length} group{c.near.length === 1 ? '' : 's'} ({nearCount} images) at cosine ≥{' '}
+              {opts.duplicateThreshold}
+              {c.near.length > 0 && (
+                <button className="link" onClick={(ev) => (ev.preventDefault(), select(c.near.flatMap((g) => g.members)))}>
+                  select all
+                </button>
+              )}
+            </summary>
+            {c.near.slice(0, 30).map((g) => (
+              <ThumbGrid
+                key={g.members[0]}
+                testId="embed-near-group"
+                names={set.names}
+                items={g.members.map((i) => ({ index: i, caption: `${g.maxSim.toFixed(3)}` }))}
+                onPick={(i) => select([i])}
+              />
+            ))}
+            {c.near.length > 30 && <p className="hint">and {c.near.length - 30} more groups (select all to see them on the map).</p>}
+          </details>
+          <details open data-testid="embed-outliers">
+            <summary>
+              Top {c.outliers.length} outliers (mean cosine distance to the {c.k} nearest)
+              <button className="link" onClick={(ev) => (ev.preventDefault(), select(c.outliers))}>
+                select
+              </button>
+            </summary>
+            <ThumbGrid
+              testId="embed-outlier-list"
+              names={set.names}
+              items={c.outliers.map((i) => ({ index: i, caption: c.outlierScores[i].toFixed(3) }))}
+              onPick={(i) => select([i])}
+            />
+          </details>
+          {set.classes.length > 0 && (
+            <details open data-testid="embed-suspects">
+              <summary>
+                Likely label errors: the top {c.suspects.length} images whose {c.k} neighbours vote for another class
+                <button className="link" onClick={(ev) => (ev.preventDefault(), select(c.suspects.map((s) => s.index)))}>
+                  select
+                </button>
+              </summary>
+              <ThumbGrid
+                testId="embed-suspect-list"
+                names={set.names}
+                items={c.suspects.map((s) => ({
+                  index: s.index,
+                  caption: `${cls(s.given)} → ${cls(s.suggested)}`,
+                  title: `${set.names[s.index]}: labelled ${cls(s.given)}, its neighbours say ${cls(s.suggested)} (confidence ${s.confidence.toFixed(2)})`,
+                }))}
+                onPick={(i) => select([i])}
+              />
+            </details>
+          )}
+        </>
+      )}
+      <details data-testid="embed-diverse">
+        <summary>A diverse subset to label first (k-center greedy)</summary>
+        <div className="controls">
+          <NumberInput testId="embed-diverse-m" label="images" value={m} min={1} max={Math.min(1000, set.count)} step={1} onChange={setM} />
+          <button data-testid="embed-diverse-run" disabled={!!e.busy} onClick={() => void diverseSubset(m)}>
+            Pick
+          </button>
+        </div>
+        {e.diverse && (
+          <ThumbGrid
+            testId="embed-diverse-list"
+            names={set.names}
+            items={e.diverse.map((i, r) => ({ index: i, caption: `#${r + 1}` }))}
+            onPick={(i) => select([i])}
+          />
+        )}
+      </details>
+    </div>
+  );
+}
+
+export function Clusters({ e }: { e: EmbedState }) {
+  const [k, setK] = useState(10);
+  const set = e.set!;
+  const cs = e.clusters;
+  const draft = draftLabels(e);
+  const missing = draft.filter((l) => l === null).length;
+  const named = Object.keys(e.named).length;
+  return (
+    <div className="clusters" data-testid="embed-clusters">
+      <h3>Clusters and labels</h3>
+      <div className="controls">
+        <NumberInput testId="embed-clusters-k" label="k" value={k} min={2} max={100} step={1} onChange={setK} />
+        <button data-testid="embed-kmeans" disabled={!!e.busy} onClick={() => void runClusters(k)}>
+          k-means
+        </button>
+        <button data-testid="embed-suggest" disabled={!!e.busy} onClick={() => void suggestClusters()}>
+          Suggest k
+        </button>
+        {e.suggestion && (
+          <span className="hint" data-testid="embed-suggestion">
+            Silhouette is highest at k = {e.suggestion.best} (
+            {e.suggestion.scores.map((s) => `${s.k}: ${s.silhouette.toFixed(2)}`).join(', ')}).{' '}
+            <button className="link" onClick={() => setK(e.suggestion!.best)}>
+              use it
+            </button>
+          </span>
+        )}
+      </div>
+      {cs && (
+        <>
+          <p className="hint">
+            k = {cs.k}: silhouette {cs.silhouette.toFixed(3)}, {(cs.ms / 1000).toFixed(1)} s. Name each cluster; each image takes its
+            cluster's name unless a named selection gave it one ({named} so far).
+          </p>
+          <ol className="cluster-list" data-testid="embed-cluster-list">
+            {cs.sizes.map((size, j) => (
+              <li key={j} data-cluster={j}>
+                <input
+                  aria-label={`name of cluster ${j + 1}`}
+                  data-testid="embed-cluster-name"
+                  value={e.clusterNames[j] ?? ''}
+                  onChange={(ev) => renameCluster(j, ev.target.value)}
+                  size={14}
+                />
+                <span className="hint"> {size} images </span>
+                <button
+                  className="link"
+                  onClick={(ev) => (ev.preventDefault(), select(Array.from(cs.assign.keys()).filter((i) => cs.assign[i] === j)))}
+                >
+                  select
+                </button>
+                <ThumbGrid
+                  testId="embed-exemplars"
+                  names={set.names}
+                  size={36}
+                  items={cs.exemplars[j].map((i) => ({ index: i, caption: '' }))}
+                  onPick={(i) => select([i])}
+                />
+              </li>
+            ))}
+          </ol>
+        </>
+      )}
+      <div className="controls">
+        <button
+          data-testid="embed-apply-labels"
+          className="primary"
+          disabled={missing > 0 || !!e.busy || (!cs && named === 0)}
+          onClick={() => void applyLabels()}
+        >
+          Use as the dataset's labels
+        </button>
+        <button data-testid="embed-export-labels" disabled={missing > 0} onClick={() => exportLabels()}>
+          Export labels CSV
+        </button>
+        <span className="hint" data-testid="embed-labels-state">
+          {missing > 0
+            ? `${missing} images have no label yet: run k-means or name more selections.`
+            : `Every image has a label (${new Set(draft).size} classes). Applying stores them with the dataset in this browser; k-NN, the probe and the online curve then use them.`}
+        </span>
+      </div>
+    </div>
+  );
+}

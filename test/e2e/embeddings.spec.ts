@@ -1,0 +1,162 @@
+// The embeddings panel on real images with planted faults: the 2,000 sample images written out as
+// a PNG folder, plus 10 exact copies, 10 copies shifted by a pixel, 20 foreign images (noise,
+// checkerboards, rings, stripes) and 40 images filed under the wrong class. After a short run the
+// panel must find the copies, the near copies, the foreign images among the top outliers and the
+// misfiled ones among the label suspects; the map draws every point, beside random init.
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import type { Page } from '@playwright/test';
+import { countFound, type PlantedImage, plantFaults, SIDE } from '../planted';
+import { png } from '../png';
+import { expect, test } from './fixtures';
+
+/** The planted set (test/planted.ts) as PNG files in class folders under dir/planted, or, with
+ *  `unlabeled`, the clean sample in one folder under dir/unlabeled. */
+function writeSampleFolder(dir: string, unlabeled = false): { root: string; images: PlantedImage[] } {
+  const root = join(dir, unlabeled ? 'unlabeled' : 'planted');
+  rmSync(root, { recursive: true, force: true });
+  const meta = JSON.parse(readFileSync('public/sample/fashion-mnist-2k.json', 'utf8'));
+  const images = plantFaults(readFileSync(`public/sample/${meta.pixels}`), readFileSync(`public/sample/${meta.labels}`), unlabeled);
+  if (unlabeled) for (const m of images) m.file = m.file.slice(m.file.indexOf('/') + 1);
+  for (const m of images) {
+    mkdirSync(join(root, dirname(m.file)), { recursive: true });
+    writeFileSync(join(root, m.file), png(m.pixels, SIDE, SIDE));
+  }
+  return { root, images };
+}
+
+/** Parses a CSV of plain or double-quoted fields. */
+function parseCsv(text: string): string[][] {
+  return text
+    .trim()
+    .split('\n')
+    .map((line) =>
+      [...line.matchAll(/("([^"]|"")*"|[^,]*)(,|$)/g)].slice(0, -1).map((m) => m[1].replace(/^"|"$/g, '').replace(/""/g, '"')),
+    );
+}
+
+async function download(page: Page, testId: string): Promise<string> {
+  const [file] = await Promise.all([page.waitForEvent('download'), page.getByTestId(testId).click()]);
+  return readFileSync(await file.path(), 'utf8');
+}
+
+/** Ingests `root` and trains a short run of the default model (WASM). */
+async function ingestAndTrain(page: Page, root: string, count: number, hash = 'backend=wasm&epochs=20&metricsEvery=10') {
+  page.on('pageerror', (e) => console.log('page error:', e.message));
+  await page.goto(`/#${hash}`);
+  await expect(page.getByTestId('backend')).toHaveText('wasm', { timeout: 90_000 });
+  await page.getByTestId('folder-input').setInputFiles(root);
+  await expect(page.getByTestId('dataset-summary')).toContainText(`${count} images`, { timeout: 120_000 });
+  await expect(page.getByTestId('embed-blocked')).toContainText('Train first');
+  await page.getByTestId('train-start').click();
+  await expect(page.getByTestId('run-state')).toHaveText('done', { timeout: 170_000 });
+}
+
+/** The folder's name comes first in an ingested path: "planted/class3/17.png" → "class3/17.png". */
+const rel = (p: string) => p.slice(p.indexOf('/') + 1);
+
+/** Where image `name` of the exported map is on the trained map's overlay, in page pixels. */
+async function pointOnPage(page: Page, map: string[][], name: string): Promise<[number, number]> {
+  const overlay = page.getByTestId('embed-map-trained-overlay');
+  const view = JSON.parse((await overlay.getAttribute('data-view'))!) as { scale: number; cx: number; cy: number };
+  const box = (await overlay.boundingBox())!;
+  const row = map.find((r) => rel(r[0]) === name)!;
+  const [x, y] = [Number(row[5]), Number(row[6])];
+  return [box.x + box.width / 2 + (x - view.cx) * view.scale, box.y + box.height / 2 - (y - view.cy) * view.scale];
+}
+
+test('the panel finds planted duplicates, near duplicates, foreign images and misfiled labels; the map draws, hovers and lassoes', async ({
+  page,
+}, info) => {
+  test.setTimeout(480_000);
+  const { root, images } = writeSampleFolder(info.outputDir);
+  const total = images.length;
+  await ingestAndTrain(page, root, total);
+
+  await expect(page.getByTestId('embed-plan')).toContainText(`${total.toLocaleString('en')} images ×`);
+  await page.getByTestId('embed-run').click();
+  await expect(page.getByTestId('embed-progress')).toBeVisible();
+  await expect(page.getByTestId('embed-summary')).toContainText(`${total.toLocaleString('en')} images embedded`, { timeout: 120_000 });
+  // Every point drawn, trained and random init side by side under the same colouring.
+  for (const which of ['trained', 'random'])
+    await expect(page.getByTestId(`embed-map-${which}-canvas`)).toHaveAttribute('data-drawn', String(total));
+  await expect(page.getByTestId('embed-curation').getByTestId('embed-outlier-list')).toBeVisible({ timeout: 60_000 });
+
+  const rows = parseCsv(await download(page, 'embed-export-curation'))
+    .slice(1)
+    .map(([kind, group, file]) => ({ kind, group, file: rel(file) }));
+  const f = countFound(images, rows);
+  console.log(
+    `planted faults found: exact ${f.exact}/10 (${f.exactGroups} groups), near ${f.near}/10 (${f.nearGroups} groups), ` +
+      `foreign ${f.foreign}/20 in the top ${f.outliers} outliers, misfiled ${f.swapped}/40 in the top ${f.suspects} suspects`,
+  );
+  expect(f.outliers).toBe(40);
+  expect(f.suspects).toBe(80);
+  expect(f.exact).toBe(10);
+  expect(f.near).toBeGreaterThanOrEqual(8);
+  expect(f.foreign).toBeGreaterThanOrEqual(15);
+  expect(f.swapped).toBeGreaterThanOrEqual(24);
+
+  // Hover: the card names the image under the pointer and shows its pixels.
+  const map = parseCsv(await download(page, 'embed-export-map')).slice(1);
+  expect(map).toHaveLength(total);
+  // The garment drawn furthest from any other point, so that the pointer finds it alone.
+  const xy = map.map((r) => [Number(r[5]), Number(r[6])]);
+  const apart = (i: number) => Math.min(...xy.map(([x, y], j) => (j === i ? Infinity : Math.hypot(x - xy[i][0], y - xy[i][1]))));
+  const garments = map.map((r, i) => i).filter((i) => images.find((m) => m.file === rel(map[i][0]))?.kind === 'image');
+  const best = garments.reduce((a, i) => (apart(i) > apart(a) ? i : a), garments[0]);
+  const target = images.find((m) => m.file === rel(map[best][0]))!;
+  await page.mouse.move(...(await pointOnPage(page, map, target.file)));
+  const hover = page.getByTestId('embed-hover');
+  await expect(hover).toHaveAttribute('data-name', `planted/${target.file}`);
+  const shown = await hover.locator('img').evaluate(async (img: HTMLImageElement) => {
+    await img.decode();
+    const c = document.createElement('canvas');
+    c.width = c.height = 28;
+    const ctx = c.getContext('2d')!;
+    ctx.drawImage(img, 0, 0, 28, 28);
+    return Array.from(ctx.getImageData(0, 0, 28, 28).data.filter((_, i) => i % 4 === 0));
+  });
+  // The stored image is resized to the run's imageSize and back here, so the match is by mean
+  // difference: the target's own pixels are far closer than any other image's.
+  const mad = (m: PlantedImage) => shown.reduce((a, v, i) => a + Math.abs(v - m.pixels[i]), 0) / shown.length;
+  const others = images.filter((m) => m !== target).map(mad);
+  console.log(`hovered thumbnail: ${mad(target).toFixed(1)} grey levels from its image, ${Math.min(...others).toFixed(1)} from the closest other`);
+  expect(mad(target)).toBeLessThan(0.5 * Math.min(...others));
+
+  // Lasso: a square around the target's place selects exactly the points inside it, and the
+  // exported selection names them.
+  await page.getByTestId('embed-lasso').check();
+  const [cx, cy] = await pointOnPage(page, map, target.file);
+  const r = 30;
+  const corners: [number, number][] = [
+    [cx - r, cy - r],
+    [cx + r, cy - r],
+    [cx + r, cy + r],
+    [cx - r, cy + r],
+  ];
+  await page.mouse.move(...corners[0]);
+  await page.mouse.down();
+  for (const c of [...corners.slice(1), corners[0]]) await page.mouse.move(...c, { steps: 5 });
+  await page.mouse.up();
+  const expected = new Set<string>();
+  for (const row of map) {
+    const [x, y] = await pointOnPage(page, map, rel(row[0]));
+    if (Math.abs(x - cx) < r - 1 && Math.abs(y - cy) < r - 1) expected.add(rel(row[0]));
+  }
+  expect(expected.size).toBeGreaterThan(0);
+  await expect(page.getByTestId('embed-selection')).toHaveAttribute('data-count', String(expected.size));
+  const exported = parseCsv(await download(page, 'embed-export-csv'))
+    .slice(1)
+    .map(([file]) => rel(file));
+  expect(new Set(exported)).toEqual(expected);
+
+  // UMAP: both maps settle, each still drawing every point.
+  await page.getByTestId('embed-umap').check();
+  await expect(page.getByTestId('embed-caption-trained')).toContainText('UMAP', { timeout: 60_000 });
+  await expect(page.getByTestId('embed-caption-random')).toContainText('UMAP', { timeout: 120_000 });
+  await expect(page.getByTestId('embed-caption-random')).not.toContainText('settling', { timeout: 120_000 });
+  for (const which of ['trained', 'random'])
+    await expect(page.getByTestId(`embed-map-${which}-canvas`)).toHaveAttribute('data-drawn', String(total));
+  await page.getByTestId('embed-panel').screenshot({ path: 'test-results/embeddings-planted.png' });
+});
