@@ -93,7 +93,15 @@ function Confusion({ report }: { report: EvalReport }) {
 }
 
 /** An evaluation or the map on its way: how far, about how long is left, and Cancel. */
-export function TaskProgress({ testId, title, progress: p }: { testId: string; title: string; progress: NonNullable<EvalState['progress']> }) {
+export function TaskProgress({
+  testId,
+  title,
+  progress: p,
+}: {
+  testId: string;
+  title: string;
+  progress: NonNullable<EvalState['progress']>;
+}) {
   // Redrawn with each progress report, which is often enough for the ETA.
   const remaining = taskEta(p, performance.now());
   return (

@@ -103,7 +103,7 @@ test('the panel finds planted duplicates, near duplicates, foreign images and mi
   // The garment drawn furthest from any other point, so that the pointer finds it alone.
   const xy = map.map((r) => [Number(r[5]), Number(r[6])]);
   const apart = (i: number) => Math.min(...xy.map(([x, y], j) => (j === i ? Infinity : Math.hypot(x - xy[i][0], y - xy[i][1]))));
-  const garments = map.map((r, i) => i).filter((i) => images.find((m) => m.file === rel(map[i][0]))?.kind === 'image');
+  const garments = map.map((_, i) => i).filter((i) => images.find((m) => m.file === rel(map[i][0]))?.kind === 'image');
   const best = garments.reduce((a, i) => (apart(i) > apart(a) ? i : a), garments[0]);
   const target = images.find((m) => m.file === rel(map[best][0]))!;
   await page.mouse.move(...(await pointOnPage(page, map, target.file)));
@@ -121,7 +121,9 @@ test('the panel finds planted duplicates, near duplicates, foreign images and mi
   // difference: the target's own pixels are far closer than any other image's.
   const mad = (m: PlantedImage) => shown.reduce((a, v, i) => a + Math.abs(v - m.pixels[i]), 0) / shown.length;
   const others = images.filter((m) => m !== target).map(mad);
-  console.log(`hovered thumbnail: ${mad(target).toFixed(1)} grey levels from its image, ${Math.min(...others).toFixed(1)} from the closest other`);
+  console.log(
+    `hovered thumbnail: ${mad(target).toFixed(1)} grey levels from its image, ${Math.min(...others).toFixed(1)} from the closest other`,
+  );
   expect(mad(target)).toBeLessThan(0.5 * Math.min(...others));
 
   // Lasso: a square around the target's place selects exactly the points inside it, and the

@@ -147,7 +147,14 @@ export function relabel(d: Dataset, labels: Int32Array, classNames: string[], te
   const { skipped, sizeRange, storedBytes, notStored } = d.summary;
   const source = d.summary.unlabeled ? `${d.summary.source}, labelled here` : d.summary.source;
   return {
-    ...fromPixels(d.pixels, d.shape, labels, classNames, { ...d.summary, source, testFraction, seed }, { skipped, sizeRange, storedBytes, notStored }),
+    ...fromPixels(
+      d.pixels,
+      d.shape,
+      labels,
+      classNames,
+      { ...d.summary, source, testFraction, seed },
+      { skipped, sizeRange, storedBytes, notStored },
+    ),
     paths: d.paths,
   };
 }
