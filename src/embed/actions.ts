@@ -3,6 +3,7 @@
 import type { EmbeddingSet, MapWhich } from '../../workers/contract/api';
 import { errorMessage } from '../../workers/contract/errors';
 import { callback, worker } from '../bridge';
+import { refreshStoredDatasets } from '../dataset/actions';
 import { useStore } from '../store';
 import { emptyEmbed, type EmbedState } from './slice';
 
@@ -155,6 +156,7 @@ export async function applyLabels(): Promise<void> {
   const summary = await task('applying the labels', () => worker().applyLabels(labels as string[], testFraction, seed));
   if (!summary) return;
   store().setDataset(summary);
+  void refreshStoredDatasets();
   const set = store().embed.set!;
   const names = summary.classes.map((c) => c.name);
   const index = new Map(names.map((c, i) => [c, i]));

@@ -162,3 +162,57 @@ test('the panel finds planted duplicates, near duplicates, foreign images and mi
     await expect(page.getByTestId(`embed-map-${which}-canvas`)).toHaveAttribute('data-drawn', String(total));
   await page.getByTestId('embed-panel').screenshot({ path: 'test-results/embeddings-planted.png' });
 });
+
+test('an unlabeled folder gets labels from k-means clusters named on the map; k-NN then runs on them, and they survive a reload', async ({
+  page,
+}, info) => {
+  test.setTimeout(420_000);
+  const { root, images } = writeSampleFolder(info.outputDir, true);
+  const truth = new Map(images.map((m) => [m.file, m.truth]));
+  await ingestAndTrain(page, root, 2000);
+  await expect(page.getByTestId('dataset-summary')).toContainText('unlabeled');
+  await expect(page.getByTestId('eval-blocked')).toContainText('unlabeled');
+
+  await page.getByTestId('embed-run').click();
+  await expect(page.getByTestId('embed-summary')).toContainText('2,000 images embedded', { timeout: 120_000 });
+  await expect(page.getByTestId('embed-suspects')).toHaveCount(0); // no labels to doubt
+  await expect(page.getByTestId('embed-labels-state')).toContainText('2000 images have no label yet');
+  await expect(page.getByTestId('embed-apply-labels')).toBeDisabled();
+
+  await page.getByTestId('embed-clusters-k').fill('10');
+  await page.getByTestId('embed-kmeans').click();
+  const names = page.getByTestId('embed-cluster-name');
+  await expect(names).toHaveCount(10, { timeout: 60_000 });
+  for (let j = 0; j < 10; j++) await names.nth(j).fill(`kind ${String.fromCharCode(65 + j)}`);
+  await expect(page.getByTestId('embed-labels-state')).toContainText('Every image has a label (10 classes)');
+
+  // The labels as a user would export them: each cluster read as its most common true class.
+  const rows = parseCsv(await download(page, 'embed-export-labels')).slice(1);
+  expect(rows).toHaveLength(2000);
+  const votes = new Map<string, number[]>();
+  for (const [file, label] of rows) {
+    const v = votes.get(label) ?? new Array(10).fill(0);
+    v[truth.get(rel(file))!]++;
+    votes.set(label, v);
+  }
+  const agree = [...votes.values()].reduce((a, v) => a + Math.max(...v), 0) / rows.length;
+
+  await page.getByTestId('embed-apply-labels').click();
+  await expect(page.getByTestId('dataset-summary')).toContainText('2000 images, 10 classes');
+  await expect(page.getByTestId('eval-blocked')).toHaveCount(0);
+  await page.getByTestId('knn-run').click();
+  const table = page.getByTestId('knn-accuracy');
+  await expect(table).toContainText('test images', { timeout: 120_000 });
+  const knn = Number(await table.locator('tbody tr[data-row="trained"]').getAttribute('data-top1'));
+  console.log(
+    `unlabeled → k-means k = 10: clusters agree with the hidden classes on ${(100 * agree).toFixed(1)}% of images (chance 10%); ` +
+      `k-NN on the cluster labels: top-1 ${(100 * knn).toFixed(1)}%`,
+  );
+  expect(agree).toBeGreaterThan(0.35);
+  expect(knn).toBeGreaterThan(0.5);
+
+  // Stored with the dataset: a reload opens it labelled.
+  await page.reload();
+  await expect(page.getByTestId('dataset-summary')).toContainText('2000 images, 10 classes', { timeout: 90_000 });
+  await expect(page.getByTestId('stored-datasets')).toContainText('unlabeled · 2000 images');
+});
