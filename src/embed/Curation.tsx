@@ -2,6 +2,8 @@
 // the clusters that become labels. Each list can become the selection, to look at it on the map,
 // name it or export it.
 import { useState } from 'react';
+import { useShallow } from 'zustand/react/shallow';
+import { useStore } from '../store';
 import {
   CURATION_DEFAULTS,
   applyLabels,
@@ -15,8 +17,32 @@ import {
   select,
   suggestClusters,
 } from './actions';
-import type { EmbedState } from './slice';
+import { pickEmbed } from './slice';
 import { ThumbGrid } from './ThumbGrid';
+
+/** A <details> whose content is rendered only while open: a closed list of hundreds of thumbnails
+ *  costs nothing. */
+function Fold({
+  open: initially = false,
+  testId,
+  groups,
+  summary,
+  children,
+}: {
+  open?: boolean;
+  testId: string;
+  groups?: number;
+  summary: React.ReactNode;
+  children: React.ReactNode;
+}) {
+  const [open, setOpen] = useState(initially);
+  return (
+    <details open={open} data-testid={testId} data-groups={groups} onToggle={(e) => setOpen((e.currentTarget as HTMLDetailsElement).open)}>
+      <summary>{summary}</summary>
+      {open && children}
+    </details>
+  );
+}
 
 function NumberInput({
   label,
@@ -52,7 +78,8 @@ function NumberInput({
   );
 }
 
-export function Curation({ e }: { e: EmbedState }) {
+export function Curation() {
+  const e = useStore(useShallow(pickEmbed('set', 'curation', 'busy', 'diverse')));
   const [opts, setOpts] = useState(CURATION_DEFAULTS);
   const [m, setM] = useState(50);
   const set = e.set!;
@@ -93,70 +120,94 @@ export function Curation({ e }: { e: EmbedState }) {
       </div>
       {c && (
         <>
-          <details open data-testid="embed-exact" data-groups={c.exact.length}>
-            <summary>
-              Exact duplicates: {c.exact.length} group{c.exact.length === 1 ? '' : 's'} of identical pixels
-              {c.exact.length > 0 && (
-                <button className="link" onClick={(ev) => (ev.preventDefault(), select(c.exact.flat()))}>
-                  select all
-                </button>
-              )}
-            </summary>
-            {c.exact.slice(0, 20).map((g) => (
+          <Fold
+            testId="embed-exact"
+            open
+            groups={c.exact.length}
+            summary={
+              <>
+                Exact duplicates: {c.exact.length} group{c.exact.length === 1 ? '' : 's'} of identical pixels
+                {c.exact.length > 0 && (
+                  <button className="link" onClick={(ev) => (ev.preventDefault(), select(c.exact.flat()))}>
+                    select all
+                  </button>
+                )}
+              </>
+            }
+          >
+            {c.exact.slice(0, 10).map((g) => (
               <ThumbGrid
                 key={g[0]}
                 testId="embed-exact-group"
+                max={12}
                 names={set.names}
                 items={g.map((i) => ({ index: i, caption: cls(set.labels[i]) }))}
                 onPick={(i) => select([i])}
               />
             ))}
-          </details>
-          <details data-testid="embed-near" data-groups={c.near.length}>
-            <summary>
-              Near duplicates: {c.near.length} group{c.near.length === 1 ? '' : 's'} ({nearCount} images) at cosine ≥{' '}
-              {opts.duplicateThreshold}
-              {c.near.length > 0 && (
-                <button className="link" onClick={(ev) => (ev.preventDefault(), select(c.near.flatMap((g) => g.members)))}>
-                  select all
-                </button>
-              )}
-            </summary>
-            {c.near.slice(0, 30).map((g) => (
+          </Fold>
+          <Fold
+            testId="embed-near"
+            groups={c.near.length}
+            summary={
+              <>
+                Near duplicates: {c.near.length} group{c.near.length === 1 ? '' : 's'} ({nearCount} images) at cosine ≥{' '}
+                {opts.duplicateThreshold}
+                {c.near.length > 0 && (
+                  <button className="link" onClick={(ev) => (ev.preventDefault(), select(c.near.flatMap((g) => g.members)))}>
+                    select all
+                  </button>
+                )}
+              </>
+            }
+          >
+            {c.near.slice(0, 10).map((g) => (
               <ThumbGrid
                 key={g.members[0]}
                 testId="embed-near-group"
+                max={12}
                 names={set.names}
                 items={g.members.map((i) => ({ index: i, caption: `${g.maxSim.toFixed(3)}` }))}
                 onPick={(i) => select([i])}
               />
             ))}
-            {c.near.length > 30 && <p className="hint">and {c.near.length - 30} more groups (select all to see them on the map).</p>}
-          </details>
-          <details open data-testid="embed-outliers">
-            <summary>
-              Top {c.outliers.length} outliers (mean cosine distance to the {c.k} nearest)
-              <button className="link" onClick={(ev) => (ev.preventDefault(), select(c.outliers))}>
-                select
-              </button>
-            </summary>
+            {c.near.length > 10 && <p className="hint">and {c.near.length - 10} more groups (select all to see them on the map).</p>}
+          </Fold>
+          <Fold
+            testId="embed-outliers"
+            open
+            summary={
+              <>
+                Top {c.outliers.length} outliers (far from their {c.outlierK} nearest, or unlike the whole set)
+                <button className="link" onClick={(ev) => (ev.preventDefault(), select(c.outliers))}>
+                  select
+                </button>
+              </>
+            }
+          >
             <ThumbGrid
               testId="embed-outlier-list"
               names={set.names}
               items={c.outliers.map((i) => ({ index: i, caption: c.outlierScores[i].toFixed(3) }))}
               onPick={(i) => select([i])}
             />
-          </details>
+          </Fold>
           {set.classes.length > 0 && (
-            <details open data-testid="embed-suspects">
-              <summary>
-                Likely label errors: the top {c.suspects.length} images whose {c.k} neighbours vote for another class
-                <button className="link" onClick={(ev) => (ev.preventDefault(), select(c.suspects.map((s) => s.index)))}>
-                  select
-                </button>
-              </summary>
+            <Fold
+              testId="embed-suspects"
+              open
+              summary={
+                <>
+                  Likely label errors: the top {c.suspects.length} images whose {c.k} neighbours vote for another class
+                  <button className="link" onClick={(ev) => (ev.preventDefault(), select(c.suspects.map((s) => s.index)))}>
+                    select
+                  </button>
+                </>
+              }
+            >
               <ThumbGrid
                 testId="embed-suspect-list"
+                max={c.suspects.length}
                 names={set.names}
                 items={c.suspects.map((s) => ({
                   index: s.index,
@@ -165,12 +216,11 @@ export function Curation({ e }: { e: EmbedState }) {
                 }))}
                 onPick={(i) => select([i])}
               />
-            </details>
+            </Fold>
           )}
         </>
       )}
-      <details data-testid="embed-diverse">
-        <summary>A diverse subset to label first (k-center greedy)</summary>
+      <Fold testId="embed-diverse" summary={<>A diverse subset to label first (k-center greedy)</>}>
         <div className="controls">
           <NumberInput testId="embed-diverse-m" label="images" value={m} min={1} max={Math.min(1000, set.count)} step={1} onChange={setM} />
           <button data-testid="embed-diverse-run" disabled={!!e.busy} onClick={() => void diverseSubset(m)}>
@@ -185,12 +235,13 @@ export function Curation({ e }: { e: EmbedState }) {
             onPick={(i) => select([i])}
           />
         )}
-      </details>
+      </Fold>
     </div>
   );
 }
 
-export function Clusters({ e }: { e: EmbedState }) {
+export function Clusters() {
+  const e = useStore(useShallow(pickEmbed('set', 'clusters', 'clusterNames', 'named', 'suggestion', 'busy')));
   const [k, setK] = useState(10);
   const set = e.set!;
   const cs = e.clusters;

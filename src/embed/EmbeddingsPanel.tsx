@@ -3,11 +3,11 @@
 // first, and clusters a user can name into the dataset's labels. The work runs in the worker
 // (workers/embed/); this thread only draws.
 import { useEffect, useMemo, useRef, useState } from 'react';
+import { useShallow } from 'zustand/react/shallow';
 import { formatBytes } from '../format';
 import { useStore } from '../store';
 import { embeddingBlocked } from '../store/selectors';
 import { TaskProgress } from '../eval/EvalPanel';
-import { classColor } from '../eval/FeatureMap';
 import {
   embedSetName,
   exportMap,
@@ -18,88 +18,14 @@ import {
   planEmbedding,
   runUmap,
   select,
-  thumbCanvas,
+  thumbBitmap,
   wantThumbs,
 } from './actions';
 import { Clusters, Curation } from './Curation';
 import { ScatterGL } from './ScatterGL';
-import type { ColorBy, EmbedState } from './slice';
-import { ThumbGrid, useThumbVersion } from './ThumbGrid';
-
-const GREY: [number, number, number] = [160, 160, 160];
-const hex = (h: string): [number, number, number] => {
-  if (h.startsWith('hsl')) {
-    const [hh, s, l] = h.match(/[\d.]+/g)!.map(Number);
-    const a = (s / 100) * Math.min(l / 100, 1 - l / 100);
-    const f = (n: number) => {
-      const k = (n + hh / 30) % 12;
-      return Math.round(255 * (l / 100 - a * Math.max(-1, Math.min(k - 3, 9 - k, 1))));
-    };
-    return [f(0), f(8), f(4)];
-  }
-  return [1, 3, 5].map((i) => Number.parseInt(h.slice(i, i + 2), 16)) as [number, number, number];
-};
-/** Viridis at five stops (matplotlib), interpolated: low outlier scores dark blue, high yellow. */
-const VIRIDIS = [
-  [68, 1, 84],
-  [59, 82, 139],
-  [33, 145, 140],
-  [94, 201, 98],
-  [253, 231, 37],
-];
-function ramp(t: number): [number, number, number] {
-  const x = Math.max(0, Math.min(1, t)) * (VIRIDIS.length - 1);
-  const i = Math.min(Math.floor(x), VIRIDIS.length - 2);
-  const f = x - i;
-  return [0, 1, 2].map((c) => Math.round(VIRIDIS[i][c] * (1 - f) + VIRIDIS[i + 1][c] * f)) as [number, number, number];
-}
-
-/** [N, 3] colours of the points under the chosen colouring, and the legend that explains them. */
-export function pointColors(e: EmbedState): { colors: Uint8Array; legend: { name: string; rgb: [number, number, number] }[] } {
-  const set = e.set!;
-  const out = new Uint8Array(set.count * 3);
-  const paint = (i: number, rgb: [number, number, number]) => out.set(rgb, 3 * i);
-  const by: ColorBy = e.colorBy;
-  if (by === 'outlier' && e.curation) {
-    const s = e.curation.outlierScores;
-    const sorted = Float32Array.from(s).sort();
-    const lo = sorted[Math.floor(0.02 * (s.length - 1))];
-    const hi = sorted[Math.floor(0.98 * (s.length - 1))];
-    for (let i = 0; i < set.count; i++) paint(i, ramp((s[i] - lo) / (hi - lo || 1)));
-    return {
-      colors: out,
-      legend: [
-        { name: 'typical', rgb: ramp(0) },
-        { name: 'outlying', rgb: ramp(1) },
-      ],
-    };
-  }
-  if (by === 'split') {
-    const train: [number, number, number] = [78, 121, 167];
-    const test: [number, number, number] = [242, 142, 43];
-    for (let i = 0; i < set.count; i++) paint(i, set.split[i] ? test : train);
-    return {
-      colors: out,
-      legend: set.split.some((v) => v)
-        ? [
-            { name: 'train', rgb: train },
-            { name: 'test', rgb: test },
-          ]
-        : [{ name: 'all images', rgb: train }],
-    };
-  }
-  if (by === 'cluster' && e.clusters) {
-    const cs = e.clusters;
-    for (let i = 0; i < set.count; i++) paint(i, hex(classColor(cs.assign[i])));
-    return { colors: out, legend: e.clusterNames.map((name, k) => ({ name, rgb: hex(classColor(k)) })) };
-  }
-  const labels = by === 'predicted' && e.curation ? e.curation.predicted : set.labels;
-  for (let i = 0; i < set.count; i++) paint(i, labels[i] >= 0 ? hex(classColor(labels[i])) : GREY);
-  return {
-    colors: out,
-    legend: set.classes.length ? set.classes.map((name, k) => ({ name, rgb: hex(classColor(k)) })) : [{ name: 'no label', rgb: GREY }],
-  };
-}
+import { pointColors } from './colors';
+import { type ColorBy, pickEmbed } from './slice';
+import { BitmapThumb, ThumbGrid, useThumbVersion } from './ThumbGrid';
 
 function useWidth(ref: React.RefObject<HTMLElement | null>): number {
   const [w, setW] = useState(600);
@@ -113,7 +39,8 @@ function useWidth(ref: React.RefObject<HTMLElement | null>): number {
   return w;
 }
 
-function Hover({ e }: { e: EmbedState }) {
+function Hover() {
+  const e = useStore(useShallow(pickEmbed('hover', 'set', 'clusters', 'clusterNames', 'curation')));
   useThumbVersion();
   const i = e.hover;
   const set = e.set!;
@@ -121,15 +48,10 @@ function Hover({ e }: { e: EmbedState }) {
     if (i !== null) void wantThumbs([i]);
   }, [i]);
   if (i === null) return <p className="hint map-hover-empty">Hover a point to see its image; click it for the 16 most similar.</p>;
-  const c = thumbCanvas(i);
   const cls = set.labels[i] >= 0 ? set.classes[set.labels[i]] : 'no label';
   return (
     <div className="embed-hover" data-testid="embed-hover" data-index={i} data-name={set.names[i]}>
-      {c ? (
-        <img src={c.toDataURL()} width={64} height={64} alt={set.names[i]} />
-      ) : (
-        <span className="thumb-missing" style={{ width: 64, height: 64 }} />
-      )}
+      <BitmapThumb index={i} size={64} label={set.names[i]} />
       <span>{set.names[i]}</span>
       <span>{cls}</span>
       {e.clusters && <span>{e.clusterNames[e.clusters.assign[i]]}</span>}
@@ -138,7 +60,10 @@ function Hover({ e }: { e: EmbedState }) {
   );
 }
 
-function Maps({ e }: { e: EmbedState }) {
+function Maps() {
+  const e = useStore(
+    useShallow(pickEmbed('set', 'method', 'umap', 'colorBy', 'curation', 'clusters', 'clusterNames', 'selection', 'hover')),
+  );
   const box = useRef<HTMLDivElement>(null);
   const width = useWidth(box);
   const thumbsVersion = useThumbVersion();
@@ -147,7 +72,11 @@ function Maps({ e }: { e: EmbedState }) {
   const twin = !!set.pca.random;
   const side = twin && width >= 560 ? Math.floor((width - 12) / 2) : width;
   const height = Math.min(360, Math.max(240, Math.round(side * 0.8)));
-  const { colors, legend } = useMemo(() => pointColors(e), [e]);
+  const { set: s0, colorBy, curation, clusters, clusterNames } = e;
+  const { colors, legend } = useMemo(
+    () => pointColors({ set: s0, colorBy, curation, clusters, clusterNames }),
+    [s0, colorBy, curation, clusters, clusterNames],
+  );
   const selected = useMemo(() => {
     const m = new Uint8Array(set.count);
     for (const i of e.selection) m[i] = 1;
@@ -175,7 +104,7 @@ function Maps({ e }: { e: EmbedState }) {
     },
     onLasso: (indices: number[]) => select(indices),
     lasso,
-    thumb: thumbCanvas,
+    thumb: thumbBitmap,
     wantThumbs: (ix: number[]) => void wantThumbs(ix),
     thumbsVersion,
   };
@@ -253,12 +182,13 @@ function Maps({ e }: { e: EmbedState }) {
           </li>
         ))}
       </ul>
-      <Hover e={e} />
+      <Hover />
     </div>
   );
 }
 
-function SelectionBar({ e }: { e: EmbedState }) {
+function SelectionBar() {
+  const e = useStore(useShallow(pickEmbed('set', 'selection', 'neighbours', 'busy')));
   const [name, setName] = useState('');
   const set = e.set!;
   const n = e.selection.length;
@@ -310,7 +240,7 @@ function SelectionBar({ e }: { e: EmbedState }) {
 
 export function EmbeddingsPanel() {
   const reason = useStore(embeddingBlocked);
-  const e = useStore((s) => s.embed);
+  const e = useStore(useShallow(pickEmbed('status', 'progress', 'error', 'busy', 'plan', 'withRandom', 'set')));
   const datasetId = useStore((s) => s.dataset?.id);
   const setEmbed = useStore((s) => s.setEmbed);
   const runState = useStore((s) => s.runState);
@@ -365,10 +295,10 @@ export function EmbeddingsPanel() {
             {e.set.count.toLocaleString('en')} images embedded ({e.set.featLayer}, {e.set.dims} dims) in {(e.set.ms / 1000).toFixed(1)} s;{' '}
             {formatBytes(e.set.bytes)} of features held in the worker.
           </p>
-          <Maps e={e} />
-          <SelectionBar e={e} />
-          <Curation e={e} />
-          <Clusters e={e} />
+          <Maps />
+          <SelectionBar />
+          <Curation />
+          <Clusters />
         </>
       )}
     </section>

@@ -5,6 +5,7 @@ import { errorMessage } from '../../workers/contract/errors';
 import { callback, worker } from '../bridge';
 import { refreshStoredDatasets } from '../dataset/actions';
 import { useStore } from '../store';
+import { draftLabels } from './labels';
 import { emptyEmbed, type EmbedState } from './slice';
 
 const store = useStore.getState;
@@ -131,18 +132,6 @@ export function renameCluster(k: number, name: string): void {
   patch({ clusterNames });
 }
 
-/** Each image's label as the panel would apply it: a selection's name, else its cluster's, else
- *  the class it has; null where none of these gives one. */
-export function draftLabels(e: EmbedState): (string | null)[] {
-  const set = e.set;
-  if (!set) return [];
-  return Array.from({ length: set.count }, (_, i) => {
-    if (e.named[i] !== undefined) return e.named[i];
-    if (e.clusters) return e.clusterNames[e.clusters.assign[i]]?.trim() || `cluster ${e.clusters.assign[i] + 1}`;
-    return set.labels[i] >= 0 ? set.classes[set.labels[i]] : null;
-  });
-}
-
 /** Makes the draft labels the dataset's (stored with it), so k-NN, the probe and the online curve can run. */
 export async function applyLabels(): Promise<void> {
   const e = store().embed;
@@ -253,18 +242,23 @@ export function exportSelection(format: 'csv' | 'json'): void {
   else save('selection.csv', `${['file', ...files.map(csvField)].join('\n')}\n`, 'text/csv');
 }
 
-// Thumbnails, fetched from the worker in batches and kept as canvases for the atlas and the lists.
-const thumbs = new Map<number, HTMLCanvasElement>();
+// Thumbnails, fetched from the worker in batches as ImageBitmaps, drawn by the atlas and by small
+// canvases (./ThumbGrid.tsx). Nothing here reads pixels back or encodes an image on this thread:
+// a canvas's toDataURL waits on the GPU process (about 8 ms a thumbnail under SwiftShader), a Blob
+// and its object URL each cross to the browser process, and an <img> given a data URL decodes it
+// as its src is set (243 of them held the page for 370 ms).
+const thumbs = new Map<number, ImageBitmap>();
 const pending = new Set<number>();
 let version = 0;
 const versionListeners = new Set<(v: number) => void>();
 
 function clearThumbs() {
+  for (const t of thumbs.values()) t.close();
   thumbs.clear();
   pending.clear();
 }
 
-export const thumbCanvas = (i: number): HTMLCanvasElement | null => thumbs.get(i) ?? null;
+export const thumbBitmap = (i: number): ImageBitmap | null => thumbs.get(i) ?? null;
 
 export function onThumbs(f: (v: number) => void): () => void {
   versionListeners.add(f);
@@ -277,17 +271,15 @@ export async function wantThumbs(indices: number[]): Promise<void> {
   for (const i of ask) pending.add(i);
   try {
     const { size, images } = await worker().thumbs(ask);
-    ask.forEach((i, r) => {
-      const c = document.createElement('canvas');
-      c.width = c.height = size;
-      c.getContext('2d')!.putImageData(new ImageData(new Uint8ClampedArray(images[r]), size, size), 0, 0);
-      thumbs.set(i, c);
-    });
+    const bitmaps = await Promise.all(images.map((rgba) => createImageBitmap(new ImageData(new Uint8ClampedArray(rgba), size, size))));
+    ask.forEach((i, r) => thumbs.set(i, bitmaps[r]));
     version++;
     for (const f of versionListeners) f(version);
   } finally {
     for (const i of ask) pending.delete(i);
   }
 }
+
+export { draftLabels };
 
 export const embedSetName = (s: EmbeddingSet) => `${s.name}${s.snapshot ? ' (a snapshot while training)' : ''}`;

@@ -65,3 +65,13 @@ export const createEmbedSlice: StateCreator<Store, [], [], EmbedSlice> = (set) =
   embed: emptyEmbed,
   setEmbed: (patch) => set((s) => ({ embed: { ...s.embed, ...patch } })),
 });
+
+/** The embeddings state's fields named by `keys`, for a component's selector (with useShallow, it
+ *  re-renders only when one of them changes: a UMAP frame leaves the curation lists alone). */
+export const pickEmbed =
+  <K extends keyof EmbedState>(...keys: K[]) =>
+  (s: Store): Pick<EmbedState, K> => {
+    const out = {} as Pick<EmbedState, K>;
+    for (const k of keys) out[k] = s.embed[k];
+    return out;
+  };

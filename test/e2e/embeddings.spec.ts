@@ -109,12 +109,13 @@ test('the panel finds planted duplicates, near duplicates, foreign images and mi
   await page.mouse.move(...(await pointOnPage(page, map, target.file)));
   const hover = page.getByTestId('embed-hover');
   await expect(hover).toHaveAttribute('data-name', `planted/${target.file}`);
-  const shown = await hover.locator('img').evaluate(async (img: HTMLImageElement) => {
-    await img.decode();
+  const thumb = hover.locator('canvas');
+  await expect(thumb).toHaveAttribute('data-loaded', '1');
+  const shown = await thumb.evaluate((from: HTMLCanvasElement) => {
     const c = document.createElement('canvas');
     c.width = c.height = 28;
     const ctx = c.getContext('2d')!;
-    ctx.drawImage(img, 0, 0, 28, 28);
+    ctx.drawImage(from, 0, 0, 28, 28);
     return Array.from(ctx.getImageData(0, 0, 28, 28).data.filter((_, i) => i % 4 === 0));
   });
   // The stored image is resized to the run's imageSize and back here, so the match is by mean
@@ -215,4 +216,45 @@ test('an unlabeled folder gets labels from k-means clusters named on the map; k-
   await page.reload();
   await expect(page.getByTestId('dataset-summary')).toContainText('2000 images, 10 classes', { timeout: 90_000 });
   await expect(page.getByTestId('stored-datasets')).toContainText('unlabeled · 2000 images');
+});
+
+test('the page stays responsive while 5,000 images are embedded and laid out by UMAP (long tasks printed)', async ({ page }, info) => {
+  test.setTimeout(480_000);
+  // 5,000 images: the sample, then its images mirrored, then shifted by a pixel.
+  const root = join(info.outputDir, 'five-thousand');
+  rmSync(root, { recursive: true, force: true });
+  mkdirSync(root, { recursive: true });
+  const meta = JSON.parse(readFileSync('public/sample/fashion-mnist-2k.json', 'utf8'));
+  const base = plantFaults(readFileSync(`public/sample/${meta.pixels}`), readFileSync(`public/sample/${meta.labels}`), true);
+  for (let i = 0; i < 5000; i++) {
+    const src = base[i % 2000].pixels;
+    const g = new Uint8Array(SIDE * SIDE);
+    for (let y = 0; y < SIDE; y++)
+      for (let x = 0; x < SIDE; x++) {
+        const sx = i < 2000 ? x : i < 4000 ? SIDE - 1 - x : Math.max(0, x - 1);
+        g[y * SIDE + x] = src[y * SIDE + sx];
+      }
+    writeFileSync(join(root, `${i}.png`), png(g, SIDE, SIDE));
+  }
+  await ingestAndTrain(page, root, 5000, 'backend=wasm&epochs=1&metricsEvery=10');
+  await page.evaluate(() => {
+    const w = window as unknown as { __long: number[] };
+    w.__long = [];
+    new PerformanceObserver((list) => {
+      for (const e of list.getEntries()) w.__long.push(e.duration);
+    }).observe({ type: 'longtask' });
+  });
+  await page.getByTestId('embed-run').click();
+  await expect(page.getByTestId('embed-summary')).toContainText('5,000 images embedded', { timeout: 180_000 });
+  await page.getByTestId('embed-umap').check();
+  await expect(page.getByTestId('embed-caption-random')).toContainText('UMAP', { timeout: 180_000 });
+  await expect(page.getByTestId('embed-caption-random')).not.toContainText('settling', { timeout: 180_000 });
+  await expect(page.getByTestId('embed-map-trained-canvas')).toHaveAttribute('data-drawn', '5000');
+  const long = await page.evaluate(() => (window as unknown as { __long: number[] }).__long);
+  console.log(`long tasks while mapping 5,000 images: ${long.length} (${long.map((d) => d.toFixed(0)).join(', ')} ms)`);
+  // The aim is no task over 50 ms. Measured here: a few of 50-90 ms as the set arrives and the
+  // map mounts (two of 85 and 76 ms in one run); the bound catches what used to freeze the page (a
+  // software GL's first draw, 380-450 ms; a fillRect per point, 0.9 s; thumbnails encoded on this
+  // thread, 1.1 s).
+  expect(Math.max(0, ...long)).toBeLessThanOrEqual(200);
 });
