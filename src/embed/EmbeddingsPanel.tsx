@@ -13,6 +13,7 @@ import {
   exportMap,
   exportSelection,
   findSimilar,
+  findSimilarToFile,
   mapDataset,
   nameSelection,
   planEmbedding,
@@ -159,6 +160,7 @@ function Maps() {
             testId="embed-map-trained"
             label={`map of ${set.count} images, ${caption('trained')}`}
             coords={layout('trained')}
+            layout={e.method === 'umap' && e.umap.trained ? 'umap' : 'pca'}
             {...common}
           />
         </figure>
@@ -169,6 +171,7 @@ function Maps() {
               testId="embed-map-random"
               label={`map of ${set.count} images, ${caption('random')}`}
               coords={layout('random')}
+              layout={e.method === 'umap' && e.umap.random ? 'umap' : 'pca'}
               {...common}
             />
           </figure>
@@ -216,11 +219,28 @@ function SelectionBar() {
       <button disabled={!n} onClick={() => select([])}>
         Clear
       </button>
+      <label className={`button secondary ${e.busy ? 'disabled' : ''}`}>
+        Images like a new one…
+        <input
+          type="file"
+          accept="image/*"
+          data-testid="embed-query-file"
+          onChange={(ev) => {
+            const f = ev.target.files?.[0];
+            if (f) void findSimilarToFile(f);
+            ev.target.value = '';
+          }}
+        />
+      </label>
       {e.neighbours && (
         <div className="embed-neighbours">
           <p className="hint">
             Most similar to{' '}
-            {e.neighbours.of.length === 1 ? set.names[e.neighbours.of[0]] : `the ${e.neighbours.of.length} selected (their mean direction)`}
+            {e.neighbours.file
+              ? `the new image ${e.neighbours.file}`
+              : e.neighbours.of.length === 1
+                ? set.names[e.neighbours.of[0]]
+                : `the ${e.neighbours.of.length} selected (their mean direction)`}
             , by cosine:
           </p>
           <ThumbGrid

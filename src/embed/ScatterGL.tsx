@@ -8,6 +8,7 @@ export interface ScatterProps {
   testId: string;
   label: string; // accessible name of the plot
   coords: Float32Array; // [N, 2] row-major
+  layout: string; // another layout (PCA, UMAP) is fitted afresh, whatever the view
   colors: Uint8Array; // [N, 3] RGB
   selected: Uint8Array | null; // [N] 1 = in the selection
   highlight: number | null; // drawn ringed (the image hovered in a twin map or a list)
@@ -129,18 +130,19 @@ export function ScatterGL(p: ScatterProps) {
   const glRef = useRef<Gl | null | undefined>(undefined);
   const [view, setView] = useState<View>(() => fitView(p.coords, p.width, p.height));
   const userMoved = useRef(false);
-  const fittedCount = useRef(p.coords.length);
+  const fitted = useRef(`${p.layout}|${p.coords.length}`);
   const drag = useRef<{ x: number; y: number; view: View; moved: boolean; path: [number, number][] } | null>(null);
   const n = p.coords.length / 2;
   const dpr = typeof devicePixelRatio === 'number' ? devicePixelRatio : 1;
 
-  // Each new layout (a UMAP frame, another method) is fitted to the canvas until the user zooms or
-  // pans; another set of points is fitted again whatever the view.
+  // Each frame of a layout settling is fitted to the canvas until the user zooms or pans; another
+  // layout or another set of points is fitted again whatever the view.
   useEffect(() => {
-    if (fittedCount.current !== p.coords.length) userMoved.current = false;
-    fittedCount.current = p.coords.length;
+    const key = `${p.layout}|${p.coords.length}`;
+    if (fitted.current !== key) userMoved.current = false;
+    fitted.current = key;
     if (!userMoved.current) setView(fitView(p.coords, p.width, p.height));
-  }, [p.coords, p.width, p.height]);
+  }, [p.coords, p.width, p.height, p.layout]);
 
   const toScreen = useCallback(
     (i: number): [number, number] => [

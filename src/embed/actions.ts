@@ -95,6 +95,12 @@ export async function findSimilar(indices: number[], k = 16): Promise<void> {
   if (r) patch({ neighbours: { of: indices, ...r } });
 }
 
+/** The 16 images most similar to a new image the user gives. */
+export async function findSimilarToFile(file: File, k = 16): Promise<void> {
+  const r = await task('similar images', () => worker().similarToFile(file, store().config, k));
+  if (r) patch({ neighbours: { of: [], file: r.name, indices: r.indices, sims: r.sims } });
+}
+
 export async function runClusters(k: number): Promise<void> {
   const clusters = await task('k-means', () => worker().clusters(k, store().config.seed));
   if (clusters) patch({ clusters, clusterNames: clusters.sizes.map((_, i) => `cluster ${i + 1}`), colorBy: 'cluster' });

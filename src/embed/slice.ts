@@ -29,7 +29,8 @@ export interface EmbedState {
   named: Record<number, string>;
   selection: number[];
   hover: number | null;
-  neighbours: { of: number[]; indices: number[]; sims: number[] } | null;
+  /** The nearest images of `of` (dataset images) or of a new image `file`. */
+  neighbours: { of: number[]; file?: string; indices: number[]; sims: number[] } | null;
   diverse: number[] | null;
   busy: string | null; // the curation step running ("k-means", "duplicates and outliers", ...)
 }

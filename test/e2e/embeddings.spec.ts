@@ -97,6 +97,7 @@ test('the panel finds planted duplicates, near duplicates, foreign images and mi
   expect(f.foreign).toBeGreaterThanOrEqual(15);
   expect(f.swapped).toBeGreaterThanOrEqual(24);
 
+  await page.locator('.embed-maps-box').screenshot({ path: 'test-results/embeddings-map-pca.png' });
   // Hover: the card names the image under the pointer and shows its pixels.
   const map = parseCsv(await download(page, 'embed-export-map')).slice(1);
   expect(map).toHaveLength(total);
@@ -154,6 +155,21 @@ test('the panel finds planted duplicates, near duplicates, foreign images and mi
     .map(([file]) => rel(file));
   expect(new Set(exported)).toEqual(expected);
 
+  // Zoomed in on the target, the map draws the images themselves.
+  await page.getByTestId('embed-lasso').uncheck();
+  await page.mouse.move(...(await pointOnPage(page, map, target.file)));
+  const overlay = page.getByTestId('embed-map-trained-overlay');
+  for (let i = 0; i < 12 && Number(await overlay.getAttribute('data-atlas')) === 0; i++) await page.mouse.wheel(0, -400);
+  const atlas = Number(await overlay.getAttribute('data-atlas'));
+  expect(atlas).toBeGreaterThan(0);
+  expect(atlas).toBeLessThanOrEqual(250);
+
+  // A new image (the target's own file, given again) finds the target first, at cosine 1.
+  await page.getByTestId('embed-query-file').setInputFiles(join(root, target.file));
+  const first = page.getByTestId('embed-neighbours').locator('li').first();
+  await expect(first).toHaveAttribute('data-name', `planted/${target.file}`);
+  expect(Number(await first.locator('.caption').textContent())).toBeGreaterThan(0.999);
+
   // UMAP: both maps settle, each still drawing every point.
   await page.getByTestId('embed-umap').check();
   await expect(page.getByTestId('embed-caption-trained')).toContainText('UMAP', { timeout: 60_000 });
@@ -161,6 +177,7 @@ test('the panel finds planted duplicates, near duplicates, foreign images and mi
   await expect(page.getByTestId('embed-caption-random')).not.toContainText('settling', { timeout: 120_000 });
   for (const which of ['trained', 'random'])
     await expect(page.getByTestId(`embed-map-${which}-canvas`)).toHaveAttribute('data-drawn', String(total));
+  await page.locator('.embed-maps-box').screenshot({ path: 'test-results/embeddings-map-umap.png' });
   await page.getByTestId('embed-panel').screenshot({ path: 'test-results/embeddings-planted.png' });
 });
 

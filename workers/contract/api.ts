@@ -495,6 +495,9 @@ export interface EmbedApi {
   curate(options: CurationOptions, onProgress: (done: number, total: number, phase: string) => void): Promise<CurationReport>;
   /** The k images most similar to one image, or to the mean direction of several ("more like this"). */
   similar(indices: number[], k: number, which: MapWhich): Promise<{ indices: number[]; sims: number[] }>;
+  /** The k images most similar to a new image (a file given by the user), embedded with the same
+   *  weights and readout as the map (without BatchNorm adaptation, as inference). */
+  similarToFile(file: File, config: TrainConfig, k: number): Promise<{ name: string; indices: number[]; sims: number[] }>;
   /** Spherical k-means on the trained features. */
   clusters(k: number, seed: number): Promise<ClusterReport>;
   /** Silhouette of k-means for each k, and the best. */

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { fromPixels, uploadBatch } from './dataset';
+import { fromPixels, imageName, relabel, uploadBatch } from './dataset';
 
 beforeAll(async () => {
   await tf.setBackend('cpu');
@@ -48,5 +48,34 @@ describe('fromPixels', () => {
     expect(() =>
       fromPixels(new Uint8Array(5), { count: 2, height: 1, width: 1, channels: 3 }, Int32Array.from([0, 1]), ['a', 'b'], meta),
     ).toThrow(/2×1×1×3 = 6 bytes of pixels, got 5/);
+  });
+});
+
+describe('relabel', () => {
+  it('gives an unlabeled dataset classes, splits it by them and keeps its pixels and paths', () => {
+    const n = 40;
+    const pixels = new Uint8Array(n * 4).map((_, i) => i % 256);
+    const meta = { id: 'u', name: 'u', source: 'Unlabeled folder', testFraction: 0.25, seed: 1 };
+    const d = {
+      ...fromPixels(pixels, { count: n, height: 2, width: 2, channels: 1 }, new Int32Array(n), [], meta),
+      paths: Array.from({ length: n }, (_, i) => `x${i}.png`),
+    };
+    expect(d.summary.unlabeled).toBe(true);
+    expect(d.test).toHaveLength(0);
+    const labels = Int32Array.from({ length: n }, (_, i) => i % 2);
+    const r = relabel(d, labels, ['even', 'odd'], 0.25, 1);
+    expect(r.summary.unlabeled).toBe(false);
+    expect(r.summary.classes).toEqual([
+      { name: 'even', count: 20 },
+      { name: 'odd', count: 20 },
+    ]);
+    expect(r.summary.id).toBe('u');
+    expect(r.summary.source).toBe('Unlabeled folder, labelled here');
+    expect(r.test.length).toBe(10); // stratified: 5 of each class
+    expect(Array.from(r.test).filter((i) => labels[i] === 0)).toHaveLength(5);
+    expect(r.pixels).toBe(d.pixels);
+    expect(imageName(r, 3)).toBe('x3.png');
+    expect(imageName({}, 3)).toBe('image-3');
+    expect(() => relabel(d, new Int32Array(3), ['a'], 0.25, 1)).toThrow('3 labels for 40 images');
   });
 });

@@ -9,8 +9,10 @@ import { saveLabels } from '../dataset/dataset-db';
 import { rgbaImages } from '../dataset/preview';
 import { features as featureCache, requireBackend, requireDataset, requireIdle, state, withEvalWeights, cancelCheck } from '../state';
 import { pca2d } from '../eval/pca';
-import { featureKey, rowFeatures } from '../eval/session';
-import { curation, datasetRows, GRAPH_K } from './findings';
+import { embed } from '../eval/features';
+import { featureKey } from '../eval/session';
+import { decodeImages } from '../dataset/ingest';
+import { curation, datasetRows, embedImages, GRAPH_K } from './findings';
 import { cosineTopK, type KnnGraph, knnGraph } from './graph';
 import { kCenterGreedy, kmeans, silhouette, suggestK } from './kmeans';
 import { umapLayout, UMAP_NEIGHBOURS } from './umap';
@@ -24,6 +26,7 @@ interface Held {
   data: Dataset; // the dataset object embedded; another (or another split) makes the set stale
   x: { trained: Float32Array; random: Float32Array | null }; // [N, D] unit rows
   atypicality: Float32Array; // [N], of the trained features (./findings.ts)
+  mean: Float32Array; // [D], the trained features' mean the rows were centred on
   graphs: Partial<Record<MapWhich, Promise<KnnGraph>>>;
 }
 let held: Held | null = null;
@@ -65,11 +68,11 @@ export const embedApi: EmbedApi = {
     requireBackend();
     const data = requireDataset();
     return withEvalWeights(async (w) => {
-      // One image through the readout gives the width of a row.
-      const one = { ...data, train: Int32Array.of(0), test: new Int32Array(0) };
-      const pair = await rowFeatures(featureCache, w, one, { ...config, bnAdaptSteps: 0 }, () => false)('trained', () => {});
-      const dims = pair.train.shape[1];
-      tf.dispose([pair.train, pair.test]);
+      // One image through the readout gives the width of a row (not through the feature cache,
+      // which a dataset of one image would empty).
+      const one = await embed(w.model, data, Int32Array.of(0), w.config.imageSize, config.featLayer, undefined, config.featPool);
+      const dims = one.shape[1];
+      one.dispose();
       const count = data.shape.count;
       const side = Math.min(THUMB_SIDE, data.shape.height);
       return { count, dims, bytes: count * dims * 4, atlasBytes: count * side * side * 4 };
@@ -127,7 +130,14 @@ export const embedApi: EmbedApi = {
         pca: { trained: p.coords, random: pr?.coords ?? null, explained: p.explained, explainedRandom: pr?.explained ?? null },
         ms: performance.now() - started,
       };
-      held = { set, data, x: { trained: trained.x, random: random?.x ?? null }, atypicality: trained.atypicality, graphs: {} };
+      held = {
+        set,
+        data,
+        x: { trained: trained.x, random: random?.x ?? null },
+        atypicality: trained.atypicality,
+        mean: trained.mean,
+        graphs: {},
+      };
       return set;
     });
   },
@@ -167,6 +177,32 @@ export const embedApi: EmbedApi = {
       out.sims.push(r.sims[at]);
     });
     return out;
+  },
+
+  async similarToFile(file, config, k) {
+    requireBackend();
+    const h = requireHeld();
+    const data = h.data;
+    const cancelled = cancelCheck();
+    return withEvalWeights(async (w) => {
+      if (!h.set.key.startsWith(`${featureKey(w, config, 'trained')}|`))
+        throw new Error('the weights or the readout changed since the map was drawn: map the dataset again');
+      const images = await decodeImages([file], data.shape.height);
+      if (images.rgb.length === 0) throw new Error(`${file.name}: ${images.skipped[0]?.reason ?? 'could not be read'}`);
+      const f = await embedImages(w, config, data, images.rgb);
+      if (cancelled()) throw new Error('cancelled');
+      const d = h.set.dims;
+      const q = f.map((v, j) => v - h.mean[j]);
+      const norm = Math.hypot(...q) || 1;
+      const r = await cosineTopK(
+        h.x.trained,
+        h.set.count,
+        d,
+        q.map((v) => v / norm),
+        k,
+      );
+      return { name: images.names[0], indices: Array.from(r.indices), sims: Array.from(r.sims) };
+    });
   },
 
   async clusters(k, seed) {

@@ -4,7 +4,8 @@
 import * as tf from '@tensorflow/tfjs';
 import type { CurationOptions, CurationReport } from '../contract/api';
 import type { TrainConfig } from '../contract/config';
-import type { Dataset } from '../dataset/dataset';
+import { type Dataset, fromPixels } from '../dataset/dataset';
+import { embed } from '../eval/features';
 import type { FeatureCache } from '../eval/cache';
 import { l2Normalize } from '../eval/knn';
 import { type EvalWeights, rowFeatures } from '../eval/session';
@@ -32,7 +33,7 @@ export async function datasetRows(
   row: 'trained' | 'random init',
   onProgress: (done: number, total: number) => void,
   cancelled: () => boolean,
-): Promise<{ x: Float32Array; dims: number; atypicality: Float32Array }> {
+): Promise<{ x: Float32Array; dims: number; atypicality: Float32Array; mean: Float32Array }> {
   const pair = await rowFeatures(featureCache, w, data, c, cancelled)(row, onProgress);
   const stats: tf.Tensor[] = [];
   try {
@@ -77,9 +78,34 @@ export async function datasetRows(
         atypicality[i] = lengths[r] / Math.sqrt(dims);
       });
     }
-    return { x, dims, atypicality };
+    return { x, dims, atypicality, mean: (await mean.data()) as Float32Array };
   } finally {
     tf.dispose([pair.train, pair.test, ...stats]);
+  }
+}
+
+/** New images (RGB at the dataset's stored size, as ../dataset/ingest.ts decodes them) through the
+ *  weights' readout, normalised with the dataset's channel statistics: [D] per image, flat. */
+export async function embedImages(w: EvalWeights, c: TrainConfig, data: Dataset, rgb: Uint8Array[]): Promise<Float32Array> {
+  const S = data.shape.height;
+  const pixels = new Uint8Array(rgb.length * S * S * 3);
+  rgb.forEach((x, i) => pixels.set(x, i * S * S * 3));
+  const query: Dataset = {
+    ...fromPixels(pixels, { count: rgb.length, height: S, width: S, channels: 3 }, new Int32Array(rgb.length), [], {
+      id: 'query',
+      name: 'query',
+      source: 'a new image',
+      testFraction: 0,
+      seed: 0,
+    }),
+    mean: data.mean,
+    std: data.std,
+  };
+  const t = await embed(w.model, query, Int32Array.from(rgb.keys()), w.config.imageSize, c.featLayer, undefined, c.featPool);
+  try {
+    return (await t.data()) as Float32Array;
+  } finally {
+    t.dispose();
   }
 }
 
