@@ -71,7 +71,8 @@ function Maps() {
   const [lasso, setLasso] = useState(false);
   const set = e.set!;
   const twin = !!set.pca.random;
-  const side = twin && width >= 560 ? Math.floor((width - 12) / 2) : width;
+  // Two maps side by side where both fit (each with its 1 px border), else one above the other.
+  const side = twin && width >= 560 ? Math.floor((width - 12) / 2) - 2 : width - 2;
   const height = Math.min(360, Math.max(240, Math.round(side * 0.8)));
   const { set: s0, colorBy, curation, clusters, clusterNames } = e;
   const { colors, legend } = useMemo(
