@@ -27,18 +27,28 @@ function Fold({
   testId,
   groups,
   summary,
+  select: pick,
   children,
 }: {
   open?: boolean;
   testId: string;
   groups?: number;
   summary: React.ReactNode;
+  /** A button before the list that makes it the selection (not inside <summary>, where a control
+   *  would be nested in another). */
+  select?: { label: string; indices: () => number[] };
   children: React.ReactNode;
 }) {
   const [open, setOpen] = useState(initially);
+  const picked = open && pick ? pick.indices() : [];
   return (
     <details open={open} data-testid={testId} data-groups={groups} onToggle={(e) => setOpen((e.currentTarget as HTMLDetailsElement).open)}>
       <summary>{summary}</summary>
+      {picked.length > 0 && (
+        <button className="link" onClick={() => select(picked)}>
+          {pick!.label} ({picked.length})
+        </button>
+      )}
       {open && children}
     </details>
   );
@@ -122,16 +132,12 @@ export function Curation() {
         <>
           <Fold
             testId="embed-exact"
+            select={{ label: 'select all', indices: () => c.exact.flat() }}
             open
             groups={c.exact.length}
             summary={
               <>
                 Exact duplicates: {c.exact.length} group{c.exact.length === 1 ? '' : 's'} of identical pixels
-                {c.exact.length > 0 && (
-                  <button className="link" onClick={(ev) => (ev.preventDefault(), select(c.exact.flat()))}>
-                    select all
-                  </button>
-                )}
               </>
             }
           >
@@ -148,16 +154,12 @@ export function Curation() {
           </Fold>
           <Fold
             testId="embed-near"
+            select={{ label: 'select all', indices: () => c.near.flatMap((g) => g.members) }}
             groups={c.near.length}
             summary={
               <>
                 Near duplicates: {c.near.length} group{c.near.length === 1 ? '' : 's'} ({nearCount} images) at cosine ≥{' '}
                 {opts.duplicateThreshold}
-                {c.near.length > 0 && (
-                  <button className="link" onClick={(ev) => (ev.preventDefault(), select(c.near.flatMap((g) => g.members)))}>
-                    select all
-                  </button>
-                )}
               </>
             }
           >
@@ -175,13 +177,11 @@ export function Curation() {
           </Fold>
           <Fold
             testId="embed-outliers"
+            select={{ label: 'select', indices: () => c.outliers }}
             open
             summary={
               <>
-                Top {c.outliers.length} outliers (far from their {c.outlierK} nearest, or unlike the whole set)
-                <button className="link" onClick={(ev) => (ev.preventDefault(), select(c.outliers))}>
-                  select
-                </button>
+                Top {c.outliers.length} outliers (far from their {c.outlierK} nearest, or unlike the whole set){' '}
               </>
             }
           >
@@ -195,13 +195,11 @@ export function Curation() {
           {set.classes.length > 0 && (
             <Fold
               testId="embed-suspects"
+              select={{ label: 'select', indices: () => c.suspects.map((s) => s.index) }}
               open
               summary={
                 <>
-                  Likely label errors: the top {c.suspects.length} images whose {c.k} neighbours vote for another class
-                  <button className="link" onClick={(ev) => (ev.preventDefault(), select(c.suspects.map((s) => s.index)))}>
-                    select
-                  </button>
+                  Likely label errors: the top {c.suspects.length} images whose {c.k} neighbours vote for another class{' '}
                 </>
               }
             >
@@ -286,10 +284,7 @@ export function Clusters() {
                   size={14}
                 />
                 <span className="hint"> {size} images </span>
-                <button
-                  className="link"
-                  onClick={(ev) => (ev.preventDefault(), select(Array.from(cs.assign.keys()).filter((i) => cs.assign[i] === j)))}
-                >
+                <button className="link" onClick={() => select(Array.from(cs.assign.keys()).filter((i) => cs.assign[i] === j))}>
                   select
                 </button>
                 <ThumbGrid

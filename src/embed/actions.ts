@@ -39,6 +39,9 @@ export async function mapDataset(): Promise<void> {
   try {
     const set = await worker().embedAll(config, embed.withRandom, onProgress);
     patch({ status: 'done', set, progress: null, colorBy: set.classes.length ? 'class' : 'split' });
+    // The map is mounted and drawn first: the curation's k-NN graph then keeps the worker's threads
+    // (every core on WASM) busy, which on a small machine slows the page's own mounting.
+    await new Promise((r) => requestAnimationFrame(() => setTimeout(r, 0)));
     await curate(CURATION_DEFAULTS);
   } catch (e) {
     patch({ status: 'failed', error: errorMessage(e), progress: null });

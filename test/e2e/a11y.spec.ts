@@ -2,31 +2,8 @@
 // training, and with evaluation results shows no violations; and the keyboard alone reaches every
 // control. axe runs through page.evaluate, which the page's Content-Security-Policy does not
 // govern (an injected <script> would be refused, as it should).
-import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import type { Page } from '@playwright/test';
 import { expect, test } from './fixtures';
-import { openWithSample, TINY } from './helpers';
-
-const AXE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
-
-/** The violations axe finds now, as "rule: target (why)" lines. */
-async function violations(page: Page): Promise<string[]> {
-  await page.evaluate(AXE);
-  return page.evaluate(async () => {
-    const axe = (
-      window as unknown as {
-        axe: {
-          run(ctx: Document, o: object): Promise<{ violations: { id: string; nodes: { target: string[]; failureSummary?: string }[] }[] }>;
-        };
-      }
-    ).axe;
-    const r = await axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] } });
-    return r.violations.flatMap((v) =>
-      v.nodes.map((n) => `${v.id}: ${n.target.join(' ')} (${(n.failureSummary ?? '').split('\n').slice(1, 2).join('').trim()})`),
-    );
-  });
-}
+import { axeViolations as violations, openWithSample, TINY } from './helpers';
 
 test('axe finds no violations with a dataset loaded, while training, and with results', async ({ page }) => {
   await openWithSample(page, `${TINY}&epochs=3&backend=wasm`, 'wasm');

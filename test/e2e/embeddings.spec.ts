@@ -9,6 +9,7 @@ import type { Page } from '@playwright/test';
 import { countFound, type PlantedImage, plantFaults, SIDE } from '../planted';
 import { png } from '../png';
 import { expect, test } from './fixtures';
+import { axeViolations } from './helpers';
 
 /** The planted set (test/planted.ts) as PNG files in class folders under dir/planted, or, with
  *  `unlabeled`, the clean sample in one folder under dir/unlabeled. */
@@ -179,6 +180,7 @@ test('the panel finds planted duplicates, near duplicates, foreign images and mi
     await expect(page.getByTestId(`embed-map-${which}-canvas`)).toHaveAttribute('data-drawn', String(total));
   await page.locator('.embed-maps-box').screenshot({ path: 'test-results/embeddings-map-umap.png' });
   await page.getByTestId('embed-panel').screenshot({ path: 'test-results/embeddings-planted.png' });
+  expect(await axeViolations(page, '[data-testid=embed-panel]')).toEqual([]);
 });
 
 test('an unlabeled folder gets labels from k-means clusters named on the map; k-NN then runs on them, and they survive a reload', async ({
