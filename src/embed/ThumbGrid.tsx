@@ -22,7 +22,9 @@ export function BitmapThumb({ index, size, label }: { index: number; size: numbe
     ctx.clearRect(0, 0, c.width, c.height);
     ctx.drawImage(bitmap, 0, 0, c.width, c.height);
   }, [bitmap]);
-  return <canvas ref={ref} className="thumb" width={size} height={size} role="img" aria-label={label} data-loaded={bitmap ? '1' : '0'} />;
+  // Inside a button that names the image, the picture itself is decoration.
+  const a11y = label ? { role: 'img', 'aria-label': label } : { 'aria-hidden': true };
+  return <canvas ref={ref} className="thumb" width={size} height={size} {...a11y} data-loaded={bitmap ? '1' : '0'} />;
 }
 
 export interface GridItem {
