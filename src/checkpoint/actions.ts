@@ -60,8 +60,8 @@ export async function deleteCheckpoint(runId: string, step?: number): Promise<vo
   void refreshStorage();
 }
 
-/** Saves a worker-made file through the browser's download (a worker cannot start one). */
-function download(f: ExportFile) {
+/** Saves a file (a worker-made one, or text made here) through the browser's download (a worker cannot start one). */
+export function download(f: ExportFile) {
   const url = URL.createObjectURL(new Blob([f.bytes as BlobPart], { type: f.mime }));
   const a = document.createElement('a');
   a.href = url;

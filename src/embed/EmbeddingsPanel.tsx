@@ -25,7 +25,7 @@ import {
 import { Clusters, Curation } from './Curation';
 import { ScatterGL } from './ScatterGL';
 import { pointColors } from './colors';
-import { type ColorBy, pickEmbed } from './slice';
+import { type ColorBy, emptyEmbed, pickEmbed } from './slice';
 import { BitmapThumb, ThumbGrid, useThumbVersion } from './ThumbGrid';
 
 function useWidth(ref: React.RefObject<HTMLElement | null>): number {
@@ -155,28 +155,18 @@ function Maps() {
         </button>
       </div>
       <div className="embed-maps">
-        <figure>
-          <figcaption data-testid="embed-caption-trained">{caption('trained')}</figcaption>
-          <ScatterGL
-            testId="embed-map-trained"
-            label={`map of ${set.count} images, ${caption('trained')}`}
-            coords={layout('trained')}
-            layout={e.method === 'umap' && e.umap.trained ? 'umap' : 'pca'}
-            {...common}
-          />
-        </figure>
-        {twin && (
-          <figure>
-            <figcaption data-testid="embed-caption-random">{caption('random')}</figcaption>
+        {(twin ? (['trained', 'random'] as const) : (['trained'] as const)).map((w) => (
+          <figure key={w}>
+            <figcaption data-testid={`embed-caption-${w}`}>{caption(w)}</figcaption>
             <ScatterGL
-              testId="embed-map-random"
-              label={`map of ${set.count} images, ${caption('random')}`}
-              coords={layout('random')}
-              layout={e.method === 'umap' && e.umap.random ? 'umap' : 'pca'}
+              testId={`embed-map-${w}`}
+              label={`map of ${set.count} images, ${caption(w)}`}
+              coords={layout(w)}
+              layout={e.method === 'umap' && e.umap[w] ? 'umap' : 'pca'}
               {...common}
             />
           </figure>
-        )}
+        ))}
       </div>
       <ul className="legend">
         {legend.slice(0, 40).map((l) => (
@@ -272,6 +262,10 @@ export function EmbeddingsPanel() {
   useEffect(() => {
     if (!reason && runState !== 'running' && runState !== 'paused') void planEmbedding();
   }, [reason, datasetId, runState, source]);
+  // A map of another dataset (one opened, loaded or ingested since) is cleared, not left to fail.
+  useEffect(() => {
+    if (e.set && e.set.datasetId !== datasetId) setEmbed({ ...emptyEmbed, withRandom: e.withRandom });
+  }, [e.set, datasetId, e.withRandom, setEmbed]);
   const plan = e.plan;
   return (
     <section className="panel embed" data-testid="embed-panel">

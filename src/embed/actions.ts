@@ -3,6 +3,7 @@
 import type { EmbeddingSet, MapWhich } from '../../workers/contract/api';
 import { errorMessage } from '../../workers/contract/errors';
 import { callback, worker } from '../bridge';
+import { download } from '../checkpoint/actions';
 import { refreshStoredDatasets } from '../dataset/actions';
 import { useStore } from '../store';
 import { draftLabels } from './labels';
@@ -169,16 +170,7 @@ function csvField(s: string): string {
   return /[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
 }
 
-function save(name: string, text: string, mime: string) {
-  const url = URL.createObjectURL(new Blob([text], { type: mime }));
-  const a = document.createElement('a');
-  a.href = url;
-  a.download = name;
-  document.body.append(a);
-  a.click();
-  a.remove();
-  setTimeout(() => URL.revokeObjectURL(url), 60_000);
-}
+const save = (name: string, text: string, mime: string) => download({ name, mime, bytes: new TextEncoder().encode(text) });
 
 /** file,label for every image (the draft: what Apply would store). */
 export function exportLabels(): void {

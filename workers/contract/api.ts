@@ -410,6 +410,7 @@ export interface CheckpointApi {
 export interface EmbeddingSet {
   /** The weights and readout the features come from; later calls check they still hold. */
   key: string;
+  datasetId: string; // the dataset embedded: another one loaded makes the set stale
   name: string; // "run 3, step 720", or the checkpoint's name
   step: number;
   snapshot: boolean;

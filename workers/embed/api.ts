@@ -116,6 +116,7 @@ export const embedApi: EmbedApi = {
       const name = state.evalCheckpoint?.name ?? `run ${w.source.replace(/^run/, '')}, step ${w.step}`;
       const set: EmbeddingSet = {
         key: `${featureKey(w, config, 'trained')}|${data.summary.id}|${n}`,
+        datasetId: data.summary.id,
         name,
         step: w.step,
         snapshot: w.snapshot,

@@ -4,8 +4,8 @@
 import * as tf from '@tensorflow/tfjs';
 import type { CurationOptions, CurationReport } from '../contract/api';
 import type { TrainConfig } from '../contract/config';
-import { type Dataset, fromPixels } from '../dataset/dataset';
-import { embed } from '../eval/features';
+import type { Dataset } from '../dataset/dataset';
+import { embed, queryDataset } from '../eval/features';
 import type { FeatureCache } from '../eval/cache';
 import { l2Normalize } from '../eval/knn';
 import { type EvalWeights, rowFeatures } from '../eval/session';
@@ -87,20 +87,7 @@ export async function datasetRows(
 /** New images (RGB at the dataset's stored size, as ../dataset/ingest.ts decodes them) through the
  *  weights' readout, normalised with the dataset's channel statistics: [D] per image, flat. */
 export async function embedImages(w: EvalWeights, c: TrainConfig, data: Dataset, rgb: Uint8Array[]): Promise<Float32Array> {
-  const S = data.shape.height;
-  const pixels = new Uint8Array(rgb.length * S * S * 3);
-  rgb.forEach((x, i) => pixels.set(x, i * S * S * 3));
-  const query: Dataset = {
-    ...fromPixels(pixels, { count: rgb.length, height: S, width: S, channels: 3 }, new Int32Array(rgb.length), [], {
-      id: 'query',
-      name: 'query',
-      source: 'a new image',
-      testFraction: 0,
-      seed: 0,
-    }),
-    mean: data.mean,
-    std: data.std,
-  };
+  const query = queryDataset(data, rgb);
   const t = await embed(w.model, query, Int32Array.from(rgb.keys()), w.config.imageSize, c.featLayer, undefined, c.featPool);
   try {
     return (await t.data()) as Float32Array;

@@ -3,7 +3,7 @@
 // running statistics), in chunks so that any dataset size fits.
 import * as tf from '@tensorflow/tfjs';
 import type { FeatPool } from '../contract/config';
-import { uploadBatch, type Dataset } from '../dataset/dataset';
+import { fromPixels, uploadBatch, type Dataset } from '../dataset/dataset';
 import type { VicregModel } from '../model/model';
 import { readout } from './readout';
 import { nextTask } from '../train/next-task';
@@ -28,6 +28,20 @@ export function evalInput(data: Dataset, indices: ArrayLike<number>, imageSize: 
     const x = tf.image.cropAndResize(uploadBatch(data, indices), boxes, tf.range(0, n, 1, 'int32') as tf.Tensor1D, [imageSize, imageSize]);
     return tf.div(tf.sub(x, data.mean), data.std) as tf.Tensor4D;
   });
+}
+
+/** New images (RGB at `data`'s stored size, as ../dataset/ingest.ts decodes them) as a dataset that
+ *  embed() reads like `data`: normalised with `data`'s channel statistics, not their own. */
+export function queryDataset(data: Dataset, rgb: Uint8Array[]): Dataset {
+  const S = data.shape.height;
+  const pixels = new Uint8Array(rgb.length * S * S * 3);
+  rgb.forEach((x, i) => pixels.set(x, i * S * S * 3));
+  const meta = { id: 'query', name: 'query', source: 'new images', testFraction: 0, seed: 0 };
+  return {
+    ...fromPixels(pixels, { count: rgb.length, height: S, width: S, channels: 3 }, new Int32Array(rgb.length), [], meta),
+    mean: data.mean,
+    std: data.std,
+  };
 }
 
 /** [N] image indices -> [N, D] features on device; the caller disposes them. No indices (an

@@ -6,9 +6,9 @@
 import * as tf from '@tensorflow/tfjs';
 import type { InferenceResult, SkippedFile } from '../contract/api';
 import type { TrainConfig } from '../contract/config';
-import { fromPixels, type Dataset } from '../dataset/dataset';
+import type { Dataset } from '../dataset/dataset';
 import { rgbaImages } from '../dataset/preview';
-import { embed } from './features';
+import { embed, queryDataset } from './features';
 import { l2Normalize } from './knn';
 import { probeProbabilities, type ProbeHead } from './probe';
 import type { EvalWeights } from './session';
@@ -32,21 +32,7 @@ export async function infer(
   const classes = data.summary.classes.map((k) => k.name);
   const base = { step: w.step, snapshot: w.snapshot, classes, skipped: images.skipped, k: Math.min(c.knnK, data.train.length) };
   if (images.rgb.length === 0) return { ...base, items: [] };
-  const S = data.shape.height;
-  const pixels = new Uint8Array(images.rgb.length * S * S * 3);
-  images.rgb.forEach((x, i) => pixels.set(x, i * S * S * 3));
-  // The new images, normalised with the training data's statistics, not their own.
-  const query: Dataset = {
-    ...fromPixels(pixels, { count: images.rgb.length, height: S, width: S, channels: 3 }, new Int32Array(images.rgb.length), [], {
-      id: 'inference',
-      name: 'inference',
-      source: 'dropped images',
-      testFraction: 0,
-      seed: 0,
-    }),
-    mean: data.mean,
-    std: data.std,
-  };
+  const query = queryDataset(data, images.rgb);
   const all = Int32Array.from({ length: images.rgb.length }, (_, i) => i);
   const features = await embed(w.model, query, all, w.config.imageSize, c.featLayer, undefined, c.featPool);
   // The linear probe's classes, when one was trained on these weights' features (same readout).
