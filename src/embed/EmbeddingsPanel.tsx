@@ -23,7 +23,7 @@ import {
   wantThumbs,
 } from './actions';
 import { Clusters, Curation } from './Curation';
-import { ScatterGL } from './ScatterGL';
+import { ScatterGL, softwareGl } from './ScatterGL';
 import { pointColors } from './colors';
 import { type ColorBy, emptyEmbed, pickEmbed } from './slice';
 import { BitmapThumb, ThumbGrid, useThumbVersion } from './ThumbGrid';
@@ -266,6 +266,12 @@ export function EmbeddingsPanel() {
   useEffect(() => {
     if (e.set && e.set.datasetId !== datasetId) setEmbed({ ...emptyEmbed, withRandom: e.withRandom });
   }, [e.set, datasetId, e.withRandom, setEmbed]);
+  // Which renderer the maps will use is asked while the images are embedded, not as they mount.
+  useEffect(() => {
+    if (!running) return;
+    const t = setTimeout(() => void softwareGl(), 0);
+    return () => clearTimeout(t);
+  }, [running]);
   const plan = e.plan;
   return (
     <section className="panel embed" data-testid="embed-panel">

@@ -3,6 +3,7 @@
 // images themselves drawn at their points once few enough are in view (an atlas of thumbnails).
 // SVG, as the small PCA map uses, slows to seconds per redraw at this many points.
 import { useCallback, useEffect, useRef, useState } from 'react';
+import type { GlProbe } from '../../workers/embed/gl-probe';
 
 export interface ScatterProps {
   testId: string;
@@ -76,23 +77,45 @@ interface Gl {
   uniforms: { u_centre: WebGLUniformLocation | null; u_scale: WebGLUniformLocation | null; u_size: WebGLUniformLocation | null };
 }
 
-let software: boolean | undefined;
-/** Whether this browser's WebGL is a software GL (SwiftShader, llvmpipe), asked once of a canvas of
- *  its own (a canvas holding a WebGL context can never give a 2-D one). Such a GL compiles the
- *  first draw in the GPU process for hundreds of milliseconds while the page waits (380 ms for
- *  5,000 points measured here); the raster of ScatterGL is faster there. */
-function softwareGl(): boolean {
-  if (software === undefined) {
-    const gl = document.createElement('canvas').getContext('webgl');
-    const info = gl?.getExtension('WEBGL_debug_renderer_info');
-    software = !!gl && !!info && /swiftshader|llvmpipe|software/i.test(String(gl.getParameter(info.UNMASKED_RENDERER_WEBGL)));
-    gl?.getExtension('WEBGL_lose_context')?.loseContext();
-  }
+const SOFTWARE = /swiftshader|llvmpipe|software/i;
+let software: Promise<boolean> | undefined;
+/** Whether this browser's WebGL is a software GL (SwiftShader, llvmpipe), asked once. Such a GL
+ *  compiles the first draw in the GPU process for hundreds of milliseconds while the page waits
+ *  (380 ms for 5,000 points measured here); the raster of ScatterGL is faster there. The question
+ *  is asked in a worker of its own (workers/embed/gl-probe.ts): on the page it was a long task. */
+export function softwareGl(): Promise<boolean> {
+  software ??= new Promise<boolean>((resolve) => {
+    let w: Worker;
+    try {
+      w = new Worker(new URL('../../workers/embed/gl-probe.ts', import.meta.url), { type: 'module', name: 'gl probe' });
+    } catch {
+      resolve(softwareHere());
+      return;
+    }
+    w.onmessage = (e: MessageEvent<GlProbe>) => {
+      w.terminate();
+      resolve('unknown' in e.data ? softwareHere() : !!e.data.renderer && SOFTWARE.test(e.data.renderer));
+    };
+    w.onerror = () => {
+      w.terminate();
+      resolve(softwareHere());
+    };
+  });
   return software;
 }
 
-function makeGl(canvas: HTMLCanvasElement): Gl | null {
-  if (softwareGl()) return null;
+/** The same question asked on this thread, of a canvas of its own (a canvas holding a WebGL context
+ *  can never give a 2-D one). */
+function softwareHere(): boolean {
+  const gl = document.createElement('canvas').getContext('webgl');
+  const info = gl?.getExtension('WEBGL_debug_renderer_info');
+  const sw = !!gl && !!info && SOFTWARE.test(String(gl.getParameter(info.UNMASKED_RENDERER_WEBGL)));
+  gl?.getExtension('WEBGL_lose_context')?.loseContext();
+  return sw;
+}
+
+function makeGl(canvas: HTMLCanvasElement, software: boolean): Gl | null {
+  if (software) return null;
   const gl = canvas.getContext('webgl', { antialias: true, premultipliedAlpha: false, preserveDrawingBuffer: true });
   if (!gl) return null;
   const shader = (type: number, src: string) => {
@@ -136,11 +159,16 @@ export function ScatterGL(p: ScatterProps) {
   const dpr = typeof devicePixelRatio === 'number' ? devicePixelRatio : 1;
 
   // Each frame of a layout settling is fitted to the canvas until the user zooms or pans; another
-  // layout or another set of points is fitted again whatever the view.
+  // layout or another set of points is fitted again whatever the view. What the first view was
+  // fitted to is not fitted twice (a second view object would draw the map a second time).
+  const fittedTo = useRef<[Float32Array, number, number]>([p.coords, p.width, p.height]);
   useEffect(() => {
     const key = `${p.layout}|${p.coords.length}`;
     if (fitted.current !== key) userMoved.current = false;
     fitted.current = key;
+    const [c, w, h] = fittedTo.current;
+    if (c === p.coords && w === p.width && h === p.height) return;
+    fittedTo.current = [p.coords, p.width, p.height];
     if (!userMoved.current) setView(fitView(p.coords, p.width, p.height));
   }, [p.coords, p.width, p.height, p.layout]);
 
@@ -152,11 +180,22 @@ export function ScatterGL(p: ScatterProps) {
     [p.coords, p.width, p.height, view],
   );
 
-  // Draw the points.
+  // Draw the points, in a task of their own: a map mounting beside its twin, or redrawn as a list
+  // arrives, then never adds its draw to the page's rendering of the rest (each draw is 10-30 ms
+  // of raster at 5,000 points under a software GL).
+  // biome-ignore lint/correctness/useExhaustiveDependencies: draw reads these (and nothing else that changes)
   useEffect(() => {
     const c = canvas.current;
     if (!c) return;
-    if (glRef.current === undefined) glRef.current = makeGl(c);
+    let live = true;
+    const task = setTimeout(() => void softwareGl().then((sw) => live && draw(c, sw)), 0);
+    return () => {
+      live = false;
+      clearTimeout(task);
+    };
+  }, [p.coords, p.colors, p.selected, view, n, p.width, p.height, dpr]);
+  const draw = (c: HTMLCanvasElement, software: boolean) => {
+    if (glRef.current === undefined) glRef.current = makeGl(c, software);
     const g = glRef.current;
     if (g) {
       const { gl, program, buffers, attribs, uniforms } = g;
@@ -188,19 +227,23 @@ export function ScatterGL(p: ScatterProps) {
       const img = ctx.createImageData(w, h);
       const px = new Uint32Array(img.data.buffer);
       px.fill(0xfffafafa); // ABGR (little-endian): #fafafa, opaque
+      const { coords, colors, selected } = p;
+      const [ox, oy, k] = [(p.width / 2 - view.cx * view.scale) * dpr, (p.height / 2 + view.cy * view.scale) * dpr, view.scale * dpr];
+      const [r0, r1] = [Math.round(2 * dpr), Math.round(3 * dpr)];
       for (let i = 0; i < n; i++) {
-        const [sx, sy] = toScreen(i);
-        const r = Math.round((p.selected?.[i] ? 3 : 2) * dpr);
-        const colour = (255 << 24) | (p.colors[3 * i + 2] << 16) | (p.colors[3 * i + 1] << 8) | p.colors[3 * i];
-        const [x0, y0] = [Math.round(sx * dpr), Math.round(sy * dpr)];
-        for (let y = Math.max(0, y0 - r); y < Math.min(h, y0 + r); y++)
-          for (let x = Math.max(0, x0 - r); x < Math.min(w, x0 + r); x++) px[y * w + x] = colour;
+        const x0 = Math.round(ox + coords[2 * i] * k);
+        const y0 = Math.round(oy - coords[2 * i + 1] * k);
+        const r = selected?.[i] ? r1 : r0;
+        if (x0 + r <= 0 || y0 + r <= 0 || x0 - r >= w || y0 - r >= h) continue;
+        const colour = (255 << 24) | (colors[3 * i + 2] << 16) | (colors[3 * i + 1] << 8) | colors[3 * i];
+        const [xa, xb, yb] = [Math.max(0, x0 - r), Math.min(w, x0 + r), Math.min(h, y0 + r)];
+        for (let y = Math.max(0, y0 - r); y < yb; y++) px.fill(colour, y * w + xa, y * w + xb);
       }
       ctx.putImageData(img, 0, 0);
     }
     c.dataset.drawn = String(n);
     c.dataset.renderer = g ? 'webgl' : '2d';
-  }, [p.coords, p.colors, p.selected, view, n, p.width, p.height, dpr, toScreen]);
+  };
 
   // The points in view, and their images once few enough are.
   const inView = useCallback((): number[] => {
