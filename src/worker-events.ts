@@ -23,6 +23,10 @@ onWorkerLost((why, gpuLost) => {
   if (gpuLost) distrustWebgpu();
   const wasTraining = runActive(useStore.getState());
   if (wasTraining) useStore.getState().failRun(`${why}. A new worker was started; resume from the last checkpoint below.`);
-  showCheckpointNotice(`${why}. A new worker was started${wasTraining ? '; the run can resume from its last checkpoint' : ''}.`);
+  showCheckpointNotice(
+    `${why}. A new worker was started${wasTraining ? '; the run can resume from its last checkpoint' : ''}.`,
+    true,
+    'worker',
+  );
   startWorker();
 });

@@ -221,7 +221,7 @@ export function CheckpointPanel() {
   const active = useStore(runTraining);
   const every = useStore((s) => s.config.checkpointEvery);
   return (
-    <section className="panel checkpoints-panel">
+    <section className="panel checkpoints-panel" id="checkpoints">
       <h2>Checkpoints</h2>
       <div className="controls">
         <button data-testid="save-checkpoint" disabled={!active} onClick={() => void saveCheckpointNow()}>

@@ -6,12 +6,15 @@ import { errorMessage } from '../../workers/contract/errors';
 import { callback, transfer, worker } from '../bridge';
 import { useStore } from '../store';
 import { mayOfferResume } from '../store/selectors';
+import type { CheckpointNotice } from './slice';
 
 /** The store as it is at the moment of the call (after an await, what changed meanwhile). */
 const store = useStore.getState;
 
-/** Shows a checkpoint problem (or, with error false, news) above the list until the next one. */
-export const showCheckpointNotice = (text: string, error = true) => store().setCheckpoints({ checkpointNotice: { text, error } });
+/** Shows a checkpoint problem (or, with error false, news) above the list until the next one;
+ *  `run` when it concerns the training run (the Train panel shows it too). */
+export const showCheckpointNotice = (text: string, error = true, run?: CheckpointNotice['run']) =>
+  store().setCheckpoints({ checkpointNotice: { text, error, run } });
 
 export const saveCheckpointNow = () => worker().saveCheckpoint();
 

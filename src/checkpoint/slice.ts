@@ -9,13 +9,21 @@ export interface StorageState {
   persisted: boolean;
 }
 
+export interface CheckpointNotice {
+  text: string;
+  error: boolean;
+  run?: 'save' | 'worker';
+}
+
 export interface CheckpointsSlice {
   runs: RunRecord[];
   storage: StorageState | null;
   /** The training run's id once it started (its checkpoints are marked in the list). */
   currentRunId: string | null;
-  /** The last checkpoint problem (a full disk, a refused import), shown until dismissed. */
-  checkpointNotice: { text: string; error: boolean } | null;
+  /** The last checkpoint problem (a full disk, a refused import) or news, shown until the next.
+   *  `run` marks one that concerns the training run (a save that failed, the worker replaced):
+   *  the Train panel shows it too. A failed save's notice goes when a later save succeeds. */
+  checkpointNotice: CheckpointNotice | null;
   /** A stored checkpoint chosen for evaluation, by name; null = the last run. */
   evalSourceName: string | null;
   /** An export in progress: which, and how far (embedding export reports images). */

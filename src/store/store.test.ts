@@ -187,10 +187,22 @@ describe('the training-event handler (onTrainEvent)', () => {
     expect(store().runState).toBe('idle');
   });
 
-  it('checkpoint-error: shows the message as an error notice', () => {
+  it('checkpoint-error: shows the message as an error notice of the run, until a later save succeeds', () => {
     emit({ type: 'checkpoint-error', message: 'the disk is full: checkpoint at step 40 not saved' });
-    expect(store().checkpointNotice).toEqual({ text: 'the disk is full: checkpoint at step 40 not saved', error: true });
+    expect(store().checkpointNotice).toEqual({
+      text: 'Checkpoint not saved: the disk is full: checkpoint at step 40 not saved',
+      error: true,
+      run: 'save',
+    });
     expect(store().runs).toEqual([]);
+    emit({ type: 'checkpoint', info: checkpoint(50), run: runRecord('r1', [50]) });
+    expect(store().checkpointNotice).toBeNull();
+  });
+
+  it('a save that succeeds leaves a notice that is not about saving', () => {
+    store().setCheckpoints({ checkpointNotice: { text: 'Imported x', error: false } });
+    emit({ type: 'checkpoint', info: checkpoint(50), run: runRecord('r1', [50]) });
+    expect(store().checkpointNotice).toEqual({ text: 'Imported x', error: false });
   });
 
   it('history: a resumed run starts from the checkpoint history, keeping baselines it does not carry', () => {

@@ -147,6 +147,25 @@ function MeasuringBackends() {
   );
 }
 
+/** What went wrong with the run, here where the user watches it, as well as where it belongs
+ *  (the Checkpoints panel's notice, the warnings at the top): a failed run's reason (a NaN stop, a
+ *  lost GPU), a checkpoint that could not be saved (gone once a later one is), the worker replaced. */
+function RunNotice() {
+  const failed = useStore((s) => (s.runState === 'failed' ? s.runMessage : null));
+  const notice = useStore((s) => (s.checkpointNotice?.run ? s.checkpointNotice : null));
+  if (!failed && !notice) return null;
+  return (
+    <div className="run-notice" data-testid="train-notice" role="alert">
+      {failed && <p className="error">Training failed: {failed}</p>}
+      {notice && !(failed && notice.run === 'worker') && (
+        <p className="error" data-kind={notice.run}>
+          {notice.text} <a href="#checkpoints">Checkpoints</a>
+        </p>
+      )}
+    </div>
+  );
+}
+
 export function TrainPanel() {
   const state = useStore((s) => s.runState);
   const message = useStore((s) => s.runMessage);
@@ -192,6 +211,7 @@ export function TrainPanel() {
           ))}
       </div>
       <Progress />
+      <RunNotice />
       {message && state !== 'failed' && <p className="hint">{message}</p>}
       <Charts />
     </section>

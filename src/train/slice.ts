@@ -75,8 +75,14 @@ export const createTrainingSlice: StateCreator<Store, [], [], TrainingSlice> = (
   resetRun: () => set({ runState: 'preparing', ...freshRun() }),
   failRun: (message) => set({ runState: 'failed', runMessage: message }),
   onTrainEvent: (e) => {
-    if (e.type === 'checkpoint') return get().upsertRun(e.run);
-    if (e.type === 'checkpoint-error') return get().setCheckpoints({ checkpointNotice: { text: e.message, error: true } });
+    if (e.type === 'checkpoint') {
+      get().upsertRun(e.run);
+      // A save that failed (a full disk) no longer holds once one succeeds.
+      if (get().checkpointNotice?.run === 'save') get().setCheckpoints({ checkpointNotice: null });
+      return;
+    }
+    if (e.type === 'checkpoint-error')
+      return get().setCheckpoints({ checkpointNotice: { text: `Checkpoint not saved: ${e.message}`, error: true, run: 'save' } });
     set((s): Partial<Store> => {
       if (e.type === 'metrics') {
         const last = e.records[e.records.length - 1];
