@@ -7,12 +7,14 @@ import { CartesianGrid, Line, LineChart, ResponsiveContainer, Tooltip, XAxis, YA
 import type { RunHistory, RunRecord } from '../../workers/contract/api';
 import { downsample, top1WithInterval } from '../format';
 import { useStore } from '../store';
+import { ChartFigure, summarize, TABLE_ROWS } from '../train/chartText';
 import { toggleCompare } from './actions';
 import { configDiff } from './diff';
 
 const COLOURS = ['#2563eb', '#dc2626', '#047857', '#b45309', '#7c3aed', '#db2777', '#0e7490', '#4b5563'];
 
 type Axis = 'step' | 'images';
+const precise = (v: number) => v.toPrecision(4);
 interface Point {
   x: number;
   y: number;
@@ -43,41 +45,72 @@ function CompareChart({ metric, runs, labels, axis }: { metric: Metric; runs: Ru
       ),
     [metric, runs, axis],
   );
+  const xName = axis === 'step' ? 'step' : 'images seen';
+  const summary = useMemo(
+    () =>
+      summarize(
+        series.map((points, i) => ({ label: labels[i], points })),
+        precise,
+        xName,
+      ),
+    [series, labels, xName],
+  );
+  // One row per x that any run plots, one column per run; thinned where runs of different batch
+  // sizes plot at different x (by images seen) and the rows of 8 runs would be 8 times as many.
+  const merged = useMemo(() => {
+    const byX = new Map<number, (number | undefined)[]>();
+    series.forEach((points, i) => {
+      for (const p of points) {
+        if (!byX.has(p.x)) byX.set(p.x, [p.x, ...series.map(() => undefined)]);
+        byX.get(p.x)![i + 1] = p.y;
+      }
+    });
+    return [...byX.values()].sort((a, b) => a[0]! - b[0]!);
+  }, [series]);
+  const table = useMemo(() => downsample(merged, TABLE_ROWS), [merged]);
   const drawn = series.filter((s) => s.length > 0).length;
   if (drawn === 0) return null;
   return (
-    <figure className="chart" data-testid={`compare-chart-${metric.id}`} data-series={drawn}>
-      <figcaption>{metric.title}</figcaption>
-      <ResponsiveContainer width="100%" height={150}>
-        <LineChart margin={{ top: 4, right: 8, bottom: 0, left: 0 }}>
-          <CartesianGrid stroke="#e5e7eb" />
-          <XAxis
-            type="number"
-            dataKey="x"
-            domain={['dataMin', 'dataMax']}
-            tick={{ fontSize: 10, fill: '#374151' }}
-            allowDuplicatedCategory={false}
-          />
-          <YAxis tick={{ fontSize: 10, fill: '#374151' }} width={44} domain={['auto', 'auto']} />
-          <Tooltip
-            formatter={(v) => (typeof v === 'number' ? v.toPrecision(4) : String(v))}
-            labelFormatter={(x) => `${axis === 'step' ? 'step' : 'images'} ${String(x)}`}
-          />
-          {series.map((data, i) => (
-            <Line
-              key={runs[i].runId}
-              data={data}
-              dataKey="y"
-              name={labels[i]}
-              stroke={COLOURS[i % COLOURS.length]}
-              dot={false}
-              isAnimationActive={false}
-              strokeWidth={1.5}
+    <ChartFigure
+      data-testid={`compare-chart-${metric.id}`}
+      data-series={drawn}
+      data-plotted={merged.length}
+      name={metric.title}
+      caption={metric.title}
+      summary={summary}
+      columns={[xName, ...labels]}
+      rows={table}
+      fmt={precise}
+      total={merged.length}
+      plot={
+        <ResponsiveContainer width="100%" height={150}>
+          <LineChart margin={{ top: 4, right: 8, bottom: 0, left: 0 }} accessibilityLayer={false}>
+            <CartesianGrid stroke="#e5e7eb" />
+            <XAxis
+              type="number"
+              dataKey="x"
+              domain={['dataMin', 'dataMax']}
+              tick={{ fontSize: 10, fill: '#374151' }}
+              allowDuplicatedCategory={false}
             />
-          ))}
-        </LineChart>
-      </ResponsiveContainer>
-    </figure>
+            <YAxis tick={{ fontSize: 10, fill: '#374151' }} width={44} domain={['auto', 'auto']} />
+            <Tooltip formatter={(v) => (typeof v === 'number' ? precise(v) : String(v))} labelFormatter={(x) => `${xName} ${String(x)}`} />
+            {series.map((data, i) => (
+              <Line
+                key={runs[i].runId}
+                data={data}
+                dataKey="y"
+                name={labels[i]}
+                stroke={COLOURS[i % COLOURS.length]}
+                dot={false}
+                isAnimationActive={false}
+                strokeWidth={1.5}
+              />
+            ))}
+          </LineChart>
+        </ResponsiveContainer>
+      }
+    />
   );
 }
 

@@ -3,6 +3,7 @@ import { CartesianGrid, Line, LineChart, ResponsiveContainer, Tooltip, XAxis, YA
 import type { DiagnosticsRecord } from '../../workers/contract/api';
 import { useStore } from '../store';
 import { downsample } from '../format';
+import { ChartFigure, summarize, TABLE_ROWS } from './chartText';
 import { KnnChart } from './KnnChart';
 
 type Row = { step: number } & Record<string, number>;
@@ -95,8 +96,21 @@ const Chart = memo(function Chart({ spec, rows }: { spec: ChartSpec; rows: Row[]
   const drawn = useRef(rows);
   if (onScreen) drawn.current = rows;
   const plotted = drawn.current;
-  const data = useMemo(() => downsample(plotted, 400), [plotted]);
+  const data = useMemo(() => downsample(plotted, TABLE_ROWS), [plotted]);
   const plot = usePlot(spec, data);
+  // In words and as a table, what the plot draws: redone only when the plot is.
+  const summary = useMemo(
+    () =>
+      summarize(
+        spec.series.map((s) => ({
+          label: spec.series.length > 1 ? s.label : spec.title,
+          points: plotted.map((r) => ({ x: r.step, y: r[s.key] })),
+        })),
+        fmt,
+      ),
+    [spec, plotted],
+  );
+  const table = useMemo(() => data.map((r) => [r.step, ...spec.series.map((s) => r[s.key])]), [spec, data]);
   const last = rows[rows.length - 1];
   // data-finite lets a test (and a curious user in devtools) see that no series holds NaN or ±Inf.
   const finite = rows.every((r) => spec.series.every((s) => Number.isFinite(r[s.key])));
@@ -105,42 +119,52 @@ const Chart = memo(function Chart({ spec, rows }: { spec: ChartSpec; rows: Row[]
   const mean = (part: Row[]) => part.reduce((a, r) => a + r[spec.series[0].key], 0) / part.length;
   const trend = rows.length ? { 'data-head': mean(rows.slice(0, tenth)), 'data-tail': mean(rows.slice(-tenth)) } : {};
   return (
-    <figure
-      ref={ref}
-      className="chart"
+    <ChartFigure
+      figureRef={ref}
+      name={spec.title}
+      caption={
+        <>
+          {spec.title}
+          {last && spec.series.length === 1 && <span className="last">{fmt(last[spec.series[0].key])}</span>}
+        </>
+      }
+      legend={
+        spec.series.length > 1 && (
+          <div className="legend">
+            {spec.series.map((s) => (
+              <span key={s.key}>
+                <i style={{ background: s.color }} />
+                {s.label}
+                {last && <> {fmt(last[s.key])}</>}
+              </span>
+            ))}
+          </div>
+        )
+      }
+      summary={summary}
+      columns={['step', ...spec.series.map((s) => s.label)]}
+      rows={table}
+      fmt={fmt}
+      plot={plot}
       data-testid={spec.id}
       data-points={rows.length}
+      data-plotted={data.length}
       data-finite={String(finite)}
       title={spec.help}
       {...trend}
-    >
-      <figcaption>
-        {spec.title}
-        {last && spec.series.length === 1 && <span className="last">{fmt(last[spec.series[0].key])}</span>}
-      </figcaption>
-      {spec.series.length > 1 && (
-        <div className="legend">
-          {spec.series.map((s) => (
-            <span key={s.key}>
-              <i style={{ background: s.color }} />
-              {s.label}
-              {last && <> {fmt(last[s.key])}</>}
-            </span>
-          ))}
-        </div>
-      )}
-      {plot}
-    </figure>
+    />
   );
 });
 
 /** The plot itself, one element per `data`: while the chart is away its element stays the same,
- *  so React does not enter recharts at all (its selectors cost the page's thread at every window). */
+ *  so React does not enter recharts at all (its selectors cost the page's thread at every window).
+ *  Without recharts' accessibility layer: the plot is hidden from assistive technology (the
+ *  figure's summary and table carry its numbers), so it must not take the keyboard focus either. */
 function usePlot(spec: ChartSpec, data: Row[]): React.ReactElement {
   return useMemo(
     () => (
       <ResponsiveContainer width="100%" height={150}>
-        <LineChart data={data} margin={{ top: 4, right: 8, bottom: 0, left: 0 }}>
+        <LineChart data={data} margin={{ top: 4, right: 8, bottom: 0, left: 0 }} accessibilityLayer={false}>
           <CartesianGrid strokeDasharray="3 3" stroke="#e5e7eb" />
           <XAxis dataKey="step" type="number" domain={['dataMin', 'dataMax']} tick={{ fontSize: 10 }} />
           <YAxis tick={{ fontSize: 10 }} width={44} tickFormatter={fmt} domain={['auto', 'auto']} />

@@ -1,6 +1,6 @@
-// Accessibility: an axe-core scan (WCAG 2 A/AA rules) of the page with a dataset loaded, while
-// training, and with evaluation results shows no violations; and the keyboard alone reaches every
-// control. axe runs through page.evaluate, which the page's Content-Security-Policy does not
+// Accessibility: an axe-core scan (WCAG 2.0 to 2.2 A/AA rules, target size included) of the page
+// with a dataset loaded, while training, and with evaluation results shows no violations; and the
+// keyboard alone reaches every control. axe runs through page.evaluate, which the page's Content-Security-Policy does not
 // govern (an injected <script> would be refused, as it should).
 import { expect, test } from './fixtures';
 import { axeViolations as violations, openWithSample, TINY } from './helpers';
