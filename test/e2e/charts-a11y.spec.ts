@@ -12,8 +12,8 @@ async function checkCharts(page: Page, scope: string, expected: number) {
   for (const figure of await figures.all()) {
     const id = await figure.getAttribute('data-testid');
     await expect(figure, `${id}: a name`).toHaveAccessibleName(/\S/);
-    await expect(figure, `${id}: a summary with numbers`).toHaveAccessibleDescription(/\d.*(rising|falling|flat)|\d/);
-    expect(await figure.locator('.chart-plot').getAttribute('aria-hidden'), id!).toBe('true');
+    await expect(figure, `${id}: a summary with numbers`).toHaveAccessibleDescription(/\d/);
+    await expect(figure.locator('.chart-plot'), `${id}: the plot hidden`).toHaveAttribute('aria-hidden', 'true');
     expect(await figure.locator('[tabindex]:not([tabindex="-1"])').count(), `${id}: no tab stop in the plot`).toBe(0);
 
     const toggle = figure.getByTestId('chart-table-toggle');
