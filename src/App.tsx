@@ -1,18 +1,50 @@
+import { lazy, Suspense, useEffect } from 'react';
 import { BackendBadge } from './backend/BackendBadge';
 import { CheckpointPanel, ResumeOffer } from './checkpoint/CheckpointPanel';
-import { ComparePanel } from './compare/ComparePanel';
 import { ConfigPanel } from './config/ConfigPanel';
 import { DatasetPanel, usePageDrop } from './dataset/DatasetPanel';
-import { EmbeddingsPanel } from './embed/EmbeddingsPanel';
-import { EvalPanel } from './eval/EvalPanel';
-import { InferencePanel } from './infer/InferencePanel';
 import { ModelCard } from './model/ModelCard';
 import { TrainPanel } from './train/TrainPanel';
 import { PanelBoundary } from './PanelBoundary';
 import { Warnings } from './Warnings';
 
+// The panels below the first screen, and the charts (recharts), load after it: the first click
+// (a dataset) waits for less script. They are fetched as soon as the page is idle, so they are
+// there before anyone scrolls to them.
+const later = {
+  EvalPanel: () => import('./eval/EvalPanel').then((m) => ({ default: m.EvalPanel })),
+  EmbeddingsPanel: () => import('./embed/EmbeddingsPanel').then((m) => ({ default: m.EmbeddingsPanel })),
+  InferencePanel: () => import('./infer/InferencePanel').then((m) => ({ default: m.InferencePanel })),
+  ComparePanel: () => import('./compare/ComparePanel').then((m) => ({ default: m.ComparePanel })),
+  Charts: () => import('./train/Charts'),
+};
+const EvalPanel = lazy(later.EvalPanel);
+const EmbeddingsPanel = lazy(later.EmbeddingsPanel);
+const InferencePanel = lazy(later.InferencePanel);
+const ComparePanel = lazy(later.ComparePanel);
+
+function usePrefetchLater() {
+  useEffect(() => {
+    const fetchAll = () => Object.values(later).forEach((f) => void f());
+    const idle = (globalThis as { requestIdleCallback?: (f: () => void, o?: { timeout: number }) => number }).requestIdleCallback;
+    if (idle) idle(fetchAll, { timeout: 1500 });
+    else setTimeout(fetchAll, 500);
+  }, []);
+}
+
+/** A panel whose code is still loading: its heading, so the page does not jump much. */
+function Loading({ name }: { name: string }) {
+  return (
+    <section className="panel" aria-busy="true">
+      <h2>{name}</h2>
+      <p className="hint">Loading…</p>
+    </section>
+  );
+}
+
 export function App() {
   const dropping = usePageDrop();
+  usePrefetchLater();
   return (
     <div className={`app ${dropping ? 'dropping' : ''}`}>
       {dropping && <div className="drop-overlay">Drop a folder of images</div>}
@@ -46,19 +78,27 @@ export function App() {
             <TrainPanel />
           </PanelBoundary>
           <PanelBoundary name="Evaluation">
-            <EvalPanel />
+            <Suspense fallback={<Loading name="Evaluation" />}>
+              <EvalPanel />
+            </Suspense>
           </PanelBoundary>
           <PanelBoundary name="Embeddings">
-            <EmbeddingsPanel />
+            <Suspense fallback={<Loading name="Embeddings" />}>
+              <EmbeddingsPanel />
+            </Suspense>
           </PanelBoundary>
           <PanelBoundary name="Inference">
-            <InferencePanel />
+            <Suspense fallback={<Loading name="Inference" />}>
+              <InferencePanel />
+            </Suspense>
           </PanelBoundary>
           <PanelBoundary name="Checkpoints">
             <CheckpointPanel />
           </PanelBoundary>
           <PanelBoundary name="Compare">
-            <ComparePanel />
+            <Suspense fallback={<Loading name="Compare" />}>
+              <ComparePanel />
+            </Suspense>
           </PanelBoundary>
         </div>
       </main>
