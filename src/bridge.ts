@@ -90,6 +90,13 @@ function start(): Current {
   return { w, api, liveness };
 }
 
+/** A second worker of the same code, on its own, for work that must not touch the training
+ *  worker's TF.js (timing the backends switches between them): its API and a way to end it. */
+export function spareWorker(name: string): { api: Comlink.Remote<WorkerApi>; end: () => void } {
+  const w = new Worker(new URL('../workers/worker.ts', import.meta.url), { type: 'module', name });
+  return { api: Comlink.wrap<WorkerApi>(w), end: () => w.terminate() };
+}
+
 /** Wraps a UI callback so the worker can call it across the boundary. */
 export const callback = <T extends (...args: never[]) => unknown>(f: T) => Comlink.proxy(f);
 

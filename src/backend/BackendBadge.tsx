@@ -1,10 +1,11 @@
 import { useStore } from '../store';
 import { evaluating, mapping, runActive } from '../store/selectors';
-import { checkKernels, chooseBackend } from './actions';
+import { checkKernels, chooseBackend, switchToFastest } from './actions';
 
 const HOW = {
   measured: 'fastest measured',
   cached: 'fastest measured earlier',
+  guessed: 'first guess',
   forced: 'as set',
   fallback: 'fallback',
   skipped: 'measurement skipped',
@@ -70,7 +71,49 @@ export function BackendBadge() {
           <KernelCheck />
         </>
       )}
+      <Timing />
     </div>
+  );
+}
+
+const ms = (v: number | undefined) => (v === undefined ? '?' : `${v.toFixed(1)} ms/image`);
+
+/** A first visit's timing of the backends, beside the guess the studio runs on meanwhile. */
+function Timing() {
+  const t = useStore((s) => s.backendTiming);
+  const active = useStore((s) => s.backend?.active);
+  const running = useStore(runActive);
+  if (!t) return null;
+  let text: string;
+  let offer = false;
+  if (t.status === 'timing') {
+    const p = t.progress;
+    text = `Timing every backend in the background${p ? `: ${p.name} (${p.index + 1} of ${p.total})` : ''}; ${t.guessed} meanwhile.`;
+  } else if (t.status === 'paused')
+    text = `Timing the backends paused while the run trains; it goes on afterwards. ${t.guessed} meanwhile.`;
+  else if (t.status === 'failed') text = `Timing the backends failed (${t.error}); staying on ${t.guessed}.`;
+  else if (t.fastest === t.guessed) text = `Measured: ${t.fastest} is the fastest here (${ms(t.times[t.fastest])}); kept.`;
+  else if (t.switched)
+    text = `Measured: ${t.fastest} is faster (${ms(t.times[t.fastest])} against ${ms(t.times[t.guessed])} on ${t.guessed}); switched to it before any run.`;
+  else {
+    text = `Measured: ${t.fastest} is faster (${ms(t.times[t.fastest])} against ${ms(t.times[t.guessed])} on ${t.guessed}); the next visit starts on it.`;
+    offer = active !== t.fastest;
+  }
+  return (
+    <span className="hint timing" data-testid="backend-timing" data-status={t.status}>
+      {text}
+      {offer && (
+        <button
+          className="small"
+          data-testid="backend-switch"
+          disabled={running}
+          title="Switching drops the run and evaluations the worker holds (checkpoints stay)"
+          onClick={() => void switchToFastest()}
+        >
+          Switch now
+        </button>
+      )}
+    </span>
   );
 }
 

@@ -1,15 +1,49 @@
 // Choosing the backend, checking its kernels, and the browser's GPU limits. Actions live at module
 // level and write the store with setState, so they need no hook and the worker's callbacks reach
 // the store directly.
-import type { MeasureProgress, MeasureSpec } from '../../workers/contract/api';
+import type { BackendReport, MeasureProgress, MeasureSpec } from '../../workers/contract/api';
 import type { BackendChoice, BackendName } from '../../workers/contract/config';
 import { errorMessage } from '../../workers/contract/errors';
-import { callback, worker } from '../bridge';
-import { useStore } from '../store';
+import { callback, spareWorker, worker } from '../bridge';
+import { type Store, useStore } from '../store';
+import { evaluating, mapping, runActive } from '../store/selectors';
+
+const busyComputing = (s: Store) => evaluating(s) || mapping(s);
 
 /** auto's ranking of the backends, per model: measuring takes seconds, so a visit reuses it. */
 const rankingKey = (spec: MeasureSpec) =>
   `vicreg-studio:backend-ranking:${[spec.backbone, spec.widthMult, spec.stem, spec.patchSize, spec.vitDepth, spec.width, spec.projector, spec.imageSize, spec.wasmThreads ?? 0].join('|')}`;
+
+/** A ranking as remembered: the backends fastest first, and what it was measured under (another
+ *  browser version or TF.js version measures afresh). */
+interface Ranking {
+  ranking: BackendName[];
+  browser: string;
+  tfjs: string;
+  msPerImage: Partial<Record<BackendName, number>>;
+}
+
+function readRanking(spec: MeasureSpec): Ranking | null {
+  try {
+    const r = JSON.parse(localStorage.getItem(rankingKey(spec)) ?? 'null') as Ranking | null;
+    return r && Array.isArray(r.ranking) && r.ranking.length && r.browser === navigator.userAgent && typeof r.tfjs === 'string' ? r : null;
+  } catch {
+    return null;
+  }
+}
+
+function saveRanking(spec: MeasureSpec, report: BackendReport): Ranking | null {
+  const timed = report.attempts.filter((a) => a.msPerImage !== undefined).sort((a, b) => a.msPerImage! - b.msPerImage!);
+  if (!timed.length || !report.tfjs) return null;
+  const r: Ranking = {
+    ranking: timed.map((a) => a.name),
+    browser: navigator.userAgent,
+    tfjs: report.tfjs,
+    msPerImage: Object.fromEntries(timed.map((a) => [a.name, a.msPerImage])),
+  };
+  localStorage.setItem(rankingKey(spec), JSON.stringify(r));
+  return r;
+}
 
 /** Backends this page must not use again: a lost GPU device is not trusted until a reload. */
 const lostBackends: Partial<Record<BackendName, string>> = {};
@@ -19,28 +53,122 @@ export function distrustWebgpu(): void {
   lostBackends.webgpu = 'its GPU device was lost on this page; reload the page to try WebGPU again';
 }
 
+const specOf = (): MeasureSpec => {
+  const { width, projector, imageSize, wasmThreads, backbone, widthMult, stem, patchSize, vitDepth } = useStore.getState().config;
+  return { width, projector, imageSize, wasmThreads, backbone, widthMult, stem, patchSize, vitDepth };
+};
+
+/**
+ * Chooses the backend. 'auto' starts at once: on the fastest backend measured earlier on this
+ * device (same browser and TF.js versions), or, on a first visit, on a guess (WebGPU on a real
+ * GPU, else WASM) while every backend is timed in the background (timeBackends); a forced
+ * backend is tried first, the rest of the order kept as a fallback.
+ */
 export async function chooseBackend(choice: BackendChoice, remeasure = false): Promise<void> {
   const s = useStore.getState();
+  stopTiming();
   s.setBackend(s.backend, 'selecting');
-  const { width, projector, imageSize, wasmThreads, backbone, widthMult, stem, patchSize, vitDepth } = s.config;
-  const spec: MeasureSpec = { width, projector, imageSize, wasmThreads, backbone, widthMult, stem, patchSize, vitDepth };
+  const spec = specOf();
   if (remeasure) localStorage.removeItem(rankingKey(spec));
-  const cached = choice === 'auto' ? (JSON.parse(localStorage.getItem(rankingKey(spec)) ?? 'null') as BackendName[] | null) : null;
+  const known = choice === 'auto' ? readRanking(spec) : null;
   try {
     const progress = (p: MeasureProgress) => useStore.setState({ backendProgress: { ...p, at: performance.now() } });
-    const report = await worker().selectBackend(choice, spec, cached ?? undefined, lostBackends, callback(progress));
-    if (report.chosenBy === 'measured') {
-      const ranking = report.attempts
-        .filter((a) => a.msPerImage !== undefined)
-        .sort((a, b) => a.msPerImage! - b.msPerImage!)
-        .map((a) => a.name);
-      localStorage.setItem(rankingKey(spec), JSON.stringify(ranking));
-    }
+    const report = await worker().selectBackend(choice, spec, known?.ranking, lostBackends, callback(progress), {
+      guess: true,
+      rankedUnder: known?.tfjs,
+    });
     useStore.setState({ backendSpec: spec });
     useStore.getState().setBackend(report, 'ready');
+    if (report.chosenBy === 'guessed') void timeBackends(spec, report.active);
   } catch (e) {
     useStore.getState().setBackend(null, 'failed', errorMessage(e));
   }
+}
+
+let timing: { end: () => void } | null = null;
+const stopTiming = () => {
+  timing?.end();
+  timing = null;
+};
+
+/**
+ * Times every backend on `spec`'s model in a worker of its own (the training worker's TF.js is
+ * not touched), while the studio is used on the guess. The ranking is remembered for the next
+ * visit. If the fastest is not the guess, the studio switches to it when that loses nothing (no
+ * run or evaluation has used the worker yet: switching drops what it holds), and says so; else it
+ * says which is faster and offers the switch. A run started meanwhile ends the timing (it would
+ * take the run's cores); it starts again once nothing runs.
+ */
+async function timeBackends(spec: MeasureSpec, guessed: BackendName): Promise<void> {
+  stopTiming();
+  const spare = spareWorker('backend timing');
+  timing = spare;
+  const set = (backendTiming: Store['backendTiming']) => useStore.setState({ backendTiming });
+  set({ status: 'timing', guessed, progress: null });
+  const unsubscribe = useStore.subscribe((s, before) => {
+    if (!runActive(before) && runActive(s) && timing === spare) {
+      stopTiming();
+      set({ status: 'paused', guessed, progress: null });
+      const resume = useStore.subscribe((t) => {
+        if (!runActive(t) && !busyComputing(t)) {
+          resume();
+          if (useStore.getState().backend?.chosenBy === 'guessed') void timeBackends(spec, guessed);
+        }
+      });
+    }
+  });
+  try {
+    const report = await spare.api.selectBackend(
+      'auto',
+      spec,
+      undefined,
+      lostBackends,
+      callback((p: MeasureProgress) => {
+        if (timing === spare) set({ status: 'timing', guessed, progress: { ...p, at: performance.now() } });
+      }),
+    );
+    if (timing !== spare) return;
+    const ranking = saveRanking(spec, report);
+    const fastest = ranking?.ranking[0] ?? guessed;
+    const times = ranking?.msPerImage ?? {};
+    const s = useStore.getState();
+    const holdsNothing = s.runState === 'idle' && !busyComputing(s) && !s.evalSourceName;
+    if (fastest === guessed || s.backend?.active !== guessed) {
+      set({ status: 'done', guessed, fastest, times, switched: false, progress: null });
+    } else if (holdsNothing) {
+      await switchTo(spec, ranking!, report);
+      set({ status: 'done', guessed, fastest, times, switched: true, progress: null });
+    } else set({ status: 'done', guessed, fastest, times, switched: false, progress: null });
+    if (fastest === guessed && s.backend?.active === guessed)
+      useStore.getState().setBackend({ ...s.backend, chosenBy: 'measured', attempts: report.attempts }, 'ready');
+  } catch (e) {
+    if (timing === spare) set({ status: 'failed', guessed, error: errorMessage(e), progress: null });
+  } finally {
+    unsubscribe();
+    if (timing === spare) stopTiming();
+  }
+}
+
+/** Moves the training worker to the ranking's fastest backend (between steps: nothing runs). */
+async function switchTo(spec: MeasureSpec, ranking: Ranking, timed: BackendReport): Promise<void> {
+  const s = useStore.getState();
+  s.setBackend(s.backend, 'selecting');
+  try {
+    const report = await worker().selectBackend('auto', spec, ranking.ranking, lostBackends, undefined, { rankedUnder: ranking.tfjs });
+    useStore.getState().setBackend({ ...report, chosenBy: 'measured', attempts: timed.attempts }, 'ready');
+  } catch (e) {
+    useStore.getState().setBackend(null, 'failed', errorMessage(e));
+  }
+}
+
+/** Switches to the backend the background timing found fastest (offered when switching at once
+ *  would have dropped a run or an evaluation the worker held). */
+export async function switchToFastest(): Promise<void> {
+  const spec = specOf();
+  const known = readRanking(spec);
+  if (!known) return;
+  useStore.setState({ backendTiming: null });
+  await chooseBackend('auto');
 }
 
 /** Ends auto's backend measurement after the backend being timed now. */

@@ -1,6 +1,5 @@
-import { useEffect, useState } from 'react';
+import { lazy, Suspense, useEffect, useState } from 'react';
 import { LOOP_PHASES, type WorkerMemory } from '../../workers/contract/api';
-import { skipMeasurement } from '../backend/actions';
 import { Field } from '../config/ConfigPanel';
 import { eta, formatDuration, formatMemory } from '../format';
 import { useModelVerdict } from '../model/verdict';
@@ -8,7 +7,6 @@ import { ProgressBar, useNow } from '../progress';
 import { useStore } from '../store';
 import { backendReady, runActive } from '../store/selectors';
 import { pauseTraining, readWorkerMemory, resumeTraining, startTraining, stopTraining } from './actions';
-import { Charts } from './Charts';
 
 function Progress() {
   const step = useStore((s) => s.step);
@@ -117,32 +115,11 @@ function MemoryReadout({ active }: { active: boolean }) {
   );
 }
 
-/** While auto times the backends: which one, how far, about how long is left, and Skip. */
+/** While the backend starts (a first guess, or the one measured fastest earlier: a second or two). */
 function MeasuringBackends() {
-  const p = useStore((s) => s.backendProgress);
-  const now = useNow(1000);
-  const [skipping, setSkipping] = useState(false);
-  let text = 'choosing the backend';
-  if (p) {
-    const avg = p.tookMs.length ? p.tookMs.reduce((a, b) => a + b, 0) / p.tookMs.length : null;
-    const left = avg === null ? null : Math.max(0, avg * (p.total - p.index) - (now - p.at));
-    text = `measuring backends: ${p.name} (${p.index + 1} of ${p.total})${left === null ? '' : `, about ${Math.ceil(left / 1000)} s left`}`;
-  }
   return (
     <span className="hint" data-testid="train-waiting">
-      Train waits: {text}.{' '}
-      <button
-        className="link"
-        data-testid="backend-skip"
-        disabled={skipping}
-        title="Use the fastest backend timed so far (or the first that started) once the current one is timed"
-        onClick={() => {
-          setSkipping(true);
-          void skipMeasurement();
-        }}
-      >
-        {skipping ? 'Skipping…' : 'Skip'}
-      </button>
+      Train waits: starting the backend.
     </span>
   );
 }
@@ -165,6 +142,9 @@ function RunNotice() {
     </div>
   );
 }
+
+// The charts (recharts) load after the first screen (src/App.tsx fetches them once the page is idle).
+const Charts = lazy(() => import('./Charts').then((m) => ({ default: m.Charts })));
 
 export function TrainPanel() {
   const state = useStore((s) => s.runState);
@@ -213,7 +193,9 @@ export function TrainPanel() {
       <Progress />
       <RunNotice />
       {message && state !== 'failed' && <p className="hint">{message}</p>}
-      <Charts />
+      <Suspense fallback={<p className="hint">Loading the charts…</p>}>
+        <Charts />
+      </Suspense>
     </section>
   );
 }

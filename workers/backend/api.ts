@@ -8,14 +8,14 @@ import { checkKernels } from './kernel-check';
 import { selectBackend, skipMeasurement, watchGpuDevice } from './select';
 
 export const backendApi: BackendApi = {
-  async selectBackend(choice, spec, prefer, exclude, onProgress) {
+  async selectBackend(choice, spec, prefer, exclude, onProgress, options) {
     requireIdle('changing the backend');
     // Tensors belong to one backend; anything held is rebuilt on the new one.
     disposeRun();
     features.clear();
     state.selecting = true;
     try {
-      state.backend = await selectBackend(choice, spec, prefer, exclude, onProgress);
+      state.backend = await selectBackend(choice, spec, prefer, exclude, onProgress, options);
     } finally {
       state.selecting = false;
     }

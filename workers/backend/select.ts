@@ -121,14 +121,45 @@ export function skipMeasurement(): void {
   skipRequested = true;
 }
 
+/** Whether the browser offers a WebGPU adapter that is a real GPU (not SwiftShader or another
+ *  fallback adapter, which a CPU's WASM outruns). */
+async function hardwareWebgpu(): Promise<boolean> {
+  type Info = { vendor?: string; architecture?: string; description?: string; isFallbackAdapter?: boolean };
+  type Adapter = { info?: Info; isFallbackAdapter?: boolean };
+  const gpu = (navigator as unknown as { gpu?: { requestAdapter(): Promise<Adapter | null> } }).gpu;
+  const adapter = await gpu?.requestAdapter().catch(() => null);
+  if (!adapter) return false;
+  const info = adapter.info ?? {};
+  if (adapter.isFallbackAdapter || info.isFallbackAdapter) return false;
+  return !/swiftshader|llvmpipe|software/i.test(`${info.vendor} ${info.architecture} ${info.description}`);
+}
+
+/** A first visit's order before anything is timed: WebGPU where a real GPU adapter exists, else
+ *  WASM (on a CPU it beats WebGL, which is then a software GL or an integrated GPU's, measured
+ *  here at a fraction of WASM's speed under SwiftShader). */
+export async function guessOrder(): Promise<BackendName[]> {
+  const first: BackendName = (await hardwareWebgpu()) ? 'webgpu' : 'wasm';
+  return [first, ...AUTO_ORDER.filter((b) => b !== first)];
+}
+
+export interface SelectOptions {
+  /** With 'auto' and no usable ranking: start at once on guessOrder()'s first backend that works
+   *  (the timing happens elsewhere, src/backend/actions.ts), instead of timing every backend here. */
+  guess?: boolean;
+  /** The TF.js version `prefer` was measured under: a ranking of another version is not used. */
+  rankedUnder?: string;
+}
+
 export async function selectBackend(
   choice: BackendChoice,
   spec: MeasureSpec,
   prefer?: BackendName[],
   exclude: Partial<Record<BackendName, string>> = {},
   onProgress?: (p: MeasureProgress) => void,
+  options: SelectOptions = {},
 ): Promise<BackendReport> {
   skipRequested = false;
+  if (prefer?.length && options.rankedUnder !== undefined && options.rankedUnder !== tf.version.tfjs) prefer = undefined;
   if (!wasmStart) requestedThreads = spec.wasmThreads ?? 0;
   const attempts: BackendAttempt[] = [];
   // Backends ruled out for this page (a GPU device lost): listed with the reason, never tried.
@@ -148,7 +179,9 @@ export async function selectBackend(
     // A forced backend comes first; the rest of the auto order stays as a fallback, and says why.
     report = await firstThatWorks([choice, ...AUTO_ORDER.filter((b) => b !== choice)], 'forced');
   } else if (prefer?.length) {
-    report = await firstThatWorks([...prefer, ...AUTO_ORDER.filter((b) => !prefer.includes(b))], 'cached');
+    report = await firstThatWorks([...prefer, ...AUTO_ORDER.filter((b) => !prefer!.includes(b))], 'cached');
+  } else if (options.guess) {
+    report = await firstThatWorks(await guessOrder(), 'guessed');
   } else {
     const tookMs: number[] = [];
     for (const [index, name] of AUTO_ORDER.entries()) {
@@ -180,6 +213,7 @@ export async function selectBackend(
     if (report) await tf.setBackend(report.active);
   }
   if (!report) throw new Error(`no TF.js backend could run a training step: ${attempts.map((a) => `${a.name}: ${a.reason}`).join('; ')}`);
+  report.tfjs = tf.version.tfjs;
   return wasmStart ? { ...report, threads: wasmStart.threads, threadsNote: wasmStart.note } : report;
 }
 

@@ -61,8 +61,11 @@ export interface BackendReport {
   active: BackendName;
   requested: BackendChoice;
   /** measured: auto timed every working backend; cached: auto reused an earlier ranking;
+   *  guessed: auto started at once on its first guess (a first visit; the timing runs beside it);
    *  skipped: the user ended the measurement early (the fastest timed so far, or the first that started). */
-  chosenBy: 'measured' | 'cached' | 'forced' | 'fallback' | 'skipped';
+  chosenBy: 'measured' | 'cached' | 'guessed' | 'forced' | 'fallback' | 'skipped';
+  /** The TF.js version it was chosen under (a ranking is remembered with it). */
+  tfjs?: string;
   attempts: BackendAttempt[];
   /** Set once WASM has started: the threads its kernels (XNNPACK) run on; 1 is the single-threaded build. */
   threads?: number;
@@ -128,7 +131,18 @@ export interface DatasetSummary {
   /** Bytes in IndexedDB, or a reason it could not be stored (the dataset still works until reload). */
   storedBytes?: number;
   notStored?: string;
+  /** Groups of images whose stored pixels are byte for byte the same (folders only). */
+  duplicates?: DuplicateGroup[];
 }
+
+/** Images that are exact copies of one another once decoded and resized (workers/dataset/duplicates.ts). */
+export interface DuplicateGroup {
+  paths: string[]; // in ingest order: the first is the one a drop keeps
+  classes: string[]; // the distinct classes they are filed under, in order; more than one is a label conflict
+}
+
+/** What dropping duplicates does with a group filed under several classes. */
+export type ConflictChoice = 'keep-first' | 'drop-all';
 
 /** One file from a folder (input or drop); `file` null marks an empty folder seen while walking. */
 export interface IngestFile {
@@ -306,7 +320,9 @@ export type TrainEvent =
 export interface BackendApi {
   /** Chooses and initializes a backend; each candidate must run a training step to count. With
    *  'auto' and no `prefer`, every working backend is timed on `spec` and the fastest wins; with
-   *  `prefer` (an earlier ranking), the first of those that works is taken without timing.
+   *  `prefer` (an earlier ranking, measured under TF.js `options.rankedUnder`), the first of those
+   *  that works is taken without timing; with `options.guess` and no usable ranking, the first that
+   *  works of a guessed order (WebGPU on a real GPU, else WASM), at once.
    *  `exclude`: backends not to try, with the reason shown (a GPU device lost on this page). */
   selectBackend(
     choice: BackendChoice,
@@ -314,6 +330,7 @@ export interface BackendApi {
     prefer?: BackendName[],
     exclude?: Partial<Record<BackendName, string>>,
     onProgress?: (p: MeasureProgress) => void,
+    options?: { guess?: boolean; rankedUnder?: string },
   ): Promise<BackendReport>;
   /** Ends auto's measurement after the backend being timed now (Skip beside Train). */
   skipMeasurement(): Promise<void>;
@@ -329,13 +346,20 @@ export interface BackendApi {
 export interface DatasetApi {
   /** Loads the built-in sample dataset from `baseUrl` (the app's public/ root). */
   loadSample(baseUrl: string, testFraction: number, seed: number): Promise<DatasetSummary>;
-  /** Decodes, resizes and stores a folder of images; a duplicate (same files) is reused. */
+  /** Decodes, resizes and stores a folder of images (those given to ingestAdd first, then `files`);
+   *  a duplicate (same files) is reused. */
   ingest(
     files: IngestFile[],
     options: { imageSize: number; testFraction: number; seed: number },
     onProgress: (p: IngestProgress) => void,
   ): Promise<DatasetSummary>;
+  /** Hands the worker part of a folder's files ahead of `ingest` (a batch a message keeps the page
+   *  responsive: src/dataset/batches.ts); `first` forgets the files of an earlier folder. */
+  ingestAdd(files: IngestFile[], first: boolean): void;
   cancelIngest(): void;
+  /** The loaded folder again without its exact copies (the first of each group kept; a group filed
+   *  under several classes as `conflicts` says), stored in place of the old one. */
+  dropDuplicates(conflicts: ConflictChoice, testFraction: number, seed: number): Promise<DatasetSummary>;
   listDatasets(): Promise<StoredDataset[]>;
   openDataset(id: string, testFraction: number, seed: number): Promise<DatasetSummary>;
   deleteDataset(id: string): Promise<void>;
