@@ -8,7 +8,6 @@ const HOW = {
   guessed: 'first guess',
   forced: 'as set',
   fallback: 'fallback',
-  skipped: 'measurement skipped',
 } as const;
 
 /** The active backend (WASM: on how many threads), how it was chosen, each backend's measured speed, and why any was skipped. */

@@ -171,9 +171,6 @@ export async function switchToFastest(): Promise<void> {
   await chooseBackend('auto');
 }
 
-/** Ends auto's backend measurement after the backend being timed now. */
-export const skipMeasurement = () => worker().skipMeasurement();
-
 /** Runs the gradient kernels on the active backend against the CPU backend (a few seconds). */
 export async function checkKernels(): Promise<void> {
   useStore.setState({ kernelCheck: { status: 'running' } });

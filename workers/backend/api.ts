@@ -5,7 +5,7 @@ import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { GPU_LOST, type BackendApi } from '../contract/api';
 import { disposeRun, features, requireIdle, state } from '../state';
 import { checkKernels } from './kernel-check';
-import { selectBackend, skipMeasurement, watchGpuDevice } from './select';
+import { selectBackend, watchGpuDevice } from './select';
 
 export const backendApi: BackendApi = {
   async selectBackend(choice, spec, prefer, exclude, onProgress, options) {
@@ -23,7 +23,6 @@ export const backendApi: BackendApi = {
     state.gpu = watchGpuDevice((why) => self.postMessage({ type: GPU_LOST, why }));
     return state.backend;
   },
-  skipMeasurement: async () => skipMeasurement(),
   async checkKernels() {
     requireIdle('checking kernels');
     // The check switches TF.js to the CPU backend between cases: nothing else may compute meanwhile.

@@ -114,13 +114,6 @@ function measure(spec: MeasureSpec): Promise<number> {
   });
 }
 
-let skipRequested = false;
-/** Ends auto's measurement after the backend being timed now: the fastest timed so far wins (or
- *  the first that started, when none was timed yet). */
-export function skipMeasurement(): void {
-  skipRequested = true;
-}
-
 /** Whether the browser offers a WebGPU adapter that is a real GPU (not SwiftShader or another
  *  fallback adapter, which a CPU's WASM outruns). */
 async function hardwareWebgpu(): Promise<boolean> {
@@ -158,7 +151,6 @@ export async function selectBackend(
   onProgress?: (p: MeasureProgress) => void,
   options: SelectOptions = {},
 ): Promise<BackendReport> {
-  skipRequested = false;
   if (prefer?.length && options.rankedUnder !== undefined && options.rankedUnder !== tf.version.tfjs) prefer = undefined;
   if (!wasmStart) requestedThreads = spec.wasmThreads ?? 0;
   const attempts: BackendAttempt[] = [];
@@ -185,11 +177,6 @@ export async function selectBackend(
   } else {
     const tookMs: number[] = [];
     for (const [index, name] of AUTO_ORDER.entries()) {
-      // Skipped: stop once something works (a backend that started, timed or not).
-      if (skipRequested && attempts.some((a) => a.ok)) {
-        attempts.push({ name, ok: false, reason: 'not measured: the measurement was skipped' });
-        continue;
-      }
       onProgress?.({ name, index, total: AUTO_ORDER.length, tookMs: tookMs.slice() });
       const t0 = performance.now();
       const attempt = await tryOne(name);
@@ -204,12 +191,7 @@ export async function selectBackend(
       tookMs.push(performance.now() - t0);
     }
     const timed = attempts.filter((a) => a.ok && a.msPerImage !== undefined).sort((a, b) => a.msPerImage! - b.msPerImage!);
-    const started = attempts.find((a) => a.ok);
-    report = timed.length
-      ? { active: timed[0].name, requested: choice, chosenBy: skipRequested ? 'skipped' : 'measured', attempts }
-      : started
-        ? { active: started.name, requested: choice, chosenBy: 'skipped', attempts }
-        : null;
+    report = timed.length ? { active: timed[0].name, requested: choice, chosenBy: 'measured', attempts } : null;
     if (report) await tf.setBackend(report.active);
   }
   if (!report) throw new Error(`no TF.js backend could run a training step: ${attempts.map((a) => `${a.name}: ${a.reason}`).join('; ')}`);

@@ -61,9 +61,8 @@ export interface BackendReport {
   active: BackendName;
   requested: BackendChoice;
   /** measured: auto timed every working backend; cached: auto reused an earlier ranking;
-   *  guessed: auto started at once on its first guess (a first visit; the timing runs beside it);
-   *  skipped: the user ended the measurement early (the fastest timed so far, or the first that started). */
-  chosenBy: 'measured' | 'cached' | 'guessed' | 'forced' | 'fallback' | 'skipped';
+   *  guessed: auto started at once on its first guess (a first visit; the timing runs beside it). */
+  chosenBy: 'measured' | 'cached' | 'guessed' | 'forced' | 'fallback';
   /** The TF.js version it was chosen under (a ranking is remembered with it). */
   tfjs?: string;
   attempts: BackendAttempt[];
@@ -332,8 +331,6 @@ export interface BackendApi {
     onProgress?: (p: MeasureProgress) => void,
     options?: { guess?: boolean; rankedUnder?: string },
   ): Promise<BackendReport>;
-  /** Ends auto's measurement after the backend being timed now (Skip beside Train). */
-  skipMeasurement(): Promise<void>;
   /** Runs the gradient kernels on the active backend and on CPU and compares them (not while training). */
   checkKernels(): Promise<KernelCheckReport>;
   /** Answers at once: the UI's heartbeat (src/liveness.ts). */
