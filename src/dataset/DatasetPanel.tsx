@@ -1,11 +1,11 @@
 import { useEffect, useRef, useState } from 'react';
-import type { DatasetSummary } from '../../workers/contract/api';
+import type { DatasetSummary, DuplicateGroup } from '../../workers/contract/api';
 import { worker } from '../bridge';
 import { formatBytes, formatDuration, taskEta } from '../format';
 import { ProgressBar, useNow } from '../progress';
 import { useStore } from '../store';
 import { loadingData, runActive } from '../store/selectors';
-import { cancelIngest, deleteStoredDataset, ingestFiles, loadSampleDataset, openStoredDataset } from './actions';
+import { cancelIngest, deleteStoredDataset, dropDuplicates, ingestFiles, loadSampleDataset, openStoredDataset } from './actions';
 import { AugmentPreview } from './AugmentPreview';
 import { filesFromDrop, filesFromInput } from './folder';
 
@@ -63,7 +63,9 @@ function IngestBar() {
           Cancel
         </button>
         <span>
-          {p.done} / {p.total} files
+          {p.listed !== undefined && p.done === 0 && p.listed < p.total
+            ? `reading the folder: ${p.listed} / ${p.total} files`
+            : `${p.done} / ${p.total} files`}
         </span>
         <span>{p.accepted} images</span>
         <span>{p.skipped > 0 ? `${p.skipped} skipped` : ''}</span>
@@ -73,6 +75,8 @@ function IngestBar() {
   );
 }
 
+const THUMBS_PER_TASK = 2;
+
 function Thumbnails({ id }: { id: string }) {
   const ref = useRef<HTMLDivElement>(null);
   // biome-ignore lint/correctness/useExhaustiveDependencies: id is what the worker's thumbnails are of (the dataset and its split); the call reads them worker-side, so the effect names it only to run again when it changes
@@ -80,22 +84,96 @@ function Thumbnails({ id }: { id: string }) {
     let live = true;
     void worker()
       .thumbnails(24)
-      .then(({ size, images }) => {
+      .then(async ({ size, images }) => {
         if (!live || !ref.current) return;
-        ref.current.replaceChildren(
-          ...images.map((rgba) => {
-            const c = document.createElement('canvas');
-            c.width = c.height = size;
-            c.getContext('2d')!.putImageData(new ImageData(new Uint8ClampedArray(rgba), size, size), 0, 0);
-            return c;
-          }),
-        );
+        ref.current.replaceChildren();
+        // A few canvases a task: each new 2D context costs the page 3-5 ms, and 24 in one task
+        // made a long task of 58-100 ms at the end of an ingest (test/e2e/ingest-longtask.spec.ts).
+        for (let at = 0; at < images.length; at += THUMBS_PER_TASK) {
+          if (at > 0) await new Promise((r) => setTimeout(r));
+          if (!live || !ref.current) return;
+          ref.current.append(
+            ...images.slice(at, at + THUMBS_PER_TASK).map((rgba) => {
+              const c = document.createElement('canvas');
+              c.width = c.height = size;
+              c.getContext('2d')!.putImageData(new ImageData(new Uint8ClampedArray(rgba), size, size), 0, 0);
+              return c;
+            }),
+          );
+        }
       });
     return () => {
       live = false;
     };
   }, [id]);
   return <div className="thumbs" ref={ref} data-testid="dataset-thumbnails" />;
+}
+
+/** Groups listed before the rest is summed up: each is a line, and a folder can have thousands. */
+const SHOWN_GROUPS = 50;
+
+function DuplicateLine({ g }: { g: DuplicateGroup }) {
+  const conflict = g.classes.length > 1;
+  const files = g.paths.map((p, i) => (
+    <span key={p}>
+      {i > 0 && ', '}
+      <code>{p}</code>
+    </span>
+  ));
+  return (
+    <li className={conflict ? 'warning' : 'info'} data-kind={conflict ? 'conflict' : 'copies'}>
+      {conflict ? (
+        <>
+          Label conflict: the same image is filed under {g.classes.map((c) => `class ${c}`).join(' and ')}: {files}
+        </>
+      ) : (
+        <>
+          {g.paths.length} identical copies{g.classes.length ? ` in class ${g.classes[0]}` : ''}: {files}
+        </>
+      )}
+    </li>
+  );
+}
+
+/** Exact copies found at ingest (workers/dataset/duplicates.ts), and the controls that drop them. */
+function Duplicates({ groups }: { groups: DuplicateGroup[] }) {
+  const busy = useStore((s) => runActive(s) || loadingData(s));
+  const conflicts = groups.filter((g) => g.classes.length > 1).length;
+  const extra = groups.reduce((n, g) => n + g.paths.length - 1, 0);
+  return (
+    <details className="duplicates" data-testid="dataset-duplicates" open={groups.length <= 10}>
+      <summary>
+        {groups.length} group{groups.length === 1 ? '' : 's'} of exact duplicates ({extra} extra cop{extra === 1 ? 'y' : 'ies'})
+        {conflicts > 0 && `, ${conflicts} filed under more than one class`}
+      </summary>
+      <ul>
+        {groups.slice(0, SHOWN_GROUPS).map((g) => (
+          <DuplicateLine key={g.paths[0]} g={g} />
+        ))}
+        {groups.length > SHOWN_GROUPS && <li>and {groups.length - SHOWN_GROUPS} more groups</li>}
+      </ul>
+      <p className="hint">
+        Identical once decoded and resized. Copies in one class weigh an image twice; one image under two classes is a label that cannot be
+        right for both. Dropping stores the dataset again without them (the stored copy is replaced only once the new one is written).
+      </p>
+      <div className="dataset-actions">
+        <button data-testid="duplicates-keep-first" disabled={busy} onClick={() => void dropDuplicates('keep-first')}>
+          Drop copies, keep the first of each
+        </button>
+        {conflicts > 0 && (
+          <button data-testid="duplicates-drop-conflicts" disabled={busy} onClick={() => void dropDuplicates('drop-all')}>
+            Drop copies, and every copy of a conflict
+          </button>
+        )}
+      </div>
+      {conflicts > 0 && (
+        <p className="hint">
+          “Keep the first” keeps a conflicting image under the class of its first path listed; “every copy of a conflict” removes it from
+          all its classes, as its label is unknown.
+        </p>
+      )}
+    </details>
+  );
 }
 
 function Summary({ d }: { d: DatasetSummary }) {
@@ -155,6 +233,7 @@ function Summary({ d }: { d: DatasetSummary }) {
           </ul>
         </details>
       )}
+      {d.duplicates && d.duplicates.length > 0 && <Duplicates groups={d.duplicates} />}
       {d.notStored && <p className="error">Not kept for the next visit: {d.notStored}.</p>}
       {!d.unlabeled && <p className="source">{d.source}</p>}
     </div>
@@ -214,9 +293,10 @@ export function DatasetPanel() {
             disabled={busy}
             {...{ webkitdirectory: '' }}
             onChange={(e) => {
-              const files = e.target.files && filesFromInput(e.target.files);
+              // Copied before the input is cleared; read and handed over in batches (./actions.ts).
+              const files = e.target.files ? filesFromInput(e.target.files) : [];
               e.target.value = '';
-              if (files?.length) void ingestFiles(files);
+              if (files.length) void ingestFiles(files);
             }}
           />
         </label>

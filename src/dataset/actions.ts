@@ -1,9 +1,11 @@
 // Loading, ingesting, splitting and deleting datasets. Module level, writing the store, as the
 // other actions (src/backend/actions.ts).
-import type { DatasetSummary, IngestFile, IngestProgress } from '../../workers/contract/api';
+import type { ConflictChoice, DatasetSummary, IngestFile, IngestProgress } from '../../workers/contract/api';
 import { errorMessage } from '../../workers/contract/errors';
 import { callback, publicBase, worker } from '../bridge';
 import { useStore } from '../store';
+import { FIRST_BATCH, nextBatchSize } from './batches';
+import { ingestFileOf } from './folder';
 
 /** The store as it is at the moment of the call (after an await, what changed meanwhile). */
 const store = useStore.getState;
@@ -29,18 +31,48 @@ export function loadSampleDataset(): Promise<void> {
   return load(() => worker().loadSample(publicBase(), config.testFraction, config.seed));
 }
 
-export function ingestFiles(files: IngestFile[]): Promise<void> {
+/** Set by Cancel while the folder's files are still being handed to the worker. */
+let listingCancelled = false;
+
+/**
+ * Hands the files to the worker in batches, each in a task of its own (./batches.ts says why),
+ * then ingests them. Progress shows from the first file: the files handed over, then decoded.
+ */
+export function ingestFiles(files: (File | IngestFile)[]): Promise<void> {
   const { config, setIngest } = store();
-  const startedMs = performance.now();
-  setIngest({ done: 0, total: files.length, accepted: 0, skipped: 0, startedMs });
+  let startedMs = performance.now();
+  const total = files.length;
+  setIngest({ done: 0, total, accepted: 0, skipped: 0, startedMs, listed: 0 });
+  listingCancelled = false;
   const onProgress = callback((p: IngestProgress) => store().setIngest({ ...p, startedMs }));
-  return load(
-    () => worker().ingest(files, { imageSize: config.imageSize, testFraction: config.testFraction, seed: config.seed }, onProgress),
-    'ingesting',
-  );
+  const handOver = async () => {
+    let size = FIRST_BATCH;
+    for (let at = 0; at < total; ) {
+      if (listingCancelled) throw new Error('ingest cancelled; nothing was stored');
+      const t = performance.now();
+      const batch = files.slice(at, at + size).map((f) => (f instanceof File ? ingestFileOf(f) : f));
+      const sent = worker().ingestAdd(batch, at === 0); // posted (and its files stat'ed) before this returns
+      size = nextBatchSize(batch.length, performance.now() - t);
+      await sent; // the reply comes in a task of its own: the page gets its turn in between
+      at += batch.length;
+      store().setIngest({ done: 0, total, accepted: 0, skipped: 0, startedMs, listed: at });
+    }
+    startedMs = performance.now(); // the ETA counts from the first decode
+    return worker().ingest([], { imageSize: config.imageSize, testFraction: config.testFraction, seed: config.seed }, onProgress);
+  };
+  return load(handOver, 'ingesting');
 }
 
-export const cancelIngest = () => worker().cancelIngest();
+export const cancelIngest = () => {
+  listingCancelled = true;
+  return worker().cancelIngest();
+};
+
+/** The loaded folder without its exact copies, stored in its place. */
+export function dropDuplicates(conflicts: ConflictChoice): Promise<void> {
+  const { config } = store();
+  return load(() => worker().dropDuplicates(conflicts, config.testFraction, config.seed));
+}
 
 export function openStoredDataset(id: string): Promise<void> {
   const { config } = store();

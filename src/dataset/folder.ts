@@ -3,9 +3,11 @@
 // the worker as they are; decoding happens there.
 import type { IngestFile } from '../../workers/contract/api';
 
-export function filesFromInput(list: FileList): IngestFile[] {
-  return Array.from(list, (file) => ({ path: file.webkitRelativePath || file.name, file }));
-}
+/** The input's files, copied out of its FileList (which clearing the input empties) without
+ *  reading any: a few ms for 5,000. Their paths are read as they are handed to the worker. */
+export const filesFromInput = (list: FileList): File[] => Array.from(list);
+
+export const ingestFileOf = (file: File): IngestFile => ({ path: file.webkitRelativePath || file.name, file });
 
 /** readEntries returns at most 100 entries per call: call until it returns none. */
 function readAll(dir: FileSystemDirectoryEntry): Promise<FileSystemEntry[]> {

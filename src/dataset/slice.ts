@@ -6,8 +6,9 @@ export interface DatasetSlice {
   dataset: DatasetSummary | null;
   datasetStatus: 'none' | 'loading' | 'ingesting' | 'ready' | 'failed';
   datasetError: string | null;
-  /** While ingesting: counts, and when it began (for the ETA). */
-  ingest: (IngestProgress & { startedMs: number }) | null;
+  /** While ingesting: counts, and when it began (for the ETA); `listed` while the files are
+   *  still being handed to the worker (src/dataset/actions.ts ingestFiles). */
+  ingest: (IngestProgress & { startedMs: number; listed?: number }) | null;
   storedDatasets: StoredDataset[];
   setDataset: (d: DatasetSummary) => void;
   setDatasetStatus: (status: DatasetSlice['datasetStatus'], error?: string) => void;

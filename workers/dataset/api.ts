@@ -1,20 +1,30 @@
 // The worker's dataset calls (DatasetApi in ../contract/api.ts): loading, ingesting and opening a
 // dataset (it becomes the one every other call works on), the stored list, the split and previews.
-import type { DatasetApi } from '../contract/api';
+import type { DatasetApi, IngestFile } from '../contract/api';
 import { requireDataset, requireIdle, state } from '../state';
 import { fromPixels, loadSample, resplit } from './dataset';
 import { deleteDataset, listDatasets, loadDataset } from './dataset-db';
+import { duplicatesOf, withoutDuplicates } from './dedupe';
 import { ingestFolder } from './ingest';
 import { previewAugment, thumbnails } from './preview';
+
+/** The files of the folder being read, handed over in batches (ingestAdd) ahead of ingest. */
+let staged: IngestFile[] = [];
 
 export const datasetApi: DatasetApi = {
   async loadSample(baseUrl, testFraction, seed) {
     state.dataset = await loadSample(baseUrl, testFraction, seed);
     return state.dataset.summary;
   },
+  ingestAdd(files, first) {
+    if (first) staged = [];
+    for (const f of files) staged.push(f);
+  },
   async ingest(files, options, onProgress) {
     state.ingestCancelled = false;
-    const d = await ingestFolder(files, options, onProgress, () => state.ingestCancelled);
+    const all = staged.concat(files);
+    staged = [];
+    const d = await ingestFolder(all, options, onProgress, () => state.ingestCancelled);
     state.dataset = d;
     return d.summary;
   },
@@ -40,9 +50,16 @@ export const datasetApi: DatasetApi = {
       },
       { skipped: meta.skipped, sizeRange: meta.sizeRange, storedBytes: meta.bytes },
     );
-    state.dataset = dataset;
     dataset.paths = meta.paths;
+    // Found again from the stored pixels, which are the bytes ingest hashed: the same groups.
+    dataset.summary.duplicates = duplicatesOf(dataset);
+    state.dataset = dataset;
     return dataset.summary;
+  },
+  async dropDuplicates(conflicts, testFraction, seed) {
+    requireIdle('dropping duplicates');
+    state.dataset = await withoutDuplicates(requireDataset(), conflicts, testFraction, seed);
+    return state.dataset.summary;
   },
   async deleteDataset(id) {
     if (state.dataset?.summary.id === id) requireIdle('deleting its dataset');

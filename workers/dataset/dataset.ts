@@ -28,7 +28,7 @@ export function fromPixels(
   labels: Int32Array,
   classNames: string[],
   meta: { id: string; name: string; source: string; testFraction: number; seed: number },
-  extra: Partial<Pick<DatasetSummary, 'skipped' | 'sizeRange' | 'storedBytes' | 'notStored'>> = {},
+  extra: Partial<Pick<DatasetSummary, 'skipped' | 'sizeRange' | 'storedBytes' | 'notStored' | 'duplicates'>> = {},
 ): Dataset {
   const { count, height, width, channels } = shape;
   if (pixels.length !== count * height * width * channels) {
@@ -164,9 +164,16 @@ export const imageName = (d: Pick<Dataset, 'paths'>, i: number): string => d.pat
 
 export function resplit(d: Dataset, testFraction: number, seed: number): Dataset {
   const names = d.summary.unlabeled ? [] : d.summary.classes.map((c) => c.name);
-  const { skipped, sizeRange, storedBytes, notStored } = d.summary;
+  const { skipped, sizeRange, storedBytes, notStored, duplicates } = d.summary;
   return {
-    ...fromPixels(d.pixels, d.shape, d.labels, names, { ...d.summary, testFraction, seed }, { skipped, sizeRange, storedBytes, notStored }),
+    ...fromPixels(
+      d.pixels,
+      d.shape,
+      d.labels,
+      names,
+      { ...d.summary, testFraction, seed },
+      { skipped, sizeRange, storedBytes, notStored, duplicates },
+    ),
     paths: d.paths,
   };
 }

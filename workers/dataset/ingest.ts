@@ -7,6 +7,8 @@ import { HEADER_BYTES, imageHeader } from './header';
 import { ingestBudget, planIngest, storedSize } from './plan';
 import { saveDataset } from './dataset-db';
 import { errorMessage } from '../contract/errors';
+import { findDuplicates } from './duplicates';
+import { TAIL_BYTES, undecodableReason } from './undecodable';
 
 /** Decoding runs this many files at once: createImageBitmap decodes off the worker's JS thread. */
 const CONCURRENCY = 4;
@@ -52,16 +54,18 @@ function toRgb(bitmap: ImageBitmap, size: number, ctx: OffscreenCanvasRenderingC
 
 const overLimit = (width: number, height: number) => `${width}×${height} pixels is over the ${MAX_PIXELS / 1e6} megapixel limit`;
 
-async function decode(file: File): Promise<ImageBitmap> {
+async function decode(file: File, path: string): Promise<ImageBitmap> {
   // The size its header declares, before a byte is decoded (./header.ts).
-  const header = imageHeader(new Uint8Array(await file.slice(0, HEADER_BYTES).arrayBuffer()));
+  const head = new Uint8Array(await file.slice(0, HEADER_BYTES).arrayBuffer());
+  const header = imageHeader(head);
   if (header && header.width * header.height > MAX_PIXELS)
     throw new Error(`${overLimit(header.width, header.height)} (read from its ${header.format.toUpperCase()} header; not decoded)`);
   let bitmap: ImageBitmap;
   try {
     bitmap = await createImageBitmap(file);
-  } catch {
-    throw new Error('could not be decoded: corrupt or truncated, or a format this browser cannot read (16-bit, CMYK)');
+  } catch (e) {
+    const tail = new Uint8Array(await file.slice(Math.max(0, file.size - TAIL_BYTES)).arrayBuffer());
+    throw new Error(undecodableReason(e, path, head, tail, file.size));
   }
   if (bitmap.width * bitmap.height > MAX_PIXELS) {
     const { width, height } = bitmap;
@@ -91,7 +95,7 @@ export async function decodeImages(files: File[], size: number): Promise<{ names
       continue;
     }
     try {
-      const bitmap = await decode(f);
+      const bitmap = await decode(f, f.name);
       out.rgb.push(toRgb(bitmap, size, ctx));
       bitmap.close();
       out.names.push(f.name);
@@ -140,7 +144,7 @@ export async function ingestFolder(
     for (let start = 0; start < plan.images.length; start += CONCURRENCY) {
       if (cancelled()) throw new IngestCancelled();
       const group = plan.images.slice(start, start + CONCURRENCY);
-      const results = await Promise.allSettled(group.map((img) => decode(files[img.index].file!)));
+      const results = await Promise.allSettled(group.map((img) => decode(files[img.index].file!, img.path)));
       results.forEach((r, k) => {
         done++;
         if (r.status === 'rejected') return skipped.push({ path: group[k].path, reason: (r.reason as Error).message });
@@ -183,6 +187,8 @@ export async function ingestFolder(
     maxWidth: Math.max(...kept.map((k) => k.width)),
     maxHeight: Math.max(...kept.map((k) => k.height)),
   };
+  const paths = kept.map((k) => k.path);
+  const duplicates = findDuplicates(kept.length, (i) => pixels.subarray(i * perImage, (i + 1) * perImage), labels, paths, plan.classes);
   const id = `folder:${await datasetId(files)}`;
   const source = plan.unlabeled
     ? `Unlabeled: ${plan.unlabeledReason}. Training works; Probe and k-NN need class subfolders.`
@@ -201,7 +207,7 @@ export async function ingestFolder(
         labels,
         skipped,
         sizeRange,
-        paths: kept.map((k) => k.path),
+        paths,
       },
       pixels,
     );
@@ -219,7 +225,7 @@ export async function ingestFolder(
     labels,
     plan.classes,
     { id, name: plan.name, source, testFraction: o.testFraction, seed: o.seed },
-    { skipped, sizeRange, ...stored },
+    { skipped, sizeRange, duplicates, ...stored },
   );
-  return { ...dataset, paths: kept.map((k) => k.path) };
+  return { ...dataset, paths };
 }
