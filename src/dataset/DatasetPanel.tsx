@@ -75,7 +75,7 @@ function IngestBar() {
   );
 }
 
-const THUMBS_PER_TASK = 2;
+const THUMBS_PER_TASK = 6;
 
 function Thumbnails({ id }: { id: string }) {
   const ref = useRef<HTMLDivElement>(null);
@@ -85,18 +85,20 @@ function Thumbnails({ id }: { id: string }) {
     void worker()
       .thumbnails(24)
       .then(async ({ size, images }) => {
-        if (!live || !ref.current) return;
+        // Decoded off the page (createImageBitmap) and shown by a bitmap renderer, not a 2D
+        // context: 24 2D canvases made a long task of 58-100 ms at the end of an ingest, most of
+        // it the page's first 2D context (test/e2e/ingest-longtask.spec.ts). A few a task.
+        const bitmaps = await Promise.all(images.map((rgba) => createImageBitmap(new ImageData(new Uint8ClampedArray(rgba), size, size))));
+        if (!live || !ref.current) return bitmaps.forEach((b) => b.close());
         ref.current.replaceChildren();
-        // A few canvases a task: each new 2D context costs the page 3-5 ms, and 24 in one task
-        // made a long task of 58-100 ms at the end of an ingest (test/e2e/ingest-longtask.spec.ts).
-        for (let at = 0; at < images.length; at += THUMBS_PER_TASK) {
+        for (let at = 0; at < bitmaps.length; at += THUMBS_PER_TASK) {
           if (at > 0) await new Promise((r) => setTimeout(r));
-          if (!live || !ref.current) return;
+          if (!live || !ref.current) return bitmaps.slice(at).forEach((b) => b.close());
           ref.current.append(
-            ...images.slice(at, at + THUMBS_PER_TASK).map((rgba) => {
+            ...bitmaps.slice(at, at + THUMBS_PER_TASK).map((bitmap) => {
               const c = document.createElement('canvas');
               c.width = c.height = size;
-              c.getContext('2d')!.putImageData(new ImageData(new Uint8ClampedArray(rgba), size, size), 0, 0);
+              c.getContext('bitmaprenderer')!.transferFromImageBitmap(bitmap);
               return c;
             }),
           );

@@ -46,6 +46,7 @@ export function ingestFiles(files: (File | IngestFile)[]): Promise<void> {
   listingCancelled = false;
   const onProgress = callback((p: IngestProgress) => store().setIngest({ ...p, startedMs }));
   const handOver = async () => {
+    await new Promise((r) => setTimeout(r)); // the first batch too in a task of its own, after the bar shows
     let size = FIRST_BATCH;
     for (let at = 0; at < total; ) {
       if (listingCancelled) throw new Error('ingest cancelled; nothing was stored');

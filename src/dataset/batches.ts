@@ -7,10 +7,11 @@
 
 /** Time one batch may take, well under 50 ms: a stat is a synchronous round trip to the browser
  *  process, and on busy cores one batch took 4× what the one before it did. */
-export const BATCH_TARGET_MS = 6;
-export const FIRST_BATCH = 8;
-/** 32 files at 0.4 ms is 13 ms: a batch at the cap still fits 50 ms when the next stats are 3× slower. */
-export const MAX_BATCH = 32;
+export const BATCH_TARGET_MS = 4;
+export const FIRST_BATCH = 4;
+/** 16 files at 0.4 ms is 6 ms: a batch at the cap still fits 50 ms when the next stats are 8× slower
+ *  (seen with other browsers busy on the same 2 cores). */
+export const MAX_BATCH = 16;
 
 /** The next batch's size from the last one's size and time: scaled to the target, growing at most
  *  twofold a time and shrinking at once, never under 1. */

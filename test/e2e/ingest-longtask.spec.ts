@@ -5,6 +5,7 @@
 // in the bubble phase after it and after the microtasks React's render runs in), because that task
 // also holds Chromium's own work of building the FileList for the input, which is not the app's.
 import { expect, test } from './fixtures';
+import type { Browser, Page } from '@playwright/test';
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { png } from '../png';
@@ -12,7 +13,40 @@ import { png } from '../png';
 const FILES = 5000;
 const LIMIT_MS = 50;
 
-test('choosing a folder of 5,000 files leaves no task of the app over 50 ms', async ({ page }, info) => {
+/** The renderer's main-thread tasks over LIMIT_MS of wall time in a Chromium trace, each with its
+ *  thread (CPU) time: [start ms, wall ms, thread ms]. */
+function traceTasks(trace: Buffer): [number, number, number][] {
+  const events = (
+    JSON.parse(trace.toString()) as {
+      traceEvents: {
+        name: string;
+        ph: string;
+        pid: number;
+        tid: number;
+        ts: number;
+        dur?: number;
+        tdur?: number;
+        args?: { name?: string };
+      }[];
+    }
+  ).traceEvents;
+  const main = new Set(
+    events.filter((e) => e.ph === 'M' && e.name === 'thread_name' && e.args?.name === 'CrRendererMain').map((e) => `${e.pid}:${e.tid}`),
+  );
+  return events
+    .filter(
+      (e) => e.name === 'ThreadControllerImpl::RunTask' && e.ph === 'X' && main.has(`${e.pid}:${e.tid}`) && (e.dur ?? 0) > LIMIT_MS * 1000,
+    )
+    .map((e) => [e.ts / 1000, (e.dur ?? 0) / 1000, (e.tdur ?? 0) / 1000]);
+}
+
+async function traced<T>(browser: Browser, page: Page, body: () => Promise<T>): Promise<[T, Buffer]> {
+  await browser.startTracing(page, { categories: ['toplevel', 'devtools.timeline'] });
+  const out = await body();
+  return [out, await browser.stopTracing()];
+}
+
+test('choosing a folder of 5,000 files leaves no task of the app over 50 ms', async ({ page, browser }, info) => {
   test.setTimeout(300_000);
   // The sample's 2,000 images (public/sample), each file made unique by its index in two pixels so
   // none is an exact copy of another, in 10 class folders.
@@ -45,9 +79,12 @@ test('choosing a folder of 5,000 files leaves no task of the app over 50 ms', as
   await expect(page.getByTestId('backend')).toHaveText('wasm', { timeout: 90_000 });
   await page.waitForTimeout(1000); // the start-up's own tasks are over
   const from = await page.evaluate(() => performance.now());
-  await page.getByTestId('folder-input').setInputFiles(root);
-  await expect(page.getByTestId('ingest-progress')).toBeVisible();
-  await expect(page.getByTestId('dataset-summary')).toContainText(`${FILES} images, 10 classes`, { timeout: 240_000 });
+  const [, trace] = await traced(browser, page, async () => {
+    await page.getByTestId('folder-input').setInputFiles(root);
+    await expect(page.getByTestId('ingest-progress')).toBeVisible();
+    await expect(page.getByTestId('dataset-summary')).toContainText(`${FILES} images, 10 classes`, { timeout: 240_000 });
+    await page.waitForTimeout(1000); // the thumbnails and the augmentation preview are drawn
+  });
   const { long, handler } = await page.evaluate((from) => {
     const w = window as unknown as { __long: [number, number][]; __handler: [number, number][] };
     return { long: w.__long.filter(([s]) => s >= from), handler: w.__handler };
@@ -57,12 +94,24 @@ test('choosing a folder of 5,000 files leaves no task of the app over 50 ms', as
   console.log(`the app's change handler: ${round(handler)}`);
   expect(handler.length).toBe(1);
   expect(handler[0][1], "the app's change handler, ms").toBeLessThan(LIMIT_MS);
-  // Every long task but the one that delivered the change event (Chromium's FileList, measured
-  // apart above) is the app's.
-  const event = handler[0][0];
-  const others = long.filter(([s, d]) => !(s <= event && event <= s + d));
-  expect(
-    others.map(([, d]) => Math.round(d)).filter((d) => d > LIMIT_MS),
-    'long tasks other than the change event’s, ms',
-  ).toEqual([]);
+  // Each of the page's long tasks again in a trace, for its thread time: on a machine shared with
+  // other browsers a task's wall time includes the time its thread waited for a core (seen: 136 ms
+  // of wall for 3 ms of work), which is not the app's. The trace also holds tasks that are not
+  // the page's (DevTools, Playwright's polling), so only the tasks the observer saw count. The
+  // longest holds the change event: Chromium building the FileList (1.4-3 s for 5,000 files),
+  // with the app's handler in it, timed above. It sets the offset between the two clocks.
+  const inTrace = traceTasks(trace);
+  const [fileList] = [...long].sort((a, b) => b[1] - a[1]);
+  const [fileListTrace] = [...inTrace].sort((a, b) => b[1] - a[1]);
+  const offset = fileListTrace[0] - fileList[0];
+  const threadMs = long
+    .filter((t) => t !== fileList)
+    .map(([s, d]) => {
+      const match = inTrace.find(([ts]) => Math.abs(ts - offset - s) < 3);
+      return match ? match[2] : d; // not in the trace: its wall time
+    });
+  console.log(
+    `the same, thread ms: FileList ${Math.round(fileListTrace[2])}, others ${threadMs.map((t) => Math.round(t)).join(' ') || 'none'}`,
+  );
+  expect(threadMs.filter((t) => t > LIMIT_MS).map(Math.round), 'thread time of the long tasks but the FileList one, ms').toEqual([]);
 });
