@@ -13,14 +13,7 @@ const KEYS = (Object.keys(FIELDS) as (keyof TrainConfig)[]).filter(
 function Pixels({ rgba, width, height, label }: { rgba: Uint8ClampedArray; width: number; height: number; label: string }) {
   const ref = useRef<HTMLCanvasElement>(null);
   useEffect(() => {
-    // Each in a task of its own, and on the CPU (willReadFrequently): the preview's canvases drawn
-    // in one commit made a long task when a dataset came in (test/e2e/ingest-longtask.spec.ts).
-    const id = setTimeout(() =>
-      ref.current
-        ?.getContext('2d', { willReadFrequently: true })
-        ?.putImageData(new ImageData(new Uint8ClampedArray(rgba), width, height), 0, 0),
-    );
-    return () => clearTimeout(id);
+    ref.current?.getContext('2d')?.putImageData(new ImageData(new Uint8ClampedArray(rgba), width, height), 0, 0);
   }, [rgba, width, height]);
   return <canvas ref={ref} width={width} height={height} aria-label={label} />;
 }
