@@ -79,6 +79,9 @@ test('the first screen loads no chart or evaluation code; it comes by dynamic im
     expect(code.includes('embed-map-'), `${file} holds the embeddings panel`).toBe(false);
   }
   for (const name of ['Charts', 'EvalPanel', 'EmbeddingsPanel', 'InferencePanel', 'ComparePanel'])
-    expect([...dynamic].some((f) => f.startsWith(`${name}-`)), `${name} is imported later`).toBe(true);
+    expect(
+      [...dynamic].some((f) => f.startsWith(`${name}-`)),
+      `${name} is imported later`,
+    ).toBe(true);
   expect(bytes).toBeLessThan(400 * 1024);
 });
