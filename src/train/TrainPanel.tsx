@@ -146,6 +146,20 @@ function RunNotice() {
 // The charts (recharts) load after the first screen (src/App.tsx fetches them once the page is idle).
 const Charts = lazy(() => import('./Charts').then((m) => ({ default: m.Charts })));
 
+/** Whether the charts are drawn yet: once the page is idle after its first screen, or at once when
+ *  there is something to plot. Thirteen empty charts mounted with the first screen held its first
+ *  click back (recharts' evaluation and their first layout). */
+function useChartsShown(): boolean {
+  const hasPoints = useStore((s) => s.metrics.length > 0 || s.diagnostics.length > 0 || s.knn.length > 0);
+  const [idle, setIdle] = useState(false);
+  useEffect(() => {
+    const ric = (globalThis as { requestIdleCallback?: (f: () => void, o?: { timeout: number }) => number }).requestIdleCallback;
+    if (ric) ric(() => setIdle(true), { timeout: 2000 });
+    else setTimeout(() => setIdle(true), 1000);
+  }, []);
+  return idle || hasPoints;
+}
+
 export function TrainPanel() {
   const state = useStore((s) => s.runState);
   const message = useStore((s) => s.runMessage);
@@ -154,6 +168,7 @@ export function TrainPanel() {
   const backendStatus = useStore((s) => s.backendStatus);
   const canStart = useStore((s) => s.datasetStatus === 'ready' && backendReady(s)) && !memoryBlock;
   const active = useStore(runActive);
+  const chartsShown = useChartsShown();
   return (
     <section className="panel train">
       <h2>Train</h2>
@@ -193,9 +208,13 @@ export function TrainPanel() {
       <Progress />
       <RunNotice />
       {message && state !== 'failed' && <p className="hint">{message}</p>}
-      <Suspense fallback={<p className="hint">Loading the charts…</p>}>
-        <Charts />
-      </Suspense>
+      {chartsShown ? (
+        <Suspense fallback={<p className="hint">Loading the charts…</p>}>
+          <Charts />
+        </Suspense>
+      ) : (
+        <p className="hint">Loading the charts…</p>
+      )}
     </section>
   );
 }
