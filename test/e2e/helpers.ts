@@ -72,3 +72,39 @@ export async function overflowing(page: Page): Promise<{ scrollWidth: number; in
     };
   });
 }
+
+/** The renderer's main-thread tasks over `overMs` of wall time in a Chromium trace, each with its
+ *  thread (CPU) time: [start ms, wall ms, thread ms] (trace clock). */
+export function traceTasks(trace: Buffer, overMs: number): [number, number, number][] {
+  const events = (
+    JSON.parse(trace.toString()) as {
+      traceEvents: {
+        name: string;
+        ph: string;
+        pid: number;
+        tid: number;
+        ts: number;
+        dur?: number;
+        tdur?: number;
+        args?: { name?: string };
+      }[];
+    }
+  ).traceEvents;
+  const main = new Set(
+    events.filter((e) => e.ph === 'M' && e.name === 'thread_name' && e.args?.name === 'CrRendererMain').map((e) => `${e.pid}:${e.tid}`),
+  );
+  return events
+    .filter(
+      (e) => e.name === 'ThreadControllerImpl::RunTask' && e.ph === 'X' && main.has(`${e.pid}:${e.tid}`) && (e.dur ?? 0) > overMs * 1000,
+    )
+    .map((e) => [e.ts / 1000, (e.dur ?? 0) / 1000, (e.tdur ?? 0) / 1000]);
+}
+
+/** The offset from the page's clock (performance.now()) to a trace's, in ms, from the performance
+ *  mark `name` made while tracing (category blink.user_timing). */
+export function traceOffset(trace: Buffer, name: string, markedAt: number): number {
+  const events = (JSON.parse(trace.toString()) as { traceEvents: { name: string; ts: number }[] }).traceEvents;
+  const mark = events.find((e) => e.name === name);
+  if (!mark) throw new Error(`no mark ${name} in the trace`);
+  return mark.ts / 1000 - markedAt;
+}

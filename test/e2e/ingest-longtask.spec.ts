@@ -9,36 +9,10 @@ import type { Browser, Page } from '@playwright/test';
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { png } from '../png';
+import { traceTasks } from './helpers';
 
 const FILES = 5000;
 const LIMIT_MS = 50;
-
-/** The renderer's main-thread tasks over LIMIT_MS of wall time in a Chromium trace, each with its
- *  thread (CPU) time: [start ms, wall ms, thread ms]. */
-function traceTasks(trace: Buffer): [number, number, number][] {
-  const events = (
-    JSON.parse(trace.toString()) as {
-      traceEvents: {
-        name: string;
-        ph: string;
-        pid: number;
-        tid: number;
-        ts: number;
-        dur?: number;
-        tdur?: number;
-        args?: { name?: string };
-      }[];
-    }
-  ).traceEvents;
-  const main = new Set(
-    events.filter((e) => e.ph === 'M' && e.name === 'thread_name' && e.args?.name === 'CrRendererMain').map((e) => `${e.pid}:${e.tid}`),
-  );
-  return events
-    .filter(
-      (e) => e.name === 'ThreadControllerImpl::RunTask' && e.ph === 'X' && main.has(`${e.pid}:${e.tid}`) && (e.dur ?? 0) > LIMIT_MS * 1000,
-    )
-    .map((e) => [e.ts / 1000, (e.dur ?? 0) / 1000, (e.tdur ?? 0) / 1000]);
-}
 
 async function traced<T>(browser: Browser, page: Page, body: () => Promise<T>): Promise<[T, Buffer]> {
   await browser.startTracing(page, { categories: ['toplevel', 'devtools.timeline'] });
@@ -100,7 +74,7 @@ test('choosing a folder of 5,000 files leaves no task of the app over 50 ms', as
   // the page's (DevTools, Playwright's polling), so only the tasks the observer saw count. The
   // longest holds the change event: Chromium building the FileList (1.4-3 s for 5,000 files),
   // with the app's handler in it, timed above. It sets the offset between the two clocks.
-  const inTrace = traceTasks(trace);
+  const inTrace = traceTasks(trace, LIMIT_MS);
   const [fileList] = [...long].sort((a, b) => b[1] - a[1]);
   const [fileListTrace] = [...inTrace].sort((a, b) => b[1] - a[1]);
   const offset = fileListTrace[0] - fileList[0];
