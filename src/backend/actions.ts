@@ -86,9 +86,13 @@ export async function chooseBackend(choice: BackendChoice, remeasure = false): P
 }
 
 let timing: { end: () => void } | null = null;
+/** Waits for a run that paused the timing to end (then times again). */
+let resumeWhenIdle: (() => void) | null = null;
 const stopTiming = () => {
   timing?.end();
   timing = null;
+  resumeWhenIdle?.();
+  resumeWhenIdle = null;
 };
 
 /**
@@ -106,16 +110,15 @@ async function timeBackends(spec: MeasureSpec, guessed: BackendName): Promise<vo
   const set = (backendTiming: Store['backendTiming']) => useStore.setState({ backendTiming });
   set({ status: 'timing', guessed, progress: null });
   const unsubscribe = useStore.subscribe((s, before) => {
-    if (!runActive(before) && runActive(s) && timing === spare) {
-      stopTiming();
-      set({ status: 'paused', guessed, progress: null });
-      const resume = useStore.subscribe((t) => {
-        if (!runActive(t) && !busyComputing(t)) {
-          resume();
-          if (useStore.getState().backend?.chosenBy === 'guessed') void timeBackends(spec, guessed);
-        }
-      });
-    }
+    if (runActive(before) || !runActive(s) || timing !== spare) return;
+    unsubscribe(); // the ended worker never answers: nothing below the await runs
+    stopTiming();
+    set({ status: 'paused', guessed, progress: null });
+    resumeWhenIdle = useStore.subscribe((t) => {
+      if (runActive(t) || busyComputing(t)) return;
+      stopTiming(); // ends this subscription
+      void timeBackends(spec, guessed);
+    });
   });
   try {
     const report = await spare.api.selectBackend(
@@ -130,22 +133,21 @@ async function timeBackends(spec: MeasureSpec, guessed: BackendName): Promise<vo
     if (timing !== spare) return;
     const ranking = saveRanking(spec, report);
     const fastest = ranking?.ranking[0] ?? guessed;
-    const times = ranking?.msPerImage ?? {};
     const s = useStore.getState();
+    const onGuess = s.backend?.active === guessed;
     const holdsNothing = s.runState === 'idle' && !busyComputing(s) && !s.evalSourceName;
-    if (fastest === guessed || s.backend?.active !== guessed) {
-      set({ status: 'done', guessed, fastest, times, switched: false, progress: null });
-    } else if (holdsNothing) {
-      await switchTo(spec, ranking!, report);
-      set({ status: 'done', guessed, fastest, times, switched: true, progress: null });
-    } else set({ status: 'done', guessed, fastest, times, switched: false, progress: null });
-    if (fastest === guessed && s.backend?.active === guessed)
-      useStore.getState().setBackend({ ...s.backend, chosenBy: 'measured', attempts: report.attempts }, 'ready');
+    const switched = !!ranking && fastest !== guessed && onGuess && holdsNothing;
+    if (switched) await switchTo(spec, ranking, report);
+    else if (fastest === guessed && onGuess) s.setBackend({ ...s.backend!, chosenBy: 'measured', attempts: report.attempts }, 'ready');
+    set({ status: 'done', guessed, fastest, times: ranking?.msPerImage ?? {}, switched, progress: null });
   } catch (e) {
     if (timing === spare) set({ status: 'failed', guessed, error: errorMessage(e), progress: null });
   } finally {
     unsubscribe();
-    if (timing === spare) stopTiming();
+    if (timing === spare) {
+      timing.end();
+      timing = null;
+    }
   }
 }
 
@@ -162,11 +164,8 @@ async function switchTo(spec: MeasureSpec, ranking: Ranking, timed: BackendRepor
 }
 
 /** Switches to the backend the background timing found fastest (offered when switching at once
- *  would have dropped a run or an evaluation the worker held). */
+ *  would have dropped a run or an evaluation the worker held): auto then starts on the ranking. */
 export async function switchToFastest(): Promise<void> {
-  const spec = specOf();
-  const known = readRanking(spec);
-  if (!known) return;
   useStore.setState({ backendTiming: null });
   await chooseBackend('auto');
 }
