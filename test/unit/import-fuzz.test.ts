@@ -25,9 +25,9 @@ import {
   openCheckpoint,
   runFromCheckpoint,
   weightsFile,
-} from '../../workers/checkpoint/service';
+} from '../../workers/host/checkpoint-service';
 import { listRuns } from '../../workers/checkpoint/run-db';
-import { config, dataset, memoryKv, run } from '../../workers/checkpoint/testing';
+import { config, dataset, memoryKv, run } from '../../workers/host/test-kit';
 import { checkpointZip } from '../../workers/checkpoint/zip';
 import { torchModelFile } from '../../workers/torch/export';
 import { torchProjectZip } from '../../workers/torch/project';

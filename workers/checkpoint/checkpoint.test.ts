@@ -4,7 +4,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { config, dataset, memoryKv, run } from './testing';
+import { config, dataset, memoryKv, run } from '../host/test-kit';
 
 const configDefault = config;
 import { DEFAULT_CONFIG, type TrainConfig } from '../contract/config';
@@ -14,7 +14,7 @@ import { releaseRun, RunControl, type TrainedRun } from '../train/run';
 import { train } from '../train/trainer';
 import { encoderLayers, layersFiles, lookupFor, projectorLayers } from './layers-model';
 import { captureTensors, restoreTensors, validateCheckpoint, type Checkpoint } from './record';
-import { importCheckpoint } from './service';
+import { importCheckpoint } from '../host/checkpoint-service';
 import { deleteCheckpoint, listRuns, loadCheckpoint, removeOrphans, saveCheckpoint } from './run-db';
 import { checkpointZip, crc32, MAX_IMPORT_BYTES, readCheckpointZip, weightsZip, zipEntries } from './zip';
 

@@ -5,8 +5,8 @@ import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { loadProbeHead, loadProbes, probesFromJson, probesToJson, saveProbeHead, type ProbeHeadValues } from './probe-store';
 import { deleteCheckpoint, removeOrphans, saveCheckpoint } from './run-db';
-import { importCheckpoint } from './service';
-import { config, memoryKv, run } from './testing';
+import { importCheckpoint } from '../host/checkpoint-service';
+import { config, memoryKv, run } from '../host/test-kit';
 import { checkpointZip, readProbesZip } from './zip';
 
 beforeAll(async () => {

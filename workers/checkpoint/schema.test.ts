@@ -8,7 +8,7 @@ import { makeOptimizer } from '../optim/optimizers';
 import { releaseRun } from '../train/run';
 import { validateCheckpoint, validateRecord, type Checkpoint } from './record';
 import { deleteCheckpoint, listRuns, loadCheckpoint, saveCheckpoint } from './run-db';
-import { config, memoryKv, run } from './testing';
+import { config, memoryKv, run } from '../host/test-kit';
 import { jsonDepth } from './zip';
 
 let ck: Checkpoint;

@@ -11,7 +11,7 @@ import { mulberry32 } from '../dataset/random';
 import { releaseRun } from '../train/run';
 import type { Checkpoint } from './record';
 import { deleteCheckpoint, listRuns, loadCheckpoint, recordResults, removeOrphans, saveCheckpoint } from './run-db';
-import { config, memoryKv, run } from './testing';
+import { config, memoryKv, run } from '../host/test-kit';
 
 const TRIALS = 200;
 

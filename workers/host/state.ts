@@ -1,12 +1,12 @@
-// What the worker's capabilities (backend/, dataset/, train/, eval/, checkpoint/ api.ts) share,
-// and the guards they check it with. One worker holds one of each, so module state is the state:
-// a property of `state` is assigned from every api.ts, which a module-level `let` would not allow.
-import type { BackendReport, EvalReport } from './contract/api';
-import type { Dataset } from './dataset/dataset';
-import { FeatureCache } from './eval/cache';
-import type { ProbeHead } from './eval/probe';
-import { takeWeights, type EvalWeights } from './eval/session';
-import { releaseRun, type RunControl, type TrainedRun } from './train/run';
+// What the worker's calls (./backend.ts, dataset.ts, train.ts, eval.ts, embed.ts, checkpoint.ts)
+// share, and the guards they check it with. One worker holds one of each, so module state is the
+// state: a property of `state` is assigned from every call file, which a module-level `let` would not allow.
+import type { BackendReport, EvalReport } from '../contract/api';
+import type { Dataset } from '../dataset/dataset';
+import { FeatureCache } from '../eval/cache';
+import type { ProbeHead } from '../eval/probe';
+import { takeWeights, type EvalWeights } from '../eval/session';
+import { releaseRun, type RunControl, type TrainedRun } from '../train/run';
 
 export interface WorkerState {
   dataset: Dataset | null;

@@ -7,12 +7,12 @@ import { embed } from '../eval/features';
 import { buildModel } from '../model/model';
 import { makeOptimizer } from '../optim/optimizers';
 import { releaseRun, type TrainedRun } from '../train/run';
-import { encoderLayers, layersFiles, lookupFor, projectorLayers } from './layers-model';
-import { csvLine } from './csv';
-import { checkLayout, restoreTensors, validateCheckpoint, type Checkpoint } from './record';
-import { loadCheckpoint, newRunId, saveCheckpoint, type Kv } from './run-db';
-import { checkpointZip, fileStem, readCheckpointZip, readProbesZip, weightsZip } from './zip';
-import { storeProbes, type StoredProbes } from './probe-store';
+import { encoderLayers, layersFiles, lookupFor, projectorLayers } from '../checkpoint/layers-model';
+import { csvLine } from '../checkpoint/csv';
+import { checkLayout, restoreTensors, validateCheckpoint, type Checkpoint } from '../checkpoint/record';
+import { loadCheckpoint, newRunId, saveCheckpoint, type Kv } from '../checkpoint/run-db';
+import { checkpointZip, fileStem, readCheckpointZip, readProbesZip, weightsZip } from '../checkpoint/zip';
+import { storeProbes, type StoredProbes } from '../checkpoint/probe-store';
 import { checkpointFromSafetensors, isSafetensors, isZip } from '../torch/import';
 import { errorMessage } from '../contract/errors';
 

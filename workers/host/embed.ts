@@ -7,15 +7,15 @@ import type { EmbedApi, EmbeddingSet, MapWhich } from '../contract/api';
 import { type Dataset, imageName, relabel } from '../dataset/dataset';
 import { saveLabels } from '../dataset/dataset-db';
 import { rgbaImages } from '../dataset/preview';
-import { features as featureCache, requireBackend, requireDataset, requireIdle, state, withEvalWeights, cancelCheck } from '../state';
+import { features as featureCache, requireBackend, requireDataset, requireIdle, state, withEvalWeights, cancelCheck } from './state';
 import { pca2d } from '../eval/pca';
 import { embed } from '../eval/features';
 import { featureKey } from '../eval/session';
 import { decodeImages } from '../dataset/ingest';
-import { curation, datasetRows, embedImages, GRAPH_K } from './findings';
-import { cosineTopK, type KnnGraph, knnGraph } from './graph';
-import { kCenterGreedy, kmeans, silhouette, suggestK } from './kmeans';
-import { umapLayout, UMAP_NEIGHBOURS } from './umap';
+import { curation, datasetRows, embedImages, GRAPH_K } from '../embed/findings';
+import { cosineTopK, type KnnGraph, knnGraph } from '../embed/graph';
+import { kCenterGreedy, kmeans, silhouette, suggestK } from '../embed/kmeans';
+import { umapLayout, UMAP_NEIGHBOURS } from '../embed/umap';
 
 /** Images one map holds at most (features and the k-NN graph stay in worker memory). */
 export const MAX_MAP_IMAGES = 50_000;

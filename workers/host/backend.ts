@@ -3,9 +3,9 @@
 import * as tf from '@tensorflow/tfjs';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { GPU_LOST, type BackendApi } from '../contract/api';
-import { disposeRun, features, requireIdle, state } from '../state';
-import { checkKernels } from './kernel-check';
-import { selectBackend, watchGpuDevice } from './select';
+import { disposeRun, features, requireIdle, state } from './state';
+import { checkKernels } from '../backend/kernel-check';
+import { selectBackend, watchGpuDevice } from '../backend/select';
 
 export const backendApi: BackendApi = {
   async selectBackend(choice, spec, prefer, exclude, onProgress, options) {

@@ -1,15 +1,15 @@
 // The worker's calls on stored runs (CheckpointApi in ../contract/api.ts): listing, comparing,
-// deleting, exporting and importing them. Other tabs hear of each change (./tabs.ts).
+// deleting, exporting and importing them. Other tabs hear of each change (../checkpoint/tabs.ts).
 import type { CheckpointApi } from '../contract/api';
 import { DEFAULT_CONFIG } from '../contract/config';
 import { resplit } from '../dataset/dataset';
-import { requireBackend, requireDataset, state, trainingHere } from '../state';
+import { requireBackend, requireDataset, state, trainingHere } from './state';
 import { torchProjectZip } from '../torch/project';
 import { releaseRun } from '../train/run';
-import { loadProbes } from './probe-store';
-import { browserKv, deleteCheckpoint, listRuns, removeOrphans } from './run-db';
-import { checkpointFile, embeddingsFile, importCheckpoint, openCheckpoint, runFromCheckpoint, weightsFile } from './service';
-import { announceRunsChanged, openRunIds } from './tabs';
+import { loadProbes } from '../checkpoint/probe-store';
+import { browserKv, deleteCheckpoint, listRuns, removeOrphans } from '../checkpoint/run-db';
+import { checkpointFile, embeddingsFile, importCheckpoint, openCheckpoint, runFromCheckpoint, weightsFile } from './checkpoint-service';
+import { announceRunsChanged, openRunIds } from '../checkpoint/tabs';
 
 const NO_DATASET = 'load the dataset to embed first';
 

@@ -1,4 +1,4 @@
-// Test support for the checkpoint tests (not shipped): a small synthetic dataset, a run config
+// The test kit of the checkpoint, torch and import tests (not shipped): a small synthetic dataset, a run config
 // that trains in a fraction of a second on TF.js's CPU backend, and IndexedDB as a Map.
 import type { MetricRecord, TrainEvent } from '../contract/api';
 import { DEFAULT_CONFIG, type TrainConfig } from '../contract/config';
@@ -6,8 +6,8 @@ import { fromPixels } from '../dataset/dataset';
 import { mulberry32 } from '../dataset/random';
 import { RunControl } from '../train/run';
 import { train } from '../train/trainer';
-import type { Checkpoint } from './record';
-import type { Kv, KvTx } from './run-db';
+import type { Checkpoint } from '../checkpoint/record';
+import type { Kv, KvTx } from '../checkpoint/run-db';
 
 /** 120 random 12×12 RGB images in 3 classes. */
 export function dataset(id = 'synthetic', name = 'synthetic') {

@@ -3,12 +3,12 @@
 import type { TrainApi, TrainEvent } from '../contract/api';
 import type { Checkpoint } from '../checkpoint/record';
 import { browserKv, newRunId } from '../checkpoint/run-db';
-import { checkpointWriter, openForResume } from '../checkpoint/service';
+import { checkpointWriter, openForResume } from './checkpoint-service';
 import { announceRunsChanged, withRunLock } from '../checkpoint/tabs';
 import { resplit } from '../dataset/dataset';
-import { disposeEvalCheckpoint, disposeRun, requireBackend, requireDataset, requireIdle, state } from '../state';
-import { RunControl } from './run';
-import { train } from './trainer';
+import { disposeEvalCheckpoint, disposeRun, requireBackend, requireDataset, requireIdle, state } from './state';
+import { RunControl } from '../train/run';
+import { train } from '../train/trainer';
 
 const NO_DATASET = 'load a dataset before training';
 

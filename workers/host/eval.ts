@@ -1,10 +1,10 @@
-// The worker's evaluation calls (EvalApi in ../contract/api.ts) on the weights ../state.ts's
+// The worker's evaluation calls (EvalApi in ../contract/api.ts) on the weights ./state.ts's
 // evalWeights picks: the last run's, a snapshot of the one training, or a stored checkpoint's.
 import type { EvalApi, EvalReport } from '../contract/api';
 import type { TrainConfig } from '../contract/config';
 import { loadProbeHead, saveProbeHead } from '../checkpoint/probe-store';
 import { browserKv, recordResults } from '../checkpoint/run-db';
-import { openCheckpoint, runFromCheckpoint } from '../checkpoint/service';
+import { openCheckpoint, runFromCheckpoint } from './checkpoint-service';
 import { announceRunsChanged } from '../checkpoint/tabs';
 import { resplit, type Dataset } from '../dataset/dataset';
 import { decodeImages, MAX_INFER_IMAGES } from '../dataset/ingest';
@@ -21,13 +21,13 @@ import {
   requireDataset,
   state,
   withEvalWeights,
-} from '../state';
-import { type BaselineKind, baselineLength } from './finetune';
-import { infer } from './infer';
-import { linearProbe, type ProbeHead, probeOptions } from './probe';
-import { baselineReport, evaluationReport } from './report';
-import { featureKey, featureMap, neighbours, readoutKey, rowFeatures, type EvalWeights } from './session';
-import { cloneModel } from './weights';
+} from './state';
+import { type BaselineKind, baselineLength } from '../eval/finetune';
+import { infer } from '../eval/infer';
+import { linearProbe, type ProbeHead, probeOptions } from '../eval/probe';
+import { baselineReport, evaluationReport } from '../eval/report';
+import { featureKey, featureMap, neighbours, readoutKey, rowFeatures, type EvalWeights } from '../eval/session';
+import { cloneModel } from '../eval/weights';
 
 export const evalApi: EvalApi = {
   async evaluate(config, kind, onProgress) {

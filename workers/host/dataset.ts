@@ -1,12 +1,12 @@
 // The worker's dataset calls (DatasetApi in ../contract/api.ts): loading, ingesting and opening a
 // dataset (it becomes the one every other call works on), the stored list, the split and previews.
 import type { DatasetApi, IngestFile } from '../contract/api';
-import { requireDataset, requireIdle, state } from '../state';
-import { fromPixels, loadSample, resplit } from './dataset';
-import { deleteDataset, listDatasets, loadDataset } from './dataset-db';
-import { duplicatesOf, withoutDuplicates } from './dedupe';
-import { ingestFolder } from './ingest';
-import { previewAugment, thumbnails } from './preview';
+import { requireDataset, requireIdle, state } from './state';
+import { fromPixels, loadSample, resplit } from '../dataset/dataset';
+import { deleteDataset, listDatasets, loadDataset } from '../dataset/dataset-db';
+import { duplicatesOf, withoutDuplicates } from '../dataset/dedupe';
+import { ingestFolder } from '../dataset/ingest';
+import { previewAugment, thumbnails } from '../dataset/preview';
 
 /** The files of the folder being read, handed over in batches (ingestAdd) ahead of ingest. */
 let staged: IngestFile[] = [];
