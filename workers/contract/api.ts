@@ -180,7 +180,7 @@ export interface AugmentPreview {
 export interface EvalReport {
   kind: EvalKind;
   settings: string; // the method's settings in words, e.g. "k = 20, T = 0.07"
-  featLayer: 'pool' | 'proj';
+  featLayer: TrainConfig['featLayer'];
   featPool: FeatPool; // the backbone readout (featLayer 'pool')
   trainCount: number;
   testCount: number;
@@ -220,7 +220,7 @@ export interface FeatureMap {
   key: string; // the cached features it was drawn from; neighbours() takes it
   step: number;
   snapshot: boolean;
-  featLayer: 'pool' | 'proj';
+  featLayer: TrainConfig['featLayer'];
   featPool: FeatPool;
   bnAdaptSteps: number;
   classes: string[];

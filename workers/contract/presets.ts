@@ -4,7 +4,7 @@
 // disjoint fields, so "ResNet-18 at 32 px with the adaptive loss" is one of each. Every preset of a
 // kind names the same fields, so switching back and forth leaves no trace of the other.
 // Selectable in the UI and in the URL as `#preset=<id>`, once per kind (`#preset=small-32&preset=adaptive`).
-import { DEFAULT_CONFIG, FIELDS, OFFICIAL_LOSS, parseField, type TrainConfig } from './config';
+import { DEFAULT_CONFIG, FIELDS, OFFICIAL_LOSS, parseField, RECIPE_KEYS, type TrainConfig } from './config';
 
 const withoutGamma = ({ gamma: _, ...rest }: typeof OFFICIAL_LOSS) => rest;
 
@@ -44,32 +44,6 @@ export const PRESETS = {
 
 export type PresetId = keyof typeof PRESETS;
 export const PRESET_IDS = Object.keys(PRESETS) as PresetId[];
-
-/** The fields every recipe names: those it does not set keep DEFAULT_CONFIG's value. */
-const RECIPE_KEYS = [
-  'imageSize',
-  'batchSize',
-  'cropScaleMin',
-  'cropScaleMax',
-  'blurProb1',
-  'blurProb2',
-  'solarizeProb1',
-  'solarizeProb2',
-  'backbone',
-  'width',
-  'widthMult',
-  'stem',
-  'zeroInitResidual',
-  'patchSize',
-  'vitDepth',
-  'projector',
-  'optimizer',
-  'baseLr',
-  'weightDecay',
-  'eta',
-  'warmupEpochs',
-  'gradClip',
-] as const satisfies readonly (keyof TrainConfig)[];
 
 const recipe = (own: Partial<Pick<TrainConfig, (typeof RECIPE_KEYS)[number]>>): Partial<TrainConfig> => ({
   ...Object.fromEntries(RECIPE_KEYS.map((k) => [k, DEFAULT_CONFIG[k]])),

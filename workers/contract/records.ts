@@ -9,7 +9,7 @@
 // paths), in a few kB of tree-shaken functions, which matters here because the UI bundle reads
 // run records too.
 import * as v from 'valibot';
-import { DEFAULT_CONFIG, FEAT_POOLS, FIELDS, checkConfig, type FieldSpec, type TrainConfig } from './config';
+import { DEFAULT_CONFIG, FIELDS, checkConfig, type FieldSpec, type TrainConfig } from './config';
 import { HISTORY_LIMIT } from './history';
 
 /** Bounds for text fields: names are shown in lists, ids become storage keys. */
@@ -151,10 +151,9 @@ export type EvalKind = (typeof EVAL_KINDS)[number];
 export const EVAL_ROWS = ['trained', 'random init', 'raw pixels', 'fine-tune', 'supervised'] as const;
 export type EvalRowName = (typeof EVAL_ROWS)[number];
 
-const FEAT_LAYERS = ['pool', 'proj'] as const;
 const evalResultSchema = v.object({
-  featLayer: v.picklist(FEAT_LAYERS),
-  featPool: v.optional(v.picklist(FEAT_POOLS)),
+  featLayer: v.picklist(FIELDS.featLayer.options),
+  featPool: v.optional(v.picklist(FIELDS.featPool.options)),
   top1: v.object(
     Object.fromEntries(EVAL_ROWS.map((r) => [r, v.optional(share)])) as Record<EvalRowName, v.OptionalSchema<typeof share, undefined>>,
   ),
