@@ -1,6 +1,7 @@
-// The architectures as plain numbers: stage tables, channel rounding and output sizes. Shared by
-// the TF.js builders (resnet.ts, mobilenetv2.ts, vit.ts) and the model card (card.ts), which the UI
-// imports: no TF.js here.
+// The architectures as plain data: stage tables, channel rounding, output sizes, and every conv
+// of the conv nets with its shape and torch name (ConvPlan). The TF.js builders (encoder.ts,
+// resnet.ts, resnetv2.ts, mobilenetv2.ts, vit.ts) build these plans and the model card (card.ts)
+// counts the same plans, so a layer is described once. The UI imports card.ts: no TF.js here.
 import type { TrainConfig } from '../contract/config';
 
 /** The config fields that decide the backbone's shape. */
@@ -8,6 +9,56 @@ export type BackboneConfig = Pick<TrainConfig, 'backbone' | 'width' | 'widthMult
 
 /** torch's conv/pool output side: ⌊(n + 2·pad − k) / stride⌋ + 1. */
 export const outSize = (n: number, k: number, stride: number, pad: number) => Math.floor((n + 2 * pad - k) / stride) + 1;
+
+/**
+ * One conv as torch declares it, padding ⌊k/2⌋ (every conv of these nets), with the BatchNorm
+ * that follows it. Names are the module paths under "backbone." (the weight is `${name}.weight`),
+ * so a plan also fixes the checkpoint's names and their order.
+ */
+export interface ConvPlan {
+  name: string; // "backbone.layer2.0.conv2"
+  k: number;
+  cin: number;
+  cout: number;
+  stride: number;
+  depthwise: boolean; // groups = cin = cout (MobileNetV2's 3×3)
+  bias: boolean;
+  bn: string | null; // the BatchNorm after it: "backbone.layer2.0.bn2"
+  relu: boolean; // an activation after the BatchNorm (ReLU6 in MobileNetV2); a block's last waits for the residual add
+}
+
+const convPlan = (name: string, k: number, cin: number, cout: number, stride: number, o: Partial<ConvPlan> = {}): ConvPlan => ({
+  name,
+  k,
+  cin,
+  cout,
+  stride,
+  depthwise: false,
+  bias: false,
+  bn: null,
+  relu: false,
+  ...o,
+});
+
+export type Stem = TrainConfig['stem'];
+
+/**
+ * The first conv of the ResNets: 'imagenet' 7×7 stride 2 and a 3×3 stride-2 max-pool after it
+ * (He et al. 2016), 'cifar' 3×3 stride 1 and no pool (the CIFAR variant of solo-learn and SimCLR).
+ */
+function resnetStem(stem: Stem, name: string, cout: number, o: Partial<ConvPlan>): { stemConv: ConvPlan; pool: boolean } {
+  const imagenet = stem === 'imagenet';
+  return { stemConv: convPlan(name, imagenet ? 7 : 3, 3, cout, imagenet ? 2 : 1, o), pool: imagenet };
+}
+
+// The small CNN (encoder.ts): four 3×3 conv-BN-ReLU stages, stride 1, 2, 2, 2, width w, 2w, 4w, 8w.
+export function smallCnnPlan(width: number): { convs: ConvPlan[]; featureDim: number } {
+  const channels = [3, width, 2 * width, 4 * width, 8 * width];
+  const convs = [1, 2, 2, 2].map((stride, i) =>
+    convPlan(`backbone.conv${i + 1}`, 3, channels[i], channels[i + 1], stride, { bn: `backbone.bn${i + 1}`, relu: true }),
+  );
+  return { convs, featureDim: channels[4] };
+}
 
 // ResNet (He et al. 2016; torchvision resnet.py, which the official VICReg resnet.py copies).
 export const RESNETS = {
@@ -30,32 +81,62 @@ export interface ResnetBlockPlan {
   planes: number; // width of the block's inner convs
   cout: number; // planes · expansion
   stride: number; // on the first block of stages 2–4 (on the 3×3 conv, torchvision v1.5)
-  downsample: boolean; // 1×1 conv + BN on the shortcut when the shape changes
+  convs: ConvPlan[]; // basic: 3×3, 3×3; bottleneck: 1×1, 3×3, 1×1; each with its BN
+  downsample: ConvPlan | null; // 1×1 conv + BN on the shortcut when the shape changes
 }
 
-/** The stem's width and every block of a ResNet, in order. */
-export function resnetPlan(name: ResnetName, widthMult: number): { stem: number; blocks: ResnetBlockPlan[]; featureDim: number } {
+export interface ResnetPlan {
+  stem: number; // the stem's width
+  stemConv: ConvPlan; // conv1 with bn1 and its ReLU
+  pool: boolean; // the ImageNet stem's max-pool
+  blocks: ResnetBlockPlan[];
+  featureDim: number;
+}
+
+/**
+ * The stem and every block of a ResNet, in order. `stem` only changes stemConv and pool; the
+ * default is the config's (the layers model of workers/checkpoint/layers-model.ts reads the blocks).
+ */
+export function resnetPlan(name: ResnetName, widthMult: number, stem: Stem = 'cifar'): ResnetPlan {
   const { block, layers } = RESNETS[name];
   const e = EXPANSION[block];
-  const stem = scaled(64, widthMult);
+  const width = scaled(64, widthMult);
   const blocks: ResnetBlockPlan[] = [];
-  let cin = stem;
-  layers.forEach((n, stage) => {
+  let cin = width;
+  layers.forEach((count, stage) => {
     const planes = scaled(RESNET_PLANES[stage], widthMult);
-    for (let i = 0; i < n; i++) {
+    const cout = planes * e;
+    for (let i = 0; i < count; i++) {
       const stride = i === 0 && stage > 0 ? 2 : 1;
+      const n = `backbone.layer${stage + 1}.${i}`;
+      const shapes: [number, number, number, number][] =
+        block === 'bottleneck'
+          ? [
+              [1, cin, planes, 1],
+              [3, planes, planes, stride],
+              [1, planes, cout, 1],
+            ]
+          : [
+              [3, cin, planes, stride],
+              [3, planes, cout, 1],
+            ];
       blocks.push({
         name: `layer${stage + 1}.${i}`,
         cin,
         planes,
-        cout: planes * e,
+        cout,
         stride,
-        downsample: stride !== 1 || cin !== planes * e,
+        // torchvision's names: conv1/bn1, ...; the ReLU of the last conv comes after the residual add.
+        convs: shapes.map(([k, ci, co, s], j) =>
+          convPlan(`${n}.conv${j + 1}`, k, ci, co, s, { bn: `${n}.bn${j + 1}`, relu: j < shapes.length - 1 }),
+        ),
+        downsample: stride !== 1 || cin !== cout ? convPlan(`${n}.downsample.0`, 1, cin, cout, stride, { bn: `${n}.downsample.1` }) : null,
       });
-      cin = planes * e;
+      cin = cout;
     }
   });
-  return { stem, blocks, featureDim: cin };
+  const stemPlan = resnetStem(stem, 'backbone.conv1', width, { bn: 'backbone.bn1', relu: true });
+  return { stem: width, ...stemPlan, blocks, featureDim: cin };
 }
 
 // ResNet50V2 (He et al. 2016b, "Identity Mappings in Deep Residual Networks": pre-activation
@@ -79,28 +160,53 @@ export interface PreactBlockPlan {
   cout: number; // 4 · filters
   stride: number; // on the 3×3 conv, and the shortcut's subsampling
   convShortcut: boolean; // 1×1 conv (with bias) on the pre-activation, the stack's first block
+  preact: string; // the BatchNorm (then ReLU) before everything: "backbone.conv3_block4_preact_bn"
+  shortcut: ConvPlan | null; // _0_conv where convShortcut
+  convs: [ConvPlan, ConvPlan, ConvPlan]; // _1_conv 1×1 + _1_bn, _2_conv 3×3 (strided) + _2_bn, _3_conv 1×1 with bias
 }
 
-/** The stem's width and every block of ResNet50V2 at a width multiplier. */
-export function resnetV2Plan(widthMult: number): { stem: number; blocks: PreactBlockPlan[]; featureDim: number } {
-  const stem = scaled(64, widthMult);
+export interface ResnetV2Plan {
+  stem: number; // the stem's width
+  stemConv: ConvPlan; // conv1_conv, with bias and no BatchNorm
+  pool: boolean; // the ImageNet stem's zero padding and max-pool (pool1_pad, pool1_pool)
+  blocks: PreactBlockPlan[];
+  featureDim: number;
+}
+
+/**
+ * The stem and every block of ResNet50V2 at a width multiplier. `stem` only changes stemConv and
+ * pool; the default is the config's (workers/checkpoint/layers-model.ts reads the blocks).
+ */
+export function resnetV2Plan(widthMult: number, stem: Stem = 'cifar'): ResnetV2Plan {
+  const width = scaled(64, widthMult);
   const blocks: PreactBlockPlan[] = [];
-  let cin = stem;
-  RESNET50V2_STACKS.forEach(([f, n, lastStride], stack) => {
+  let cin = width;
+  RESNET50V2_STACKS.forEach(([f, count, lastStride], stack) => {
     const filters = scaled(f, widthMult);
-    for (let i = 0; i < n; i++) {
+    const cout = 4 * filters;
+    for (let i = 0; i < count; i++) {
+      const name = `conv${stack + 2}_block${i + 1}`;
+      const n = `backbone.${name}`;
+      const stride = i === count - 1 ? lastStride : 1;
       blocks.push({
-        name: `conv${stack + 2}_block${i + 1}`,
+        name,
         cin,
         filters,
-        cout: 4 * filters,
-        stride: i === n - 1 ? lastStride : 1,
+        cout,
+        stride,
         convShortcut: i === 0,
+        preact: `${n}_preact_bn`,
+        shortcut: i === 0 ? convPlan(`${n}_0_conv`, 1, cin, cout, stride, { bias: true }) : null,
+        convs: [
+          convPlan(`${n}_1_conv`, 1, cin, filters, 1, { bn: `${n}_1_bn`, relu: true }),
+          convPlan(`${n}_2_conv`, 3, filters, filters, stride, { bn: `${n}_2_bn`, relu: true }),
+          convPlan(`${n}_3_conv`, 1, filters, cout, 1, { bias: true }),
+        ],
       });
-      cin = 4 * filters;
+      cin = cout;
     }
   });
-  return { stem, blocks, featureDim: cin };
+  return { stem: width, ...resnetStem(stem, 'backbone.conv1_conv', width, { bias: true }), blocks, featureDim: cin };
 }
 
 // MobileNetV2 (Sandler et al. 2018; torchvision mobilenetv2.py).
@@ -129,30 +235,49 @@ export interface InvertedResidualPlan {
   stride: number;
   expand: boolean; // t ≠ 1: a 1×1 expansion conv first
   residual: boolean; // stride 1 and cin = cout
+  convs: ConvPlan[]; // [1×1 expansion], 3×3 depthwise (strided), 1×1 linear projection; each with its BN
 }
 
-export function mobilenetV2Plan(widthMult: number): { first: number; blocks: InvertedResidualPlan[]; last: number } {
+export interface MobilenetV2Plan {
+  first: number; // width of the first conv
+  firstConv: ConvPlan; // features.0: 3×3 stride 2
+  blocks: InvertedResidualPlan[];
+  last: number; // width of the last conv, the feature
+  lastConv: ConvPlan; // features.(blocks + 1): 1×1
+}
+
+export function mobilenetV2Plan(widthMult: number): MobilenetV2Plan {
   const first = makeDivisible(32 * widthMult);
   const last = makeDivisible(1280 * Math.max(1, widthMult));
   const blocks: InvertedResidualPlan[] = [];
   let cin = first;
-  for (const [t, c, n, s] of MOBILENETV2_SETTINGS) {
+  for (const [t, c, count, s] of MOBILENETV2_SETTINGS) {
     const cout = makeDivisible(c * widthMult);
-    for (let i = 0; i < n; i++) {
+    for (let i = 0; i < count; i++) {
       const stride = i === 0 ? s : 1;
-      blocks.push({
-        index: blocks.length + 1,
-        cin,
-        hidden: Math.round(cin * t),
-        cout,
-        stride,
-        expand: t !== 1,
-        residual: stride === 1 && cin === cout,
-      });
+      const index = blocks.length + 1;
+      const hidden = Math.round(cin * t);
+      const expand = t !== 1;
+      // torchvision numbers the block's Sequential: [ConvBNReLU(expand)], ConvBNReLU(dw), conv (project), BN.
+      const n = `backbone.features.${index}.conv`;
+      const at = expand ? 1 : 0;
+      const convs = [
+        ...(expand ? [convPlan(`${n}.0.0`, 1, cin, hidden, 1, { bn: `${n}.0.1`, relu: true })] : []),
+        convPlan(`${n}.${at}.0`, 3, hidden, hidden, stride, { depthwise: true, bn: `${n}.${at}.1`, relu: true }),
+        convPlan(`${n}.${at + 1}`, 1, hidden, cout, 1, { bn: `${n}.${at + 2}` }),
+      ];
+      blocks.push({ index, cin, hidden, cout, stride, expand, residual: stride === 1 && cin === cout, convs });
       cin = cout;
     }
   }
-  return { first, blocks, last };
+  const f = (i: number) => `backbone.features.${i}`;
+  return {
+    first,
+    firstConv: convPlan(`${f(0)}.0`, 3, 3, first, 2, { bn: `${f(0)}.1`, relu: true }),
+    blocks,
+    last,
+    lastConv: convPlan(`${f(blocks.length + 1)}.0`, 1, cin, last, 1, { bn: `${f(blocks.length + 1)}.1`, relu: true }),
+  };
 }
 
 // ViT (Dosovitskiy et al. 2021; DeiT's Tiny and Small sizes, timm vision_transformer.py).

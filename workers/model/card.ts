@@ -13,7 +13,17 @@
 //               tapeFactor for the backward pass, for both views of a batch.
 import type { MeasureSpec } from '../contract/api';
 import { DEFAULT_CONFIG, type TrainConfig } from '../contract/config';
-import { mobilenetV2Plan, outSize, RESNETS, resnetPlan, resnetV2Plan, vitPlan, type BackboneConfig } from './arch';
+import {
+  mobilenetV2Plan,
+  outSize,
+  resnetPlan,
+  resnetV2Plan,
+  smallCnnPlan,
+  vitPlan,
+  type BackboneConfig,
+  type ConvPlan,
+  type ResnetName,
+} from './arch';
 
 export type CardConfig = BackboneConfig & Pick<TrainConfig, 'projector' | 'imageSize' | 'batchSize' | 'optimizer' | 'recompute'>;
 
@@ -61,6 +71,13 @@ class Counter {
     this.t.buffers += 2 * c;
     this.keep(h * h * c);
   }
+  /** A conv of arch.ts's plans, then its BatchNorm if it has one (a ReLU after it is the same
+   *  kernel; MobileNetV2's ReLU6 is not, its tally keeps that apart). */
+  planned(h: number, c: ConvPlan): number {
+    const ho = this.conv(h, c.k, c.cin, c.cout, c.stride, Math.floor(c.k / 2), c.depthwise ? c.cin : 1, c.bias);
+    if (c.bn) this.bn(ho, c.cout);
+    return ho;
+  }
   dense(n: number, inDim: number, outDim: number, bias: boolean): void {
     this.t.params += inDim * outDim + (bias ? outDim : 0);
     this.t.macs += n * inDim * outDim;
@@ -70,38 +87,17 @@ class Counter {
 
 /** ResNet of arch.ts at an image side; see resnet.ts. */
 function resnetTally(c: CardConfig): Tally {
-  const name = c.backbone as keyof typeof RESNETS;
-  const plan = resnetPlan(name, c.widthMult);
+  const plan = resnetPlan(c.backbone as ResnetName, c.widthMult, c.stem);
   const n = new Counter();
-  const imagenet = c.stem === 'imagenet';
-  let h = n.conv(c.imageSize, imagenet ? 7 : 3, 3, plan.stem, imagenet ? 2 : 1, imagenet ? 3 : 1);
-  n.bn(h, plan.stem); // with its ReLU (one kernel)
-  if (imagenet) {
+  let h = n.planned(c.imageSize, plan.stemConv);
+  if (plan.pool) {
     h = outSize(h, 3, 2, 1);
     n.keep(h * h * plan.stem);
   }
   n.mark(h * h * plan.stem);
-  const bottleneck = RESNETS[name].block === 'bottleneck';
   for (const b of plan.blocks) {
-    const convs: [number, number, number, number][] = bottleneck
-      ? [
-          [1, b.cin, b.planes, 1],
-          [3, b.planes, b.planes, b.stride],
-          [1, b.planes, b.cout, 1],
-        ]
-      : [
-          [3, b.cin, b.planes, b.stride],
-          [3, b.planes, b.cout, 1],
-        ];
-    let hb = h;
-    for (const [k, cin, cout, s] of convs) {
-      hb = n.conv(hb, k, cin, cout, s, Math.floor(k / 2));
-      n.bn(hb, cout); // the first ones with their ReLU (one kernel)
-    }
-    if (b.downsample) {
-      n.conv(h, 1, b.cin, b.cout, b.stride, 0);
-      n.bn(hb, b.cout);
-    }
+    const hb = b.convs.reduce((hi, conv) => n.planned(hi, conv), h);
+    if (b.downsample) n.planned(h, b.downsample);
     n.keep(2 * hb * hb * b.cout); // residual add, ReLU
     n.mark(hb * hb * b.cout);
     h = hb;
@@ -111,11 +107,10 @@ function resnetTally(c: CardConfig): Tally {
 
 /** ResNet50V2 of arch.ts; see resnetv2.ts. */
 function resnetV2Tally(c: CardConfig): Tally {
-  const plan = resnetV2Plan(c.widthMult);
+  const plan = resnetV2Plan(c.widthMult, c.stem);
   const n = new Counter();
-  const imagenet = c.stem === 'imagenet';
-  let h = n.conv(c.imageSize, imagenet ? 7 : 3, 3, plan.stem, imagenet ? 2 : 1, imagenet ? 3 : 1, 1, true);
-  if (imagenet) {
+  let h = n.planned(c.imageSize, plan.stemConv);
+  if (plan.pool) {
     n.keep((h + 2) * (h + 2) * plan.stem); // zero padding
     h = outSize(h + 2, 3, 2, 0);
     n.keep(h * h * plan.stem);
@@ -123,14 +118,9 @@ function resnetV2Tally(c: CardConfig): Tally {
   n.mark(h * h * plan.stem);
   for (const b of plan.blocks) {
     n.bn(h, b.cin); // preact, with its ReLU (one kernel)
-    const ho = outSize(h, 3, b.stride, 1);
-    if (b.convShortcut) n.conv(h, 1, b.cin, b.cout, b.stride, 0, 1, true);
-    else if (b.stride > 1) n.keep(ho * ho * b.cout); // subsampled identity
-    n.conv(h, 1, b.cin, b.filters, 1, 0);
-    n.bn(h, b.filters);
-    n.conv(h, 3, b.filters, b.filters, b.stride, 1);
-    n.bn(ho, b.filters);
-    n.conv(ho, 1, b.filters, b.cout, 1, 0, 1, true);
+    if (b.shortcut) n.planned(h, b.shortcut);
+    const ho = b.convs.reduce((hi, conv) => n.planned(hi, conv), h);
+    if (!b.shortcut && b.stride > 1) n.keep(ho * ho * b.cout); // subsampled identity
     n.keep(ho * ho * b.cout); // residual add
     n.mark(ho * ho * b.cout);
     h = ho;
@@ -143,23 +133,20 @@ function resnetV2Tally(c: CardConfig): Tally {
 function mobilenetV2Tally(c: CardConfig): Tally {
   const plan = mobilenetV2Plan(c.widthMult);
   const n = new Counter();
-  const convBn = (h: number, k: number, cin: number, cout: number, s: number, groups: number, act: boolean) => {
-    const ho = n.conv(h, k, cin, cout, s, Math.floor(k / 2), groups);
-    n.bn(ho, cout);
-    if (act) n.keep(ho * ho * cout); // ReLU6
+  const convBn = (h: number, conv: ConvPlan) => {
+    const ho = n.planned(h, conv);
+    if (conv.relu) n.keep(ho * ho * conv.cout); // ReLU6
     return ho;
   };
-  let h = convBn(c.imageSize, 3, 3, plan.first, 2, 1, true);
+  let h = convBn(c.imageSize, plan.firstConv);
   n.mark(h * h * plan.first);
   for (const b of plan.blocks) {
-    let hb = b.expand ? convBn(h, 1, b.cin, b.hidden, 1, 1, true) : h;
-    hb = convBn(hb, 3, b.hidden, b.hidden, b.stride, b.hidden, true);
-    hb = convBn(hb, 1, b.hidden, b.cout, 1, 1, false);
+    const hb = b.convs.reduce(convBn, h);
     if (b.residual) n.keep(hb * hb * b.cout);
     n.mark(hb * hb * b.cout);
     h = hb;
   }
-  convBn(h, 1, plan.blocks[plan.blocks.length - 1].cout, plan.last, 1, 1, true);
+  convBn(h, plan.lastConv);
   n.mark(h * h * plan.last);
   return n.t;
 }
@@ -201,14 +188,12 @@ function vitTally(c: CardConfig): Tally {
 
 function smallCnnTally(c: CardConfig): Tally {
   const n = new Counter();
-  const ch = [3, c.width, 2 * c.width, 4 * c.width, 8 * c.width];
   let h = c.imageSize;
   // encoder.ts pads 'same': ⌈h / s⌉, which torch padding 1 also gives for a 3×3 kernel.
-  [1, 2, 2, 2].forEach((s, i) => {
-    h = n.conv(h, 3, ch[i], ch[i + 1], s, 1);
-    n.bn(h, ch[i + 1]); // with its ReLU (one kernel)
-    n.mark(h * h * ch[i + 1]);
-  });
+  for (const conv of smallCnnPlan(c.width).convs) {
+    h = n.planned(h, conv);
+    n.mark(h * h * conv.cout);
+  }
   return n.t;
 }
 
@@ -233,7 +218,7 @@ export function backboneTally(c: CardConfig): Tally {
 export function featureDim(c: BackboneConfig & { imageSize: number }): number {
   switch (c.backbone) {
     case 'small-cnn':
-      return 8 * c.width;
+      return smallCnnPlan(c.width).featureDim;
     case 'resnet18':
     case 'resnet34':
     case 'resnet50':

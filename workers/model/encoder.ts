@@ -1,6 +1,7 @@
 // The small CNN backbone: four 3×3 conv-BN-ReLU stages (stride 1, 2, 2, 2; width w, 2w, 4w, 8w)
 // and global average pooling. Feature dimension 8w. Sized for quick runs on a laptop CPU.
 import * as tf from '@tensorflow/tfjs';
+import { smallCnnPlan } from './arch';
 import { batchNorm, batchNormParams, type BatchNorm, type ParamStore } from './layers';
 
 interface Stage {
@@ -31,6 +32,14 @@ export const chain = (segments: Segment[], x: tf.Tensor, training: boolean): tf.
 /** The global average pool that ends the conv nets: [B, h, w, c] -> [B, c]. */
 const globalPool: Segment = (h) => tf.mean(h, [1, 2]);
 
+/** One segment per block of a conv net, so recomputation replays one block at a time. */
+export const blockSegments = <B>(blocks: B[], apply: (x: tf.Tensor4D, b: B, training: boolean) => tf.Tensor): Segment[] =>
+  blocks.map(
+    (b): Segment =>
+      (h, training) =>
+        apply(h as tf.Tensor4D, b, training),
+  );
+
 /** A conv net as an Encoder: `maps` ([B, H, W, 3] to its last map, in segments), then the global pool. */
 export function pooledEncoder(featureDim: number, maps: Segment[]): Encoder {
   const segments = [...maps, globalPool];
@@ -42,16 +51,17 @@ export function pooledEncoder(featureDim: number, maps: Segment[]): Encoder {
   };
 }
 
+/** smallCnnPlan of arch.ts with He-normal (fan-in) kernels. It pads 'same' (TF's, asymmetric at
+ *  stride 2) rather than the plan's torch padding: the output sides agree, which is all the card reads. */
 export function smallCnn(store: ParamStore, width: number): Encoder {
-  const channels = [3, width, 2 * width, 4 * width, 8 * width];
-  const strides = [1, 2, 2, 2];
-  const stages: Stage[] = strides.map((stride, i) => ({
-    kernel: store.heNormal(`backbone.conv${i + 1}.weight`, [3, 3, channels[i], channels[i + 1]], 9 * channels[i]),
-    bn: batchNormParams(store, `backbone.bn${i + 1}`, channels[i + 1]),
-    stride,
+  const plan = smallCnnPlan(width);
+  const stages: Stage[] = plan.convs.map((c) => ({
+    kernel: store.heNormal(`${c.name}.weight`, [c.k, c.k, c.cin, c.cout], c.k * c.k * c.cin),
+    bn: batchNormParams(store, c.bn!, c.cout),
+    stride: c.stride,
   }));
   const convs: Segment[] = stages.map(
     (s) => (h, training) => batchNorm(tf.conv2d(h as tf.Tensor4D, s.kernel as tf.Tensor4D, s.stride, 'same'), s.bn, training, true),
   );
-  return pooledEncoder(channels[4], convs);
+  return pooledEncoder(plan.featureDim, convs);
 }

@@ -10,29 +10,28 @@
 //   stem 'cifar': 3×3 conv stride 1 pad 1 with bias, no pool
 // Init as Keras: glorot_uniform kernels, zero biases; BatchNorm epsilon 1.001e-5, momentum 0.99.
 import * as tf from '@tensorflow/tfjs';
-import { resnetV2Plan, type PreactBlockPlan } from './arch';
-import { pooledEncoder, type Encoder, type Segment } from './encoder';
+import { resnetV2Plan, type ConvPlan, type PreactBlockPlan } from './arch';
+import { blockSegments, pooledEncoder, type Encoder, type Segment } from './encoder';
 import { batchNorm, batchNormParams, conv, KERAS_BN, type BatchNorm, type ParamStore } from './layers';
 
 interface Conv {
+  plan: ConvPlan;
   kernel: tf.Variable; // [k, k, cin, cout]
   bias: tf.Variable | null; // [cout]
-  k: number;
-  stride: number;
 }
 
-function kerasConv(store: ParamStore, name: string, k: number, cin: number, cout: number, stride: number, bias: boolean): Conv {
+function kerasConv(store: ParamStore, p: ConvPlan): Conv {
+  const { name, k, cin, cout } = p;
   return {
+    plan: p,
     kernel: store.glorotUniform(`${name}.weight`, [k, k, cin, cout], k * k * cin, k * k * cout),
-    bias: bias ? store.constant(`${name}.bias`, [cout], 0, true) : null,
-    k,
-    stride,
+    bias: p.bias ? store.constant(`${name}.bias`, [cout], 0, true) : null,
   };
 }
 
 /** Keras's ZeroPadding2D(⌊k/2⌋) + 'valid' conv, which is torch's symmetric padding: [B, H, W, cin] -> [B, Ho, Wo, cout]. */
 function applyConv(x: tf.Tensor4D, c: Conv): tf.Tensor4D {
-  const y = conv(x, c.kernel, c.stride, Math.floor(c.k / 2));
+  const y = conv(x, c.kernel, c.plan.stride, Math.floor(c.plan.k / 2));
   return c.bias ? tf.add(y, c.bias) : y;
 }
 
@@ -47,14 +46,15 @@ interface Block {
 }
 
 function block(store: ParamStore, p: PreactBlockPlan): Block {
-  const n = `backbone.${p.name}`;
-  const preact = kerasBn(store, `${n}_preact_bn`, p.cin);
-  const shortcut = p.convShortcut ? kerasConv(store, `${n}_0_conv`, 1, p.cin, p.cout, p.stride, true) : null;
-  const c1 = kerasConv(store, `${n}_1_conv`, 1, p.cin, p.filters, 1, false);
-  const b1 = kerasBn(store, `${n}_1_bn`, p.filters);
-  const c2 = kerasConv(store, `${n}_2_conv`, 3, p.filters, p.filters, p.stride, false);
-  const b2 = kerasBn(store, `${n}_2_bn`, p.filters);
-  const c3 = kerasConv(store, `${n}_3_conv`, 1, p.filters, p.cout, 1, true);
+  const preact = kerasBn(store, p.preact, p.cin);
+  const shortcut = p.shortcut ? kerasConv(store, p.shortcut) : null;
+  const [p1, p2, p3] = p.convs;
+  // The store's order is the checkpoint's and the seeded init's: each conv, then its BN, as Keras lists them.
+  const c1 = kerasConv(store, p1);
+  const b1 = kerasBn(store, p1.bn!, p1.cout);
+  const c2 = kerasConv(store, p2);
+  const b2 = kerasBn(store, p2.bn!, p2.cout);
+  const c3 = kerasConv(store, p3);
   return { plan: p, preact, shortcut, convs: [c1, c2, c3], bns: [b1, b2] };
 }
 
@@ -96,14 +96,13 @@ export interface ResnetV2Options {
 }
 
 export function resnetV2(store: ParamStore, o: ResnetV2Options): Encoder {
-  const plan = resnetV2Plan(o.widthMult);
-  const imagenet = o.stem === 'imagenet';
-  const stem = kerasConv(store, 'backbone.conv1_conv', imagenet ? 7 : 3, 3, plan.stem, imagenet ? 2 : 1, true);
+  const plan = resnetV2Plan(o.widthMult, o.stem);
+  const stem = kerasConv(store, plan.stemConv);
   const blocks = plan.blocks.map((p) => block(store, p));
   const post = kerasBn(store, 'backbone.post_bn', plan.featureDim);
   const stemSegment: Segment = (x) => {
     const h = applyConv(x as tf.Tensor4D, stem);
-    return imagenet
+    return plan.pool
       ? tf.maxPool(
           tf.pad(h, [
             [0, 0],
@@ -117,14 +116,6 @@ export function resnetV2(store: ParamStore, o: ResnetV2Options): Encoder {
         )
       : h;
   };
-  const maps: Segment[] = [
-    stemSegment,
-    ...blocks.map(
-      (b): Segment =>
-        (h, training) =>
-          applyBlock(h as tf.Tensor4D, b, training),
-    ),
-    (h, training) => batchNorm(h, post, training, true), // post_bn, post_relu
-  ];
-  return pooledEncoder(plan.featureDim, maps);
+  const postSegment: Segment = (h, training) => batchNorm(h, post, training, true); // post_bn, post_relu
+  return pooledEncoder(plan.featureDim, [stemSegment, ...blockSegments(blocks, applyBlock), postSegment]);
 }
