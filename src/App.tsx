@@ -3,6 +3,7 @@ import { BackendBadge } from './backend/BackendBadge';
 import { CheckpointPanel, ResumeOffer } from './checkpoint/CheckpointPanel';
 import { ConfigPanel } from './config/ConfigPanel';
 import { DatasetPanel, usePageDrop } from './dataset/DatasetPanel';
+import { whenIdle } from './idle';
 import { ModelCard } from './model/ModelCard';
 import { TrainPanel } from './train/TrainPanel';
 import { PanelBoundary } from './PanelBoundary';
@@ -25,10 +26,7 @@ const ComparePanel = lazy(later.ComparePanel);
 
 function usePrefetchLater() {
   useEffect(() => {
-    const fetchAll = () => Object.values(later).forEach((f) => void f());
-    const idle = (globalThis as { requestIdleCallback?: (f: () => void, o?: { timeout: number }) => number }).requestIdleCallback;
-    if (idle) idle(fetchAll, { timeout: 1500 });
-    else setTimeout(fetchAll, 500);
+    whenIdle(() => Object.values(later).forEach((f) => void f()), 1500, 500);
   }, []);
 }
 

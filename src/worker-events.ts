@@ -2,8 +2,9 @@
 // finds it dead and replaces it; the listener here says what happened and starts over.
 import { chooseBackend, distrustWebgpu } from './backend/actions';
 import { onWorkerLost } from './bridge';
-import { offerResume, showCheckpointNotice } from './checkpoint/actions';
+import { offerResume } from './checkpoint/actions';
 import { restoreLastDataset } from './dataset/actions';
+import { showNotice } from './notices';
 import { useStore } from './store';
 import { runActive } from './store/selectors';
 
@@ -23,10 +24,6 @@ onWorkerLost((why, gpuLost) => {
   if (gpuLost) distrustWebgpu();
   const wasTraining = runActive(useStore.getState());
   if (wasTraining) useStore.getState().failRun(`${why}. A new worker was started; resume from the last checkpoint below.`);
-  showCheckpointNotice(
-    `${why}. A new worker was started${wasTraining ? '; the run can resume from its last checkpoint' : ''}.`,
-    true,
-    'worker',
-  );
+  showNotice(`${why}. A new worker was started${wasTraining ? '; the run can resume from its last checkpoint' : ''}.`, true, 'worker');
   startWorker();
 });

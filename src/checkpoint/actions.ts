@@ -1,34 +1,18 @@
-// The stored runs and their checkpoints: listing, deleting, exporting, importing, the offer to
-// resume, and the browser storage they take. Module level, writing the store, as the other
-// actions (src/backend/actions.ts). Resuming a run trains: src/train/actions.ts.
-import { MAX_IMPORT_BYTES, RUNS_CHANNEL, type ExportFile, type RunRecord } from '../../workers/contract/api';
+// The stored runs and their checkpoints: deleting, exporting, importing, the offer to resume,
+// and the browser storage they take (listing them, and the notice above them: src/notices.ts).
+// Module level, writing the store, as the other actions (src/backend/actions.ts). Resuming a run
+// trains: src/train/actions.ts.
+import { MAX_IMPORT_BYTES, RUNS_CHANNEL, type ExportFile } from '../../workers/contract/api';
 import { errorMessage } from '../../workers/contract/errors';
 import { callback, transfer, worker } from '../bridge';
+import { clearNotice, refreshRuns, showNotice } from '../notices';
 import { useStore } from '../store';
 import { mayOfferResume } from '../store/selectors';
-import type { CheckpointNotice } from './slice';
 
 /** The store as it is at the moment of the call (after an await, what changed meanwhile). */
 const store = useStore.getState;
 
-/** Shows a checkpoint problem (or, with error false, news) above the list until the next one;
- *  `run` when it concerns the training run (the Train panel shows it too). */
-export const showCheckpointNotice = (text: string, error = true, run?: CheckpointNotice['run']) =>
-  store().setCheckpoints({ checkpointNotice: { text, error, run } });
-
 export const saveCheckpointNow = () => worker().saveCheckpoint();
-
-export async function refreshRuns(): Promise<RunRecord[]> {
-  try {
-    const { runs, damaged } = await worker().listRuns();
-    const openElsewhere = await worker().openRuns(runs.filter((r) => !r.finished).map((r) => r.runId));
-    store().setRuns(runs);
-    store().setCheckpoints({ openElsewhere, damagedRuns: damaged });
-    return runs;
-  } catch {
-    return []; // IndexedDB unavailable: nothing stored to list
-  }
-}
 
 /** Other tabs (and this tab's worker) announce changes to the stored runs (workers/checkpoint/tabs.ts). */
 export function followStoredRuns(): void {
@@ -97,14 +81,14 @@ export async function exportRun(kind: ExportKind, runId: string, step: number): 
               );
     download(file);
   } catch (e) {
-    showCheckpointNotice(`Export failed: ${errorMessage(e)}`);
+    showNotice(`Export failed: ${errorMessage(e)}`);
   } finally {
     store().setCheckpoints({ exporting: null });
   }
 }
 
 export async function importCheckpointFile(file: File): Promise<void> {
-  store().setCheckpoints({ checkpointNotice: null });
+  clearNotice();
   try {
     if (file.size > MAX_IMPORT_BYTES) {
       throw new Error(
@@ -115,9 +99,9 @@ export async function importCheckpointFile(file: File): Promise<void> {
     const run = await worker().importCheckpoint(transfer(bytes, [bytes.buffer]), file.name);
     store().upsertRun(run);
     const last = run.checkpoints[run.checkpoints.length - 1];
-    showCheckpointNotice(`Imported "${run.name}" at step ${last.step} from ${file.name}.`, false);
+    showNotice(`Imported "${run.name}" at step ${last.step} from ${file.name}.`, false);
   } catch (e) {
-    showCheckpointNotice(`${file.name} was not imported: ${errorMessage(e)}`);
+    showNotice(`${file.name} was not imported: ${errorMessage(e)}`);
   }
   void refreshStorage();
 }

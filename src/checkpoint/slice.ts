@@ -1,5 +1,5 @@
 import type { StateCreator } from 'zustand';
-import type { DamagedRun, RunHistory, RunRecord } from '../../workers/contract/api';
+import type { DamagedRun, RunRecord } from '../../workers/contract/api';
 import type { Store } from '../store';
 
 /** navigator.storage's view of this origin: bytes used, bytes allowed, and whether eviction is off. */
@@ -15,7 +15,7 @@ export interface CheckpointNotice {
   run?: 'save' | 'worker';
 }
 
-export interface CheckpointsSlice {
+export interface CheckpointSlice {
   runs: RunRecord[];
   storage: StorageState | null;
   /** The training run's id once it started (its checkpoints are marked in the list). */
@@ -34,29 +34,19 @@ export interface CheckpointsSlice {
   openElsewhere: string[];
   /** Stored run records that fail their schema: listed with the reason, to be deleted. */
   damagedRuns: DamagedRun[];
-  /** Runs ticked for comparison, in the order ticked, with their histories once read. */
-  compare: RunHistory[];
   setRuns: (runs: RunRecord[]) => void;
   upsertRun: (run: RunRecord) => void;
   setCheckpoints: (
     patch: Partial<
       Pick<
-        CheckpointsSlice,
-        | 'storage'
-        | 'currentRunId'
-        | 'checkpointNotice'
-        | 'evalSourceName'
-        | 'exporting'
-        | 'resumeOffer'
-        | 'openElsewhere'
-        | 'damagedRuns'
-        | 'compare'
+        CheckpointSlice,
+        'storage' | 'currentRunId' | 'checkpointNotice' | 'evalSourceName' | 'exporting' | 'resumeOffer' | 'openElsewhere' | 'damagedRuns'
       >
     >,
   ) => void;
 }
 
-export const createCheckpointsSlice: StateCreator<Store, [], [], CheckpointsSlice> = (set) => ({
+export const createCheckpointSlice: StateCreator<Store, [], [], CheckpointSlice> = (set) => ({
   runs: [],
   storage: null,
   currentRunId: null,
@@ -66,8 +56,7 @@ export const createCheckpointsSlice: StateCreator<Store, [], [], CheckpointsSlic
   resumeOffer: null,
   openElsewhere: [],
   damagedRuns: [],
-  compare: [],
-  // A run that is no longer stored leaves the comparison.
+  // A run that is no longer stored leaves the comparison (src/compare/slice.ts) in the same update.
   setRuns: (runs) => set((s) => ({ runs, compare: s.compare.filter((h) => runs.some((r) => r.runId === h.runId)) })),
   upsertRun: (run) => set((s) => ({ runs: [run, ...s.runs.filter((r) => r.runId !== run.runId)] })),
   setCheckpoints: (patch) => set(patch),

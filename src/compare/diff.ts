@@ -11,6 +11,6 @@ export interface ConfigDifference {
 export function configDiff(configs: TrainConfig[]): ConfigDifference[] {
   if (configs.length < 2) return [];
   return (Object.keys(FIELDS) as (keyof TrainConfig)[])
-    .filter((k) => FIELDS[k].group !== 'Runtime' && configs.some((c) => c[k] !== configs[0][k]))
+    .filter((k) => FIELDS[k].group !== 'Runtime' && configs.some((config) => config[k] !== configs[0][k]))
     .map((key) => ({ key, values: configs.map((c) => String(c[key])) }));
 }

@@ -5,9 +5,9 @@
 import { useEffect, useMemo, useRef, useState } from 'react';
 import { useShallow } from 'zustand/react/shallow';
 import { formatBytes } from '../format';
+import { TaskProgress } from '../progress';
 import { useStore } from '../store';
 import { embeddingBlocked } from '../store/selectors';
-import { TaskProgress } from '../eval/EvalPanel';
 import {
   embedSetName,
   exportMap,

@@ -1,8 +1,7 @@
 import type { StateCreator } from 'zustand';
 import type { ClusterReport, CurationReport, EmbeddingPlan, EmbeddingSet } from '../../workers/contract/api';
+import type { TaskProgressState } from '../progress';
 import type { Store } from '../store';
-
-type Progress = { done: number; total: number; startedMs: number; phase?: string } | null;
 
 export type MapMethod = 'pca' | 'umap';
 export type ColorBy = 'class' | 'cluster' | 'predicted' | 'outlier' | 'split';
@@ -11,7 +10,7 @@ export type ColorBy = 'class' | 'cluster' | 'predicted' | 'outlier' | 'split';
  *  asked of it. Arrays are per image, in the dataset's order. */
 export interface EmbedState {
   status: 'idle' | 'running' | 'done' | 'failed';
-  progress: Progress;
+  progress: TaskProgressState | null;
   error: string | null;
   plan: EmbeddingPlan | null;
   withRandom: boolean;

@@ -1,12 +1,11 @@
 import { useMemo } from 'react';
 import type { EvalKind, EvalReport } from '../../workers/contract/api';
 import { pairedBootstrap, verdict, wilson } from '../../workers/eval/intervals';
-import { featuresLabel, formatDuration, percent, taskEta } from '../format';
-import { ProgressBar } from '../progress';
+import { featuresLabel, formatDuration, percent } from '../format';
+import { TaskProgress } from '../progress';
 import { useStore, type Store } from '../store';
 import { evaluating, evaluationBlocked, mapping, runTraining } from '../store/selectors';
-import type { EvalState } from './slice';
-import { cancelEvaluation, drawFeatureMap, evaluateCheckpoint, runEvaluation } from './actions';
+import { drawFeatureMap, evaluateCheckpoint, runEvaluation } from './actions';
 import { FeatureMap } from './FeatureMap';
 import { NeighbourGallery } from './NeighbourGallery';
 import { RepeatSection } from './Repeat';
@@ -89,33 +88,6 @@ function Confusion({ report }: { report: EvalReport }) {
         </tbody>
       </table>
     </details>
-  );
-}
-
-/** An evaluation or the map on its way: how far, about how long is left, and Cancel. */
-export function TaskProgress({
-  testId,
-  title,
-  progress: p,
-}: {
-  testId: string;
-  title: string;
-  progress: NonNullable<EvalState['progress']>;
-}) {
-  // Redrawn with each progress report, which is often enough for the ETA.
-  const remaining = taskEta(p, performance.now());
-  return (
-    <div className="progress" data-testid={testId}>
-      <ProgressBar done={p.done} total={p.total} />
-      <div className="numbers">
-        <span data-phase={p.phase}>
-          {title}
-          {p.phase ? ` (${p.phase})` : ''}: {Math.round((100 * p.done) / p.total)}%
-        </span>
-        <span>ETA {formatDuration(remaining)}</span>
-        <button onClick={() => void cancelEvaluation()}>Cancel</button>
-      </div>
-    </div>
   );
 }
 

@@ -4,7 +4,7 @@
 import type { EvalKind } from '../../workers/contract/api';
 import { errorMessage } from '../../workers/contract/errors';
 import { callback, worker } from '../bridge';
-import { refreshRuns, showCheckpointNotice } from '../checkpoint/actions';
+import { refreshRuns, showNotice } from '../notices';
 import { useStore } from '../store';
 import { runActive, runTraining } from '../store/selectors';
 import { resplitDataset } from '../dataset/actions';
@@ -106,7 +106,7 @@ export async function evaluateCheckpoint(runId: string | null, step?: number): P
     store().setCheckpoints({ evalSourceName: name, checkpointNotice: null });
     document.querySelector('[data-testid="eval-panel"]')?.scrollIntoView({ behavior: 'smooth', block: 'start' });
   } catch (e) {
-    showCheckpointNotice(`Cannot evaluate that checkpoint: ${errorMessage(e)}`);
+    showNotice(`Cannot evaluate that checkpoint: ${errorMessage(e)}`);
   }
 }
 

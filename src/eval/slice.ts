@@ -1,20 +1,19 @@
 import type { StateCreator } from 'zustand';
 import type { EvalKind, EvalReport, FeatureMap, NeighbourGallery } from '../../workers/contract/api';
+import type { TaskProgressState } from '../progress';
 import type { Store } from '../store';
 import type { SeedResult } from './repeat';
 
-type Progress = { done: number; total: number; startedMs: number; phase?: string } | null;
-
 export interface EvalState {
   status: 'idle' | 'running' | 'done' | 'failed';
-  progress: Progress;
+  progress: TaskProgressState | null;
   report: EvalReport | null;
   error: string | null;
 }
 
 export interface MapState {
   status: 'idle' | 'running' | 'done' | 'failed';
-  progress: Progress;
+  progress: TaskProgressState | null;
   map: FeatureMap | null;
   error: string | null;
 }
@@ -34,7 +33,7 @@ export interface RepeatState {
   error: string | null;
 }
 
-export interface EvaluationSlice {
+export interface EvalSlice {
   repeat: RepeatState;
   setRepeat: (patch: Partial<RepeatState>) => void;
   evaluation: Record<EvalKind, EvalState>;
@@ -48,7 +47,7 @@ export interface EvaluationSlice {
 const idle: EvalState = { status: 'idle', progress: null, report: null, error: null };
 export const closedGallery: GalleryState = { status: 'idle', test: null, gallery: null, error: null };
 
-export const createEvaluationSlice: StateCreator<Store, [], [], EvaluationSlice> = (set) => ({
+export const createEvalSlice: StateCreator<Store, [], [], EvalSlice> = (set) => ({
   evaluation: { knn: idle, probe: idle, finetune: idle, supervised: idle },
   repeat: { status: 'idle', seeds: [], results: [], error: null },
   setRepeat: (patch) => set((s) => ({ repeat: { ...s.repeat, ...patch } })),

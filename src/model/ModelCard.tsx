@@ -13,7 +13,7 @@ function si(n: number, unit = ''): string {
 }
 
 export function ModelCard() {
-  const c = useStore((s) => s.config);
+  const config = useStore((s) => s.config);
   const backend = useStore((s) => s.backend);
   const probe = useStore((s) => s.backendSpec);
   const trainCount = useStore((s) => s.dataset?.trainCount ?? null);
@@ -39,7 +39,7 @@ export function ModelCard() {
         <dd data-testid="model-flops" data-flops={card.flops.total} title="2 × multiply-adds of convs, dense layers and attention matmuls">
           {si(card.flops.total, 'FLOP')}
         </dd>
-        <dt>Training memory at batch {c.batchSize}</dt>
+        <dt>Training memory at batch {config.batchSize}</dt>
         <dd
           data-testid="model-memory"
           data-bytes={card.memory.total}
@@ -57,9 +57,9 @@ export function ModelCard() {
         >
           {formatMemory(card.memory.recompute.total)} (
           {recompute
-            ? `on${c.recompute === 'auto' ? ': the plain step does not fit this backend' : ''}`
-            : `off${c.recompute === 'auto' ? ': the plain step fits' : ''}`}
-          ; recompute = {c.recompute})
+            ? `on${config.recompute === 'auto' ? ': the plain step does not fit this backend' : ''}`
+            : `off${config.recompute === 'auto' ? ': the plain step fits' : ''}`}
+          ; recompute = {config.recompute})
         </dd>
         <dt>Time per epoch</dt>
         <dd data-testid="model-epoch-time" data-seconds={epoch ?? ''}>
@@ -67,7 +67,7 @@ export function ModelCard() {
             ? `about ${formatDuration(epoch * 1000)} for ${images} images on ${active}${trainCount === null ? ' (no dataset loaded: per 1,000)' : ''}`
             : `not measured on ${active ?? 'this backend'}: backend auto (or Re-measure) times it`}
         </dd>
-        {c.budgetMinutes > 0 && (
+        {config.budgetMinutes > 0 && (
           <>
             <dt>Epochs in the budget</dt>
             <dd
@@ -75,7 +75,7 @@ export function ModelCard() {
               title="Training times its warmup steps and fixes the epochs from them; this is the estimate before it starts"
             >
               {epoch !== null
-                ? `about ${Math.max(1, Math.floor((c.budgetMinutes * 60) / epoch))} in ${c.budgetMinutes} min (the run fixes them from its first steps)`
+                ? `about ${Math.max(1, Math.floor((config.budgetMinutes * 60) / epoch))} in ${config.budgetMinutes} min (the run fixes them from its first steps)`
                 : `fixed from the first steps' timing when the run starts`}
             </dd>
           </>

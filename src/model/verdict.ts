@@ -15,13 +15,13 @@ import { useStore } from '../store';
 
 /** `recompute`: whether a run would recompute (usesRecompute), as the trainer decides it. */
 export function useModelVerdict(): { card: ModelCard | null; warnings: CardWarning[]; recompute: boolean } {
-  const c = useStore((s) => s.config);
+  const config = useStore((s) => s.config);
   const active = useStore((s) => s.backend?.active);
   const gpu = useStore((s) => s.gpuLimits);
   return useMemo(() => {
     let card: ModelCard | null;
     try {
-      card = modelCard(c);
+      card = modelCard(config);
     } catch {
       return { card: null, warnings: [], recompute: false }; // e.g. a ViT patch larger than the image: the config panel says why
     }
@@ -33,8 +33,8 @@ export function useModelVerdict(): { card: ModelCard | null; warnings: CardWarni
           : null;
     return {
       card,
-      warnings: limits ? cardWarnings(card, c, limits) : [],
-      recompute: usesRecompute(card, c.recompute, limits?.maxTotal ?? null),
+      warnings: limits ? cardWarnings(card, config, limits) : [],
+      recompute: usesRecompute(card, config.recompute, limits?.maxTotal ?? null),
     };
-  }, [c, active, gpu]);
+  }, [config, active, gpu]);
 }

@@ -8,6 +8,7 @@ import type {
   DiagnosticsRecord,
   KnnBaselines,
   MetricRecord,
+  RunHistory,
   RunRecord,
   RunState,
 } from '../../workers/contract/api';
@@ -255,6 +256,29 @@ describe('the backend slice', () => {
     store().setBackend(null, 'failed', 'no backend could train');
     expect(store().backendStatus).toBe('failed');
     expect(store().backendError).toBe('no backend could train');
+  });
+});
+
+describe('the compare slice', () => {
+  const history = (runId: string): RunHistory => ({
+    runId,
+    name: `run ${runId}`,
+    config: DEFAULT_CONFIG,
+    metrics: [metric(1)],
+    diagnostics: [],
+    knn: [],
+    knnBaselines: null,
+  });
+
+  it('keeps the ticked runs in order; a run no longer stored leaves it with the list that drops it', () => {
+    store().setRuns([runRecord('a', [10]), runRecord('b', [10]), runRecord('c', [10])]);
+    store().setCompare([history('b'), history('a'), history('c')]);
+    expect(store().compare.map((h) => h.runId)).toEqual(['b', 'a', 'c']);
+    store().setRuns([runRecord('c', [10]), runRecord('b', [10])]);
+    expect(store().compare.map((h) => h.runId)).toEqual(['b', 'c']);
+    // A checkpoint of a compared run leaves the comparison alone.
+    emit({ type: 'checkpoint', info: checkpoint(20), run: runRecord('b', [10, 20]) });
+    expect(store().compare.map((h) => h.runId)).toEqual(['b', 'c']);
   });
 });
 

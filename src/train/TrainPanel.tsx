@@ -1,7 +1,8 @@
 import { lazy, Suspense, useEffect, useState } from 'react';
 import { LOOP_PHASES, type WorkerMemory } from '../../workers/contract/api';
-import { Field } from '../config/ConfigPanel';
+import { Field } from '../config/Field';
 import { eta, formatDuration, formatMemory } from '../format';
+import { whenIdle } from '../idle';
 import { useModelVerdict } from '../model/verdict';
 import { ProgressBar, useNow } from '../progress';
 import { useStore } from '../store';
@@ -152,11 +153,7 @@ const Charts = lazy(() => import('./Charts').then((m) => ({ default: m.Charts })
 function useChartsShown(): boolean {
   const hasPoints = useStore((s) => s.metrics.length > 0 || s.diagnostics.length > 0 || s.knn.length > 0);
   const [idle, setIdle] = useState(false);
-  useEffect(() => {
-    const ric = (globalThis as { requestIdleCallback?: (f: () => void, o?: { timeout: number }) => number }).requestIdleCallback;
-    if (ric) ric(() => setIdle(true), { timeout: 2000 });
-    else setTimeout(() => setIdle(true), 1000);
-  }, []);
+  useEffect(() => whenIdle(() => setIdle(true), 2000, 1000), []);
   return idle || hasPoints;
 }
 

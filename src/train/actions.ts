@@ -5,8 +5,9 @@ import { RUN_OPEN_ELSEWHERE, type RunRecord, type TrainEvent } from '../../worke
 import { withRuntime } from '../../workers/contract/config';
 import { errorMessage } from '../../workers/contract/errors';
 import { callback, stepTook, worker } from '../bridge';
-import { refreshRuns, refreshStorage, requestPersistence, showCheckpointNotice } from '../checkpoint/actions';
+import { refreshStorage, requestPersistence } from '../checkpoint/actions';
 import { loadSampleDataset, openStoredDataset } from '../dataset/actions';
+import { refreshRuns, showNotice } from '../notices';
 import { useStore } from '../store';
 import { throttledEvents } from './throttle';
 
@@ -59,7 +60,7 @@ export async function resumeRun(run: RunRecord, step?: number): Promise<void> {
     if (run.dataset.id.startsWith('sample:')) await loadSampleDataset();
     else if (s.storedDatasets.some((d) => d.id === run.dataset.id)) await openStoredDataset(run.dataset.id);
     else {
-      showCheckpointNotice(
+      showNotice(
         `run "${run.name}" trained on "${run.dataset.name}", which is no longer stored in this browser: add that folder again, then resume.`,
       );
       return;
@@ -75,7 +76,7 @@ export async function resumeRun(run: RunRecord, step?: number): Promise<void> {
     // Refused before it started (the run trains in another tab): nothing failed here.
     if (e instanceof Error && e.name === RUN_OPEN_ELSEWHERE) {
       useStore.setState({ runState: 'idle' });
-      showCheckpointNotice(`Cannot resume: ${errorMessage(e)}`);
+      showNotice(`Cannot resume: ${errorMessage(e)}`);
     } else store().failRun(errorMessage(e));
   }
   void refreshRuns();

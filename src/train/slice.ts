@@ -25,7 +25,7 @@ export interface TrainingWarning {
   message: string;
 }
 
-export interface TrainingSlice {
+export interface TrainSlice {
   runState: RunState;
   step: number;
   totalSteps: number;
@@ -69,7 +69,7 @@ const freshRun = () => ({
   phases: null,
 });
 
-export const createTrainingSlice: StateCreator<Store, [], [], TrainingSlice> = (set, get) => ({
+export const createTrainSlice: StateCreator<Store, [], [], TrainSlice> = (set, get) => ({
   runState: 'idle',
   ...freshRun(),
   resetRun: () => set({ runState: 'preparing', ...freshRun() }),
