@@ -8,7 +8,7 @@ import {
   CASES,
   describeEachBuild,
   dyShapeOf,
-  expectSameOnBoth,
+  expectKernelSameOnBoth,
   label,
   randomValues,
   sizeOf,
@@ -29,17 +29,7 @@ async function expectFilterGradient(c: Case, n: number): Promise<void> {
     dimRoundingMode: c.dimRoundingMode,
     filterShape: [...c.k, c.x[3], c.out],
   };
-  await expectSameOnBoth(
-    'Conv2DBackpropFilter',
-    () =>
-      tf
-        .engine()
-        .runKernel(
-          'Conv2DBackpropFilter',
-          { x: tf.tensor(x, c.x), dy: tf.tensor(dy, dyShape) },
-          attrs as unknown as tf.NamedAttrMap,
-        ) as tf.Tensor,
-  );
+  await expectKernelSameOnBoth('Conv2DBackpropFilter', () => ({ x: tf.tensor(x, c.x), dy: tf.tensor(dy, dyShape) }), attrs);
 }
 
 describeEachBuild('Conv2DBackpropFilter on wasm matches cpu', () => {
@@ -65,16 +55,6 @@ describeEachBuild('Conv2DBackpropFilter on wasm matches cpu', () => {
     const x = randomValues(B * C * H * W, 91);
     const dy = randomValues(B * 4 * 5 * 4, 92);
     const attrs = { strides: 2, pad: 'same', dataFormat: 'NCHW', filterShape: [3, 3, C, 4] };
-    await expectSameOnBoth(
-      'Conv2DBackpropFilter',
-      () =>
-        tf
-          .engine()
-          .runKernel(
-            'Conv2DBackpropFilter',
-            { x: tf.tensor(x, [B, C, H, W]), dy: tf.tensor(dy, [B, 4, 5, 4]) },
-            attrs as unknown as tf.NamedAttrMap,
-          ) as tf.Tensor,
-    );
+    await expectKernelSameOnBoth('Conv2DBackpropFilter', () => ({ x: tf.tensor(x, [B, C, H, W]), dy: tf.tensor(dy, [B, 4, 5, 4]) }), attrs);
   });
 });

@@ -5,6 +5,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { type ConvInfo, free, gatherRuns, type Info, type KernelArgs, run, toNHWC, view, windowOf } from './heap';
+import { convArgs } from './conv2d';
 import { nativeKernels, offsetOf } from './native/module';
 
 /** Memory bounds of the filter gradient, in float32 values (tests lower them to split small cases). */
@@ -112,19 +113,7 @@ export function conv2DBackpropFilter({ inputs, backend: b, attrs }: KernelArgs<'
       offsetOf(backend, x),
       offsetOf(backend, dy),
       offsetOf(backend, out),
-      c.batchSize,
-      c.inHeight,
-      c.inWidth,
-      c.inChannels,
-      c.outHeight,
-      c.outWidth,
-      c.outChannels,
-      c.filterHeight,
-      c.filterWidth,
-      c.strideHeight,
-      c.strideWidth,
-      c.padInfo.top,
-      c.padInfo.left,
+      ...convArgs(c),
     );
     return out;
   }

@@ -3,7 +3,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
 import { inputGradAxis } from './conv2d-backprop-input';
-import { CASES, describeEachBuild, dyShapeOf, expectSameOnBoth, label, randomValues, sizeOf, setUpWasmKernels } from './test-kit';
+import { CASES, describeEachBuild, dyShapeOf, expectKernelSameOnBoth, label, randomValues, sizeOf, setUpWasmKernels } from './test-kit';
 
 setUpWasmKernels();
 
@@ -15,17 +15,7 @@ describeEachBuild('Conv2DBackpropInput (replacing the slow WASM one) on wasm mat
       const dy = randomValues(sizeOf(dyShape), 2 * n + 51);
       const w = randomValues(sizeOf(filterShape), 2 * n + 52);
       const attrs = { strides: c.strides, pad: c.pad, dataFormat: 'NHWC', dimRoundingMode: c.dimRoundingMode, inputShape: c.x };
-      await expectSameOnBoth(
-        'Conv2DBackpropInput',
-        () =>
-          tf
-            .engine()
-            .runKernel(
-              'Conv2DBackpropInput',
-              { dy: tf.tensor(dy, dyShape), filter: tf.tensor(w, filterShape) },
-              attrs as unknown as tf.NamedAttrMap,
-            ) as tf.Tensor,
-      );
+      await expectKernelSameOnBoth('Conv2DBackpropInput', () => ({ dy: tf.tensor(dy, dyShape), filter: tf.tensor(w, filterShape) }), attrs);
     });
   });
 
@@ -34,16 +24,10 @@ describeEachBuild('Conv2DBackpropInput (replacing the slow WASM one) on wasm mat
     const dy = randomValues(B * 4 * 5 * 4, 93);
     const w = randomValues(9 * C * 4, 94);
     const attrs = { strides: 2, pad: 'same', dataFormat: 'NCHW', inputShape: [B, C, H, W] };
-    await expectSameOnBoth(
+    await expectKernelSameOnBoth(
       'Conv2DBackpropInput',
-      () =>
-        tf
-          .engine()
-          .runKernel(
-            'Conv2DBackpropInput',
-            { dy: tf.tensor(dy, [B, 4, 5, 4]), filter: tf.tensor(w, [3, 3, C, 4]) },
-            attrs as unknown as tf.NamedAttrMap,
-          ) as tf.Tensor,
+      () => ({ dy: tf.tensor(dy, [B, 4, 5, 4]), filter: tf.tensor(w, [3, 3, C, 4]) }),
+      attrs,
     );
   });
 });

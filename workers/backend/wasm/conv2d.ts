@@ -26,6 +26,26 @@ export function nativeConvInfo(x: Info, filterShape: number[], attrs: tf.Conv2DA
   );
 }
 
+/**
+ * The geometry arguments of kernels.c's conv2d and conv2d_filter_grad, which follow their pointers
+ * in the same order (B, H, W, Ci, Ho, Wo, Co, kh, kw, sh, sw, pt, pl).
+ */
+export const convArgs = (c: tf.backend_util.Conv2DInfo): number[] => [
+  c.batchSize,
+  c.inHeight,
+  c.inWidth,
+  c.inChannels,
+  c.outHeight,
+  c.outWidth,
+  c.outChannels,
+  c.filterHeight,
+  c.filterWidth,
+  c.strideHeight,
+  c.strideWidth,
+  c.padInfo.top,
+  c.padInfo.left,
+];
+
 export function conv2d(args: KernelArgs<'x' | 'filter'>): Info {
   const backend = args.backend as BackendWasm;
   const { x, filter } = args.inputs;
@@ -46,19 +66,7 @@ export function conv2d(args: KernelArgs<'x' | 'filter'>): Info {
     offsetOf(backend, filter),
     offsetOf(backend, out),
     offsetOf(backend, zeros),
-    c.batchSize,
-    c.inHeight,
-    c.inWidth,
-    c.inChannels,
-    c.outHeight,
-    c.outWidth,
-    c.outChannels,
-    c.filterHeight,
-    c.filterWidth,
-    c.strideHeight,
-    c.strideWidth,
-    c.padInfo.top,
-    c.padInfo.left,
+    ...convArgs(c),
   );
   backend.disposeData(zeros.dataId);
   return out;

@@ -6,7 +6,7 @@
 import type * as tf from '@tensorflow/tfjs';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { free, gatherRuns, type Info, type KernelArgs, run, view } from './heap';
-import { depthwiseInfo, dyOnGrid, phaseLayout, toPhasesT, windowStart } from './phases';
+import { depthwiseLayout, dyOnGrid, toPhasesT, windowStart } from './phases';
 
 /**
  * DepthwiseConv2dNativeBackpropFilter, with M the channel multiplier:
@@ -18,10 +18,7 @@ export function depthwiseConv2dNativeBackpropFilter({ inputs, backend: b, attrs 
   const backend = b as BackendWasm;
   const { x, dy } = inputs;
   const a = attrs as unknown as tf.DepthwiseConv2dNativeBackpropFilterAttrs;
-  const c = depthwiseInfo(x.shape, a.filterShape, a);
-  const C = c.inChannels;
-  const M = c.outChannels / C;
-  const g = phaseLayout(c);
+  const { c, C, M, g } = depthwiseLayout(x.shape, a.filterShape, a);
   const xT = toPhasesT(backend, x, c, g);
   const dyg = dyOnGrid(backend, dy, g);
   const dyT = run(backend, 'Transpose', { x: dyg }, { perm: [1, 0] }); // [C·M, K]

@@ -6,7 +6,7 @@
 import type * as tf from '@tensorflow/tfjs';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { free, gatherRuns, type Info, type KernelArgs, run, view } from './heap';
-import { depthwiseInfo, dyOnGrid, phaseLayout, scatterTaps } from './phases';
+import { depthwiseLayout, dyOnGrid, scatterTaps } from './phases';
 
 /**
  * DepthwiseConv2dNativeBackpropInput: dx[b, h, w, c] = Σ over taps (i, j) and m of
@@ -18,10 +18,7 @@ export function depthwiseConv2dNativeBackpropInput({ inputs, backend: b, attrs }
   const backend = b as BackendWasm;
   const { dy, filter } = inputs;
   const a = attrs as unknown as tf.DepthwiseConv2dNativeBackpropInputAttrs;
-  const c = depthwiseInfo(a.inputShape, filter.shape, a);
-  const C = c.inChannels;
-  const M = c.outChannels / C;
-  const g = phaseLayout(c);
+  const { c, C, M, g } = depthwiseLayout(a.inputShape, filter.shape, a);
   const dyg = dyOnGrid(backend, dy, g); // [K, C·M]
   const dx = scatterTaps(backend, c, g, C, (k) => {
     const wk = gatherRuns(backend, filter, [k * C * M], C * M); // [1, C·M]

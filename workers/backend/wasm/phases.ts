@@ -11,9 +11,16 @@ import { type ConvInfo, free, type Info, run, view, windowOf } from './heap';
 type Shape4 = [number, number, number, number];
 type DepthwiseAttrs = Pick<tf.DepthwiseConv2dNativeBackpropFilterAttrs, 'strides' | 'dilations' | 'pad' | 'dimRoundingMode'>;
 
-/** The depthwise convolution's geometry for x [B, H, W, C] and filter [kh, kw, C, M]. */
-export const depthwiseInfo = (xShape: number[], filterShape: number[], a: DepthwiseAttrs): ConvInfo =>
-  tf.backend_util.computeConv2DInfo(xShape as Shape4, filterShape as Shape4, a.strides, a.dilations, a.pad, a.dimRoundingMode, true);
+/**
+ * The depthwise convolution's geometry for x [B, H, W, C] and filter [kh, kw, C, M], as both of its
+ * gradient kernels take it: the conv's info, C, M and the phase split (phaseLayout).
+ */
+export function depthwiseLayout(xShape: number[], filterShape: number[], a: DepthwiseAttrs) {
+  const { strides, dilations, pad, dimRoundingMode } = a;
+  const c = tf.backend_util.computeConv2DInfo(xShape as Shape4, filterShape as Shape4, strides, dilations, pad, dimRoundingMode, true);
+  const C = c.inChannels;
+  return { c, C, M: c.outChannels / C, g: phaseLayout(c) };
+}
 
 /**
  * Geometry of the phase split (pure). Phase (rh, rw) holds the padded rows ≡ rh (mod sh) and

@@ -13,46 +13,47 @@ import { CASES, dyShapeOf, noteError, randomValues, relativeError, sizeOf, TOLER
 
 setUpWasmKernels();
 
-describe('gradients of small nets on wasm', () => {
-  /** loss and its gradients for `net` with the given variable values, on one backend. */
-  async function grads(
-    backend: 'cpu' | 'wasm',
-    net: (x: tf.Tensor4D, w: tf.Variable[]) => tf.Scalar,
-    x: tf.Tensor4D | number[],
-    shapes: number[][],
-  ) {
-    await tf.setBackend(backend);
-    const xs = tf.tensor4d(randomValues(sizeOf(x as number[]), 7), x as [number, number, number, number]);
-    const vars = shapes.map((s, i) => tf.variable(tf.tensor(randomValues(sizeOf(s), 20 + i), s).mul(0.5)));
-    const { value, grads: g } = tf.variableGrads(() => net(xs, vars), vars);
-    const out = { loss: (await value.data())[0], grads: await Promise.all(vars.map((v) => g[v.name].data() as Promise<Float32Array>)) };
-    tf.dispose([xs, value, ...vars, ...Object.values(g)]);
-    return out;
-  }
+type Net = (x: tf.Tensor4D, w: tf.Variable[]) => tf.Scalar;
 
-  async function expectSameGrads(what: string, net: (x: tf.Tensor4D, w: tf.Variable[]) => tf.Scalar, x: number[], shapes: number[][]) {
-    const want = await grads('cpu', net, x, shapes);
-    const got = await grads('wasm', net, x, shapes);
+/**
+ * The loss of `net` and its gradients on one backend, for seeded x of shape `x` and variables of
+ * `shapes`: the variables' gradients, then x's where `ofInput`.
+ */
+async function grads(backend: 'cpu' | 'wasm', net: Net, x: number[], shapes: number[][], ofInput: boolean) {
+  await tf.setBackend(backend);
+  const xs = tf.tensor4d(randomValues(sizeOf(x), 7), x as [number, number, number, number]);
+  const vars = shapes.map((s, i) => tf.variable(tf.tensor(randomValues(sizeOf(s), 20 + i), s).mul(0.5)));
+  const { value, grads: g } = tf.variableGrads(() => net(xs, vars), vars);
+  const inputGrad = ofInput ? [tf.grad((t: tf.Tensor) => net(t as tf.Tensor4D, vars))(xs)] : [];
+  const out = {
+    loss: (await value.data())[0],
+    grads: await Promise.all([...vars.map((v) => g[v.name]), ...inputGrad].map((t) => t.data() as Promise<Float32Array>)),
+  };
+  tf.dispose([xs, value, ...inputGrad, ...vars, ...Object.values(g)]);
+  return out;
+}
+
+/** `net`'s loss and gradients on wasm against cpu's (x's gradient too where `ofInput`). */
+const sameGradsAsCpu =
+  (ofInput: boolean) =>
+  async (what: string, net: Net, x: number[], ...shapes: number[][]): Promise<void> => {
+    const want = await grads('cpu', net, x, shapes, ofInput);
+    const got = await grads('wasm', net, x, shapes, ofInput);
     expect(got.loss).toBeCloseTo(want.loss, 4);
     got.grads.forEach((g, i) => {
       const err = relativeError(g, want.grads[i]);
       noteError(what, err);
-      expect(err).toBeLessThanOrEqual(TOLERANCE);
+      expect(err, `gradient ${i}`).toBeLessThanOrEqual(TOLERANCE);
     });
-  }
+  };
+
+describe('gradients of small nets on wasm', () => {
+  const expectSameGrads = sameGradsAsCpu(false);
 
   it('conv2d -> relu -> conv2d stride 2 -> mean of squares', async () => {
     const net = (x: tf.Tensor4D, [w1, w2]: tf.Variable[]) =>
       tf.mean(tf.square(tf.conv2d(tf.relu(tf.conv2d(x, w1 as tf.Tensor4D, 1, 'same')), w2 as tf.Tensor4D, 2, 'same'))) as tf.Scalar;
-    await expectSameGrads(
-      'conv net grads',
-      net,
-      [3, 9, 9, 3],
-      [
-        [3, 3, 3, 5],
-        [3, 3, 5, 4],
-      ],
-    );
+    await expectSameGrads('conv net grads', net, [3, 9, 9, 3], [3, 3, 3, 5], [3, 3, 5, 4]);
   });
 
   it('depthwise conv (multiplier 2) -> relu -> 1×1 conv -> mean of squares', async () => {
@@ -60,49 +61,19 @@ describe('gradients of small nets on wasm', () => {
       tf.mean(
         tf.square(tf.conv2d(tf.relu(tf.depthwiseConv2d(x, w1 as tf.Tensor4D, 2, 'same')), w2 as tf.Tensor4D, 1, 'valid')),
       ) as tf.Scalar;
-    await expectSameGrads(
-      'depthwise net grads',
-      net,
-      [2, 9, 10, 3],
-      [
-        [3, 3, 3, 2],
-        [1, 1, 6, 4],
-      ],
-    );
+    await expectSameGrads('depthwise net grads', net, [2, 9, 10, 3], [3, 3, 3, 2], [1, 1, 6, 4]);
   });
 });
 
 describe("gradients of the new backbones' ops on wasm (kernels TF.js has there, checked all the same)", () => {
-  async function grads(backend: 'cpu' | 'wasm', net: (x: tf.Tensor4D, w: tf.Variable[]) => tf.Scalar, x: number[], shapes: number[][]) {
-    await tf.setBackend(backend);
-    const xs = tf.tensor4d(randomValues(sizeOf(x), 7), x as [number, number, number, number]);
-    const vars = shapes.map((s, i) => tf.variable(tf.tensor(randomValues(sizeOf(s), 20 + i), s).mul(0.5)));
-    const { value, grads: g } = tf.variableGrads(() => net(xs, vars), vars);
-    const inputGrad = tf.grad((t: tf.Tensor) => net(t as tf.Tensor4D, vars))(xs);
-    const out = {
-      loss: (await value.data())[0],
-      grads: await Promise.all([...vars.map((v) => g[v.name]), inputGrad].map((t) => t.data() as Promise<Float32Array>)),
-    };
-    tf.dispose([xs, value, inputGrad, ...vars, ...Object.values(g)]);
-    return out;
-  }
-  async function expectSameGrads(what: string, net: (x: tf.Tensor4D, w: tf.Variable[]) => tf.Scalar, x: number[], shapes: number[][]) {
-    const want = await grads('cpu', net, x, shapes);
-    const got = await grads('wasm', net, x, shapes);
-    expect(got.loss).toBeCloseTo(want.loss, 4);
-    got.grads.forEach((g, i) => {
-      const err = relativeError(g, want.grads[i]);
-      noteError(what, err);
-      expect(err, `gradient ${i}`).toBeLessThanOrEqual(TOLERANCE);
-    });
-  }
+  const expectSameGrads = sameGradsAsCpu(true);
 
   it('MaxPoolGrad: ImageNet stem (7×7 stride 2 pad 3, ReLU, max-pool 3×3 stride 2 pad 1), ties at 0 included', async () => {
     const net = (x: tf.Tensor4D, [w]: tf.Variable[]) => {
       const h = tf.relu(tf.sub(tf.conv2d(x, w as tf.Tensor4D, 2, 3), 0.3)); // many exact zeros: ties in most windows
       return tf.mean(tf.square(tf.maxPool(h as tf.Tensor4D, 3, 2, 1))) as tf.Scalar;
     };
-    await expectSameGrads('MaxPoolGrad', net, [2, 15, 14, 3], [[7, 7, 3, 4]]);
+    await expectSameGrads('MaxPoolGrad', net, [2, 15, 14, 3], [7, 7, 3, 4]);
   });
 
   it('Relu6 and depthwise stride 2 with torch padding (MobileNetV2)', async () => {
@@ -112,15 +83,7 @@ describe("gradients of the new backbones' ops on wasm (kernels TF.js has there, 
           tf.relu6(tf.depthwiseConv2d(tf.relu6(tf.mul(tf.conv2d(x, w as tf.Tensor4D, 1, 0), 4)) as tf.Tensor4D, d as tf.Tensor4D, 2, 1)),
         ),
       ) as tf.Scalar;
-    await expectSameGrads(
-      'Relu6 + depthwise',
-      net,
-      [2, 9, 10, 3],
-      [
-        [1, 1, 3, 6],
-        [3, 3, 6, 1],
-      ],
-    );
+    await expectSameGrads('Relu6 + depthwise', net, [2, 9, 10, 3], [1, 1, 3, 6], [3, 3, 6, 1]);
   });
 
   it('LayerNorm, attention (softmax of q·kᵀ over heads) and exact GELU (ViT)', async () => {
@@ -135,17 +98,7 @@ describe("gradients of the new backbones' ops on wasm (kernels TF.js has there, 
       const gelu = tf.mul(tf.mul(h, 0.5), tf.add(tf.erf(tf.mul(h, Math.SQRT1_2)), 1));
       return tf.mean(tf.square(gelu)) as tf.Scalar;
     };
-    await expectSameGrads(
-      'LayerNorm + attention + GELU',
-      net,
-      [2, 6, 4, 2],
-      [
-        [4, 4],
-        [4, 4],
-        [4, 4],
-        [4, 8],
-      ],
-    );
+    await expectSameGrads('LayerNorm + attention + GELU', net, [2, 6, 4, 2], [4, 4], [4, 4], [4, 4], [4, 8]);
   });
 });
 

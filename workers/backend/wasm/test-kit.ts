@@ -89,6 +89,11 @@ export async function expectSameOnBoth(kernel: string, f: () => tf.Tensor, refer
   expect(err).toBeLessThanOrEqual(TOLERANCE);
 }
 
+/** TF.js kernel `kernel` on wasm against cpu: `inputs` are made inside the check, on each backend. */
+export function expectKernelSameOnBoth(kernel: string, inputs: () => tf.NamedTensorMap, attrs: object): Promise<void> {
+  return expectSameOnBoth(kernel, () => tf.engine().runKernel(kernel, inputs(), attrs as unknown as tf.NamedAttrMap) as tf.Tensor);
+}
+
 type Pad = 'same' | 'valid' | number | tf.backend_util.ExplicitPadding;
 export interface Case {
   x: number[]; // [B, H, W, C]
