@@ -2,17 +2,12 @@ import { describe, expect, it } from 'vitest';
 import { mulberry32 } from '../dataset/random';
 import { exactDuplicateGroups, fnv1a, labelSuspects, nearDuplicateGroups, outlierScores, topByScore } from './curate';
 import type { KnnGraph } from './graph';
+import { bruteNeighbours, normalize } from './test-kit';
 
 /** Unit rows: each given row plus uniform noise of the given size, normalized. [rows.length, d]. */
 function jittered(rows: number[][], noise: number, seed: number): Float32Array {
   const rand = mulberry32(seed);
-  return Float32Array.from(
-    rows.flatMap((r) => {
-      const v = r.map((t) => t + noise * (rand() * 2 - 1));
-      const norm = Math.hypot(...v);
-      return v.map((t) => t / norm);
-    }),
-  );
+  return Float32Array.from(rows.flatMap((r) => normalize(r.map((t) => t + noise * (rand() * 2 - 1)))));
 }
 
 const basis = (d: number, i: number) => Array.from({ length: d }, (_, t) => (t === i ? 1 : 0));
@@ -22,15 +17,9 @@ function bruteGraph(x: Float32Array, n: number, d: number, k: number): KnnGraph 
   const indices = new Int32Array(n * k);
   const sims = new Float32Array(n * k);
   for (let i = 0; i < n; i++) {
-    const order: { j: number; s: number }[] = [];
-    for (let j = 0; j < n; j++) {
-      if (j === i) continue;
-      let s = 0;
-      for (let t = 0; t < d; t++) s += x[i * d + t] * x[j * d + t];
-      order.push({ j, s });
-    }
-    order.sort((a, b) => b.s - a.s || a.j - b.j);
-    order.slice(0, k).forEach(({ j, s }, r) => ((indices[i * k + r] = j), (sims[i * k + r] = s)));
+    bruteNeighbours(x, n, d, i)
+      .slice(0, k)
+      .forEach(({ j, s }, r) => ((indices[i * k + r] = j), (sims[i * k + r] = s)));
   }
   return { n, k, indices, sims };
 }

@@ -4,6 +4,7 @@ import { fromPixels } from '../dataset/dataset';
 import { mulberry32 } from '../dataset/random';
 import { combinedOutlierScore, curation } from './findings';
 import { knnGraph } from './graph';
+import { normalize } from './test-kit';
 import { umapLayout } from './umap';
 
 beforeAll(async () => {
@@ -16,9 +17,7 @@ function clusters(n: number, d: number, centres: number[][], noise: number, seed
   const x = new Float32Array(n * d);
   for (let i = 0; i < n; i++) {
     const c = centres[i % centres.length];
-    const v = Array.from({ length: d }, (_, j) => c[j] + noise * (rand() - 0.5));
-    const norm = Math.hypot(...v);
-    v.forEach((t, j) => (x[i * d + j] = t / norm));
+    x.set(normalize(Array.from({ length: d }, (_, j) => c[j] + noise * (rand() - 0.5))), i * d);
   }
   return x;
 }

@@ -1,36 +1,12 @@
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { mulberry32 } from '../dataset/random';
 import { cosineTopK, knnGraph } from './graph';
+import { bruteNeighbours, unitRows } from './test-kit';
 
 beforeAll(async () => {
   await tf.setBackend('cpu');
 });
-
-/** n random unit rows of d dims, seeded. [n, d] row-major. */
-function unitRows(n: number, d: number, seed: number): Float32Array {
-  const rand = mulberry32(seed);
-  const x = new Float32Array(n * d);
-  for (let i = 0; i < n; i++) {
-    const v = Array.from({ length: d }, () => rand() * 2 - 1);
-    const norm = Math.hypot(...v);
-    v.forEach((t, j) => (x[i * d + j] = t / norm));
-  }
-  return x;
-}
-
-/** Brute force in float64: every other row by decreasing cosine, ties by index. */
-function reference(x: Float32Array, n: number, d: number, i: number): { j: number; s: number }[] {
-  const out: { j: number; s: number }[] = [];
-  for (let j = 0; j < n; j++) {
-    if (j === i) continue;
-    let s = 0;
-    for (let t = 0; t < d; t++) s += x[i * d + t] * x[j * d + t];
-    out.push({ j, s });
-  }
-  return out.sort((a, b) => b.s - a.s || a.j - b.j);
-}
 
 /** Unit vectors at the given angles in the plane. */
 const angles = (deg: number[]) => Float32Array.from(deg.flatMap((a) => [Math.cos((a * Math.PI) / 180), Math.sin((a * Math.PI) / 180)]));
@@ -47,7 +23,7 @@ describe('knnGraph (blocked brute force on the TF.js backend)', () => {
     expect([g.n, g.k, g.indices.length, g.sims.length]).toEqual([n, k, n * k, n * k]);
     let compared = 0;
     for (let i = 0; i < n; i++) {
-      const want = reference(x, n, d, i);
+      const want = bruteNeighbours(x, n, d, i);
       for (let j = 0; j < k; j++) {
         expect(g.indices[i * k + j]).not.toBe(i);
         expect(Math.abs(g.sims[i * k + j] - want[j].s)).toBeLessThan(1e-5);

@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { mulberry32, permutation } from '../dataset/random';
 import { kCenterGreedy, kmeans, silhouette, suggestK } from './kmeans';
+import { normalize, unitRows } from './test-kit';
 
 beforeAll(async () => {
   await tf.setBackend('cpu');
@@ -17,9 +18,7 @@ function spots(which: number[], per: number, d: number, noise: number, seed: num
   const truth = Int32Array.from(order, (o) => which[Math.floor(o / per)]);
   const x = new Float32Array(truth.length * d);
   truth.forEach((s, i) => {
-    const v = Array.from({ length: d }, (_, t) => (t === s ? 1 : 0) + noise * (rand() * 2 - 1));
-    const norm = Math.hypot(...v);
-    v.forEach((t, j) => (x[i * d + j] = t / norm));
+    x.set(normalize(Array.from({ length: d }, (_, t) => (t === s ? 1 : 0) + noise * (rand() * 2 - 1))), i * d);
   });
   return { x, truth, n: truth.length };
 }
@@ -86,14 +85,8 @@ describe('kmeans (spherical, k-means++ seeding)', () => {
   });
 
   it('stops at a fixed point of Lloyd: every row at its most similar centroid, every centroid its members’ mean direction', async () => {
-    const rand = mulberry32(3);
     const [m, d, k] = [200, 5, 6];
-    const y = new Float32Array(m * d);
-    for (let i = 0; i < m; i++) {
-      const v = Array.from({ length: d }, () => rand() * 2 - 1);
-      const norm = Math.hypot(...v);
-      v.forEach((t, j) => (y[i * d + j] = t / norm));
-    }
+    const y = unitRows(m, d, 3);
     const r = await kmeans(y, m, d, k, { seed: 2 });
     expect(r.iterations).toBeLessThan(50);
     for (let i = 0; i < m; i++) {
@@ -191,14 +184,8 @@ describe('kCenterGreedy (farthest-point traversal)', () => {
   });
 
   it('agrees with a float64 farthest-point traversal from the row nearest the mean direction', async () => {
-    const rand = mulberry32(6);
     const [n, d, m] = [150, 7, 12];
-    const x = new Float32Array(n * d);
-    for (let i = 0; i < n; i++) {
-      const v = Array.from({ length: d }, () => rand() * 2 - 1);
-      const norm = Math.hypot(...v);
-      v.forEach((t, j) => (x[i * d + j] = t / norm));
-    }
+    const x = unitRows(n, d, 6);
     const mean = new Float32Array(d);
     for (let i = 0; i < n; i++) for (let t = 0; t < d; t++) mean[t] += x[i * d + t];
     const nearMean = Array.from({ length: n }, (_, i) => i).reduce((b, i) => (cos(x, i, mean, 0, d) > cos(x, b, mean, 0, d) ? i : b));
