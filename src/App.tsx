@@ -1,4 +1,4 @@
-import { lazy, Suspense, useEffect } from 'react';
+import { lazy, type ReactNode, Suspense, useEffect } from 'react';
 import { BackendBadge } from './backend/BackendBadge';
 import { CheckpointPanel, ResumeOffer } from './checkpoint/CheckpointPanel';
 import { ConfigPanel } from './config/ConfigPanel';
@@ -40,6 +40,15 @@ function Loading({ name }: { name: string }) {
   );
 }
 
+/** A panel imported with import() (`later`): its heading while its code loads. */
+function LazyPanel({ name, children }: { name: string; children: ReactNode }) {
+  return (
+    <PanelBoundary name={name}>
+      <Suspense fallback={<Loading name={name} />}>{children}</Suspense>
+    </PanelBoundary>
+  );
+}
+
 export function App() {
   const dropping = usePageDrop();
   usePrefetchLater();
@@ -75,29 +84,21 @@ export function App() {
           <PanelBoundary name="Training">
             <TrainPanel />
           </PanelBoundary>
-          <PanelBoundary name="Evaluation">
-            <Suspense fallback={<Loading name="Evaluation" />}>
-              <EvalPanel />
-            </Suspense>
-          </PanelBoundary>
-          <PanelBoundary name="Embeddings">
-            <Suspense fallback={<Loading name="Embeddings" />}>
-              <EmbeddingsPanel />
-            </Suspense>
-          </PanelBoundary>
-          <PanelBoundary name="Inference">
-            <Suspense fallback={<Loading name="Inference" />}>
-              <InferencePanel />
-            </Suspense>
-          </PanelBoundary>
+          <LazyPanel name="Evaluation">
+            <EvalPanel />
+          </LazyPanel>
+          <LazyPanel name="Embeddings">
+            <EmbeddingsPanel />
+          </LazyPanel>
+          <LazyPanel name="Inference">
+            <InferencePanel />
+          </LazyPanel>
           <PanelBoundary name="Checkpoints">
             <CheckpointPanel />
           </PanelBoundary>
-          <PanelBoundary name="Compare">
-            <Suspense fallback={<Loading name="Compare" />}>
-              <ComparePanel />
-            </Suspense>
-          </PanelBoundary>
+          <LazyPanel name="Compare">
+            <ComparePanel />
+          </LazyPanel>
         </div>
       </main>
     </div>

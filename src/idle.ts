@@ -4,7 +4,7 @@
 /** Calls `f` once the page is idle, at the latest after `timeoutMs`; where the browser has no
  *  requestIdleCallback (Safari), after `fallbackMs`. */
 export function whenIdle(f: () => void, timeoutMs: number, fallbackMs: number): void {
-  // Not in every lib.dom TypeScript ships with a browser that lacks it, so read it as optional.
+  // TypeScript's DOM types declare it always, but Safari has none: read as optional.
   const ric = (globalThis as { requestIdleCallback?: (f: () => void, o?: { timeout: number }) => number }).requestIdleCallback;
   if (ric) ric(f, { timeout: timeoutMs });
   else setTimeout(f, fallbackMs);

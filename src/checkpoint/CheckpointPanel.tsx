@@ -7,7 +7,7 @@ import { featuresLabel, formatBytes, top1WithInterval } from '../format';
 import { useStore } from '../store';
 import { backendReady, mayOfferResume, runActive, runTraining } from '../store/selectors';
 import { resumeRun } from '../train/actions';
-import { deleteCheckpoint, exportRun, importCheckpointFile, requestPersistence, saveCheckpointNow } from './actions';
+import { deleteCheckpoint, type ExportKind, exportRun, importCheckpointFile, requestPersistence, saveCheckpointNow } from './actions';
 
 /** Why a computing action (Resume, Evaluate, the TF.js exports) is off before the backend is chosen. */
 const WAITS_FOR_BACKEND = 'Waits for the backend to be chosen';
@@ -21,6 +21,25 @@ const TIME_FORMAT = new Intl.DateTimeFormat(undefined, {
   second: '2-digit',
 });
 const formatTime = (ms: number) => TIME_FORMAT.format(ms);
+
+/** A checkpoint's exports, in their buttons' order; those that run the model in TF.js (`computes`)
+ *  wait for the backend, the others only read what is stored. */
+const EXPORTS: { kind: ExportKind; label: string; title: string; computes: boolean }[] = [
+  { kind: 'weights', label: 'Export', title: 'Encoder and projector in TF.js layers format, config, metrics, README', computes: true },
+  {
+    kind: 'checkpoint',
+    label: 'Checkpoint file',
+    title: 'The full checkpoint, to import here or in another browser and resume',
+    computes: false,
+  },
+  {
+    kind: 'pytorch',
+    label: 'PyTorch',
+    title: 'model.safetensors, optimizer.safetensors and train_vicreg.py: continue this run in PyTorch, on one GPU or many (torchrun)',
+    computes: false,
+  },
+  { kind: 'embeddings', label: 'Embeddings', title: 'path, split, class and features of every image, as CSV', computes: true },
+];
 
 function Storage() {
   const storage = useStore((s) => s.storage);
@@ -102,38 +121,17 @@ function CheckpointRow({ run, c, latest }: { run: RunRecord; c: CheckpointInfo; 
         >
           Evaluate
         </button>
-        <button
-          data-testid="export-weights"
-          disabled={busy || noBackend}
-          title={waiting ?? 'Encoder and projector in TF.js layers format, config, metrics, README'}
-          onClick={() => void exportRun('weights', run.runId, c.step)}
-        >
-          Export
-        </button>
-        <button
-          data-testid="export-checkpoint"
-          disabled={busy}
-          title="The full checkpoint, to import here or in another browser and resume"
-          onClick={() => void exportRun('checkpoint', run.runId, c.step)}
-        >
-          Checkpoint file
-        </button>
-        <button
-          data-testid="export-pytorch"
-          disabled={busy}
-          title="model.safetensors, optimizer.safetensors and train_vicreg.py: continue this run in PyTorch, on one GPU or many (torchrun)"
-          onClick={() => void exportRun('pytorch', run.runId, c.step)}
-        >
-          PyTorch
-        </button>
-        <button
-          data-testid="export-embeddings"
-          disabled={busy || noBackend}
-          title={waiting ?? 'path, split, class and features of every image, as CSV'}
-          onClick={() => void exportRun('embeddings', run.runId, c.step)}
-        >
-          Embeddings
-        </button>
+        {EXPORTS.map((x) => (
+          <button
+            key={x.kind}
+            data-testid={`export-${x.kind}`}
+            disabled={busy || (x.computes && noBackend)}
+            title={(x.computes ? waiting : undefined) ?? x.title}
+            onClick={() => void exportRun(x.kind, run.runId, c.step)}
+          >
+            {x.label}
+          </button>
+        ))}
         <button
           data-testid="checkpoint-delete"
           disabled={elsewhere || (busy && run.runId === useStore.getState().currentRunId)}

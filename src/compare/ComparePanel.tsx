@@ -114,6 +114,12 @@ function CompareChart({ metric, runs, labels, axis }: { metric: Metric; runs: Ru
   );
 }
 
+/** The table's rows of best results: the evaluations stored with checkpoints. */
+const BEST = [
+  ['knn', 'best k-NN'],
+  ['probe', 'best probe'],
+] as const;
+
 /** The best top-1 of the trained encoder over a run's checkpoints, per evaluation, with its 95% interval. */
 function best(run: RunRecord | undefined, kind: 'knn' | 'probe'): string {
   const results = (run?.checkpoints ?? []).flatMap((c) => {
@@ -191,28 +197,19 @@ export function ComparePanel() {
               <td colSpan={runs.length}>the same</td>
             </tr>
           )}
-          <tr data-key="best-knn">
-            <th scope="row">best k-NN</th>
-            {runs.map((h) => (
-              <td key={h.runId}>
-                {best(
-                  records.find((r) => r.runId === h.runId),
-                  'knn',
-                )}
-              </td>
-            ))}
-          </tr>
-          <tr data-key="best-probe">
-            <th scope="row">best probe</th>
-            {runs.map((h) => (
-              <td key={h.runId}>
-                {best(
-                  records.find((r) => r.runId === h.runId),
-                  'probe',
-                )}
-              </td>
-            ))}
-          </tr>
+          {BEST.map(([kind, label]) => (
+            <tr key={kind} data-key={`best-${kind}`}>
+              <th scope="row">{label}</th>
+              {runs.map((h) => (
+                <td key={h.runId}>
+                  {best(
+                    records.find((r) => r.runId === h.runId),
+                    kind,
+                  )}
+                </td>
+              ))}
+            </tr>
+          ))}
         </tbody>
       </table>
     </section>

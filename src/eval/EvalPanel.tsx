@@ -1,4 +1,4 @@
-import { useMemo } from 'react';
+import { type ReactNode, useMemo } from 'react';
 import type { EvalKind, EvalReport } from '../../workers/contract/api';
 import { pairedBootstrap, verdict, wilson } from '../../workers/eval/intervals';
 import { featuresLabel, formatDuration, percent } from '../format';
@@ -234,41 +234,67 @@ function MapSection() {
   );
 }
 
+/** Runs one of the four evaluations; they run one at a time. */
+function RunButton({
+  kind,
+  off,
+  primary,
+  title,
+  children,
+}: {
+  kind: EvalKind;
+  off: boolean;
+  primary?: boolean;
+  title?: string;
+  children: ReactNode;
+}) {
+  return (
+    <button
+      data-testid={`${kind}-run`}
+      className={primary ? 'primary' : undefined}
+      disabled={off}
+      title={title}
+      onClick={() => void runEvaluation(kind)}
+    >
+      {children}
+    </button>
+  );
+}
+
 export function EvalPanel() {
   const reason = useStore(evaluationBlocked);
   const note = useStore(mode);
   const busy = useStore(evaluating);
   const drawing = useStore(mapping);
   const source = useStore((s) => s.evalSourceName);
+  const off = reason !== null || busy;
   return (
     <section className="panel eval" data-testid="eval-panel">
       <h2>Evaluate</h2>
       <div className="controls">
-        <button data-testid="probe-run" className="primary" disabled={reason !== null || busy} onClick={() => void runEvaluation('probe')}>
+        <RunButton kind="probe" off={off} primary>
           Linear probe
-        </button>
-        <button data-testid="knn-run" className="primary" disabled={reason !== null || busy} onClick={() => void runEvaluation('knn')}>
+        </RunButton>
+        <RunButton kind="knn" off={off} primary>
           k-NN
-        </button>
+        </RunButton>
         <button data-testid="map-run" disabled={reason !== null || drawing} onClick={() => void drawFeatureMap()}>
           Feature map
         </button>
-        <button
-          data-testid="finetune-run"
-          disabled={reason !== null || busy}
+        <RunButton
+          kind="finetune"
+          off={off}
           title="Baseline: this run's encoder and a linear head trained end to end (the backbone at a tenth of the head's learning rate), as long as the run trained (baselineEpochs = 0) or baselineEpochs epochs"
-          onClick={() => void runEvaluation('finetune')}
         >
           Fine-tune
-        </button>
-        <button
-          data-testid="supervised-run"
-          disabled={reason !== null || busy}
+        </RunButton>
+        <RunButton
+          kind="supervised"
+          off={off}
           title="Baseline: the same architecture from a random init, trained with labels (cross-entropy), as long as the run trained (baselineEpochs = 0) or baselineEpochs epochs"
-          onClick={() => void runEvaluation('supervised')}
         >
           Supervised
-        </button>
+        </RunButton>
         {reason && (
           <span className="hint" data-testid="eval-blocked">
             {reason}
