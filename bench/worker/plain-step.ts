@@ -12,7 +12,7 @@ import { encoderLayers, projectorLayers } from '../../workers/checkpoint/layers-
 import type { BackendName, TrainConfig } from '../../workers/contract/config';
 import { buildModel } from '../../workers/model/model';
 import { vicregLoss } from '../../workers/vicreg/loss';
-import { matMulCeiling, randomViews, timeSteps } from './timing';
+import { matMulCeiling, randomViews, timeLossSteps } from './timing';
 import { errorMessage } from '../../workers/contract/errors';
 
 setWasmPaths({
@@ -45,12 +45,10 @@ const api = {
     const [x1, x2] = randomViews(config.batchSize, config.imageSize);
     const embed = (x: tf.Tensor4D) => projector.apply(encoder.apply(x, { training: true }), { training: true }) as tf.Tensor2D;
     try {
-      return await timeSteps(async () => {
-        const cost = optimizer.minimize(() => vicregLoss(embed(x1), embed(x2), config, { ema: null }, false).loss as tf.Scalar, true)!;
-        const [loss] = await cost.data();
-        cost.dispose();
-        return loss;
-      }, config.batchSize);
+      return await timeLossSteps(
+        () => optimizer.minimize(() => vicregLoss(embed(x1), embed(x2), config, { ema: null }, false).loss as tf.Scalar, true)!,
+        config.batchSize,
+      );
     } finally {
       tf.dispose([x1, x2]);
       optimizer.dispose();

@@ -60,6 +60,15 @@ export async function timeSteps(
   return { batchSize, msPerStep, meanMsPerStep, imagesPerSec: (1000 * batchSize) / msPerStep, steps: times.length, warmupMs, loss };
 }
 
+/** timeSteps of a step that returns its loss as the first value of a tensor: read back, then disposed. */
+export const timeLossSteps = (step: () => tf.Tensor, batchSize: number): Promise<StepTiming> =>
+  timeSteps(async () => {
+    const t = step();
+    const [loss] = await t.data();
+    t.dispose();
+    return loss;
+  }, batchSize);
+
 /** Random views [B, S, S, 3] for a step: the benchmark times the step, not the augmentation. */
 export const randomViews = (b: number, s: number): [tf.Tensor4D, tf.Tensor4D] => [
   tf.randomNormal([b, s, s, 3], 0, 1, 'float32', 7) as tf.Tensor4D,

@@ -8,6 +8,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { WebGPUBackend, WebGPUProgram } from '@tensorflow/tfjs-backend-webgpu';
 import { webgpu_util } from '@tensorflow/tfjs-backend-webgpu';
 import { BN_RUNNING, BN_TRAIN, BN_TRAIN_GRAD, type BnRunningAttrs, type BnTrainAttrs, type BnTrainGradAttrs } from '../model/batchnorm';
+import { float, int } from './webgpu-program';
 
 type Info = tf.TensorInfo;
 type Args = { inputs: Record<string, Info>; backend: unknown; attrs?: tf.NamedAttrMap };
@@ -195,8 +196,6 @@ class Running extends Program {
   }
 }
 
-const int = (v: number) => ({ type: 'int32', data: [v] });
-const float = (v: number) => ({ type: 'float32', data: [v] });
 const sizes = (x: Info) => {
   const C = x.shape[x.shape.length - 1];
   return { C, N: C === 0 ? 0 : tf.util.sizeFromShape(x.shape) / C };

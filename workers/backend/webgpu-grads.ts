@@ -11,6 +11,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { WebGPUBackend, WebGPUProgram } from '@tensorflow/tfjs-backend-webgpu';
 import { webgpu_util } from '@tensorflow/tfjs-backend-webgpu';
+import { FlatProgram, int } from './webgpu-program';
 
 type Info = tf.TensorInfo;
 type Args = { inputs: { x: Info; dy: Info }; backend: tf.KernelBackend; attrs?: tf.NamedAttrMap };
@@ -83,20 +84,10 @@ class FilterPartial implements WebGPUProgram {
 }
 
 /** dW[r, co] = Σ_z partial[z, r, co]. */
-class FilterSum implements WebGPUProgram {
+class FilterSum extends FlatProgram {
   variableNames = ['partial'];
   uniforms = 'chunks : i32,';
   shaderKey = 'vicreg_conv_filter_sum';
-  size = true;
-  outputShape: number[];
-  dispatchLayout: { x: number[] };
-  dispatch: [number, number, number];
-  workgroupSize: [number, number, number] = [128, 1, 1];
-  constructor(outputShape: number[]) {
-    this.outputShape = outputShape;
-    this.dispatchLayout = webgpu_util.flatDispatchLayout(outputShape);
-    this.dispatch = webgpu_util.computeDispatch(this.dispatchLayout, outputShape, this.workgroupSize);
-  }
   getUserCode() {
     return `
     fn main(index : i32) {
@@ -116,7 +107,6 @@ function run(backend: tf.KernelBackend, name: string, inputs: Record<string, Inf
 }
 
 const free = (backend: tf.KernelBackend, ...infos: Info[]) => infos.forEach((t) => backend.disposeData(t.dataId));
-const int = (v: number) => ({ type: 'int32', data: [v] });
 
 /**
  * dW[i, j, ci, co] = Σ_{b,y,x} x'[b, y·s + i, x·s + j, ci] · dy[b, y, x, co], with x' the padded

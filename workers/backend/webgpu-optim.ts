@@ -2,16 +2,11 @@
 // parameter (the momentum, then the parameter from it) where the composite route took four to
 // six. A TF.js program writes one output, hence two.
 import * as tf from '@tensorflow/tfjs';
-import type { WebGPUBackend, WebGPUProgram } from '@tensorflow/tfjs-backend-webgpu';
-import { webgpu_util } from '@tensorflow/tfjs-backend-webgpu';
+import type { WebGPUBackend } from '@tensorflow/tfjs-backend-webgpu';
 import { SGD_STEP, type SgdStepAttrs } from '../optim/sgd-step';
+import { FlatProgram, float } from './webgpu-program';
 
-class Elementwise implements WebGPUProgram {
-  size = true;
-  outputShape: number[];
-  dispatchLayout: { x: number[] };
-  dispatch: [number, number, number];
-  workgroupSize: [number, number, number] = [128, 1, 1];
+class Elementwise extends FlatProgram {
   constructor(
     shape: number[],
     public variableNames: string[],
@@ -19,9 +14,7 @@ class Elementwise implements WebGPUProgram {
     public shaderKey: string,
     private readonly expression: string,
   ) {
-    this.outputShape = shape;
-    this.dispatchLayout = webgpu_util.flatDispatchLayout(shape);
-    this.dispatch = webgpu_util.computeDispatch(this.dispatchLayout, shape, this.workgroupSize);
+    super(shape);
   }
   getUserCode() {
     return `
@@ -42,7 +35,6 @@ function sgdStep({
 }) {
   const b = backend as WebGPUBackend;
   const { lr, momentum, weightDecay } = attrs as unknown as SgdStepAttrs;
-  const f = (v: number) => ({ type: 'float32', data: [v] });
   const decay = weightDecay !== 0;
   const nextM = b.runWebGPUProgram(
     new Elementwise(
@@ -54,13 +46,13 @@ function sgdStep({
     ),
     decay ? [p, m, g] : [m, g],
     'float32',
-    [f(momentum), f(weightDecay)],
+    [float(momentum), float(weightDecay)],
   );
   const nextP = b.runWebGPUProgram(
     new Elementwise(p.shape, ['p', 'nextM'], 'lr : f32,', 'vicreg_sgd_p', 'p[i] - nextM[i] * uniforms.lr'),
     [p, nextM],
     'float32',
-    [f(lr)],
+    [float(lr)],
   );
   return [nextM, nextP];
 }
