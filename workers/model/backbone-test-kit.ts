@@ -4,12 +4,22 @@ import * as tf from '@tensorflow/tfjs';
 import { expect } from 'vitest';
 import type { TrainConfig } from '../contract/config';
 import type { Encoder } from './encoder';
-import type { ParamStore } from './layers';
+import { ParamStore } from './layers';
 import { lcgValues } from '../dataset/random';
 
 /** Uniform(−1, 1) images [b, side, side, 3] from a fixed LCG, so every run sees the same data. */
 export function images(b: number, side: number, seed = 1): tf.Tensor4D {
   return tf.tensor4d(lcgValues(b * side * side * 3, seed), [b, side, side, 3]);
+}
+
+/** The parameter names `build` creates, in creation order (the checkpoint's); each name must be new. */
+export function paramNames(build: (store: ParamStore) => void): string[] {
+  const store = new ParamStore(0);
+  build(store);
+  const names = store.params.map((p) => p.name);
+  store.dispose();
+  expect(new Set(names).size, 'every name once').toBe(names.length);
+  return names;
 }
 
 export const trainableCount = (store: ParamStore) => store.params.filter((p) => p.trainable).reduce((n, p) => n + p.variable.size, 0);

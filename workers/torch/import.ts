@@ -5,6 +5,7 @@
 // before a value is converted: the tensors must be exactly the model's (a classifier head and
 // num_batches_tracked are dropped), in its shapes; then the values go through the same checks as
 // any checkpoint (workers/checkpoint/record.ts).
+import type * as tf from '@tensorflow/tfjs';
 import { MAX_IMPORT_BYTES } from '../contract/api';
 import { DEFAULT_CONFIG, type TrainConfig } from '../contract/config';
 import { configSchema, parseOrThrow } from '../contract/records';
@@ -64,7 +65,8 @@ export function inferBackbone(t: Map<string, SafeTensor>): Partial<TrainConfig> 
     const first = s('features.0.0.weight')![0];
     const fits = (wm: number) => {
       const plan = mobilenetV2Plan(wm);
-      return plan.first === first && plan.blocks.every((b) => s(`features.${b.index}.conv.${b.expand ? 2 : 1}.weight`)?.[0] === b.cout);
+      // Each block's width is its projection's, the plan's last conv (torchvision's naming there).
+      return plan.first === first && plan.blocks.every((b) => shapeOf(t, `${b.convs[b.convs.length - 1].name}.weight`)?.[0] === b.cout);
     };
     const candidates = [first / 32, 0.35, 0.5, 0.75, 1, 1.3, 1.4, ...Array.from({ length: 400 }, (_, i) => (i + 1) / 100)];
     return { backbone: 'mobilenetv2', widthMult: candidates.find(fits) ?? first / 32, imageSize: 112 };
@@ -118,12 +120,18 @@ function toFloat32(name: string, t: SafeTensor): Float32Array {
   throw new Error(`the tensor ${name} is ${t.dtype}; weights must be floating point (F32, F64, F16 or BF16)`);
 }
 
+/** The tensors of the file under the studio's names, and its metadata. */
+interface ReadFile {
+  md: Record<string, string>;
+  tensors: Map<string, SafeTensor>;
+}
+
 /**
- * A checkpoint of the model a safetensors file holds, checked against that model's names and
- * shapes before any value is converted. `fileName` names the run when the file does not.
- * Throws, naming the first differences, when the tensors are not exactly the model's.
+ * Step 1: the file read and verified before anything is built from it: a size no model needs is
+ * refused before parsing, a CRC-32 the studio's export wrote must match (damage after writing),
+ * and the names become the studio's, less the keys no studio model has (DROPPED).
  */
-export function checkpointFromSafetensors(bytes: Uint8Array, fileName: string): { checkpoint: Checkpoint; inferred: string | null } {
+function readVerified(bytes: Uint8Array): ReadFile {
   if (bytes.byteLength > MAX_IMPORT_BYTES)
     throw new Error(
       `the file is ${(bytes.byteLength / 2 ** 20).toFixed(1)} MiB, more than the ${MAX_IMPORT_BYTES / 2 ** 20} MiB the largest model needs`,
@@ -138,15 +146,16 @@ export function checkpointFromSafetensors(bytes: Uint8Array, fileName: string): 
       );
   }
   const tensors = new Map<string, SafeTensor>();
-  const dropped: string[] = [];
-  for (const [name, t] of file.tensors) {
-    if (DROPPED.test(name.replace(/^module\./, ''))) dropped.push(name);
-    else tensors.set(studioName(name), t);
-  }
+  for (const [name, t] of file.tensors) if (!DROPPED.test(name.replace(/^module\./, ''))) tensors.set(studioName(name), t);
+  return { md, tensors };
+}
 
-  // The config: the studio's own (metadata), or inferred from the tensors.
-  let config: TrainConfig;
-  let inferred: string | null = null;
+/**
+ * Step 2: the config, the studio's own where its metadata has one (train_vicreg.py and the
+ * studio's export write it), else inferred from the tensors; `inferred` says what was guessed,
+ * for the user to check, and `projector` is null when the file has none (a fresh one is built).
+ */
+function importConfig({ md, tensors }: ReadFile): { config: TrainConfig; inferred: string | null; projector: string | null } {
   const projector = inferProjector(tensors);
   if (md.config !== undefined) {
     let raw: unknown;
@@ -155,20 +164,37 @@ export function checkpointFromSafetensors(bytes: Uint8Array, fileName: string): 
     } catch {
       throw new Error('the file\'s metadata "config" is not valid JSON: the file is damaged');
     }
-    config = parseOrThrow(configSchema, raw, 'the file\'s metadata "config" is damaged');
-  } else {
-    const backbone = inferBackbone(tensors);
-    config = parseOrThrow(
-      configSchema,
-      { ...DEFAULT_CONFIG, ...backbone, projector: projector ?? DEFAULT_CONFIG.projector, epochs: 1 },
-      'the architecture inferred from it does not fit the studio',
-    );
-    inferred = `${config.backbone}${config.backbone.startsWith('resnet') ? ` (${config.stem} stem)` : ''}${config.widthMult !== 1 && config.backbone !== 'small-cnn' ? `, width ×${config.widthMult}` : ''}, ${config.imageSize} px${projector ? `, projector ${projector}` : ', no projector (a fresh one is initialised)'}`;
+    return { config: parseOrThrow(configSchema, raw, 'the file\'s metadata "config" is damaged'), inferred: null, projector };
   }
+  const backbone = inferBackbone(tensors);
+  const config = parseOrThrow(
+    configSchema,
+    { ...DEFAULT_CONFIG, ...backbone, projector: projector ?? DEFAULT_CONFIG.projector, epochs: 1 },
+    'the architecture inferred from it does not fit the studio',
+  );
+  const inferred = `${config.backbone}${config.backbone.startsWith('resnet') ? ` (${config.stem} stem)` : ''}${config.widthMult !== 1 && config.backbone !== 'small-cnn' ? `, width ×${config.widthMult}` : ''}, ${config.imageSize} px${projector ? `, projector ${projector}` : ', no projector (a fresh one is initialised)'}`;
+  return { config, inferred, projector };
+}
 
-  // The model that config builds, against the file: names, then shapes (in PyTorch's layout).
-  const model = buildModel(config);
-  const expected = model.store.params.map((p) => ({ name: p.name, shape: p.variable.shape, init: p.variable }));
+/** A parameter of the model the config builds. */
+interface Expected {
+  name: string;
+  shape: number[];
+  init: tf.Variable;
+}
+
+/**
+ * Step 3: the file against the model the config builds, names then shapes in PyTorch's layout,
+ * all from the header so that no value is converted for a file that does not fit. Returns the
+ * projector parameters the file lacks (kept at their init); throws naming the first differences.
+ */
+function checkTensors(
+  expected: Expected[],
+  tensors: Map<string, SafeTensor>,
+  config: TrainConfig,
+  projector: string | null,
+  inferred: string | null,
+): Set<string> {
   const problems: string[] = [];
   const fresh = new Set<string>();
   for (const e of expected) {
@@ -183,39 +209,56 @@ export function checkpointFromSafetensors(bytes: Uint8Array, fileName: string): 
   }
   const known = new Set(expected.map((e) => e.name));
   for (const name of tensors.keys()) if (!known.has(name)) problems.push(`${name} is not part of this model`);
-  if (problems.length) {
-    model.dispose();
+  if (problems.length)
     throw new Error(
       `the file's tensors do not fit ${inferred ?? `the model its metadata describes (${config.backbone})`}: ${problems.slice(0, 3).join('; ')}${problems.length > 3 ? ` (and ${problems.length - 3} more)` : ''}`,
     );
-  }
+  return fresh;
+}
 
-  // Values into the studio's layout, back to back, in the model's order.
+/**
+ * Step 4: the values, float32 in the studio's layout, back to back in the model's order, as a
+ * checkpoint stores them (workers/checkpoint/record.ts); the fresh projector's from its init.
+ */
+function modelValues(
+  expected: Expected[],
+  fresh: Set<string>,
+  tensors: Map<string, SafeTensor>,
+  backbone: TrainConfig['backbone'],
+): { entries: TensorEntry[]; data: Float32Array } {
   const entries: TensorEntry[] = [];
   const parts: Float32Array[] = [];
   let offset = 0;
-  try {
-    for (const e of expected) {
-      let values: Float32Array;
-      if (fresh.has(e.name)) values = e.init.dataSync() as Float32Array;
-      else {
-        const t = tensors.get(e.name)!;
-        const perm = TO_TORCH[layoutOf(config.backbone, e.name, e.shape)];
-        values = toFloat32(e.name, t);
-        if (perm) values = permute(values, t.shape, inverse(perm)).values;
-      }
-      entries.push({ name: e.name, shape: e.shape.slice(), offset });
-      parts.push(values);
-      offset += values.length;
+  for (const e of expected) {
+    let values: Float32Array;
+    if (fresh.has(e.name)) values = e.init.dataSync() as Float32Array;
+    else {
+      const t = tensors.get(e.name)!;
+      const perm = TO_TORCH[layoutOf(backbone, e.name, e.shape)];
+      values = toFloat32(e.name, t);
+      if (perm) values = permute(values, t.shape, inverse(perm)).values;
     }
-  } finally {
-    model.dispose();
+    entries.push({ name: e.name, shape: e.shape.slice(), offset });
+    parts.push(values);
+    offset += values.length;
   }
   const data = new Float32Array(offset);
   parts.forEach((p, i) => data.set(p, entries[i].offset));
+  return { entries, data };
+}
 
-  // Where the run stands: as train_vicreg.py says when that is consistent, else one finished step
-  // (a foreign file has no schedule to resume; it is for evaluation and export).
+/**
+ * Step 5: the checkpoint's meta. Where the run stands as train_vicreg.py says when that is
+ * consistent, else one finished step (a foreign file has no schedule to resume; it is for
+ * evaluation and export); the normalization the file names, else torchvision's ImageNet one.
+ */
+function importMeta(
+  md: Record<string, string>,
+  config: TrainConfig,
+  fileName: string,
+  entries: TensorEntry[],
+  values: number,
+): CheckpointMeta {
   const num = (k: string) => (md[k] !== undefined && /^\d+$/.test(md[k]) ? Number(md[k]) : NaN);
   const perEpoch = num('steps_per_epoch');
   const [step, epoch, inEpoch] = [num('step'), num('epoch'), num('step_in_epoch')];
@@ -246,8 +289,29 @@ export function checkpointFromSafetensors(bytes: Uint8Array, fileName: string): 
     model: entries,
     optimizer: [],
     avt: null,
-    values: data.length,
+    values,
     metrics: [],
   };
-  return { checkpoint: { meta: meta as CheckpointMeta, data }, inferred };
+  return meta as CheckpointMeta;
+}
+
+/**
+ * A checkpoint of the model a safetensors file holds, checked against that model's names and
+ * shapes before any value is converted. `fileName` names the run when the file does not.
+ * Throws, naming the first differences, when the tensors are not exactly the model's.
+ */
+export function checkpointFromSafetensors(bytes: Uint8Array, fileName: string): { checkpoint: Checkpoint; inferred: string | null } {
+  const file = readVerified(bytes);
+  const { config, inferred, projector } = importConfig(file);
+  const model = buildModel(config);
+  let values: { entries: TensorEntry[]; data: Float32Array };
+  try {
+    const expected = model.store.params.map((p) => ({ name: p.name, shape: p.variable.shape, init: p.variable }));
+    const fresh = checkTensors(expected, file.tensors, config, projector, inferred);
+    values = modelValues(expected, fresh, file.tensors, config.backbone);
+  } finally {
+    model.dispose();
+  }
+  const meta = importMeta(file.md, config, fileName, values.entries, values.data.length);
+  return { checkpoint: { meta, data: values.data }, inferred };
 }
