@@ -14,7 +14,8 @@ import { baselineLength, type ProbeStart, trainBaseline } from '../workers/eval/
 import { pairedBootstrap, wilson } from '../workers/eval/intervals';
 import type { ProbeHead } from '../workers/eval/probe';
 import { evaluationReport } from '../workers/eval/report';
-import { rowFeatures, takeWeights } from '../workers/eval/session';
+import type { EvalJob } from '../workers/eval/job';
+import { jobFeatures, takeWeights } from '../workers/eval/session';
 import { cloneModel } from '../workers/eval/weights';
 import { releaseRun, RunControl } from '../workers/train/run';
 import { train } from '../workers/train/trainer';
@@ -35,18 +36,9 @@ const run = await train(data, config, new RunControl(), (e) => {
 });
 process.stderr.write('\n');
 const w = takeWeights('run', run, false);
-const never = () => false;
+const job: EvalJob = { weights: w, data, config, onProgress: () => {}, cancelled: () => false };
 let head: ProbeHead | null = null;
-const probe = await evaluationReport(
-  'probe',
-  rowFeatures(new FeatureCache(), w, data, config, never),
-  w,
-  data,
-  config,
-  () => {},
-  never,
-  (h) => (head = h),
-);
+const probe = await evaluationReport(job, 'probe', jobFeatures(new FeatureCache(), job), (h) => (head = h));
 const probeRow = probe.rows.find((r) => r.name === 'trained')!;
 const length = baselineLength(run.trainedMs, run.config.epochs, { ...config, baselineEpochs: 0 });
 const n = data.test.length;
@@ -68,17 +60,13 @@ for (const [name, start] of [
   ['fine-tune, fresh head on the global pool', undefined],
 ] as const) {
   const model = cloneModel(w.model, w.config);
-  const r = await trainBaseline(
-    'finetune',
+  const r = await trainBaseline(job, {
+    kind: 'finetune',
     model,
-    data,
-    config,
     length,
-    (e) => process.stderr.write(`\r${name}: epoch ${e}   `),
-    never,
-    {},
-    start,
-  );
+    onEpoch: (e) => process.stderr.write(`\r${name}: epoch ${e}   `),
+    probe: start,
+  });
   process.stderr.write('\n');
   model.dispose();
   line(name, r.top1, r.correct, `${r.cost.epochs} epochs, ${r.cost.seconds.toFixed(0)} s`);

@@ -35,14 +35,14 @@ for (const seed of seeds) {
   for (const [augment, wd, lr] of augments.flatMap((a) => wds.flatMap((w) => lrs.map((l) => [a, w, l] as const)))) {
     const model = buildModel(config);
     const r = await trainBaseline(
-      'supervised',
-      model,
-      data,
-      config,
-      { epochs },
-      (e, loss) => process.stderr.write(`\rlr ${lr} wd ${wd} seed ${seed}: epoch ${e}, loss ${loss.toFixed(3)}   `),
-      () => false,
-      { lrHead: lr, weightDecay: wd, augment },
+      { weights: { config }, data, config, cancelled: () => false },
+      {
+        kind: 'supervised',
+        model,
+        length: { epochs },
+        onEpoch: (e, loss) => process.stderr.write(`\rlr ${lr} wd ${wd} seed ${seed}: epoch ${e}, loss ${loss.toFixed(3)}   `),
+        recipe: { lrHead: lr, weightDecay: wd, augment },
+      },
     );
     model.dispose();
     process.stderr.write('\n');

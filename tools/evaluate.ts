@@ -5,11 +5,12 @@ import type { EvalKind, EvalReport } from '../workers/contract/api';
 import type { TrainConfig } from '../workers/contract/config';
 import type { Dataset } from '../workers/dataset/dataset';
 import type { FeatureCache } from '../workers/eval/cache';
+import type { EvalJob } from '../workers/eval/job';
 import { evaluationReport } from '../workers/eval/report';
-import { type EvalWeights, rowFeatures } from '../workers/eval/session';
+import { type EvalWeights, jobFeatures } from '../workers/eval/session';
 
 /** `kind`'s table (trained / random init / raw pixels) for weights `w`; `cache` shares each row's features between kinds. */
 export function evaluateInNode(kind: EvalKind, cache: FeatureCache, w: EvalWeights, data: Dataset, c: TrainConfig): Promise<EvalReport> {
-  const never = () => false;
-  return evaluationReport(kind, rowFeatures(cache, w, data, c, never), w, data, c, () => {}, never);
+  const job: EvalJob = { weights: w, data, config: c, onProgress: () => {}, cancelled: () => false };
+  return evaluationReport(job, kind, jobFeatures(cache, job));
 }

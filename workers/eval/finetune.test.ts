@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_CONFIG, type TrainConfig } from '../contract/config';
-import { fromPixels } from '../dataset/dataset';
+import { type Dataset, fromPixels } from '../dataset/dataset';
 import { mulberry32 } from '../dataset/random';
 import { buildModel } from '../model/model';
 import { embed } from './features';
@@ -62,6 +62,9 @@ const config: TrainConfig = {
   solarizeProb2: 0,
 };
 
+/** The weights' config and the page's are the same here: the baseline reads each of them (EvalJob). */
+const job = (data: Dataset, cancelled = () => false) => ({ weights: { config }, data, config, cancelled });
+
 describe('the fine-tune and supervised baselines', () => {
   it("fine-tune trains the backbone at a tenth of the head's learning rate; supervised at the same", () => {
     expect(baselineLearningRates('finetune', 256)).toEqual({ head: 0.1, backbone: 0.01 });
@@ -73,15 +76,7 @@ describe('the fine-tune and supervised baselines', () => {
     const model = buildModel(config);
     const before = tf.memory().numTensors;
     const losses: number[] = [];
-    const r = await trainBaseline(
-      'supervised',
-      model,
-      data,
-      config,
-      { epochs: 8 },
-      (_, loss) => losses.push(loss),
-      () => false,
-    );
+    const r = await trainBaseline(job(data), { kind: 'supervised', model, length: { epochs: 8 }, onEpoch: (_, loss) => losses.push(loss) });
     expect(tf.memory().numTensors).toBe(before); // nothing left behind but the model it trained
     expect(losses).toHaveLength(8);
     expect(losses[7]).toBeLessThan(0.5 * losses[0]);
@@ -104,15 +99,7 @@ describe('the fine-tune and supervised baselines', () => {
       ran = true;
       stepsBefore = epochsDone;
     });
-    await trainBaseline(
-      'supervised',
-      model,
-      data,
-      config,
-      { epochs: 2 },
-      (e) => void (epochsDone = e),
-      () => false,
-    );
+    await trainBaseline(job(data), { kind: 'supervised', model, length: { epochs: 2 }, onEpoch: (e) => void (epochsDone = e) });
     expect(ran).toBe(true);
     expect(stepsBefore).toBe(0); // within the first epoch, not after the last
     model.dispose();
@@ -122,25 +109,12 @@ describe('the fine-tune and supervised baselines', () => {
     const data = halves();
     const model = buildModel(config);
     const w0 = Array.from(model.store.params[0].variable.dataSync());
-    await trainBaseline(
-      'finetune',
-      model,
-      data,
-      config,
-      { epochs: 1 },
-      () => {},
-      () => false,
-    );
+    await trainBaseline(job(data), { kind: 'finetune', model, length: { epochs: 1 } });
     expect(Array.from(model.store.params[0].variable.dataSync())).not.toEqual(w0);
     await expect(
       trainBaseline(
-        'finetune',
-        model,
-        data,
-        config,
-        { epochs: 3 },
-        () => {},
-        () => true,
+        job(data, () => true),
+        { kind: 'finetune', model, length: { epochs: 3 } },
       ),
     ).rejects.toThrow('fine-tuning cancelled');
     model.dispose();
@@ -150,15 +124,12 @@ describe('the fine-tune and supervised baselines', () => {
     const data = halves();
     const model = buildModel(config);
     const planned: number[] = [];
-    const r = await trainBaseline(
-      'supervised',
+    const r = await trainBaseline(job(data), {
+      kind: 'supervised',
       model,
-      data,
-      config,
-      { budgetMs: 1, basis: "the run's training time" },
-      (_, __, epochs) => planned.push(epochs),
-      () => false,
-    );
+      length: { budgetMs: 1, basis: "the run's training time" },
+      onEpoch: (_, __, epochs) => planned.push(epochs),
+    });
     // 1 ms holds less than an epoch: one epoch, at least.
     expect(r.cost.epochs).toBe(1);
     expect(planned).toEqual([1]);
@@ -180,17 +151,13 @@ describe('LP-FT', () => {
     const [train, test] = await Promise.all([data.train, data.test].map((idx) => embed(model, data, idx, 8, 'pool', undefined, '2x2')));
     const probe = await linearProbe(train, trainY, test, testY, { numClasses: 2, epochs: 20, lr: 0.1, weightDecay: 0, seed: 1 });
     tf.dispose([train, test]);
-    const r = await trainBaseline(
-      'finetune',
+    const r = await trainBaseline(job(data), {
+      kind: 'finetune',
       model,
-      data,
-      config,
-      { epochs: 1 },
-      () => {},
-      () => false,
-      { lrHead: 0 },
-      { head: probe.head, pool: '2x2' },
-    );
+      length: { epochs: 1 },
+      recipe: { lrHead: 0 },
+      probe: { head: probe.head, pool: '2x2' },
+    });
     // BatchNorm's running statistics moved in training mode; with the weights unchanged, the probe's
     // head on the features as they are now must give exactly the fine-tuned predictions.
     const after = await embed(model, data, data.test, 8, 'pool', undefined, '2x2');

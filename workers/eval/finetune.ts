@@ -16,12 +16,14 @@
 import * as tf from '@tensorflow/tfjs';
 import type { FeatPool, TrainConfig } from '../contract/config';
 import { type AugmentOptions, augmentView, viewOptions } from '../dataset/augment';
-import { uploadBatch, type Dataset } from '../dataset/dataset';
+import { uploadBatch } from '../dataset/dataset';
 import { mulberry32, permutation } from '../dataset/random';
 import type { VicregModel } from '../model/model';
 import { isBiasOrNorm } from '../optim/optimizers';
 import { embed } from './features';
+import type { EvalJob } from './job';
 import type { ProbeHead } from './probe';
+import type { EvalWeights } from './session';
 import { gridPool, gridSide } from './readout';
 import { scoreLogits } from './probe';
 import { nextTask } from '../train/next-task';
@@ -77,11 +79,11 @@ export type BaselineLength = ({ epochs: number } | { budgetMs: number }) & { bas
 export function baselineLength(
   trainedMs: number | undefined,
   runEpochs: number,
-  config: Pick<TrainConfig, 'baselineEpochs' | 'budgetMinutes'>,
+  c: Pick<TrainConfig, 'baselineEpochs' | 'budgetMinutes'>,
 ): BaselineLength {
-  if (config.baselineEpochs > 0) return { epochs: config.baselineEpochs, basis: 'baselineEpochs' };
+  if (c.baselineEpochs > 0) return { epochs: c.baselineEpochs, basis: 'baselineEpochs' };
   if (trainedMs && trainedMs > 0) return { budgetMs: Math.round(trainedMs), basis: "the run's training time" };
-  if (config.budgetMinutes > 0) return { budgetMs: config.budgetMinutes * 60_000, basis: 'the time budget field' };
+  if (c.budgetMinutes > 0) return { budgetMs: c.budgetMinutes * 60_000, basis: 'the time budget field' };
   return { epochs: runEpochs, basis: "the run's epochs (its training time was not recorded)" };
 }
 
@@ -134,23 +136,32 @@ export function foldStandardization(head: ProbeHead): { w: Float32Array; b: Floa
   return { w, b: Float32Array.from(b) };
 }
 
+/** What a baseline reads of its evaluation (EvalJob): the split, both configs and cancel. */
+export type BaselineJob = Pick<EvalJob, 'data' | 'config' | 'cancelled'> & { weights: Pick<EvalWeights, 'config'> };
+
+/** One baseline's training: `model` is trained in place (a copy of the weights, or a fresh init). */
+export interface BaselineRun {
+  kind: BaselineKind;
+  model: VicregModel;
+  length: BaselineLength;
+  /** After each epoch, with its mean loss and the epochs planned (known once a budget is timed). */
+  onEpoch?: (epoch: number, loss: number, epochs: number) => void;
+  /** bench/supervised.ts's sweep; the defaults otherwise. */
+  recipe?: { lrHead?: number; weightDecay?: number; augment?: BaselineAugment };
+  /** LP-FT: start from this linear probe, on its readout. */
+  probe?: ProbeStart;
+}
+
 /**
- * Trains `model`'s backbone (it is changed: pass a copy) with a linear head (fresh, or the probe's
- * with `probe`) for `length`, then scores the test split. No readback inside an epoch but the one
- * that ends it, and, for a budget, the one that times the first steps. `onEpoch` gets the epochs
- * planned (known once timed).
+ * Trains `run.model`'s backbone (it is changed: pass a copy) with a linear head (fresh, or the
+ * probe's with `run.probe`) for `run.length`, then scores the test split. No readback inside an
+ * epoch but the one that ends it, and, for a budget, the one that times the first steps.
  */
-export async function trainBaseline(
-  kind: BaselineKind,
-  model: VicregModel,
-  data: Dataset,
-  c: TrainConfig,
-  length: BaselineLength,
-  onEpoch: (epoch: number, loss: number, epochs: number) => void,
-  cancelled: () => boolean,
-  recipe: { lrHead?: number; weightDecay?: number; augment?: BaselineAugment } = {}, // bench/supervised.ts's sweep; the defaults otherwise
-  probe?: ProbeStart, // LP-FT: start from this linear probe, on its readout
-): Promise<BaselineResult> {
+export async function trainBaseline(job: BaselineJob, run: BaselineRun): Promise<BaselineResult> {
+  const { data, cancelled } = job;
+  const { kind, model, length, recipe = {}, probe } = run;
+  // The weights' config for what must match them, the page's for the seed and the augmentation choice (EvalJob).
+  const c: TrainConfig = { ...job.weights.config, seed: job.config.seed, baselineAugment: job.config.baselineAugment };
   const classes = data.summary.classes.length;
   const labels = data.labels;
   const bs = Math.min(c.batchSize, data.train.length);
@@ -233,7 +244,7 @@ export async function trainBaseline(
         epochs = epochsForTime(budgetMs, msPerStep, stepsPerEpoch);
       }
       curve.push({ epoch: epoch + 1, loss });
-      onEpoch(epoch + 1, loss, epochs);
+      run.onEpoch?.(epoch + 1, loss, epochs);
     }
     const seconds = (performance.now() - t0) / 1000;
     // The test split through the trained backbone (inference mode) and head.

@@ -5,26 +5,22 @@
 // probe's class probabilities; and its nearest training images.
 import * as tf from '@tensorflow/tfjs';
 import type { InferenceResult, SkippedFile } from '../contract/api';
-import type { TrainConfig } from '../contract/config';
-import type { Dataset } from '../dataset/dataset';
 import { rgbaImages } from '../dataset/preview';
 import { embed, queryDataset } from './features';
+import type { EvalJob } from './job';
 import { l2Normalize } from './knn';
 import { probeProbabilities, type ProbeHead } from './probe';
-import type { EvalWeights } from './session';
 
 const NEIGHBOURS = 5;
 const TOP_CLASSES = 3;
 const THUMB_SIDE = 32;
 
 /**
- * `images` (RGB at the dataset's stored size) against the training split of `data`, whose
- * features under these weights are `train` [N, D] (the caller disposes it).
+ * `images` (RGB at the dataset's stored size) against the training split of the job's data, whose
+ * features under its weights are `train` [N, D] (the caller disposes it).
  */
 export async function infer(
-  w: EvalWeights,
-  c: TrainConfig,
-  data: Dataset,
+  { weights: w, data, config: c }: Pick<EvalJob, 'weights' | 'data' | 'config'>,
   train: tf.Tensor2D,
   images: { names: string[]; rgb: Uint8Array[]; skipped: SkippedFile[] },
   head: ProbeHead | null,

@@ -6,6 +6,8 @@
 import * as tf from '@tensorflow/tfjs';
 import { mulberry32, permutation } from '../dataset/random';
 import { nextTask } from '../train/next-task';
+import type { FeaturePair } from './cache';
+import type { EvalJob } from './job';
 
 export interface ProbeOptions {
   numClasses: number;
@@ -23,6 +25,21 @@ export function probeOptions(
   numClasses: number,
 ): ProbeOptions {
   return { numClasses, epochs: c.probeEpochs, lr: c.probeLr, weightDecay: c.probeWeightDecay, optimizer: c.probeOptimizer, seed: c.seed };
+}
+
+/** The linear probe an evaluation fits on the features `pair` of its split, with the page's probe
+ *  settings (EvalJob); `onEpoch` after each epoch. */
+export function fitProbe({ data, config, cancelled }: EvalJob, pair: FeaturePair, onEpoch: (epoch: number) => void): Promise<ProbeResult> {
+  const labels = (split: Int32Array) => Int32Array.from(split, (i) => data.labels[i]);
+  return linearProbe(
+    pair.train,
+    labels(data.train),
+    pair.test,
+    labels(data.test),
+    probeOptions(config, data.summary.classes.length),
+    onEpoch,
+    cancelled,
+  );
 }
 
 /** A trained probe, to classify new features: softmax(((x − mean) / std) W + b). */

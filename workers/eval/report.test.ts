@@ -5,8 +5,9 @@ import { fromPixels } from '../dataset/dataset';
 import { mulberry32 } from '../dataset/random';
 import { buildModel } from '../model/model';
 import { FeatureCache } from './cache';
-import { checkEvaluable, evaluationReport, missingClasses, splitKey } from './report';
-import { rowFeatures, takeWeights } from './session';
+import { baselineReport, checkEvaluable, evaluationReport, missingClasses, splitKey } from './report';
+import type { EvalJob } from './job';
+import { jobFeatures, takeWeights } from './session';
 
 beforeAll(async () => {
   await tf.setBackend('cpu');
@@ -66,15 +67,8 @@ describe('evaluationReport with missing classes', () => {
         const w = takeWeights('run1', { model, step: 7, config: c }, false);
         const cache = new FeatureCache();
         const before = tf.memory().numTensors;
-        const r = await evaluationReport(
-          kind,
-          rowFeatures(cache, w, data, c, () => false),
-          w,
-          data,
-          c,
-          () => {},
-          () => false,
-        );
+        const job: EvalJob = { weights: w, data, config: c, onProgress: () => {}, cancelled: () => false };
+        const r = await evaluationReport(job, kind, jobFeatures(cache, job));
         cache.clear();
         expect(tf.memory().numTensors).toBe(before);
         expect(r.missingClasses).toEqual(missingClasses(data));
@@ -110,5 +104,32 @@ describe('evaluationReport with missing classes', () => {
     expect(() => checkEvaluable(unlabeled, 'the linear probe')).toThrow(
       'the linear probe needs labels: this dataset has no class subfolders',
     );
+  });
+});
+
+describe('baselineReport', () => {
+  it("reads the weights' config for what must match them and the page's for its own settings (EvalJob)", async () => {
+    const data = dataset([20, 20], 0.2);
+    const model = buildModel(c);
+    const weights = takeWeights('run1', { model, step: 7, config: c }, false);
+    // The page asks for another batch (the weights' wins) and a light augmentation (the page's wins).
+    const page = { ...c, batchSize: 4, baselineAugment: 'light' as const, seed: 3 };
+    const progress: [number, number][] = [];
+    const job: EvalJob = { weights, data, config: page, onProgress: (d, t) => progress.push([d, t]), cancelled: () => false };
+    const before = tf.memory().numTensors;
+    const r = await baselineReport(job, 'finetune', { epochs: 1 });
+    expect(tf.memory().numTensors).toBe(before); // the copy it trained is freed
+    expect(r.settings).toContain('1 epochs, batch 8, a light crop and flip');
+    expect(r).toMatchObject({ kind: 'finetune', step: 7, snapshot: false, featPool: 'global', trainCount: data.train.length });
+    expect(r.rows.map((row) => row.name)).toEqual(['fine-tune']);
+    expect(progress).toEqual([
+      [0, 2],
+      [1, 2],
+      [2, 2],
+    ]);
+    const supervised = await baselineReport(job, 'supervised', { epochs: 1 });
+    expect(supervised).toMatchObject({ kind: 'supervised', step: 0, snapshot: false });
+    weights.model.dispose();
+    model.dispose();
   });
 });

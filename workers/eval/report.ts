@@ -3,13 +3,14 @@
 // reads at a glance. k-NN or linear probe, on frozen features (session.ts supplies them, cached).
 import * as tf from '@tensorflow/tfjs';
 import type { EvalKind, EvalReport } from '../contract/api';
-import type { TrainConfig } from '../contract/config';
 import type { Dataset } from '../dataset/dataset';
+import { buildModel } from '../model/model';
 import type { FeaturePair } from './cache';
+import type { EvalJob } from './job';
 import { knnClassify } from './knn';
-import { linearProbe, type ProbeHead, probeOptions } from './probe';
+import { fitProbe, type ProbeHead } from './probe';
 import { BASELINE_WEIGHT_DECAY, type BaselineKind, type BaselineLength, type ProbeStart, trainBaseline } from './finetune';
-import type { VicregModel } from '../model/model';
+import { cloneModel } from './weights';
 
 export type RowName = EvalReport['rows'][number]['name'];
 export const ROWS: RowName[] = ['trained', 'random init', 'raw pixels'];
@@ -49,15 +50,12 @@ export function checkEvaluable(data: Dataset, what: string): void {
 }
 
 export async function evaluationReport(
+  job: EvalJob,
   kind: EvalKind,
   features: RowFeatures,
-  weights: { step: number; snapshot: boolean },
-  data: Dataset,
-  c: TrainConfig,
-  onProgress: (done: number, total: number) => void,
-  cancelled: () => boolean,
   onHead?: (head: ProbeHead) => void, // the trained encoder's probe, kept for inference
 ): Promise<EvalReport> {
+  const { weights, data, config: c, onProgress, cancelled } = job;
   const what = kind === 'knn' ? 'k-NN' : 'the linear probe';
   checkEvaluable(data, what);
   const numClasses = data.summary.classes.length;
@@ -78,15 +76,7 @@ export async function evaluationReport(
         const correct = Uint8Array.from(k.predictions, (p, i) => (p === testY[i] ? 1 : 0));
         rows.push({ name, top1: k.top1, top5: k.top5, dim: train.shape[1], correct });
       } else {
-        const p = await linearProbe(
-          train,
-          trainY,
-          test,
-          testY,
-          probeOptions(c, numClasses),
-          (e) => onProgress(r + share + ((1 - share) * e) / c.probeEpochs, total),
-          cancelled,
-        );
+        const p = await fitProbe(job, { train, test }, (e) => onProgress(r + share + ((1 - share) * e) / c.probeEpochs, total));
         rows.push({
           name,
           top1: p.top1,
@@ -124,59 +114,55 @@ export async function evaluationReport(
 }
 
 /**
- * The fine-tune or supervised baseline (./finetune.ts) as a one-row report: `model` is a copy of
- * the run's weights (fine-tune) or a fresh init of its architecture (supervised), trained on the
- * training split with `config`'s settings for `length` (epochs, or the run's training time).
+ * The fine-tune or supervised baseline (./finetune.ts) as a one-row report: a copy of the job's
+ * weights (fine-tune) or a fresh init of their architecture with the page's seed (supervised),
+ * trained on the training split for `length` (epochs, or the run's training time).
  */
-export async function baselineReport(
-  kind: BaselineKind,
-  model: VicregModel,
-  weights: { step: number; snapshot: boolean },
-  data: Dataset,
-  config: TrainConfig,
-  length: BaselineLength,
-  onProgress: (done: number, total: number) => void,
-  cancelled: () => boolean,
-  probe?: ProbeStart, // fine-tune: LP-FT from this probe
-): Promise<EvalReport> {
-  checkEvaluable(data, kind === 'finetune' ? 'fine-tuning' : 'the supervised baseline');
-  const t0 = performance.now();
-  // Until a budgeted run has timed its steps its epochs are unknown: progress counts from 1 then.
-  const planned = 'epochs' in length ? length.epochs : 1;
-  onProgress(0, planned + 1);
-  const r = await trainBaseline(kind, model, data, config, length, (e, epochs) => onProgress(e, epochs + 1), cancelled, {}, probe);
-  const epochs = r.cost.epochs;
-  onProgress(epochs + 1, epochs + 1);
-  const lr =
-    kind === 'finetune'
-      ? `lr head ${r.lr.head.toPrecision(2)}, backbone ${r.lr.backbone.toPrecision(2)}`
-      : `lr ${r.lr.head.toPrecision(2)}`;
-  return {
-    kind,
-    featLayer: 'pool',
-    featPool: probe?.pool ?? 'global',
-    trainCount: data.train.length,
-    testCount: data.test.length,
-    split: splitKey(data),
-    step: kind === 'finetune' ? weights.step : 0,
-    snapshot: kind === 'finetune' && weights.snapshot,
-    bnAdaptSteps: 0,
-    classes: data.summary.classes.map((k) => k.name),
-    missingClasses: missingClasses(data),
-    settings: `${probe ? `LP-FT from the linear probe on ${probe.pool === 'global' ? 'the global pool' : `the ${probe.pool} grid`}, ` : ''}${epochs} epochs, batch ${Math.min(config.batchSize, data.train.length)}, ${config.baselineAugment === 'light' ? 'a light crop and flip' : "VICReg's view 1"}, SGD momentum 0.9, ${lr}, weight decay ${BASELINE_WEIGHT_DECAY}, warmup then cosine`,
-    rows: [
-      {
-        name: kind === 'finetune' ? 'fine-tune' : 'supervised',
-        top1: r.top1,
-        top5: r.top5,
-        dim: model.backbone.featureDim,
-        perClass: r.perClass,
-        confusion: r.confusion,
-        correct: r.correct,
-      },
-    ],
-    curve: r.curve,
-    seconds: (performance.now() - t0) / 1000,
-    cost: r.cost,
-  };
+export async function baselineReport(job: EvalJob, kind: BaselineKind, length: BaselineLength, probe?: ProbeStart): Promise<EvalReport> {
+  const { weights: w, data, config, onProgress } = job;
+  const model = kind === 'finetune' ? cloneModel(w.model, w.config) : buildModel({ ...w.config, seed: config.seed });
+  try {
+    checkEvaluable(data, kind === 'finetune' ? 'fine-tuning' : 'the supervised baseline');
+    const t0 = performance.now();
+    // Until a budgeted run has timed its steps its epochs are unknown: progress counts from 1 then.
+    const planned = 'epochs' in length ? length.epochs : 1;
+    onProgress(0, planned + 1);
+    const r = await trainBaseline(job, { kind, model, length, onEpoch: (e, _, epochs) => onProgress(e, epochs + 1), probe });
+    const epochs = r.cost.epochs;
+    onProgress(epochs + 1, epochs + 1);
+    const lr =
+      kind === 'finetune'
+        ? `lr head ${r.lr.head.toPrecision(2)}, backbone ${r.lr.backbone.toPrecision(2)}`
+        : `lr ${r.lr.head.toPrecision(2)}`;
+    return {
+      kind,
+      featLayer: 'pool',
+      featPool: probe?.pool ?? 'global',
+      trainCount: data.train.length,
+      testCount: data.test.length,
+      split: splitKey(data),
+      step: kind === 'finetune' ? w.step : 0,
+      snapshot: kind === 'finetune' && w.snapshot,
+      bnAdaptSteps: 0,
+      classes: data.summary.classes.map((k) => k.name),
+      missingClasses: missingClasses(data),
+      settings: `${probe ? `LP-FT from the linear probe on ${probe.pool === 'global' ? 'the global pool' : `the ${probe.pool} grid`}, ` : ''}${epochs} epochs, batch ${Math.min(w.config.batchSize, data.train.length)}, ${config.baselineAugment === 'light' ? 'a light crop and flip' : "VICReg's view 1"}, SGD momentum 0.9, ${lr}, weight decay ${BASELINE_WEIGHT_DECAY}, warmup then cosine`,
+      rows: [
+        {
+          name: kind === 'finetune' ? 'fine-tune' : 'supervised',
+          top1: r.top1,
+          top5: r.top5,
+          dim: model.backbone.featureDim,
+          perClass: r.perClass,
+          confusion: r.confusion,
+          correct: r.correct,
+        },
+      ],
+      curve: r.curve,
+      seconds: (performance.now() - t0) / 1000,
+      cost: r.cost,
+    };
+  } finally {
+    model.dispose();
+  }
 }

@@ -10,7 +10,8 @@ import { train } from '../train/trainer';
 import { FeatureCache, type FeaturePair } from './cache';
 import { knnClassify } from './knn';
 import { evaluationReport } from './report';
-import { featureKey, featureMap, mapSample, neighbours, rowFeatures, takeWeights } from './session';
+import type { EvalJob } from './job';
+import { type EvalWeights, featureKey, featureMap, jobFeatures, mapSample, neighbours, rowFeatures, takeWeights } from './session';
 
 beforeAll(async () => {
   await tf.setBackend('cpu');
@@ -49,6 +50,15 @@ function countingCache() {
   return { cache, computed: () => computed };
 }
 
+/** An evaluation of `weights` with nothing to cancel it and no progress bar to feed. */
+const job = (weights: EvalWeights, data: EvalJob['data'], config = c): EvalJob => ({
+  weights,
+  data,
+  config,
+  onProgress: () => {},
+  cancelled: () => false,
+});
+
 const bytes = (m: VicregModel) => m.store.params.map((p) => Array.from(p.variable.dataSync()));
 const release = (p: FeaturePair) => tf.dispose([p.train, p.test]);
 
@@ -58,33 +68,10 @@ describe('rowFeatures', () => {
     const model = buildModel(c);
     const w = takeWeights('run1', { model, step: 3, config: c }, false);
     const { cache, computed } = countingCache();
-    await evaluationReport(
-      'knn',
-      rowFeatures(cache, w, data, c, () => false),
-      w,
-      data,
-      c,
-      () => {},
-      () => false,
-    );
+    await evaluationReport(job(w, data), 'knn', jobFeatures(cache, job(w, data)));
     expect(computed()).toBe(3);
-    await evaluationReport(
-      'probe',
-      rowFeatures(cache, w, data, c, () => false),
-      w,
-      data,
-      c,
-      () => {},
-      () => false,
-    );
-    const map = await featureMap(
-      cache,
-      w,
-      data,
-      c,
-      () => {},
-      () => false,
-    );
+    await evaluationReport(job(w, data), 'probe', jobFeatures(cache, job(w, data)));
+    const map = await featureMap(cache, job(w, data));
     expect(computed()).toBe(3);
     expect(map.key).toBe(featureKey(w, c, 'trained'));
     // Another layer or BatchNorm adaptation are other features.
@@ -134,15 +121,7 @@ describe('evaluating while training', () => {
       const w = takeWeights('run1', control.live!(), true);
       snapshot = { step: w.step, values: bytes(w.model) };
       // Not awaited: the trainer keeps stepping while the evaluation (with BatchNorm adaptation) runs.
-      report = evaluationReport(
-        'knn',
-        rowFeatures(cache, w, data, long, () => false),
-        w,
-        data,
-        long,
-        () => {},
-        () => false,
-      ).finally(() => w.model.dispose());
+      report = evaluationReport(job(w, data, long), 'knn', jobFeatures(cache, job(w, data, long))).finally(() => w.model.dispose());
     });
     const r = await report!;
     expect(snapshot!.step).toBeGreaterThanOrEqual(6);
@@ -165,14 +144,7 @@ describe('feature map and neighbour gallery', () => {
     const model = buildModel(c);
     const w = takeWeights('run1', { model, step: 3, config: c }, false);
     const cache = new FeatureCache();
-    const map = await featureMap(
-      cache,
-      w,
-      data,
-      c,
-      () => {},
-      () => false,
-    );
+    const map = await featureMap(cache, job(w, data));
     expect(map.points.map((p) => p.test)).toEqual(Array.from({ length: 12 }, (_, i) => i));
     expect(map.points.map((p) => p.label)).toEqual(Array.from(data.test, (i) => data.labels[i]));
     for (const p of map.points) expect(Number.isFinite(p.x) && Number.isFinite(p.y)).toBe(true);

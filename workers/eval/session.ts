@@ -12,6 +12,7 @@ import type { FeatureCache, FeaturePair } from './cache';
 import { embed } from './features';
 import { l2Normalize } from './knn';
 import { pca2d } from './pca';
+import type { EvalJob } from './job';
 import { checkEvaluable, type RowFeatures, type RowName } from './report';
 import { adaptBatchNorm, cloneModel } from './weights';
 
@@ -104,6 +105,10 @@ export function rowFeatures(cache: FeatureCache, w: EvalWeights, data: Dataset, 
     });
 }
 
+/** A job's table features, through the cache (rowFeatures). */
+export const jobFeatures = (cache: FeatureCache, { weights, data, config, cancelled }: EvalJob): RowFeatures =>
+  rowFeatures(cache, weights, data, config, cancelled);
+
 /** Up to `max` positions of the test split, a seeded sample in split order when there are more. */
 export function mapSample(m: number, max: number, seed: number): Int32Array {
   if (m <= max) return Int32Array.from({ length: m }, (_, i) => i);
@@ -113,17 +118,11 @@ export function mapSample(m: number, max: number, seed: number): Int32Array {
 }
 
 /** The trained encoder's test features on their top two principal axes, with a thumbnail per point. */
-export async function featureMap(
-  cache: FeatureCache,
-  w: EvalWeights,
-  data: Dataset,
-  c: TrainConfig,
-  onProgress: (done: number, total: number) => void,
-  cancelled: () => boolean,
-): Promise<FeatureMap> {
+export async function featureMap(cache: FeatureCache, job: EvalJob): Promise<FeatureMap> {
+  const { weights: w, data, config: c } = job;
   checkEvaluable(data, 'the feature map');
   const key = featureKey(w, c, 'trained');
-  const pair = await rowFeatures(cache, w, data, c, cancelled)('trained', onProgress);
+  const pair = await jobFeatures(cache, job)('trained', job.onProgress);
   const positions = mapSample(data.test.length, MAP_POINTS, c.seed);
   const x = tf.tidy(() => tf.gather(pair.test, positions) as tf.Tensor2D);
   tf.dispose([pair.train, pair.test]);

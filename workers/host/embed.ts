@@ -7,6 +7,8 @@ import type { EmbedApi, EmbeddingSet, MapWhich } from '../contract/api';
 import { type Dataset, imageName, relabel } from '../dataset/dataset';
 import { saveLabels } from '../dataset/dataset-db';
 import { rgbaImages } from '../dataset/preview';
+import { withEvalJob } from './eval';
+import type { EvalJob } from '../eval/job';
 import { features as featureCache, requireBackend, requireDataset, requireIdle, state, withEvalWeights, cancelCheck } from './state';
 import { pca2d } from '../eval/pca';
 import { embed } from '../eval/features';
@@ -85,31 +87,17 @@ export const embedApi: EmbedApi = {
     const n = data.shape.count;
     if (n > MAX_MAP_IMAGES) throw new Error(`${n} images: a map holds at most ${MAX_MAP_IMAGES}; open a smaller folder`);
     if (n < UMAP_NEIGHBOURS + 2) throw new Error(`${n} images: a map needs at least ${UMAP_NEIGHBOURS + 2}`);
-    const cancelled = cancelCheck();
     const started = performance.now();
     held = null;
-    return withEvalWeights(async (w) => {
-      const trained = await datasetRows(
-        featureCache,
-        w,
-        data,
-        config,
-        'trained',
-        (d, t) => onProgress(d, t, 'embedding with the trained weights'),
-        cancelled,
-      );
-      const random = withRandom
-        ? await datasetRows(
-            featureCache,
-            w,
-            data,
-            config,
-            'random init',
-            (d, t) => onProgress(d, t, 'embedding with random init'),
-            cancelled,
-          )
-        : null;
-      onProgress(0, 1, 'principal axes');
+    // Each of the map's phases is named: the job's progress always carries one.
+    const progress: EvalJob['onProgress'] = (d, t, phase = '') => onProgress(d, t, phase);
+    return withEvalJob(data, config, progress, async (job) => {
+      const w = job.weights;
+      const rows = (row: 'trained' | 'random init', phase: string) =>
+        datasetRows(featureCache, w, data, config, row, (d, t) => job.onProgress(d, t, phase), job.cancelled);
+      const trained = await rows('trained', 'embedding with the trained weights');
+      const random = withRandom ? await rows('random init', 'embedding with random init') : null;
+      job.onProgress(0, 1, 'principal axes');
       const p = await pcaOf(trained.x, n, trained.dims);
       const pr = random ? await pcaOf(random.x, n, random.dims) : null;
       const classes = data.summary.unlabeled ? [] : data.summary.classes.map((k) => k.name);

@@ -8,7 +8,6 @@ import { openCheckpoint, runFromCheckpoint } from './checkpoint-service';
 import { announceRunsChanged } from '../checkpoint/tabs';
 import { resplit, type Dataset } from '../dataset/dataset';
 import { decodeImages, MAX_INFER_IMAGES } from '../dataset/ingest';
-import { buildModel } from '../model/model';
 import {
   baselines,
   cancelCheck,
@@ -24,40 +23,27 @@ import {
 } from './state';
 import { type BaselineKind, baselineLength } from '../eval/finetune';
 import { infer } from '../eval/infer';
-import { linearProbe, type ProbeHead, probeOptions } from '../eval/probe';
+import type { EvalJob } from '../eval/job';
+import { fitProbe, type ProbeHead } from '../eval/probe';
 import { baselineReport, evaluationReport } from '../eval/report';
-import { featureKey, featureMap, neighbours, readoutKey, rowFeatures, type EvalWeights } from '../eval/session';
-import { cloneModel } from '../eval/weights';
+import { featureKey, featureMap, jobFeatures, neighbours, readoutKey } from '../eval/session';
 
 export const evalApi: EvalApi = {
   async evaluate(config, kind, onProgress) {
     requireBackend();
-    const data = requireDataset();
-    const cancelled = cancelCheck();
-    return withEvalWeights(async (w) => {
+    return withEvalJob(requireDataset(), config, onProgress, async (job) => {
       const runId = state.evalCheckpoint?.runId ?? state.currentRunId;
       const report =
         kind === 'finetune' || kind === 'supervised'
-          ? await baseline(kind, w, data, config, onProgress, cancelled)
-          : await evaluationReport(
-              kind,
-              rowFeatures(features, w, data, config, cancelled),
-              w,
-              data,
-              config,
-              onProgress,
-              cancelled,
-              (head) => void keepProbeHead(w, config, data, head),
-            );
+          ? await baseline(job, kind)
+          : await evaluationReport(job, kind, jobFeatures(features, job), (head) => void keepProbeHead(job, head));
       if (runId && (await recordResults(browserKv(), runId, report.step, report).catch(() => null))) announceRunsChanged();
       return report;
     });
   },
   async featureMap(config, onProgress) {
     requireBackend();
-    const data = requireDataset();
-    const cancelled = cancelCheck();
-    return withEvalWeights((w) => featureMap(features, w, data, config, onProgress, cancelled));
+    return withEvalJob(requireDataset(), config, onProgress, (job) => featureMap(features, job));
   },
   async neighbours(key, test, k) {
     const data = requireDataset();
@@ -76,13 +62,12 @@ export const evalApi: EvalApi = {
     if (files.length > MAX_INFER_IMAGES) throw new Error(`${files.length} images: give at most ${MAX_INFER_IMAGES} at a time`);
     if (data.summary.unlabeled || data.summary.classes.length < 2)
       throw new Error('inference names classes: it needs a dataset with at least two class folders');
-    const cancelled = cancelCheck();
-    return withEvalWeights(async (w) => {
+    return withEvalJob(data, config, onProgress, async (job) => {
       const images = await decodeImages(files, data.shape.height);
-      const pair = await rowFeatures(features, w, data, config, cancelled)('trained', onProgress);
+      const pair = await jobFeatures(features, job)('trained', onProgress);
       pair.test.dispose();
       try {
-        return await infer(w, config, data, pair.train, images, await keptProbeHead(w, config, data));
+        return await infer(job, pair.train, images, await keptProbeHead(job));
       } finally {
         pair.train.dispose();
       }
@@ -109,20 +94,32 @@ export const evalApi: EvalApi = {
   },
 };
 
+/** Runs `f` on a job for the weights to evaluate (./state.ts withEvalWeights: a copy, freed when
+ *  `f` settles) on `data`, cancelled by any cancelEvaluation from now on. */
+export function withEvalJob<T>(
+  data: Dataset,
+  config: TrainConfig,
+  onProgress: EvalJob['onProgress'],
+  f: (job: EvalJob) => Promise<T>,
+): Promise<T> {
+  const cancelled = cancelCheck();
+  return withEvalWeights((weights) => f({ weights, data, config, onProgress, cancelled }));
+}
+
 /** Where the weights evaluated are stored: the checkpoint's run, or the run training or trained here. */
 const storedRun = () => state.evalCheckpoint?.runId ?? state.currentRunId;
 const fitOn = (data: Dataset) => ({ datasetId: data.summary.id, classes: data.summary.classes.map((k) => k.name) });
 
 /** Keeps a fitted probe head in memory and with the stored checkpoint of these weights
  *  (../checkpoint/probe-store.ts), so that inference and LP-FT after a reload use it. */
-async function keepProbeHead(w: EvalWeights, config: TrainConfig, data: Dataset, head: ProbeHead): Promise<void> {
+async function keepProbeHead({ weights: w, config, data }: EvalJob, head: ProbeHead): Promise<void> {
   rememberProbeHead(featureKey(w, config, 'trained'), head);
   const runId = storedRun();
   if (runId) await saveProbeHead(browserKv(), { runId, step: w.step }, readoutKey(config), fitOn(data), head).catch(() => false);
 }
 
 /** The probe head fit on these weights and this readout: in memory, else kept with their checkpoint. */
-async function keptProbeHead(w: EvalWeights, config: TrainConfig, data: Dataset): Promise<ProbeHead | null> {
+async function keptProbeHead({ weights: w, config, data }: EvalJob): Promise<ProbeHead | null> {
   const key = featureKey(w, config, 'trained');
   const inMemory = probeHeads.get(key);
   if (inMemory) return inMemory;
@@ -134,54 +131,28 @@ async function keptProbeHead(w: EvalWeights, config: TrainConfig, data: Dataset)
   return stored;
 }
 
-/** The linear probe of `w`'s trained features under `config`'s readout and probe settings: kept
+/** The linear probe of the job's trained features under its readout and probe settings: kept
  *  from the probe button, or fit now (and kept). */
-async function probeHead(
-  w: EvalWeights,
-  data: Dataset,
-  config: TrainConfig,
-  cancelled: () => boolean,
-  onProgress: (done: number, total: number, phase: string) => void,
-): Promise<ProbeHead> {
-  const kept = await keptProbeHead(w, config, data);
+async function probeHead(job: EvalJob): Promise<ProbeHead> {
+  const kept = await keptProbeHead(job);
   if (kept) return kept;
-  const { train, test } = await rowFeatures(
-    features,
-    w,
-    data,
-    config,
-    cancelled,
-  )('trained', (d, t) => onProgress(d, t, 'embedding the images for its linear probe'));
+  const { config, onProgress } = job;
+  const pair = await jobFeatures(features, job)('trained', (d, t) => onProgress(d, t, 'embedding the images for its linear probe'));
   onProgress(0, config.probeEpochs, 'fitting the linear probe it starts from');
   try {
-    const p = await linearProbe(
-      train,
-      Int32Array.from(data.train, (i) => data.labels[i]),
-      test,
-      Int32Array.from(data.test, (i) => data.labels[i]),
-      probeOptions(config, data.summary.classes.length),
-      (epoch) => onProgress(epoch, config.probeEpochs, 'fitting the linear probe it starts from'),
-      cancelled,
-    );
-    await keepProbeHead(w, config, data, p.head);
+    const p = await fitProbe(job, pair, (epoch) => onProgress(epoch, config.probeEpochs, 'fitting the linear probe it starts from'));
+    await keepProbeHead(job, p.head);
     return p.head;
   } finally {
-    train.dispose();
-    test.dispose();
+    pair.train.dispose();
+    pair.test.dispose();
   }
 }
 
 /** A fine-tune or supervised report, cached per weights and settings as features are: the same
- *  request answers at once. Fine-tune trains a copy of the weights; supervised a fresh init of
- *  their architecture. */
-async function baseline(
-  kind: BaselineKind,
-  w: EvalWeights,
-  data: Dataset,
-  config: TrainConfig,
-  onProgress: (done: number, total: number, phase?: string) => void,
-  cancelled: () => boolean,
-): Promise<EvalReport> {
+ *  request answers at once. */
+async function baseline(job: EvalJob, kind: BaselineKind): Promise<EvalReport> {
+  const { weights: w, data, config } = job;
   const length = baselineLength(w.trainedMs, w.config.epochs, config);
   const probeSettings = `${config.probeEpochs}|${config.probeLr}|${config.probeWeightDecay}|${config.probeOptimizer}`;
   const key = `${kind}|${kind === 'finetune' ? `${featureKey(w, config, 'trained')}|${probeSettings}` : `${w.source}|random`}|${data.summary.id}|${config.seed}|${config.testFraction}|${JSON.stringify(length)}|${config.baselineAugment}`;
@@ -189,19 +160,8 @@ async function baseline(
   if (cached) return { ...cached, cached: true };
   // LP-FT starts from the trained encoder's linear probe on the readout the page evaluates with:
   // the one the probe button fit, or one fit now.
-  const probe =
-    kind === 'finetune' && config.featLayer === 'pool'
-      ? { head: await probeHead(w, data, config, cancelled, onProgress), pool: config.featPool }
-      : undefined;
-  const model = kind === 'finetune' ? cloneModel(w.model, w.config) : buildModel({ ...w.config, seed: config.seed });
-  let report: EvalReport;
-  try {
-    // The weights' config for the architecture; the page's for what the evaluation itself sets.
-    const settings = { ...w.config, seed: config.seed, baselineAugment: config.baselineAugment };
-    report = await baselineReport(kind, model, w, data, settings, length, onProgress, cancelled, probe);
-  } finally {
-    model.dispose();
-  }
+  const probe = kind === 'finetune' && config.featLayer === 'pool' ? { head: await probeHead(job), pool: config.featPool } : undefined;
+  const report = await baselineReport(job, kind, length, probe);
   rememberBaseline(key, report);
   return report;
 }
