@@ -94,8 +94,8 @@ export interface ResnetPlan {
 }
 
 /**
- * The stem and every block of a ResNet, in order. `stem` only changes stemConv and pool; the
- * default is the config's (the layers model of workers/checkpoint/layers-model.ts reads the blocks).
+ * The stem and every block of a ResNet, in order. `stem` decides only stemConv and pool, so a
+ * caller that reads the blocks alone (workers/checkpoint/layers-model.ts) may leave the config's default.
  */
 export function resnetPlan(name: ResnetName, widthMult: number, stem: Stem = 'cifar'): ResnetPlan {
   const { block, layers } = RESNETS[name];
@@ -174,8 +174,8 @@ export interface ResnetV2Plan {
 }
 
 /**
- * The stem and every block of ResNet50V2 at a width multiplier. `stem` only changes stemConv and
- * pool; the default is the config's (workers/checkpoint/layers-model.ts reads the blocks).
+ * The stem and every block of ResNet50V2 at a width multiplier. `stem` decides only stemConv and
+ * pool, so a caller that reads the blocks alone (workers/checkpoint/layers-model.ts) may leave the config's default.
  */
 export function resnetV2Plan(widthMult: number, stem: Stem = 'cifar'): ResnetV2Plan {
   const width = scaled(64, widthMult);
