@@ -3,13 +3,11 @@
 // read in one asynchronous readback. At most one read is in flight, which bounds how far the device
 // queue can run ahead of the loop, and no step waits for its own numbers.
 import * as tf from '@tensorflow/tfjs';
-import type { DiagnosticsRecord, MetricRecord, TrainEvent } from '../contract/api';
+import type { DiagnosticsRecord, MetricRecord } from '../contract/api';
 import { appendHistory } from '../contract/history';
-import type { CheckpointMeta } from '../checkpoint/record';
 import { readDiagnostics } from '../vicreg/diagnostics';
-import { fail, type RunControl, type RunLoop } from './run';
+import { fail, type Run } from './run';
 import { PACKED, type StepOutput } from './step';
-import type { CollapseWatch } from './warnings';
 
 /** A step's outputs, still on the device, with what the loop knew when it ran. */
 export type PendingStep = { step: number; epoch: number; lr: number; dataMs?: number; computeMs?: number } & StepOutput;
@@ -27,15 +25,12 @@ export class MetricsWindow {
   private pending: PendingStep[] = [];
   private inFlight: Promise<void> = Promise.resolve();
   private windowStart = performance.now();
+  private readonly dims: DiagnosticsDims;
 
-  constructor(
-    private readonly loop: RunLoop,
-    private readonly control: RunControl,
-    private readonly watch: CollapseWatch,
-    private readonly emit: (e: TrainEvent) => void,
-    private readonly dims: DiagnosticsDims,
-    resume?: CheckpointMeta,
-  ) {
+  /** Its clock starts now. */
+  constructor(private readonly run: Run) {
+    const { loop, ctx, resume } = run;
+    this.dims = { b: loop.config.batchSize, projector: ctx.model.projector.outDim, backbone: ctx.model.backbone.featureDim };
     this.history = resume?.metrics ?? [];
     this.diagnostics = resume?.diagnostics ?? [];
   }
@@ -43,7 +38,7 @@ export class MetricsWindow {
   /** Queues a step's outputs; a full window goes to be read. */
   async push(p: PendingStep): Promise<void> {
     this.pending.push(p);
-    if (this.pending.length >= this.loop.config.metricsEvery) await this.flush();
+    if (this.pending.length >= this.run.loop.config.metricsEvery) await this.flush();
   }
 
   /** Sends the queued steps to be read (after the read in flight), without waiting for them. */
@@ -51,7 +46,7 @@ export class MetricsWindow {
     if (this.pending.length === 0) return;
     const window = this.pending;
     this.pending = [];
-    const clock = this.loop.phases;
+    const clock = this.run.loop.phases;
     const diagSteps = window.filter((w) => w.diagnostics);
     const [block, diagBlock] = clock.time('readback', () => {
       const rows = tf.stack(window.map((w) => w.row));
@@ -93,25 +88,25 @@ export class MetricsWindow {
     const now = performance.now();
     const msPerStep = (now - this.windowStart) / window.length;
     this.windowStart = now;
-    const batchSize = this.loop.config.batchSize;
+    const { loop, emit, watch } = this.run;
+    const batchSize = loop.config.batchSize;
     const records: MetricRecord[] = window.map((w, i) => {
       const r = Object.fromEntries(PACKED.map((k, j) => [k, values[i * PACKED.length + j]])) as Record<(typeof PACKED)[number], number>;
       const timing = w.dataMs === undefined ? {} : { dataMs: w.dataMs, computeMs: w.computeMs };
       return { step: w.step, epoch: w.epoch, lr: w.lr, ...r, msPerStep, imagesPerSec: (1000 * batchSize) / msPerStep, ...timing };
     });
     const bad = records.find((r) => !Number.isFinite(r.loss));
-    if (bad)
-      fail(this.loop, this.control, `the loss became ${bad.loss} at step ${bad.step}; training stopped. Lower baseLr or check the data.`);
+    if (bad) fail(this.run, `the loss became ${bad.loss} at step ${bad.step}; training stopped. Lower baseLr or check the data.`);
     const good = records.filter((r) => Number.isFinite(r.loss));
     this.history = appendHistory(this.history, good);
-    this.emit({ type: 'metrics', records: good });
-    this.emit({ type: 'phases', report: this.loop.phases.report() });
+    emit({ type: 'metrics', records: good });
+    emit({ type: 'phases', report: loop.phases.report() });
     if (diagnostics.length) {
       this.diagnostics = appendHistory(this.diagnostics, diagnostics);
-      this.emit({ type: 'diagnostics', records: diagnostics });
+      emit({ type: 'diagnostics', records: diagnostics });
     }
-    const warnings = [...records.flatMap((r) => this.watch.onMetrics(r)), ...diagnostics.flatMap((d) => this.watch.onDiagnostics(d))];
-    for (const w of warnings) this.emit({ type: 'warning', ...w });
+    const warnings = [...records.flatMap((r) => watch.onMetrics(r)), ...diagnostics.flatMap((d) => watch.onDiagnostics(d))];
+    for (const w of warnings) emit({ type: 'warning', ...w });
   }
 }
 

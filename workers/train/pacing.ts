@@ -1,16 +1,13 @@
 // What the loop decides from measured step times, after each step: a time budget's epochs
 // (./budget.ts) and the spacing of the online k-NN points (./online-knn.ts), and when a k-NN point
 // is due. A resumed run keeps the epochs its budget was given.
-import type { BudgetPlan, KnnBaselines, KnnRecord, TrainEvent } from '../contract/api';
+import type { BudgetPlan, KnnBaselines, KnnRecord } from '../contract/api';
 import { errorMessage } from '../contract/errors';
 import { appendHistory } from '../contract/history';
-import type { CheckpointMeta } from '../checkpoint/record';
-import type { VicregModel } from '../model/model';
 import { BUDGET_SKIP_STEPS, budgetReady, epochsForBudget, REPLAN_MAX_SHARE, REPLAN_MIN_SHARE } from './budget';
 import { autoEvery, type OnlineKnn } from './online-knn';
 import { FIXED_SHARE, fitFixedShare, meanCost, progressive, relativeCost, sideAt } from './resolution';
-import type { RunLoop } from './run';
-import type { CollapseWatch } from './warnings';
+import type { Run } from './run';
 
 type Mark = { step: number; at: number };
 
@@ -36,13 +33,10 @@ export class Pacer {
   private lastAt: number | null = null;
 
   constructor(
-    private readonly loop: RunLoop,
+    private readonly run: Run,
     private readonly online: OnlineKnn | null,
-    private readonly model: VicregModel,
-    private readonly watch: CollapseWatch,
-    private readonly emit: (e: TrainEvent) => void,
-    resume?: CheckpointMeta,
   ) {
+    const { loop, resume } = run;
     this.budget = resume?.budget ?? null;
     this.budgetOpen = loop.config.budgetMinutes > 0 && !this.budget;
     this.knnHistory = resume?.knn ?? [];
@@ -52,17 +46,17 @@ export class Pacer {
 
   /** The online k-NN's reference lines, before the first step; the random-init encoder's
    *  evaluation is also what each point will cost. A fresh run's curve starts at step 0 on it. */
-  async start(resumed: boolean): Promise<void> {
+  async start(): Promise<void> {
     if (!this.online) return;
     this.knnBaselines = await this.online.baselines(this.knnEvery);
     this.knnCostMs = this.online.lastMs;
-    if (!resumed) this.knnHistory = [{ step: 0, epoch: 0, top1: this.knnBaselines.random }];
+    if (!this.run.resume) this.knnHistory = [{ step: 0, epoch: 0, top1: this.knnBaselines.random }];
   }
 
   /** After each step: time the steps, fix the budget's epochs and the k-NN spacing once they are
    *  timed, and launch a k-NN point when one is due (its readback resolves later, off the loop). */
   after(epoch: number): void {
-    const { loop } = this;
+    const { loop, emit } = this.run;
     const c = loop.config;
     const now = performance.now();
     if (loop.step === this.firstStep + BUDGET_SKIP_STEPS) this.timedFrom = { step: loop.step, at: now };
@@ -75,7 +69,7 @@ export class Pacer {
       if (this.online && this.knnEvery === 0) {
         this.knnEvery = autoEvery(this.knnCostMs, msPerStep, loop.stepsPerEpoch);
         this.knnBaselines = { ...this.knnBaselines!, every: this.knnEvery };
-        this.emit({ type: 'knn-baselines', baselines: this.knnBaselines });
+        emit({ type: 'knn-baselines', baselines: this.knnBaselines });
       }
       if (this.budgetOpen) {
         this.budgetOpen = false;
@@ -83,7 +77,7 @@ export class Pacer {
         if (fit.totalSteps - loop.step > 2 * this.replanSteps()) this.replanFrom = { step: loop.step, at: now };
         if (!fit.fits) {
           const minutes = ((fit.totalSteps * msPerStep) / 60_000).toFixed(1);
-          this.emit({
+          emit({
             type: 'warning',
             step: loop.step,
             kind: 'budget',
@@ -110,7 +104,7 @@ export class Pacer {
    * the fixed share is fitted from the two and the budget planned again with it, once.
    */
   private timeSides(now: number): void {
-    const { loop } = this;
+    const { loop } = this.run;
     const c = loop.config;
     const last = this.lastAt;
     this.lastAt = now;
@@ -132,26 +126,28 @@ export class Pacer {
 
   /** Restarts the step clocks after a pause: paused time is not step time. */
   resumed(now: number): void {
+    const { step } = this.run.loop;
     if (this.lastAt !== null) this.lastAt = now;
-    if (this.timedFrom) this.timedFrom = { step: this.loop.step, at: now };
-    if (this.replanFrom) this.replanFrom = { step: this.loop.step, at: now };
+    if (this.timedFrom) this.timedFrom = { step, at: now };
+    if (this.replanFrom) this.replanFrom = { step, at: now };
   }
 
   /** Queues a k-NN point on this step's weights; the points are emitted in order. */
   launchKnn(epoch: number): void {
-    const step = this.loop.step;
+    const { loop, ctx, emit, watch } = this.run;
+    const step = loop.step;
     if (!this.online || this.knnAt === step) return;
     this.knnAt = step;
-    const point = this.loop.phases.time('knn', () => this.online!.record(this.model, step, epoch));
+    const point = loop.phases.time('knn', () => this.online!.record(ctx.model, step, epoch));
     const done: Promise<void> = Promise.all([this.knnDone, point])
       .then(([, { record: r, vsPixels }]) => {
         this.knnHistory = appendHistory(this.knnHistory, [r]);
-        this.emit({ type: 'knn', records: [r] });
-        for (const w of this.watch.onKnn(r, this.knnBaselines!, this.loop.schedule, vsPixels)) this.emit({ type: 'warning', ...w });
+        emit({ type: 'knn', records: [r] });
+        for (const w of watch.onKnn(r, this.knnBaselines!, loop.schedule, vsPixels)) emit({ type: 'warning', ...w });
       })
       .catch((e: unknown) => {
         // A failed evaluation costs a point of the curve, never the run.
-        this.emit({
+        emit({
           type: 'warning',
           step,
           kind: 'online-knn',
@@ -167,9 +163,9 @@ export class Pacer {
   /** Steps [from, to) in units of a full-size step (./resolution.ts: a smaller crop costs less),
    *  at the sides they ran at: the starting side while the length was `open`. */
   private stepCost(from: number, to: number, open: boolean): number {
-    const c = this.loop.config;
+    const { config: c, schedule } = this.run.loop;
     let cost = 0;
-    for (let s = from; s < to; s++) cost += relativeCost(c, sideAt(c, s, open ? null : this.loop.schedule.totalSteps), this.share);
+    for (let s = from; s < to; s++) cost += relativeCost(c, sideAt(c, s, open ? null : schedule.totalSteps), this.share);
     return Math.max(cost, 1e-9);
   }
 
@@ -182,7 +178,7 @@ export class Pacer {
    * learning rate by about 1% of its peak.
    */
   private planBudget(msFull: number, now: number, measuredWithKnn: boolean) {
-    const { loop } = this;
+    const { loop, emit } = this.run;
     const c = loop.config;
     const plan = (msPerStep: number) => {
       const overhead =
@@ -206,8 +202,8 @@ export class Pacer {
     this.budget = { budgetMinutes: c.budgetMinutes, msPerStep, epochs: fit.epochs, totalSteps: fit.totalSteps, fits: fit.fits };
     loop.config = { ...c, epochs: fit.epochs };
     loop.schedule.totalSteps = fit.totalSteps;
-    this.emit({ type: 'budget', plan: this.budget });
-    this.emit({ type: 'state', state: 'running', step: loop.step, totalSteps: fit.totalSteps, runId: loop.runId });
+    emit({ type: 'budget', plan: this.budget });
+    emit({ type: 'state', state: 'running', step: loop.step, totalSteps: fit.totalSteps, runId: loop.runId });
     return fit;
   }
 
@@ -215,7 +211,7 @@ export class Pacer {
    *  two online k-NN points, which on a small dataset come less often than once an epoch; but at
    *  most REPLAN_MAX_SHARE of the run, so the schedule it moves has barely left its peak. */
   private replanSteps(): number {
-    const { stepsPerEpoch, schedule } = this.loop;
+    const { stepsPerEpoch, schedule } = this.run.loop;
     return Math.max(stepsPerEpoch, Math.min(2 * Math.max(this.knnEvery, 0), Math.floor(REPLAN_MAX_SHARE * schedule.totalSteps)));
   }
 }

@@ -1,11 +1,14 @@
-// A run as the worker holds it: the control the UI drives (pause, resume, stop, save) and what a
-// finished run leaves behind for evaluation and export.
+// A run as the worker holds it: the control the UI drives (pause, resume, stop, save), what the
+// loop's parts share while it trains, and what a finished run leaves behind for evaluation and export.
 import type { TrainConfig } from '../contract/config';
+import type { CheckpointMeta } from '../checkpoint/record';
+import type { Dataset } from '../dataset/dataset';
 import type { VicregModel } from '../model/model';
 import type { Optimizer } from '../optim/optimizers';
 import type { PhaseClock } from './phases';
 import type { StepContext } from './step';
-import type { PhaseReport, RunState } from '../contract/api';
+import type { CollapseWatch } from './warnings';
+import type { PhaseReport, RunState, TrainEvent } from '../contract/api';
 
 /** Cooperative control: the loop checks these flags every step, so TF.js state survives a pause or a stop. */
 export class RunControl {
@@ -65,9 +68,10 @@ export function releaseRun(run: Pick<TrainedRun, 'model' | 'optimizer' | 'avt'>)
   run.avt.ema?.dispose();
 }
 
-/** Where a run stands, shared by the loop's parts (./metrics.ts, ./checkpointing.ts, ./pacing.ts). */
+/** Where a run stands: its position, schedule and clock, which the loop's parts move (Run). */
 export interface RunLoop {
   runId: string;
+  runName: string;
   /** The resolved config; a time budget replaces its epochs once the steps are timed (./pacing.ts). */
   config: TrainConfig;
   step: number;
@@ -84,11 +88,27 @@ export interface RunLoop {
   trainedBeforeMs: number;
 }
 
+/** One run as its loop's parts (./metrics.ts, ./checkpointing.ts, ./pacing.ts, ./timed-step.ts)
+ *  share it: built once by ./trainer.ts, and passed whole rather than piece by piece. */
+export interface Run {
+  loop: RunLoop;
+  control: RunControl;
+  data: Dataset;
+  /** The model, optimizer and AVT state that train, the only ones: what a checkpoint captures and
+   *  a k-NN point reads. */
+  ctx: StepContext;
+  emit: (e: TrainEvent) => void;
+  /** One for the run, so that each warning fires once, from whichever part saw it first. */
+  watch: CollapseWatch;
+  /** The checkpoint this session of the run continues: its history, k-NN points and budget. */
+  resume?: CheckpointMeta;
+}
+
 /** The run's training time up to now (TrainedRun.trainedMs). */
 export const trainedMs = (loop: RunLoop): number => loop.trainedBeforeMs + loop.phases.wallMs();
 
 /** Records the run's first failure and stops it. */
-export function fail(loop: RunLoop, control: RunControl, message: string): void {
+export function fail({ loop, control }: Pick<Run, 'loop' | 'control'>, message: string): void {
   if (loop.failure) return;
   loop.failure = message;
   control.stop();

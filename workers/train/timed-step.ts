@@ -8,7 +8,8 @@ import type { MetricRecord } from '../contract/api';
 import type { ViewPair, ViewSource } from '../dataset/views';
 import type { Draws, StepDraw } from './draws';
 import type { PhaseClock } from './phases';
-import { trainStep, type StepContext, type StepOutput } from './step';
+import type { Run } from './run';
+import { trainStep, type StepOutput } from './step';
 
 /** Bytes of views requested ahead at most (one step is always requested ahead). */
 const AHEAD_BYTES = 64 * 2 ** 20;
@@ -75,30 +76,30 @@ async function settle(tensors: tf.Tensor[]): Promise<void> {
 }
 
 export interface StepRequest {
-  ctx: StepContext;
   /** The step's two views on the device; the step disposes them. */
   views: () => Promise<[tf.Tensor4D, tf.Tensor4D]>;
-  step: number;
   lr: number;
   diagnose: boolean;
   /** Waits until every queued metric is read: a timed step starts from an empty queue. */
   drain: () => Promise<void>;
-  clock: PhaseClock;
 }
 
-/** Runs one step; its outputs stay on the device. Timed when it diagnoses (not the first step, whose
- *  time is the kernels' warm-up). */
-export async function runStep(r: StepRequest): Promise<{ out: StepOutput; timing: Pick<MetricRecord, 'dataMs' | 'computeMs'> }> {
-  const { clock } = r;
+/** Runs the run's next step (loop.step); its outputs stay on the device. Timed when it diagnoses
+ *  (not the first step, whose time is the kernels' warm-up). */
+export async function runStep(
+  { ctx, loop }: Pick<Run, 'ctx' | 'loop'>,
+  r: StepRequest,
+): Promise<{ out: StepOutput; timing: Pick<MetricRecord, 'dataMs' | 'computeMs'> }> {
+  const { step, phases: clock } = loop;
   // tidy keeps every tensor the step returns (nested in the object).
-  const run = (x1: tf.Tensor4D, x2: tf.Tensor4D) =>
+  const compute = (x1: tf.Tensor4D, x2: tf.Tensor4D) =>
     clock.time(
       'step',
-      () => tf.tidy(() => trainStep(r.ctx, x1, x2, r.step, r.lr, r.diagnose) as unknown as tf.TensorContainer) as unknown as StepOutput,
+      () => tf.tidy(() => trainStep(ctx, x1, x2, step, r.lr, r.diagnose) as unknown as tf.TensorContainer) as unknown as StepOutput,
     );
-  if (!(r.diagnose && r.step > 0)) {
+  if (!(r.diagnose && step > 0)) {
     const [x1, x2] = await r.views();
-    const out = run(x1, x2);
+    const out = compute(x1, x2);
     tf.dispose([x1, x2]);
     return { out, timing: {} };
   }
@@ -107,7 +108,7 @@ export async function runStep(r: StepRequest): Promise<{ out: StepOutput; timing
   const [x1, x2] = await r.views();
   await clock.wait('timed step', settle([x1, x2]));
   const t1 = performance.now();
-  const out = run(x1, x2);
+  const out = compute(x1, x2);
   tf.dispose([x1, x2]);
   await clock.wait('timed step', settle([out.row]));
   return { out, timing: { dataMs: t1 - t0, computeMs: performance.now() - t1 } };

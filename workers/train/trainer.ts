@@ -21,7 +21,7 @@ import { Pacer } from './pacing';
 import { sideAt } from './resolution';
 import { PhaseClock } from './phases';
 import { pausePoint } from './pause';
-import { releaseRun, type RunControl, type RunLoop, type TrainedRun, trainedMs } from './run';
+import { releaseRun, type Run, type RunControl, type RunLoop, type TrainedRun, trainedMs } from './run';
 import type { StepContext } from './step';
 import { Draws } from './draws';
 import { runStep, StepViews } from './timed-step';
@@ -46,18 +46,17 @@ export async function train(
   o: TrainOptions = { runId: 'run', runName: 'run' },
 ): Promise<TrainedRun> {
   const resume = o.resume?.meta;
-  const loop = startLoop(data, c, o.runId, resume);
+  const loop = startLoop(data, c, o, resume);
   // The views' side at a step: progressive resolution's once the run's length is fixed (./resolution.ts).
   const side = (step: number) => sideAt(c, step, pacer.budgetOpen ? null : loop.schedule.totalSteps);
   const draws = new Draws(data, c, mulberry32(c.seed), loop.stepsPerEpoch, resume, side);
   const ctx = stepContext(c, o.resume);
-  const watch = new CollapseWatch();
+  const run: Run = { loop, control, data, ctx, emit, watch: new CollapseWatch(), resume };
   const online = c.knnEvery >= 0 && OnlineKnn.possible(data) ? new OnlineKnn(data, c) : null;
-  const pacer = new Pacer(loop, online, ctx.model, watch, emit, resume);
-  await pacer.start(!!resume);
-  const dims = { b: c.batchSize, projector: ctx.model.projector.outDim, backbone: ctx.model.backbone.featureDim };
-  const metrics = new MetricsWindow(loop, control, watch, emit, dims, resume); // its clock starts now
-  const checkpoints = new Checkpointer(loop, control, ctx, draws, data, metrics, pacer, emit, { ...o, sink: o.checkpoint }, !!resume);
+  const pacer = new Pacer(run, online);
+  await pacer.start();
+  const metrics = new MetricsWindow(run); // its clock starts now
+  const checkpoints = new Checkpointer(run, { draws, metrics, pacer }, o.checkpoint);
   const position = () => ({ step: loop.step, totalSteps: loop.schedule.totalSteps, runId: o.runId });
   const state = (s: 'running' | 'paused') => emit({ type: 'state', state: s, ...position() });
   const drain = () => metrics.drain();
@@ -67,7 +66,7 @@ export async function train(
     loop.phases.skip(pausedMs);
   };
   control.live = () => ({ model: ctx.model, step: loop.step, config: loop.config, trainedMs: trainedMs(loop) });
-  announce(emit, state, metrics, pacer, !!resume);
+  announce(run, state, metrics, pacer);
   const views = new StepViews(draws, viewSource(data, augmentWorker), c);
   const clock = loop.phases;
   clock.begin();
@@ -79,7 +78,7 @@ export async function train(
         const lr = learningRate(loop.step, loop.schedule);
         const diagnose = loop.step === 0 || (loop.step + 1) % c.diagEvery === 0;
         const pair = () => views.next(epoch, i, clock);
-        const { out, timing } = await runStep({ ctx, views: pair, step: loop.step, lr, diagnose, drain, clock });
+        const { out, timing } = await runStep(run, { views: pair, lr, diagnose, drain });
         next = i + 1;
         clock.stepDone(c.batchSize);
         await metrics.push({ step: ++loop.step, epoch, lr, ...out, ...timing });
@@ -128,7 +127,7 @@ const augmentWorker =
 
 /** The run's position at its start, after checking that the data gives whole batches and, on a
  *  resume, the same schedule. */
-function startLoop(data: Dataset, c: TrainConfig, runId: string, resume?: CheckpointMeta): RunLoop {
+function startLoop(data: Dataset, c: TrainConfig, { runId, runName }: TrainOptions, resume?: CheckpointMeta): RunLoop {
   const stepsPerEpoch = Math.floor(data.train.length / c.batchSize);
   if (stepsPerEpoch < 1) {
     throw new Error(
@@ -144,6 +143,7 @@ function startLoop(data: Dataset, c: TrainConfig, runId: string, resume?: Checkp
   const schedule = { baseLr: c.baseLr, batchSize: c.batchSize, warmupSteps: c.warmupEpochs * stepsPerEpoch, totalSteps };
   return {
     runId,
+    runName,
     config: c,
     step: resume?.step ?? 0,
     stepsPerEpoch,
@@ -173,16 +173,10 @@ export function stepContext(c: TrainConfig, resume?: Checkpoint): StepContext {
 }
 
 /** The run's first events: running, then a resumed run's history or a fresh run's k-NN start. */
-function announce(
-  emit: (e: TrainEvent) => void,
-  state: (s: 'running') => void,
-  metrics: MetricsWindow,
-  pacer: Pacer,
-  resumed: boolean,
-): void {
+function announce({ emit, resume }: Run, state: (s: 'running') => void, metrics: MetricsWindow, pacer: Pacer): void {
   state('running');
   const baselines = pacer.knnBaselines;
-  if (resumed)
+  if (resume)
     emit({
       type: 'history',
       records: metrics.history,
