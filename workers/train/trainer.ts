@@ -1,8 +1,9 @@
 // The training loop, top to bottom: data, model and optimizer, the loop. Its parts live beside it:
 // the metrics read-back (./metrics.ts), checkpoints (./checkpointing.ts), the pause point
 // (./pause.ts), the step as run and timed (./timed-step.ts), and what step times decide: a time
-// budget's epochs and the online k-NN's spacing (./pacing.ts). Control is cooperative: the loop
-// checks pause and stop flags every step, so TF.js state survives a pause or a stop.
+// budget's epochs and the online k-NN's spacing (./pacing.ts); they share the one Run (./run.ts).
+// Control is cooperative: the loop checks pause and stop flags every step, so TF.js state survives
+// a pause or a stop.
 import * as tf from '@tensorflow/tfjs';
 import type { TrainEvent } from '../contract/api';
 import type { TrainConfig } from '../contract/config';
