@@ -24,11 +24,11 @@ const REDUCED: Partial<TrainConfig> = {
   stem: 'cifar',
 };
 
-async function imagesPerSecond(c: TrainConfig, steps = 3): Promise<number> {
-  const model = buildModel(c);
-  const optimizer = makeOptimizer(c);
-  const ctx = { model, optimizer, config: c, avt: { ema: null } };
-  const shape: [number, number, number, number] = [c.batchSize, c.imageSize, c.imageSize, 3];
+async function imagesPerSecond(config: TrainConfig, steps = 3): Promise<number> {
+  const model = buildModel(config);
+  const optimizer = makeOptimizer(config);
+  const ctx = { model, optimizer, config, avt: { ema: null } };
+  const shape: [number, number, number, number] = [config.batchSize, config.imageSize, config.imageSize, 3];
   const x1 = tf.randomUniform(shape, 0, 1, 'float32', 1) as tf.Tensor4D;
   const x2 = tf.randomUniform(shape, 0, 1, 'float32', 2) as tf.Tensor4D;
   const times: number[] = [];
@@ -37,14 +37,14 @@ async function imagesPerSecond(c: TrainConfig, steps = 3): Promise<number> {
     const row = tf.tidy(() => trainStep(ctx, x1, x2, step + 1, 0.01).row);
     const [loss] = await row.data();
     row.dispose();
-    if (!Number.isFinite(loss)) throw new Error(`${c.backbone}: step ${step} gave a loss of ${loss}`);
+    if (!Number.isFinite(loss)) throw new Error(`${config.backbone}: step ${step} gave a loss of ${loss}`);
     if (step > 0) times.push(performance.now() - t0); // step 0 creates the optimizer slots
   }
   tf.dispose([x1, x2]);
   optimizer.dispose();
   model.dispose();
   const median = times.sort((a, b) => a - b)[Math.floor(times.length / 2)];
-  return (1000 * c.batchSize) / median;
+  return (1000 * config.batchSize) / median;
 }
 
 registerWasmGradKernels();

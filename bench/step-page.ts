@@ -49,10 +49,10 @@ function cases(): [string, TrainConfig][] {
  * a step past it aborts the worker); null when even batch 2 would take over 4 × MAX_STEP_MS.
  */
 const MEMORY_BUDGET = 3 * 1024 ** 3;
-function batchFor(c: TrainConfig, flops: number, ceiling: number): number | null {
+function batchFor(config: TrainConfig, flops: number, ceiling: number): number | null {
   const estMs = (b: number) => ((b * flops) / (0.2 * ceiling * 1e9)) * 1000;
-  const fits = (b: number) => estMs(b) <= MAX_STEP_MS && modelCard({ ...c, batchSize: b }).memory.total <= MEMORY_BUDGET;
-  let b = c.batchSize;
+  const fits = (b: number) => estMs(b) <= MAX_STEP_MS && modelCard({ ...config, batchSize: b }).memory.total <= MEMORY_BUDGET;
+  let b = config.batchSize;
   while (b > 2 && !fits(b)) b = Math.max(2, b >> 1);
   return estMs(b) > 4 * MAX_STEP_MS ? null : b;
 }

@@ -10,7 +10,13 @@ import { evaluationReport } from '../workers/eval/report';
 import { type EvalWeights, jobFeatures } from '../workers/eval/session';
 
 /** `kind`'s table (trained / random init / raw pixels) for weights `w`; `cache` shares each row's features between kinds. */
-export function evaluateInNode(kind: EvalKind, cache: FeatureCache, w: EvalWeights, data: Dataset, c: TrainConfig): Promise<EvalReport> {
-  const job: EvalJob = { weights: w, data, config: c, onProgress: () => {}, cancelled: () => false };
+export function evaluateInNode(
+  kind: EvalKind,
+  cache: FeatureCache,
+  w: EvalWeights,
+  data: Dataset,
+  config: TrainConfig,
+): Promise<EvalReport> {
+  const job: EvalJob = { weights: w, data, config, onProgress: () => {}, cancelled: () => false };
   return evaluationReport(job, kind, jobFeatures(cache, job));
 }

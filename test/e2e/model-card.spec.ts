@@ -17,8 +17,8 @@ async function setField(page: Page, key: keyof TrainConfig, value: string) {
   await expect(input).toHaveValue(value);
 }
 
-async function expectCard(page: Page, c: TrainConfig) {
-  const card = modelCard(c);
+async function expectCard(page: Page, config: TrainConfig) {
+  const card = modelCard(config);
   await expect(page.getByTestId('model-params')).toHaveAttribute('data-backbone', String(card.params.backbone));
   await expect(page.getByTestId('model-params')).toHaveAttribute('data-projector', String(card.params.projector));
   await expect(page.getByTestId('model-flops')).toHaveAttribute('data-flops', String(card.flops.total));

@@ -170,7 +170,7 @@ export function withRuntime(run: TrainConfig, today: TrainConfig): TrainConfig {
 }
 
 /** Cross-field checks a single field cannot make. */
-export function checkConfig(c: TrainConfig): ConfigWarning[] {
+export function checkConfig(config: TrainConfig): ConfigWarning[] {
   const w: ConfigWarning[] = [];
   for (const [lo, hi] of [
     ['cropScaleMin', 'cropScaleMax'],
@@ -178,17 +178,17 @@ export function checkConfig(c: TrainConfig): ConfigWarning[] {
     ['blurSigmaMin', 'blurSigmaMax'],
     ['gammaMin', 'gammaMax'],
   ] as const) {
-    if (c[lo] > c[hi]) w.push({ key: lo, value: String(c[lo]), reason: `${lo} must not exceed ${hi} (${c[hi]})` });
+    if (config[lo] > config[hi]) w.push({ key: lo, value: String(config[lo]), reason: `${lo} must not exceed ${hi} (${config[hi]})` });
   }
-  if (c.backbone.startsWith('vit') && c.progressiveFrom > 0) {
+  if (config.backbone.startsWith('vit') && config.progressiveFrom > 0) {
     w.push({
       key: 'progressiveFrom',
-      value: String(c.progressiveFrom),
+      value: String(config.progressiveFrom),
       reason: 'a ViT learns position embeddings for one grid of patches: progressive resolution needs a convolutional backbone (set 0)',
     });
   }
-  if (c.backbone.startsWith('vit') && c.patchSize > c.imageSize) {
-    w.push({ key: 'patchSize', value: String(c.patchSize), reason: `a ViT needs patchSize at most imageSize (${c.imageSize})` });
+  if (config.backbone.startsWith('vit') && config.patchSize > config.imageSize) {
+    w.push({ key: 'patchSize', value: String(config.patchSize), reason: `a ViT needs patchSize at most imageSize (${config.imageSize})` });
   }
   return w;
 }

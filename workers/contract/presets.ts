@@ -188,21 +188,21 @@ export const isPresetId = (id: string): id is AnyPresetId => id in ALL;
 const RECIPE_LOSS: Partial<Record<RecipeId, PresetId>> = { 'seed-resnet50v2': 'adaptive-seed' };
 
 /** The config with the preset's fields, and a recipe's own loss preset where it has one. */
-export function applyPreset(c: TrainConfig, id: AnyPresetId): TrainConfig {
+export function applyPreset(config: TrainConfig, id: AnyPresetId): TrainConfig {
   const loss = RECIPE_LOSS[id as RecipeId];
-  return { ...c, ...(ALL[id].config as Partial<TrainConfig>), ...(loss ? PRESETS[loss].config : {}) } as TrainConfig;
+  return { ...config, ...(ALL[id].config as Partial<TrainConfig>), ...(loss ? PRESETS[loss].config : {}) } as TrainConfig;
 }
 
-const holds = (c: TrainConfig, p: Preset) => Object.entries(p.config).every(([k, v]) => c[k as keyof TrainConfig] === v);
+const holds = (config: TrainConfig, p: Preset) => Object.entries(p.config).every(([k, v]) => config[k as keyof TrainConfig] === v);
 
 /** The loss preset whose every field the config holds, or null (a custom loss). */
-export function matchingPreset(c: TrainConfig): PresetId | null {
-  return PRESET_IDS.find((id) => holds(c, PRESETS[id])) ?? null;
+export function matchingPreset(config: TrainConfig): PresetId | null {
+  return PRESET_IDS.find((id) => holds(config, PRESETS[id])) ?? null;
 }
 
 /** The recipe whose every field the config holds, or null (a custom model or schedule). */
-export function matchingRecipe(c: TrainConfig): RecipeId | null {
-  return RECIPE_IDS.find((id) => holds(c, RECIPES[id])) ?? null;
+export function matchingRecipe(config: TrainConfig): RecipeId | null {
+  return RECIPE_IDS.find((id) => holds(config, RECIPES[id])) ?? null;
 }
 
 // Every preset value must pass its field's own validation, and a recipe must not touch a loss

@@ -39,19 +39,19 @@ export function configFromHash(
 }
 
 /** Writes the presets the config matches (unless they are the default's) and the fields that differ from them. */
-export function configToHash(c: TrainConfig): string {
+export function configToHash(config: TrainConfig): string {
   const params = new URLSearchParams();
   let base = DEFAULT_CONFIG;
   for (const [id, fallback] of [
-    [matchingRecipe(c), DEFAULT_RECIPE],
-    [matchingPreset(c), DEFAULT_PRESET],
+    [matchingRecipe(config), DEFAULT_RECIPE],
+    [matchingPreset(config), DEFAULT_PRESET],
   ] as const) {
     if (id === null || id === fallback) continue;
     params.append('preset', id);
     base = applyPreset(base, id);
   }
   for (const key of Object.keys(FIELDS) as (keyof TrainConfig)[]) {
-    if (c[key] !== base[key]) params.set(key, String(c[key]));
+    if (config[key] !== base[key]) params.set(key, String(config[key]));
   }
   const s = params.toString();
   return s ? `#${s}` : '';

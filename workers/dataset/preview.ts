@@ -37,27 +37,27 @@ async function toRgba(x: tf.Tensor4D): Promise<Uint8ClampedArray[]> {
   });
 }
 
-export async function previewAugment(data: Dataset, c: TrainConfig, count: number, draw: number): Promise<AugmentPreview> {
+export async function previewAugment(data: Dataset, config: TrainConfig, count: number, draw: number): Promise<AugmentPreview> {
   const idx = previewIndices(data, count);
   const { height: h, width: w, channels } = data.shape;
   // Its own generator (seed and draw), so the preview never moves the training run's stream.
-  const rand = mulberry32((c.seed * 1_000_003 + draw * 7919) >>> 0);
-  const p1 = drawParams(idx.length, h, w, viewOptions(c, 1, data.summary), rand);
-  const p2 = drawParams(idx.length, h, w, viewOptions(c, 2, data.summary), rand);
+  const rand = mulberry32((config.seed * 1_000_003 + draw * 7919) >>> 0);
+  const p1 = drawParams(idx.length, h, w, viewOptions(config, 1, data.summary), rand);
+  const p2 = drawParams(idx.length, h, w, viewOptions(config, 2, data.summary), rand);
   // The renderer the trainer's views come from (./render.ts), before normalization.
   const source = { pixels: data.pixels, height: h, width: w, channels, gray: data.summary.grayscale };
   const unit = { mean: [0, 0, 0], std: [1, 1, 1] };
-  const shape: [number, number, number, number] = [idx.length, c.imageSize, c.imageSize, 3];
+  const shape: [number, number, number, number] = [idx.length, config.imageSize, config.imageSize, 3];
   const [original, view1, view2] = tf.tidy(() => [
     uploadBatch(data, idx),
-    tf.tensor4d(renderView(source, idx, p1, c.imageSize, unit), shape),
-    tf.tensor4d(renderView(source, idx, p2, c.imageSize, unit), shape),
+    tf.tensor4d(renderView(source, idx, p1, config.imageSize, unit), shape),
+    tf.tensor4d(renderView(source, idx, p2, config.imageSize, unit), shape),
   ]);
   try {
     const [o, v1, v2] = await Promise.all([toRgba(original), toRgba(view1), toRgba(view2)]);
     const names = data.summary.classes.map((k) => k.name);
     return {
-      size: c.imageSize,
+      size: config.imageSize,
       height: h,
       width: w,
       items: Array.from(idx, (i, k) => ({ label: names[data.labels[i]] ?? '', original: o[k], view1: v1[k], view2: v2[k] })),

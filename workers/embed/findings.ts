@@ -29,12 +29,12 @@ export async function datasetRows(
   featureCache: FeatureCache,
   w: EvalWeights,
   data: Dataset,
-  c: TrainConfig,
+  config: TrainConfig,
   row: 'trained' | 'random init',
   onProgress: (done: number, total: number) => void,
   cancelled: () => boolean,
 ): Promise<{ x: Float32Array; dims: number; atypicality: Float32Array; mean: Float32Array }> {
-  const pair = await rowFeatures(featureCache, w, data, c, cancelled)(row, onProgress);
+  const pair = await rowFeatures(featureCache, w, data, config, cancelled)(row, onProgress);
   const stats: tf.Tensor[] = [];
   try {
     const dims = pair.train.shape[1];
@@ -86,9 +86,9 @@ export async function datasetRows(
 
 /** New images (RGB at the dataset's stored size, as ../dataset/ingest.ts decodes them) through the
  *  weights' readout, normalised with the dataset's channel statistics: [D] per image, flat. */
-export async function embedImages(w: EvalWeights, c: TrainConfig, data: Dataset, rgb: Uint8Array[]): Promise<Float32Array> {
+export async function embedImages(w: EvalWeights, config: TrainConfig, data: Dataset, rgb: Uint8Array[]): Promise<Float32Array> {
   const query = queryDataset(data, rgb);
-  const t = await embed(w.model, query, Int32Array.from(rgb.keys()), w.config.imageSize, c.featLayer, undefined, c.featPool);
+  const t = await embed(w.model, query, Int32Array.from(rgb.keys()), w.config.imageSize, config.featLayer, undefined, config.featPool);
   try {
     return (await t.data()) as Float32Array;
   } finally {

@@ -55,8 +55,8 @@ export const MAX_BASELINE_EPOCHS = 1000;
  * supervised.py (a ±3 px translation and a flip).
  */
 export type BaselineAugment = 'view' | 'light';
-export function baselineView(augment: BaselineAugment, c: TrainConfig, data: { grayscale: boolean }): AugmentOptions {
-  const view = viewOptions(c, 1, data);
+export function baselineView(augment: BaselineAugment, config: TrainConfig, data: { grayscale: boolean }): AugmentOptions {
+  const view = viewOptions(config, 1, data);
   if (augment === 'view') return view;
   return { ...view, cropScaleMin: 0.7, cropScaleMax: 1, jitterProb: 0, grayscaleProb: 0, blurProb: 0, solarizeProb: 0 };
 }
@@ -79,11 +79,11 @@ export type BaselineLength = ({ epochs: number } | { budgetMs: number }) & { bas
 export function baselineLength(
   trainedMs: number | undefined,
   runEpochs: number,
-  c: Pick<TrainConfig, 'baselineEpochs' | 'budgetMinutes'>,
+  config: Pick<TrainConfig, 'baselineEpochs' | 'budgetMinutes'>,
 ): BaselineLength {
-  if (c.baselineEpochs > 0) return { epochs: c.baselineEpochs, basis: 'baselineEpochs' };
+  if (config.baselineEpochs > 0) return { epochs: config.baselineEpochs, basis: 'baselineEpochs' };
   if (trainedMs && trainedMs > 0) return { budgetMs: Math.round(trainedMs), basis: "the run's training time" };
-  if (c.budgetMinutes > 0) return { budgetMs: c.budgetMinutes * 60_000, basis: 'the time budget field' };
+  if (config.budgetMinutes > 0) return { budgetMs: config.budgetMinutes * 60_000, basis: 'the time budget field' };
   return { epochs: runEpochs, basis: "the run's epochs (its training time was not recorded)" };
 }
 

@@ -42,21 +42,27 @@ export function takeWeights(
 
 /** Cache key of one row's features: the weights, the layer and the BatchNorm adaptation. Random
  *  init depends only on the run's config, raw pixels only on the evaluation size. */
-export function featureKey(w: EvalWeights, c: TrainConfig, row: RowName): string {
+export function featureKey(w: EvalWeights, config: TrainConfig, row: RowName): string {
   if (row === 'raw pixels') return `pixels|${w.config.imageSize}`;
   const weights = row === 'trained' ? `${w.source}@${w.step}` : `${w.source}|random`;
-  return `${weights}|${readoutKey(c)}`;
+  return `${weights}|${readoutKey(config)}`;
 }
 
 /** What an encoder's features are read as: its layer, pooling and BatchNorm adaptation ("pool:4x4|bn0"). */
-export const readoutKey = (c: Pick<TrainConfig, 'featLayer' | 'featPool' | 'bnAdaptSteps'>) =>
-  `${c.featLayer}${c.featLayer === 'pool' ? `:${c.featPool}` : ''}|bn${c.bnAdaptSteps}`;
+export const readoutKey = (config: Pick<TrainConfig, 'featLayer' | 'featPool' | 'bnAdaptSteps'>) =>
+  `${config.featLayer}${config.featLayer === 'pool' ? `:${config.featPool}` : ''}|bn${config.bnAdaptSteps}`;
 
 /** The table's features, through the cache; each row's encoder is embedded at most once. */
-export function rowFeatures(cache: FeatureCache, w: EvalWeights, data: Dataset, c: TrainConfig, cancelled: () => boolean): RowFeatures {
+export function rowFeatures(
+  cache: FeatureCache,
+  w: EvalWeights,
+  data: Dataset,
+  config: TrainConfig,
+  cancelled: () => boolean,
+): RowFeatures {
   return (row, onProgress) =>
-    cache.get(featureKey(w, c, row), data, async () => {
-      const bn = row === 'raw pixels' ? 0 : c.bnAdaptSteps;
+    cache.get(featureKey(w, config, row), data, async () => {
+      const bn = row === 'raw pixels' ? 0 : config.bnAdaptSteps;
       const total = bn + data.train.length + data.test.length;
       // BatchNorm adaptation writes running statistics: on a copy of its own, never on w.model.
       const model =
@@ -66,12 +72,12 @@ export function rowFeatures(cache: FeatureCache, w: EvalWeights, data: Dataset, 
           await adaptBatchNorm(
             model,
             data,
-            { steps: bn, batchSize: w.config.batchSize, imageSize: w.config.imageSize, seed: c.seed },
+            { steps: bn, batchSize: w.config.batchSize, imageSize: w.config.imageSize, seed: config.seed },
             (d) => onProgress(d, total),
             cancelled,
           );
         }
-        const layer = row === 'raw pixels' ? 'pixels' : c.featLayer;
+        const layer = row === 'raw pixels' ? 'pixels' : config.featLayer;
         const check = () => {
           if (cancelled()) throw new Error('evaluation cancelled');
         };
@@ -82,7 +88,7 @@ export function rowFeatures(cache: FeatureCache, w: EvalWeights, data: Dataset, 
           w.config.imageSize,
           layer,
           (d) => (check(), onProgress(bn + d, total)),
-          c.featPool,
+          config.featPool,
         );
         try {
           const test = await embed(
@@ -92,7 +98,7 @@ export function rowFeatures(cache: FeatureCache, w: EvalWeights, data: Dataset, 
             w.config.imageSize,
             layer,
             (d) => (check(), onProgress(bn + data.train.length + d, total)),
-            c.featPool,
+            config.featPool,
           );
           return { train, test };
         } catch (e) {

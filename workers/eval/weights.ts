@@ -15,8 +15,8 @@ import { nextTask } from '../train/next-task';
  * until one side is updated, and the trainer's next step, which assigns new tensors to its own
  * variables, leaves the copy at the step it was taken.
  */
-export function cloneModel(model: VicregModel, c: TrainConfig): VicregModel {
-  const copy = buildModel(c);
+export function cloneModel(model: VicregModel, config: TrainConfig): VicregModel {
+  const copy = buildModel(config);
   const from = model.store.params;
   const to = copy.store.params;
   const same =

@@ -40,10 +40,10 @@ export const config: TrainConfig = {
 };
 
 /** Trains `c` on the synthetic dataset, keeping every checkpoint and event. */
-export async function run(c: TrainConfig, resume?: Checkpoint) {
+export async function run(config: TrainConfig, resume?: Checkpoint) {
   const saved: Checkpoint[] = [];
   const events: TrainEvent[] = [];
-  const result = await train(dataset(), c, new RunControl(), (e) => events.push(e), {
+  const result = await train(dataset(), config, new RunControl(), (e) => events.push(e), {
     runId: 'r1',
     runName: 'test run',
     resume,

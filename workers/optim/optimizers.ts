@@ -193,8 +193,8 @@ export function clipByGlobalNorm(grads: tf.Tensor[], maxNorm: number): tf.Tensor
 }
 
 /** The optimizer a config names, with its hyper-parameters. */
-export function makeOptimizer(c: TrainConfig): Optimizer {
-  if (c.optimizer === 'adamw') return adamw({ weightDecay: c.weightDecay, beta1: c.momentum });
-  if (c.optimizer === 'sgd') return sgd({ weightDecay: c.weightDecay, momentum: c.momentum });
-  return lars({ weightDecay: c.weightDecay, momentum: c.momentum, eta: c.eta });
+export function makeOptimizer(config: TrainConfig): Optimizer {
+  if (config.optimizer === 'adamw') return adamw({ weightDecay: config.weightDecay, beta1: config.momentum });
+  if (config.optimizer === 'sgd') return sgd({ weightDecay: config.weightDecay, momentum: config.momentum });
+  return lars({ weightDecay: config.weightDecay, momentum: config.momentum, eta: config.eta });
 }

@@ -32,9 +32,9 @@ const valuesOf = (c: Checkpoint, prefix: string) =>
   );
 
 /** A random model of `c` as a checkpoint (values only matter for equality). */
-async function randomCheckpoint(c: TrainConfig): Promise<Checkpoint> {
-  const model = buildModel(c);
-  const optimizer = makeOptimizer(c);
+async function randomCheckpoint(config: TrainConfig): Promise<Checkpoint> {
+  const model = buildModel(config);
+  const optimizer = makeOptimizer(config);
   const { layout, read } = captureTensors(model, optimizer, { ema: null });
   const data = await read();
   const rand = mulberry32(11);
@@ -44,11 +44,11 @@ async function randomCheckpoint(c: TrainConfig): Promise<Checkpoint> {
   return {
     meta: {
       ...layout,
-      config: c,
+      config,
       step: 0,
       epoch: 0,
       stepInEpoch: 0,
-      totalSteps: c.epochs,
+      totalSteps: config.epochs,
       runName: 'x',
       dataset: { id: 'd', name: 'd' },
       normalization: { mean: [0, 0, 0], std: [1, 1, 1] },

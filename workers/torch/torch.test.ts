@@ -111,8 +111,11 @@ const CASES: Record<string, Partial<TrainConfig>> = {
 };
 
 /** The model of `c` with every value random (BatchNorm statistics too), as a checkpoint. */
-async function randomCheckpoint(c: TrainConfig, seed: number): Promise<{ checkpoint: Checkpoint; model: ReturnType<typeof buildModel> }> {
-  const model = buildModel(c);
+async function randomCheckpoint(
+  config: TrainConfig,
+  seed: number,
+): Promise<{ checkpoint: Checkpoint; model: ReturnType<typeof buildModel> }> {
+  const model = buildModel(config);
   const rand = mulberry32(seed);
   tf.tidy(() => {
     for (const p of model.store.params) {
@@ -144,17 +147,17 @@ async function randomCheckpoint(c: TrainConfig, seed: number): Promise<{ checkpo
         );
     }
   });
-  const optimizer = makeOptimizer(c);
+  const optimizer = makeOptimizer(config);
   const { layout, read } = captureTensors(model, optimizer, { ema: null });
   const data = await read();
   optimizer.dispose();
   const meta = {
     ...layout,
-    config: c,
+    config,
     step: 3,
     epoch: 0,
     stepInEpoch: 3,
-    totalSteps: 10 * c.epochs,
+    totalSteps: 10 * config.epochs,
     runName: 'torch test',
     dataset: { id: 'd', name: 'd' },
     normalization: { mean: [0, 0, 0], std: [1, 1, 1] },

@@ -37,14 +37,14 @@ export class Draws {
 
   constructor(
     private readonly data: Dataset,
-    private readonly c: TrainConfig,
+    private readonly config: TrainConfig,
     private readonly rand: Rng,
     private readonly stepsPerEpoch: number,
     resume?: Pick<CheckpointMeta, 'epoch' | 'stepInEpoch' | 'rng'>,
     /** The views' side at a step of the run (0-based); the config's imageSize when not given. */
-    private readonly sideOf: (step: number) => number = () => c.imageSize,
+    private readonly sideOf: (step: number) => number = () => config.imageSize,
   ) {
-    this.views = [viewOptions(c, 1, data.summary), viewOptions(c, 2, data.summary)];
+    this.views = [viewOptions(config, 1, data.summary), viewOptions(config, 2, data.summary)];
     this.epoch = resume?.epoch ?? 0;
     this.index = resume?.stepInEpoch ?? 0;
     // A resumed epoch replays its shuffle from the state it began with, then picks the generator
@@ -62,7 +62,7 @@ export class Draws {
       this.shuffle();
     }
     const { epoch, index } = this;
-    const { batchSize: B } = this.c;
+    const { batchSize: B } = this.config;
     this.stepStates.set(key(epoch, index), this.rand.getState());
     const batch = this.order.subarray(index * B, (index + 1) * B).map((k) => this.data.train[k]);
     const { height: h, width: w } = this.data.shape;

@@ -94,12 +94,12 @@ export class OnlineKnn {
 
   constructor(
     private data: Dataset,
-    private c: TrainConfig,
+    private config: TrainConfig,
   ) {
-    ({ train: this.train, test: this.test } = onlineSubsets(data, c.seed));
+    ({ train: this.train, test: this.test } = onlineSubsets(data, config.seed));
     this.trainY = Int32Array.from(this.train, (i) => data.labels[i]);
     this.testY = Int32Array.from(this.test, (i) => data.labels[i]);
-    this.k = Math.min(c.knnK, this.train.length);
+    this.k = Math.min(config.knnK, this.train.length);
   }
 
   /** Whether the dataset has what k-NN needs: labels, two classes, both subsets non-empty. */
@@ -110,8 +110,8 @@ export class OnlineKnn {
   /** The features the evaluation reads (featLayer, featPool), in inference mode. */
   private features(model: VicregModel | null): Features {
     if (!model) return (x) => tf.reshape(x, [x.shape[0], -1]) as tf.Tensor2D;
-    if (this.c.featLayer === 'proj') return (x) => model.forward(x, false).embedding;
-    return (x) => readout(model.backbone, x, this.c.featPool);
+    if (this.config.featLayer === 'proj') return (x) => model.forward(x, false).embedding;
+    return (x) => readout(model.backbone, x, this.config.featPool);
   }
 
   /** Enqueues the embedding and the similarity top-k on the device; nothing is read back here. */
@@ -119,7 +119,7 @@ export class OnlineKnn {
     const embed = (indices: Int32Array) => {
       const parts: tf.Tensor2D[] = [];
       for (let s = 0; s < indices.length; s += CHUNK) {
-        parts.push(tf.tidy(() => l2Normalize(features(evalInput(this.data, indices.subarray(s, s + CHUNK), this.c.imageSize)))));
+        parts.push(tf.tidy(() => l2Normalize(features(evalInput(this.data, indices.subarray(s, s + CHUNK), this.config.imageSize)))));
       }
       const all = tf.concat(parts) as tf.Tensor2D;
       tf.dispose(parts);
@@ -143,7 +143,7 @@ export class OnlineKnn {
     try {
       const [v, i] = await Promise.all([values.data(), indices.data()]);
       this.lastMs = performance.now() - t0;
-      return knnCorrect(v, i, this.k, this.trainY, this.testY, this.data.summary.classes.length, this.c.knnT);
+      return knnCorrect(v, i, this.k, this.trainY, this.testY, this.data.summary.classes.length, this.config.knnT);
     } finally {
       tf.dispose([values, indices]);
     }
@@ -155,14 +155,14 @@ export class OnlineKnn {
   /** The reference lines: raw pixels and a random-init encoder of the run's architecture and seed. */
   async baselines(every: number): Promise<KnnBaselines> {
     this.pixels = await this.measure(null);
-    const random = buildModel(this.c);
+    const random = buildModel(this.config);
     try {
       return {
         pixels: share(this.pixels),
         random: share(await this.measure(random)),
         trainCount: this.train.length,
         testCount: this.test.length,
-        features: featuresLabel(this.c),
+        features: featuresLabel(this.config),
         every,
       };
     } finally {

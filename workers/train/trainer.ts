@@ -41,19 +41,19 @@ export interface TrainOptions {
 
 export async function train(
   data: Dataset,
-  c: TrainConfig,
+  config: TrainConfig,
   control: RunControl,
   emit: Emit,
   o: TrainOptions = { runId: 'run', runName: 'run' },
 ): Promise<TrainedRun> {
   const resume = o.resume?.meta;
-  const loop = startLoop(data, c, o, resume);
+  const loop = startLoop(data, config, o, resume);
   // The views' side at a step: progressive resolution's once the run's length is fixed (./resolution.ts).
-  const side = (step: number) => sideAt(c, step, pacer.budgetOpen ? null : loop.schedule.totalSteps);
-  const draws = new Draws(data, c, mulberry32(c.seed), loop.stepsPerEpoch, resume, side);
-  const ctx = stepContext(c, o.resume);
+  const side = (step: number) => sideAt(config, step, pacer.budgetOpen ? null : loop.schedule.totalSteps);
+  const draws = new Draws(data, config, mulberry32(config.seed), loop.stepsPerEpoch, resume, side);
+  const ctx = stepContext(config, o.resume);
   const run: Run = { loop, control, data, ctx, emit, watch: new CollapseWatch(), resume };
-  const online = c.knnEvery >= 0 && OnlineKnn.possible(data) ? new OnlineKnn(data, c) : null;
+  const online = config.knnEvery >= 0 && OnlineKnn.possible(data) ? new OnlineKnn(data, config) : null;
   const pacer = new Pacer(run, online);
   await pacer.start();
   const metrics = new MetricsWindow(run); // its clock starts now
@@ -68,7 +68,7 @@ export async function train(
   };
   control.live = () => ({ model: ctx.model, step: loop.step, config: loop.config, trainedMs: trainedMs(loop) });
   announce(run, state, metrics, pacer);
-  const views = new StepViews(draws, viewSource(data, augmentWorker), c);
+  const views = new StepViews(draws, viewSource(data, augmentWorker), config);
   const clock = loop.phases;
   clock.begin();
   try {
@@ -77,16 +77,16 @@ export async function train(
       for (let i = next; i < loop.stepsPerEpoch && !control.stopped; i++) {
         if (!(await pausePoint(control, { save: () => checkpoints.save('manual', epoch, i), drain, state, resumed }))) break;
         const lr = learningRate(loop.step, loop.schedule);
-        const diagnose = loop.step === 0 || (loop.step + 1) % c.diagEvery === 0;
+        const diagnose = loop.step === 0 || (loop.step + 1) % config.diagEvery === 0;
         const pair = () => views.next(epoch, i, clock);
         const { out, timing } = await runStep(run, { views: pair, lr, diagnose, drain });
         next = i + 1;
-        clock.stepDone(c.batchSize);
+        clock.stepDone(config.batchSize);
         await metrics.push({ step: ++loop.step, epoch, lr, ...out, ...timing });
         clock.time('other', () => pacer.after(epoch));
         const reason =
           next === loop.stepsPerEpoch ? (loop.step >= loop.schedule.totalSteps && !pacer.budgetOpen ? 'end' : 'epoch') : 'interval';
-        if (reason !== 'interval' || loop.step % c.checkpointEvery === 0) await checkpoints.save(reason, epoch, next);
+        if (reason !== 'interval' || loop.step % config.checkpointEvery === 0) await checkpoints.save(reason, epoch, next);
         await clock.wait('next task', nextTask());
       }
       if (control.stopped) {
@@ -128,24 +128,24 @@ const augmentWorker =
 
 /** The run's position at its start, after checking that the data gives whole batches and, on a
  *  resume, the same schedule. */
-function startLoop(data: Dataset, c: TrainConfig, { runId, runName }: TrainOptions, resume?: CheckpointMeta): RunLoop {
-  const stepsPerEpoch = Math.floor(data.train.length / c.batchSize);
+function startLoop(data: Dataset, config: TrainConfig, { runId, runName }: TrainOptions, resume?: CheckpointMeta): RunLoop {
+  const stepsPerEpoch = Math.floor(data.train.length / config.batchSize);
   if (stepsPerEpoch < 1) {
     throw new Error(
-      `the training split has ${data.train.length} images, fewer than one batch of ${c.batchSize}: lower batchSize to at most ${data.train.length}`,
+      `the training split has ${data.train.length} images, fewer than one batch of ${config.batchSize}: lower batchSize to at most ${data.train.length}`,
     );
   }
-  const totalSteps = stepsPerEpoch * c.epochs;
+  const totalSteps = stepsPerEpoch * config.epochs;
   if (resume && resume.totalSteps !== totalSteps) {
     throw new Error(
-      `run "${resume.runName}" has ${resume.totalSteps / resume.config.epochs} steps per epoch; this dataset's split at batch size ${c.batchSize} gives ${stepsPerEpoch}: it cannot continue the same schedule. Open the dataset it trained on, unchanged.`,
+      `run "${resume.runName}" has ${resume.totalSteps / resume.config.epochs} steps per epoch; this dataset's split at batch size ${config.batchSize} gives ${stepsPerEpoch}: it cannot continue the same schedule. Open the dataset it trained on, unchanged.`,
     );
   }
-  const schedule = { baseLr: c.baseLr, batchSize: c.batchSize, warmupSteps: c.warmupEpochs * stepsPerEpoch, totalSteps };
+  const schedule = { baseLr: config.baseLr, batchSize: config.batchSize, warmupSteps: config.warmupEpochs * stepsPerEpoch, totalSteps };
   return {
     runId,
     runName,
-    config: c,
+    config,
     step: resume?.step ?? 0,
     stepsPerEpoch,
     schedule,
@@ -158,10 +158,10 @@ function startLoop(data: Dataset, c: TrainConfig, { runId, runName }: TrainOptio
 
 /** Model, optimizer and AVT state, restored from the checkpoint on a resume. Recomputation where
  *  the plain step would not fit the backend (the WASM heap; a GPU's total memory is unknown). */
-export function stepContext(c: TrainConfig, resume?: Checkpoint): StepContext {
-  const model = buildModel(c);
-  const recompute = usesRecompute(modelCard(c), c.recompute, tf.getBackend() === 'wasm' ? WASM_HEAP_LIMIT : null);
-  const ctx: StepContext = { model, optimizer: makeOptimizer(c), config: c, avt: { ema: null }, recompute };
+export function stepContext(config: TrainConfig, resume?: Checkpoint): StepContext {
+  const model = buildModel(config);
+  const recompute = usesRecompute(modelCard(config), config.recompute, tf.getBackend() === 'wasm' ? WASM_HEAP_LIMIT : null);
+  const ctx: StepContext = { model, optimizer: makeOptimizer(config), config, avt: { ema: null }, recompute };
   if (resume) {
     try {
       ctx.avt = restoreTensors(resume, model, ctx.optimizer);
