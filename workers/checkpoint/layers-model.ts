@@ -5,7 +5,7 @@
 // checkpoint's, copied by their stable names.
 import * as tf from '@tensorflow/tfjs';
 import type { TrainConfig } from '../contract/config';
-import { mobilenetV2Plan, RESNETS, resnetPlan, resnetV2Plan, type ResnetName } from '../model/arch';
+import { type ConvPlan, mobilenetV2Plan, resnetPlan, resnetV2Plan, type ResnetName, smallCnnPlan } from '../model/arch';
 import { parseSpec } from '../model/projector';
 import type { Checkpoint } from './record';
 
@@ -34,151 +34,126 @@ function bn(
   return tf.layers.batchNormalization({ epsilon, name }).apply(h) as tf.SymbolicTensor;
 }
 
-/** workers/model/encoder.ts smallCnn: [B, H, W, 3] (any H, W) -> [B, 8·width]. */
-function smallCnnLayers(config: TrainConfig, get: Lookup): Built {
-  const weights: [string, tf.Tensor[]][] = [];
-  const input = tf.input({ shape: [null, null, 3], name: 'image' });
-  let h = input;
-  [1, 2, 2, 2].forEach((strides, i) => {
-    const name = `backbone.conv${i + 1}`;
-    weights.push([name, [get(`${name}.weight`)]]);
-    h = tf.layers
-      .conv2d({ filters: config.width * 2 ** i, kernelSize: 3, strides, padding: 'same', useBias: false, name })
-      .apply(h) as tf.SymbolicTensor;
-    h = bn(h, `backbone.bn${i + 1}`, weights, get);
-    h = tf.layers.reLU({ name: `backbone.relu${i + 1}` }).apply(h) as tf.SymbolicTensor;
-  });
-  h = tf.layers.globalAveragePooling2d({ name: 'backbone.pool' }).apply(h) as tf.SymbolicTensor;
-  return { model: tf.model({ inputs: input, outputs: h, name: 'encoder' }), weights };
-}
-
-type Built = { model: tf.LayersModel; weights: [string, tf.Tensor[]][] };
 type Sym = tf.SymbolicTensor;
+type Built = { model: tf.LayersModel; weights: [string, tf.Tensor[]][] };
+
+/** What a backbone's layers take beyond its plan in arch.ts. */
+interface Style {
+  eps: number; // BatchNorm epsilon of the framework the backbone copies (TORCH_BN, KERAS_BN)
+  maxValue?: number; // MobileNetV2's ReLU6
+  // 'torch': symmetric padding ⌊k/2⌋ (workers/model/layers.ts `conv`) as ZeroPadding2D + a 'valid'
+  // Conv2D, since TF's 'same' pads asymmetrically at stride 2 and would shift every feature.
+  // 'same': the small CNN, which the studio itself pads 'same' (workers/model/encoder.ts).
+  padding: 'torch' | 'same';
+}
 
 /**
- * torch's conv with symmetric padding ⌊k/2⌋ (workers/model/layers.ts `conv`) as ZeroPadding2D +
- * a 'valid' Conv2D: TF's 'same' pads asymmetrically at stride 2 and would shift every feature.
+ * One encoder as layers, built by walking a plan of workers/model/arch.ts; the checkpoint's
+ * weights of each layer are collected by name for withWeights.
  */
-function torchConv(
-  h: Sym,
-  name: string,
-  k: number,
-  filters: number,
-  strides: number,
-  weights: Built['weights'],
-  get: Lookup,
-  depthwise = false,
-  useBias = false,
-): Sym {
-  const pad = Math.floor(k / 2);
-  if (pad > 0) h = tf.layers.zeroPadding2d({ padding: pad, name: `${name}.pad` }).apply(h) as Sym;
-  weights.push([name, useBias ? [get(`${name}.weight`), get(`${name}.bias`)] : [get(`${name}.weight`)]]);
-  const layer = depthwise
-    ? tf.layers.depthwiseConv2d({ kernelSize: k, strides, padding: 'valid', useBias: false, name })
-    : tf.layers.conv2d({ filters, kernelSize: k, strides, padding: 'valid', useBias, name });
-  return layer.apply(h) as Sym;
+class EncoderGraph {
+  readonly weights: Built['weights'] = [];
+  readonly input = tf.input({ shape: [null, null, 3], name: 'image' });
+  constructor(
+    private readonly get: Lookup,
+    private readonly style: Style,
+  ) {}
+
+  /** The conv, its BatchNorm and, where the plan has one, its activation, named `act`. */
+  conv(h: Sym, c: ConvPlan, act?: string): Sym {
+    const { name, k, stride: strides, bias: useBias } = c;
+    const same = this.style.padding === 'same';
+    const pad = Math.floor(k / 2);
+    if (!same && pad > 0) h = tf.layers.zeroPadding2d({ padding: pad, name: `${name}.pad` }).apply(h) as Sym;
+    this.weights.push([name, useBias ? [this.get(`${name}.weight`), this.get(`${name}.bias`)] : [this.get(`${name}.weight`)]]);
+    const padding = same ? 'same' : 'valid';
+    const layer = c.depthwise
+      ? tf.layers.depthwiseConv2d({ kernelSize: k, strides, padding, useBias, name })
+      : tf.layers.conv2d({ filters: c.cout, kernelSize: k, strides, padding, useBias, name });
+    h = layer.apply(h) as Sym;
+    if (c.bn) h = this.bn(h, c.bn);
+    if (!c.relu) return h;
+    if (!act) throw new Error(`the layers export names no activation after ${name}`);
+    return this.relu(h, act);
+  }
+
+  bn(h: Sym, name: string): Sym {
+    return bn(h, name, this.weights, this.get, this.style.eps);
+  }
+
+  relu(h: Sym, name: string): Sym {
+    return tf.layers.reLU({ name, maxValue: this.style.maxValue }).apply(h) as Sym;
+  }
+
+  maxPool(h: Sym, padName: string, name: string): Sym {
+    h = tf.layers.zeroPadding2d({ padding: 1, name: padName }).apply(h) as Sym;
+    return tf.layers.maxPooling2d({ poolSize: 3, strides: 2, padding: 'valid', name }).apply(h) as Sym;
+  }
+
+  add(name: string, a: Sym, b: Sym): Sym {
+    return tf.layers.add({ name }).apply([a, b]) as Sym;
+  }
+
+  pooled(h: Sym): Built {
+    h = tf.layers.globalAveragePooling2d({ name: 'backbone.pool' }).apply(h) as Sym;
+    return { model: tf.model({ inputs: this.input, outputs: h, name: 'encoder' }), weights: this.weights };
+  }
 }
 
-const relu = (h: Sym, name: string, maxValue?: number) => tf.layers.reLU({ name, maxValue }).apply(h) as Sym;
+/** workers/model/encoder.ts smallCnn: [B, H, W, 3] (any H, W) -> [B, 8·width]. */
+function smallCnnLayers(config: TrainConfig, get: Lookup): Built {
+  const e = new EncoderGraph(get, { eps: TORCH_BN.eps, padding: 'same' });
+  return e.pooled(smallCnnPlan(config.width).convs.reduce((h, c, i) => e.conv(h, c, `backbone.relu${i + 1}`), e.input));
+}
 
 /** workers/model/resnet.ts, both stems, basic and bottleneck blocks. */
 function resnetLayers(config: TrainConfig, get: Lookup): Built {
-  const name = config.backbone as ResnetName;
-  const plan = resnetPlan(name, config.widthMult);
-  const imagenet = config.stem === 'imagenet';
-  const bottleneck = RESNETS[name].block === 'bottleneck';
-  const weights: Built['weights'] = [];
-  const input = tf.input({ shape: [null, null, 3], name: 'image' });
-  let h = torchConv(input, 'backbone.conv1', imagenet ? 7 : 3, plan.stem, imagenet ? 2 : 1, weights, get);
-  h = relu(bn(h, 'backbone.bn1', weights, get), 'backbone.relu');
-  if (imagenet) {
-    // max-pool 3×3 / 2 with padding 1: after a ReLU, zero padding equals torch's −∞ padding.
-    h = tf.layers.zeroPadding2d({ padding: 1, name: 'backbone.maxpool.pad' }).apply(h) as Sym;
-    h = tf.layers.maxPooling2d({ poolSize: 3, strides: 2, padding: 'valid', name: 'backbone.maxpool' }).apply(h) as Sym;
-  }
+  const plan = resnetPlan(config.backbone as ResnetName, config.widthMult, config.stem);
+  const e = new EncoderGraph(get, { eps: TORCH_BN.eps, padding: 'torch' });
+  let h = e.conv(e.input, plan.stemConv, 'backbone.relu');
+  // After a ReLU, zero padding equals torch's −∞ padding.
+  if (plan.pool) h = e.maxPool(h, 'backbone.maxpool.pad', 'backbone.maxpool');
   for (const p of plan.blocks) {
     const n = `backbone.${p.name}`;
-    const shapes: [number, number, number][] = bottleneck
-      ? [
-          [1, p.planes, 1],
-          [3, p.planes, p.stride],
-          [1, p.cout, 1],
-        ]
-      : [
-          [3, p.planes, p.stride],
-          [3, p.cout, 1],
-        ];
-    let y = h;
-    shapes.forEach(([k, filters, stride], i) => {
-      y = bn(torchConv(y, `${n}.conv${i + 1}`, k, filters, stride, weights, get), `${n}.bn${i + 1}`, weights, get);
-      if (i < shapes.length - 1) y = relu(y, `${n}.relu${i + 1}`);
-    });
-    const shortcut = p.downsample
-      ? bn(torchConv(h, `${n}.downsample.0`, 1, p.cout, p.stride, weights, get), `${n}.downsample.1`, weights, get)
-      : h;
-    h = relu(tf.layers.add({ name: `${n}.add` }).apply([y, shortcut]) as Sym, `${n}.relu`);
+    const y = p.convs.reduce((t, c, i) => e.conv(t, c, `${n}.relu${i + 1}`), h);
+    const shortcut = p.downsample ? e.conv(h, p.downsample) : h;
+    h = e.relu(e.add(`${n}.add`, y, shortcut), `${n}.relu`);
   }
-  h = tf.layers.globalAveragePooling2d({ name: 'backbone.pool' }).apply(h) as Sym;
-  return { model: tf.model({ inputs: input, outputs: h, name: 'encoder' }), weights };
+  return e.pooled(h);
 }
 
 /** workers/model/mobilenetv2.ts: ReLU6, depthwise 3×3, linear bottlenecks. */
 function mobilenetV2Layers(config: TrainConfig, get: Lookup): Built {
   const plan = mobilenetV2Plan(config.widthMult);
-  const weights: Built['weights'] = [];
-  const input = tf.input({ shape: [null, null, 3], name: 'image' });
-  const convBn = (h: Sym, conv: string, norm: string, k: number, filters: number, stride: number, act: boolean, depthwise = false) => {
-    const y = bn(torchConv(h, conv, k, filters, stride, weights, get, depthwise), norm, weights, get);
-    return act ? relu(y, `${norm}.relu6`, 6) : y;
-  };
-  let h = convBn(input, 'backbone.features.0.0', 'backbone.features.0.1', 3, plan.first, 2, true);
+  const e = new EncoderGraph(get, { eps: TORCH_BN.eps, maxValue: 6, padding: 'torch' });
+  const unit = (h: Sym, c: ConvPlan) => e.conv(h, c, `${c.bn}.relu6`);
+  let h = unit(e.input, plan.firstConv);
   for (const p of plan.blocks) {
-    const n = `backbone.features.${p.index}.conv`;
-    let y = h;
-    let at = 0;
-    if (p.expand) {
-      y = convBn(y, `${n}.0.0`, `${n}.0.1`, 1, p.hidden, 1, true);
-      at = 1;
-    }
-    y = convBn(y, `${n}.${at}.0`, `${n}.${at}.1`, 3, p.hidden, p.stride, true, true);
-    y = convBn(y, `${n}.${at + 1}`, `${n}.${at + 2}`, 1, p.cout, 1, false);
-    h = p.residual ? (tf.layers.add({ name: `backbone.features.${p.index}.add` }).apply([h, y]) as Sym) : y;
+    const y = p.convs.reduce(unit, h);
+    h = p.residual ? e.add(`backbone.features.${p.index}.add`, h, y) : y;
   }
-  const last = plan.blocks.length + 1;
-  h = convBn(h, `backbone.features.${last}.0`, `backbone.features.${last}.1`, 1, plan.last, 1, true);
-  h = tf.layers.globalAveragePooling2d({ name: 'backbone.pool' }).apply(h) as Sym;
-  return { model: tf.model({ inputs: input, outputs: h, name: 'encoder' }), weights };
+  return e.pooled(unit(h, plan.lastConv));
 }
 
 /** workers/model/resnetv2.ts: Keras's ResNet50V2 in the layers Keras builds it from. */
 function resnetV2Layers(config: TrainConfig, get: Lookup): Built {
-  const plan = resnetV2Plan(config.widthMult);
-  const imagenet = config.stem === 'imagenet';
-  const weights: Built['weights'] = [];
-  const conv = (h: Sym, name: string, k: number, filters: number, strides: number, bias: boolean) =>
-    torchConv(h, `backbone.${name}`, k, filters, strides, weights, get, false, bias);
-  const kbn = (h: Sym, name: string) => bn(h, `backbone.${name}`, weights, get, KERAS_BN.eps);
-  const input = tf.input({ shape: [null, null, 3], name: 'image' });
-  let h = conv(input, 'conv1_conv', imagenet ? 7 : 3, plan.stem, imagenet ? 2 : 1, true);
-  if (imagenet) {
-    h = tf.layers.zeroPadding2d({ padding: 1, name: 'backbone.pool1_pad' }).apply(h) as Sym;
-    h = tf.layers.maxPooling2d({ poolSize: 3, strides: 2, padding: 'valid', name: 'backbone.pool1_pool' }).apply(h) as Sym;
-  }
+  const plan = resnetV2Plan(config.widthMult, config.stem);
+  const e = new EncoderGraph(get, { eps: KERAS_BN.eps, padding: 'torch' });
+  let h = e.conv(e.input, plan.stemConv);
+  // Keras's own pool1_pad pads with zeros (keras/src/applications/resnet.py builds the stem).
+  if (plan.pool) h = e.maxPool(h, 'backbone.pool1_pad', 'backbone.pool1_pool');
   for (const p of plan.blocks) {
-    const pre = relu(kbn(h, `${p.name}_preact_bn`), `backbone.${p.name}_preact_relu`);
-    const shortcut = p.convShortcut
-      ? conv(pre, `${p.name}_0_conv`, 1, p.cout, p.stride, true)
+    const n = `backbone.${p.name}`;
+    const pre = e.relu(e.bn(h, p.preact), `${n}_preact_relu`);
+    const shortcut = p.shortcut
+      ? e.conv(pre, p.shortcut)
       : p.stride > 1
-        ? (tf.layers.maxPooling2d({ poolSize: 1, strides: p.stride, name: `backbone.${p.name}_0_pool` }).apply(h) as Sym)
+        ? (tf.layers.maxPooling2d({ poolSize: 1, strides: p.stride, name: `${n}_0_pool` }).apply(h) as Sym)
         : h;
-    let y = relu(kbn(conv(pre, `${p.name}_1_conv`, 1, p.filters, 1, false), `${p.name}_1_bn`), `backbone.${p.name}_1_relu`);
-    y = relu(kbn(conv(y, `${p.name}_2_conv`, 3, p.filters, p.stride, false), `${p.name}_2_bn`), `backbone.${p.name}_2_relu`);
-    y = conv(y, `${p.name}_3_conv`, 1, p.cout, 1, true);
-    h = tf.layers.add({ name: `backbone.${p.name}_out` }).apply([shortcut, y]) as Sym;
+    const y = p.convs.reduce((t, c, i) => e.conv(t, c, `${n}_${i + 1}_relu`), pre);
+    h = e.add(`${n}_out`, shortcut, y);
   }
-  h = relu(kbn(h, 'post_bn'), 'backbone.post_relu');
-  h = tf.layers.globalAveragePooling2d({ name: 'backbone.pool' }).apply(h) as Sym;
-  return { model: tf.model({ inputs: input, outputs: h, name: 'encoder' }), weights };
+  return e.pooled(e.relu(e.bn(h, 'backbone.post_bn'), 'backbone.post_relu'));
 }
 
 // A ViT needs multi-head attention, which tfjs-layers 4.22 does not have as a layer: its weights

@@ -95,7 +95,7 @@ export interface ResnetPlan {
 
 /**
  * The stem and every block of a ResNet, in order. `stem` decides only stemConv and pool, so a
- * caller that reads the blocks alone (workers/checkpoint/layers-model.ts) may leave the config's default.
+ * caller that reads the blocks alone (workers/model/card.ts's featureDim) may leave the config's default.
  */
 export function resnetPlan(name: ResnetName, widthMult: number, stem: Stem = 'cifar'): ResnetPlan {
   const { block, layers } = RESNETS[name];
@@ -175,7 +175,7 @@ export interface ResnetV2Plan {
 
 /**
  * The stem and every block of ResNet50V2 at a width multiplier. `stem` decides only stemConv and
- * pool, so a caller that reads the blocks alone (workers/checkpoint/layers-model.ts) may leave the config's default.
+ * pool, so a caller that reads the blocks alone (workers/model/card.ts's featureDim) may leave the config's default.
  */
 export function resnetV2Plan(widthMult: number, stem: Stem = 'cifar'): ResnetV2Plan {
   const width = scaled(64, widthMult);
