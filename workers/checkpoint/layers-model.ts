@@ -158,7 +158,7 @@ function resnetV2Layers(config: TrainConfig, get: Lookup): Built {
 
 // A ViT needs multi-head attention, which tfjs-layers 4.22 does not have as a layer: its weights
 // leave as the full checkpoint file instead.
-const ENCODERS: Partial<Record<TrainConfig['backbone'], (c: TrainConfig, get: Lookup) => Built>> = {
+const ENCODERS: Partial<Record<TrainConfig['backbone'], (config: TrainConfig, get: Lookup) => Built>> = {
   'small-cnn': smallCnnLayers,
   resnet18: resnetLayers,
   resnet34: resnetLayers,
