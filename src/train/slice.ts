@@ -81,6 +81,7 @@ export const createTrainSlice: StateCreator<Store, [], [], TrainSlice> = (set, g
       if (get().checkpointNotice?.run === 'save') get().setCheckpoints({ checkpointNotice: null });
       return;
     }
+    // Set here, not through src/notices.ts: that module imports the store this slice builds (a cycle).
     if (e.type === 'checkpoint-error')
       return get().setCheckpoints({ checkpointNotice: { text: `Checkpoint not saved: ${e.message}`, error: true, run: 'save' } });
     set((s): Partial<Store> => {
