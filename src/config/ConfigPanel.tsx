@@ -1,6 +1,6 @@
 import { useStore } from '../store';
 import { runActive } from '../store/selectors';
-import { FIELDS, type Group, type TrainConfig } from '../../workers/contract/config';
+import { FIELDS, GROUPS, KEYS } from '../../workers/contract/config';
 import {
   applyPreset,
   matchingPreset,
@@ -12,9 +12,6 @@ import {
   type AnyPresetId,
 } from '../../workers/contract/presets';
 import { Field } from './Field';
-
-const GROUPS: Group[] = ['Data', 'Augment', 'Model', 'Optim', 'Loss', 'Eval', 'Runtime'];
-const KEYS = Object.keys(FIELDS) as (keyof TrainConfig)[];
 
 /**
  * Presets are partial configs: choosing one sets its fields and leaves the rest (data, epochs)

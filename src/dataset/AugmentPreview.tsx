@@ -1,14 +1,12 @@
 import { useEffect, useRef, useState } from 'react';
 import type { AugmentPreview as Preview } from '../../workers/contract/api';
-import { FIELDS, type TrainConfig } from '../../workers/contract/config';
+import { FIELDS, KEYS } from '../../workers/contract/config';
 import { worker } from '../bridge';
 import { useStore } from '../store';
 import { errorMessage } from '../../workers/contract/errors';
 
 /** The settings a preview depends on: the Augment group, the crop size and the seed. */
-const KEYS = (Object.keys(FIELDS) as (keyof TrainConfig)[]).filter(
-  (k) => FIELDS[k].group === 'Augment' || k === 'imageSize' || k === 'seed',
-);
+const PREVIEW_KEYS = KEYS.filter((k) => FIELDS[k].group === 'Augment' || k === 'imageSize' || k === 'seed');
 
 function Pixels({ rgba, width, height, label }: { rgba: Uint8ClampedArray; width: number; height: number; label: string }) {
   const ref = useRef<HTMLCanvasElement>(null);
@@ -21,7 +19,7 @@ function Pixels({ rgba, width, height, label }: { rgba: Uint8ClampedArray; width
 export function AugmentPreview() {
   const dataset = useStore((s) => s.dataset);
   const config = useStore((s) => s.config);
-  const signature = KEYS.map((k) => config[k]).join('|');
+  const signature = PREVIEW_KEYS.map((k) => config[k]).join('|');
   const [draw, setDraw] = useState(0);
   const [preview, setPreview] = useState<Preview | null>(null);
   const [error, setError] = useState<string | null>(null);

@@ -9,7 +9,7 @@
 // paths), in a few kB of tree-shaken functions, which matters here because the UI bundle reads
 // run records too.
 import * as v from 'valibot';
-import { DEFAULT_CONFIG, FIELDS, checkConfig, type FieldSpec, type TrainConfig } from './config';
+import { DEFAULT_CONFIG, FIELDS, checkConfig, type FieldSpec, type TrainConfig, KEYS } from './config';
 import { HISTORY_LIMIT } from './history';
 
 /** Bounds for text fields: names are shown in lists, ids become storage keys. */
@@ -67,11 +67,7 @@ function fieldSchema(spec: FieldSpec) {
  * cross-field checks apply.
  */
 export const configSchema = v.pipe(
-  v.object(
-    Object.fromEntries(
-      (Object.keys(FIELDS) as (keyof TrainConfig)[]).map((k) => [k, v.optional(fieldSchema(FIELDS[k]), DEFAULT_CONFIG[k])]),
-    ),
-  ),
+  v.object(Object.fromEntries(KEYS.map((k) => [k, v.optional(fieldSchema(FIELDS[k]), DEFAULT_CONFIG[k])]))),
   v.transform((c) => c as unknown as TrainConfig),
   v.rawCheck(({ dataset, addIssue }) => {
     if (!dataset.typed) return;

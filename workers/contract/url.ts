@@ -1,7 +1,7 @@
 // The config in the URL hash, so a run is a shareable link: `#preset=small-32&preset=adaptive&epochs=3`.
 // The presets (a recipe and a loss variant, each optional) apply first, then each field; only what
 // differs from that base is written.
-import { checkConfig, DEFAULT_CONFIG, FIELDS, parseField, type ConfigWarning, type TrainConfig } from './config';
+import { checkConfig, DEFAULT_CONFIG, FIELDS, parseField, type ConfigWarning, type TrainConfig, KEYS } from './config';
 import { ANY_PRESET_IDS, applyPreset, DEFAULT_PRESET, DEFAULT_RECIPE, isPresetId, matchingPreset, matchingRecipe } from './presets';
 
 /** Reads the hash; unknown keys and bad values keep the base value and warn. */
@@ -50,7 +50,7 @@ export function configToHash(config: TrainConfig): string {
     params.append('preset', id);
     base = applyPreset(base, id);
   }
-  for (const key of Object.keys(FIELDS) as (keyof TrainConfig)[]) {
+  for (const key of KEYS) {
     if (config[key] !== base[key]) params.set(key, String(config[key]));
   }
   const s = params.toString();
