@@ -12,6 +12,6 @@ export function configDiff(configs: TrainConfig[]): ConfigDifference[] {
   if (configs.length < 2) return [];
   return KEYS.filter((k) => FIELDS[k].group !== 'Runtime' && configs.some((config) => config[k] !== configs[0][k])).map((key) => ({
     key,
-    values: configs.map((c) => String(c[key])),
+    values: configs.map((config) => String(config[key])),
   }));
 }
