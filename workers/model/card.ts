@@ -86,10 +86,10 @@ class Counter {
 }
 
 /** ResNet of arch.ts at an image side; see resnet.ts. */
-function resnetTally(c: CardConfig): Tally {
-  const plan = resnetPlan(c.backbone as ResnetName, c.widthMult, c.stem);
+function resnetTally(config: CardConfig): Tally {
+  const plan = resnetPlan(config.backbone as ResnetName, config.widthMult, config.stem);
   const n = new Counter();
-  let h = n.planned(c.imageSize, plan.stemConv);
+  let h = n.planned(config.imageSize, plan.stemConv);
   if (plan.pool) {
     h = outSize(h, 3, 2, 1);
     n.keep(h * h * plan.stem);
@@ -106,10 +106,10 @@ function resnetTally(c: CardConfig): Tally {
 }
 
 /** ResNet50V2 of arch.ts; see resnetv2.ts. */
-function resnetV2Tally(c: CardConfig): Tally {
-  const plan = resnetV2Plan(c.widthMult, c.stem);
+function resnetV2Tally(config: CardConfig): Tally {
+  const plan = resnetV2Plan(config.widthMult, config.stem);
   const n = new Counter();
-  let h = n.planned(c.imageSize, plan.stemConv);
+  let h = n.planned(config.imageSize, plan.stemConv);
   if (plan.pool) {
     n.keep((h + 2) * (h + 2) * plan.stem); // zero padding
     h = outSize(h + 2, 3, 2, 0);
@@ -130,15 +130,15 @@ function resnetV2Tally(c: CardConfig): Tally {
   return n.t;
 }
 
-function mobilenetV2Tally(c: CardConfig): Tally {
-  const plan = mobilenetV2Plan(c.widthMult);
+function mobilenetV2Tally(config: CardConfig): Tally {
+  const plan = mobilenetV2Plan(config.widthMult);
   const n = new Counter();
   const convBn = (h: number, conv: ConvPlan) => {
     const ho = n.planned(h, conv);
     if (conv.relu) n.keep(ho * ho * conv.cout); // ReLU6
     return ho;
   };
-  let h = convBn(c.imageSize, plan.firstConv);
+  let h = convBn(config.imageSize, plan.firstConv);
   n.mark(h * h * plan.first);
   for (const b of plan.blocks) {
     const hb = b.convs.reduce(convBn, h);
@@ -151,17 +151,17 @@ function mobilenetV2Tally(c: CardConfig): Tally {
   return n.t;
 }
 
-function vitTally(c: CardConfig): Tally {
-  const v = vitPlan(c.backbone as 'vit-tiny' | 'vit-small', c.widthMult, c.patchSize, c.imageSize);
+function vitTally(config: CardConfig): Tally {
+  const v = vitPlan(config.backbone as 'vit-tiny' | 'vit-small', config.widthMult, config.patchSize, config.imageSize);
   const { dim: D, heads: H, tokens: N, hidden: F } = v;
   const n = new Counter();
-  const p = c.patchSize;
+  const p = config.patchSize;
   n.conv(v.grid * p, p, 3, D, p, 0);
   n.t.params += D + D + N * D; // patch bias, class token, position embedding
   n.keep(2 * N * D); // tokens with the class token, plus position
   n.mark(N * D);
   // Each LayerNorm leaves 4 tensors of its input's size (centred, scaled, times gamma, plus beta).
-  for (let i = 0; i < c.vitDepth; i++) {
+  for (let i = 0; i < config.vitDepth; i++) {
     n.t.params += 4 * D; // norm1, norm2
     n.keep(4 * N * D); // norm1
     n.dense(N, D, 3 * D, true);
@@ -186,50 +186,50 @@ function vitTally(c: CardConfig): Tally {
   return n.t;
 }
 
-function smallCnnTally(c: CardConfig): Tally {
+function smallCnnTally(config: CardConfig): Tally {
   const n = new Counter();
-  let h = c.imageSize;
+  let h = config.imageSize;
   // encoder.ts pads 'same': ⌈h / s⌉, which torch padding 1 also gives for a 3×3 kernel.
-  for (const conv of smallCnnPlan(c.width).convs) {
+  for (const conv of smallCnnPlan(config.width).convs) {
     h = n.planned(h, conv);
     n.mark(h * h * conv.cout);
   }
   return n.t;
 }
 
-export function backboneTally(c: CardConfig): Tally {
-  switch (c.backbone) {
+export function backboneTally(config: CardConfig): Tally {
+  switch (config.backbone) {
     case 'small-cnn':
-      return smallCnnTally(c);
+      return smallCnnTally(config);
     case 'resnet18':
     case 'resnet34':
     case 'resnet50':
-      return resnetTally(c);
+      return resnetTally(config);
     case 'resnet50v2':
-      return resnetV2Tally(c);
+      return resnetV2Tally(config);
     case 'mobilenetv2':
-      return mobilenetV2Tally(c);
+      return mobilenetV2Tally(config);
     case 'vit-tiny':
     case 'vit-small':
-      return vitTally(c);
+      return vitTally(config);
   }
 }
 
-export function featureDim(c: BackboneConfig & { imageSize: number }): number {
-  switch (c.backbone) {
+export function featureDim(config: BackboneConfig & { imageSize: number }): number {
+  switch (config.backbone) {
     case 'small-cnn':
-      return smallCnnPlan(c.width).featureDim;
+      return smallCnnPlan(config.width).featureDim;
     case 'resnet18':
     case 'resnet34':
     case 'resnet50':
-      return resnetPlan(c.backbone, c.widthMult).featureDim;
+      return resnetPlan(config.backbone, config.widthMult).featureDim;
     case 'resnet50v2':
-      return resnetV2Plan(c.widthMult).featureDim;
+      return resnetV2Plan(config.widthMult).featureDim;
     case 'mobilenetv2':
-      return mobilenetV2Plan(c.widthMult).last;
+      return mobilenetV2Plan(config.widthMult).last;
     case 'vit-tiny':
     case 'vit-small':
-      return vitPlan(c.backbone, c.widthMult, c.patchSize, c.imageSize).dim;
+      return vitPlan(config.backbone, config.widthMult, config.patchSize, config.imageSize).dim;
   }
 }
 
@@ -281,16 +281,16 @@ export interface ModelCard {
   };
 }
 
-export function modelCard(c: CardConfig): ModelCard {
-  const b = backboneTally(c);
-  const dim = featureDim(c);
-  const p = projectorTally(dim, c.projector);
+export function modelCard(config: CardConfig): ModelCard {
+  const b = backboneTally(config);
+  const dim = featureDim(config);
+  const p = projectorTally(dim, config.projector);
   const perImage = (b.activations + p.activations + dim) * BYTES; // + the pooled features
-  const weights = (b.params + p.params) * (PER_WEIGHT + SLOTS[c.optimizer]) * BYTES + (b.buffers + p.buffers) * BYTES;
-  const taped = tapeFactor(c.backbone);
-  const activations = taped * 2 * c.batchSize * perImage;
+  const weights = (b.params + p.params) * (PER_WEIGHT + SLOTS[config.optimizer]) * BYTES + (b.buffers + p.buffers) * BYTES;
+  const taped = tapeFactor(config.backbone);
+  const activations = taped * 2 * config.batchSize * perImage;
   const recomputePerImage = (2 * (b.kept + dim) + taped * Math.max(...b.segments, 2 * (p.activations + dim))) * BYTES;
-  const recomputeActivations = c.batchSize * recomputePerImage;
+  const recomputeActivations = config.batchSize * recomputePerImage;
   return {
     featureDim: dim,
     params: { backbone: b.params, projector: p.params, total: b.params + p.params, buffers: b.buffers + p.buffers },
@@ -299,7 +299,7 @@ export function modelCard(c: CardConfig): ModelCard {
       weights,
       activations,
       total: weights + activations,
-      largestTensor: c.batchSize * Math.max(b.largest, p.largest) * BYTES,
+      largestTensor: config.batchSize * Math.max(b.largest, p.largest) * BYTES,
       perImage,
       recompute: { activations: recomputeActivations, total: weights + recomputeActivations, perImage: recomputePerImage },
     },
@@ -331,11 +331,11 @@ const mib = (bytes: number) => `${(bytes / 1024 ** 2).toFixed(bytes < 10 * 1024 
  */
 export function cardWarnings(
   card: ModelCard,
-  c: Pick<CardConfig, 'batchSize' | 'backbone' | 'recompute'>,
+  config: Pick<CardConfig, 'batchSize' | 'backbone' | 'recompute'>,
   limits: BackendLimits,
 ): CardWarning[] {
   const out: CardWarning[] = [];
-  const perImageLargest = card.memory.largestTensor / c.batchSize;
+  const perImageLargest = card.memory.largestTensor / config.batchSize;
   const fix = (maxBatch: number) =>
     maxBatch >= 2
       ? `lower batchSize to at most ${maxBatch}, or lower imageSize or widthMult`
@@ -353,13 +353,13 @@ export function cardWarnings(
   }
   const max = limits.maxTotal;
   if (max === null) return out;
-  const m = usesRecompute(card, c.recompute, max)
+  const m = usesRecompute(card, config.recompute, max)
     ? { ...card.memory.recompute, with: ' with recomputation' }
-    : { ...card.memory, perImage: 2 * tapeFactor(c.backbone) * card.memory.perImage, with: '' };
+    : { ...card.memory, perImage: 2 * tapeFactor(config.backbone) * card.memory.perImage, with: '' };
   if (m.total > max) {
     const maxBatch = Math.floor((max - card.memory.weights) / m.perImage);
     const turnOn =
-      c.recompute === 'off' && card.memory.recompute.total <= max
+      config.recompute === 'off' && card.memory.recompute.total <= max
         ? 'set recompute to auto (the same step, for about a third more time), or '
         : '';
     out.push({

@@ -14,21 +14,30 @@ import { vit } from './vit';
 /** What fixes the network's shape and init (a ViT's position embedding depends on imageSize). */
 export type ModelConfig = BackboneConfig & Pick<TrainConfig, 'seed' | 'projector' | 'imageSize'>;
 
-export function buildBackbone(store: ParamStore, c: ModelConfig): Encoder {
-  switch (c.backbone) {
+export function buildBackbone(store: ParamStore, config: ModelConfig): Encoder {
+  switch (config.backbone) {
     case 'small-cnn':
-      return smallCnn(store, c.width);
+      return smallCnn(store, config.width);
     case 'resnet18':
     case 'resnet34':
     case 'resnet50':
-      return resnet(store, c.backbone, { widthMult: c.widthMult, stem: c.stem, zeroInitResidual: c.zeroInitResidual === 'on' });
+      return resnet(store, config.backbone, {
+        widthMult: config.widthMult,
+        stem: config.stem,
+        zeroInitResidual: config.zeroInitResidual === 'on',
+      });
     case 'resnet50v2':
-      return resnetV2(store, { widthMult: c.widthMult, stem: c.stem });
+      return resnetV2(store, { widthMult: config.widthMult, stem: config.stem });
     case 'mobilenetv2':
-      return mobilenetV2(store, c.widthMult);
+      return mobilenetV2(store, config.widthMult);
     case 'vit-tiny':
     case 'vit-small':
-      return vit(store, c.backbone, { widthMult: c.widthMult, patchSize: c.patchSize, depth: c.vitDepth, imageSize: c.imageSize });
+      return vit(store, config.backbone, {
+        widthMult: config.widthMult,
+        patchSize: config.patchSize,
+        depth: config.vitDepth,
+        imageSize: config.imageSize,
+      });
   }
 }
 
@@ -41,10 +50,10 @@ export interface VicregModel {
   dispose(): void;
 }
 
-export function buildModel(c: ModelConfig): VicregModel {
-  const store = new ParamStore(c.seed);
-  const backbone = buildBackbone(store, c);
-  const head = projector(store, backbone.featureDim, c.projector);
+export function buildModel(config: ModelConfig): VicregModel {
+  const store = new ParamStore(config.seed);
+  const backbone = buildBackbone(store, config);
+  const head = projector(store, backbone.featureDim, config.projector);
   return {
     store,
     backbone,

@@ -34,7 +34,7 @@ type Emit = (e: TrainEvent) => void;
 export interface TrainOptions {
   runId: string;
   runName: string;
-  /** Continue this checkpoint's run from its step (its config must be `c`). */
+  /** Continue this checkpoint's run from its step (its config must be `config`). */
   resume?: Checkpoint;
   checkpoint?: CheckpointSink;
 }
