@@ -1,15 +1,16 @@
 // The encoder and the projector as TF.js layers models, so the weights leave the studio in a
 // format `tf.loadLayersModel` reads anywhere (browser, Node). Each layer mirrors the studio's own
-// op: Conv2D without bias = tf.conv2d 'same'; BatchNormalization (epsilon as the model's) in inference =
+// op: a conv is ZeroPadding2D by ⌊k/2⌋ then a 'valid' Conv2D (DepthwiseConv2D for a depthwise one),
+// torch's symmetric padding, except in the small CNN, which keeps 'same' as the studio pads it; it
+// has a bias where the plan has one. BatchNormalization (epsilon as the model's) in inference =
 // tf.batchNorm with the running statistics; Dense = the fused matMul. The weights are the
 // checkpoint's, copied by their stable names.
 import * as tf from '@tensorflow/tfjs';
 import type { TrainConfig } from '../contract/config';
 import { type ConvPlan, mobilenetV2Plan, resnetPlan, resnetV2Plan, type ResnetName, smallCnnPlan } from '../model/arch';
+import { KERAS_BN, TORCH_BN } from '../model/layers';
 import { parseSpec } from '../model/projector';
 import type { Checkpoint } from './record';
-
-import { KERAS_BN, TORCH_BN } from '../model/layers';
 
 type Lookup = (name: string) => tf.Tensor;
 

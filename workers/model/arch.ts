@@ -1,7 +1,9 @@
 // The architectures as plain data: stage tables, channel rounding, output sizes, and every conv
-// of the conv nets with its shape and torch name (ConvPlan). The TF.js builders (encoder.ts,
-// resnet.ts, resnetv2.ts, mobilenetv2.ts, vit.ts) build these plans and the model card (card.ts)
-// counts the same plans, so a layer is described once. The UI imports card.ts: no TF.js here.
+// of the conv nets with its shape and torch name (ConvPlan), so a layer is described once. Its
+// readers: the TF.js builders (encoder.ts, resnet.ts, resnetv2.ts, mobilenetv2.ts, vit.ts) build
+// these plans, the model card (workers/model/card.ts) counts them, the TF.js layers export
+// (workers/checkpoint/layers-model.ts) walks them as layers, and the PyTorch import
+// (workers/torch/import.ts) fits MobileNetV2's plan to a file's widths. The UI imports card.ts: no TF.js here.
 import type { TrainConfig } from '../contract/config';
 
 /** The config fields that decide the backbone's shape. */
@@ -61,14 +63,14 @@ export function smallCnnPlan(width: number): { convs: ConvPlan[]; featureDim: nu
 }
 
 // ResNet (He et al. 2016; torchvision resnet.py, which the official VICReg resnet.py copies).
-export const RESNETS = {
+const RESNETS = {
   resnet18: { block: 'basic', layers: [2, 2, 2, 2] },
   resnet34: { block: 'basic', layers: [3, 4, 6, 3] },
   resnet50: { block: 'bottleneck', layers: [3, 4, 6, 3] },
 } as const;
 export type ResnetName = keyof typeof RESNETS;
 /** Output channels per input "plane": 1 for basic blocks, 4 for bottlenecks (torchvision expansion). */
-export const EXPANSION = { basic: 1, bottleneck: 4 } as const;
+const EXPANSION = { basic: 1, bottleneck: 4 } as const;
 /** Planes of the stem and the four stages at widthMult 1 (torchvision: 64, 64, 128, 256, 512). */
 const RESNET_PLANES = [64, 128, 256, 512];
 
@@ -85,7 +87,7 @@ export interface ResnetBlockPlan {
   downsample: ConvPlan | null; // 1×1 conv + BN on the shortcut when the shape changes
 }
 
-export interface ResnetPlan {
+interface ResnetPlan {
   stem: number; // the stem's width
   stemConv: ConvPlan; // conv1 with bn1 and its ReLU
   pool: boolean; // the ImageNet stem's max-pool
@@ -93,11 +95,8 @@ export interface ResnetPlan {
   featureDim: number;
 }
 
-/**
- * The stem and every block of a ResNet, in order. `stem` decides only stemConv and pool, so a
- * caller that reads the blocks alone (workers/model/card.ts's featureDim) may leave the config's default.
- */
-export function resnetPlan(name: ResnetName, widthMult: number, stem: Stem = 'cifar'): ResnetPlan {
+/** The stem and every block of a ResNet, in order. `stem` decides only stemConv and pool. */
+export function resnetPlan(name: ResnetName, widthMult: number, stem: Stem): ResnetPlan {
   const { block, layers } = RESNETS[name];
   const e = EXPANSION[block];
   const width = scaled(64, widthMult);
@@ -165,7 +164,7 @@ export interface PreactBlockPlan {
   convs: [ConvPlan, ConvPlan, ConvPlan]; // _1_conv 1×1 + _1_bn, _2_conv 3×3 (strided) + _2_bn, _3_conv 1×1 with bias
 }
 
-export interface ResnetV2Plan {
+interface ResnetV2Plan {
   stem: number; // the stem's width
   stemConv: ConvPlan; // conv1_conv, with bias and no BatchNorm
   pool: boolean; // the ImageNet stem's zero padding and max-pool (pool1_pad, pool1_pool)
@@ -173,11 +172,8 @@ export interface ResnetV2Plan {
   featureDim: number;
 }
 
-/**
- * The stem and every block of ResNet50V2 at a width multiplier. `stem` decides only stemConv and
- * pool, so a caller that reads the blocks alone (workers/model/card.ts's featureDim) may leave the config's default.
- */
-export function resnetV2Plan(widthMult: number, stem: Stem = 'cifar'): ResnetV2Plan {
+/** The stem and every block of ResNet50V2 at a width multiplier. `stem` decides only stemConv and pool. */
+export function resnetV2Plan(widthMult: number, stem: Stem): ResnetV2Plan {
   const width = scaled(64, widthMult);
   const blocks: PreactBlockPlan[] = [];
   let cin = width;

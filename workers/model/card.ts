@@ -222,9 +222,9 @@ export function featureDim(config: BackboneConfig & { imageSize: number }): numb
     case 'resnet18':
     case 'resnet34':
     case 'resnet50':
-      return resnetPlan(config.backbone, config.widthMult).featureDim;
+      return resnetPlan(config.backbone, config.widthMult, config.stem).featureDim;
     case 'resnet50v2':
-      return resnetV2Plan(config.widthMult).featureDim;
+      return resnetV2Plan(config.widthMult, config.stem).featureDim;
     case 'mobilenetv2':
       return mobilenetV2Plan(config.widthMult).last;
     case 'vit-tiny':

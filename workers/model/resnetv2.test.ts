@@ -43,7 +43,7 @@ describe('ResNet50V2 (Keras)', () => {
   });
 
   it("puts each stack's stride on its last block and its conv shortcut on its first, as Keras's stack_residual_blocks_v2", () => {
-    const plan = resnetV2Plan(1);
+    const plan = resnetV2Plan(1, 'cifar');
     expect(plan.blocks.length).toBe(16);
     expect(plan.blocks.filter((b) => b.stride === 2).map((b) => b.name)).toEqual(['conv2_block3', 'conv3_block4', 'conv4_block6']);
     expect(plan.blocks.filter((b) => b.convShortcut).map((b) => b.name)).toEqual([

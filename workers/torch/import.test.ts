@@ -31,10 +31,10 @@ const valuesOf = (c: Checkpoint, prefix: string) =>
       .map((e) => [e.name, Array.from(c.data.subarray(e.offset, e.offset + size(e.shape)))]),
   );
 
-/** A random model of `c` as a checkpoint (values only matter for equality). */
-async function randomCheckpoint(config: TrainConfig): Promise<Checkpoint> {
-  const model = buildModel(config);
-  const optimizer = makeOptimizer(config);
+/** A random model of `trainConfig` as a checkpoint (values only matter for equality). */
+async function randomCheckpoint(trainConfig: TrainConfig): Promise<Checkpoint> {
+  const model = buildModel(trainConfig);
+  const optimizer = makeOptimizer(trainConfig);
   const { layout, read } = captureTensors(model, optimizer, { ema: null });
   const data = await read();
   const rand = mulberry32(11);
@@ -44,11 +44,11 @@ async function randomCheckpoint(config: TrainConfig): Promise<Checkpoint> {
   return {
     meta: {
       ...layout,
-      config,
+      config: trainConfig,
       step: 0,
       epoch: 0,
       stepInEpoch: 0,
-      totalSteps: config.epochs,
+      totalSteps: trainConfig.epochs,
       runName: 'x',
       dataset: { id: 'd', name: 'd' },
       normalization: { mean: [0, 0, 0], std: [1, 1, 1] },
