@@ -1,5 +1,6 @@
 // The notice above the stored runs, and re-reading their list: every panel's actions post their
-// news and refresh the list through here, one way for all. The Checkpoints panel shows the notice
+// news and refresh the list through here (a clear that goes with other fields of one update stays
+// in that update; a failed save's notice is set by src/train/slice.ts). The Checkpoints panel shows the notice
 // (src/checkpoint/CheckpointPanel.tsx), the Train panel too when it concerns the training run.
 import type { RunRecord } from '../workers/contract/api';
 import { worker } from './bridge';

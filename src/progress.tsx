@@ -1,7 +1,6 @@
 // What the panels show of work in progress (a run, an ingest, an evaluation): the bar, and a clock
 // for the ETAs that count down between the worker's reports.
 import { useEffect, useState } from 'react';
-import { cancelEvaluation } from './eval/actions';
 import { formatDuration, taskEta } from './format';
 
 /** How far a task of the worker is (an evaluation, the feature map, the embeddings' map and
@@ -34,7 +33,17 @@ export function ProgressBar({ done, total }: { done: number; total: number }) {
 }
 
 /** An evaluation, the map or the embeddings on their way: how far, about how long is left, and Cancel. */
-export function TaskProgress({ testId, title, progress: p }: { testId: string; title: string; progress: TaskProgressState }) {
+export function TaskProgress({
+  testId,
+  title,
+  progress: p,
+  onCancel,
+}: {
+  testId: string;
+  title: string;
+  progress: TaskProgressState;
+  onCancel: () => void;
+}) {
   // Redrawn with each progress report, which is often enough for the ETA.
   const remaining = taskEta(p, performance.now());
   return (
@@ -46,7 +55,7 @@ export function TaskProgress({ testId, title, progress: p }: { testId: string; t
           {p.phase ? ` (${p.phase})` : ''}: {Math.round((100 * p.done) / p.total)}%
         </span>
         <span>ETA {formatDuration(remaining)}</span>
-        <button onClick={() => void cancelEvaluation()}>Cancel</button>
+        <button onClick={onCancel}>Cancel</button>
       </div>
     </div>
   );

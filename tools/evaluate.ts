@@ -7,7 +7,7 @@ import type { Dataset } from '../workers/dataset/dataset';
 import type { FeatureCache } from '../workers/eval/cache';
 import type { EvalJob } from '../workers/eval/job';
 import { evaluationReport } from '../workers/eval/report';
-import { type EvalWeights, jobFeatures } from '../workers/eval/session';
+import { type EvalWeights, rowFeatures } from '../workers/eval/session';
 
 /** `kind`'s table (trained / random init / raw pixels) for weights `w`; `cache` shares each row's features between kinds. */
 export function evaluateInNode(
@@ -18,5 +18,5 @@ export function evaluateInNode(
   config: TrainConfig,
 ): Promise<EvalReport> {
   const job: EvalJob = { weights: w, data, config, onProgress: () => {}, cancelled: () => false };
-  return evaluationReport(job, kind, jobFeatures(cache, job));
+  return evaluationReport(job, kind, rowFeatures(cache, job));
 }

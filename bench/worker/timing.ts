@@ -39,7 +39,7 @@ export interface StepTiming {
  * Times `step` (one training step on a batch; resolves to its loss once computed): one warm-up,
  * then at least `minSteps` and until `minMs` have passed, stopping early past `maxMs`.
  */
-export async function timeSteps(
+async function timeSteps(
   step: () => Promise<number>,
   batchSize: number,
   o = { minSteps: 3, minMs: 2000, maxMs: 15_000 },

@@ -21,7 +21,7 @@ export interface CheckpointSlice {
   /** The training run's id once it started (its checkpoints are marked in the list). */
   currentRunId: string | null;
   /** The last checkpoint problem (a full disk, a refused import) or news, shown until the next;
-   *  the actions post it through src/notices.ts, a failed save here (src/train/slice.ts).
+   *  the actions post it through src/notices.ts; a failed save's is set by src/train/slice.ts.
    *  `run` marks one that concerns the training run (a save that failed, the worker replaced):
    *  the Train panel shows it too. A failed save's notice goes when a later save succeeds. */
   checkpointNotice: CheckpointNotice | null;

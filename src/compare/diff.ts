@@ -1,7 +1,7 @@
 // What differs between runs' settings, for the compare table: the fields (in the settings'
 // order) whose values are not all the same, skipping Runtime (backend, readback cadence,
 // checkpoints), which does not change what is learned.
-import { FIELDS, type TrainConfig, KEYS } from '../../workers/contract/config';
+import { KEYS, RUNTIME_KEYS, type TrainConfig } from '../../workers/contract/config';
 
 export interface ConfigDifference {
   key: keyof TrainConfig;
@@ -10,7 +10,7 @@ export interface ConfigDifference {
 
 export function configDiff(configs: TrainConfig[]): ConfigDifference[] {
   if (configs.length < 2) return [];
-  return KEYS.filter((k) => FIELDS[k].group !== 'Runtime' && configs.some((config) => config[k] !== configs[0][k])).map((key) => ({
+  return KEYS.filter((k) => !RUNTIME_KEYS.includes(k) && configs.some((config) => config[k] !== configs[0][k])).map((key) => ({
     key,
     values: configs.map((config) => String(config[key])),
   }));

@@ -5,6 +5,7 @@
 import { useEffect, useMemo, useRef, useState } from 'react';
 import { useShallow } from 'zustand/react/shallow';
 import { formatBytes } from '../format';
+import { cancelEvaluation } from '../eval/actions';
 import { TaskProgress } from '../progress';
 import { useStore } from '../store';
 import { embeddingBlocked } from '../store/selectors';
@@ -299,7 +300,14 @@ export function EmbeddingsPanel() {
           </span>
         )}
       </div>
-      {e.progress && <TaskProgress testId="embed-progress" title={e.status === 'running' ? 'Map' : 'Curation'} progress={e.progress} />}
+      {e.progress && (
+        <TaskProgress
+          testId="embed-progress"
+          title={e.status === 'running' ? 'Map' : 'Curation'}
+          progress={e.progress}
+          onCancel={() => void cancelEvaluation()}
+        />
+      )}
       {e.error && (
         <p className="error" data-testid="embed-error">
           {e.error}

@@ -5,7 +5,7 @@ import { featuresLabel, formatDuration, percent } from '../format';
 import { TaskProgress } from '../progress';
 import { useStore, type Store } from '../store';
 import { evaluating, evaluationBlocked, mapping, runTraining } from '../store/selectors';
-import { drawFeatureMap, evaluateCheckpoint, runEvaluation } from './actions';
+import { cancelEvaluation, drawFeatureMap, evaluateCheckpoint, runEvaluation } from './actions';
 import { FeatureMap } from './FeatureMap';
 import { NeighbourGallery } from './NeighbourGallery';
 import { RepeatSection } from './Repeat';
@@ -102,7 +102,9 @@ function Results({ kind }: { kind: EvalKind }) {
   const pairWith = trained?.correct && e.report!.rows.length > 1 ? trained : probeTrained?.correct ? probeTrained : null;
   return (
     <>
-      {e.progress && <TaskProgress testId={`${kind}-progress`} title={TITLE[kind]} progress={e.progress} />}
+      {e.progress && (
+        <TaskProgress testId={`${kind}-progress`} title={TITLE[kind]} progress={e.progress} onCancel={() => void cancelEvaluation()} />
+      )}
       {e.error && (
         <p className="error" data-testid={`${kind}-error`}>
           {TITLE[kind]}: {e.error}
@@ -226,7 +228,9 @@ function MapSection() {
   const m = useStore((s) => s.featureMap);
   return (
     <>
-      {m.progress && <TaskProgress testId="map-progress" title="Feature map" progress={m.progress} />}
+      {m.progress && (
+        <TaskProgress testId="map-progress" title="Feature map" progress={m.progress} onCancel={() => void cancelEvaluation()} />
+      )}
       {m.error && <p className="error">Feature map: {m.error}</p>}
       {m.map && <FeatureMap map={m.map} />}
       {m.map && <NeighbourGallery classes={m.map.classes} />}

@@ -4,7 +4,7 @@ import type { TaskProgressState } from '../progress';
 import type { Store } from '../store';
 import type { SeedResult } from './repeat';
 
-export interface EvalState {
+interface EvalState {
   status: 'idle' | 'running' | 'done' | 'failed';
   progress: TaskProgressState | null;
   report: EvalReport | null;

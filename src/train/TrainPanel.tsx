@@ -153,7 +153,9 @@ const Charts = lazy(() => import('./Charts').then((m) => ({ default: m.Charts })
 function useChartsShown(): boolean {
   const hasPoints = useStore((s) => s.metrics.length > 0 || s.diagnostics.length > 0 || s.knn.length > 0);
   const [idle, setIdle] = useState(false);
-  useEffect(() => whenIdle(() => setIdle(true), 2000, 1000), []);
+  useEffect(() => {
+    whenIdle(() => setIdle(true), 2000, 1000);
+  }, []);
   return idle || hasPoints;
 }
 

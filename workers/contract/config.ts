@@ -5,7 +5,7 @@
 // both import it: no DOM, no TF.js here.
 
 export const GROUPS = ['Data', 'Augment', 'Model', 'Optim', 'Loss', 'Eval', 'Runtime'] as const;
-export type Group = (typeof GROUPS)[number];
+type Group = (typeof GROUPS)[number];
 /** A set the code reads as one: the loss's settings (workers/vicreg/loss.ts), the fields every recipe names (presets.ts). */
 type Tag = 'loss' | 'recipe' | undefined;
 
@@ -131,7 +131,6 @@ const tagged = <T extends Tag>(t: T) =>
   KEYS.filter((k) => spec(k).tag === t) as { [K in Key]: Fields[K]['tag'] extends T ? K : never }[Key][];
 
 export const DEFAULT_CONFIG = Object.fromEntries(KEYS.map((k) => [k, FIELDS[k].default])) as TrainConfig;
-export const BACKENDS = FIELDS.backend.options;
 export type BackendChoice = TrainConfig['backend'];
 export type BackendName = Exclude<BackendChoice, 'auto'>;
 export const BACKBONES = FIELDS.backbone.options;

@@ -34,7 +34,7 @@ export async function datasetRows(
   onProgress: (done: number, total: number) => void,
   cancelled: () => boolean,
 ): Promise<{ x: Float32Array; dims: number; atypicality: Float32Array; mean: Float32Array }> {
-  const pair = await rowFeatures(featureCache, w, data, config, cancelled)(row, onProgress);
+  const pair = await rowFeatures(featureCache, { weights: w, data, config, cancelled })(row, onProgress);
   const stats: tf.Tensor[] = [];
   try {
     const dims = pair.train.shape[1];

@@ -10,8 +10,8 @@ export const normalize = (v: number[]) => {
 };
 
 /** n random unit rows of d dims, each drawn uniform in [-1, 1]^d then normalized. [n, d] row-major. */
-export function unitRows(n: number, d: number, seed: number | (() => number)): Float32Array {
-  const rand = typeof seed === 'number' ? mulberry32(seed) : seed;
+export function unitRows(n: number, d: number, seed: number): Float32Array {
+  const rand = mulberry32(seed);
   const x = new Float32Array(n * d);
   for (let i = 0; i < n; i++) x.set(normalize(Array.from({ length: d }, () => rand() * 2 - 1)), i * d);
   return x;

@@ -2,14 +2,14 @@
 // normalized with the dataset statistics), through the encoder in inference mode (BatchNorm
 // running statistics), in chunks so that any dataset size fits.
 import * as tf from '@tensorflow/tfjs';
-import type { FeatPool } from '../contract/config';
+import type { FeatPool, TrainConfig } from '../contract/config';
 import { fromPixels, uploadBatch, type Dataset } from '../dataset/dataset';
 import type { VicregModel } from '../model/model';
 import { readout } from './readout';
 import { nextTask } from '../train/next-task';
 
 /** 'pool': the backbone's pooled output (the representation); 'proj': the projector output. */
-export type FeatLayer = 'pool' | 'proj' | 'pixels';
+export type FeatLayer = TrainConfig['featLayer'] | 'pixels';
 
 const CHUNK = 256;
 

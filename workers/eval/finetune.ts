@@ -161,10 +161,10 @@ export async function trainBaseline(job: BaselineJob, run: BaselineRun): Promise
   const { data, cancelled } = job;
   const { kind, model, length, recipe = {}, probe } = run;
   // The weights' config for what must match them, the page's for the seed and the augmentation choice (EvalJob).
-  const c: TrainConfig = { ...job.weights.config, seed: job.config.seed, baselineAugment: job.config.baselineAugment };
+  const settings: TrainConfig = { ...job.weights.config, seed: job.config.seed, baselineAugment: job.config.baselineAugment };
   const classes = data.summary.classes.length;
   const labels = data.labels;
-  const bs = Math.min(c.batchSize, data.train.length);
+  const bs = Math.min(settings.batchSize, data.train.length);
   const stepsPerEpoch = Math.floor(data.train.length / bs);
   const warmup = Math.min(BASELINE_WARMUP_STEPS, stepsPerEpoch);
   const budgetMs = 'budgetMs' in length ? length.budgetMs : null;
@@ -174,8 +174,8 @@ export async function trainBaseline(job: BaselineJob, run: BaselineRun): Promise
   const rule = baselineLearningRates(kind, bs);
   const lr = recipe.lrHead === undefined ? rule : { head: recipe.lrHead, backbone: (recipe.lrHead * rule.backbone) / rule.head };
   const weightDecay = recipe.weightDecay ?? BASELINE_WEIGHT_DECAY;
-  const rand = mulberry32(c.seed ^ (kind === 'finetune' ? 0x51f7 : 0x5c9a));
-  const view = baselineView(recipe.augment ?? c.baselineAugment, c, data.summary);
+  const rand = mulberry32(settings.seed ^ (kind === 'finetune' ? 0x51f7 : 0x5c9a));
+  const view = baselineView(recipe.augment ?? settings.baselineAugment, settings, data.summary);
   const inBatch = Int32Array.from({ length: bs }, (_, k) => k);
   const d = model.backbone.featureDim;
   // The head: the probe's (LP-FT), or torch nn.Linear's default init, U(±1/sqrt(d)), on the pool.
@@ -185,7 +185,7 @@ export async function trainBaseline(job: BaselineJob, run: BaselineRun): Promise
     folded
       ? [tf.variable(tf.tensor2d(folded.w, [probe!.head.mean.length, classes])), tf.variable(tf.tensor1d(folded.b))]
       : [
-          tf.variable(tf.randomUniform([d, classes], -1 / Math.sqrt(d), 1 / Math.sqrt(d), 'float32', c.seed)),
+          tf.variable(tf.randomUniform([d, classes], -1 / Math.sqrt(d), 1 / Math.sqrt(d), 'float32', settings.seed)),
           tf.variable(tf.zeros([classes])),
         ],
   );
@@ -248,7 +248,7 @@ export async function trainBaseline(job: BaselineJob, run: BaselineRun): Promise
     }
     const seconds = (performance.now() - t0) / 1000;
     // The test split through the trained backbone (inference mode) and head.
-    const test = await embed(model, data, data.test, c.imageSize, 'pool', undefined, pool);
+    const test = await embed(model, data, data.test, settings.imageSize, 'pool', undefined, pool);
     const logits = tf.tidy(() => tf.add(tf.matMul(test, head[0]), head[1]));
     test.dispose();
     const scores = await scoreLogits(

@@ -20,17 +20,17 @@ const THUMB_SIDE = 32;
  * features under its weights are `train` [N, D] (the caller disposes it).
  */
 export async function infer(
-  { weights: w, data, config: c }: Pick<EvalJob, 'weights' | 'data' | 'config'>,
+  { weights: w, data, config }: Pick<EvalJob, 'weights' | 'data' | 'config'>,
   train: tf.Tensor2D,
   images: { names: string[]; rgb: Uint8Array[]; skipped: SkippedFile[] },
   head: ProbeHead | null,
 ): Promise<InferenceResult> {
   const classes = data.summary.classes.map((k) => k.name);
-  const base = { step: w.step, snapshot: w.snapshot, classes, skipped: images.skipped, k: Math.min(c.knnK, data.train.length) };
+  const base = { step: w.step, snapshot: w.snapshot, classes, skipped: images.skipped, k: Math.min(config.knnK, data.train.length) };
   if (images.rgb.length === 0) return { ...base, items: [] };
   const query = queryDataset(data, images.rgb);
   const all = Int32Array.from({ length: images.rgb.length }, (_, i) => i);
-  const features = await embed(w.model, query, all, w.config.imageSize, c.featLayer, undefined, c.featPool);
+  const features = await embed(w.model, query, all, w.config.imageSize, config.featLayer, undefined, config.featPool);
   // The linear probe's classes, when one was trained on these weights' features (same readout).
   let probe: Float32Array | null = null;
   if (head && head.mean.length === features.shape[1]) {
@@ -52,7 +52,7 @@ export async function infer(
   const own = await rgbaImages(query, all, THUMB_SIDE);
   const items = Array.from(all, (q) => {
     const votes = new Float64Array(classes.length);
-    for (let j = 0; j < K; j++) votes[data.labels[trainIndex(q, j)]] += Math.exp(sim[q * K + j] / c.knnT);
+    for (let j = 0; j < K; j++) votes[data.labels[trainIndex(q, j)]] += Math.exp(sim[q * K + j] / config.knnT);
     const total = votes.reduce((a, b) => a + b, 0);
     const top = Array.from(votes, (v, label) => ({ label, p: v / total }))
       .sort((a, b) => b.p - a.p)

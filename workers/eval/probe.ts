@@ -3,6 +3,7 @@
 // (Kingma & Ba 2015, torch.optim.Adam defaults β = (0.9, 0.999), ε = 1e-8), both with cosine
 // decay of the learning rate; weight decay (L2 added to the gradient, as torch's weight_decay)
 // on the weights, not the bias.
+import type { TrainConfig } from '../contract/config';
 import * as tf from '@tensorflow/tfjs';
 import { mulberry32, permutation } from '../dataset/random';
 import { nextTask } from '../train/next-task';
@@ -14,17 +15,18 @@ export interface ProbeOptions {
   epochs: number;
   lr: number;
   weightDecay: number;
-  optimizer?: 'sgd' | 'adam'; // default 'sgd'
+  optimizer?: TrainConfig['probeOptimizer']; // default 'sgd'
   batchSize?: number;
   seed?: number;
 }
 
 /** The probe's options as the page sets them. */
 export function probeOptions(
-  c: { probeEpochs: number; probeLr: number; probeWeightDecay: number; probeOptimizer: 'sgd' | 'adam'; seed: number },
+  config: Pick<TrainConfig, 'probeEpochs' | 'probeLr' | 'probeWeightDecay' | 'probeOptimizer' | 'seed'>,
   numClasses: number,
 ): ProbeOptions {
-  return { numClasses, epochs: c.probeEpochs, lr: c.probeLr, weightDecay: c.probeWeightDecay, optimizer: c.probeOptimizer, seed: c.seed };
+  const { probeEpochs: epochs, probeLr: lr, probeWeightDecay: weightDecay, probeOptimizer: optimizer, seed } = config;
+  return { numClasses, epochs, lr, weightDecay, optimizer, seed };
 }
 
 /** The linear probe an evaluation fits on the features `pair` of its split, with the page's probe

@@ -7,7 +7,7 @@ import { buildModel } from '../model/model';
 import { FeatureCache } from './cache';
 import { baselineReport, checkEvaluable, evaluationReport, missingClasses, splitKey } from './report';
 import type { EvalJob } from './job';
-import { jobFeatures, takeWeights } from './session';
+import { rowFeatures, takeWeights } from './session';
 
 beforeAll(async () => {
   await tf.setBackend('cpu');
@@ -68,7 +68,7 @@ describe('evaluationReport with missing classes', () => {
         const cache = new FeatureCache();
         const before = tf.memory().numTensors;
         const job: EvalJob = { weights: w, data, config: c, onProgress: () => {}, cancelled: () => false };
-        const r = await evaluationReport(job, kind, jobFeatures(cache, job));
+        const r = await evaluationReport(job, kind, rowFeatures(cache, job));
         cache.clear();
         expect(tf.memory().numTensors).toBe(before);
         expect(r.missingClasses).toEqual(missingClasses(data));

@@ -55,7 +55,7 @@ export async function evaluationReport(
   features: RowFeatures,
   onHead?: (head: ProbeHead) => void, // the trained encoder's probe, kept for inference
 ): Promise<EvalReport> {
-  const { weights, data, config: c, onProgress, cancelled } = job;
+  const { weights, data, config, onProgress, cancelled } = job;
   const what = kind === 'knn' ? 'k-NN' : 'the linear probe';
   checkEvaluable(data, what);
   const numClasses = data.summary.classes.length;
@@ -70,13 +70,13 @@ export async function evaluationReport(
     const { train, test } = await features(name, (done, of) => onProgress(r + (share * done) / Math.max(of, 1), total));
     try {
       if (kind === 'knn') {
-        const k = await knnClassify(train, trainY, test, testY, { k: c.knnK, temperature: c.knnT, numClasses }, (done, of) =>
+        const k = await knnClassify(train, trainY, test, testY, { k: config.knnK, temperature: config.knnT, numClasses }, (done, of) =>
           onProgress(r + share + ((1 - share) * done) / of, total),
         );
         const correct = Uint8Array.from(k.predictions, (p, i) => (p === testY[i] ? 1 : 0));
         rows.push({ name, top1: k.top1, top5: k.top5, dim: train.shape[1], correct });
       } else {
-        const p = await fitProbe(job, { train, test }, (e) => onProgress(r + share + ((1 - share) * e) / c.probeEpochs, total));
+        const p = await fitProbe(job, { train, test }, (e) => onProgress(r + share + ((1 - share) * e) / config.probeEpochs, total));
         rows.push({
           name,
           top1: p.top1,
@@ -92,23 +92,23 @@ export async function evaluationReport(
       tf.dispose([train, test]);
     }
   }
-  const optimizer = c.probeOptimizer === 'adam' ? 'Adam' : 'SGD momentum 0.9';
+  const optimizer = config.probeOptimizer === 'adam' ? 'Adam' : 'SGD momentum 0.9';
   return {
     kind,
-    featLayer: c.featLayer,
-    featPool: c.featPool,
+    featLayer: config.featLayer,
+    featPool: config.featPool,
     trainCount: data.train.length,
     testCount: data.test.length,
     split: splitKey(data),
     step: weights.step,
     snapshot: weights.snapshot,
-    bnAdaptSteps: c.bnAdaptSteps,
+    bnAdaptSteps: config.bnAdaptSteps,
     classes: data.summary.classes.map((k) => k.name),
     missingClasses: missingClasses(data),
     settings:
       kind === 'knn'
-        ? `k = ${c.knnK}, T = ${c.knnT}`
-        : `${c.probeEpochs} epochs, lr ${c.probeLr}, weight decay ${c.probeWeightDecay}, ${optimizer}, cosine`,
+        ? `k = ${config.knnK}, T = ${config.knnT}`
+        : `${config.probeEpochs} epochs, lr ${config.probeLr}, weight decay ${config.probeWeightDecay}, ${optimizer}, cosine`,
     rows,
   };
 }

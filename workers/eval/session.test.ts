@@ -11,7 +11,7 @@ import { FeatureCache, type FeaturePair } from './cache';
 import { knnClassify } from './knn';
 import { evaluationReport } from './report';
 import type { EvalJob } from './job';
-import { type EvalWeights, featureKey, featureMap, jobFeatures, mapSample, neighbours, rowFeatures, takeWeights } from './session';
+import { type EvalWeights, featureKey, featureMap, mapSample, neighbours, rowFeatures, takeWeights } from './session';
 
 beforeAll(async () => {
   await tf.setBackend('cpu');
@@ -68,15 +68,17 @@ describe('rowFeatures', () => {
     const model = buildModel(c);
     const w = takeWeights('run1', { model, step: 3, config: c }, false);
     const { cache, computed } = countingCache();
-    await evaluationReport(job(w, data), 'knn', jobFeatures(cache, job(w, data)));
+    await evaluationReport(job(w, data), 'knn', rowFeatures(cache, job(w, data)));
     expect(computed()).toBe(3);
-    await evaluationReport(job(w, data), 'probe', jobFeatures(cache, job(w, data)));
+    await evaluationReport(job(w, data), 'probe', rowFeatures(cache, job(w, data)));
     const map = await featureMap(cache, job(w, data));
     expect(computed()).toBe(3);
     expect(map.key).toBe(featureKey(w, c, 'trained'));
     // Another layer or BatchNorm adaptation are other features.
-    release(await rowFeatures(cache, w, data, { ...c, featLayer: 'proj' }, () => false)('trained', () => {}));
-    release(await rowFeatures(cache, w, data, { ...c, bnAdaptSteps: 5 }, () => false)('trained', () => {}));
+    release(
+      await rowFeatures(cache, { weights: w, data, config: { ...c, featLayer: 'proj' }, cancelled: () => false })('trained', () => {}),
+    );
+    release(await rowFeatures(cache, { weights: w, data, config: { ...c, bnAdaptSteps: 5 }, cancelled: () => false })('trained', () => {}));
     expect(computed()).toBe(5);
     cache.clear();
     w.model.dispose();
@@ -89,9 +91,12 @@ describe('rowFeatures', () => {
     const w = takeWeights('run1', { model, step: 3, config: c }, false);
     const before = bytes(w.model);
     const cache = new FeatureCache();
-    const plain = await rowFeatures(cache, w, data, c, () => false)('trained', () => {});
+    const plain = await rowFeatures(cache, { weights: w, data, config: c, cancelled: () => false })('trained', () => {});
     const progress: [number, number][] = [];
-    const adapted = await rowFeatures(cache, w, data, { ...c, bnAdaptSteps: 20 }, () => false)('trained', (d, t) => progress.push([d, t]));
+    const adapted = await rowFeatures(cache, { weights: w, data, config: { ...c, bnAdaptSteps: 20 }, cancelled: () => false })(
+      'trained',
+      (d, t) => progress.push([d, t]),
+    );
     expect(bytes(w.model)).toEqual(before);
     expect(bytes(model)).toEqual(before);
     const diff = tf.tidy(() => tf.max(tf.abs(tf.sub(plain.test, adapted.test))).dataSync()[0]);
@@ -121,7 +126,7 @@ describe('evaluating while training', () => {
       const w = takeWeights('run1', control.live!(), true);
       snapshot = { step: w.step, values: bytes(w.model) };
       // Not awaited: the trainer keeps stepping while the evaluation (with BatchNorm adaptation) runs.
-      report = evaluationReport(job(w, data, long), 'knn', jobFeatures(cache, job(w, data, long))).finally(() => w.model.dispose());
+      report = evaluationReport(job(w, data, long), 'knn', rowFeatures(cache, job(w, data, long))).finally(() => w.model.dispose());
     });
     const r = await report!;
     expect(snapshot!.step).toBeGreaterThanOrEqual(6);

@@ -55,10 +55,7 @@ export const readoutKey = (config: Pick<TrainConfig, 'featLayer' | 'featPool' | 
 /** The table's features, through the cache; each row's encoder is embedded at most once. */
 export function rowFeatures(
   cache: FeatureCache,
-  w: EvalWeights,
-  data: Dataset,
-  config: TrainConfig,
-  cancelled: () => boolean,
+  { weights: w, data, config, cancelled }: Pick<EvalJob, 'weights' | 'data' | 'config' | 'cancelled'>,
 ): RowFeatures {
   return (row, onProgress) =>
     cache.get(featureKey(w, config, row), data, async () => {
@@ -111,10 +108,6 @@ export function rowFeatures(
     });
 }
 
-/** A job's table features, through the cache (rowFeatures). */
-export const jobFeatures = (cache: FeatureCache, { weights, data, config, cancelled }: EvalJob): RowFeatures =>
-  rowFeatures(cache, weights, data, config, cancelled);
-
 /** Up to `max` positions of the test split, a seeded sample in split order when there are more. */
 export function mapSample(m: number, max: number, seed: number): Int32Array {
   if (m <= max) return Int32Array.from({ length: m }, (_, i) => i);
@@ -125,11 +118,11 @@ export function mapSample(m: number, max: number, seed: number): Int32Array {
 
 /** The trained encoder's test features on their top two principal axes, with a thumbnail per point. */
 export async function featureMap(cache: FeatureCache, job: EvalJob): Promise<FeatureMap> {
-  const { weights: w, data, config: c } = job;
+  const { weights: w, data, config } = job;
   checkEvaluable(data, 'the feature map');
-  const key = featureKey(w, c, 'trained');
-  const pair = await jobFeatures(cache, job)('trained', job.onProgress);
-  const positions = mapSample(data.test.length, MAP_POINTS, c.seed);
+  const key = featureKey(w, config, 'trained');
+  const pair = await rowFeatures(cache, job)('trained', job.onProgress);
+  const positions = mapSample(data.test.length, MAP_POINTS, config.seed);
   const x = tf.tidy(() => tf.gather(pair.test, positions) as tf.Tensor2D);
   tf.dispose([pair.train, pair.test]);
   try {
@@ -143,9 +136,9 @@ export async function featureMap(cache: FeatureCache, job: EvalJob): Promise<Fea
       key,
       step: w.step,
       snapshot: w.snapshot,
-      featLayer: c.featLayer,
-      featPool: c.featPool,
-      bnAdaptSteps: c.bnAdaptSteps,
+      featLayer: config.featLayer,
+      featPool: config.featPool,
+      bnAdaptSteps: config.bnAdaptSteps,
       classes: data.summary.classes.map((k) => k.name),
       testCount: data.test.length,
       explained,

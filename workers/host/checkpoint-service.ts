@@ -35,7 +35,6 @@ export async function openCheckpoint(kv: Kv, runId: string, step?: number): Prom
   return { checkpoint, config: checkpoint.meta.config };
 }
 
-/** The checkpoint's model, optimizer and AVT state on the current backend; the caller disposes. */
 /** A stored run, checked, to continue on the dataset loaded once it is read, with today's runtime
  *  settings; throws, saying what to do, when it trained on another dataset or has finished. */
 export async function openForResume(kv: Kv, from: { runId: string; step?: number }, loaded: () => Dataset, today: TrainConfig) {
@@ -47,6 +46,7 @@ export async function openForResume(kv: Kv, from: { runId: string; step?: number
   return { checkpoint, config: withRuntime(config, today), run: { runId: m.runId, runName: m.runName } };
 }
 
+/** The checkpoint's model, optimizer and AVT state on the current backend; the caller disposes. */
 export function runFromCheckpoint(checkpoint: Checkpoint, config: TrainConfig): TrainedRun {
   const model = buildModel(config);
   const optimizer = makeOptimizer(config);

@@ -26,7 +26,7 @@ import { infer } from '../eval/infer';
 import type { EvalJob } from '../eval/job';
 import { fitProbe, type ProbeHead } from '../eval/probe';
 import { baselineReport, evaluationReport } from '../eval/report';
-import { featureKey, featureMap, jobFeatures, neighbours, readoutKey } from '../eval/session';
+import { featureKey, featureMap, rowFeatures, neighbours, readoutKey } from '../eval/session';
 
 export const evalApi: EvalApi = {
   async evaluate(config, kind, onProgress) {
@@ -36,7 +36,7 @@ export const evalApi: EvalApi = {
       const report =
         kind === 'finetune' || kind === 'supervised'
           ? await baseline(job, kind)
-          : await evaluationReport(job, kind, jobFeatures(features, job), (head) => void keepProbeHead(job, head));
+          : await evaluationReport(job, kind, rowFeatures(features, job), (head) => void keepProbeHead(job, head));
       if (runId && (await recordResults(browserKv(), runId, report.step, report).catch(() => null))) announceRunsChanged();
       return report;
     });
@@ -64,7 +64,7 @@ export const evalApi: EvalApi = {
       throw new Error('inference names classes: it needs a dataset with at least two class folders');
     return withEvalJob(data, config, onProgress, async (job) => {
       const images = await decodeImages(files, data.shape.height);
-      const pair = await jobFeatures(features, job)('trained', onProgress);
+      const pair = await rowFeatures(features, job)('trained', onProgress);
       pair.test.dispose();
       try {
         return await infer(job, pair.train, images, await keptProbeHead(job));
@@ -137,7 +137,7 @@ async function probeHead(job: EvalJob): Promise<ProbeHead> {
   const kept = await keptProbeHead(job);
   if (kept) return kept;
   const { config, onProgress } = job;
-  const pair = await jobFeatures(features, job)('trained', (d, t) => onProgress(d, t, 'embedding the images for its linear probe'));
+  const pair = await rowFeatures(features, job)('trained', (d, t) => onProgress(d, t, 'embedding the images for its linear probe'));
   onProgress(0, config.probeEpochs, 'fitting the linear probe it starts from');
   try {
     const p = await fitProbe(job, pair, (epoch) => onProgress(epoch, config.probeEpochs, 'fitting the linear probe it starts from'));

@@ -39,7 +39,7 @@ export const config: TrainConfig = {
   optimizer: 'lars',
 };
 
-/** Trains `c` on the synthetic dataset, keeping every checkpoint and event. */
+/** Trains `config` on the synthetic dataset, keeping every checkpoint and event. */
 export async function run(config: TrainConfig, resume?: Checkpoint) {
   const saved: Checkpoint[] = [];
   const events: TrainEvent[] = [];

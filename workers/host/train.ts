@@ -17,13 +17,13 @@ export const trainApi: TrainApi = {
     requireBackend();
     const loaded = requireDataset(NO_DATASET);
     requireIdle();
-    let c = config;
+    let runConfig = config;
     let resume: Checkpoint | undefined;
     let run = { runId: newRunId(), runName: `${loaded.summary.name} ${new Date().toISOString().slice(0, 16).replace('T', ' ')}` };
     if (from) {
       const opened = await openForResume(browserKv(), from, () => requireDataset(NO_DATASET), config);
-      c = opened.config;
-      state.dataset = resplit(requireDataset(NO_DATASET), c.testFraction, c.seed);
+      runConfig = opened.config;
+      state.dataset = resplit(requireDataset(NO_DATASET), runConfig.testFraction, runConfig.seed);
       resume = opened.checkpoint;
       run = opened.run;
     }
@@ -42,10 +42,10 @@ export const trainApi: TrainApi = {
         onEvent(e);
       };
       try {
-        state.lastRun = await train(data, c, ctl, onEvent, {
+        state.lastRun = await train(data, runConfig, ctl, onEvent, {
           ...run,
           resume,
-          checkpoint: checkpointWriter(browserKv(), c.keepCheckpoints, written),
+          checkpoint: checkpointWriter(browserKv(), runConfig.keepCheckpoints, written),
         });
         return state.lastRun.state;
       } finally {

@@ -6,6 +6,7 @@
 //   stem 'imagenet': 7×7 conv stride 2 pad 3, max-pool 3×3 stride 2 pad 1 (He et al. 2016)
 // zeroInit: the last BN of each block starts with gamma = 0, so every block starts as the identity
 // (Goyal et al. 2017; main_vicreg.py builds its backbone with zero_init_residual=True).
+import type { TrainConfig } from '../contract/config';
 import * as tf from '@tensorflow/tfjs';
 import { resnetPlan, type ConvPlan, type ResnetBlockPlan, type ResnetName } from './arch';
 import { blockSegments, pooledEncoder, type Encoder, type Segment } from './encoder';
@@ -45,7 +46,7 @@ function applyBlock(x: tf.Tensor4D, b: Block, training: boolean): tf.Tensor4D {
 
 export interface ResnetOptions {
   widthMult: number;
-  stem: 'cifar' | 'imagenet';
+  stem: TrainConfig['stem'];
   zeroInitResidual: boolean;
 }
 

@@ -9,6 +9,7 @@
 //     (Keras pads with zeros before the pool, and the conv's output has no ReLU: zeros can win)
 //   stem 'cifar': 3×3 conv stride 1 pad 1 with bias, no pool
 // Init as Keras: glorot_uniform kernels, zero biases; BatchNorm epsilon 1.001e-5, momentum 0.99.
+import type { TrainConfig } from '../contract/config';
 import * as tf from '@tensorflow/tfjs';
 import { resnetV2Plan, type ConvPlan, type PreactBlockPlan } from './arch';
 import { blockSegments, pooledEncoder, type Encoder, type Segment } from './encoder';
@@ -92,7 +93,7 @@ function applyBlock(x: tf.Tensor4D, b: Block, training: boolean): tf.Tensor4D {
 
 export interface ResnetV2Options {
   widthMult: number;
-  stem: 'cifar' | 'imagenet';
+  stem: TrainConfig['stem'];
 }
 
 export function resnetV2(store: ParamStore, o: ResnetV2Options): Encoder {

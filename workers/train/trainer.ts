@@ -58,7 +58,7 @@ export async function train(
   await pacer.start();
   const metrics = new MetricsWindow(run); // its clock starts now
   const checkpoints = new Checkpointer(run, { draws, metrics, pacer }, o.checkpoint);
-  const position = () => ({ step: loop.step, totalSteps: loop.schedule.totalSteps, runId: o.runId });
+  const position = () => ({ step: loop.step, totalSteps: loop.schedule.totalSteps, runId: loop.runId });
   const state = (s: 'running' | 'paused') => emit({ type: 'state', state: s, ...position() });
   const drain = () => metrics.drain();
   const resumed = (now: number, pausedMs: number) => {
